@@ -1,0 +1,31 @@
+//! The one source of truth for what crosses a boundary: REST (`rest`), sync (`sync`) and the
+//! desktop command surface that the UI calls (`desk`). `typescript::write_all` generates the
+//! UI's types from these structs; the server derives its OpenAPI document from them.
+
+pub mod desk;
+pub mod rest;
+pub mod sync;
+pub mod typescript;
+
+pub use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus, TimerState};
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::ToSchema;
+
+/// How every error crosses a boundary. Callers branch on `code`, never on `message`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+}
+
+impl ErrorBody {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> ErrorBody {
+        ErrorBody { code: code.into(), message: message.into(), details: None }
+    }
+}

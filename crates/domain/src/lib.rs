@@ -1,0 +1,12 @@
+//! Stint's rules, free of IO: the timer's segment arithmetic and the states of tasks and entries.
+//! Every function that needs "now" takes it as an argument, so tests and crash recovery see the
+//! same arithmetic as the live app.
+
+mod status;
+mod timer;
+
+pub use status::{EntrySource, EntryStatus, TaskStatus};
+pub use timer::{format_hm, Segment, StoppedTimer, Timer, TimerError, TimerState};
+
+/// All instants are UTC wall-clock times with millisecond precision.
+pub type Instant = chrono::DateTime<chrono::Utc>;
