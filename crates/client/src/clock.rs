@@ -1,0 +1,25 @@
+//! The one source of "now" for the desktop brain, replaceable in tests.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>);
+
+impl Clock {
+    /// The system clock, at the millisecond precision that everything is stored with.
+    pub fn system() -> Clock {
+        Clock(Arc::new(|| {
+            DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).expect("now fits")
+        }))
+    }
+
+    pub fn fixed(f: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(f))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.0)()
+    }
+}

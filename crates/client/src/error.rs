@@ -1,0 +1,65 @@
+//! Errors of the desktop brain. Each has a stable `code` that crosses to the UI.
+
+use stint_api::ErrorBody;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error("sign in first")]
+    NotSignedIn,
+    #[error("there is no task {0} on this device")]
+    UnknownTask(uuid::Uuid),
+    #[error("no timer is running")]
+    NoTimer,
+    #[error("{0}")]
+    InvalidTransition(#[from] stint_domain::TimerError),
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("{count} changes have not reached the server yet; sync before signing out")]
+    UnsyncedChanges { count: i64 },
+    #[error("the server cannot be reached: {0}")]
+    Offline(String),
+    /// The server answered with an error of its own.
+    #[error("{}", .0.message)]
+    Server(ErrorBody),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl DeskError {
+    pub fn code(&self) -> &str {
+        match self {
+            DeskError::NotSignedIn => "not_signed_in",
+            DeskError::UnknownTask(_) => "unknown_task",
+            DeskError::NoTimer => "no_timer",
+            DeskError::InvalidTransition(_) => "invalid_transition",
+            DeskError::InvalidInput(_) => "invalid_input",
+            DeskError::UnsyncedChanges { .. } => "unsynced_changes",
+            DeskError::Offline(_) => "offline",
+            DeskError::Server(body) => &body.code,
+            DeskError::Store(_) => "local_store",
+        }
+    }
+
+    pub fn to_body(&self) -> ErrorBody {
+        ErrorBody::new(self.code(), self.to_string())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("local database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("local data is damaged: {0}")]
+    Corrupt(String),
+    #[error(
+        "this local store was written by a newer Stint (schema {found}, this build knows {known}); \
+         update Stint instead of risking the data"
+    )]
+    TooNew { found: i64, known: i64 },
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(error: serde_json::Error) -> StoreError {
+        StoreError::Corrupt(error.to_string())
+    }
+}

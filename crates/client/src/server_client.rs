@@ -1,0 +1,109 @@
+//! HTTP calls to the workspace server.
+
+use std::time::Duration;
+
+use stint_api::rest::{TokenRequest, TokenResponse};
+use stint_api::sync::{Mutation, PullResponse, PushRequest, PushResponse, PROTOCOL_VERSION};
+use stint_api::ErrorBody;
+use uuid::Uuid;
+
+use crate::error::DeskError;
+
+#[derive(Clone)]
+pub struct ServerClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl ServerClient {
+    pub fn new(server_url: &str) -> Result<ServerClient, DeskError> {
+        let base = server_url.trim().trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(DeskError::InvalidInput(format!(
+                "the server URL must start with http:// or https:// (got {base:?})"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            // A server that accepts but never answers must not hang sync forever.
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("stint-desktop/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| DeskError::InvalidInput(e.to_string()))?;
+        Ok(ServerClient { http, base })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    pub async fn sign_in(&self, request: &TokenRequest) -> Result<TokenResponse, DeskError> {
+        let response = self.http.post(format!("{}/api/v1/auth/token", self.base)).json(request).send();
+        read(response.await).await
+    }
+
+    pub async fn revoke(&self, token: &str) -> Result<(), DeskError> {
+        let response = self
+            .http
+            .delete(format!("{}/api/v1/auth/token", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(offline)?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(DeskError::Server(error_body(response).await))
+        }
+    }
+
+    pub async fn push(
+        &self,
+        token: &str,
+        workspace: Uuid,
+        mutations: Vec<Mutation>,
+    ) -> Result<PushResponse, DeskError> {
+        let request = PushRequest { protocol_version: PROTOCOL_VERSION, mutations };
+        let response = self
+            .http
+            .post(format!("{}/api/v1/workspaces/{workspace}/sync/push", self.base))
+            .bearer_auth(token)
+            .json(&request)
+            .send();
+        read(response.await).await
+    }
+
+    pub async fn pull(&self, token: &str, workspace: Uuid, cursor: i64) -> Result<PullResponse, DeskError> {
+        let response = self
+            .http
+            .get(format!("{}/api/v1/workspaces/{workspace}/sync/pull", self.base))
+            .query(&[("cursor", cursor.to_string()), ("protocol_version", PROTOCOL_VERSION.to_string())])
+            .bearer_auth(token)
+            .send();
+        read(response.await).await
+    }
+}
+
+fn offline(error: reqwest::Error) -> DeskError {
+    DeskError::Offline(error.to_string())
+}
+
+async fn read<T: serde::de::DeserializeOwned>(
+    response: Result<reqwest::Response, reqwest::Error>,
+) -> Result<T, DeskError> {
+    let response = response.map_err(offline)?;
+    if !response.status().is_success() {
+        return Err(DeskError::Server(error_body(response).await));
+    }
+    response.json::<T>().await.map_err(|e| {
+        DeskError::Server(ErrorBody::new("bad_response", format!("the server sent something unexpected: {e}")))
+    })
+}
+
+async fn error_body(response: reqwest::Response) -> ErrorBody {
+    let status = response.status();
+    match response.json::<ErrorBody>().await {
+        Ok(body) => body,
+        Err(_) => ErrorBody::new("http_error", format!("the server answered {status}")),
+    }
+}

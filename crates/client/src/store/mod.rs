@@ -1,0 +1,153 @@
+//! The device's local store: one SQLite file (WAL) behind one mutex, so there is exactly one
+//! writer. Every timer transition commits (with `synchronous = FULL`) together with its outbox
+//! mutation before the caller hears "done": a crash right after loses nothing acknowledged.
+
+mod schema;
+mod timer;
+mod sync;
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use stint_api::rest::Task;
+use uuid::Uuid;
+
+use crate::error::StoreError;
+
+pub use sync::PullApplied;
+pub use timer::ActiveTimer;
+
+pub struct LocalStore {
+    conn: Mutex<Connection>,
+}
+
+/// Keys of the `settings` table.
+pub mod keys {
+    pub const DEVICE_ID: &str = "device_id";
+    pub const SESSION: &str = "session";
+    pub const CURSOR: &str = "sync_cursor";
+    pub const LAST_SEQ: &str = "last_seq";
+    pub const LAST_SYNCED_AT: &str = "last_synced_at";
+    pub const OFFLINE_SINCE: &str = "offline_since";
+    pub const LAST_ERROR: &str = "last_sync_error";
+}
+
+impl LocalStore {
+    /// Opens (creating if needed) the store at `path`.
+    pub fn open(path: &Path) -> Result<LocalStore, StoreError> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::Corrupt(format!("creating {}: {e}", parent.display())))?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        schema::migrate(&mut conn)?;
+        let store = LocalStore { conn: Mutex::new(conn) };
+        if store.setting(keys::DEVICE_ID)?.is_none() {
+            store.set_setting(keys::DEVICE_ID, &Uuid::now_v7().to_string())?;
+        }
+        Ok(store)
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves no half-done transaction (SQLite rolls back),
+        // so the connection is still good.
+        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn device_id(&self) -> Result<Uuid, StoreError> {
+        let text = self.setting(keys::DEVICE_ID)?.unwrap_or_default();
+        Uuid::parse_str(&text).map_err(|_| StoreError::Corrupt("device id".into()))
+    }
+
+    /// A new device id: used when this installation signs in as a user the server has not seen
+    /// it with before. The mutation numbering starts again with it.
+    pub fn renew_device_id(&self) -> Result<Uuid, StoreError> {
+        let id = Uuid::now_v7();
+        let conn = self.conn();
+        conn.execute(
+            "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)",
+            params![keys::DEVICE_ID, id.to_string()],
+        )?;
+        conn.execute("DELETE FROM settings WHERE key = ?1", params![keys::LAST_SEQ])?;
+        Ok(id)
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM settings WHERE key = ?1", params![key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete_setting(&self, key: &str) -> Result<(), StoreError> {
+        self.conn().execute("DELETE FROM settings WHERE key = ?1", params![key])?;
+        Ok(())
+    }
+
+    /// Replaces or adds tasks in the local cache.
+    pub fn save_tasks(&self, tasks: &[Task]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for task in tasks {
+            save_task(&tx, task)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// All cached tasks, by title.
+    pub fn tasks(&self) -> Result<Vec<Task>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT json FROM tasks ORDER BY title COLLATE NOCASE")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
+    }
+
+    pub fn task(&self, id: Uuid) -> Result<Option<Task>, StoreError> {
+        task(&self.conn(), id)
+    }
+
+    /// Forgets everything of the signed-in user (tasks, time, outbox), keeping the device id.
+    pub fn clear_user_data(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for table in ["timer", "entries", "outbox", "rejected", "tasks"] {
+            tx.execute(&format!("DELETE FROM {table}"), [])?;
+        }
+        for key in [keys::SESSION, keys::CURSOR, keys::LAST_SYNCED_AT, keys::OFFLINE_SINCE, keys::LAST_ERROR] {
+            tx.execute("DELETE FROM settings WHERE key = ?1", params![key])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn task(conn: &Connection, id: Uuid) -> Result<Option<Task>, StoreError> {
+    let json: Option<String> = conn
+        .query_row("SELECT json FROM tasks WHERE id = ?1", params![id.to_string()], |r| r.get(0))
+        .optional()?;
+    json.map(|json| Ok(serde_json::from_str(&json)?)).transpose()
+}
+
+fn save_task(conn: &Connection, task: &Task) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO tasks (id, title, json) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, json = excluded.json",
+        params![task.id.to_string(), task.title, serde_json::to_string(task)?],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! The local schema and its migrations. `PRAGMA user_version` is the schema version: a store
+//! written by a newer build is refused, never "upgraded" backwards.
+
+use rusqlite::Connection;
+
+use crate::error::StoreError;
+
+/// Each entry migrates from version `index` to `index + 1`.
+const MIGRATIONS: &[&str] = &["
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    -- Cached tasks: the server's JSON, with the title for ordering.
+    CREATE TABLE tasks (id TEXT PRIMARY KEY, title TEXT NOT NULL, json TEXT NOT NULL);
+    -- The running or paused timer; at most one (T1).
+    CREATE TABLE timer (
+        slot INTEGER PRIMARY KEY CHECK (slot = 1),
+        id TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        segments TEXT NOT NULL
+    );
+    -- The user's own entries. `synced` = 1 once the server has sent them back.
+    CREATE TABLE entries (
+        id TEXT PRIMARY KEY,
+        started_at INTEGER NOT NULL,
+        json TEXT NOT NULL,
+        synced INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX entries_by_start ON entries (started_at);
+    -- Local changes not yet acknowledged by the server, numbered per device.
+    CREATE TABLE outbox (seq INTEGER PRIMARY KEY, intent TEXT NOT NULL, created_at INTEGER NOT NULL);
+    -- Changes the server refused, with its reason: the *Sync issues* list.
+    CREATE TABLE rejected (
+        seq INTEGER PRIMARY KEY,
+        intent TEXT NOT NULL,
+        code TEXT NOT NULL,
+        message TEXT NOT NULL,
+        rejected_at INTEGER NOT NULL
+    );
+"];
+
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew { found, known: SCHEMA_VERSION });
+    }
+    for (version, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! Timer transitions and entries. Each transition writes the new state and its outbox mutation
+//! in one transaction.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Transaction};
+use stint_api::rest::{Assignee, Entry, User};
+use stint_api::sync::Intent;
+use stint_domain::{EntrySource, EntryStatus, Segment, Timer};
+use uuid::Uuid;
+
+use super::{keys, save_task, task, LocalStore};
+use crate::error::{DeskError, StoreError};
+
+/// The running or paused timer on this device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActiveTimer {
+    pub id: Uuid,
+    pub task_id: Uuid,
+    pub timer: Timer,
+}
+
+impl LocalStore {
+    pub fn active_timer(&self) -> Result<Option<ActiveTimer>, StoreError> {
+        active_timer(&self.conn())
+    }
+
+    /// T1 and T2: stops the running timer (its entry stays a draft), starts one on `task_id`,
+    /// and shows the task as assigned to `me` and in progress until the server says otherwise.
+    /// Returns the entry of the stopped timer, if there was one.
+    pub fn start_timer(
+        &self,
+        timer_id: Uuid,
+        task_id: Uuid,
+        at: DateTime<Utc>,
+        me: Option<&User>,
+    ) -> Result<Option<Entry>, DeskError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(StoreError::from)?;
+        let mut task = task(&tx, task_id)?.ok_or(DeskError::UnknownTask(task_id))?;
+        let stopped = match active_timer(&tx)? {
+            Some(active) => Some(stop_active(&tx, active, at.max(last_change(&tx)?), me)?),
+            None => None,
+        };
+        let timer = Timer::start(at);
+        tx.execute(
+            "INSERT INTO timer (slot, id, task_id, segments) VALUES (1, ?1, ?2, ?3)",
+            params![timer_id.to_string(), task_id.to_string(), segments_json(&timer)?],
+        )
+        .map_err(StoreError::from)?;
+        enqueue(&tx, &Intent::StartTimer { timer_id, task_id, at }, at)?;
+        if let Some(me) = me {
+            if !task.assignees.iter().any(|a| a.user_id == me.id) {
+                task.assignees.push(Assignee { user_id: me.id, name: me.name.clone() });
+            }
+        }
+        task.status = task.status.after_start_work();
+        save_task(&tx, &task)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(stopped)
+    }
+
+    pub fn pause_timer(&self, at: DateTime<Utc>) -> Result<ActiveTimer, DeskError> {
+        self.change_timer(at, |timer| timer.pause(at), |timer_id| Intent::PauseTimer { timer_id, at })
+    }
+
+    pub fn resume_timer(&self, at: DateTime<Utc>) -> Result<ActiveTimer, DeskError> {
+        self.change_timer(at, |timer| timer.resume(at), |timer_id| Intent::ResumeTimer { timer_id, at })
+    }
+
+    fn change_timer(
+        &self,
+        at: DateTime<Utc>,
+        change: impl FnOnce(&mut Timer) -> Result<(), stint_domain::TimerError>,
+        intent: impl FnOnce(Uuid) -> Intent,
+    ) -> Result<ActiveTimer, DeskError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(StoreError::from)?;
+        let mut active = active_timer(&tx)?.ok_or(DeskError::NoTimer)?;
+        change(&mut active.timer)?;
+        tx.execute("UPDATE timer SET segments = ?1", params![segments_json(&active.timer)?])
+            .map_err(StoreError::from)?;
+        enqueue(&tx, &intent(active.id), at)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(active)
+    }
+
+    /// Stops the timer into a draft entry.
+    pub fn stop_timer(&self, at: DateTime<Utc>, me: Option<&User>) -> Result<Entry, DeskError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(StoreError::from)?;
+        let active = active_timer(&tx)?.ok_or(DeskError::NoTimer)?;
+        let entry = stop_active(&tx, active, at, me)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(entry)
+    }
+
+    /// The user's entries that started in `[from, to)`, oldest first, with whether the server
+    /// has them.
+    pub fn entries_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(Entry, bool)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT json, synced FROM entries WHERE started_at >= ?1 AND started_at < ?2 \
+             ORDER BY started_at",
+        )?;
+        let rows = stmt.query_map(params![from.timestamp_millis(), to.timestamp_millis()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
+        })?;
+        rows.map(|row| {
+            let (json, synced) = row?;
+            Ok((serde_json::from_str(&json)?, synced))
+        })
+        .collect()
+    }
+}
+
+fn stop_active(
+    tx: &Transaction<'_>,
+    active: ActiveTimer,
+    at: DateTime<Utc>,
+    me: Option<&User>,
+) -> Result<Entry, DeskError> {
+    let stopped = active.timer.stop(at)?;
+    let entry = Entry {
+        id: Uuid::now_v7(),
+        user_id: me.map(|u| u.id).unwrap_or_default(),
+        task_id: active.task_id,
+        timer_id: Some(active.id),
+        started_at: stopped.started_at,
+        ended_at: stopped.ended_at,
+        duration_secs: stopped.duration_secs,
+        status: EntryStatus::Draft,
+        source: EntrySource::Timer,
+        description: String::new(),
+    };
+    save_entry(tx, &entry, false)?;
+    tx.execute("DELETE FROM timer", []).map_err(StoreError::from)?;
+    enqueue(tx, &Intent::StopTimer { timer_id: active.id, entry_id: entry.id, at }, at)?;
+    Ok(entry)
+}
+
+pub(super) fn save_entry(tx: &Transaction<'_>, entry: &Entry, synced: bool) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO entries (id, started_at, json, synced) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at, json = excluded.json, \
+         synced = excluded.synced",
+        params![
+            entry.id.to_string(),
+            entry.started_at.timestamp_millis(),
+            serde_json::to_string(entry)?,
+            synced
+        ],
+    )?;
+    Ok(())
+}
+
+pub(super) fn active_timer(conn: &rusqlite::Connection) -> Result<Option<ActiveTimer>, StoreError> {
+    let row: Option<(String, String, String)> = conn
+        .query_row("SELECT id, task_id, segments FROM timer", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    let Some((id, task_id, segments)) = row else { return Ok(None) };
+    let parse = |text: &str| Uuid::parse_str(text).map_err(|_| StoreError::Corrupt("timer id".into()));
+    let timer = Timer::from_segments(serde_json::from_str::<Vec<Segment>>(&segments)?)
+        .ok_or_else(|| StoreError::Corrupt("timer segments".into()))?;
+    Ok(Some(ActiveTimer { id: parse(&id)?, task_id: parse(&task_id)?, timer }))
+}
+
+pub(super) fn replace_timer(tx: &Transaction<'_>, timer: Option<&ActiveTimer>) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM timer", [])?;
+    if let Some(active) = timer {
+        tx.execute(
+            "INSERT INTO timer (slot, id, task_id, segments) VALUES (1, ?1, ?2, ?3)",
+            params![active.id.to_string(), active.task_id.to_string(), segments_json(&active.timer)?],
+        )?;
+    }
+    Ok(())
+}
+
+/// The instant of the active timer's last change, or the epoch when there is none.
+fn last_change(conn: &rusqlite::Connection) -> Result<DateTime<Utc>, StoreError> {
+    Ok(active_timer(conn)?.map(|a| a.timer.last_change()).unwrap_or_default())
+}
+
+fn segments_json(timer: &Timer) -> Result<String, StoreError> {
+    Ok(serde_json::to_string(timer.segments())?)
+}
+
+/// Appends a mutation to the outbox with the device's next sequence number.
+fn enqueue(tx: &Transaction<'_>, intent: &Intent, at: DateTime<Utc>) -> Result<i64, StoreError> {
+    let last: i64 = tx
+        .query_row("SELECT value FROM settings WHERE key = ?1", params![keys::LAST_SEQ], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()?
+        .map(|v| v.parse().map_err(|_| StoreError::Corrupt("last_seq".into())))
+        .transpose()?
+        .unwrap_or(0);
+    let seq = last + 1;
+    tx.execute(
+        "INSERT INTO outbox (seq, intent, created_at) VALUES (?1, ?2, ?3)",
+        params![seq, serde_json::to_string(intent)?, at.timestamp_millis()],
+    )?;
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![keys::LAST_SEQ, seq.to_string()],
+    )?;
+    Ok(seq)
+}
