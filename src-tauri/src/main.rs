@@ -1,1 +1,142 @@
-fn main() {}
+//! `stint`: the desktop shell. It owns the tray and the window and wires `Desk` (stint-client)
+//! to Tauri IPC; the rules, the store and sync all live below it.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod tray;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Parser;
+use stint_api::desk::DeskCall;
+use stint_api::ErrorBody;
+use stint_client::{Clock, Desk, DeskConfig};
+use tauri::{AppHandle, Emitter, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder};
+
+#[derive(Parser, Debug)]
+#[command(name = "stint", version, about = "Stint: time tracking for teams")]
+struct Cli {
+    /// Where the local store lives (default: the OS data folder).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// The workspace server offered on the sign-in screen.
+    #[arg(long, default_value = "http://127.0.0.1:7420")]
+    server: String,
+    /// Start in the tray with no window (for autostart).
+    #[arg(long)]
+    hidden: bool,
+    /// Sign in as this user at start when not signed in; the password comes from the
+    /// STINT_PASSWORD environment variable (`cargo xtask run` uses this for the demo).
+    #[arg(long)]
+    sign_in_email: Option<String>,
+}
+
+/// What the UI reads to prefill the sign-in form.
+struct ShellOptions {
+    server: String,
+}
+
+#[tauri::command]
+async fn desk(call: DeskCall, desk: tauri::State<'_, Arc<Desk>>) -> Result<serde_json::Value, ErrorBody> {
+    desk.dispatch(call).await.map_err(|error| error.to_body())
+}
+
+#[tauri::command]
+fn default_server(options: tauri::State<'_, ShellOptions>) -> String {
+    options.server.clone()
+}
+
+/// Shows the main window, creating its webview if it was closed.
+pub fn open_window(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+        return;
+    }
+    let built = WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+        .title("Stint")
+        .inner_size(420.0, 640.0)
+        .min_inner_size(360.0, 480.0)
+        .build();
+    if let Err(error) = built {
+        tracing::error!(%error, "opening the window failed");
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let app = tauri::Builder::default()
+        .invoke_handler(tauri::generate_handler![desk, default_server])
+        .manage(ShellOptions { server: cli.server.clone() })
+        .setup(move |app| {
+            let data_dir = match &cli.data_dir {
+                Some(dir) => dir.clone(),
+                None => app.path().app_data_dir()?,
+            };
+            let desk = Arc::new(Desk::open(DeskConfig {
+                data_dir,
+                use_keyring: true,
+                device_name: device_name(),
+                clock: Clock::system(),
+            })?);
+            app.manage(desk.clone());
+            tray::create(app.handle())?;
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(sign_in_at_start(desk.clone(), cli.server.clone(), cli.sign_in_email.clone()));
+            tauri::async_runtime::spawn(desk.clone().run_sync_loop());
+            tauri::async_runtime::spawn(follow_changes(handle, desk));
+            if !cli.hidden {
+                open_window(app.handle());
+            }
+            tracing::info!("tray ready");
+            Ok(())
+        })
+        .build(tauri::generate_context!())?;
+    app.run(|_, event| {
+        // Closing the window destroys the webview; the tray keeps running until Quit.
+        if let RunEvent::ExitRequested { code: None, api, .. } = event {
+            api.prevent_exit();
+        }
+    });
+    Ok(())
+}
+
+/// Refreshes the tray and tells the window after every change, and once a minute for the
+/// elapsed time in the tray's first line. No per-second wake-ups while in the tray.
+async fn follow_changes(app: AppHandle, desk: Arc<Desk>) {
+    let mut changes = desk.subscribe();
+    loop {
+        tray::refresh(&app);
+        let _ = app.emit("desk-changed", *changes.borrow_and_update());
+        tokio::select! {
+            changed = changes.changed() => if changed.is_err() { return },
+            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+        }
+    }
+}
+
+async fn sign_in_at_start(desk: Arc<Desk>, server: String, email: Option<String>) {
+    let (Some(email), Ok(password)) = (email, std::env::var("STINT_PASSWORD")) else { return };
+    if matches!(desk.session(), Ok(Some(_))) {
+        return;
+    }
+    if let Err(error) = desk.sign_in(&server, &email, &password).await {
+        tracing::warn!(%error, "signing in at start failed");
+    }
+}
+
+fn device_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .unwrap_or_else(|| "Stint desktop".into())
+}

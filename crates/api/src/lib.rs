@@ -19,7 +19,7 @@ pub struct ErrorBody {
     pub code: String,
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[ts(optional, type = "unknown")]
     #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Value>,
 }

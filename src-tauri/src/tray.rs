@@ -1,0 +1,212 @@
+//! The tray (D1): icon by state, the task and elapsed time as the first (disabled) line, and the
+//! menu. Menu ids go through `TrayItem`, so handling is typed and exhaustive.
+
+use std::sync::Arc;
+
+use stint_api::desk::{CurrentTimer, SyncStatus};
+use stint_api::TimerState;
+use stint_client::Desk;
+use stint_domain::format_hm;
+use tauri::image::Image;
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager, Wry};
+
+const TRAY_ID: &str = "stint";
+const ICON_IDLE: &[u8] = include_bytes!("../../icons/tray-idle.png");
+const ICON_RUNNING: &[u8] = include_bytes!("../../icons/tray-running.png");
+const ICON_PAUSED: &[u8] = include_bytes!("../../icons/tray-paused.png");
+/// The Start Work submenu lists at most this many assigned tasks.
+const START_WORK_LIMIT: usize = 10;
+
+#[derive(Debug, Clone, PartialEq)]
+enum TrayItem {
+    Status,
+    StartWork(uuid::Uuid),
+    PauseResume,
+    Stop,
+    Open,
+    SyncStatus,
+    Quit,
+}
+
+impl TrayItem {
+    fn id(&self) -> String {
+        match self {
+            TrayItem::Status => "status".into(),
+            TrayItem::StartWork(task) => format!("start:{task}"),
+            TrayItem::PauseResume => "pause_resume".into(),
+            TrayItem::Stop => "stop".into(),
+            TrayItem::Open => "open".into(),
+            TrayItem::SyncStatus => "sync_status".into(),
+            TrayItem::Quit => "quit".into(),
+        }
+    }
+
+    fn parse(id: &str) -> Option<TrayItem> {
+        Some(match id {
+            "status" => TrayItem::Status,
+            "pause_resume" => TrayItem::PauseResume,
+            "stop" => TrayItem::Stop,
+            "open" => TrayItem::Open,
+            "sync_status" => TrayItem::SyncStatus,
+            "quit" => TrayItem::Quit,
+            other => TrayItem::StartWork(other.strip_prefix("start:")?.parse().ok()?),
+        })
+    }
+}
+
+pub fn create(app: &AppHandle) -> tauri::Result<()> {
+    let menu = build_menu(app)?;
+    TrayIconBuilder::with_id(TRAY_ID)
+        .icon(Image::from_bytes(ICON_IDLE)?)
+        .menu(&menu)
+        .show_menu_on_left_click(true)
+        .on_menu_event(|app, event| on_menu_event(app, event.id().as_ref()))
+        .build(app)?;
+    Ok(())
+}
+
+fn desk(app: &AppHandle) -> Arc<Desk> {
+    app.state::<Arc<Desk>>().inner().clone()
+}
+
+fn on_menu_event(app: &AppHandle, id: &str) {
+    let Some(item) = TrayItem::parse(id) else { return };
+    let desk = desk(app);
+    let result = match item {
+        TrayItem::Status | TrayItem::SyncStatus => Ok(()),
+        TrayItem::StartWork(task) => desk.start_work(task).map(drop),
+        TrayItem::PauseResume => match desk.current_timer() {
+            Ok(Some(timer)) if timer.state == TimerState::Paused => desk.resume().map(drop),
+            _ => desk.pause().map(drop),
+        },
+        TrayItem::Stop => desk.stop().map(drop),
+        TrayItem::Open => {
+            crate::open_window(app);
+            Ok(())
+        }
+        TrayItem::Quit => {
+            app.exit(0);
+            Ok(())
+        }
+    };
+    if let Err(error) = result {
+        tracing::warn!(%error, ?item, "tray action failed");
+    }
+}
+
+/// Rebuilds the menu, icon and tooltip from the Desk's current state.
+pub fn refresh(app: &AppHandle) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
+    let timer = desk(app).current_timer().ok().flatten();
+    let icon = match timer.as_ref().map(|t| t.state) {
+        None => ICON_IDLE,
+        Some(TimerState::Running) => ICON_RUNNING,
+        Some(TimerState::Paused) => ICON_PAUSED,
+    };
+    let result = build_menu(app).and_then(|menu| {
+        tray.set_menu(Some(menu))?;
+        tray.set_icon(Some(Image::from_bytes(icon)?))?;
+        tray.set_tooltip(Some(status_line(timer.as_ref())))
+    });
+    if let Err(error) = result {
+        tracing::warn!(%error, "refreshing the tray failed");
+    }
+}
+
+fn status_line(timer: Option<&CurrentTimer>) -> String {
+    match timer {
+        None => "Not tracking".into(),
+        Some(timer) => {
+            let elapsed = format_hm(timer.elapsed_secs);
+            match timer.state {
+                TimerState::Running => format!("{} — {elapsed}", timer.task.title),
+                TimerState::Paused => format!("{} — {elapsed} (paused)", timer.task.title),
+            }
+        }
+    }
+}
+
+fn sync_line(status: Option<SyncStatus>) -> String {
+    match status {
+        None => "Sync status unknown".into(),
+        Some(s) if s.pending > 0 && !s.online => format!("Offline — {} changes waiting", s.pending),
+        Some(s) if !s.online => "Offline".into(),
+        Some(s) if s.pending > 0 => format!("Syncing {} changes…", s.pending),
+        Some(s) => match s.last_synced_at {
+            Some(at) => format!("Synced at {}", at.with_timezone(&chrono_local()).format("%H:%M")),
+            None => "Not synced yet".into(),
+        },
+    }
+}
+
+fn chrono_local() -> chrono::Local {
+    chrono::Local
+}
+
+fn item(app: &AppHandle, which: TrayItem, text: &str, enabled: bool) -> tauri::Result<MenuItem<Wry>> {
+    MenuItem::with_id(app, which.id(), text, enabled, None::<&str>)
+}
+
+fn build_menu(app: &AppHandle) -> tauri::Result<Menu<Wry>> {
+    let desk = desk(app);
+    let timer = desk.current_timer().ok().flatten();
+    let session = desk.session().ok().flatten();
+    let start_work = Submenu::new(app, "Start Work", session.is_some())?;
+    if let Some(session) = &session {
+        let mine: Vec<_> = desk
+            .tasks()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|task| task.assignees.iter().any(|a| a.user_id == session.user.id))
+            .take(START_WORK_LIMIT)
+            .collect();
+        if mine.is_empty() {
+            start_work.append(&item(app, TrayItem::Status, "No tasks assigned to you", false)?)?;
+        }
+        for task in mine {
+            start_work.append(&item(app, TrayItem::StartWork(task.id), &task.title, true)?)?;
+        }
+    }
+    let pause_text = match timer.as_ref().map(|t| t.state) {
+        Some(TimerState::Paused) => "Resume",
+        _ => "Pause",
+    };
+    Menu::with_items(
+        app,
+        &[
+            &item(app, TrayItem::Status, &status_line(timer.as_ref()), false)?,
+            &PredefinedMenuItem::separator(app)?,
+            &start_work,
+            &item(app, TrayItem::PauseResume, pause_text, timer.is_some())?,
+            &item(app, TrayItem::Stop, "Stop", timer.is_some())?,
+            &PredefinedMenuItem::separator(app)?,
+            &item(app, TrayItem::Open, "Open Stint", true)?,
+            &item(app, TrayItem::SyncStatus, &sync_line(desk.sync_status().ok()), false)?,
+            &item(app, TrayItem::Quit, "Quit Stint", true)?,
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn menu_ids_round_trip() {
+        let task = uuid::Uuid::now_v7();
+        for item in [
+            TrayItem::Status,
+            TrayItem::StartWork(task),
+            TrayItem::PauseResume,
+            TrayItem::Stop,
+            TrayItem::Open,
+            TrayItem::SyncStatus,
+            TrayItem::Quit,
+        ] {
+            assert_eq!(TrayItem::parse(&item.id()), Some(item));
+        }
+        assert_eq!(TrayItem::parse("start:not-a-uuid"), None);
+    }
+}

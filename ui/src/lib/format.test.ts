@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { elapsedAt, formatHm, formatHms, syncLabel } from './format';
+import type { CurrentTimer } from './generated/CurrentTimer';
+
+const timer = (state: 'running' | 'paused'): CurrentTimer => ({
+  timer_id: 't',
+  task: {
+    id: 'task',
+    title: 'Write docs',
+    status: 'in_progress',
+    project_id: 'p',
+    project_name: 'Docs',
+    project_color: '#3b82f6',
+    assignees: [],
+  },
+  state,
+  started_at: '2026-11-23T09:00:00Z',
+  elapsed_secs: 600,
+  as_of: '2026-11-23T09:10:00Z',
+  segments: [],
+});
+
+describe('durations', () => {
+  it('formats h:mm and h:mm:ss with padding', () => {
+    expect(formatHm(0)).toBe('0:00');
+    expect(formatHm(3599)).toBe('0:59');
+    expect(formatHm(3600 * 26 + 60 * 5)).toBe('26:05');
+    expect(formatHms(3661)).toBe('1:01:01');
+    expect(formatHm(-5)).toBe('0:00');
+  });
+
+  it('adds the time since as_of only while running', () => {
+    const later = Date.parse('2026-11-23T09:11:30Z');
+    expect(elapsedAt(timer('running'), later)).toBe(690);
+    expect(elapsedAt(timer('paused'), later)).toBe(600);
+  });
+});
+
+describe('sync label', () => {
+  it('speaks calmly about being offline and counts waiting changes', () => {
+    const base = { online: false, pending: 3, rejected: 0, last_error: 'down' };
+    expect(syncLabel({ ...base, offline_since: '2026-11-23T10:42:00Z' })).toMatch(/^Offline since .+ — 3 changes waiting$/);
+    expect(syncLabel({ ...base, pending: 1, offline_since: '2026-11-23T10:42:00Z' })).toMatch(/1 change waiting$/);
+    expect(syncLabel({ online: true, pending: 0, rejected: 0, last_synced_at: '2026-11-23T10:42:00Z' })).toMatch(/^Synced at /);
+    expect(syncLabel(null)).toBe('Checking sync…');
+  });
+});

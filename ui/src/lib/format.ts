@@ -1,0 +1,42 @@
+// Display rules: durations are `h:mm` everywhere; the running timer shows seconds too.
+
+import type { CurrentTimer } from './generated/CurrentTimer';
+import type { SyncStatus } from './generated/SyncStatus';
+
+export function formatHm(secs: number): string {
+  const minutes = Math.floor(Math.max(0, secs) / 60);
+  return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
+export function formatHms(secs: number): string {
+  const whole = Math.floor(Math.max(0, secs));
+  return `${formatHm(whole)}:${String(whole % 60).padStart(2, '0')}`;
+}
+
+/** Counted seconds of `timer` at `nowMs`: the server-side figure plus the time since, if running. */
+export function elapsedAt(timer: CurrentTimer, nowMs: number): number {
+  if (timer.state !== 'running') return timer.elapsed_secs;
+  return timer.elapsed_secs + Math.max(0, (nowMs - Date.parse(timer.as_of)) / 1000);
+}
+
+export function clockTime(iso: string): string {
+  return new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+}
+
+export function dayLabel(iso: string): string {
+  return new Date(iso).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
+}
+
+/** "Synced at 10:42", "Offline since 10:42 — 3 changes waiting", … */
+export function syncLabel(status: SyncStatus | null): string {
+  if (!status) return 'Checking sync…';
+  const waiting = status.pending === 1 ? '1 change waiting' : `${status.pending} changes waiting`;
+  if (status.offline_since) {
+    const since = `Offline since ${clockTime(status.offline_since)}`;
+    return status.pending > 0 ? `${since} — ${waiting}` : since;
+  }
+  if (status.last_error) return `Sync problem: ${status.last_error}`;
+  if (status.pending > 0) return `Syncing — ${waiting}`;
+  if (status.last_synced_at) return `Synced at ${clockTime(status.last_synced_at)}`;
+  return 'Not synced yet';
+}
