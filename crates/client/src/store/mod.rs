@@ -151,3 +151,6 @@ fn save_task(conn: &Connection, task: &Task) -> Result<(), StoreError> {
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
