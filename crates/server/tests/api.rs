@@ -1,0 +1,337 @@
+//! The server's HTTP API, end to end over loopback, on both backends: every test runs once on a
+//! fresh SQLite file and once on a fresh PostgreSQL database. `cargo xtask test` starts
+//! PostgreSQL and sets STINT_TEST_DATABASE_URL; without it these tests fail unless
+//! STINT_SKIP_POSTGRES=1 says to run SQLite only.
+
+use chrono::{Duration, TimeZone, Utc};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use stint_server::Store;
+use uuid::Uuid;
+
+const ANA: &str = "ana@demo.stint.test";
+const BEN: &str = "ben@demo.stint.test";
+const PASSWORD: &str = "stint-demo";
+/// "Triage new tickets": assigned to Ana and Ben in the demo.
+const SHARED_TASK: &str = "01900000-0000-7000-8000-000000000307";
+/// "Fix checkout redirect": open, assigned to Ben only.
+const BENS_TASK: &str = "01900000-0000-7000-8000-000000000303";
+
+struct TestServer {
+    base: String,
+    store: Store,
+    http: reqwest::Client,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn database_urls() -> Vec<(String, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}?mode=rwc", dir.path().join("stint.db").display());
+    let mut urls = vec![(sqlite, Some(dir))];
+    match std::env::var("STINT_TEST_DATABASE_URL") {
+        Ok(admin_url) => urls.push((fresh_postgres_database(&admin_url).await, None)),
+        Err(_) if std::env::var("STINT_SKIP_POSTGRES").is_ok() => {
+            eprintln!("STINT_SKIP_POSTGRES is set: PostgreSQL is NOT tested");
+        }
+        Err(_) => panic!("set STINT_TEST_DATABASE_URL (cargo xtask test does) or STINT_SKIP_POSTGRES=1"),
+    }
+    urls
+}
+
+async fn fresh_postgres_database(admin_url: &str) -> String {
+    sqlx::any::install_default_drivers();
+    let name = format!("stint_test_{}", Uuid::now_v7().simple());
+    let admin = sqlx::AnyPool::connect(admin_url).await.expect("connecting to PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
+    admin.close().await;
+    let (base, _) = admin_url.rsplit_once('/').expect("a database URL ends in /dbname");
+    format!("{base}/{name}")
+}
+
+/// Runs `test` against a demo server on each backend.
+async fn on_each_backend<F, Fut>(test: F)
+where
+    F: Fn(TestServer) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for (url, dir) in database_urls().await {
+        let store = Store::connect(&url).await.unwrap();
+        store.seed_demo().await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(stint_server::serve(listener, store.clone(), std::future::pending()));
+        eprintln!("-- on {:?}", store.backend());
+        test(TestServer { base, store, http: reqwest::Client::new(), _dir: dir }).await;
+        server.abort();
+    }
+}
+
+struct SignedIn {
+    token: String,
+    workspace: String,
+    device: String,
+}
+
+impl TestServer {
+    async fn sign_in(&self, email: &str) -> SignedIn {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/auth/token", self.base))
+            .json(&json!({ "email": email, "password": PASSWORD, "device_name": "test" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        SignedIn {
+            token: body["token"].as_str().unwrap().into(),
+            workspace: body["workspaces"][0]["id"].as_str().unwrap().into(),
+            device: body["device_id"].as_str().unwrap().into(),
+        }
+    }
+
+    async fn push(&self, who: &SignedIn, mutations: Value) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/workspaces/{}/sync/push", self.base, who.workspace))
+            .bearer_auth(&who.token)
+            .json(&json!({ "protocol_version": 1, "mutations": mutations }))
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.json().await.unwrap())
+    }
+
+    async fn pull(&self, who: &SignedIn, cursor: i64) -> Value {
+        let response = self
+            .http
+            .get(format!("{}/api/v1/workspaces/{}/sync/pull", self.base, who.workspace))
+            .query(&[("cursor", cursor.to_string()), ("protocol_version", "1".into())])
+            .bearer_auth(&who.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+}
+
+fn at(minutes: i64) -> String {
+    (Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap() + Duration::minutes(minutes)).to_rfc3339()
+}
+
+fn start(seq: i64, timer: &Uuid, task: &str, minutes: i64) -> Value {
+    json!({ "seq": seq, "name": "start_timer", "args": { "timer_id": timer, "task_id": task, "at": at(minutes) } })
+}
+
+fn stop(seq: i64, timer: &Uuid, entry: &Uuid, minutes: i64) -> Value {
+    json!({ "seq": seq, "name": "stop_timer", "args": { "timer_id": timer, "entry_id": entry, "at": at(minutes) } })
+}
+
+fn outcomes(body: &Value) -> Vec<&str> {
+    body["results"].as_array().unwrap().iter().map(|r| r["outcome"].as_str().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn health_and_openapi() {
+    on_each_backend(|server| async move {
+        let health: Value = reqwest::get(format!("{}/health", server.base)).await.unwrap().json().await.unwrap();
+        assert_eq!(health["status"], "ok");
+        let doc: Value =
+            reqwest::get(format!("{}/api/openapi.json", server.base)).await.unwrap().json().await.unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+        for path in ["/api/v1/auth/token", "/api/v1/workspaces/{workspace_id}/sync/push"] {
+            assert!(doc["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
+        }
+        assert!(doc["components"]["schemas"].get("PushRequest").is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sign_in_and_its_errors() {
+    on_each_backend(|server| async move {
+        let token_url = format!("{}/api/v1/auth/token", server.base);
+        let wrong = server
+            .http
+            .post(&token_url)
+            .json(&json!({ "email": ANA, "password": "nope", "device_name": "test" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(wrong.json::<Value>().await.unwrap()["code"], "invalid_credentials");
+
+        let malformed = server
+            .http
+            .post(&token_url)
+            .header("content-type", "application/json")
+            .body("{\"email\": ")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(malformed.json::<Value>().await.unwrap()["code"], "malformed_request");
+
+        let ana = server.sign_in(ANA).await;
+        let tasks_url = format!("{}/api/v1/workspaces/{}/tasks", server.base, ana.workspace);
+        let tasks: Value = server.http.get(&tasks_url).bearer_auth(&ana.token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(tasks.as_array().unwrap().len(), 7);
+
+        for (token, code) in [("", "invalid_token"), ("stint_wrong", "invalid_token")] {
+            let response = server.http.get(&tasks_url).bearer_auth(token).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+            assert_eq!(response.json::<Value>().await.unwrap()["code"], code);
+        }
+        let missing = server.http.get(&tasks_url).send().await.unwrap();
+        assert_eq!(missing.json::<Value>().await.unwrap()["code"], "missing_token");
+
+        // An expired token is told apart from a wrong one.
+        let user: Uuid = "01900000-0000-7000-8000-000000000102".parse().unwrap();
+        let expired = server.store.issue_token(user, None, "old laptop", Duration::seconds(-1)).await.unwrap();
+        let response = server.http.get(&tasks_url).bearer_auth(&expired.token).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.json::<Value>().await.unwrap()["code"], "token_expired");
+
+        // Another workspace's id looks like no workspace at all.
+        let elsewhere = format!("{}/api/v1/workspaces/{}/tasks", server.base, Uuid::now_v7());
+        let response = server.http.get(&elsewhere).bearer_auth(&ana.token).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+        // Sign-out revokes the token.
+        let revoked = server.http.delete(&token_url).bearer_auth(&ana.token).send().await.unwrap();
+        assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+        let response = server.http.get(&tasks_url).bearer_auth(&ana.token).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn push_is_idempotent_and_pull_returns_each_entry_once() {
+    on_each_backend(|server| async move {
+        let ana = server.sign_in(ANA).await;
+        let (timer, entry) = (Uuid::now_v7(), Uuid::now_v7());
+        let batch = json!([start(1, &timer, BENS_TASK, 0), stop(2, &timer, &entry, 45)]);
+        let (status, body) = server.push(&ana, batch.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(outcomes(&body), ["applied", "applied"]);
+        assert_eq!(body["last_applied_seq"], 2);
+
+        // A retry (the answer was lost) changes nothing.
+        let (_, body) = server.push(&ana, batch).await;
+        assert_eq!(outcomes(&body), ["skipped", "skipped"]);
+
+        let pulled = server.pull(&ana, 0).await;
+        let entries = pulled["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0]["id"], entry.to_string());
+        assert_eq!(entries[0]["duration_secs"], 45 * 60);
+        assert_eq!(entries[0]["status"], "draft");
+        assert_eq!(entries[0]["source"], "timer");
+        assert!(pulled["timer"].is_null());
+        assert_eq!(pulled["last_applied_seq"], 2);
+
+        // T2: starting work assigned Ana and moved the open task to in progress.
+        let task = pulled["tasks"].as_array().unwrap().iter().find(|t| t["id"] == BENS_TASK).unwrap();
+        assert_eq!(task["status"], "in_progress");
+        assert!(task["assignees"].as_array().unwrap().iter().any(|a| a["name"] == "Ana Alvarez"));
+
+        // Pulling from the returned cursor brings nothing new.
+        let again = server.pull(&ana, pulled["cursor"].as_i64().unwrap()).await;
+        assert!(again["entries"].as_array().unwrap().is_empty());
+        assert!(again["tasks"].as_array().unwrap().is_empty());
+
+        // Ben sees none of Ana's entries.
+        let ben = server.sign_in(BEN).await;
+        assert!(server.pull(&ben, 0).await["entries"].as_array().unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn refused_mutations_are_recorded_and_sync_goes_on() {
+    on_each_backend(|server| async move {
+        let ana = server.sign_in(ANA).await;
+        let timer = Uuid::now_v7();
+        let unknown_task = Uuid::now_v7().to_string();
+        let batch = json!([
+            start(1, &Uuid::now_v7(), &unknown_task, 0),
+            stop(2, &Uuid::now_v7(), &Uuid::now_v7(), 5),
+            start(3, &timer, SHARED_TASK, 10),
+            { "seq": 4, "name": "resume_timer", "args": { "timer_id": timer, "at": at(11) } },
+        ]);
+        let (status, body) = server.push(&ana, batch).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(outcomes(&body), ["rejected", "rejected", "applied", "rejected"]);
+        let codes: Vec<_> = body["results"].as_array().unwrap().iter().map(|r| r["reason"]["code"].clone()).collect();
+        assert_eq!(codes, [json!("unknown_task"), json!("unknown_timer"), Value::Null, json!("invalid_transition")]);
+        assert_eq!(body["last_applied_seq"], 4);
+        let pulled = server.pull(&ana, 0).await;
+        assert_eq!(pulled["timer"]["id"], timer.to_string());
+        assert_eq!(pulled["timer"]["state"], "running");
+
+        // A gap in the sequence is refused as a whole.
+        let (status, body) = server.push(&ana, json!([stop(9, &timer, &Uuid::now_v7(), 20)])).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(body["code"], "sequence_gap");
+
+        // A protocol this server does not speak is refused with a clear error.
+        let response = server
+            .http
+            .post(format!("{}/api/v1/workspaces/{}/sync/push", server.base, ana.workspace))
+            .bearer_auth(&ana.token)
+            .json(&json!({ "protocol_version": 99, "mutations": [] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(response.json::<Value>().await.unwrap()["code"], "unsupported_protocol");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_start_on_another_device_stops_the_running_timer_into_a_draft() {
+    on_each_backend(|server| async move {
+        let laptop = server.sign_in(ANA).await;
+        let phone = server.sign_in(ANA).await;
+        assert_ne!(laptop.device, phone.device);
+        let (first, second) = (Uuid::now_v7(), Uuid::now_v7());
+        let (_, body) = server.push(&laptop, json!([start(1, &first, SHARED_TASK, 0)])).await;
+        assert_eq!(outcomes(&body), ["applied"]);
+        let (_, body) = server.push(&phone, json!([start(1, &second, BENS_TASK, 30)])).await;
+        assert_eq!(outcomes(&body), ["applied"]);
+
+        let pulled = server.pull(&laptop, 0).await;
+        assert_eq!(pulled["timer"]["id"], second.to_string());
+        let entries = pulled["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0]["timer_id"], first.to_string());
+        assert_eq!(entries[0]["duration_secs"], 30 * 60);
+        assert_eq!(entries[0]["status"], "draft");
+
+        // The laptop's own stop of the first timer arrives late: refused, nothing duplicated.
+        let (_, body) = server.push(&laptop, json!([stop(2, &first, &Uuid::now_v7(), 40)])).await;
+        assert_eq!(outcomes(&body), ["rejected"]);
+        assert_eq!(body["results"][0]["reason"]["code"], "timer_stopped");
+        assert_eq!(server.pull(&laptop, 0).await["entries"].as_array().unwrap().len(), 1);
+
+        // A client-made id already used by someone else is refused.
+        let ben = server.sign_in(BEN).await;
+        let (_, body) = server.push(&ben, json!([start(1, &second, BENS_TASK, 50)])).await;
+        assert_eq!(body["results"][0]["reason"]["code"], "id_conflict");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn demo_seeding_is_idempotent() {
+    on_each_backend(|server| async move {
+        let again = server.store.seed_demo().await.unwrap();
+        assert_eq!(again.users.len(), 3);
+        let ana = server.sign_in(ANA).await;
+        assert_eq!(server.pull(&ana, 0).await["tasks"].as_array().unwrap().len(), 7);
+    })
+    .await;
+}
