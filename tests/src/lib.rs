@@ -1,1 +1,75 @@
+//! Helpers for the cross-component tests: a real `stint-server` process on loopback.
 
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A binary built by this workspace, next to the running test's own `deps/` folder.
+pub fn workspace_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>");
+    let path = dir.join(name);
+    assert!(path.exists(), "{} is missing: build the workspace first (cargo build --workspace)", path.display());
+    path
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// `stint-server serve` on SQLite in `data_dir`, killed when dropped.
+pub struct ServerProcess {
+    child: Child,
+    pub url: String,
+}
+
+impl ServerProcess {
+    /// Creates the demo workspace in `data_dir` (idempotent) and serves it on `port`.
+    pub fn start(data_dir: &Path, port: u16) -> anyhow::Result<ServerProcess> {
+        let server = workspace_binary("stint-server");
+        let demo = Command::new(&server)
+            .args(["demo", "--data-dir"])
+            .arg(data_dir)
+            .stdout(Stdio::null())
+            .status()?;
+        anyhow::ensure!(demo.success(), "stint-server demo failed");
+        let child = Command::new(&server)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .arg(data_dir)
+            .env("RUST_LOG", "warn")
+            .spawn()?;
+        let mut process = ServerProcess { child, url: format!("http://127.0.0.1:{port}") };
+        process.wait_healthy()?;
+        Ok(process)
+    }
+
+    fn wait_healthy(&mut self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait()? {
+                anyhow::bail!("stint-server exited early: {status}");
+            }
+            if std::net::TcpStream::connect(self.url.trim_start_matches("http://")).is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        anyhow::bail!("stint-server did not start listening within 20 s")
+    }
+
+    pub fn stop(mut self) {
+        self.kill();
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

@@ -1,0 +1,103 @@
+//! D3 against a real `stint-server` process: work done while the server is down reaches it
+//! exactly once when it is back.
+
+use serde_json::Value;
+use stint_client::{Clock, Desk, DeskConfig, DeskError};
+use stint_tests::{free_port, ServerProcess};
+
+const ANA: &str = "ana@demo.stint.test";
+const PASSWORD: &str = "stint-demo";
+
+/// Ana's entries as the server has them, read by a second device of hers.
+async fn entries_on_server(url: &str) -> Vec<Value> {
+    let http = reqwest::Client::new();
+    let signed_in: Value = http
+        .post(format!("{url}/api/v1/auth/token"))
+        .json(&serde_json::json!({ "email": ANA, "password": PASSWORD, "device_name": "checker" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let workspace = signed_in["workspaces"][0]["id"].as_str().unwrap();
+    let pulled: Value = http
+        .get(format!("{url}/api/v1/workspaces/{workspace}/sync/pull?cursor=0&protocol_version=1"))
+        .bearer_auth(signed_in["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    pulled["entries"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn work_done_offline_syncs_exactly_once() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let desk_dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = ServerProcess::start(server_dir.path(), port).unwrap();
+    let url = server.url.clone();
+
+    let desk = Desk::open(DeskConfig {
+        data_dir: desk_dir.path().to_path_buf(),
+        use_keyring: false,
+        device_name: "laptop".into(),
+        clock: Clock::system(),
+    })
+    .unwrap();
+    let session = desk.sign_in(&url, ANA, PASSWORD).await.unwrap();
+    assert_eq!(session.user.email, ANA);
+    let tasks = desk.tasks().unwrap();
+    assert_eq!(tasks.len(), 7, "sign-in fetched the workspace's tasks");
+    let task = tasks.iter().find(|t| t.assignees.iter().any(|a| a.user_id == session.user.id)).unwrap();
+
+    server.stop();
+    desk.start_work(task.id).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let stopped = desk.stop().unwrap();
+    assert!(stopped.entry.duration_secs >= 1);
+    assert!(matches!(desk.sync_now().await, Err(DeskError::Offline(_))));
+    let status = desk.sync_status().unwrap();
+    assert_eq!(status.pending, 2);
+    assert!(status.offline_since.is_some() && !status.online);
+    // Tasks and the week still work from the local store.
+    assert_eq!(desk.tasks().unwrap().len(), 7);
+    assert_eq!(desk.week_entries().unwrap().len(), 1);
+
+    let _server = ServerProcess::start(server_dir.path(), port).unwrap();
+    let status = desk.sync_now().await.unwrap();
+    assert_eq!((status.pending, status.rejected), (0, 0));
+    assert!(status.online && status.offline_since.is_none());
+
+    let on_server = entries_on_server(&url).await;
+    assert_eq!(on_server.len(), 1);
+    assert_eq!(on_server[0]["id"], stopped.entry.id.to_string());
+    assert_eq!(on_server[0]["duration_secs"], stopped.entry.duration_secs);
+
+    desk.sync_now().await.unwrap();
+    assert_eq!(entries_on_server(&url).await.len(), 1, "a second sync adds nothing");
+    let week = desk.week_entries().unwrap();
+    assert_eq!(week.len(), 1);
+    assert!(week[0].synced);
+}
+
+#[tokio::test]
+async fn signing_in_to_a_server_that_is_down_is_a_clear_error() {
+    let desk_dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(DeskConfig {
+        data_dir: desk_dir.path().to_path_buf(),
+        use_keyring: false,
+        device_name: "laptop".into(),
+        clock: Clock::system(),
+    })
+    .unwrap();
+    let url = format!("http://127.0.0.1:{}", free_port());
+    let error = desk.sign_in(&url, ANA, PASSWORD).await.unwrap_err();
+    assert_eq!(error.code(), "offline");
+    assert!(desk.session().unwrap().is_none());
+    let error = desk.sign_in("not a url", ANA, PASSWORD).await.unwrap_err();
+    assert_eq!(error.code(), "invalid_input");
+}
