@@ -1,0 +1,90 @@
+// The real UI in headless Chromium, against the dev bridge (the real Rust core) and a real
+// workspace server: sign in, Start Work, stop, and the entry is listed and reaches the server.
+
+import assert from 'node:assert/strict';
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { ANA, artifacts, binDir, entriesOnServer, root, start, startServer, tempDir } from './harness.mjs';
+
+let server;
+let bridge;
+let bridgeUrl;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  bridge = start(path.join(binDir, 'stint-bridge'), [
+    '--data-dir', tempDir('bridge'),
+    '--ui-dir', path.join(root, 'ui/dist'),
+  ]);
+  const [line] = await createInterface({ input: bridge.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value]);
+  bridgeUrl = JSON.parse(line).url;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  bridge?.kill();
+  server?.child.kill();
+});
+
+test('sign in, start work, stop: the entry is listed and synced', async () => {
+  const page = await browser.newPage({ viewport: { width: 420, height: 640 } });
+  await page.goto(`${bridgeUrl}&server=${encodeURIComponent(server.url)}`);
+
+  // A wrong password is refused with a clear message and nothing else changes.
+  await page.getByLabel('Email').fill(ANA.email);
+  await page.getByLabel('Password').fill('wrong');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Wrong email or password' }).waitFor();
+
+  await page.getByLabel('Password').fill(ANA.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Assigned to me' }).waitFor();
+  await page.screenshot({ path: path.join(artifacts, 'browser-tasks.png') });
+
+  // Type to filter, then start work on the match.
+  await page.getByTestId('search').fill('blog');
+  const task = page.getByTestId('task').first();
+  const title = (await task.locator('.title').textContent()).trim();
+  assert.equal(title, 'Migrate blog posts');
+  await task.click();
+  await page.getByTestId('timer-task').filter({ hasText: title }).waitFor();
+  await page.screenshot({ path: path.join(artifacts, 'browser-running.png') });
+
+  await page.getByTestId('stop').click();
+  await page.getByTestId('idle').waitFor();
+  await page.getByTestId('tab-week').click();
+  const entry = page.getByTestId('entry').filter({ hasText: title });
+  await entry.waitFor();
+  // The sync loop pushes the change on its own.
+  await page.getByTestId('entry').filter({ hasNotText: 'waiting to sync' }).waitFor({ timeout: 15000 });
+  await page.screenshot({ path: path.join(artifacts, 'browser-week.png') });
+
+  const entries = await entriesOnServer(server.url);
+  assert.equal(entries.length, 1);
+  assert.equal(entries[0].status, 'draft');
+});
+
+test('the bridge refuses calls without its token or from another origin', async () => {
+  const url = new URL(bridgeUrl);
+  const desk = `${url.origin}/desk`;
+  const body = JSON.stringify({ method: 'session' });
+  const noToken = await fetch(desk, { method: 'POST', body });
+  assert.equal(noToken.status, 401);
+  const token = url.hash.replace('#bridge=', '');
+  const headers = { authorization: `Bearer ${token}` };
+  const foreign = await fetch(desk, { method: 'POST', body, headers: { ...headers, origin: 'http://evil.test' } });
+  assert.equal(foreign.status, 403);
+  const malformed = await fetch(desk, { method: 'POST', body: '{"method":', headers });
+  assert.equal(malformed.status, 400);
+  assert.equal((await malformed.json()).code, 'malformed_request');
+  const noTimer = await fetch(desk, { method: 'POST', body: JSON.stringify({ method: 'stop' }), headers });
+  assert.equal((await noTimer.json()).code, 'no_timer');
+});
