@@ -1,0 +1,119 @@
+// The real desktop app in a WebKitGTK window under Xvfb, driven by tauri-driver +
+// WebKitWebDriver, with its tray read and clicked through a stand-in StatusNotifier host.
+// Run inside `dbus-run-session` with DISPLAY set (cargo xtask test does both).
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { ANA, artifacts, binDir, entriesOnServer, freePort, start, startServer, tempDir, waitFor } from './harness.mjs';
+import { startTrayHost } from './tray-host.mjs';
+
+let keyring;
+let server;
+let tray;
+let driver;
+let driverUrl;
+let session;
+
+async function wd(method, route, body) {
+  const response = await fetch(`${driverUrl}${route}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${method} ${route}: ${JSON.stringify(json.value ?? json)}`);
+  return json.value;
+}
+
+const find = (css) => wd('POST', `/session/${session}/elements`, { using: 'css selector', value: css });
+// A WebDriver element reference is an object with one key (its name varies by driver).
+const elementId = (element) => Object.values(element)[0];
+const text = (element) => wd('GET', `/session/${session}/element/${elementId(element)}/text`);
+const click = (element) => wd('POST', `/session/${session}/element/${elementId(element)}/click`, {});
+
+before(async () => {
+  assert.ok(process.env.DISPLAY, 'DISPLAY must point to an X server (Xvfb)');
+  assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, 'run inside dbus-run-session');
+  // An unlocked keyring on this session bus, so the device token goes where it belongs.
+  keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  keyring.stdin.end('stint-test\n');
+  process.on('exit', () => keyring.kill());
+
+  server = await startServer();
+  tray = await startTrayHost();
+  const port = await freePort();
+  driver = start('tauri-driver', ['--port', String(port), '--native-port', String(await freePort())], {
+    env: { ...process.env, STINT_PASSWORD: ANA.password, RUST_LOG: 'info' },
+  });
+  driverUrl = `http://127.0.0.1:${port}`;
+  await waitFor('tauri-driver', async () => (await fetch(`${driverUrl}/status`)).ok);
+  const created = await wd('POST', '/session', {
+    capabilities: {
+      alwaysMatch: {
+        'tauri:options': {
+          application: path.join(binDir, 'stint'),
+          args: ['--data-dir', tempDir('desktop'), '--server', server.url, '--sign-in-email', ANA.email],
+        },
+      },
+    },
+  });
+  session = created.sessionId;
+});
+
+after(async () => {
+  if (session) await wd('DELETE', `/session/${session}`).catch(() => {});
+  tray?.close();
+  keyring?.kill();
+  driver?.kill();
+  server?.child.kill();
+  writeFileSync(path.join(artifacts, 'desktop-app.log'), driver?.output() ?? '');
+});
+
+test('the app shows the tasks, a click starts the timer, the tray shows it and stops it', async () => {
+  const tasks = await waitFor('the task list', async () => {
+    const found = await find('[data-testid=task]');
+    return found.length >= 7 ? found : null;
+  });
+  // Signed in with the token in the keyring: no "no keyring" notice.
+  assert.deepEqual(await find('.notice'), []);
+
+  const title = await wd('POST', `/session/${session}/execute/sync`, {
+    script: "return document.querySelector('[data-testid=task] .title').textContent.trim()",
+    args: [],
+  });
+  assert.ok(title, 'the first task has a title');
+  await click(tasks[0]);
+  await waitFor('the running timer', async () => {
+    const shown = await find('[data-testid=timer-task]');
+    return shown.length === 1 && (await text(shown[0])) === title;
+  });
+
+  // The tray: the first, disabled line names the task; Pause and Stop are offered.
+  const running = await waitFor('the tray to show the running timer', async () => {
+    const menu = await tray.menu();
+    return menu[0]?.label.startsWith(`${title} — `) ? menu : null;
+  });
+  assert.equal(running[0].enabled, false);
+  const labels = running.map((entry) => entry.label.replace(/_/g, ''));
+  for (const label of ['Start Work', 'Pause', 'Stop', 'Open Stint', 'Quit Stint']) {
+    assert.ok(labels.includes(label), `tray menu has ${label}: ${JSON.stringify(labels)}`);
+  }
+  assert.equal(running.find((e) => e.label === 'Stop').enabled, true);
+
+  const screenshot = await wd('GET', `/session/${session}/screenshot`);
+  writeFileSync(path.join(artifacts, 'desktop-window.png'), Buffer.from(screenshot, 'base64'));
+  execFileSync('import', ['-window', 'root', path.join(artifacts, 'desktop-screen.png')]);
+
+  await tray.click('Stop');
+  await waitFor('the window to show the timer stopped', async () => (await find('[data-testid=idle]')).length === 1);
+  const idle = await tray.menu();
+  assert.equal(idle[0].label, 'Not tracking');
+  assert.equal(idle.find((e) => e.label === 'Stop').enabled, false);
+
+  await waitFor('the entry to reach the server', async () => (await entriesOnServer(server.url)).length === 1);
+});
