@@ -38,7 +38,10 @@ struct ShellOptions {
 }
 
 #[tauri::command]
-async fn desk(call: DeskCall, desk: tauri::State<'_, Arc<Desk>>) -> Result<serde_json::Value, ErrorBody> {
+async fn desk(
+    call: DeskCall,
+    desk: tauri::State<'_, Arc<Desk>>,
+) -> Result<serde_json::Value, ErrorBody> {
     desk.dispatch(call).await.map_err(|error| error.to_body())
 }
 
@@ -74,7 +77,9 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let app = tauri::Builder::default()
         .invoke_handler(tauri::generate_handler![desk, default_server])
-        .manage(ShellOptions { server: cli.server.clone() })
+        .manage(ShellOptions {
+            server: cli.server.clone(),
+        })
         .setup(move |app| {
             let data_dir = match &cli.data_dir {
                 Some(dir) => dir.clone(),
@@ -89,7 +94,11 @@ fn main() -> anyhow::Result<()> {
             app.manage(desk.clone());
             tray::create(app.handle())?;
             let handle = app.handle().clone();
-            tauri::async_runtime::spawn(sign_in_at_start(desk.clone(), cli.server.clone(), cli.sign_in_email.clone()));
+            tauri::async_runtime::spawn(sign_in_at_start(
+                desk.clone(),
+                cli.server.clone(),
+                cli.sign_in_email.clone(),
+            ));
             tauri::async_runtime::spawn(desk.clone().run_sync_loop());
             tauri::async_runtime::spawn(follow_changes(handle, desk));
             if !cli.hidden {
@@ -101,7 +110,10 @@ fn main() -> anyhow::Result<()> {
         .build(tauri::generate_context!())?;
     app.run(|_, event| {
         // Closing the window destroys the webview; the tray keeps running until Quit.
-        if let RunEvent::ExitRequested { code: None, api, .. } = event {
+        if let RunEvent::ExitRequested {
+            code: None, api, ..
+        } = event
+        {
             api.prevent_exit();
         }
     });
@@ -123,7 +135,9 @@ async fn follow_changes(app: AppHandle, desk: Arc<Desk>) {
 }
 
 async fn sign_in_at_start(desk: Arc<Desk>, server: String, email: Option<String>) {
-    let (Some(email), Ok(password)) = (email, std::env::var("STINT_PASSWORD")) else { return };
+    let (Some(email), Ok(password)) = (email, std::env::var("STINT_PASSWORD")) else {
+        return;
+    };
     if matches!(desk.session(), Ok(Some(_))) {
         return;
     }

@@ -72,7 +72,9 @@ fn desk(app: &AppHandle) -> Arc<Desk> {
 }
 
 fn on_menu_event(app: &AppHandle, id: &str) {
-    let Some(item) = TrayItem::parse(id) else { return };
+    let Some(item) = TrayItem::parse(id) else {
+        return;
+    };
     let desk = desk(app);
     let result = match item {
         TrayItem::Status | TrayItem::SyncStatus => Ok(()),
@@ -98,7 +100,9 @@ fn on_menu_event(app: &AppHandle, id: &str) {
 
 /// Rebuilds the menu, icon and tooltip from the Desk's current state.
 pub fn refresh(app: &AppHandle) {
-    let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
     let timer = desk(app).current_timer().ok().flatten();
     let icon = match timer.as_ref().map(|t| t.state) {
         None => ICON_IDLE,
@@ -135,17 +139,21 @@ fn sync_line(status: Option<SyncStatus>) -> String {
         Some(s) if !s.online => "Offline".into(),
         Some(s) if s.pending > 0 => format!("Syncing {} changes…", s.pending),
         Some(s) => match s.last_synced_at {
-            Some(at) => format!("Synced at {}", at.with_timezone(&chrono_local()).format("%H:%M")),
+            Some(at) => format!(
+                "Synced at {}",
+                at.with_timezone(&chrono_local()).format("%H:%M")
+            ),
             None => "Not synced yet".into(),
         },
     }
 }
 
-fn chrono_local() -> chrono::Local {
-    chrono::Local
-}
-
-fn item(app: &AppHandle, which: TrayItem, text: &str, enabled: bool) -> tauri::Result<MenuItem<Wry>> {
+fn item(
+    app: &AppHandle,
+    which: TrayItem,
+    text: &str,
+    enabled: bool,
+) -> tauri::Result<MenuItem<Wry>> {
     MenuItem::with_id(app, which.id(), text, enabled, None::<&str>)
 }
 
@@ -163,7 +171,12 @@ fn build_menu(app: &AppHandle) -> tauri::Result<Menu<Wry>> {
             .take(START_WORK_LIMIT)
             .collect();
         if mine.is_empty() {
-            start_work.append(&item(app, TrayItem::Status, "No tasks assigned to you", false)?)?;
+            start_work.append(&item(
+                app,
+                TrayItem::Status,
+                "No tasks assigned to you",
+                false,
+            )?)?;
         }
         for task in mine {
             start_work.append(&item(app, TrayItem::StartWork(task.id), &task.title, true)?)?;
@@ -183,7 +196,12 @@ fn build_menu(app: &AppHandle) -> tauri::Result<Menu<Wry>> {
             &item(app, TrayItem::Stop, "Stop", timer.is_some())?,
             &PredefinedMenuItem::separator(app)?,
             &item(app, TrayItem::Open, "Open Stint", true)?,
-            &item(app, TrayItem::SyncStatus, &sync_line(desk.sync_status().ok()), false)?,
+            &item(
+                app,
+                TrayItem::SyncStatus,
+                &sync_line(desk.sync_status().ok()),
+                false,
+            )?,
             &item(app, TrayItem::Quit, "Quit Stint", true)?,
         ],
     )

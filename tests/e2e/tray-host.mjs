@@ -81,8 +81,12 @@ export async function startTrayHost() {
       const entries = await this.menu();
       const entry = entries.find((e) => e.label.replace(/_/g, '') === label);
       if (!entry) throw new Error(`no tray entry "${label}" in ${JSON.stringify(entries.map((e) => e.label))}`);
+      await this.clickId(entry.id);
+    },
+    /** Clicks any entry, a submenu's included, by its dbusmenu id. */
+    async clickId(id) {
       const menu = await menuInterface();
-      await menu.Event(entry.id, 'clicked', new dbus.Variant('i', 0), Math.floor(Date.now() / 1000));
+      await menu.Event(id, 'clicked', new dbus.Variant('i', 0), Math.floor(Date.now() / 1000));
     },
     close() {
       bus.disconnect();

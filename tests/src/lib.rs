@@ -8,14 +8,25 @@ use std::time::{Duration, Instant};
 /// A binary built by this workspace, next to the running test's own `deps/` folder.
 pub fn workspace_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
-    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>");
     let path = dir.join(name);
-    assert!(path.exists(), "{} is missing: build the workspace first (cargo build --workspace)", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: build the workspace first (cargo build --workspace)",
+        path.display()
+    );
     path
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// `stint-server serve` on SQLite in `data_dir`, killed when dropped.
@@ -35,11 +46,19 @@ impl ServerProcess {
             .status()?;
         anyhow::ensure!(demo.success(), "stint-server demo failed");
         let child = Command::new(&server)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
             .arg(data_dir)
             .env("RUST_LOG", "warn")
             .spawn()?;
-        let mut process = ServerProcess { child, url: format!("http://127.0.0.1:{port}") };
+        let mut process = ServerProcess {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
         process.wait_healthy()?;
         Ok(process)
     }

@@ -28,8 +28,15 @@ fn a_killed_process_leaves_the_timer_running_from_the_same_instant() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let started: DateTime<Utc> = line.trim().strip_prefix("STARTED ").expect("the child's report").parse().unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let started: DateTime<Utc> = line
+        .trim()
+        .strip_prefix("STARTED ")
+        .expect("the child's report")
+        .parse()
+        .unwrap();
     child.kill().unwrap(); // SIGKILL: no destructors, no flush, no goodbye.
     child.wait().unwrap();
 
@@ -40,7 +47,10 @@ fn a_killed_process_leaves_the_timer_running_from_the_same_instant() {
         clock: Clock::system(),
     })
     .unwrap();
-    let timer = desk.current_timer().unwrap().expect("the timer is still there");
+    let timer = desk
+        .current_timer()
+        .unwrap()
+        .expect("the timer is still there");
     assert_eq!(timer.started_at, started);
     assert_eq!(timer.state, TimerState::Running);
     assert_eq!(timer.task.id, task.id);

@@ -22,7 +22,9 @@ async fn entries_on_server(url: &str) -> Vec<Value> {
         .unwrap();
     let workspace = signed_in["workspaces"][0]["id"].as_str().unwrap();
     let pulled: Value = http
-        .get(format!("{url}/api/v1/workspaces/{workspace}/sync/pull?cursor=0&protocol_version=1"))
+        .get(format!(
+            "{url}/api/v1/workspaces/{workspace}/sync/pull?cursor=0&protocol_version=1"
+        ))
         .bearer_auth(signed_in["token"].as_str().unwrap())
         .send()
         .await
@@ -52,7 +54,10 @@ async fn work_done_offline_syncs_exactly_once() {
     assert_eq!(session.user.email, ANA);
     let tasks = desk.tasks().unwrap();
     assert_eq!(tasks.len(), 7, "sign-in fetched the workspace's tasks");
-    let task = tasks.iter().find(|t| t.assignees.iter().any(|a| a.user_id == session.user.id)).unwrap();
+    let task = tasks
+        .iter()
+        .find(|t| t.assignees.iter().any(|a| a.user_id == session.user.id))
+        .unwrap();
 
     server.stop();
     desk.start_work(task.id).unwrap();
@@ -78,7 +83,11 @@ async fn work_done_offline_syncs_exactly_once() {
     assert_eq!(on_server[0]["duration_secs"], stopped.entry.duration_secs);
 
     desk.sync_now().await.unwrap();
-    assert_eq!(entries_on_server(&url).await.len(), 1, "a second sync adds nothing");
+    assert_eq!(
+        entries_on_server(&url).await.len(),
+        1,
+        "a second sync adds nothing"
+    );
     let week = desk.week_entries().unwrap();
     assert_eq!(week.len(), 1);
     assert!(week[0].synced);

@@ -1,5 +1,48 @@
-fn main() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/generated");
-    let _ = std::fs::remove_dir_all(&dir);
-    stint_api::typescript::write_all(&dir).unwrap();
+//! `cargo xtask <command>`: everything a newcomer or CI needs, from a fresh Debian/Ubuntu
+//! machine. Each command installs what it is missing, then does its job.
+//!
+//! - `run`   — build, start a demo workspace server and open the desktop app signed in to it
+//! - `test`  — every test: Rust (both database backends), UI unit tests, browser and desktop e2e
+//! - `bench` — the desktop app's memory and start-up time
+//! - `gen`   — regenerate the UI's TypeScript types from the Rust wire types
+
+mod bench;
+mod display;
+mod postgres;
+mod run;
+mod system;
+mod test;
+
+use std::path::PathBuf;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("run") => run::run(),
+        Some("test") => test::test(),
+        Some("bench") => bench::bench(),
+        Some("gen") => system::cargo(
+            &["test", "-p", "stint-api", "--test", "typescript_fresh"],
+            &[("STINT_WRITE_GENERATED", "1")],
+        ),
+        _ => {
+            eprintln!("usage: cargo xtask run | test | bench | gen");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// The repository's top folder.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the repository")
+        .to_path_buf()
+}
+
+/// Where cargo puts binaries for this run.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
 }

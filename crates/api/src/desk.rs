@@ -14,10 +14,16 @@ use crate::{Segment, TimerState};
 #[serde(tag = "method", content = "args", rename_all = "snake_case")]
 pub enum DeskCall {
     Session,
-    SignIn { server_url: String, email: String, password: String },
+    SignIn {
+        server_url: String,
+        email: String,
+        password: String,
+    },
     SignOut,
     Tasks,
-    StartWork { task_id: Uuid },
+    StartWork {
+        task_id: Uuid,
+    },
     Pause,
     Resume,
     Stop,

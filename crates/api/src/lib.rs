@@ -26,6 +26,10 @@ pub struct ErrorBody {
 
 impl ErrorBody {
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> ErrorBody {
-        ErrorBody { code: code.into(), message: message.into(), details: None }
+        ErrorBody {
+            code: code.into(),
+            message: message.into(),
+            details: None,
+        }
     }
 }

@@ -18,10 +18,24 @@ pub const PROTOCOL_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(tag = "name", content = "args", rename_all = "snake_case")]
 pub enum Intent {
-    StartTimer { timer_id: Uuid, task_id: Uuid, at: DateTime<Utc> },
-    PauseTimer { timer_id: Uuid, at: DateTime<Utc> },
-    ResumeTimer { timer_id: Uuid, at: DateTime<Utc> },
-    StopTimer { timer_id: Uuid, entry_id: Uuid, at: DateTime<Utc> },
+    StartTimer {
+        timer_id: Uuid,
+        task_id: Uuid,
+        at: DateTime<Utc>,
+    },
+    PauseTimer {
+        timer_id: Uuid,
+        at: DateTime<Utc>,
+    },
+    ResumeTimer {
+        timer_id: Uuid,
+        at: DateTime<Utc>,
+    },
+    StopTimer {
+        timer_id: Uuid,
+        entry_id: Uuid,
+        at: DateTime<Utc>,
+    },
 }
 
 impl Intent {

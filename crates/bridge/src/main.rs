@@ -21,7 +21,10 @@ use stint_client::{Clock, Desk, DeskConfig};
 use tower_http::services::{ServeDir, ServeFile};
 
 #[derive(Parser)]
-#[command(name = "stint-bridge", about = "Loopback HTTP bridge to Desk, for browser tests and UI development")]
+#[command(
+    name = "stint-bridge",
+    about = "Loopback HTTP bridge to Desk, for browser tests and UI development"
+)]
 struct Cli {
     /// Folder of the local store.
     #[arg(long)]
@@ -47,7 +50,9 @@ struct Bridge {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     let desk = Arc::new(Desk::open(DeskConfig {
         data_dir: cli.data_dir,
@@ -56,20 +61,32 @@ async fn main() -> anyhow::Result<()> {
         clock: Clock::system(),
     })?);
     tokio::spawn(desk.clone().run_sync_loop());
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], cli.port))).await?;
+    let listener =
+        tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], cli.port))).await?;
     let port = listener.local_addr()?.port();
     let mut bytes = [0u8; 24];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
     let allowed_hosts = vec![format!("127.0.0.1:{port}"), format!("localhost:{port}")];
-    let mut allowed_origins: Vec<String> = allowed_hosts.iter().map(|h| format!("http://{h}")).collect();
+    let mut allowed_origins: Vec<String> = allowed_hosts
+        .iter()
+        .map(|h| format!("http://{h}"))
+        .collect();
     allowed_origins.extend(cli.allow_origin);
-    let bridge = Bridge { desk, token: token.clone(), allowed_hosts, allowed_origins };
+    let bridge = Bridge {
+        desk,
+        token: token.clone(),
+        allowed_hosts,
+        allowed_origins,
+    };
     let ui = ServeDir::new(&cli.ui_dir).fallback(ServeFile::new(cli.ui_dir.join("index.html")));
     let app = Router::new()
         .route("/desk", post(call_desk))
         .fallback_service(ui)
-        .layer(middleware::from_fn_with_state(bridge.clone(), check_host_and_origin))
+        .layer(middleware::from_fn_with_state(
+            bridge.clone(),
+            check_host_and_origin,
+        ))
         .with_state(bridge);
     // One line for whoever started us (tests, xtask): where to point the browser.
     println!(
@@ -84,28 +101,59 @@ fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(ErrorBody::new(code, message))).into_response()
 }
 
-async fn check_host_and_origin(State(bridge): State<Bridge>, request: Request, next: Next) -> Response {
+async fn check_host_and_origin(
+    State(bridge): State<Bridge>,
+    request: Request,
+    next: Next,
+) -> Response {
     let headers = request.headers();
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
     if !bridge.allowed_hosts.iter().any(|allowed| allowed == host) {
-        return refuse(StatusCode::FORBIDDEN, "bad_host", "this bridge answers only on 127.0.0.1");
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "bad_host",
+            "this bridge answers only on 127.0.0.1",
+        );
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-        if !bridge.allowed_origins.iter().any(|allowed| allowed == origin) {
-            return refuse(StatusCode::FORBIDDEN, "bad_origin", "this origin may not call the bridge");
+        if !bridge
+            .allowed_origins
+            .iter()
+            .any(|allowed| allowed == origin)
+        {
+            return refuse(
+                StatusCode::FORBIDDEN,
+                "bad_origin",
+                "this origin may not call the bridge",
+            );
         }
     }
     next.run(request).await
 }
 
 async fn call_desk(State(bridge): State<Bridge>, headers: HeaderMap, body: String) -> Response {
-    let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     if bearer != Some(format!("Bearer {}", bridge.token).as_str()) {
-        return refuse(StatusCode::UNAUTHORIZED, "bad_bridge_token", "missing or wrong bridge token");
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "bad_bridge_token",
+            "missing or wrong bridge token",
+        );
     }
     let call: DeskCall = match serde_json::from_str(&body) {
         Ok(call) => call,
-        Err(error) => return refuse(StatusCode::BAD_REQUEST, "malformed_request", &error.to_string()),
+        Err(error) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "malformed_request",
+                &error.to_string(),
+            )
+        }
     };
     match bridge.desk.dispatch(call).await {
         Ok(value) => Json(value).into_response(),

@@ -79,9 +79,11 @@ impl Desk {
         }
         match call {
             DeskCall::Session => json(self.session()?),
-            DeskCall::SignIn { server_url, email, password } => {
-                json(self.sign_in(&server_url, &email, &password).await?)
-            }
+            DeskCall::SignIn {
+                server_url,
+                email,
+                password,
+            } => json(self.sign_in(&server_url, &email, &password).await?),
             DeskCall::SignOut => json(self.sign_out().await?),
             DeskCall::Tasks => json(self.tasks()?),
             DeskCall::StartWork { task_id } => json(self.start_work(task_id)?),
@@ -107,7 +109,9 @@ impl Desk {
     /// The session and its token, when signed in. A session whose token is gone (kept in memory
     /// by an earlier run) counts as signed out; its local data stays for the next sign-in.
     fn signed_in(&self) -> Result<Option<(StoredSession, String)>, DeskError> {
-        let Some(session) = self.stored_session()? else { return Ok(None) };
+        let Some(session) = self.stored_session()? else {
+            return Ok(None);
+        };
         Ok(self.vault.load().map(|token| (session, token)))
     }
 
@@ -124,9 +128,16 @@ impl Desk {
         Ok(self.stored_session()?.map(|s| s.user))
     }
 
-    pub async fn sign_in(&self, server_url: &str, email: &str, password: &str) -> Result<Session, DeskError> {
+    pub async fn sign_in(
+        &self,
+        server_url: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<Session, DeskError> {
         if email.trim().is_empty() || password.is_empty() {
-            return Err(DeskError::InvalidInput("enter your email and password".into()));
+            return Err(DeskError::InvalidInput(
+                "enter your email and password".into(),
+            ));
         }
         let client = ServerClient::new(server_url)?;
         let request = |device_id| TokenRequest {
@@ -138,7 +149,9 @@ impl Desk {
         let response = match client.sign_in(&request(self.store.device_id()?)).await {
             // This installation was used by someone else before: it becomes a new device.
             Err(DeskError::Server(body)) if body.code == "device_taken" => {
-                client.sign_in(&request(self.store.renew_device_id()?)).await?
+                client
+                    .sign_in(&request(self.store.renew_device_id()?))
+                    .await?
             }
             other => other?,
         };
@@ -155,7 +168,11 @@ impl Desk {
             }
         }
         self.vault.save(&response.token);
-        let stored = StoredSession { server_url: client.base_url().to_string(), user: response.user, workspace };
+        let stored = StoredSession {
+            server_url: client.base_url().to_string(),
+            user: response.user,
+            workspace,
+        };
         self.store.set_setting(
             keys::SESSION,
             &serde_json::to_string(&stored).map_err(crate::error::StoreError::from)?,
@@ -193,7 +210,8 @@ impl Desk {
     /// T1, T2: starts work on a task (stopping any running timer first).
     pub fn start_work(&self, task_id: Uuid) -> Result<CurrentTimer, DeskError> {
         let me = self.me()?;
-        self.store.start_timer(Uuid::now_v7(), task_id, self.clock.now(), me.as_ref())?;
+        self.store
+            .start_timer(Uuid::now_v7(), task_id, self.clock.now(), me.as_ref())?;
         self.after_local_change();
         self.current_timer()?.ok_or(DeskError::NoTimer)
     }
@@ -219,7 +237,10 @@ impl Desk {
     }
 
     pub fn current_timer(&self) -> Result<Option<CurrentTimer>, DeskError> {
-        self.store.active_timer()?.map(|active| self.describe(active)).transpose()
+        self.store
+            .active_timer()?
+            .map(|active| self.describe(active))
+            .transpose()
     }
 
     fn describe(&self, active: ActiveTimer) -> Result<CurrentTimer, DeskError> {
@@ -279,9 +300,14 @@ impl Desk {
             let outbox = self.store.outbox()?;
             if !outbox.is_empty() {
                 let pushed = client.push(&token, workspace, outbox).await?;
-                self.store.acknowledge(&pushed.results, pushed.last_applied_seq)?;
+                self.store
+                    .acknowledge(&pushed.results, pushed.last_applied_seq)?;
             }
-            let cursor = self.store.setting(keys::CURSOR)?.and_then(|c| c.parse().ok()).unwrap_or(0);
+            let cursor = self
+                .store
+                .setting(keys::CURSOR)?
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0);
             let pull = client.pull(&token, workspace, cursor).await?;
             self.store.apply_pull(&pull)?;
             Ok::<_, DeskError>(())
@@ -295,10 +321,13 @@ impl Desk {
                 self.store.delete_setting(keys::LAST_ERROR)?;
             }
             Err(error) => {
-                if matches!(error, DeskError::Offline(_)) && self.store.setting(keys::OFFLINE_SINCE)?.is_none() {
+                if matches!(error, DeskError::Offline(_))
+                    && self.store.setting(keys::OFFLINE_SINCE)?.is_none()
+                {
                     self.store.set_setting(keys::OFFLINE_SINCE, &now)?;
                 }
-                self.store.set_setting(keys::LAST_ERROR, &error.to_string())?;
+                self.store
+                    .set_setting(keys::LAST_ERROR, &error.to_string())?;
             }
         }
         self.changed();

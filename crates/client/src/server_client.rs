@@ -38,7 +38,11 @@ impl ServerClient {
     }
 
     pub async fn sign_in(&self, request: &TokenRequest) -> Result<TokenResponse, DeskError> {
-        let response = self.http.post(format!("{}/api/v1/auth/token", self.base)).json(request).send();
+        let response = self
+            .http
+            .post(format!("{}/api/v1/auth/token", self.base))
+            .json(request)
+            .send();
         read(response.await).await
     }
 
@@ -63,21 +67,38 @@ impl ServerClient {
         workspace: Uuid,
         mutations: Vec<Mutation>,
     ) -> Result<PushResponse, DeskError> {
-        let request = PushRequest { protocol_version: PROTOCOL_VERSION, mutations };
+        let request = PushRequest {
+            protocol_version: PROTOCOL_VERSION,
+            mutations,
+        };
         let response = self
             .http
-            .post(format!("{}/api/v1/workspaces/{workspace}/sync/push", self.base))
+            .post(format!(
+                "{}/api/v1/workspaces/{workspace}/sync/push",
+                self.base
+            ))
             .bearer_auth(token)
             .json(&request)
             .send();
         read(response.await).await
     }
 
-    pub async fn pull(&self, token: &str, workspace: Uuid, cursor: i64) -> Result<PullResponse, DeskError> {
+    pub async fn pull(
+        &self,
+        token: &str,
+        workspace: Uuid,
+        cursor: i64,
+    ) -> Result<PullResponse, DeskError> {
         let response = self
             .http
-            .get(format!("{}/api/v1/workspaces/{workspace}/sync/pull", self.base))
-            .query(&[("cursor", cursor.to_string()), ("protocol_version", PROTOCOL_VERSION.to_string())])
+            .get(format!(
+                "{}/api/v1/workspaces/{workspace}/sync/pull",
+                self.base
+            ))
+            .query(&[
+                ("cursor", cursor.to_string()),
+                ("protocol_version", PROTOCOL_VERSION.to_string()),
+            ])
             .bearer_auth(token)
             .send();
         read(response.await).await
@@ -96,7 +117,10 @@ async fn read<T: serde::de::DeserializeOwned>(
         return Err(DeskError::Server(error_body(response).await));
     }
     response.json::<T>().await.map_err(|e| {
-        DeskError::Server(ErrorBody::new("bad_response", format!("the server sent something unexpected: {e}")))
+        DeskError::Server(ErrorBody::new(
+            "bad_response",
+            format!("the server sent something unexpected: {e}"),
+        ))
     })
 }
 

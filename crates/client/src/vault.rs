@@ -18,8 +18,17 @@ pub struct TokenVault {
 
 impl TokenVault {
     pub fn new(account: String, use_keyring: bool) -> TokenVault {
-        let storage = if use_keyring { TokenStorage::Keyring } else { TokenStorage::Memory };
-        TokenVault { account, use_keyring, memory: Mutex::new(None), storage: Mutex::new(storage) }
+        let storage = if use_keyring {
+            TokenStorage::Keyring
+        } else {
+            TokenStorage::Memory
+        };
+        TokenVault {
+            account,
+            use_keyring,
+            memory: Mutex::new(None),
+            storage: Mutex::new(storage),
+        }
     }
 
     pub fn storage(&self) -> TokenStorage {

@@ -28,9 +28,13 @@ impl TaskStatus {
     }
 
     pub fn parse(s: &str) -> Option<TaskStatus> {
-        [TaskStatus::Open, TaskStatus::InProgress, TaskStatus::Completed]
-            .into_iter()
-            .find(|status| status.as_str() == s)
+        [
+            TaskStatus::Open,
+            TaskStatus::InProgress,
+            TaskStatus::Completed,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == s)
     }
 }
 
@@ -56,9 +60,14 @@ impl EntryStatus {
     }
 
     pub fn parse(s: &str) -> Option<EntryStatus> {
-        [EntryStatus::Draft, EntryStatus::Submitted, EntryStatus::Approved, EntryStatus::Rejected]
-            .into_iter()
-            .find(|status| status.as_str() == s)
+        [
+            EntryStatus::Draft,
+            EntryStatus::Submitted,
+            EntryStatus::Approved,
+            EntryStatus::Rejected,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == s)
     }
 }
 
@@ -84,9 +93,14 @@ impl EntrySource {
     }
 
     pub fn parse(s: &str) -> Option<EntrySource> {
-        [EntrySource::Timer, EntrySource::Manual, EntrySource::Imported, EntrySource::Api]
-            .into_iter()
-            .find(|source| source.as_str() == s)
+        [
+            EntrySource::Timer,
+            EntrySource::Manual,
+            EntrySource::Imported,
+            EntrySource::Api,
+        ]
+        .into_iter()
+        .find(|source| source.as_str() == s)
     }
 }
 
@@ -97,16 +111,30 @@ mod tests {
     #[test]
     fn start_work_moves_only_open_tasks_to_in_progress() {
         assert_eq!(TaskStatus::Open.after_start_work(), TaskStatus::InProgress);
-        assert_eq!(TaskStatus::InProgress.after_start_work(), TaskStatus::InProgress);
-        assert_eq!(TaskStatus::Completed.after_start_work(), TaskStatus::Completed);
+        assert_eq!(
+            TaskStatus::InProgress.after_start_work(),
+            TaskStatus::InProgress
+        );
+        assert_eq!(
+            TaskStatus::Completed.after_start_work(),
+            TaskStatus::Completed
+        );
     }
 
     #[test]
     fn names_round_trip() {
-        for status in [TaskStatus::Open, TaskStatus::InProgress, TaskStatus::Completed] {
+        for status in [
+            TaskStatus::Open,
+            TaskStatus::InProgress,
+            TaskStatus::Completed,
+        ] {
             assert_eq!(TaskStatus::parse(status.as_str()), Some(status));
         }
-        for status in [EntryStatus::Draft, EntryStatus::Submitted, EntryStatus::Approved] {
+        for status in [
+            EntryStatus::Draft,
+            EntryStatus::Submitted,
+            EntryStatus::Approved,
+        ] {
             assert_eq!(EntryStatus::parse(status.as_str()), Some(status));
         }
         for source in [EntrySource::Timer, EntrySource::Manual, EntrySource::Api] {

@@ -51,7 +51,12 @@ pub struct StoppedTimer {
 
 impl Timer {
     pub fn start(at: Instant) -> Timer {
-        Timer { segments: vec![Segment { start: at, end: None }] }
+        Timer {
+            segments: vec![Segment {
+                start: at,
+                end: None,
+            }],
+        }
     }
 
     /// Rebuilds a timer from stored segments, checking the invariant.
@@ -111,7 +116,10 @@ impl Timer {
         if self.last().end.is_none() {
             return Err(TimerError::NotPaused);
         }
-        self.segments.push(Segment { start: at, end: None });
+        self.segments.push(Segment {
+            start: at,
+            end: None,
+        });
         Ok(())
     }
 
@@ -131,17 +139,24 @@ impl Timer {
     }
 
     fn last(&self) -> &Segment {
-        self.segments.last().expect("a timer has at least one segment")
+        self.segments
+            .last()
+            .expect("a timer has at least one segment")
     }
 
     fn last_mut(&mut self) -> &mut Segment {
-        self.segments.last_mut().expect("a timer has at least one segment")
+        self.segments
+            .last_mut()
+            .expect("a timer has at least one segment")
     }
 
     fn check_not_before_last_change(&self, at: Instant) -> Result<(), TimerError> {
         let last_change = self.last_change();
         if at < last_change {
-            return Err(TimerError::BeforeLastChange { at, last: last_change });
+            return Err(TimerError::BeforeLastChange {
+                at,
+                last: last_change,
+            });
         }
         Ok(())
     }
@@ -192,8 +207,14 @@ mod tests {
         assert_eq!(timer.resume(t(10)), Err(TimerError::NotPaused));
         timer.pause(t(10)).unwrap();
         assert_eq!(timer.pause(t(20)), Err(TimerError::AlreadyPaused));
-        assert!(matches!(timer.resume(t(5)), Err(TimerError::BeforeLastChange { .. })));
-        assert!(matches!(timer.clone().stop(t(5)), Err(TimerError::BeforeLastChange { .. })));
+        assert!(matches!(
+            timer.resume(t(5)),
+            Err(TimerError::BeforeLastChange { .. })
+        ));
+        assert!(matches!(
+            timer.clone().stop(t(5)),
+            Err(TimerError::BeforeLastChange { .. })
+        ));
     }
 
     #[test]
@@ -204,13 +225,37 @@ mod tests {
 
     #[test]
     fn stored_segments_are_checked() {
-        let open = Segment { start: t(0), end: None };
-        let closed = Segment { start: t(0), end: Some(t(10)) };
+        let open = Segment {
+            start: t(0),
+            end: None,
+        };
+        let closed = Segment {
+            start: t(0),
+            end: Some(t(10)),
+        };
         assert!(Timer::from_segments(vec![]).is_none());
         assert!(Timer::from_segments(vec![open, open]).is_none());
-        assert!(Timer::from_segments(vec![Segment { start: t(10), end: Some(t(0)) }]).is_none());
-        assert!(Timer::from_segments(vec![closed, Segment { start: t(5), end: None }]).is_none());
-        assert!(Timer::from_segments(vec![closed, Segment { start: t(20), end: None }]).is_some());
+        assert!(Timer::from_segments(vec![Segment {
+            start: t(10),
+            end: Some(t(0))
+        }])
+        .is_none());
+        assert!(Timer::from_segments(vec![
+            closed,
+            Segment {
+                start: t(5),
+                end: None
+            }
+        ])
+        .is_none());
+        assert!(Timer::from_segments(vec![
+            closed,
+            Segment {
+                start: t(20),
+                end: None
+            }
+        ])
+        .is_some());
     }
 
     #[test]

@@ -44,7 +44,9 @@ struct Database {
 impl Database {
     async fn open(&self) -> anyhow::Result<Store> {
         match (&self.database_url, &self.data_dir) {
-            (Some(url), _) => Store::connect(url).await.context("connecting to the database"),
+            (Some(url), _) => Store::connect(url)
+                .await
+                .context("connecting to the database"),
             (None, dir) => {
                 let dir = dir.clone().unwrap_or_else(|| PathBuf::from("stint-data"));
                 Store::open_sqlite_dir(&dir)
@@ -69,7 +71,10 @@ async fn main() -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
-            tracing::info!("stint-server listening on http://{}", listener.local_addr()?);
+            tracing::info!(
+                "stint-server listening on http://{}",
+                listener.local_addr()?
+            );
             stint_server::serve(listener, store, async {
                 let _ = tokio::signal::ctrl_c().await;
             })

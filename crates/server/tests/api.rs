@@ -26,14 +26,19 @@ struct TestServer {
 
 async fn database_urls() -> Vec<(String, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = format!("sqlite://{}?mode=rwc", dir.path().join("stint.db").display());
+    let sqlite = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("stint.db").display()
+    );
     let mut urls = vec![(sqlite, Some(dir))];
     match std::env::var("STINT_TEST_DATABASE_URL") {
         Ok(admin_url) => urls.push((fresh_postgres_database(&admin_url).await, None)),
         Err(_) if std::env::var("STINT_SKIP_POSTGRES").is_ok() => {
             eprintln!("STINT_SKIP_POSTGRES is set: PostgreSQL is NOT tested");
         }
-        Err(_) => panic!("set STINT_TEST_DATABASE_URL (cargo xtask test does) or STINT_SKIP_POSTGRES=1"),
+        Err(_) => {
+            panic!("set STINT_TEST_DATABASE_URL (cargo xtask test does) or STINT_SKIP_POSTGRES=1")
+        }
     }
     urls
 }
@@ -41,10 +46,17 @@ async fn database_urls() -> Vec<(String, Option<tempfile::TempDir>)> {
 async fn fresh_postgres_database(admin_url: &str) -> String {
     sqlx::any::install_default_drivers();
     let name = format!("stint_test_{}", Uuid::now_v7().simple());
-    let admin = sqlx::AnyPool::connect(admin_url).await.expect("connecting to PostgreSQL");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
+    let admin = sqlx::AnyPool::connect(admin_url)
+        .await
+        .expect("connecting to PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .unwrap();
     admin.close().await;
-    let (base, _) = admin_url.rsplit_once('/').expect("a database URL ends in /dbname");
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("a database URL ends in /dbname");
     format!("{base}/{name}")
 }
 
@@ -59,9 +71,19 @@ where
         store.seed_demo().await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let server = tokio::spawn(stint_server::serve(listener, store.clone(), std::future::pending()));
+        let server = tokio::spawn(stint_server::serve(
+            listener,
+            store.clone(),
+            std::future::pending(),
+        ));
         eprintln!("-- on {:?}", store.backend());
-        test(TestServer { base, store, http: reqwest::Client::new(), _dir: dir }).await;
+        test(TestServer {
+            base,
+            store,
+            http: reqwest::Client::new(),
+            _dir: dir,
+        })
+        .await;
         server.abort();
     }
 }
@@ -93,7 +115,10 @@ impl TestServer {
     async fn push(&self, who: &SignedIn, mutations: Value) -> (StatusCode, Value) {
         let response = self
             .http
-            .post(format!("{}/api/v1/workspaces/{}/sync/push", self.base, who.workspace))
+            .post(format!(
+                "{}/api/v1/workspaces/{}/sync/push",
+                self.base, who.workspace
+            ))
             .bearer_auth(&who.token)
             .json(&json!({ "protocol_version": 1, "mutations": mutations }))
             .send()
@@ -105,8 +130,14 @@ impl TestServer {
     async fn pull(&self, who: &SignedIn, cursor: i64) -> Value {
         let response = self
             .http
-            .get(format!("{}/api/v1/workspaces/{}/sync/pull", self.base, who.workspace))
-            .query(&[("cursor", cursor.to_string()), ("protocol_version", "1".into())])
+            .get(format!(
+                "{}/api/v1/workspaces/{}/sync/pull",
+                self.base, who.workspace
+            ))
+            .query(&[
+                ("cursor", cursor.to_string()),
+                ("protocol_version", "1".into()),
+            ])
             .bearer_auth(&who.token)
             .send()
             .await
@@ -129,19 +160,39 @@ fn stop(seq: i64, timer: &Uuid, entry: &Uuid, minutes: i64) -> Value {
 }
 
 fn outcomes(body: &Value) -> Vec<&str> {
-    body["results"].as_array().unwrap().iter().map(|r| r["outcome"].as_str().unwrap()).collect()
+    body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect()
 }
 
 #[tokio::test]
 async fn health_and_openapi() {
     on_each_backend(|server| async move {
-        let health: Value = reqwest::get(format!("{}/health", server.base)).await.unwrap().json().await.unwrap();
+        let health: Value = reqwest::get(format!("{}/health", server.base))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(health["status"], "ok");
-        let doc: Value =
-            reqwest::get(format!("{}/api/openapi.json", server.base)).await.unwrap().json().await.unwrap();
+        let doc: Value = reqwest::get(format!("{}/api/openapi.json", server.base))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-        for path in ["/api/v1/auth/token", "/api/v1/workspaces/{workspace_id}/sync/push"] {
-            assert!(doc["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
+        for path in [
+            "/api/v1/auth/token",
+            "/api/v1/workspaces/{workspace_id}/sync/push",
+        ] {
+            assert!(
+                doc["paths"].get(path).is_some(),
+                "{path} missing from the OpenAPI document"
+            );
         }
         assert!(doc["components"]["schemas"].get("PushRequest").is_some());
     })
@@ -160,7 +211,10 @@ async fn sign_in_and_its_errors() {
             .await
             .unwrap();
         assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-        assert_eq!(wrong.json::<Value>().await.unwrap()["code"], "invalid_credentials");
+        assert_eq!(
+            wrong.json::<Value>().await.unwrap()["code"],
+            "invalid_credentials"
+        );
 
         let malformed = server
             .http
@@ -171,37 +225,89 @@ async fn sign_in_and_its_errors() {
             .await
             .unwrap();
         assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(malformed.json::<Value>().await.unwrap()["code"], "malformed_request");
+        assert_eq!(
+            malformed.json::<Value>().await.unwrap()["code"],
+            "malformed_request"
+        );
 
         let ana = server.sign_in(ANA).await;
         let tasks_url = format!("{}/api/v1/workspaces/{}/tasks", server.base, ana.workspace);
-        let tasks: Value = server.http.get(&tasks_url).bearer_auth(&ana.token).send().await.unwrap().json().await.unwrap();
+        let tasks: Value = server
+            .http
+            .get(&tasks_url)
+            .bearer_auth(&ana.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(tasks.as_array().unwrap().len(), 7);
 
         for (token, code) in [("", "invalid_token"), ("stint_wrong", "invalid_token")] {
-            let response = server.http.get(&tasks_url).bearer_auth(token).send().await.unwrap();
+            let response = server
+                .http
+                .get(&tasks_url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
             assert_eq!(response.json::<Value>().await.unwrap()["code"], code);
         }
         let missing = server.http.get(&tasks_url).send().await.unwrap();
-        assert_eq!(missing.json::<Value>().await.unwrap()["code"], "missing_token");
+        assert_eq!(
+            missing.json::<Value>().await.unwrap()["code"],
+            "missing_token"
+        );
 
         // An expired token is told apart from a wrong one.
         let user: Uuid = "01900000-0000-7000-8000-000000000102".parse().unwrap();
-        let expired = server.store.issue_token(user, None, "old laptop", Duration::seconds(-1)).await.unwrap();
-        let response = server.http.get(&tasks_url).bearer_auth(&expired.token).send().await.unwrap();
+        let expired = server
+            .store
+            .issue_token(user, None, "old laptop", Duration::seconds(-1))
+            .await
+            .unwrap();
+        let response = server
+            .http
+            .get(&tasks_url)
+            .bearer_auth(&expired.token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-        assert_eq!(response.json::<Value>().await.unwrap()["code"], "token_expired");
+        assert_eq!(
+            response.json::<Value>().await.unwrap()["code"],
+            "token_expired"
+        );
 
         // Another workspace's id looks like no workspace at all.
         let elsewhere = format!("{}/api/v1/workspaces/{}/tasks", server.base, Uuid::now_v7());
-        let response = server.http.get(&elsewhere).bearer_auth(&ana.token).send().await.unwrap();
+        let response = server
+            .http
+            .get(&elsewhere)
+            .bearer_auth(&ana.token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
 
         // Sign-out revokes the token.
-        let revoked = server.http.delete(&token_url).bearer_auth(&ana.token).send().await.unwrap();
+        let revoked = server
+            .http
+            .delete(&token_url)
+            .bearer_auth(&ana.token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
-        let response = server.http.get(&tasks_url).bearer_auth(&ana.token).send().await.unwrap();
+        let response = server
+            .http
+            .get(&tasks_url)
+            .bearer_auth(&ana.token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     })
     .await;
@@ -233,9 +339,18 @@ async fn push_is_idempotent_and_pull_returns_each_entry_once() {
         assert_eq!(pulled["last_applied_seq"], 2);
 
         // T2: starting work assigned Ana and moved the open task to in progress.
-        let task = pulled["tasks"].as_array().unwrap().iter().find(|t| t["id"] == BENS_TASK).unwrap();
+        let task = pulled["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == BENS_TASK)
+            .unwrap();
         assert_eq!(task["status"], "in_progress");
-        assert!(task["assignees"].as_array().unwrap().iter().any(|a| a["name"] == "Ana Alvarez"));
+        assert!(task["assignees"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["name"] == "Ana Alvarez"));
 
         // Pulling from the returned cursor brings nothing new.
         let again = server.pull(&ana, pulled["cursor"].as_i64().unwrap()).await;
@@ -244,7 +359,10 @@ async fn push_is_idempotent_and_pull_returns_each_entry_once() {
 
         // Ben sees none of Ana's entries.
         let ben = server.sign_in(BEN).await;
-        assert!(server.pull(&ben, 0).await["entries"].as_array().unwrap().is_empty());
+        assert!(server.pull(&ben, 0).await["entries"]
+            .as_array()
+            .unwrap()
+            .is_empty());
     })
     .await;
 }
@@ -263,30 +381,54 @@ async fn refused_mutations_are_recorded_and_sync_goes_on() {
         ]);
         let (status, body) = server.push(&ana, batch).await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        assert_eq!(outcomes(&body), ["rejected", "rejected", "applied", "rejected"]);
-        let codes: Vec<_> = body["results"].as_array().unwrap().iter().map(|r| r["reason"]["code"].clone()).collect();
-        assert_eq!(codes, [json!("unknown_task"), json!("unknown_timer"), Value::Null, json!("invalid_transition")]);
+        assert_eq!(
+            outcomes(&body),
+            ["rejected", "rejected", "applied", "rejected"]
+        );
+        let codes: Vec<_> = body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["reason"]["code"].clone())
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                json!("unknown_task"),
+                json!("unknown_timer"),
+                Value::Null,
+                json!("invalid_transition")
+            ]
+        );
         assert_eq!(body["last_applied_seq"], 4);
         let pulled = server.pull(&ana, 0).await;
         assert_eq!(pulled["timer"]["id"], timer.to_string());
         assert_eq!(pulled["timer"]["state"], "running");
 
         // A gap in the sequence is refused as a whole.
-        let (status, body) = server.push(&ana, json!([stop(9, &timer, &Uuid::now_v7(), 20)])).await;
+        let (status, body) = server
+            .push(&ana, json!([stop(9, &timer, &Uuid::now_v7(), 20)]))
+            .await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(body["code"], "sequence_gap");
 
         // A protocol this server does not speak is refused with a clear error.
         let response = server
             .http
-            .post(format!("{}/api/v1/workspaces/{}/sync/push", server.base, ana.workspace))
+            .post(format!(
+                "{}/api/v1/workspaces/{}/sync/push",
+                server.base, ana.workspace
+            ))
             .bearer_auth(&ana.token)
             .json(&json!({ "protocol_version": 99, "mutations": [] }))
             .send()
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(response.json::<Value>().await.unwrap()["code"], "unsupported_protocol");
+        assert_eq!(
+            response.json::<Value>().await.unwrap()["code"],
+            "unsupported_protocol"
+        );
     })
     .await;
 }
@@ -298,9 +440,13 @@ async fn a_start_on_another_device_stops_the_running_timer_into_a_draft() {
         let phone = server.sign_in(ANA).await;
         assert_ne!(laptop.device, phone.device);
         let (first, second) = (Uuid::now_v7(), Uuid::now_v7());
-        let (_, body) = server.push(&laptop, json!([start(1, &first, SHARED_TASK, 0)])).await;
+        let (_, body) = server
+            .push(&laptop, json!([start(1, &first, SHARED_TASK, 0)]))
+            .await;
         assert_eq!(outcomes(&body), ["applied"]);
-        let (_, body) = server.push(&phone, json!([start(1, &second, BENS_TASK, 30)])).await;
+        let (_, body) = server
+            .push(&phone, json!([start(1, &second, BENS_TASK, 30)]))
+            .await;
         assert_eq!(outcomes(&body), ["applied"]);
 
         let pulled = server.pull(&laptop, 0).await;
@@ -312,14 +458,24 @@ async fn a_start_on_another_device_stops_the_running_timer_into_a_draft() {
         assert_eq!(entries[0]["status"], "draft");
 
         // The laptop's own stop of the first timer arrives late: refused, nothing duplicated.
-        let (_, body) = server.push(&laptop, json!([stop(2, &first, &Uuid::now_v7(), 40)])).await;
+        let (_, body) = server
+            .push(&laptop, json!([stop(2, &first, &Uuid::now_v7(), 40)]))
+            .await;
         assert_eq!(outcomes(&body), ["rejected"]);
         assert_eq!(body["results"][0]["reason"]["code"], "timer_stopped");
-        assert_eq!(server.pull(&laptop, 0).await["entries"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            server.pull(&laptop, 0).await["entries"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
 
         // A client-made id already used by someone else is refused.
         let ben = server.sign_in(BEN).await;
-        let (_, body) = server.push(&ben, json!([start(1, &second, BENS_TASK, 50)])).await;
+        let (_, body) = server
+            .push(&ben, json!([start(1, &second, BENS_TASK, 50)]))
+            .await;
         assert_eq!(body["results"][0]["reason"]["code"], "id_conflict");
     })
     .await;
@@ -331,7 +487,13 @@ async fn demo_seeding_is_idempotent() {
         let again = server.store.seed_demo().await.unwrap();
         assert_eq!(again.users.len(), 3);
         let ana = server.sign_in(ANA).await;
-        assert_eq!(server.pull(&ana, 0).await["tasks"].as_array().unwrap().len(), 7);
+        assert_eq!(
+            server.pull(&ana, 0).await["tasks"]
+                .as_array()
+                .unwrap()
+                .len(),
+            7
+        );
     })
     .await;
 }

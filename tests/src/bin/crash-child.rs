@@ -8,7 +8,11 @@ use stint_api::rest::Task;
 use stint_client::{Clock, Desk, DeskConfig};
 
 fn main() -> anyhow::Result<()> {
-    let data_dir = PathBuf::from(std::env::args().nth(1).expect("usage: crash-child DATA_DIR"));
+    let data_dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .expect("usage: crash-child DATA_DIR"),
+    );
     let task: Task = serde_json::from_str(&std::env::args().nth(2).expect("task JSON"))?;
     let desk = Desk::open(DeskConfig {
         data_dir,
@@ -16,7 +20,7 @@ fn main() -> anyhow::Result<()> {
         device_name: "crash test".into(),
         clock: Clock::system(),
     })?;
-    desk.store().save_tasks(&[task.clone()])?;
+    desk.store().save_tasks(std::slice::from_ref(&task))?;
     let timer = desk.start_work(task.id)?;
     println!("STARTED {}", timer.started_at.to_rfc3339());
     std::io::stdout().flush()?;

@@ -3,8 +3,8 @@
 //! mutation before the caller hears "done": a crash right after loses nothing acknowledged.
 
 mod schema;
-mod timer;
 mod sync;
+mod timer;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -46,7 +46,9 @@ impl LocalStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         schema::migrate(&mut conn)?;
-        let store = LocalStore { conn: Mutex::new(conn) };
+        let store = LocalStore {
+            conn: Mutex::new(conn),
+        };
         if store.setting(keys::DEVICE_ID)?.is_none() {
             store.set_setting(keys::DEVICE_ID, &Uuid::now_v7().to_string())?;
         }
@@ -56,7 +58,9 @@ impl LocalStore {
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves no half-done transaction (SQLite rolls back),
         // so the connection is still good.
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn device_id(&self) -> Result<Uuid, StoreError> {
@@ -73,14 +77,21 @@ impl LocalStore {
             "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)",
             params![keys::DEVICE_ID, id.to_string()],
         )?;
-        conn.execute("DELETE FROM settings WHERE key = ?1", params![keys::LAST_SEQ])?;
+        conn.execute(
+            "DELETE FROM settings WHERE key = ?1",
+            params![keys::LAST_SEQ],
+        )?;
         Ok(id)
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn()
-            .query_row("SELECT value FROM settings WHERE key = ?1", params![key], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 
@@ -94,7 +105,8 @@ impl LocalStore {
     }
 
     pub fn delete_setting(&self, key: &str) -> Result<(), StoreError> {
-        self.conn().execute("DELETE FROM settings WHERE key = ?1", params![key])?;
+        self.conn()
+            .execute("DELETE FROM settings WHERE key = ?1", params![key])?;
         Ok(())
     }
 
@@ -128,7 +140,13 @@ impl LocalStore {
         for table in ["timer", "entries", "outbox", "rejected", "tasks"] {
             tx.execute(&format!("DELETE FROM {table}"), [])?;
         }
-        for key in [keys::SESSION, keys::CURSOR, keys::LAST_SYNCED_AT, keys::OFFLINE_SINCE, keys::LAST_ERROR] {
+        for key in [
+            keys::SESSION,
+            keys::CURSOR,
+            keys::LAST_SYNCED_AT,
+            keys::OFFLINE_SINCE,
+            keys::LAST_ERROR,
+        ] {
             tx.execute("DELETE FROM settings WHERE key = ?1", params![key])?;
         }
         tx.commit()?;
@@ -138,16 +156,25 @@ impl LocalStore {
 
 fn task(conn: &Connection, id: Uuid) -> Result<Option<Task>, StoreError> {
     let json: Option<String> = conn
-        .query_row("SELECT json FROM tasks WHERE id = ?1", params![id.to_string()], |r| r.get(0))
+        .query_row(
+            "SELECT json FROM tasks WHERE id = ?1",
+            params![id.to_string()],
+            |r| r.get(0),
+        )
         .optional()?;
-    json.map(|json| Ok(serde_json::from_str(&json)?)).transpose()
+    json.map(|json| Ok(serde_json::from_str(&json)?))
+        .transpose()
 }
 
 fn save_task(conn: &Connection, task: &Task) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO tasks (id, title, json) VALUES (?1, ?2, ?3) \
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, json = excluded.json",
-        params![task.id.to_string(), task.title, serde_json::to_string(task)?],
+        params![
+            task.id.to_string(),
+            task.title,
+            serde_json::to_string(task)?
+        ],
     )?;
     Ok(())
 }

@@ -25,22 +25,33 @@ impl LocalStore {
         let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
         rows.map(|row| {
             let (seq, intent) = row?;
-            Ok(Mutation { seq, intent: serde_json::from_str::<Intent>(&intent)? })
+            Ok(Mutation {
+                seq,
+                intent: serde_json::from_str::<Intent>(&intent)?,
+            })
         })
         .collect()
     }
 
     pub fn pending_count(&self) -> Result<i64, StoreError> {
-        Ok(self.conn().query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?)
+        Ok(self
+            .conn()
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?)
     }
 
     pub fn rejected_count(&self) -> Result<i64, StoreError> {
-        Ok(self.conn().query_row("SELECT count(*) FROM rejected", [], |r| r.get(0))?)
+        Ok(self
+            .conn()
+            .query_row("SELECT count(*) FROM rejected", [], |r| r.get(0))?)
     }
 
     /// Removes what the server acknowledged. Rejected mutations move to the `rejected` list
     /// with the server's reason, so the user sees them.
-    pub fn acknowledge(&self, results: &[MutationResult], last_applied_seq: i64) -> Result<(), StoreError> {
+    pub fn acknowledge(
+        &self,
+        results: &[MutationResult],
+        last_applied_seq: i64,
+    ) -> Result<(), StoreError> {
         let now = chrono::Utc::now().timestamp_millis();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -54,7 +65,10 @@ impl LocalStore {
                 params![result.seq, reason.code, reason.message, now],
             )?;
         }
-        tx.execute("DELETE FROM outbox WHERE seq <= ?1", params![last_applied_seq])?;
+        tx.execute(
+            "DELETE FROM outbox WHERE seq <= ?1",
+            params![last_applied_seq],
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -93,6 +107,10 @@ impl LocalStore {
             params![keys::CURSOR, pull.cursor.to_string()],
         )?;
         tx.commit()?;
-        Ok(PullApplied { tasks: pull.tasks.len(), entries: pull.entries.len(), timer_changed })
+        Ok(PullApplied {
+            tasks: pull.tasks.len(),
+            entries: pull.entries.len(),
+            timer_changed,
+        })
     }
 }

@@ -25,7 +25,11 @@ fn task(title: &str) -> Task {
 }
 
 fn me() -> User {
-    User { id: Uuid::now_v7(), email: "me@example.test".into(), name: "Me".into() }
+    User {
+        id: Uuid::now_v7(),
+        email: "me@example.test".into(),
+        name: "Me".into(),
+    }
 }
 
 fn open() -> (tempfile::TempDir, LocalStore) {
@@ -41,7 +45,12 @@ fn start_pause_resume_stop_writes_state_and_numbered_outbox() {
     store.save_tasks(std::slice::from_ref(&work)).unwrap();
     let me = me();
     let timer_id = Uuid::now_v7();
-    assert_eq!(store.start_timer(timer_id, work.id, t(0), Some(&me)).unwrap(), None);
+    assert_eq!(
+        store
+            .start_timer(timer_id, work.id, t(0), Some(&me))
+            .unwrap(),
+        None
+    );
     store.pause_timer(t(60)).unwrap();
     store.resume_timer(t(120)).unwrap();
     let entry = store.stop_timer(t(300), Some(&me)).unwrap();
@@ -51,9 +60,26 @@ fn start_pause_resume_stop_writes_state_and_numbered_outbox() {
     assert!(store.active_timer().unwrap().is_none());
 
     let outbox = store.outbox().unwrap();
-    assert_eq!(outbox.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
-    assert_eq!(outbox[0].intent, Intent::StartTimer { timer_id, task_id: work.id, at: t(0) });
-    assert_eq!(outbox[3].intent, Intent::StopTimer { timer_id, entry_id: entry.id, at: t(300) });
+    assert_eq!(
+        outbox.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
+    assert_eq!(
+        outbox[0].intent,
+        Intent::StartTimer {
+            timer_id,
+            task_id: work.id,
+            at: t(0)
+        }
+    );
+    assert_eq!(
+        outbox[3].intent,
+        Intent::StopTimer {
+            timer_id,
+            entry_id: entry.id,
+            at: t(300)
+        }
+    );
 
     // T2, shown locally until the server says otherwise.
     let cached = store.task(work.id).unwrap().unwrap();
@@ -70,11 +96,22 @@ fn a_second_start_stops_the_first_into_a_draft() {
     let (a, b) = (task("A"), task("B"));
     store.save_tasks(&[a.clone(), b.clone()]).unwrap();
     store.start_timer(Uuid::now_v7(), a.id, t(0), None).unwrap();
-    let stopped = store.start_timer(Uuid::now_v7(), b.id, t(90), None).unwrap().unwrap();
+    let stopped = store
+        .start_timer(Uuid::now_v7(), b.id, t(90), None)
+        .unwrap()
+        .unwrap();
     assert_eq!((stopped.task_id, stopped.duration_secs), (a.id, 90));
     let active = store.active_timer().unwrap().unwrap();
-    assert_eq!((active.task_id, active.timer.state()), (b.id, TimerState::Running));
-    let names: Vec<_> = store.outbox().unwrap().iter().map(|m| m.intent.name()).collect();
+    assert_eq!(
+        (active.task_id, active.timer.state()),
+        (b.id, TimerState::Running)
+    );
+    let names: Vec<_> = store
+        .outbox()
+        .unwrap()
+        .iter()
+        .map(|m| m.intent.name())
+        .collect();
     assert_eq!(names, ["start_timer", "stop_timer", "start_timer"]);
 }
 
@@ -86,17 +123,31 @@ fn bad_requests_change_nothing() {
         store.start_timer(Uuid::now_v7(), unknown, t(0), None),
         Err(DeskError::UnknownTask(id)) if id == unknown
     ));
-    assert!(matches!(store.stop_timer(t(0), None), Err(DeskError::NoTimer)));
+    assert!(matches!(
+        store.stop_timer(t(0), None),
+        Err(DeskError::NoTimer)
+    ));
     assert!(matches!(store.pause_timer(t(0)), Err(DeskError::NoTimer)));
 
     let work = task("A");
     store.save_tasks(std::slice::from_ref(&work)).unwrap();
-    store.start_timer(Uuid::now_v7(), work.id, t(0), None).unwrap();
-    assert!(matches!(store.resume_timer(t(10)), Err(DeskError::InvalidTransition(_))));
+    store
+        .start_timer(Uuid::now_v7(), work.id, t(0), None)
+        .unwrap();
+    assert!(matches!(
+        store.resume_timer(t(10)),
+        Err(DeskError::InvalidTransition(_))
+    ));
     // A pause dated before the start (a clock that jumped back) is refused too.
-    assert!(matches!(store.pause_timer(t(-10)), Err(DeskError::InvalidTransition(_))));
+    assert!(matches!(
+        store.pause_timer(t(-10)),
+        Err(DeskError::InvalidTransition(_))
+    ));
     assert_eq!(store.outbox().unwrap().len(), 1);
-    assert_eq!(store.active_timer().unwrap().unwrap().timer.state(), TimerState::Running);
+    assert_eq!(
+        store.active_timer().unwrap().unwrap().timer.state(),
+        TimerState::Running
+    );
 }
 
 #[test]
@@ -104,14 +155,23 @@ fn acknowledged_mutations_leave_the_outbox_and_rejections_are_kept() {
     let (_dir, store) = open();
     let work = task("A");
     store.save_tasks(std::slice::from_ref(&work)).unwrap();
-    store.start_timer(Uuid::now_v7(), work.id, t(0), None).unwrap();
+    store
+        .start_timer(Uuid::now_v7(), work.id, t(0), None)
+        .unwrap();
     store.stop_timer(t(10), None).unwrap();
     let results = [
-        MutationResult { seq: 1, outcome: Outcome::Applied, reason: None },
+        MutationResult {
+            seq: 1,
+            outcome: Outcome::Applied,
+            reason: None,
+        },
         MutationResult {
             seq: 2,
             outcome: Outcome::Rejected,
-            reason: Some(ErrorBody::new("timer_stopped", "the timer was already stopped")),
+            reason: Some(ErrorBody::new(
+                "timer_stopped",
+                "the timer was already stopped",
+            )),
         },
     ];
     store.acknowledge(&results, 2).unwrap();
@@ -127,9 +187,14 @@ fn a_store_from_a_newer_build_is_refused_untouched() {
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
-    assert!(matches!(LocalStore::open(&path), Err(StoreError::TooNew { found: 99, .. })));
+    assert!(matches!(
+        LocalStore::open(&path),
+        Err(StoreError::TooNew { found: 99, .. })
+    ));
     let conn = rusqlite::Connection::open(&path).unwrap();
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
     assert_eq!(version, 99);
 }
 

@@ -44,13 +44,28 @@ impl LocalStore {
         let timer = Timer::start(at);
         tx.execute(
             "INSERT INTO timer (slot, id, task_id, segments) VALUES (1, ?1, ?2, ?3)",
-            params![timer_id.to_string(), task_id.to_string(), segments_json(&timer)?],
+            params![
+                timer_id.to_string(),
+                task_id.to_string(),
+                segments_json(&timer)?
+            ],
         )
         .map_err(StoreError::from)?;
-        enqueue(&tx, &Intent::StartTimer { timer_id, task_id, at }, at)?;
+        enqueue(
+            &tx,
+            &Intent::StartTimer {
+                timer_id,
+                task_id,
+                at,
+            },
+            at,
+        )?;
         if let Some(me) = me {
             if !task.assignees.iter().any(|a| a.user_id == me.id) {
-                task.assignees.push(Assignee { user_id: me.id, name: me.name.clone() });
+                task.assignees.push(Assignee {
+                    user_id: me.id,
+                    name: me.name.clone(),
+                });
             }
         }
         task.status = task.status.after_start_work();
@@ -60,11 +75,19 @@ impl LocalStore {
     }
 
     pub fn pause_timer(&self, at: DateTime<Utc>) -> Result<ActiveTimer, DeskError> {
-        self.change_timer(at, |timer| timer.pause(at), |timer_id| Intent::PauseTimer { timer_id, at })
+        self.change_timer(
+            at,
+            |timer| timer.pause(at),
+            |timer_id| Intent::PauseTimer { timer_id, at },
+        )
     }
 
     pub fn resume_timer(&self, at: DateTime<Utc>) -> Result<ActiveTimer, DeskError> {
-        self.change_timer(at, |timer| timer.resume(at), |timer_id| Intent::ResumeTimer { timer_id, at })
+        self.change_timer(
+            at,
+            |timer| timer.resume(at),
+            |timer_id| Intent::ResumeTimer { timer_id, at },
+        )
     }
 
     fn change_timer(
@@ -77,8 +100,11 @@ impl LocalStore {
         let tx = conn.transaction().map_err(StoreError::from)?;
         let mut active = active_timer(&tx)?.ok_or(DeskError::NoTimer)?;
         change(&mut active.timer)?;
-        tx.execute("UPDATE timer SET segments = ?1", params![segments_json(&active.timer)?])
-            .map_err(StoreError::from)?;
+        tx.execute(
+            "UPDATE timer SET segments = ?1",
+            params![segments_json(&active.timer)?],
+        )
+        .map_err(StoreError::from)?;
         enqueue(&tx, &intent(active.id), at)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(active)
@@ -106,9 +132,10 @@ impl LocalStore {
             "SELECT json, synced FROM entries WHERE started_at >= ?1 AND started_at < ?2 \
              ORDER BY started_at",
         )?;
-        let rows = stmt.query_map(params![from.timestamp_millis(), to.timestamp_millis()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
-        })?;
+        let rows = stmt.query_map(
+            params![from.timestamp_millis(), to.timestamp_millis()],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)),
+        )?;
         rows.map(|row| {
             let (json, synced) = row?;
             Ok((serde_json::from_str(&json)?, synced))
@@ -137,12 +164,25 @@ fn stop_active(
         description: String::new(),
     };
     save_entry(tx, &entry, false)?;
-    tx.execute("DELETE FROM timer", []).map_err(StoreError::from)?;
-    enqueue(tx, &Intent::StopTimer { timer_id: active.id, entry_id: entry.id, at }, at)?;
+    tx.execute("DELETE FROM timer", [])
+        .map_err(StoreError::from)?;
+    enqueue(
+        tx,
+        &Intent::StopTimer {
+            timer_id: active.id,
+            entry_id: entry.id,
+            at,
+        },
+        at,
+    )?;
     Ok(entry)
 }
 
-pub(super) fn save_entry(tx: &Transaction<'_>, entry: &Entry, synced: bool) -> Result<(), StoreError> {
+pub(super) fn save_entry(
+    tx: &Transaction<'_>,
+    entry: &Entry,
+    synced: bool,
+) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO entries (id, started_at, json, synced) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at, json = excluded.json, \
@@ -163,19 +203,33 @@ pub(super) fn active_timer(conn: &rusqlite::Connection) -> Result<Option<ActiveT
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .optional()?;
-    let Some((id, task_id, segments)) = row else { return Ok(None) };
-    let parse = |text: &str| Uuid::parse_str(text).map_err(|_| StoreError::Corrupt("timer id".into()));
+    let Some((id, task_id, segments)) = row else {
+        return Ok(None);
+    };
+    let parse =
+        |text: &str| Uuid::parse_str(text).map_err(|_| StoreError::Corrupt("timer id".into()));
     let timer = Timer::from_segments(serde_json::from_str::<Vec<Segment>>(&segments)?)
         .ok_or_else(|| StoreError::Corrupt("timer segments".into()))?;
-    Ok(Some(ActiveTimer { id: parse(&id)?, task_id: parse(&task_id)?, timer }))
+    Ok(Some(ActiveTimer {
+        id: parse(&id)?,
+        task_id: parse(&task_id)?,
+        timer,
+    }))
 }
 
-pub(super) fn replace_timer(tx: &Transaction<'_>, timer: Option<&ActiveTimer>) -> Result<(), StoreError> {
+pub(super) fn replace_timer(
+    tx: &Transaction<'_>,
+    timer: Option<&ActiveTimer>,
+) -> Result<(), StoreError> {
     tx.execute("DELETE FROM timer", [])?;
     if let Some(active) = timer {
         tx.execute(
             "INSERT INTO timer (slot, id, task_id, segments) VALUES (1, ?1, ?2, ?3)",
-            params![active.id.to_string(), active.task_id.to_string(), segments_json(&active.timer)?],
+            params![
+                active.id.to_string(),
+                active.task_id.to_string(),
+                segments_json(&active.timer)?
+            ],
         )?;
     }
     Ok(())
@@ -183,7 +237,9 @@ pub(super) fn replace_timer(tx: &Transaction<'_>, timer: Option<&ActiveTimer>) -
 
 /// The instant of the active timer's last change, or the epoch when there is none.
 fn last_change(conn: &rusqlite::Connection) -> Result<DateTime<Utc>, StoreError> {
-    Ok(active_timer(conn)?.map(|a| a.timer.last_change()).unwrap_or_default())
+    Ok(active_timer(conn)?
+        .map(|a| a.timer.last_change())
+        .unwrap_or_default())
 }
 
 fn segments_json(timer: &Timer) -> Result<String, StoreError> {
@@ -193,11 +249,16 @@ fn segments_json(timer: &Timer) -> Result<String, StoreError> {
 /// Appends a mutation to the outbox with the device's next sequence number.
 fn enqueue(tx: &Transaction<'_>, intent: &Intent, at: DateTime<Utc>) -> Result<i64, StoreError> {
     let last: i64 = tx
-        .query_row("SELECT value FROM settings WHERE key = ?1", params![keys::LAST_SEQ], |r| {
-            r.get::<_, String>(0)
-        })
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            params![keys::LAST_SEQ],
+            |r| r.get::<_, String>(0),
+        )
         .optional()?
-        .map(|v| v.parse().map_err(|_| StoreError::Corrupt("last_seq".into())))
+        .map(|v| {
+            v.parse()
+                .map_err(|_| StoreError::Corrupt("last_seq".into()))
+        })
         .transpose()?
         .unwrap_or(0);
     let seq = last + 1;

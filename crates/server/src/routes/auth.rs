@@ -27,7 +27,10 @@ pub async fn create_token(
 ) -> Result<Json<TokenResponse>, ApiError> {
     let device_name = request.device_name.trim();
     if device_name.is_empty() || device_name.chars().count() > 100 {
-        return Err(ApiError::bad_request("invalid_request", "device_name must be 1 to 100 characters"));
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            "device_name must be 1 to 100 characters",
+        ));
     }
     let user = state
         .store
@@ -36,10 +39,20 @@ pub async fn create_token(
         .ok_or_else(|| ApiError::unauthorized("invalid_credentials", "wrong email or password"))?;
     let issued = state
         .store
-        .issue_token(user.id, request.device_id, device_name, Duration::days(TOKEN_TTL_DAYS))
+        .issue_token(
+            user.id,
+            request.device_id,
+            device_name,
+            Duration::days(TOKEN_TTL_DAYS),
+        )
         .await?;
     let workspaces = state.store.workspaces_of(user.id).await?;
-    Ok(Json(TokenResponse { token: issued.token, device_id: issued.device_id, user, workspaces }))
+    Ok(Json(TokenResponse {
+        token: issued.token,
+        device_id: issued.device_id,
+        user,
+        workspaces,
+    }))
 }
 
 #[utoipa::path(delete, path = "/api/v1/auth/token", tag = "auth", security(("bearer" = [])),
@@ -65,11 +78,15 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| ApiError::unauthorized("missing_token", "sign in first: no bearer token"))?;
+            .ok_or_else(|| {
+                ApiError::unauthorized("missing_token", "sign in first: no bearer token")
+            })?;
         value
             .strip_prefix("Bearer ")
             .map(|token| Bearer(token.trim().to_string()))
-            .ok_or_else(|| ApiError::unauthorized("invalid_token", "expected `Authorization: Bearer <token>`"))
+            .ok_or_else(|| {
+                ApiError::unauthorized("invalid_token", "expected `Authorization: Bearer <token>`")
+            })
     }
 }
 

@@ -19,10 +19,19 @@ pub fn router(store: Store) -> Router {
     Router::new()
         .route("/health", get(meta::health))
         .route("/api/openapi.json", get(meta::openapi))
-        .route("/api/v1/auth/token", post(auth::create_token).delete(auth::revoke_token))
+        .route(
+            "/api/v1/auth/token",
+            post(auth::create_token).delete(auth::revoke_token),
+        )
         .route("/api/v1/workspaces/{workspace_id}/tasks", get(tasks::list))
-        .route("/api/v1/workspaces/{workspace_id}/sync/push", post(sync::push))
-        .route("/api/v1/workspaces/{workspace_id}/sync/pull", get(sync::pull))
+        .route(
+            "/api/v1/workspaces/{workspace_id}/sync/push",
+            post(sync::push),
+        )
+        .route(
+            "/api/v1/workspaces/{workspace_id}/sync/pull",
+            get(sync::pull),
+        )
         .fallback(meta::not_found)
         .with_state(AppState { store })
 }

@@ -34,7 +34,11 @@ struct UserRow {
 
 impl UserRow {
     fn into_user(self) -> Result<User, ApiError> {
-        Ok(User { id: parse_id(&self.id)?, email: self.email, name: self.name })
+        Ok(User {
+            id: parse_id(&self.id)?,
+            email: self.email,
+            name: self.name,
+        })
     }
 }
 
@@ -48,7 +52,11 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
 
 fn password_matches(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+        .map(|hash| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &hash)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -60,7 +68,11 @@ fn token_hash(token: &str) -> String {
 impl Store {
     /// The user with this email and password, or `None`. Unknown emails cost the same argon2
     /// work as wrong passwords, so timing does not tell which emails exist.
-    pub async fn check_password(&self, email: &str, password: &str) -> Result<Option<User>, ApiError> {
+    pub async fn check_password(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<Option<User>, ApiError> {
         let row: Option<UserRow> = sqlx::query_as(
             "SELECT id, email, name, password_hash FROM users WHERE lower(email) = lower($1)",
         )
@@ -68,7 +80,9 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some(row) if password_matches(password, &row.password_hash) => Ok(Some(row.into_user()?)),
+            Some(row) if password_matches(password, &row.password_hash) => {
+                Ok(Some(row.into_user()?))
+            }
             Some(_) => Ok(None),
             None => {
                 let _ = password_matches(password, DUMMY_HASH);
@@ -138,18 +152,23 @@ impl Store {
     }
 
     pub async fn caller_for_token(&self, token: &str) -> Result<Caller, ApiError> {
-        let row: Option<(String, String, i64)> = sqlx::query_as(
-            "SELECT user_id, device_id, expires_at FROM tokens WHERE hash = $1",
-        )
-        .bind(token_hash(token))
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<(String, String, i64)> =
+            sqlx::query_as("SELECT user_id, device_id, expires_at FROM tokens WHERE hash = $1")
+                .bind(token_hash(token))
+                .fetch_optional(&self.pool)
+                .await?;
         let (user_id, device_id, expires_at) =
             row.ok_or_else(|| ApiError::unauthorized("invalid_token", "the token is not valid"))?;
         if expires_at <= to_millis(now()) {
-            return Err(ApiError::unauthorized("token_expired", "the token has expired; sign in again"));
+            return Err(ApiError::unauthorized(
+                "token_expired",
+                "the token has expired; sign in again",
+            ));
         }
-        Ok(Caller { user_id: parse_id(&user_id)?, device_id: parse_id(&device_id)? })
+        Ok(Caller {
+            user_id: parse_id(&user_id)?,
+            device_id: parse_id(&device_id)?,
+        })
     }
 
     pub async fn revoke_token(&self, token: &str) -> Result<(), ApiError> {
@@ -178,16 +197,28 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(id, name, role)| Ok(Workspace { id: parse_id(&id)?, name, role }))
+            .map(|(id, name, role)| {
+                Ok(Workspace {
+                    id: parse_id(&id)?,
+                    name,
+                    role,
+                })
+            })
             .collect()
     }
 
-    pub async fn role_in(&self, user_id: Uuid, workspace_id: Uuid) -> Result<Option<String>, ApiError> {
-        Ok(sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = $1 AND workspace_id = $2")
-            .bind(user_id.to_string())
-            .bind(workspace_id.to_string())
-            .fetch_optional(&self.pool)
-            .await?)
+    pub async fn role_in(
+        &self,
+        user_id: Uuid,
+        workspace_id: Uuid,
+    ) -> Result<Option<String>, ApiError> {
+        Ok(sqlx::query_scalar(
+            "SELECT role FROM memberships WHERE user_id = $1 AND workspace_id = $2",
+        )
+        .bind(user_id.to_string())
+        .bind(workspace_id.to_string())
+        .fetch_optional(&self.pool)
+        .await?)
     }
 }
 

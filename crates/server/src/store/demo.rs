@@ -13,26 +13,84 @@ const WORKSPACE: (u128, &str) = (0x0190_0000_0000_7000_8000_0000_0000_0001, "Dem
 
 /// (id, email, name, role)
 const USERS: [(u128, &str, &str, &str); 3] = [
-    (0x0190_0000_0000_7000_8000_0000_0000_0101, "admin@demo.stint.test", "Ada Admin", "admin"),
-    (0x0190_0000_0000_7000_8000_0000_0000_0102, "ana@demo.stint.test", "Ana Alvarez", "member"),
-    (0x0190_0000_0000_7000_8000_0000_0000_0103, "ben@demo.stint.test", "Ben Baker", "member"),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0101,
+        "admin@demo.stint.test",
+        "Ada Admin",
+        "admin",
+    ),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0102,
+        "ana@demo.stint.test",
+        "Ana Alvarez",
+        "member",
+    ),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0103,
+        "ben@demo.stint.test",
+        "Ben Baker",
+        "member",
+    ),
 ];
 
 /// (id, name, colour)
 const PROJECTS: [(u128, &str, &str); 2] = [
-    (0x0190_0000_0000_7000_8000_0000_0000_0201, "Website relaunch", "#3b82f6"),
-    (0x0190_0000_0000_7000_8000_0000_0000_0202, "Support desk", "#10b981"),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0201,
+        "Website relaunch",
+        "#3b82f6",
+    ),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0202,
+        "Support desk",
+        "#10b981",
+    ),
 ];
 
 /// (id, project index, title, assignee indexes)
 const TASKS: [(u128, usize, &str, &[usize]); 7] = [
-    (0x0190_0000_0000_7000_8000_0000_0000_0301, 0, "Design the new landing page", &[0, 1]),
-    (0x0190_0000_0000_7000_8000_0000_0000_0302, 0, "Migrate blog posts", &[1]),
-    (0x0190_0000_0000_7000_8000_0000_0000_0303, 0, "Fix checkout redirect", &[2]),
-    (0x0190_0000_0000_7000_8000_0000_0000_0304, 1, "Ticket #4821: login loop on Safari", &[2]),
-    (0x0190_0000_0000_7000_8000_0000_0000_0305, 1, "Write the FAQ on CSV exports", &[1]),
-    (0x0190_0000_0000_7000_8000_0000_0000_0306, 1, "Review the monthly SLA report", &[0]),
-    (0x0190_0000_0000_7000_8000_0000_0000_0307, 1, "Triage new tickets", &[1, 2]),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0301,
+        0,
+        "Design the new landing page",
+        &[0, 1],
+    ),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0302,
+        0,
+        "Migrate blog posts",
+        &[1],
+    ),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0303,
+        0,
+        "Fix checkout redirect",
+        &[2],
+    ),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0304,
+        1,
+        "Ticket #4821: login loop on Safari",
+        &[2],
+    ),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0305,
+        1,
+        "Write the FAQ on CSV exports",
+        &[1],
+    ),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0306,
+        1,
+        "Review the monthly SLA report",
+        &[0],
+    ),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0307,
+        1,
+        "Triage new tickets",
+        &[1, 2],
+    ),
 ];
 
 pub struct DemoWorkspace {
@@ -130,7 +188,9 @@ impl Store {
             name: WORKSPACE.1.to_string(),
             users: USERS
                 .iter()
-                .map(|(_, email, name, role)| (email.to_string(), name.to_string(), role.to_string()))
+                .map(|(_, email, name, role)| {
+                    (email.to_string(), name.to_string(), role.to_string())
+                })
                 .collect(),
             password: DEMO_PASSWORD,
         })

@@ -54,8 +54,8 @@ impl Store {
         } else {
             anyhow::bail!("unsupported database URL (use sqlite:// or postgres://)");
         };
-        let options = AnyConnectOptions::from_str(url)?
-            .log_statements(tracing::log::LevelFilter::Trace);
+        let options =
+            AnyConnectOptions::from_str(url)?.log_statements(tracing::log::LevelFilter::Trace);
         let pool = AnyPoolOptions::new()
             // SQLite has one writer anyway; a small pool keeps readers off the writer's back.
             .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
@@ -64,7 +64,9 @@ impl Store {
         match backend {
             Backend::Sqlite => {
                 // WAL lets readers run beside the writer; it is persistent in the file.
-                sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+                sqlx::query("PRAGMA journal_mode = WAL")
+                    .execute(&pool)
+                    .await?;
                 SQLITE_MIGRATIONS.run(&pool).await?;
             }
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
@@ -82,7 +84,8 @@ impl Store {
 }
 
 pub(crate) fn parse_id(text: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(text).map_err(|_| ApiError::Internal(format!("stored id {text:?} is not a UUID")))
+    Uuid::parse_str(text)
+        .map_err(|_| ApiError::Internal(format!("stored id {text:?} is not a UUID")))
 }
 
 /// Bumps the workspace's change counter and returns the new change number. Call it first in a

@@ -86,10 +86,12 @@ impl EntryRow {
             started_at: from_millis(self.started_at)?,
             ended_at: from_millis(self.ended_at)?,
             duration_secs: self.duration_secs,
-            status: EntryStatus::parse(&self.status)
-                .ok_or_else(|| ApiError::Internal(format!("unknown entry status {}", self.status)))?,
-            source: EntrySource::parse(&self.source)
-                .ok_or_else(|| ApiError::Internal(format!("unknown entry source {}", self.source)))?,
+            status: EntryStatus::parse(&self.status).ok_or_else(|| {
+                ApiError::Internal(format!("unknown entry status {}", self.status))
+            })?,
+            source: EntrySource::parse(&self.source).ok_or_else(|| {
+                ApiError::Internal(format!("unknown entry source {}", self.source))
+            })?,
             description: self.description,
         })
     }
@@ -103,14 +105,19 @@ impl Store {
         scope: &WorkspaceScope,
         mutations: &[Mutation],
     ) -> Result<PushResponse, ApiError> {
-        let mut last: i64 = sqlx::query_scalar("SELECT last_applied_seq FROM devices WHERE id = $1")
-            .bind(scope.device_id().to_string())
-            .fetch_one(&self.pool)
-            .await?;
+        let mut last: i64 =
+            sqlx::query_scalar("SELECT last_applied_seq FROM devices WHERE id = $1")
+                .bind(scope.device_id().to_string())
+                .fetch_one(&self.pool)
+                .await?;
         let mut results = Vec::with_capacity(mutations.len());
         for mutation in mutations {
             if mutation.seq <= last {
-                results.push(MutationResult { seq: mutation.seq, outcome: Outcome::Skipped, reason: None });
+                results.push(MutationResult {
+                    seq: mutation.seq,
+                    outcome: Outcome::Skipped,
+                    reason: None,
+                });
                 continue;
             }
             if mutation.seq != last + 1 {
@@ -122,7 +129,10 @@ impl Store {
             results.push(self.apply_mutation(scope, mutation).await?);
             last = mutation.seq;
         }
-        Ok(PushResponse { results, last_applied_seq: last })
+        Ok(PushResponse {
+            results,
+            last_applied_seq: last,
+        })
     }
 
     async fn apply_mutation(
@@ -154,7 +164,11 @@ impl Store {
         if advanced == 0 {
             // A concurrent push from the same device applied it first.
             tx.rollback().await?;
-            return Ok(MutationResult { seq: mutation.seq, outcome: Outcome::Skipped, reason: None });
+            return Ok(MutationResult {
+                seq: mutation.seq,
+                outcome: Outcome::Skipped,
+                reason: None,
+            });
         }
         let args = serde_json::to_value(&mutation.intent)
             .map_err(|e| ApiError::Internal(e.to_string()))?["args"]
@@ -168,26 +182,47 @@ impl Store {
         .bind(scope.workspace_id().to_string())
         .bind(mutation.intent.name())
         .bind(args)
-        .bind(if reason.is_some() { "rejected" } else { "applied" })
+        .bind(if reason.is_some() {
+            "rejected"
+        } else {
+            "applied"
+        })
         .bind(reason.as_ref().map(|r| r.code.clone()))
         .bind(reason.as_ref().map(|r| r.message.clone()))
         .bind(to_millis(now()))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        let outcome = if reason.is_some() { Outcome::Rejected } else { Outcome::Applied };
-        Ok(MutationResult { seq: mutation.seq, outcome, reason })
+        let outcome = if reason.is_some() {
+            Outcome::Rejected
+        } else {
+            Outcome::Applied
+        };
+        Ok(MutationResult {
+            seq: mutation.seq,
+            outcome,
+            reason,
+        })
     }
 
-    pub async fn pull(&self, scope: &WorkspaceScope, cursor: i64) -> Result<PullResponse, ApiError> {
+    pub async fn pull(
+        &self,
+        scope: &WorkspaceScope,
+        cursor: i64,
+    ) -> Result<PullResponse, ApiError> {
         // Read the counter first: every change numbered up to it has committed, because numbers
         // are handed out under the counter's row lock.
-        let last_change: i64 = sqlx::query_scalar("SELECT last_change FROM workspaces WHERE id = $1")
-            .bind(scope.workspace_id().to_string())
-            .fetch_one(&self.pool)
-            .await?;
+        let last_change: i64 =
+            sqlx::query_scalar("SELECT last_change FROM workspaces WHERE id = $1")
+                .bind(scope.workspace_id().to_string())
+                .fetch_one(&self.pool)
+                .await?;
         // A cursor from the future (a restored database) means: start over.
-        let since = if cursor > last_change { 0 } else { cursor.max(0) };
+        let since = if cursor > last_change {
+            0
+        } else {
+            cursor.max(0)
+        };
         let tasks = self.tasks_changed_since(scope, since).await?;
         let entries: Vec<EntryRow> = sqlx::query_as(
             "SELECT id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
@@ -216,7 +251,10 @@ impl Store {
         Ok(PullResponse {
             cursor: last_change,
             tasks,
-            entries: entries.into_iter().map(EntryRow::into_entry).collect::<Result<_, _>>()?,
+            entries: entries
+                .into_iter()
+                .map(EntryRow::into_entry)
+                .collect::<Result<_, _>>()?,
             timer: timer.as_ref().map(TimerRow::snapshot).transpose()?,
             last_applied_seq,
             server_time: now(),
@@ -231,22 +269,32 @@ async fn apply_intent(
     change: i64,
 ) -> Result<(), ApplyError> {
     match *intent {
-        Intent::StartTimer { timer_id, task_id, at } => {
-            start_timer(tx, scope, timer_id, task_id, at, change).await
-        }
+        Intent::StartTimer {
+            timer_id,
+            task_id,
+            at,
+        } => start_timer(tx, scope, timer_id, task_id, at, change).await,
         Intent::PauseTimer { timer_id, at } => {
             let row = own_active_timer(tx, scope, timer_id).await?;
             let mut timer = row.timer()?;
-            timer.pause(at).map_err(|e| rejected("invalid_transition", e.to_string()))?;
+            timer
+                .pause(at)
+                .map_err(|e| rejected("invalid_transition", e.to_string()))?;
             save_timer(tx, timer_id, &timer, change).await
         }
         Intent::ResumeTimer { timer_id, at } => {
             let row = own_active_timer(tx, scope, timer_id).await?;
             let mut timer = row.timer()?;
-            timer.resume(at).map_err(|e| rejected("invalid_transition", e.to_string()))?;
+            timer
+                .resume(at)
+                .map_err(|e| rejected("invalid_transition", e.to_string()))?;
             save_timer(tx, timer_id, &timer, change).await
         }
-        Intent::StopTimer { timer_id, entry_id, at } => {
+        Intent::StopTimer {
+            timer_id,
+            entry_id,
+            at,
+        } => {
             let row = own_active_timer(tx, scope, timer_id).await?;
             stop_into_entry(tx, scope, &row, at, entry_id, change).await
         }
@@ -264,10 +312,16 @@ async fn start_timer(
     change: i64,
 ) -> Result<(), ApplyError> {
     let Some(status) = Store::task_status(tx, scope.workspace_id(), task_id).await? else {
-        return Err(rejected("unknown_task", format!("there is no task {task_id} in this workspace")));
+        return Err(rejected(
+            "unknown_task",
+            format!("there is no task {task_id} in this workspace"),
+        ));
     };
     if id_exists(tx, "timers", timer_id).await? {
-        return Err(rejected("id_conflict", format!("timer id {timer_id} is already taken")));
+        return Err(rejected(
+            "id_conflict",
+            format!("timer id {timer_id} is already taken"),
+        ));
     }
     let active: Option<TimerRow> = sqlx::query_as(&format!(
         "SELECT {TIMER_COLUMNS} FROM timers WHERE workspace_id = $1 AND user_id = $2 AND state <> 'stopped'"
@@ -294,11 +348,13 @@ async fn start_timer(
     .bind(change)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("INSERT INTO task_assignees (task_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        .bind(task_id.to_string())
-        .bind(scope.user_id().to_string())
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO task_assignees (task_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(task_id.to_string())
+    .bind(scope.user_id().to_string())
+    .execute(&mut **tx)
+    .await?;
     sqlx::query("UPDATE tasks SET status = $1, change_no = $2 WHERE id = $3")
         .bind(status.after_start_work().as_str())
         .bind(change)
@@ -315,10 +371,11 @@ async fn own_active_timer(
     scope: &WorkspaceScope,
     timer_id: Uuid,
 ) -> Result<TimerRow, ApplyError> {
-    let row: Option<TimerRow> = sqlx::query_as(&format!("SELECT {TIMER_COLUMNS} FROM timers WHERE id = $1"))
-        .bind(timer_id.to_string())
-        .fetch_optional(&mut **tx)
-        .await?;
+    let row: Option<TimerRow> =
+        sqlx::query_as(&format!("SELECT {TIMER_COLUMNS} FROM timers WHERE id = $1"))
+            .bind(timer_id.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
     let row = row
         .filter(|row| {
             row.workspace_id == scope.workspace_id().to_string()
@@ -340,9 +397,15 @@ async fn stop_into_entry(
     change: i64,
 ) -> Result<(), ApplyError> {
     if id_exists(tx, "entries", entry_id).await? {
-        return Err(rejected("id_conflict", format!("entry id {entry_id} is already taken")));
+        return Err(rejected(
+            "id_conflict",
+            format!("entry id {entry_id} is already taken"),
+        ));
     }
-    let stopped = row.timer()?.stop(at).map_err(|e| rejected("invalid_transition", e.to_string()))?;
+    let stopped = row
+        .timer()?
+        .stop(at)
+        .map_err(|e| rejected("invalid_transition", e.to_string()))?;
     sqlx::query(
         "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, \
          duration_secs, status, source, description, change_no) \
@@ -361,7 +424,8 @@ async fn stop_into_entry(
     .bind(change)
     .execute(&mut **tx)
     .await?;
-    let json = serde_json::to_string(&stopped.segments).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let json =
+        serde_json::to_string(&stopped.segments).map_err(|e| ApiError::Internal(e.to_string()))?;
     sqlx::query("UPDATE timers SET segments = $1, state = 'stopped', change_no = $2 WHERE id = $3")
         .bind(json)
         .bind(change)
@@ -397,9 +461,10 @@ fn segments_json(timer: &Timer) -> Result<String, ApiError> {
 
 /// Client-made ids are global: one taken anywhere (another user, another workspace) is refused.
 async fn id_exists(tx: &mut Transaction<'_, Any>, table: &str, id: Uuid) -> Result<bool, ApiError> {
-    let found: Option<String> = sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE id = $1"))
-        .bind(id.to_string())
-        .fetch_optional(&mut **tx)
-        .await?;
+    let found: Option<String> =
+        sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
     Ok(found.is_some())
 }

@@ -49,7 +49,10 @@ impl Store {
         .await?;
         let mut assignees: HashMap<String, Vec<Assignee>> = HashMap::new();
         for (task_id, user_id, name) in assignee_rows {
-            assignees.entry(task_id).or_default().push(Assignee { user_id: parse_id(&user_id)?, name });
+            assignees.entry(task_id).or_default().push(Assignee {
+                user_id: parse_id(&user_id)?,
+                name,
+            });
         }
         rows.into_iter()
             .map(|row| {

@@ -1,0 +1,78 @@
+// The desktop app's footprint, printed as numbers (run by `cargo xtask bench`, inside
+// dbus-run-session on a virtual display): start-up time to tray-ready, and resident memory of
+// the whole process tree 30 s after start with --hidden and a running timer, then 30 s after
+// opening the window.
+
+import { readFileSync, readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { ANA, binDir, start, startServer, tempDir, waitFor } from './harness.mjs';
+import { startTrayHost } from './tray-host.mjs';
+
+const SETTLE_MS = Number(process.env.STINT_BENCH_SETTLE_MS ?? 30000);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Resident memory (kB) of `pid` and all its descendants, by process name. */
+function treeRss(pid) {
+  const parents = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(entry), Number(fields[1]));
+    } catch {}
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [child, parent] of parents) if (parent === tree[i]) tree.push(child);
+  }
+  return tree.map((p) => {
+    const status = readFileSync(`/proc/${p}/status`, 'utf8');
+    return { name: status.match(/^Name:\s+(.+)$/m)[1], kb: Number(status.match(/^VmRSS:\s+(\d+)/m)?.[1] ?? 0) };
+  });
+}
+
+function report(label, processes) {
+  const total = processes.reduce((sum, p) => sum + p.kb, 0);
+  const parts = processes.map((p) => `${p.name} ${(p.kb / 1024).toFixed(1)}`).join(', ');
+  console.log(`${label}: ${(total / 1024).toFixed(1)} MB (${parts})`);
+}
+
+const keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], {
+  stdio: ['pipe', 'ignore', 'ignore'],
+});
+keyring.stdin.end('stint-bench\n');
+const server = await startServer();
+const tray = await startTrayHost();
+
+const started = performance.now();
+const app = start(path.join(binDir, 'stint'), [
+  '--hidden', '--data-dir', tempDir('bench'), '--server', server.url, '--sign-in-email', ANA.email,
+], { env: { ...process.env, STINT_PASSWORD: ANA.password } });
+await waitFor('the tray item', () => tray.items.length > 0, 60000);
+const trayReadyMs = performance.now() - started;
+
+const firstTask = await waitFor('assigned tasks in the tray', async () => {
+  const startWork = (await tray.menu()).find((e) => e.label === 'Start Work');
+  return startWork?.children.find((e) => e.enabled);
+});
+await tray.clickId(firstTask.id);
+await waitFor('the timer to run', async () => (await tray.menu())[0].label.startsWith(firstTask.label));
+await sleep(SETTLE_MS);
+const hidden = treeRss(app.pid);
+
+await tray.click('Open Stint');
+await waitFor('the window', () => treeRss(app.pid).some((p) => p.name.startsWith('WebKitWebProces')), 30000);
+await sleep(SETTLE_MS);
+const windowOpen = treeRss(app.pid);
+
+console.log(`binary: ${path.join(binDir, 'stint')}`);
+console.log(`start-up to tray-ready: ${Math.round(trayReadyMs)} ms`);
+report(`resident memory, --hidden with a running timer, ${SETTLE_MS / 1000} s after start`, hidden);
+report(`resident memory, window open, ${SETTLE_MS / 1000} s after opening`, windowOpen);
+
+app.kill();
+server.child.kill();
+keyring.kill();
+tray.close();
