@@ -141,7 +141,7 @@ fn sync_line(status: Option<SyncStatus>) -> String {
         Some(s) => match s.last_synced_at {
             Some(at) => format!(
                 "Synced at {}",
-                at.with_timezone(&chrono_local()).format("%H:%M")
+                at.with_timezone(&chrono::Local).format("%H:%M")
             ),
             None => "Not synced yet".into(),
         },

@@ -1,5 +1,6 @@
 //! `cargo xtask test`: installs what the tests need, builds once, and runs every suite. Every
-//! step runs even when an earlier one failed, so one run shows everything that is broken.
+//! step runs even when an earlier one failed (except tests that need fresh binaries), so one run
+//! shows everything that is broken.
 
 use std::process::Command;
 use std::time::Instant;
@@ -10,6 +11,44 @@ use crate::system::{
     self, cargo, ensure_cargo_tool, ensure_node, ensure_packages, npm, npm_install, run,
 };
 use crate::{root, target_dir};
+
+/// The outcome of each step, in order.
+#[derive(Default)]
+struct Steps(Vec<(&'static str, anyhow::Result<()>)>);
+
+impl Steps {
+    fn record(&mut self, name: &'static str, result: anyhow::Result<()>) -> bool {
+        let ok = result.is_ok();
+        println!("xtask: {name}: {}", if ok { "ok" } else { "FAILED" });
+        self.0.push((name, result));
+        ok
+    }
+
+    fn finish(self, started: Instant) -> anyhow::Result<()> {
+        let failed: Vec<_> = self
+            .0
+            .iter()
+            .filter_map(|(name, r)| Some((name, r.as_ref().err()?)))
+            .collect();
+        for (name, error) in &failed {
+            eprintln!("xtask: {name} failed: {error:#}");
+        }
+        println!(
+            "xtask: finished in {} s; screenshots in {}",
+            started.elapsed().as_secs(),
+            root().join("target/e2e").display()
+        );
+        println!(
+            "xtask: {} passed, {} failed",
+            self.0.len() - failed.len(),
+            failed.len()
+        );
+        if !failed.is_empty() {
+            std::process::exit(1);
+        }
+        Ok(())
+    }
+}
 
 pub fn test() -> anyhow::Result<()> {
     let started = Instant::now();
@@ -23,54 +62,34 @@ pub fn test() -> anyhow::Result<()> {
     npm_install(&ui)?;
     npm_install(&e2e)?;
 
-    let mut results: Vec<(&str, anyhow::Result<()>)> = Vec::new();
-    let mut step = |name: &'static str, result: anyhow::Result<()>| {
-        println!(
-            "xtask: {name}: {}",
-            if result.is_ok() { "ok" } else { "FAILED" }
-        );
-        results.push((name, result));
-    };
-
-    step("UI type check", npm(&ui, &["run", "check"]));
-    step("UI unit tests", npm(&ui, &["test"]));
+    let mut steps = Steps::default();
+    steps.record("UI type check", npm(&ui, &["run", "check"]));
+    steps.record("UI unit tests", npm(&ui, &["test"]));
     // The desktop binary embeds the built UI, so the UI is built before cargo.
-    step("UI build", npm(&ui, &["run", "build"]));
-    step("rustfmt", cargo(&["fmt", "--all", "--check"], &[]));
-    step(
+    let ui_built = steps.record("UI build", npm(&ui, &["run", "build"]));
+    steps.record("rustfmt", cargo(&["fmt", "--all", "--check"], &[]));
+    steps.record(
         "clippy",
         cargo(&["clippy", "--workspace", "--all-targets", "--quiet"], &[]),
     );
-    step("build", cargo(&["build", "--workspace", "--bins"], &[]));
+    let built = steps.record("build", cargo(&["build", "--workspace", "--bins"], &[]));
+    steps.record("Rust tests (SQLite and PostgreSQL)", rust_tests());
 
-    let postgres = Postgres::start();
-    let rust_tests = postgres
-        .as_ref()
-        .map_err(|e| anyhow::anyhow!("PostgreSQL: {e}"))
-        .and_then(|pg| {
-            let env = [("STINT_TEST_DATABASE_URL", pg.url.as_str())];
-            if system::has_command("cargo-nextest") {
-                cargo(&["nextest", "run", "--workspace", "--no-fail-fast"], &env)
-            } else {
-                cargo(&["test", "--workspace", "--no-fail-fast"], &env)
-            }
-        });
-    step("Rust tests (SQLite and PostgreSQL)", rust_tests);
-    drop(postgres);
-
+    if !(built && ui_built) {
+        // Without fresh binaries the end-to-end tests would test stale code.
+        steps.record(
+            "end-to-end tests",
+            Err(anyhow::anyhow!("skipped: the build failed")),
+        );
+        return steps.finish(started);
+    }
     let bin_dir = target_dir().join("debug");
-    let node_test = |file: &str| {
-        let mut command = Command::new("node");
-        command
-            .args(["--test", file])
-            .current_dir(&e2e)
-            .env("STINT_BIN_DIR", &bin_dir);
-        command
-    };
-    step(
-        "browser e2e (Playwright + Chromium)",
-        run(&mut node_test("browser.test.mjs")),
-    );
+    let mut browser = Command::new("node");
+    browser
+        .args(["--test", "browser.test.mjs"])
+        .current_dir(&e2e)
+        .env("STINT_BIN_DIR", &bin_dir);
+    steps.record("browser e2e (Playwright + Chromium)", run(&mut browser));
     let desktop = VirtualDisplay::start().and_then(|display| {
         let mut command = display.command("node");
         command
@@ -79,26 +98,17 @@ pub fn test() -> anyhow::Result<()> {
             .env("STINT_BIN_DIR", &bin_dir);
         run(&mut command)
     });
-    step("desktop e2e (tauri-driver + WebKit + tray)", desktop);
+    steps.record("desktop e2e (tauri-driver + WebKit + tray)", desktop);
+    steps.finish(started)
+}
 
-    let failed: Vec<_> = results.iter().filter(|(_, r)| r.is_err()).collect();
-    for (name, result) in &failed {
-        if let Err(error) = result {
-            eprintln!("xtask: {name} failed: {error:#}");
-        }
+/// Every Rust test, with a throwaway PostgreSQL for the server's second backend.
+fn rust_tests() -> anyhow::Result<()> {
+    let postgres = Postgres::start()?;
+    let env = [("STINT_TEST_DATABASE_URL", postgres.url.as_str())];
+    if system::has_command("cargo-nextest") {
+        cargo(&["nextest", "run", "--workspace", "--no-fail-fast"], &env)
+    } else {
+        cargo(&["test", "--workspace", "--no-fail-fast"], &env)
     }
-    println!(
-        "xtask: finished in {} s; screenshots in {}",
-        started.elapsed().as_secs(),
-        root().join("target/e2e").display()
-    );
-    println!(
-        "xtask: {} passed, {} failed",
-        results.len() - failed.len(),
-        failed.len()
-    );
-    if !failed.is_empty() {
-        std::process::exit(1);
-    }
-    Ok(())
 }
