@@ -105,6 +105,11 @@ test('the app shows the tasks, a click starts the timer, the tray shows it and s
   }
   assert.equal(running.find((e) => e.label === 'Stop').enabled, true);
 
+  // Let WebKit paint the running timer before taking pictures of it.
+  await wd('POST', `/session/${session}/execute/async`, {
+    script: 'const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));',
+    args: [],
+  });
   const screenshot = await wd('GET', `/session/${session}/screenshot`);
   writeFileSync(path.join(artifacts, 'desktop-window.png'), Buffer.from(screenshot, 'base64'));
   execFileSync('import', ['-window', 'root', path.join(artifacts, 'desktop-screen.png')]);
@@ -116,4 +121,29 @@ test('the app shows the tasks, a click starts the timer, the tray shows it and s
   assert.equal(idle.find((e) => e.label === 'Stop').enabled, false);
 
   await waitFor('the entry to reach the server', async () => (await entriesOnServer(server.url)).length === 1);
+});
+
+/** X windows titled "Stint" (the main window), by id. */
+function stintWindows() {
+  try {
+    return execFileSync('xdotool', ['search', '--onlyvisible', '--name', '^Stint$'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  } catch {
+    return []; // xdotool exits 1 when nothing matches
+  }
+}
+
+test('closing the window keeps the tray running; Open Stint brings the window back', async () => {
+  assert.ok(stintWindows().length > 0, 'the window is open');
+  // Close it the way the window manager's close button does (a close request to the window);
+  // WebDriver's own "close window" would end the session and the app with it.
+  await wd('POST', `/session/${session}/execute/sync`, {
+    script: "window.__TAURI_INTERNALS__.invoke('plugin:window|close', { label: 'main' }); return true;",
+    args: [],
+  });
+  await waitFor('the window to close', () => stintWindows().length === 0);
+  // The app lives on in the tray and still answers.
+  const menu = await tray.menu();
+  assert.equal(menu[0].label, 'Not tracking');
+  await tray.click('Open Stint');
+  await waitFor('the window to come back', () => stintWindows().length > 0);
 });

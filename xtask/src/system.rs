@@ -32,6 +32,7 @@ pub const TEST_PACKAGES: &[&str] = &[
     "at-spi2-core",
     "imagemagick",
     "x11-utils",
+    "xdotool",
     "chromium",
     "chromium-driver",
 ];

@@ -57,6 +57,30 @@ impl Database {
     }
 }
 
+/// Ctrl+C or SIGTERM (systemd, container stop): finish the requests under way, then exit.
+async fn shutdown_signal() {
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = sigterm() => {}
+    }
+}
+
+#[cfg(unix)]
+async fn sigterm() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut signal) => {
+            signal.recv().await;
+        }
+        Err(_) => std::future::pending().await,
+    }
+}
+
+#[cfg(not(unix))]
+async fn sigterm() {
+    std::future::pending().await
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -75,10 +99,7 @@ async fn main() -> anyhow::Result<()> {
                 "stint-server listening on http://{}",
                 listener.local_addr()?
             );
-            stint_server::serve(listener, store, async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+            stint_server::serve(listener, store, shutdown_signal()).await?;
         }
         Command::Demo { database } => {
             let store = database.open().await?;
