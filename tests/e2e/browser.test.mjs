@@ -13,6 +13,9 @@ let bridge;
 let bridgeUrl;
 let browser;
 
+// Nothing here may hang a CI run: every step has a deadline.
+const DEADLINE = { timeout: 120000 };
+
 before(async () => {
   server = await startServer();
   bridge = start(path.join(binDir, 'stint-bridge'), [
@@ -26,15 +29,15 @@ before(async () => {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-});
+}, DEADLINE);
 
 after(async () => {
   await browser?.close();
   bridge?.kill();
   server?.child.kill();
-});
+}, DEADLINE);
 
-test('sign in, start work, stop: the entry is listed and synced', async () => {
+test('sign in, start work, stop: the entry is listed and synced', DEADLINE, async () => {
   const page = await browser.newPage({ viewport: { width: 420, height: 640 } });
   await page.goto(`${bridgeUrl}&server=${encodeURIComponent(server.url)}`);
 
@@ -72,7 +75,7 @@ test('sign in, start work, stop: the entry is listed and synced', async () => {
   assert.equal(entries[0].status, 'draft');
 });
 
-test('the bridge refuses calls without its token or from another origin', async () => {
+test('the bridge refuses calls without its token or from another origin', DEADLINE, async () => {
   const url = new URL(bridgeUrl);
   const desk = `${url.origin}/desk`;
   const body = JSON.stringify({ method: 'session' });

@@ -19,6 +19,7 @@ let session;
 
 async function wd(method, route, body) {
   const response = await fetch(`${driverUrl}${route}`, {
+    signal: AbortSignal.timeout(30000),
     method,
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -33,6 +34,9 @@ const find = (css) => wd('POST', `/session/${session}/elements`, { using: 'css s
 const elementId = (element) => Object.values(element)[0];
 const text = (element) => wd('GET', `/session/${session}/element/${elementId(element)}/text`);
 const click = (element) => wd('POST', `/session/${session}/element/${elementId(element)}/click`, {});
+
+// Nothing here may hang a CI run: every step has a deadline.
+const DEADLINE = { timeout: 120000 };
 
 before(async () => {
   assert.ok(process.env.DISPLAY, 'DISPLAY must point to an X server (Xvfb)');
@@ -63,7 +67,7 @@ before(async () => {
     },
   });
   session = created.sessionId;
-});
+}, DEADLINE);
 
 after(async () => {
   if (session) await wd('DELETE', `/session/${session}`).catch(() => {});
@@ -71,10 +75,9 @@ after(async () => {
   keyring?.kill();
   driver?.kill();
   server?.child.kill();
-  writeFileSync(path.join(artifacts, 'desktop-app.log'), driver?.output() ?? '');
-});
+}, DEADLINE);
 
-test('the app shows the tasks, a click starts the timer, the tray shows it and stops it', async () => {
+test('the app shows the tasks, a click starts the timer, the tray shows it and stops it', DEADLINE, async () => {
   const tasks = await waitFor('the task list', async () => {
     const found = await find('[data-testid=task]');
     return found.length >= 7 ? found : null;
@@ -132,12 +135,13 @@ function stintWindows() {
   }
 }
 
-test('closing the window keeps the tray running; Open Stint brings the window back', async () => {
+test('closing the window keeps the tray running; Open Stint brings the window back', DEADLINE, async () => {
   assert.ok(stintWindows().length > 0, 'the window is open');
   // Close it the way the window manager's close button does (a close request to the window);
   // WebDriver's own "close window" would end the session and the app with it.
   await wd('POST', `/session/${session}/execute/sync`, {
-    script: "window.__TAURI_INTERNALS__.invoke('plugin:window|close', { label: 'main' }); return true;",
+    // Asked a moment later, so this script's answer gets out before the window is gone.
+    script: "setTimeout(() => window.__TAURI_INTERNALS__.invoke('plugin:window|close', { label: 'main' }), 100); return true;",
     args: [],
   });
   await waitFor('the window to close', () => stintWindows().length === 0);

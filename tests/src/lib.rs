@@ -92,3 +92,14 @@ impl Drop for ServerProcess {
         self.kill();
     }
 }
+
+/// A `Desk` on `data_dir` that keeps its token in memory (no keyring in these tests).
+pub fn open_desk(data_dir: &Path, device_name: &str) -> stint_client::Desk {
+    stint_client::Desk::open(stint_client::DeskConfig {
+        data_dir: data_dir.to_path_buf(),
+        use_keyring: false,
+        device_name: device_name.into(),
+        clock: stint_client::Clock::system(),
+    })
+    .expect("opening the local store")
+}

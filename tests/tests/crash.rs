@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use chrono::{DateTime, Utc};
 use stint_api::rest::Task;
 use stint_api::TimerState;
-use stint_client::{Clock, Desk, DeskConfig};
+use stint_tests::open_desk;
 use uuid::Uuid;
 
 #[test]
@@ -40,13 +40,7 @@ fn a_killed_process_leaves_the_timer_running_from_the_same_instant() {
     child.kill().unwrap(); // SIGKILL: no destructors, no flush, no goodbye.
     child.wait().unwrap();
 
-    let desk = Desk::open(DeskConfig {
-        data_dir: dir.path().to_path_buf(),
-        use_keyring: false,
-        device_name: "after the crash".into(),
-        clock: Clock::system(),
-    })
-    .unwrap();
+    let desk = open_desk(dir.path(), "after the crash");
     let timer = desk
         .current_timer()
         .unwrap()

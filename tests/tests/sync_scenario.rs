@@ -2,8 +2,8 @@
 //! exactly once when it is back.
 
 use serde_json::Value;
-use stint_client::{Clock, Desk, DeskConfig, DeskError};
-use stint_tests::{free_port, ServerProcess};
+use stint_client::DeskError;
+use stint_tests::{free_port, open_desk, ServerProcess};
 
 const ANA: &str = "ana@demo.stint.test";
 const PASSWORD: &str = "stint-demo";
@@ -43,13 +43,7 @@ async fn work_done_offline_syncs_exactly_once() {
     let server = ServerProcess::start(server_dir.path(), port).unwrap();
     let url = server.url.clone();
 
-    let desk = Desk::open(DeskConfig {
-        data_dir: desk_dir.path().to_path_buf(),
-        use_keyring: false,
-        device_name: "laptop".into(),
-        clock: Clock::system(),
-    })
-    .unwrap();
+    let desk = open_desk(desk_dir.path(), "laptop");
     let session = desk.sign_in(&url, ANA, PASSWORD).await.unwrap();
     assert_eq!(session.user.email, ANA);
     let tasks = desk.tasks().unwrap();
@@ -60,13 +54,26 @@ async fn work_done_offline_syncs_exactly_once() {
         .unwrap();
 
     server.stop();
+    let pause = std::time::Duration::from_millis(1100);
     desk.start_work(task.id).unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    tokio::time::sleep(pause).await;
+    desk.pause().unwrap();
+    tokio::time::sleep(pause).await; // not counted
+    desk.resume().unwrap();
+    tokio::time::sleep(pause).await;
     let stopped = desk.stop().unwrap();
-    assert!(stopped.entry.duration_secs >= 1);
+    let span = (stopped.entry.ended_at - stopped.entry.started_at).num_seconds();
+    assert!(
+        stopped.entry.duration_secs >= 2,
+        "two running stretches of at least 1.1 s"
+    );
+    assert!(
+        span > stopped.entry.duration_secs,
+        "the pause is not counted"
+    );
     assert!(matches!(desk.sync_now().await, Err(DeskError::Offline(_))));
     let status = desk.sync_status().unwrap();
-    assert_eq!(status.pending, 2);
+    assert_eq!(status.pending, 4);
     assert!(status.offline_since.is_some() && !status.online);
     // Tasks and the week still work from the local store.
     assert_eq!(desk.tasks().unwrap().len(), 7);
@@ -96,13 +103,7 @@ async fn work_done_offline_syncs_exactly_once() {
 #[tokio::test]
 async fn signing_in_to_a_server_that_is_down_is_a_clear_error() {
     let desk_dir = tempfile::tempdir().unwrap();
-    let desk = Desk::open(DeskConfig {
-        data_dir: desk_dir.path().to_path_buf(),
-        use_keyring: false,
-        device_name: "laptop".into(),
-        clock: Clock::system(),
-    })
-    .unwrap();
+    let desk = open_desk(desk_dir.path(), "laptop");
     let url = format!("http://127.0.0.1:{}", free_port());
     let error = desk.sign_in(&url, ANA, PASSWORD).await.unwrap_err();
     assert_eq!(error.code(), "offline");

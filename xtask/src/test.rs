@@ -86,14 +86,14 @@ pub fn test() -> anyhow::Result<()> {
     let bin_dir = target_dir().join("debug");
     let mut browser = Command::new("node");
     browser
-        .args(["--test", "browser.test.mjs"])
+        .args(["--test", "--test-force-exit", "browser.test.mjs"])
         .current_dir(&e2e)
         .env("STINT_BIN_DIR", &bin_dir);
     steps.record("browser e2e (Playwright + Chromium)", run(&mut browser));
     let desktop = VirtualDisplay::start().and_then(|display| {
         let mut command = display.command("node");
         command
-            .args(["--test", "desktop.test.mjs"])
+            .args(["--test", "--test-force-exit", "desktop.test.mjs"])
             .current_dir(&e2e)
             .env("STINT_BIN_DIR", &bin_dir);
         run(&mut command)

@@ -1,4 +1,4 @@
-//! The one source of "now" for the desktop brain, replaceable in tests.
+//! The one source of "now" for the desktop brain.
 
 use std::sync::Arc;
 
@@ -13,10 +13,6 @@ impl Clock {
         Clock(Arc::new(|| {
             DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).expect("now fits")
         }))
-    }
-
-    pub fn fixed(f: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Clock {
-        Clock(Arc::new(f))
     }
 
     pub fn now(&self) -> DateTime<Utc> {

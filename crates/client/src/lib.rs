@@ -11,4 +11,3 @@ mod vault;
 pub use clock::Clock;
 pub use desk::{Desk, DeskConfig};
 pub use error::{DeskError, StoreError};
-pub use server_client::ServerClient;

@@ -5,7 +5,6 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use stint_api::rest::Task;
-use stint_client::{Clock, Desk, DeskConfig};
 
 fn main() -> anyhow::Result<()> {
     let data_dir = PathBuf::from(
@@ -14,12 +13,7 @@ fn main() -> anyhow::Result<()> {
             .expect("usage: crash-child DATA_DIR"),
     );
     let task: Task = serde_json::from_str(&std::env::args().nth(2).expect("task JSON"))?;
-    let desk = Desk::open(DeskConfig {
-        data_dir,
-        use_keyring: false,
-        device_name: "crash test".into(),
-        clock: Clock::system(),
-    })?;
+    let desk = stint_tests::open_desk(&data_dir, "crash test");
     desk.store().save_tasks(std::slice::from_ref(&task))?;
     let timer = desk.start_work(task.id)?;
     println!("STARTED {}", timer.started_at.to_rfc3339());

@@ -77,10 +77,6 @@ impl Store {
     pub fn backend(&self) -> Backend {
         self.backend
     }
-
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
 }
 
 pub(crate) fn parse_id(text: &str) -> Result<Uuid, ApiError> {
