@@ -8,30 +8,24 @@ use stint_tests::{free_port, open_desk, ServerProcess};
 const ANA: &str = "ana@demo.stint.test";
 const PASSWORD: &str = "stint-demo";
 
+async fn json(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// Ana's entries as the server has them, read by a second device of hers.
 async fn entries_on_server(url: &str) -> Vec<Value> {
     let http = reqwest::Client::new();
-    let signed_in: Value = http
-        .post(format!("{url}/api/v1/auth/token"))
-        .json(&serde_json::json!({ "email": ANA, "password": PASSWORD, "device_name": "checker" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let credentials =
+        serde_json::json!({ "email": ANA, "password": PASSWORD, "device_name": "checker" });
+    let signed_in = json(
+        http.post(format!("{url}/api/v1/auth/token"))
+            .json(&credentials),
+    )
+    .await;
     let workspace = signed_in["workspaces"][0]["id"].as_str().unwrap();
-    let pulled: Value = http
-        .get(format!(
-            "{url}/api/v1/workspaces/{workspace}/sync/pull?cursor=0&protocol_version=1"
-        ))
-        .bearer_auth(signed_in["token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = signed_in["token"].as_str().unwrap();
+    let pull = format!("{url}/api/v1/workspaces/{workspace}/sync/pull?cursor=0&protocol_version=1");
+    let pulled = json(http.get(pull).bearer_auth(token)).await;
     pulled["entries"].as_array().unwrap().clone()
 }
 

@@ -35,13 +35,16 @@ fn bin_dir() -> anyhow::Result<PathBuf> {
 
 /// PostgreSQL refuses to run as root: as root, run its tools as the `postgres` user.
 fn as_postgres(program: &Path) -> Command {
-    if is_root() {
+    let mut command = if is_root() {
         let mut command = Command::new("runuser");
         command.args(["-u", "postgres", "--"]).arg(program);
         command
     } else {
         Command::new(program)
-    }
+    };
+    // Somewhere the postgres user may enter (not the caller's folder, which may be private).
+    command.current_dir("/");
+    command
 }
 
 impl Postgres {

@@ -14,7 +14,8 @@ const DEMO_PASSWORD: &str = "stint-demo";
 pub fn run() -> anyhow::Result<()> {
     ensure_packages(system::BUILD_PACKAGES)?;
     build_ui()?;
-    cargo(&["build", "-p", "stint-server", "-p", "stint-desktop"], &[])?;
+    // The same build as `cargo xtask test`, so switching between the two rebuilds nothing.
+    cargo(&["build", "--workspace", "--bins"], &[])?;
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         bail!(
             "no desktop session (DISPLAY / WAYLAND_DISPLAY unset): run this from a graphical login"
