@@ -105,3 +105,32 @@ async fn signing_in_to_a_server_that_is_down_is_a_clear_error() {
     let error = desk.sign_in("not a url", ANA, PASSWORD).await.unwrap_err();
     assert_eq!(error.code(), "invalid_input");
 }
+
+#[tokio::test]
+async fn a_token_the_server_no_longer_knows_asks_for_sign_in_again() {
+    let desk_dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let first_dir = tempfile::tempdir().unwrap();
+    let first = ServerProcess::start(first_dir.path(), port).unwrap();
+    let desk = open_desk(desk_dir.path(), "laptop");
+    desk.sign_in(&first.url, ANA, PASSWORD).await.unwrap();
+    first.stop();
+
+    // A server on the same address that never issued this device's token.
+    let second_dir = tempfile::tempdir().unwrap();
+    let second = ServerProcess::start(second_dir.path(), port).unwrap();
+    let error = desk.sync_now().await.unwrap_err();
+    assert_eq!(error.code(), "invalid_token");
+    assert!(
+        desk.session().unwrap().is_none(),
+        "the window shows the sign-in form"
+    );
+    assert_eq!(
+        desk.tasks().unwrap().len(),
+        7,
+        "local data stays for the next sign-in"
+    );
+
+    desk.sign_in(&second.url, ANA, PASSWORD).await.unwrap();
+    assert!(desk.sync_now().await.unwrap().online);
+}

@@ -328,6 +328,12 @@ impl Desk {
                 }
                 self.store
                     .set_setting(keys::LAST_ERROR, &error.to_string())?;
+                // The server no longer takes this token (revoked, expired): forget it, so the
+                // window asks to sign in again. Local data and waiting changes stay for then.
+                if matches!(error, DeskError::Server(body) if body.code == "invalid_token" || body.code == "token_expired")
+                {
+                    self.vault.delete();
+                }
             }
         }
         self.changed();
