@@ -86,11 +86,8 @@ pub struct SyncStatus {
     /// Changes the server refused, kept for the *Sync issues* list.
     #[ts(type = "number")]
     pub rejected: i64,
-    #[ts(optional)]
     pub last_synced_at: Option<DateTime<Utc>>,
     /// Since when the server could not be reached.
-    #[ts(optional)]
     pub offline_since: Option<DateTime<Utc>>,
-    #[ts(optional)]
     pub last_error: Option<String>,
 }

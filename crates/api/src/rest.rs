@@ -69,7 +69,6 @@ pub struct Entry {
     pub id: Uuid,
     pub user_id: Uuid,
     pub task_id: Uuid,
-    #[ts(optional)]
     #[serde(default)]
     pub timer_id: Option<Uuid>,
     pub started_at: DateTime<Utc>,

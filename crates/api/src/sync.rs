@@ -100,7 +100,6 @@ pub struct PullResponse {
     pub cursor: i64,
     pub tasks: Vec<Task>,
     pub entries: Vec<Entry>,
-    #[ts(optional)]
     #[serde(default)]
     pub timer: Option<TimerSnapshot>,
     /// The last of this device's mutations that the server has applied or recorded.

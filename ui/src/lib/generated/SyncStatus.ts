@@ -12,8 +12,8 @@ pending: number,
 /**
  * Changes the server refused, kept for the *Sync issues* list.
  */
-rejected: number, last_synced_at?: string, 
+rejected: number, last_synced_at: string | null, 
 /**
  * Since when the server could not be reached.
  */
-offline_since?: string, last_error?: string, };
+offline_since: string | null, last_error: string | null, };
