@@ -134,3 +134,42 @@ async fn a_token_the_server_no_longer_knows_asks_for_sign_in_again() {
     desk.sign_in(&second.url, ANA, PASSWORD).await.unwrap();
     assert!(desk.sync_now().await.unwrap().online);
 }
+
+#[tokio::test]
+async fn another_user_signing_in_on_the_same_installation_syncs_as_a_new_device() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let desk_dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(server_dir.path(), free_port()).unwrap();
+    let desk = open_desk(desk_dir.path(), "shared desk");
+    desk.sign_in(&server.url, ANA, PASSWORD).await.unwrap();
+    let task = desk.tasks().unwrap()[0].id;
+    desk.start_work(task).unwrap();
+    assert_eq!(
+        desk.sign_out().await.unwrap_err().code(),
+        "unsynced_changes"
+    );
+    desk.stop().unwrap();
+    desk.sync_now().await.unwrap();
+    let ana_device = desk.store().device_id().unwrap();
+    desk.sign_out().await.unwrap();
+    assert!(
+        desk.tasks().unwrap().is_empty(),
+        "sign-out forgets Ana's data"
+    );
+
+    let ben = desk
+        .sign_in(&server.url, "ben@demo.stint.test", PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(ben.user.email, "ben@demo.stint.test");
+    assert_ne!(desk.store().device_id().unwrap(), ana_device);
+    desk.start_work(task).unwrap();
+    desk.stop().unwrap();
+    let status = desk.sync_now().await.unwrap();
+    assert_eq!((status.pending, status.rejected), (0, 0));
+    assert_eq!(
+        desk.week_entries().unwrap().len(),
+        1,
+        "only Ben's own entry"
+    );
+}

@@ -149,9 +149,9 @@ impl Desk {
         let response = match client.sign_in(&request(self.store.device_id()?)).await {
             // This installation was used by someone else before: it becomes a new device.
             Err(DeskError::Server(body)) if body.code == "device_taken" => {
-                client
-                    .sign_in(&request(self.store.renew_device_id()?))
-                    .await?
+                let device_id = self.store.renew_device_id()?;
+                self.vault.set_account(device_id.to_string());
+                client.sign_in(&request(device_id)).await?
             }
             other => other?,
         };

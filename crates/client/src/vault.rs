@@ -8,9 +8,9 @@ use stint_api::desk::TokenStorage;
 const SERVICE: &str = "dev.stint.desktop";
 
 pub struct TokenVault {
-    /// The keyring entry's user name; the device id, so several stores on one machine do not
+    /// The keyring entry's user name: the device id, so several stores on one machine do not
     /// share a token.
-    account: String,
+    account: Mutex<String>,
     use_keyring: bool,
     memory: Mutex<Option<String>>,
     storage: Mutex<TokenStorage>,
@@ -24,7 +24,7 @@ impl TokenVault {
             TokenStorage::Memory
         };
         TokenVault {
-            account,
+            account: Mutex::new(account),
             use_keyring,
             memory: Mutex::new(None),
             storage: Mutex::new(storage),
@@ -83,7 +83,12 @@ impl TokenVault {
         }
     }
 
+    /// Follows a new device id (see `LocalStore::renew_device_id`).
+    pub fn set_account(&self, account: String) {
+        *self.account.lock().expect("vault lock") = account;
+    }
+
     fn entry(&self) -> keyring::Result<keyring::Entry> {
-        keyring::Entry::new(SERVICE, &self.account)
+        keyring::Entry::new(SERVICE, &self.account.lock().expect("vault lock"))
     }
 }
