@@ -32,9 +32,13 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-/// The repository's top folder.
+/// The repository's top folder. Read at run time (cargo sets CARGO_MANIFEST_DIR for `cargo run`):
+/// a binary built from another checkout sharing the target directory must not act on that one.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .expect("xtask lives in the repository")
         .to_path_buf()
