@@ -10,6 +10,14 @@ import { after, before, test } from 'node:test';
 import { ANA, artifacts, binDir, entriesOnServer, freePort, start, startServer, tempDir, waitFor } from './harness.mjs';
 import { startTrayHost } from './tray-host.mjs';
 
+/** The colour of the tray icon at (7, 32): on the idle ring, inside the running and paused discs. */
+const ICON_COLOURS = { idle: 'srgba(107,114,128,1)', running: 'srgba(22,163,74,1)', paused: 'srgba(217,119,6,1)' };
+
+async function trayIconColour() {
+  const file = await tray.iconPath();
+  return execFileSync('identify', ['-format', '%[pixel:p{7,32}]', file], { encoding: 'utf8' }).trim();
+}
+
 let keyring;
 let server;
 let tray;
@@ -77,7 +85,7 @@ after(async () => {
   server?.child.kill();
 }, DEADLINE);
 
-test('the app shows the tasks, a click starts the timer, the tray shows it and stops it', DEADLINE, async () => {
+test('the app shows the tasks, a click starts the timer; the tray shows it, pauses, resumes and stops it', DEADLINE, async () => {
   const tasks = await waitFor('the task list', async () => {
     const found = await find('[data-testid=task]');
     return found.length >= 7 ? found : null;
@@ -107,6 +115,7 @@ test('the app shows the tasks, a click starts the timer, the tray shows it and s
     assert.ok(labels.includes(label), `tray menu has ${label}: ${JSON.stringify(labels)}`);
   }
   assert.equal(running.find((e) => e.label === 'Stop').enabled, true);
+  await waitFor('the running icon', async () => (await trayIconColour()) === ICON_COLOURS.running);
 
   // Let WebKit paint the running timer before taking pictures of it.
   await wd('POST', `/session/${session}/execute/async`, {
@@ -117,11 +126,21 @@ test('the app shows the tasks, a click starts the timer, the tray shows it and s
   writeFileSync(path.join(artifacts, 'desktop-window.png'), Buffer.from(screenshot, 'base64'));
   execFileSync('import', ['-window', 'root', path.join(artifacts, 'desktop-screen.png')]);
 
+  // Pause and resume from the tray: label, icon and window follow.
+  await tray.click('Pause');
+  await waitFor('the tray to show the pause', async () => (await tray.menu())[0].label.endsWith('(paused)'));
+  await waitFor('the paused icon', async () => (await trayIconColour()) === ICON_COLOURS.paused);
+  await waitFor('the window to offer Resume', async () => (await find('[data-testid=resume]')).length === 1);
+  await tray.click('Resume');
+  await waitFor('the window to offer Pause', async () => (await find('[data-testid=pause]')).length === 1);
+  await waitFor('the running icon again', async () => (await trayIconColour()) === ICON_COLOURS.running);
+
   await tray.click('Stop');
   await waitFor('the window to show the timer stopped', async () => (await find('[data-testid=idle]')).length === 1);
   const idle = await tray.menu();
   assert.equal(idle[0].label, 'Not tracking');
   assert.equal(idle.find((e) => e.label === 'Stop').enabled, false);
+  assert.equal(await trayIconColour(), ICON_COLOURS.idle);
 
   await waitFor('the entry to reach the server', async () => (await entriesOnServer(server.url)).length === 1);
 });

@@ -68,8 +68,17 @@ export async function startTrayHost() {
     return menu.getInterface('com.canonical.dbusmenu');
   }
 
+  async function itemProperty(name) {
+    const item = items.at(-1);
+    const object = await bus.getProxyObject(item.service, item.path);
+    const props = object.getInterface('org.freedesktop.DBus.Properties');
+    return (await props.Get('org.kde.StatusNotifierItem', name)).value;
+  }
+
   return {
     items,
+    /** The icon the tray shows now: a PNG file's path (how libappindicator publishes it). */
+    iconPath: () => itemProperty('IconName'),
     /** The visible top-level entries of the tray menu. */
     async menu() {
       const menu = await menuInterface();
