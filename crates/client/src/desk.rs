@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::clock::Clock;
 use crate::error::DeskError;
-use crate::server_client::ServerClient;
+use crate::server_client::{http_client, ServerClient};
 use crate::store::{keys, ActiveTimer, LocalStore};
 use crate::vault::TokenVault;
 
@@ -41,6 +41,7 @@ pub struct Desk {
     vault: TokenVault,
     clock: Clock,
     device_name: String,
+    http: reqwest::Client,
     /// One sync at a time.
     sync_lock: Mutex<()>,
     /// Wakes the sync loop after a local change.
@@ -58,6 +59,7 @@ impl Desk {
             vault,
             clock: config.clock,
             device_name: config.device_name,
+            http: http_client(),
             sync_lock: Mutex::new(()),
             sync_wanted: Notify::new(),
             changes: watch::channel(0).0,
@@ -139,7 +141,7 @@ impl Desk {
                 "enter your email and password".into(),
             ));
         }
-        let client = ServerClient::new(server_url)?;
+        let client = ServerClient::new(&self.http, server_url)?;
         let request = |device_id| TokenRequest {
             email: email.trim().to_string(),
             password: password.to_string(),
@@ -192,7 +194,10 @@ impl Desk {
             return Err(DeskError::UnsyncedChanges { count: pending });
         }
         if let Some((session, token)) = self.signed_in()? {
-            if let Err(error) = ServerClient::new(&session.server_url)?.revoke(&token).await {
+            if let Err(error) = ServerClient::new(&self.http, &session.server_url)?
+                .revoke(&token)
+                .await
+            {
                 tracing::warn!(%error, "revoking the token on the server failed");
             }
         }
@@ -294,7 +299,7 @@ impl Desk {
     pub async fn sync_now(&self) -> Result<SyncStatus, DeskError> {
         let _one_at_a_time = self.sync_lock.lock().await;
         let (session, token) = self.signed_in()?.ok_or(DeskError::NotSignedIn)?;
-        let client = ServerClient::new(&session.server_url)?;
+        let client = ServerClient::new(&self.http, &session.server_url)?;
         let workspace = session.workspace.id;
         let result = async {
             let outbox = self.store.outbox()?;

@@ -15,22 +15,32 @@ pub struct ServerClient {
     base: String,
 }
 
+/// One HTTP client for the life of the app: its connection pool and TLS set-up are reused.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        // A server that accepts but never answers must not hang sync forever.
+        .timeout(Duration::from_secs(30))
+        // Syncs are a minute apart: a kept-alive connection would mostly be stale by then (a
+        // restarted server, a laptop that slept) and fail the next sync for nothing.
+        .pool_max_idle_per_host(0)
+        .user_agent(concat!("stint-desktop/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("the HTTP client's fixed settings are valid")
+}
+
 impl ServerClient {
-    pub fn new(server_url: &str) -> Result<ServerClient, DeskError> {
+    pub fn new(http: &reqwest::Client, server_url: &str) -> Result<ServerClient, DeskError> {
         let base = server_url.trim().trim_end_matches('/').to_string();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(DeskError::InvalidInput(format!(
                 "the server URL must start with http:// or https:// (got {base:?})"
             )));
         }
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            // A server that accepts but never answers must not hang sync forever.
-            .timeout(Duration::from_secs(30))
-            .user_agent(concat!("stint-desktop/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| DeskError::InvalidInput(e.to_string()))?;
-        Ok(ServerClient { http, base })
+        Ok(ServerClient {
+            http: http.clone(),
+            base,
+        })
     }
 
     pub fn base_url(&self) -> &str {
