@@ -33,6 +33,21 @@ function treeRss(pid) {
   });
 }
 
+/** CPU time (clock ticks) and context switches (≈ wake-ups) of all threads of `pid`. */
+function activity(pid) {
+  let ticks = 0;
+  let switches = 0;
+  for (const thread of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]); // utime + stime
+    const status = readFileSync(`/proc/${pid}/task/${thread}/status`, 'utf8');
+    switches += Number(status.match(/^voluntary_ctxt_switches:\s+(\d+)/m)[1]);
+    switches += Number(status.match(/^nonvoluntary_ctxt_switches:\s+(\d+)/m)[1]);
+  }
+  return { ticks, switches };
+}
+
 function report(label, processes) {
   const total = processes.reduce((sum, p) => sum + p.kb, 0);
   const parts = processes.map((p) => `${p.name} ${(p.kb / 1024).toFixed(1)}`).join(', ');
@@ -61,6 +76,12 @@ await tray.clickId(firstTask.id);
 await waitFor('the timer to run', async () => (await tray.menu())[0].label.startsWith(firstTask.label));
 await sleep(SETTLE_MS);
 const hidden = treeRss(app.pid);
+// Idle cost in the tray with a running timer: CPU and wake-ups over one settle period.
+const before = activity(app.pid);
+await sleep(SETTLE_MS);
+const after = activity(app.pid);
+const cpuPercent = ((after.ticks - before.ticks) / 100 / (SETTLE_MS / 1000)) * 100; // 100 ticks/s
+const wakeupsPerMinute = ((after.switches - before.switches) * 60000) / SETTLE_MS;
 
 await tray.click('Open Stint');
 await waitFor('the window', () => treeRss(app.pid).some((p) => p.name.startsWith('WebKitWebProces')), 30000);
@@ -70,6 +91,7 @@ const windowOpen = treeRss(app.pid);
 console.log(`binary: ${path.join(binDir, 'stint')}`);
 console.log(`start-up to tray-ready: ${Math.round(trayReadyMs)} ms`);
 report(`resident memory, --hidden with a running timer, ${SETTLE_MS / 1000} s after start`, hidden);
+console.log(`in the tray with a running timer: CPU ${cpuPercent.toFixed(2)} %, ${Math.round(wakeupsPerMinute)} context switches per minute (all threads)`);
 report(`resident memory, window open, ${SETTLE_MS / 1000} s after opening`, windowOpen);
 
 app.kill();
