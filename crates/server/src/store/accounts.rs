@@ -225,3 +225,23 @@ impl Store {
 /// An argon2id hash of a random password, verified against when the email is unknown.
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c3RpbnRkdW1teXNhbHQ$5mHtyYBI1E5n3gU3u5jBv1S0hA8q7o7E6v0lM7m3Jxk";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_emails_cost_a_real_verification() {
+        // If the dummy hash did not parse, unknown emails would answer fast and give them away.
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+        assert!(!password_matches("anything", DUMMY_HASH));
+    }
+
+    #[test]
+    fn hashes_are_argon2id_and_verify() {
+        let hash = hash_password("correct horse").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(password_matches("correct horse", &hash));
+        assert!(!password_matches("wrong horse", &hash));
+    }
+}
