@@ -85,7 +85,7 @@ after(async () => {
   server?.child.kill();
 }, DEADLINE);
 
-test('the app shows the tasks, a click starts the timer; the tray shows it, pauses, resumes and stops it', DEADLINE, async () => {
+test('the app shows the tasks, a click starts the timer; the tray shows it, pauses, resumes and stops it, and starts work too', DEADLINE, async () => {
   const tasks = await waitFor('the task list', async () => {
     const found = await find('[data-testid=task]');
     return found.length >= 7 ? found : null;
@@ -143,6 +143,18 @@ test('the app shows the tasks, a click starts the timer; the tray shows it, paus
   assert.equal(await trayIconColour(), ICON_COLOURS.idle);
 
   await waitFor('the entry to reach the server', async () => (await entriesOnServer(server.url)).length === 1);
+
+  // Start Work from the tray: its submenu lists my assigned tasks; the window follows.
+  const startWork = (await tray.menu()).find((e) => e.label === 'Start Work');
+  const mine = startWork.children.filter((e) => e.enabled);
+  assert.ok(mine.length >= 2, `my tasks in the tray: ${JSON.stringify(startWork.children.map((e) => e.label))}`);
+  await tray.clickId(mine[1].id);
+  await waitFor('the window to show the task started from the tray', async () => {
+    const shown = await find('[data-testid=timer-task]');
+    return shown.length === 1 && (await text(shown[0])) === mine[1].label;
+  });
+  await tray.click('Stop');
+  await waitFor('the second entry to reach the server', async () => (await entriesOnServer(server.url)).length === 2);
 });
 
 /** X windows titled "Stint" (the main window), by id. */
