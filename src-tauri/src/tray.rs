@@ -57,9 +57,10 @@ impl TrayItem {
 }
 
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
-    let menu = build_menu(app)?;
+    let timer = desk(app).current_timer().ok().flatten();
+    let menu = build_menu(app, timer.as_ref())?;
     TrayIconBuilder::with_id(TRAY_ID)
-        .icon(Image::from_bytes(ICON_IDLE)?)
+        .icon(Image::from_bytes(icon_for(timer.as_ref()))?)
         .menu(&menu)
         .show_menu_on_left_click(true)
         .on_menu_event(|app, event| on_menu_event(app, event.id().as_ref()))
@@ -104,18 +105,22 @@ pub fn refresh(app: &AppHandle) {
         return;
     };
     let timer = desk(app).current_timer().ok().flatten();
-    let icon = match timer.as_ref().map(|t| t.state) {
-        None => ICON_IDLE,
-        Some(TimerState::Running) => ICON_RUNNING,
-        Some(TimerState::Paused) => ICON_PAUSED,
-    };
-    let result = build_menu(app).and_then(|menu| {
+    let icon = icon_for(timer.as_ref());
+    let result = build_menu(app, timer.as_ref()).and_then(|menu| {
         tray.set_menu(Some(menu))?;
         tray.set_icon(Some(Image::from_bytes(icon)?))?;
         tray.set_tooltip(Some(status_line(timer.as_ref())))
     });
     if let Err(error) = result {
         tracing::warn!(%error, "refreshing the tray failed");
+    }
+}
+
+fn icon_for(timer: Option<&CurrentTimer>) -> &'static [u8] {
+    match timer.map(|t| t.state) {
+        None => ICON_IDLE,
+        Some(TimerState::Running) => ICON_RUNNING,
+        Some(TimerState::Paused) => ICON_PAUSED,
     }
 }
 
@@ -157,9 +162,9 @@ fn item(
     MenuItem::with_id(app, which.id(), text, enabled, None::<&str>)
 }
 
-fn build_menu(app: &AppHandle) -> tauri::Result<Menu<Wry>> {
+/// The menu for `timer` (read once per refresh by the caller, which also picks the icon).
+fn build_menu(app: &AppHandle, timer: Option<&CurrentTimer>) -> tauri::Result<Menu<Wry>> {
     let desk = desk(app);
-    let timer = desk.current_timer().ok().flatten();
     let session = desk.session().ok().flatten();
     let start_work = Submenu::new(app, "Start Work", session.is_some())?;
     if let Some(session) = &session {
@@ -182,14 +187,14 @@ fn build_menu(app: &AppHandle) -> tauri::Result<Menu<Wry>> {
             start_work.append(&item(app, TrayItem::StartWork(task.id), &task.title, true)?)?;
         }
     }
-    let pause_text = match timer.as_ref().map(|t| t.state) {
+    let pause_text = match timer.map(|t| t.state) {
         Some(TimerState::Paused) => "Resume",
         _ => "Pause",
     };
     Menu::with_items(
         app,
         &[
-            &item(app, TrayItem::Status, &status_line(timer.as_ref()), false)?,
+            &item(app, TrayItem::Status, &status_line(timer), false)?,
             &PredefinedMenuItem::separator(app)?,
             &start_work,
             &item(app, TrayItem::PauseResume, pause_text, timer.is_some())?,

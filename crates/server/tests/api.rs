@@ -96,15 +96,10 @@ struct SignedIn {
 
 impl TestServer {
     async fn sign_in(&self, email: &str) -> SignedIn {
-        let response = self
-            .http
-            .post(format!("{}/api/v1/auth/token", self.base))
-            .json(&json!({ "email": email, "password": PASSWORD, "device_name": "test" }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        let body: Value = response.json().await.unwrap();
+        let credentials = json!({ "email": email, "password": PASSWORD, "device_name": "test" });
+        let url = format!("{}/api/v1/auth/token", self.base);
+        let (status, body) = answer(self.http.post(url).json(&credentials)).await;
+        assert_eq!(status, StatusCode::OK);
         SignedIn {
             token: body["token"].as_str().unwrap().into(),
             workspace: body["workspaces"][0]["id"].as_str().unwrap().into(),
@@ -112,38 +107,34 @@ impl TestServer {
         }
     }
 
+    async fn push_raw(&self, who: &SignedIn, body: Value) -> (StatusCode, Value) {
+        let url = format!(
+            "{}/api/v1/workspaces/{}/sync/push",
+            self.base, who.workspace
+        );
+        answer(self.http.post(url).bearer_auth(&who.token).json(&body)).await
+    }
+
     async fn push(&self, who: &SignedIn, mutations: Value) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .post(format!(
-                "{}/api/v1/workspaces/{}/sync/push",
-                self.base, who.workspace
-            ))
-            .bearer_auth(&who.token)
-            .json(&json!({ "protocol_version": 1, "mutations": mutations }))
-            .send()
-            .await
-            .unwrap();
-        (response.status(), response.json().await.unwrap())
+        self.push_raw(
+            who,
+            json!({ "protocol_version": 1, "mutations": mutations }),
+        )
+        .await
     }
 
     async fn pull(&self, who: &SignedIn, cursor: i64) -> Value {
-        let response = self
-            .http
-            .get(format!(
-                "{}/api/v1/workspaces/{}/sync/pull",
-                self.base, who.workspace
-            ))
-            .query(&[
-                ("cursor", cursor.to_string()),
-                ("protocol_version", "1".into()),
-            ])
-            .bearer_auth(&who.token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        response.json().await.unwrap()
+        let url = format!(
+            "{}/api/v1/workspaces/{}/sync/pull",
+            self.base, who.workspace
+        );
+        let query = [
+            ("cursor", cursor.to_string()),
+            ("protocol_version", "1".into()),
+        ];
+        let (status, body) = answer(self.http.get(url).query(&query).bearer_auth(&who.token)).await;
+        assert_eq!(status, StatusCode::OK);
+        body
     }
 }
 
@@ -199,67 +190,42 @@ async fn health_and_openapi() {
     .await;
 }
 
+/// Sends `request`; its status and JSON body (`null` when there is none).
+async fn answer(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
 #[tokio::test]
 async fn sign_in_and_its_errors() {
     on_each_backend(|server| async move {
+        let http = &server.http;
         let token_url = format!("{}/api/v1/auth/token", server.base);
-        let wrong = server
-            .http
-            .post(&token_url)
-            .json(&json!({ "email": ANA, "password": "nope", "device_name": "test" }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-        assert_eq!(
-            wrong.json::<Value>().await.unwrap()["code"],
-            "invalid_credentials"
-        );
+        let wrong = json!({ "email": ANA, "password": "nope", "device_name": "test" });
+        let (status, body) = answer(http.post(&token_url).json(&wrong)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["code"], "invalid_credentials");
 
-        let malformed = server
-            .http
+        let malformed = http
             .post(&token_url)
-            .header("content-type", "application/json")
-            .body("{\"email\": ")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(
-            malformed.json::<Value>().await.unwrap()["code"],
-            "malformed_request"
-        );
+            .header("content-type", "application/json");
+        let (status, body) = answer(malformed.body("{\"email\": ")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["code"], "malformed_request");
 
         let ana = server.sign_in(ANA).await;
         let tasks_url = format!("{}/api/v1/workspaces/{}/tasks", server.base, ana.workspace);
-        let tasks: Value = server
-            .http
-            .get(&tasks_url)
-            .bearer_auth(&ana.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, tasks) = answer(http.get(&tasks_url).bearer_auth(&ana.token)).await;
         assert_eq!(tasks.as_array().unwrap().len(), 7);
 
         for (token, code) in [("", "invalid_token"), ("stint_wrong", "invalid_token")] {
-            let response = server
-                .http
-                .get(&tasks_url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-            assert_eq!(response.json::<Value>().await.unwrap()["code"], code);
+            let (status, body) = answer(http.get(&tasks_url).bearer_auth(token)).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+            assert_eq!(body["code"], code);
         }
-        let missing = server.http.get(&tasks_url).send().await.unwrap();
-        assert_eq!(
-            missing.json::<Value>().await.unwrap()["code"],
-            "missing_token"
-        );
+        let (_, body) = answer(http.get(&tasks_url)).await;
+        assert_eq!(body["code"], "missing_token");
 
         // An expired token is told apart from a wrong one.
         let user: Uuid = "01900000-0000-7000-8000-000000000102".parse().unwrap();
@@ -268,47 +234,20 @@ async fn sign_in_and_its_errors() {
             .issue_token(user, None, "old laptop", Duration::seconds(-1))
             .await
             .unwrap();
-        let response = server
-            .http
-            .get(&tasks_url)
-            .bearer_auth(&expired.token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-        assert_eq!(
-            response.json::<Value>().await.unwrap()["code"],
-            "token_expired"
-        );
+        let (status, body) = answer(http.get(&tasks_url).bearer_auth(&expired.token)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["code"], "token_expired");
 
         // Another workspace's id looks like no workspace at all.
         let elsewhere = format!("{}/api/v1/workspaces/{}/tasks", server.base, Uuid::now_v7());
-        let response = server
-            .http
-            .get(&elsewhere)
-            .bearer_auth(&ana.token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let (status, _) = answer(http.get(&elsewhere).bearer_auth(&ana.token)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
 
         // Sign-out revokes the token.
-        let revoked = server
-            .http
-            .delete(&token_url)
-            .bearer_auth(&ana.token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
-        let response = server
-            .http
-            .get(&tasks_url)
-            .bearer_auth(&ana.token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let (status, _) = answer(http.delete(&token_url).bearer_auth(&ana.token)).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, _) = answer(http.get(&tasks_url).bearer_auth(&ana.token)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
     })
     .await;
 }
@@ -413,22 +352,10 @@ async fn refused_mutations_are_recorded_and_sync_goes_on() {
         assert_eq!(body["code"], "sequence_gap");
 
         // A protocol this server does not speak is refused with a clear error.
-        let response = server
-            .http
-            .post(format!(
-                "{}/api/v1/workspaces/{}/sync/push",
-                server.base, ana.workspace
-            ))
-            .bearer_auth(&ana.token)
-            .json(&json!({ "protocol_version": 99, "mutations": [] }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(
-            response.json::<Value>().await.unwrap()["code"],
-            "unsupported_protocol"
-        );
+        let unknown = json!({ "protocol_version": 99, "mutations": [] });
+        let (status, body) = server.push_raw(&ana, unknown).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["code"], "unsupported_protocol");
     })
     .await;
 }
