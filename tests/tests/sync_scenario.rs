@@ -2,6 +2,7 @@
 //! exactly once when it is back.
 
 use serde_json::Value;
+use stint_api::ErrorCode;
 use stint_client::DeskError;
 use stint_tests::{free_port, open_desk, ServerProcess};
 
@@ -100,10 +101,10 @@ async fn signing_in_to_a_server_that_is_down_is_a_clear_error() {
     let desk = open_desk(desk_dir.path(), "laptop");
     let url = format!("http://127.0.0.1:{}", free_port());
     let error = desk.sign_in(&url, ANA, PASSWORD).await.unwrap_err();
-    assert_eq!(error.code(), "offline");
+    assert_eq!(error.code(), ErrorCode::Offline);
     assert!(desk.session().unwrap().is_none());
     let error = desk.sign_in("not a url", ANA, PASSWORD).await.unwrap_err();
-    assert_eq!(error.code(), "invalid_input");
+    assert_eq!(error.code(), ErrorCode::InvalidInput);
 }
 
 #[tokio::test]
@@ -120,7 +121,7 @@ async fn a_token_the_server_no_longer_knows_asks_for_sign_in_again() {
     let second_dir = tempfile::tempdir().unwrap();
     let second = ServerProcess::start(second_dir.path(), port).unwrap();
     let error = desk.sync_now().await.unwrap_err();
-    assert_eq!(error.code(), "invalid_token");
+    assert_eq!(error.code(), ErrorCode::InvalidToken);
     assert!(
         desk.session().unwrap().is_none(),
         "the window shows the sign-in form"
@@ -146,7 +147,7 @@ async fn another_user_signing_in_on_the_same_installation_syncs_as_a_new_device(
     desk.start_work(task).unwrap();
     assert_eq!(
         desk.sign_out().await.unwrap_err().code(),
-        "unsynced_changes"
+        ErrorCode::UnsyncedChanges
     );
     desk.stop().unwrap();
     desk.sync_now().await.unwrap();

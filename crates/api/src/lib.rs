@@ -3,10 +3,12 @@
 //! UI's types from these structs; the server derives its OpenAPI document from them.
 
 pub mod desk;
+mod error;
 pub mod rest;
 pub mod sync;
 pub mod typescript;
 
+pub use error::ErrorCode;
 pub use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus, TimerState};
 
 use serde::{Deserialize, Serialize};
@@ -16,7 +18,7 @@ use utoipa::ToSchema;
 /// How every error crosses a boundary. Callers branch on `code`, never on `message`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct ErrorBody {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "unknown")]
@@ -25,11 +27,16 @@ pub struct ErrorBody {
 }
 
 impl ErrorBody {
-    pub fn new(code: impl Into<String>, message: impl Into<String>) -> ErrorBody {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ErrorBody {
         ErrorBody {
-            code: code.into(),
+            code,
             message: message.into(),
             details: None,
         }
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> ErrorBody {
+        self.details = Some(details);
+        self
     }
 }

@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use clap::Parser;
 use rand::RngCore;
 use stint_api::desk::DeskCall;
-use stint_api::ErrorBody;
+use stint_api::{ErrorBody, ErrorCode};
 use stint_client::{Clock, Desk, DeskConfig};
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -97,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
+fn refuse(status: StatusCode, code: ErrorCode, message: &str) -> Response {
     (status, Json(ErrorBody::new(code, message))).into_response()
 }
 
@@ -114,7 +114,7 @@ async fn check_host_and_origin(
     if !bridge.allowed_hosts.iter().any(|allowed| allowed == host) {
         return refuse(
             StatusCode::FORBIDDEN,
-            "bad_host",
+            ErrorCode::BadHost,
             "this bridge answers only on 127.0.0.1",
         );
     }
@@ -126,7 +126,7 @@ async fn check_host_and_origin(
         {
             return refuse(
                 StatusCode::FORBIDDEN,
-                "bad_origin",
+                ErrorCode::BadOrigin,
                 "this origin may not call the bridge",
             );
         }
@@ -141,7 +141,7 @@ async fn call_desk(State(bridge): State<Bridge>, headers: HeaderMap, body: Strin
     if bearer != Some(format!("Bearer {}", bridge.token).as_str()) {
         return refuse(
             StatusCode::UNAUTHORIZED,
-            "bad_bridge_token",
+            ErrorCode::BadBridgeToken,
             "missing or wrong bridge token",
         );
     }
@@ -150,7 +150,7 @@ async fn call_desk(State(bridge): State<Bridge>, headers: HeaderMap, body: Strin
         Err(error) => {
             return refuse(
                 StatusCode::BAD_REQUEST,
-                "malformed_request",
+                ErrorCode::MalformedRequest,
                 &error.to_string(),
             )
         }

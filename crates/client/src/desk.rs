@@ -9,6 +9,7 @@ use chrono::{DateTime, Datelike, Days, Local, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use stint_api::desk::{CurrentTimer, DeskCall, Session, SyncStatus, WeekEntry};
 use stint_api::rest::{Entry, Task, TokenRequest, User, Workspace};
+use stint_api::ErrorCode;
 use tokio::sync::{watch, Mutex, Notify};
 use uuid::Uuid;
 
@@ -150,7 +151,7 @@ impl Desk {
         };
         let response = match client.sign_in(&request(self.store.device_id()?)).await {
             // This installation was used by someone else before: it becomes a new device.
-            Err(DeskError::Server(body)) if body.code == "device_taken" => {
+            Err(DeskError::Server(body)) if body.code == ErrorCode::DeviceTaken => {
                 let device_id = self.store.renew_device_id()?;
                 self.vault.set_account(device_id.to_string());
                 client.sign_in(&request(device_id)).await?
@@ -335,7 +336,7 @@ impl Desk {
                     .set_setting(keys::LAST_ERROR, &error.to_string())?;
                 // The server no longer takes this token (revoked, expired): forget it, so the
                 // window asks to sign in again. Local data and waiting changes stay for then.
-                if matches!(error, DeskError::Server(body) if body.code == "invalid_token" || body.code == "token_expired")
+                if matches!(error, DeskError::Server(body) if body.code == ErrorCode::InvalidToken || body.code == ErrorCode::TokenExpired)
                 {
                     self.vault.delete();
                 }

@@ -1,6 +1,6 @@
 //! Errors of the desktop brain. Each has a stable `code` that crosses to the UI.
 
-use stint_api::ErrorBody;
+use stint_api::{ErrorBody, ErrorCode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
@@ -26,17 +26,17 @@ pub enum DeskError {
 }
 
 impl DeskError {
-    pub fn code(&self) -> &str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            DeskError::NotSignedIn => "not_signed_in",
-            DeskError::UnknownTask(_) => "unknown_task",
-            DeskError::NoTimer => "no_timer",
-            DeskError::InvalidTransition(_) => "invalid_transition",
-            DeskError::InvalidInput(_) => "invalid_input",
-            DeskError::UnsyncedChanges { .. } => "unsynced_changes",
-            DeskError::Offline(_) => "offline",
-            DeskError::Server(body) => &body.code,
-            DeskError::Store(_) => "local_store",
+            DeskError::NotSignedIn => ErrorCode::NotSignedIn,
+            DeskError::UnknownTask(_) => ErrorCode::UnknownTask,
+            DeskError::NoTimer => ErrorCode::NoTimer,
+            DeskError::InvalidTransition(_) => ErrorCode::InvalidTransition,
+            DeskError::InvalidInput(_) => ErrorCode::InvalidInput,
+            DeskError::UnsyncedChanges { .. } => ErrorCode::UnsyncedChanges,
+            DeskError::Offline(_) => ErrorCode::Offline,
+            DeskError::Server(body) => body.code,
+            DeskError::Store(_) => ErrorCode::LocalStore,
         }
     }
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use stint_api::rest::{TokenRequest, TokenResponse};
 use stint_api::sync::{Mutation, PullResponse, PushRequest, PushResponse, PROTOCOL_VERSION};
-use stint_api::ErrorBody;
+use stint_api::{ErrorBody, ErrorCode};
 use uuid::Uuid;
 
 use crate::error::DeskError;
@@ -128,7 +128,7 @@ async fn read<T: serde::de::DeserializeOwned>(
     }
     response.json::<T>().await.map_err(|e| {
         DeskError::Server(ErrorBody::new(
-            "bad_response",
+            ErrorCode::BadResponse,
             format!("the server sent something unexpected: {e}"),
         ))
     })
@@ -138,6 +138,9 @@ async fn error_body(response: reqwest::Response) -> ErrorBody {
     let status = response.status();
     match response.json::<ErrorBody>().await {
         Ok(body) => body,
-        Err(_) => ErrorBody::new("http_error", format!("the server answered {status}")),
+        Err(_) => ErrorBody::new(
+            ErrorCode::HttpError,
+            format!("the server answered {status}"),
+        ),
     }
 }

@@ -85,7 +85,7 @@ class WebBackend implements Backend {
     }
     const body: unknown = await response.json().catch(() => null);
     if (!response.ok) {
-      throw new DeskError(isErrorBody(body) ? body : { code: 'http', message: `HTTP ${response.status}` });
+      throw new DeskError(isErrorBody(body) ? body : { code: 'http_error', message: `HTTP ${response.status}` });
     }
     return body as T;
   }

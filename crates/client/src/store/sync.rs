@@ -57,12 +57,15 @@ impl LocalStore {
         let tx = conn.transaction()?;
         for result in results.iter().filter(|r| r.outcome == Outcome::Rejected) {
             let reason = result.reason.clone().unwrap_or_else(|| {
-                stint_api::ErrorBody::new("rejected", "the server refused this change")
+                stint_api::ErrorBody::new(
+                    stint_api::ErrorCode::Rejected,
+                    "the server refused this change",
+                )
             });
             tx.execute(
                 "INSERT OR REPLACE INTO rejected (seq, intent, code, message, rejected_at) \
                  SELECT seq, intent, ?2, ?3, ?4 FROM outbox WHERE seq = ?1",
-                params![result.seq, reason.code, reason.message, now],
+                params![result.seq, reason.code.to_string(), reason.message, now],
             )?;
         }
         tx.execute(

@@ -169,7 +169,7 @@ fn acknowledged_mutations_leave_the_outbox_and_rejections_are_kept() {
             seq: 2,
             outcome: Outcome::Rejected,
             reason: Some(ErrorBody::new(
-                "timer_stopped",
+                stint_api::ErrorCode::TimerStopped,
                 "the timer was already stopped",
             )),
         },

@@ -5,7 +5,7 @@ use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use chrono::Duration;
 use stint_api::rest::{TokenRequest, TokenResponse};
-use stint_api::ErrorBody;
+use stint_api::{ErrorBody, ErrorCode};
 
 use super::AppState;
 use crate::error::{ApiError, Json};
@@ -28,7 +28,7 @@ pub async fn create_token(
     let device_name = request.device_name.trim();
     if device_name.is_empty() || device_name.chars().count() > 100 {
         return Err(ApiError::bad_request(
-            "invalid_request",
+            ErrorCode::InvalidRequest,
             "device_name must be 1 to 100 characters",
         ));
     }
@@ -36,7 +36,9 @@ pub async fn create_token(
         .store
         .check_password(&request.email, &request.password)
         .await?
-        .ok_or_else(|| ApiError::unauthorized("invalid_credentials", "wrong email or password"))?;
+        .ok_or_else(|| {
+            ApiError::unauthorized(ErrorCode::InvalidCredentials, "wrong email or password")
+        })?;
     let issued = state
         .store
         .issue_token(
@@ -79,13 +81,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| {
-                ApiError::unauthorized("missing_token", "sign in first: no bearer token")
+                ApiError::unauthorized(ErrorCode::MissingToken, "sign in first: no bearer token")
             })?;
         value
             .strip_prefix("Bearer ")
             .map(|token| Bearer(token.trim().to_string()))
             .ok_or_else(|| {
-                ApiError::unauthorized("invalid_token", "expected `Authorization: Bearer <token>`")
+                ApiError::unauthorized(
+                    ErrorCode::InvalidToken,
+                    "expected `Authorization: Bearer <token>`",
+                )
             })
     }
 }

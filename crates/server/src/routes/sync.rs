@@ -1,7 +1,7 @@
 use axum::extract::{Path, State};
 use serde::Deserialize;
 use stint_api::sync::{PullResponse, PushRequest, PushResponse, PROTOCOL_VERSION};
-use stint_api::ErrorBody;
+use stint_api::{ErrorBody, ErrorCode};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
@@ -15,7 +15,7 @@ fn check_protocol(version: u32) -> Result<(), ApiError> {
         return Ok(());
     }
     Err(ApiError::bad_request(
-        "unsupported_protocol",
+        ErrorCode::UnsupportedProtocol,
         format!("this server speaks sync protocol {PROTOCOL_VERSION}, not {version}; update Stint"),
     ))
 }

@@ -6,6 +6,7 @@ use chrono::Duration;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use stint_api::rest::{User, Workspace};
+use stint_api::ErrorCode;
 use uuid::Uuid;
 
 use super::{parse_id, Store};
@@ -109,7 +110,7 @@ impl Store {
         match owner {
             Some(owner) if parse_id(&owner)? != user_id => {
                 return Err(ApiError::Conflict {
-                    code: "device_taken",
+                    code: ErrorCode::DeviceTaken,
                     message: "this device id belongs to another user".into(),
                 });
             }
@@ -157,11 +158,12 @@ impl Store {
                 .bind(token_hash(token))
                 .fetch_optional(&self.pool)
                 .await?;
-        let (user_id, device_id, expires_at) =
-            row.ok_or_else(|| ApiError::unauthorized("invalid_token", "the token is not valid"))?;
+        let (user_id, device_id, expires_at) = row.ok_or_else(|| {
+            ApiError::unauthorized(ErrorCode::InvalidToken, "the token is not valid")
+        })?;
         if expires_at <= to_millis(now()) {
             return Err(ApiError::unauthorized(
-                "token_expired",
+                ErrorCode::TokenExpired,
                 "the token has expired; sign in again",
             ));
         }

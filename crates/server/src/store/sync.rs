@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Any, Transaction};
 use stint_api::rest::{Entry, TimerSnapshot};
 use stint_api::sync::{Intent, Mutation, MutationResult, Outcome, PullResponse, PushResponse};
-use stint_api::ErrorBody;
+use stint_api::{ErrorBody, ErrorCode};
 use stint_domain::{EntrySource, EntryStatus, Segment, Timer, TimerState};
 use uuid::Uuid;
 
@@ -29,7 +29,7 @@ impl<E: Into<ApiError>> From<E> for ApplyError {
     }
 }
 
-fn rejected(code: &str, message: impl Into<String>) -> ApplyError {
+fn rejected(code: ErrorCode, message: impl Into<String>) -> ApplyError {
     ApplyError::Rejected(ErrorBody::new(code, message))
 }
 
@@ -122,7 +122,7 @@ impl Store {
             }
             if mutation.seq != last + 1 {
                 return Err(ApiError::Conflict {
-                    code: "sequence_gap",
+                    code: ErrorCode::SequenceGap,
                     message: format!("expected mutation {} next, got {}", last + 1, mutation.seq),
                 });
             }
@@ -187,7 +187,7 @@ impl Store {
         } else {
             "applied"
         })
-        .bind(reason.as_ref().map(|r| r.code.clone()))
+        .bind(reason.as_ref().map(|r| r.code.to_string()))
         .bind(reason.as_ref().map(|r| r.message.clone()))
         .bind(to_millis(now()))
         .execute(&mut *tx)
@@ -279,7 +279,7 @@ async fn apply_intent(
             let mut timer = row.timer()?;
             timer
                 .pause(at)
-                .map_err(|e| rejected("invalid_transition", e.to_string()))?;
+                .map_err(|e| rejected(ErrorCode::InvalidTransition, e.to_string()))?;
             save_timer(tx, timer_id, &timer, change).await
         }
         Intent::ResumeTimer { timer_id, at } => {
@@ -287,7 +287,7 @@ async fn apply_intent(
             let mut timer = row.timer()?;
             timer
                 .resume(at)
-                .map_err(|e| rejected("invalid_transition", e.to_string()))?;
+                .map_err(|e| rejected(ErrorCode::InvalidTransition, e.to_string()))?;
             save_timer(tx, timer_id, &timer, change).await
         }
         Intent::StopTimer {
@@ -313,13 +313,13 @@ async fn start_timer(
 ) -> Result<(), ApplyError> {
     let Some(status) = Store::task_status(tx, scope.workspace_id(), task_id).await? else {
         return Err(rejected(
-            "unknown_task",
+            ErrorCode::UnknownTask,
             format!("there is no task {task_id} in this workspace"),
         ));
     };
     if id_exists(tx, "timers", timer_id).await? {
         return Err(rejected(
-            "id_conflict",
+            ErrorCode::IdConflict,
             format!("timer id {timer_id} is already taken"),
         ));
     }
@@ -381,9 +381,17 @@ async fn own_active_timer(
             row.workspace_id == scope.workspace_id().to_string()
                 && row.user_id == scope.user_id().to_string()
         })
-        .ok_or_else(|| rejected("unknown_timer", format!("there is no timer {timer_id}")))?;
+        .ok_or_else(|| {
+            rejected(
+                ErrorCode::UnknownTimer,
+                format!("there is no timer {timer_id}"),
+            )
+        })?;
     if row.state == "stopped" {
-        return Err(rejected("timer_stopped", "the timer was already stopped"));
+        return Err(rejected(
+            ErrorCode::TimerStopped,
+            "the timer was already stopped",
+        ));
     }
     Ok(row)
 }
@@ -398,14 +406,14 @@ async fn stop_into_entry(
 ) -> Result<(), ApplyError> {
     if id_exists(tx, "entries", entry_id).await? {
         return Err(rejected(
-            "id_conflict",
+            ErrorCode::IdConflict,
             format!("entry id {entry_id} is already taken"),
         ));
     }
     let stopped = row
         .timer()?
         .stop(at)
-        .map_err(|e| rejected("invalid_transition", e.to_string()))?;
+        .map_err(|e| rejected(ErrorCode::InvalidTransition, e.to_string()))?;
     sqlx::query(
         "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, \
          duration_secs, status, source, description, change_no) \

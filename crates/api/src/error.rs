@@ -1,0 +1,87 @@
+//! Every error code that crosses a boundary, in one enum: the server, `Desk`, the dev bridge and
+//! the UI (through the generated TypeScript type) all name codes from here, never as strings.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    // The HTTP edge: requests the server could not take as sent.
+    /// The body or query is not what the endpoint takes (bad JSON, wrong field types).
+    MalformedRequest,
+    /// A text field holds NUL or another control character.
+    InvalidText,
+    /// A field is out of its allowed range; `details.field` names it.
+    InvalidRequest,
+    /// The body is over the route's limit; `details.limit_bytes` says how much is allowed.
+    PayloadTooLarge,
+    /// No such endpoint, or no such object the caller may see.
+    NotFound,
+    /// The endpoint exists but not with this method.
+    MethodNotAllowed,
+    /// The request took too long to arrive or to answer.
+    RequestTimeout,
+    /// The server is too busy right now; try again shortly.
+    Busy,
+    /// A failure of the server itself; the details are in its log.
+    Internal,
+
+    // Sign-in and tokens.
+    MissingToken,
+    InvalidToken,
+    TokenExpired,
+    InvalidCredentials,
+    /// The device id belongs to another user: the installation signs in as a new device.
+    DeviceTaken,
+    Forbidden,
+
+    // Sync.
+    UnsupportedProtocol,
+    SequenceGap,
+    TooManyMutations,
+
+    // Rules: why a pushed mutation was rejected (recorded, shown in *Sync issues*).
+    UnknownTask,
+    UnknownTimer,
+    TimerStopped,
+    InvalidTransition,
+    IdConflict,
+    TooManySegments,
+    /// An instant before 2000 or more than a day ahead of the server's clock.
+    InstantOutOfRange,
+    /// A rejection recorded by an older server without its reason.
+    Rejected,
+
+    // The desktop core (`Desk`) and its transports.
+    NotSignedIn,
+    NoTimer,
+    InvalidInput,
+    UnsyncedChanges,
+    Offline,
+    LocalStore,
+    /// The server answered with something that is not the expected JSON.
+    BadResponse,
+    /// The server answered an HTTP error without a JSON body.
+    HttpError,
+    BadHost,
+    BadOrigin,
+    BadBridgeToken,
+    BridgeUnreachable,
+    Ipc,
+
+    /// A code this build does not know (a newer server): handled like `internal`.
+    #[serde(other)]
+    Unknown,
+}
+
+impl std::fmt::Display for ErrorCode {
+    /// The wire spelling (`invalid_token`), as stored in the database and shown in logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(code)) => f.write_str(&code),
+            _ => f.write_str("unknown"),
+        }
+    }
+}
