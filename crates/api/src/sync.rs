@@ -13,6 +13,9 @@ use crate::ErrorBody;
 /// The protocol version this build speaks. The server refuses versions it does not speak.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// The most mutations one push may carry; a device with more sends them in several pushes.
+pub const MAX_MUTATIONS_PER_PUSH: usize = 1_000;
+
 /// A timer change proposed by a device. Ids are made by the device (UUIDv7), so a retried push
 /// cannot create a second timer or entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
@@ -47,12 +50,23 @@ impl Intent {
             Intent::StopTimer { .. } => "stop_timer",
         }
     }
+
+    /// When the device says the change happened.
+    pub fn at(&self) -> DateTime<Utc> {
+        match *self {
+            Intent::StartTimer { at, .. }
+            | Intent::PauseTimer { at, .. }
+            | Intent::ResumeTimer { at, .. }
+            | Intent::StopTimer { at, .. } => at,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct Mutation {
     /// 1, 2, 3 … per device, without gaps.
     #[ts(type = "number")]
+    #[schema(minimum = 1)]
     pub seq: i64,
     #[serde(flatten)]
     pub intent: Intent,
@@ -60,7 +74,9 @@ pub struct Mutation {
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
 pub struct PushRequest {
+    #[schema(minimum = 1, maximum = 1)]
     pub protocol_version: u32,
+    #[schema(max_items = 1000)]
     pub mutations: Vec<Mutation>,
 }
 
@@ -100,6 +116,9 @@ pub struct PullResponse {
     pub cursor: i64,
     pub tasks: Vec<Task>,
     pub entries: Vec<Entry>,
+    /// Tasks and entries deleted since the cursor: devices remove their copies.
+    #[serde(default)]
+    pub removed: Vec<Tombstone>,
     #[serde(default)]
     pub timer: Option<TimerSnapshot>,
     /// The last of this device's mutations that the server has applied or recorded.
@@ -107,4 +126,19 @@ pub struct PullResponse {
     pub last_applied_seq: i64,
     /// Server time, so the device can learn its clock offset.
     pub server_time: DateTime<Utc>,
+}
+
+/// What a tombstone is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    Task,
+    Entry,
+}
+
+/// Something deleted on the server since the pull's cursor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Tombstone {
+    pub entity: EntityKind,
+    pub id: Uuid,
 }

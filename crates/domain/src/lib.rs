@@ -4,9 +4,11 @@
 
 mod status;
 mod timer;
+mod timer_head;
 
 pub use status::{EntrySource, EntryStatus, TaskStatus};
 pub use timer::{format_hm, Segment, StoppedTimer, Timer, TimerError, TimerState};
+pub use timer_head::{StoppedHead, TimerHead, MAX_SEGMENTS};
 
 /// All instants are UTC wall-clock times with millisecond precision.
 pub type Instant = chrono::DateTime<chrono::Utc>;

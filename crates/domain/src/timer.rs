@@ -31,6 +31,8 @@ pub enum TimerError {
     NotPaused,
     #[error("{at} is before the timer's last change at {last}")]
     BeforeLastChange { at: Instant, last: Instant },
+    #[error("the timer already has {max} segments; stop it and start a new one")]
+    TooManySegments { max: u32 },
 }
 
 /// A running or paused timer. Invariant: at least one segment; every segment but the last is

@@ -1,23 +1,68 @@
-//! Stint's workspace server: the REST API and sync endpoints over one `Store` (SQLite or
-//! PostgreSQL). `main.rs` is the command line; everything else is here so tests can start it.
+//! Stint's workspace server: the REST API and sync endpoints over one storage (SQLite or
+//! PostgreSQL, chosen at start-up). `main.rs` is the command line; everything else is here so
+//! tests can start it. Layers, top to bottom: `routes` (HTTP) → `policy` (who may) → `service`
+//! (the rules) → `stint_storage::Storage` (one interface, two databases).
 
 pub mod error;
-pub mod openapi;
 pub mod policy;
 pub mod routes;
-pub mod store;
+pub mod service;
 mod time;
 
-pub use routes::router;
-pub use store::Store;
+use std::path::Path;
+use std::sync::Arc;
+
+pub use routes::{openapi, router, AppState};
+pub use service::passwords::Passwords;
+use stint_storage::{Storage, StorageError};
+use stint_storage_postgres::PostgresStorage;
+use stint_storage_sqlite::SqliteStorage;
+
+/// PostgreSQL connections per server instance unless `--max-connections` says otherwise.
+pub const DEFAULT_POSTGRES_CONNECTIONS: u32 = 20;
+
+/// Opens `stint.db` in `dir` (created if needed).
+pub async fn open_sqlite_dir(dir: &Path) -> Result<Arc<dyn Storage>, StorageError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| StorageError::Other(format!("creating {}: {e}", dir.display())))?;
+    Ok(Arc::new(SqliteStorage::open(&dir.join("stint.db")).await?))
+}
+
+/// Opens `sqlite://path/to/file.db` or connects to `postgres://…`, and brings the schema up to
+/// date. This is the one place the backend is chosen.
+pub async fn connect(
+    url: &str,
+    postgres_connections: u32,
+) -> Result<Arc<dyn Storage>, StorageError> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap_or(path);
+        return Ok(Arc::new(SqliteStorage::open(Path::new(path)).await?));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Arc::new(
+            PostgresStorage::connect(url, postgres_connections).await?,
+        ));
+    }
+    Err(StorageError::Other(
+        "unsupported database URL (use sqlite:// or postgres://)".into(),
+    ))
+}
+
+/// The router with its state, ready to serve.
+pub fn app(storage: Arc<dyn Storage>) -> axum::Router {
+    router(AppState {
+        storage,
+        passwords: Passwords::new(),
+    })
+}
 
 /// Serves the API on `listener` until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    store: Store,
+    storage: Arc<dyn Storage>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(store))
+    axum::serve(listener, app(storage))
         .with_graceful_shutdown(shutdown)
         .await
 }

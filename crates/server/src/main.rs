@@ -5,7 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use stint_server::Store;
+use std::sync::Arc;
+
+use stint_server::service::demo;
+use stint_server::Passwords;
+use stint_storage::Storage;
 
 #[derive(Parser)]
 #[command(name = "stint-server", version, about = "Stint's workspace server")]
@@ -39,17 +43,20 @@ struct Database {
     /// Use PostgreSQL instead: postgres://user:password@host/db
     #[arg(long)]
     database_url: Option<String>,
+    /// PostgreSQL connections this instance may hold.
+    #[arg(long, default_value_t = stint_server::DEFAULT_POSTGRES_CONNECTIONS)]
+    max_connections: u32,
 }
 
 impl Database {
-    async fn open(&self) -> anyhow::Result<Store> {
+    async fn open(&self) -> anyhow::Result<Arc<dyn Storage>> {
         match (&self.database_url, &self.data_dir) {
-            (Some(url), _) => Store::connect(url)
+            (Some(url), _) => stint_server::connect(url, self.max_connections)
                 .await
                 .context("connecting to the database"),
             (None, dir) => {
                 let dir = dir.clone().unwrap_or_else(|| PathBuf::from("stint-data"));
-                Store::open_sqlite_dir(&dir)
+                stint_server::open_sqlite_dir(&dir)
                     .await
                     .with_context(|| format!("opening the database in {}", dir.display()))
             }
@@ -91,19 +98,20 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve { listen, database } => {
-            let store = database.open().await?;
+            let storage = database.open().await?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
             tracing::info!(
+                backend = storage.backend(),
                 "stint-server listening on http://{}",
                 listener.local_addr()?
             );
-            stint_server::serve(listener, store, shutdown_signal()).await?;
+            stint_server::serve(listener, storage, shutdown_signal()).await?;
         }
         Command::Demo { database } => {
-            let store = database.open().await?;
-            let demo = store.seed_demo().await?;
+            let storage = database.open().await?;
+            let demo = demo::seed(&*storage, &Passwords::new()).await?;
             println!("Demo workspace \"{}\" ({})", demo.name, demo.workspace_id);
             for (email, name, role) in &demo.users {
                 println!("  {email:<24} {name:<12} {role}");

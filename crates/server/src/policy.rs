@@ -1,53 +1,33 @@
-//! The one place that decides who may do what (P5). A `WorkspaceScope` can only be made here,
-//! after the membership check, and every workspace query takes one — so a handler that forgot
-//! the check does not compile.
+//! The one place that decides who may do what (P5). A `WorkspaceScope` is made only here, after
+//! the membership check, and every storage call on workspace data takes one — so a handler that
+//! forgot the check does not compile.
 
+use stint_api::ErrorCode;
+use stint_storage::{Storage, WorkspaceScope};
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::store::{Caller, Store};
-
-/// Proof that `user_id` is a member of `workspace_id`, calling from `device_id`.
-#[derive(Debug, Clone)]
-pub struct WorkspaceScope {
-    workspace_id: Uuid,
-    user_id: Uuid,
-    device_id: Uuid,
-    role: String,
-}
-
-impl WorkspaceScope {
-    pub fn workspace_id(&self) -> Uuid {
-        self.workspace_id
-    }
-
-    pub fn user_id(&self) -> Uuid {
-        self.user_id
-    }
-
-    pub fn device_id(&self) -> Uuid {
-        self.device_id
-    }
-
-    pub fn role(&self) -> &str {
-        &self.role
-    }
-}
+use crate::service::accounts::Caller;
 
 /// Members may read the workspace's tasks and track their own time. Someone else's workspace
 /// looks the same as one that does not exist.
 pub async fn member_of(
-    store: &Store,
+    storage: &dyn Storage,
     caller: &Caller,
     workspace_id: Uuid,
 ) -> Result<WorkspaceScope, ApiError> {
-    match store.role_in(caller.user_id, workspace_id).await? {
-        Some(role) => Ok(WorkspaceScope {
+    match storage.membership(caller.user_id, workspace_id).await? {
+        Some(_) => Ok(WorkspaceScope::vouched_by_policy(
             workspace_id,
-            user_id: caller.user_id,
-            device_id: caller.device_id,
-            role,
-        }),
-        None => Err(ApiError::NotFound("no such workspace".into())),
+            caller.user_id,
+            caller.device_id,
+        )),
+        None => Err(ApiError::new(ErrorCode::NotFound, "no such workspace")),
     }
+}
+
+/// The scope the command line seeds a workspace in (`stint-server demo`): no request and no
+/// device, acting as the workspace's first admin.
+pub fn seeding(workspace_id: Uuid, admin_id: Uuid) -> WorkspaceScope {
+    WorkspaceScope::vouched_by_policy(workspace_id, admin_id, Uuid::nil())
 }

@@ -6,8 +6,14 @@
 use chrono::{Duration, TimeZone, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use stint_server::Store;
+use std::sync::Arc;
+
+use stint_server::service::{accounts, demo};
+use stint_server::Passwords;
+use stint_storage::Storage;
 use uuid::Uuid;
+
+mod common;
 
 const ANA: &str = "ana@demo.stint.test";
 const BEN: &str = "ben@demo.stint.test";
@@ -19,45 +25,8 @@ const BENS_TASK: &str = "01900000-0000-7000-8000-000000000303";
 
 struct TestServer {
     base: String,
-    store: Store,
+    storage: Arc<dyn Storage>,
     http: reqwest::Client,
-    _dir: Option<tempfile::TempDir>,
-}
-
-async fn database_urls() -> Vec<(String, Option<tempfile::TempDir>)> {
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("stint.db").display()
-    );
-    let mut urls = vec![(sqlite, Some(dir))];
-    match std::env::var("STINT_TEST_DATABASE_URL") {
-        Ok(admin_url) => urls.push((fresh_postgres_database(&admin_url).await, None)),
-        Err(_) if std::env::var("STINT_SKIP_POSTGRES").is_ok() => {
-            eprintln!("STINT_SKIP_POSTGRES is set: PostgreSQL is NOT tested");
-        }
-        Err(_) => {
-            panic!("set STINT_TEST_DATABASE_URL (cargo xtask test does) or STINT_SKIP_POSTGRES=1")
-        }
-    }
-    urls
-}
-
-async fn fresh_postgres_database(admin_url: &str) -> String {
-    sqlx::any::install_default_drivers();
-    let name = format!("stint_test_{}", Uuid::now_v7().simple());
-    let admin = sqlx::AnyPool::connect(admin_url)
-        .await
-        .expect("connecting to PostgreSQL");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let (base, _) = admin_url
-        .rsplit_once('/')
-        .expect("a database URL ends in /dbname");
-    format!("{base}/{name}")
 }
 
 /// Runs `test` against a demo server on each backend.
@@ -66,22 +35,21 @@ where
     F: Fn(TestServer) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    for (url, dir) in database_urls().await {
-        let store = Store::connect(&url).await.unwrap();
-        store.seed_demo().await.unwrap();
+    for backend in common::backends().await {
+        let storage = backend.storage.clone();
+        demo::seed(&*storage, &Passwords::new()).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(stint_server::serve(
             listener,
-            store.clone(),
+            storage.clone(),
             std::future::pending(),
         ));
-        eprintln!("-- on {:?}", store.backend());
+        eprintln!("-- on {}", storage.backend());
         test(TestServer {
             base,
-            store,
+            storage,
             http: reqwest::Client::new(),
-            _dir: dir,
         })
         .await;
         server.abort();
@@ -229,11 +197,16 @@ async fn sign_in_and_its_errors() {
 
         // An expired token is told apart from a wrong one.
         let user: Uuid = "01900000-0000-7000-8000-000000000102".parse().unwrap();
-        let expired = server
-            .store
-            .issue_token(user, None, "old laptop", Duration::seconds(-1))
-            .await
-            .unwrap();
+        let expired = accounts::issue_token(
+            &*server.storage,
+            user,
+            None,
+            "old laptop",
+            Utc::now(),
+            Duration::seconds(-1),
+        )
+        .await
+        .unwrap();
         let (status, body) = answer(http.get(&tasks_url).bearer_auth(&expired.token)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(body["code"], "token_expired");
@@ -411,7 +384,9 @@ async fn a_start_on_another_device_stops_the_running_timer_into_a_draft() {
 #[tokio::test]
 async fn demo_seeding_is_idempotent() {
     on_each_backend(|server| async move {
-        let again = server.store.seed_demo().await.unwrap();
+        let again = demo::seed(&*server.storage, &Passwords::new())
+            .await
+            .unwrap();
         assert_eq!(again.users.len(), 3);
         let ana = server.sign_in(ANA).await;
         assert_eq!(

@@ -1,7 +1,7 @@
 //! What the sync engine reads from and writes to the local store.
 
 use rusqlite::params;
-use stint_api::sync::{Intent, Mutation, MutationResult, Outcome, PullResponse};
+use stint_api::sync::{EntityKind, Intent, Mutation, MutationResult, Outcome, PullResponse};
 use stint_domain::Timer;
 
 use super::timer::{active_timer, replace_timer, save_entry, ActiveTimer};
@@ -86,6 +86,14 @@ impl LocalStore {
         }
         for entry in &pull.entries {
             save_entry(&tx, entry, true)?;
+        }
+        for tombstone in &pull.removed {
+            let delete = match tombstone.entity {
+                EntityKind::Task => "DELETE FROM tasks WHERE id = ?1",
+                // Only synced copies: an entry still waiting in the outbox is the device's own.
+                EntityKind::Entry => "DELETE FROM entries WHERE id = ?1 AND synced = 1",
+            };
+            tx.execute(delete, params![tombstone.id.to_string()])?;
         }
         let pending: i64 = tx.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
         let mut timer_changed = false;

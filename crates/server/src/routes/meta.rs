@@ -1,23 +1,22 @@
-use axum::Json;
 use stint_api::rest::Health;
-use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::error::ApiError;
+use super::AppState;
+use crate::error::{ApiError, Json};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(health))
+}
 
 #[utoipa::path(get, path = "/health", tag = "meta", responses((status = 200, body = Health)))]
-pub async fn health() -> Json<Health> {
+async fn health() -> Json<Health> {
     Json(Health {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
     })
 }
 
-#[utoipa::path(get, path = "/api/openapi.json", tag = "meta",
-    responses((status = 200, description = "This document")))]
-pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(crate::openapi::ApiDoc::openapi())
-}
-
 pub async fn not_found() -> ApiError {
-    ApiError::NotFound("no such endpoint".into())
+    ApiError::not_found("no such endpoint")
 }

@@ -1,37 +1,79 @@
-//! HTTP routes. Handlers stay thin: parse, ask `policy` for a scope, call the store.
+//! HTTP routes, one module per feature. Handlers stay thin: parse, ask `policy` for a scope,
+//! call a service. Each module registers its routes and their OpenAPI entries together
+//! (`utoipa_axum::routes!`), so the document at `/api/openapi.json` cannot drift from the router.
 
 pub mod auth;
 pub mod meta;
 pub mod sync;
 pub mod tasks;
 
-use axum::routing::{get, post};
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
 use axum::Router;
+use stint_storage::Storage;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
 
-use crate::store::Store;
+use crate::service::passwords::Passwords;
 
+/// What every handler may use.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
+    pub storage: Arc<dyn Storage>,
+    pub passwords: Passwords,
 }
 
-pub fn router(store: Store) -> Router {
-    Router::new()
-        .route("/health", get(meta::health))
-        .route("/api/openapi.json", get(meta::openapi))
+/// The body limit of routes that do not set their own.
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Stint workspace API", description = "Time tracking for teams: REST and sync."),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The routes and their OpenAPI document.
+fn feature_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(meta::routes())
+        .merge(auth::routes())
+        .merge(tasks::routes())
+        .merge(sync::routes())
+}
+
+/// The OpenAPI document the server serves.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    feature_routes().into_openapi()
+}
+
+pub fn router(state: AppState) -> Router {
+    let (routes, doc) = feature_routes().split_for_parts();
+    let doc = Arc::new(doc);
+    routes
         .route(
-            "/api/v1/auth/token",
-            post(auth::create_token).delete(auth::revoke_token),
-        )
-        .route("/api/v1/workspaces/{workspace_id}/tasks", get(tasks::list))
-        .route(
-            "/api/v1/workspaces/{workspace_id}/sync/push",
-            post(sync::push),
-        )
-        .route(
-            "/api/v1/workspaces/{workspace_id}/sync/pull",
-            get(sync::pull),
+            "/api/openapi.json",
+            get(move || {
+                let doc = Arc::clone(&doc);
+                async move { axum::Json(doc) }
+            }),
         )
         .fallback(meta::not_found)
-        .with_state(AppState { store })
+        .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
+        .with_state(state)
 }

@@ -1,20 +1,34 @@
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use serde::Deserialize;
 use stint_api::sync::{PullResponse, PushRequest, PushResponse, PROTOCOL_VERSION};
 use stint_api::{ErrorBody, ErrorCode};
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::AppState;
-use crate::error::{ApiError, Json, Query};
+use crate::error::{ApiError, Json, Path, Query};
 use crate::policy;
-use crate::store::Caller;
+use crate::service::accounts::Caller;
+use crate::service::sync;
+use crate::time;
+
+/// A push of the most mutations allowed fits comfortably (a mutation is ~200 bytes).
+pub const PUSH_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(push))
+        .layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT))
+        .routes(routes!(pull))
+}
 
 fn check_protocol(version: u32) -> Result<(), ApiError> {
     if version == PROTOCOL_VERSION {
         return Ok(());
     }
-    Err(ApiError::bad_request(
+    Err(ApiError::new(
         ErrorCode::UnsupportedProtocol,
         format!("this server speaks sync protocol {PROTOCOL_VERSION}, not {version}; update Stint"),
     ))
@@ -22,39 +36,47 @@ fn check_protocol(version: u32) -> Result<(), ApiError> {
 
 #[utoipa::path(post, path = "/api/v1/workspaces/{workspace_id}/sync/push", tag = "sync",
     security(("bearer" = [])), params(("workspace_id" = Uuid, Path)), request_body = PushRequest,
-    responses((status = 200, body = PushResponse), (status = 400, body = ErrorBody),
+    responses((status = 200, body = PushResponse),
+              (status = 400, body = ErrorBody, description = "Malformed request or unsupported protocol"),
               (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 409, body = ErrorBody, description = "A gap in the mutation sequence")))]
-pub async fn push(
+              (status = 409, body = ErrorBody, description = "A gap in the mutation sequence"),
+              (status = 413, body = ErrorBody, description = "Over 2 MiB or over 1,000 mutations")))]
+async fn push(
     State(state): State<AppState>,
     caller: Caller,
     Path(workspace_id): Path<Uuid>,
     Json(request): Json<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
     check_protocol(request.protocol_version)?;
-    let scope = policy::member_of(&state.store, &caller, workspace_id).await?;
-    Ok(Json(state.store.push(&scope, &request.mutations).await?))
+    let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
+    let response = sync::push(&*state.storage, &scope, &request.mutations, time::now()).await?;
+    Ok(Json(response))
 }
 
 #[derive(Deserialize, IntoParams)]
-pub struct PullParams {
+#[into_params(parameter_in = Query)]
+struct PullParams {
     /// The `cursor` of the last pull; 0 for everything.
     #[serde(default)]
+    #[param(minimum = 0)]
     cursor: i64,
+    #[param(minimum = 1, maximum = 1)]
     protocol_version: u32,
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace_id}/sync/pull", tag = "sync",
     security(("bearer" = [])), params(("workspace_id" = Uuid, Path), PullParams),
-    responses((status = 200, body = PullResponse), (status = 400, body = ErrorBody),
+    responses((status = 200, body = PullResponse),
+              (status = 400, body = ErrorBody, description = "Malformed request or unsupported protocol"),
               (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn pull(
+async fn pull(
     State(state): State<AppState>,
     caller: Caller,
     Path(workspace_id): Path<Uuid>,
     Query(params): Query<PullParams>,
 ) -> Result<Json<PullResponse>, ApiError> {
     check_protocol(params.protocol_version)?;
-    let scope = policy::member_of(&state.store, &caller, workspace_id).await?;
-    Ok(Json(state.store.pull(&scope, params.cursor).await?))
+    let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
+    let response = sync::pull(&*state.storage, &scope, params.cursor, time::now()).await?;
+    Ok(Json(response))
 }

@@ -1,23 +1,32 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use stint_api::rest::Task;
 use stint_api::ErrorBody;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::AppState;
-use crate::error::{ApiError, Json};
+use crate::error::{ApiError, Json, Path};
 use crate::policy;
-use crate::store::Caller;
+use crate::service::accounts::Caller;
+use crate::service::tasks;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
+}
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace_id}/tasks", tag = "tasks",
     security(("bearer" = [])),
     params(("workspace_id" = Uuid, Path)),
-    responses((status = 200, body = Vec<Task>), (status = 401, body = ErrorBody),
+    responses((status = 200, body = Vec<Task>),
+              (status = 400, body = ErrorBody, description = "workspace_id is not a UUID"),
+              (status = 401, body = ErrorBody),
               (status = 404, body = ErrorBody, description = "Not a member of that workspace")))]
-pub async fn list(
+async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Path(workspace_id): Path<Uuid>,
 ) -> Result<Json<Vec<Task>>, ApiError> {
-    let scope = policy::member_of(&state.store, &caller, workspace_id).await?;
-    Ok(Json(state.store.tasks_changed_since(&scope, 0).await?))
+    let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
+    Ok(Json(tasks::all(&*state.storage, &scope).await?))
 }

@@ -1,0 +1,169 @@
+//! Sign-in: email and password for a device token; tokens back to their caller.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use stint_api::rest::{TokenRequest, TokenResponse, User, Workspace};
+use stint_api::ErrorCode;
+use stint_storage::{DeviceRecord, Storage, TokenRecord};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::service::passwords::Passwords;
+
+/// Device tokens last 90 days; signing in again issues a new one.
+pub const TOKEN_TTL: Duration = Duration::days(90);
+pub const MAX_DEVICE_NAME_CHARS: usize = 100;
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// argon2's cost grows with the password: a megabyte "password" must not buy a megabyte of work.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// Who is calling: the token's user and device. Workspace access is decided by `policy`.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    pub user_id: Uuid,
+    pub device_id: Uuid,
+}
+
+/// Tokens are random; only their SHA-256 is stored, so a leaked database holds no usable token.
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub async fn sign_in(
+    storage: &dyn Storage,
+    passwords: &Passwords,
+    request: &TokenRequest,
+    now: DateTime<Utc>,
+) -> Result<TokenResponse, ApiError> {
+    let device_name = request.device_name.trim();
+    if device_name.is_empty() || device_name.chars().count() > MAX_DEVICE_NAME_CHARS {
+        return Err(ApiError::invalid(
+            "device_name",
+            format!("device_name must be 1 to {MAX_DEVICE_NAME_CHARS} characters"),
+        ));
+    }
+    if request.email.chars().count() > MAX_EMAIL_CHARS
+        || request.password.len() > MAX_PASSWORD_BYTES
+    {
+        // Too long to be anyone's: the same answer as a wrong password, without the hashing.
+        return Err(wrong_credentials());
+    }
+    let user = storage.user_by_email(request.email.trim()).await?;
+    let matches = passwords
+        .verify(
+            &request.password,
+            user.as_ref().map(|u| u.password_hash.as_str()),
+        )
+        .await?;
+    let user = match user {
+        Some(user) if matches => user,
+        _ => return Err(wrong_credentials()),
+    };
+    let issued = issue_token(
+        storage,
+        user.id,
+        request.device_id,
+        device_name,
+        now,
+        TOKEN_TTL,
+    )
+    .await?;
+    let workspaces = storage
+        .memberships_of(user.id)
+        .await?
+        .into_iter()
+        .map(|m| Workspace {
+            id: m.workspace_id,
+            name: m.workspace_name,
+            role: m.role,
+        })
+        .collect();
+    Ok(TokenResponse {
+        token: issued.token,
+        device_id: issued.device_id,
+        user: User {
+            id: user.id,
+            email: user.email,
+            name: user.name,
+        },
+        workspaces,
+    })
+}
+
+fn wrong_credentials() -> ApiError {
+    ApiError::new(ErrorCode::InvalidCredentials, "wrong email or password")
+}
+
+pub struct IssuedToken {
+    pub token: String,
+    pub device_id: Uuid,
+}
+
+/// Issues a token for `user_id` on a device (a new one when `device_id` is `None`). A device id
+/// already bound to another user is refused: that installation signs in as a new device.
+pub async fn issue_token(
+    storage: &dyn Storage,
+    user_id: Uuid,
+    device_id: Option<Uuid>,
+    device_name: &str,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> Result<IssuedToken, ApiError> {
+    let device_id = device_id.unwrap_or_else(Uuid::now_v7);
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = format!("stint_{}", hex::encode(bytes));
+    let mut tx = storage.begin().await?;
+    if let Some(owner) = tx.device_owner(device_id).await? {
+        if owner != user_id {
+            return Err(ApiError::new(
+                ErrorCode::DeviceTaken,
+                "this device id belongs to another user",
+            ));
+        }
+    }
+    tx.upsert_device(&DeviceRecord {
+        id: device_id,
+        user_id,
+        name: device_name.to_string(),
+        created_at: now,
+    })
+    .await?;
+    tx.insert_token(&TokenRecord {
+        hash: token_hash(&token),
+        device_id,
+        user_id,
+        created_at: now,
+        expires_at: now + ttl,
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(IssuedToken { token, device_id })
+}
+
+pub async fn caller_for_token(
+    storage: &dyn Storage,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Caller, ApiError> {
+    let record = storage
+        .token(&token_hash(token))
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, "the token is not valid"))?;
+    if record.expires_at <= now {
+        return Err(ApiError::new(
+            ErrorCode::TokenExpired,
+            "the token has expired; sign in again",
+        ));
+    }
+    Ok(Caller {
+        user_id: record.user_id,
+        device_id: record.device_id,
+    })
+}
+
+pub async fn revoke_token(storage: &dyn Storage, token: &str) -> Result<(), ApiError> {
+    storage.delete_token(&token_hash(token)).await?;
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! The demo workspace made by `stint-server demo`: fixed ids, so running it again changes nothing.
+
+use stint_domain::TaskStatus;
+use stint_storage::{MembershipRecord, NewTask, ProjectRecord, Storage, UserRecord};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::policy;
+use crate::service::passwords::Passwords;
+use crate::time;
+
+pub const DEMO_PASSWORD: &str = "stint-demo";
+
+const WORKSPACE: (u128, &str) = (0x0190_0000_0000_7000_8000_0000_0000_0001, "Demo Agency");
+
+/// (id, email, name, role)
+const USERS: [(u128, &str, &str, &str); 3] = [
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0101,
+        "admin@demo.stint.test",
+        "Ada Admin",
+        "admin",
+    ),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0102,
+        "ana@demo.stint.test",
+        "Ana Alvarez",
+        "member",
+    ),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0103,
+        "ben@demo.stint.test",
+        "Ben Baker",
+        "member",
+    ),
+];
+
+/// (id, name, colour)
+const PROJECTS: [(u128, &str, &str); 2] = [
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0201,
+        "Website relaunch",
+        "#3b82f6",
+    ),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0202,
+        "Support desk",
+        "#10b981",
+    ),
+];
+
+/// (id, project index, title, assignee indexes)
+const TASKS: [(u128, usize, &str, &[usize]); 7] = [
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0301,
+        0,
+        "Design the new landing page",
+        &[0, 1],
+    ),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0302,
+        0,
+        "Migrate blog posts",
+        &[1],
+    ),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0303,
+        0,
+        "Fix checkout redirect",
+        &[2],
+    ),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0304,
+        1,
+        "Ticket #4821: login loop on Safari",
+        &[2],
+    ),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0305,
+        1,
+        "Write the FAQ on CSV exports",
+        &[1],
+    ),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0306,
+        1,
+        "Review the monthly SLA report",
+        &[0],
+    ),
+    (
+        0x0190_0000_0000_7000_8000_0000_0000_0307,
+        1,
+        "Triage new tickets",
+        &[1, 2],
+    ),
+];
+
+pub struct DemoWorkspace {
+    pub workspace_id: Uuid,
+    pub name: String,
+    /// (email, name, role)
+    pub users: Vec<(String, String, String)>,
+    pub password: &'static str,
+}
+
+pub async fn seed(storage: &dyn Storage, passwords: &Passwords) -> Result<DemoWorkspace, ApiError> {
+    let workspace_id = Uuid::from_u128(WORKSPACE.0);
+    let now = time::now();
+    // Hash before the transaction: hashing is slow and SQLite's write lock is held until commit.
+    let password_hash = passwords.hash(DEMO_PASSWORD).await?;
+    let mut tx = storage.begin().await?;
+    tx.insert_workspace(workspace_id, WORKSPACE.1, now).await?;
+    for (id, email, name, role) in USERS {
+        let user = UserRecord {
+            id: Uuid::from_u128(id),
+            email: email.to_string(),
+            name: name.to_string(),
+            password_hash: password_hash.clone(),
+        };
+        tx.insert_user(&user, now).await?;
+        tx.insert_membership(&MembershipRecord {
+            workspace_id,
+            workspace_name: WORKSPACE.1.to_string(),
+            user_id: user.id,
+            role: role.to_string(),
+        })
+        .await?;
+    }
+    let scope = policy::seeding(workspace_id, Uuid::from_u128(USERS[0].0));
+    for (id, name, color) in PROJECTS {
+        let project = ProjectRecord {
+            id: Uuid::from_u128(id),
+            name: name.to_string(),
+            color: color.to_string(),
+        };
+        tx.insert_project(&scope, &project).await?;
+    }
+    for (id, project, title, assignees) in TASKS {
+        let task = NewTask {
+            id: Uuid::from_u128(id),
+            project_id: Uuid::from_u128(PROJECTS[project].0),
+            title: title.to_string(),
+            status: TaskStatus::Open,
+        };
+        if !tx.insert_task(&scope, &task).await? {
+            continue; // seeded before; its assignees may have changed since, leave them
+        }
+        for &user in assignees {
+            tx.assign(&scope, task.id, Uuid::from_u128(USERS[user].0))
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(DemoWorkspace {
+        workspace_id,
+        name: WORKSPACE.1.to_string(),
+        users: USERS
+            .iter()
+            .map(|(_, email, name, role)| (email.to_string(), name.to_string(), role.to_string()))
+            .collect(),
+        password: DEMO_PASSWORD,
+    })
+}

@@ -1,0 +1,179 @@
+//! Sync push and pull (D3).
+//!
+//! Push applies a batch in one transaction with a savepoint per mutation, together with the
+//! device's `last_applied_seq`: a retried push skips what was applied, a crash loses nothing
+//! (the whole batch is retried), and one commit (one fsync) covers the batch. A mutation the
+//! rules refuse is rolled back to its savepoint, recorded as rejected with its reason, and still
+//! advances the sequence.
+//!
+//! Pull reads the change log after the device's cursor and returns the current state of what
+//! changed, tombstones for what was deleted, and the caller's timer.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use stint_api::rest::{Entry, TimerSnapshot};
+use stint_api::sync::{
+    EntityKind, Mutation, MutationResult, Outcome, PullResponse, PushResponse, Tombstone,
+    MAX_MUTATIONS_PER_PUSH,
+};
+use stint_api::ErrorCode;
+use stint_storage::{ChangeOp, Entity, EntryRecord, MutationRecord, Storage, WorkspaceScope};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::service::tasks;
+use crate::service::timers::{self, ApplyError};
+
+pub async fn push(
+    storage: &dyn Storage,
+    scope: &WorkspaceScope,
+    mutations: &[Mutation],
+    now: DateTime<Utc>,
+) -> Result<PushResponse, ApiError> {
+    if mutations.len() > MAX_MUTATIONS_PER_PUSH {
+        return Err(ApiError::new(
+            ErrorCode::TooManyMutations,
+            format!(
+                "at most {MAX_MUTATIONS_PER_PUSH} mutations per push, got {}",
+                mutations.len()
+            ),
+        )
+        .with_details(serde_json::json!({ "limit": MAX_MUTATIONS_PER_PUSH })));
+    }
+    let mut tx = storage.begin().await?;
+    // On PostgreSQL this locks the device's row: two pushes of one device take turns.
+    let mut last = tx.last_applied_seq(scope.device_id()).await?;
+    let mut results = Vec::with_capacity(mutations.len());
+    for mutation in mutations {
+        if mutation.seq <= last {
+            results.push(MutationResult {
+                seq: mutation.seq,
+                outcome: Outcome::Skipped,
+                reason: None,
+            });
+            continue;
+        }
+        if mutation.seq != last + 1 {
+            // Nothing of this batch is committed: the device re-sends from `last + 1`.
+            return Err(ApiError::new(
+                ErrorCode::SequenceGap,
+                format!("expected mutation {} next, got {}", last + 1, mutation.seq),
+            )
+            .with_details(serde_json::json!({ "expected": last + 1 })));
+        }
+        tx.savepoint().await?;
+        let reason = match timers::apply(tx.as_mut(), scope, &mutation.intent, now).await {
+            Ok(()) => None,
+            Err(ApplyError::Rejected(reason)) => {
+                tx.rollback_to_savepoint().await?;
+                Some(reason)
+            }
+            Err(ApplyError::Failed(error)) => return Err(error),
+        };
+        tx.release_savepoint().await?;
+        tx.record_mutation(
+            scope,
+            &MutationRecord {
+                device_id: scope.device_id(),
+                seq: mutation.seq,
+                name: mutation.intent.name().to_string(),
+                args: serde_json::to_value(&mutation.intent)
+                    .map_err(|e| ApiError::internal(e.to_string()))?["args"]
+                    .take(),
+                rejection: reason
+                    .as_ref()
+                    .map(|r| (r.code.to_string(), r.message.clone())),
+                received_at: now,
+            },
+        )
+        .await?;
+        results.push(MutationResult {
+            seq: mutation.seq,
+            outcome: if reason.is_some() {
+                Outcome::Rejected
+            } else {
+                Outcome::Applied
+            },
+            reason,
+        });
+        last = mutation.seq;
+    }
+    tx.set_last_applied_seq(scope.device_id(), last).await?;
+    tx.commit().await?;
+    Ok(PushResponse {
+        results,
+        last_applied_seq: last,
+    })
+}
+
+pub async fn pull(
+    storage: &dyn Storage,
+    scope: &WorkspaceScope,
+    cursor: i64,
+    now: DateTime<Utc>,
+) -> Result<PullResponse, ApiError> {
+    let page = storage.changes_since(scope, cursor).await?;
+    // The last change of each entity decides: its current state, or a tombstone.
+    let mut last_op: HashMap<(Entity, Uuid), ChangeOp> = HashMap::new();
+    for change in &page.changes {
+        last_op.insert((change.entity, change.entity_id), change.op);
+    }
+    let (mut task_ids, mut entry_ids, mut removed) = (vec![], vec![], vec![]);
+    for ((entity, id), op) in last_op {
+        match (entity, op) {
+            (Entity::Task, ChangeOp::Upsert) => task_ids.push(id),
+            (Entity::Entry, ChangeOp::Upsert) => entry_ids.push(id),
+            (Entity::Task, ChangeOp::Delete) => removed.push(Tombstone {
+                entity: EntityKind::Task,
+                id,
+            }),
+            (Entity::Entry, ChangeOp::Delete) => removed.push(Tombstone {
+                entity: EntityKind::Entry,
+                id,
+            }),
+            // Projects travel inside their tasks; the timer is sent whole below.
+            (Entity::Project | Entity::Timer, _) => {}
+        }
+    }
+    let tasks = if task_ids.is_empty() {
+        vec![]
+    } else {
+        storage.tasks(scope, Some(&task_ids)).await?
+    };
+    let entries = if entry_ids.is_empty() {
+        vec![]
+    } else {
+        storage.own_entries(scope, &entry_ids).await?
+    };
+    let timer = storage.active_timer(scope).await?.map(|t| TimerSnapshot {
+        id: t.timer.id,
+        task_id: t.timer.task_id,
+        state: t.timer.head.state(),
+        segments: t.segments,
+    });
+    Ok(PullResponse {
+        cursor: page.cursor,
+        tasks: tasks.into_iter().map(tasks::task).collect(),
+        entries: entries.into_iter().map(entry).collect(),
+        removed,
+        timer,
+        last_applied_seq: storage.last_applied_seq(scope.device_id()).await?,
+        server_time: now,
+    })
+}
+
+fn entry(record: EntryRecord) -> Entry {
+    Entry {
+        id: record.id,
+        user_id: record.user_id,
+        task_id: record.task_id,
+        timer_id: record.timer_id,
+        started_at: record.started_at,
+        ended_at: record.ended_at,
+        duration_secs: record.duration_secs,
+        status: record.status,
+        source: record.source,
+        description: record.description,
+    }
+}

@@ -1,0 +1,57 @@
+//! The storages every server test runs on: a fresh SQLite file and a fresh PostgreSQL database.
+//! `cargo xtask test` starts PostgreSQL and sets STINT_TEST_DATABASE_URL; without it these tests
+//! fail unless STINT_SKIP_POSTGRES=1 says to run SQLite only.
+
+#![allow(dead_code)] // each test file uses its own part of this
+
+use std::sync::Arc;
+
+use stint_storage::Storage;
+use uuid::Uuid;
+
+pub struct Backend {
+    pub storage: Arc<dyn Storage>,
+    /// Keeps the SQLite file's folder alive.
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn backends() -> Vec<Backend> {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", dir.path().join("stint.db").display());
+    let mut backends = vec![Backend {
+        storage: stint_server::connect(&sqlite, 1).await.unwrap(),
+        _dir: Some(dir),
+    }];
+    match std::env::var("STINT_TEST_DATABASE_URL") {
+        Ok(admin_url) => {
+            let url = fresh_postgres_database(&admin_url).await;
+            backends.push(Backend {
+                storage: stint_server::connect(&url, 60).await.unwrap(),
+                _dir: None,
+            });
+        }
+        Err(_) if std::env::var("STINT_SKIP_POSTGRES").is_ok() => {
+            eprintln!("STINT_SKIP_POSTGRES is set: PostgreSQL is NOT tested");
+        }
+        Err(_) => {
+            panic!("set STINT_TEST_DATABASE_URL (cargo xtask test does) or STINT_SKIP_POSTGRES=1")
+        }
+    }
+    backends
+}
+
+async fn fresh_postgres_database(admin_url: &str) -> String {
+    let name = format!("stint_test_{}", Uuid::now_v7().simple());
+    let admin = sqlx::PgPool::connect(admin_url)
+        .await
+        .expect("connecting to PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("a database URL ends in /dbname");
+    format!("{base}/{name}")
+}

@@ -1,0 +1,114 @@
+//! Stint's workspace storage on PostgreSQL, for deployments that outgrow one machine: native
+//! `uuid` and `timestamptz` columns, a pool of connections sized by the operator, a change log
+//! that needs no row every writer waits on (see `changes_since`), and per-user row locks where
+//! T1 needs them. Queries are checked at compile time against `migrations/` (offline metadata in
+//! `.sqlx/`, refreshed by `cargo xtask sqlx-prepare`).
+
+mod convert;
+mod reads;
+mod transaction;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+use stint_storage::{
+    ChangePage, EntryRecord, MembershipRecord, Result, Storage, StorageError, TaskRecord,
+    TimerWithSegments, TokenRecord, Transaction, UserRecord, WorkspaceScope,
+};
+use uuid::Uuid;
+
+use crate::convert::storage_error;
+
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+pub struct PostgresStorage {
+    pool: PgPool,
+}
+
+impl PostgresStorage {
+    /// Connects with up to `max_connections` connections and brings the schema up to date.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<PostgresStorage> {
+        let options: PgConnectOptions = url
+            .parse()
+            .map_err(|e| StorageError::Other(format!("database URL: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .connect_with(options)
+            .await
+            .map_err(storage_error)?;
+        MIGRATIONS
+            .run(&pool)
+            .await
+            .map_err(|e| StorageError::Other(format!("migrating: {e}")))?;
+        Ok(PostgresStorage { pool })
+    }
+}
+
+#[async_trait]
+impl Storage for PostgresStorage {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err)]
+    async fn begin(&self) -> Result<Box<dyn Transaction>> {
+        let tx = self.pool.begin().await.map_err(storage_error)?;
+        Ok(Box::new(transaction::PostgresTransaction { tx }))
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
+        reads::user_by_email(&self.pool, email).await
+    }
+
+    async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>> {
+        reads::token(&self.pool, token_hash).await
+    }
+
+    async fn delete_token(&self, token_hash: &str) -> Result<()> {
+        sqlx::query!("DELETE FROM tokens WHERE hash = $1", token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(storage_error)?;
+        Ok(())
+    }
+
+    async fn memberships_of(&self, user_id: Uuid) -> Result<Vec<MembershipRecord>> {
+        reads::memberships(&self.pool, user_id, None).await
+    }
+
+    async fn membership(
+        &self,
+        user_id: Uuid,
+        workspace_id: Uuid,
+    ) -> Result<Option<MembershipRecord>> {
+        Ok(reads::memberships(&self.pool, user_id, Some(workspace_id))
+            .await?
+            .pop())
+    }
+
+    async fn tasks(&self, scope: &WorkspaceScope, ids: Option<&[Uuid]>) -> Result<Vec<TaskRecord>> {
+        reads::tasks(&self.pool, scope, ids).await
+    }
+
+    async fn own_entries(&self, scope: &WorkspaceScope, ids: &[Uuid]) -> Result<Vec<EntryRecord>> {
+        reads::own_entries(&self.pool, scope, ids).await
+    }
+
+    async fn active_timer(&self, scope: &WorkspaceScope) -> Result<Option<TimerWithSegments>> {
+        reads::active_timer(&self.pool, scope).await
+    }
+
+    async fn changes_since(&self, scope: &WorkspaceScope, cursor: i64) -> Result<ChangePage> {
+        reads::changes_since(&self.pool, scope, cursor).await
+    }
+
+    async fn last_applied_seq(&self, device_id: Uuid) -> Result<i64> {
+        sqlx::query_scalar!(
+            "SELECT last_applied_seq FROM devices WHERE id = $1",
+            device_id
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(storage_error)
+    }
+}

@@ -1,0 +1,247 @@
+//! Reads outside a transaction, each on a pooled connection.
+
+use std::collections::HashMap;
+
+use sqlx::PgPool;
+use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus};
+use stint_storage::{
+    Change, ChangeOp, ChangePage, Entity, EntryRecord, MembershipRecord, Result, TaskRecord,
+    TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
+};
+use uuid::Uuid;
+
+use crate::convert::{parsed, storage_error};
+use crate::transaction::{timer_record, TimerRow};
+
+pub async fn user_by_email(pool: &PgPool, email: &str) -> Result<Option<UserRecord>> {
+    let row = sqlx::query!(
+        "SELECT id, email, name, password_hash FROM users WHERE lower(email) = lower($1)",
+        email
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(storage_error)?;
+    Ok(row.map(|row| UserRecord {
+        id: row.id,
+        email: row.email,
+        name: row.name,
+        password_hash: row.password_hash,
+    }))
+}
+
+pub async fn token(pool: &PgPool, hash: &str) -> Result<Option<TokenRecord>> {
+    let row = sqlx::query!(
+        "SELECT hash, device_id, user_id, created_at, expires_at FROM tokens WHERE hash = $1",
+        hash
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(storage_error)?;
+    Ok(row.map(|row| TokenRecord {
+        hash: row.hash,
+        device_id: row.device_id,
+        user_id: row.user_id,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+    }))
+}
+
+/// The user's memberships, or only the one in `workspace_id`.
+pub async fn memberships(
+    pool: &PgPool,
+    user_id: Uuid,
+    workspace_id: Option<Uuid>,
+) -> Result<Vec<MembershipRecord>> {
+    let rows = sqlx::query!(
+        "SELECT m.workspace_id, w.name AS workspace_name, m.user_id, m.role \
+         FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
+         WHERE m.user_id = $1 AND ($2::uuid IS NULL OR m.workspace_id = $2) ORDER BY w.name",
+        user_id,
+        workspace_id
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| MembershipRecord {
+            workspace_id: row.workspace_id,
+            workspace_name: row.workspace_name,
+            user_id: row.user_id,
+            role: row.role,
+        })
+        .collect())
+}
+
+pub async fn tasks(
+    pool: &PgPool,
+    scope: &WorkspaceScope,
+    ids: Option<&[Uuid]>,
+) -> Result<Vec<TaskRecord>> {
+    let rows = sqlx::query!(
+        "SELECT t.id, t.title, t.status, p.id AS project_id, p.name AS project_name, \
+                p.color AS project_color \
+         FROM tasks t JOIN projects p ON p.id = t.project_id \
+         WHERE t.workspace_id = $1 AND ($2::uuid[] IS NULL OR t.id = ANY($2)) \
+         ORDER BY t.title",
+        scope.workspace_id(),
+        ids as Option<&[Uuid]>
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    let assignee_rows = sqlx::query!(
+        "SELECT a.task_id, u.id AS user_id, u.name \
+         FROM task_assignees a JOIN tasks t ON t.id = a.task_id JOIN users u ON u.id = a.user_id \
+         WHERE t.workspace_id = $1 AND ($2::uuid[] IS NULL OR t.id = ANY($2)) \
+         ORDER BY u.name",
+        scope.workspace_id(),
+        ids as Option<&[Uuid]>
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    let mut assignees: HashMap<Uuid, Vec<(Uuid, String)>> = HashMap::new();
+    for row in assignee_rows {
+        assignees
+            .entry(row.task_id)
+            .or_default()
+            .push((row.user_id, row.name));
+    }
+    rows.into_iter()
+        .map(|row| {
+            Ok(TaskRecord {
+                id: row.id,
+                status: parsed(&row.status, TaskStatus::parse, "task status")?,
+                assignees: assignees.remove(&row.id).unwrap_or_default(),
+                title: row.title,
+                project_id: row.project_id,
+                project_name: row.project_name,
+                project_color: row.project_color,
+            })
+        })
+        .collect()
+}
+
+pub async fn own_entries(
+    pool: &PgPool,
+    scope: &WorkspaceScope,
+    ids: &[Uuid],
+) -> Result<Vec<EntryRecord>> {
+    let rows = sqlx::query!(
+        "SELECT id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
+                source, description \
+         FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id = ANY($3) \
+         ORDER BY started_at",
+        scope.workspace_id(),
+        scope.user_id(),
+        ids
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(EntryRecord {
+                id: row.id,
+                user_id: row.user_id,
+                task_id: row.task_id,
+                timer_id: row.timer_id,
+                started_at: row.started_at,
+                ended_at: row.ended_at,
+                duration_secs: row.duration_secs,
+                status: parsed(&row.status, EntryStatus::parse, "entry status")?,
+                source: parsed(&row.source, EntrySource::parse, "entry source")?,
+                description: row.description,
+            })
+        })
+        .collect()
+}
+
+pub async fn active_timer(
+    pool: &PgPool,
+    scope: &WorkspaceScope,
+) -> Result<Option<TimerWithSegments>> {
+    let row = sqlx::query_as!(
+        TimerRow,
+        "SELECT id, user_id, task_id, state, started_at, closed_millis, segment_count, \
+                last_start, last_end \
+         FROM timers WHERE workspace_id = $1 AND user_id = $2 AND state <> 'stopped'",
+        scope.workspace_id(),
+        scope.user_id()
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(storage_error)?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let segments = sqlx::query!(
+        "SELECT started_at, ended_at FROM timer_segments WHERE timer_id = $1 ORDER BY n",
+        row.id
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?
+    .into_iter()
+    .map(|s| Segment {
+        start: s.started_at,
+        end: s.ended_at,
+    })
+    .collect();
+    Ok(Some(TimerWithSegments {
+        timer: timer_record(row)?,
+        segments,
+    }))
+}
+
+/// The cursor is a transaction-id horizon: every transaction below it had finished when the
+/// previous pull was answered, so its changes were all visible then and were all delivered. This
+/// pull returns the rows of transactions from that horizon up to its own snapshot's xmin (all
+/// finished, so all visible) and hands that xmin out as the next cursor. A transaction that was
+/// still running is at or above the xmin, so a later pull delivers it: nothing is skipped, however
+/// late it commits, and no writer waits on a shared row. One statement, so the horizon and the
+/// rows come from the same snapshot.
+pub async fn changes_since(
+    pool: &PgPool,
+    scope: &WorkspaceScope,
+    cursor: i64,
+) -> Result<ChangePage> {
+    let rows = sqlx::query!(
+        r#"WITH horizon AS (
+               SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin
+           ),
+           since AS (
+               -- A cursor above the horizon was not handed out by this database (a restored
+               -- backup): read from the start.
+               SELECT CASE WHEN $2 > xmin THEN 0 ELSE $2 END AS txid FROM horizon
+           )
+           SELECT horizon.xmin AS "horizon!", c.entity AS "entity?", c.entity_id AS "entity_id?",
+                  c.op AS "op?"
+           FROM horizon CROSS JOIN since
+           LEFT JOIN changes c ON c.workspace_id = $1 AND c.txid >= since.txid
+                              AND c.txid < horizon.xmin
+           ORDER BY c.txid, c.change_no"#,
+        scope.workspace_id(),
+        cursor
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    let horizon = rows.first().map_or(cursor, |row| row.horizon);
+    let mut changes = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (Some(entity), Some(entity_id), Some(op)) = (row.entity, row.entity_id, row.op) else {
+            continue; // the one row of the horizon when there are no changes
+        };
+        changes.push(Change {
+            entity: parsed(&entity, Entity::parse, "entity")?,
+            entity_id,
+            op: parsed(&op, ChangeOp::parse, "change op")?,
+        });
+    }
+    Ok(ChangePage {
+        changes,
+        cursor: horizon,
+    })
+}

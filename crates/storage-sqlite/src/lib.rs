@@ -1,0 +1,139 @@
+//! Stint's workspace storage on SQLite: one file, zero set-up.
+//!
+//! Concurrency: one writer connection, each write transaction opened with `BEGIN IMMEDIATE` so
+//! it holds the write lock from its first statement (a deferred transaction that reads first
+//! fails with "database is locked" when it tries to write); readers use their own connections
+//! and never wait for the writer (WAL). A busy timeout covers another process holding the lock
+//! (`stint-server demo` while serving). `synchronous = FULL`: a commit acknowledged to a device
+//! survives a power cut, which WAL's `NORMAL` does not promise.
+//!
+//! Queries are checked at compile time against `migrations/` (offline metadata in `.sqlx/`,
+//! refreshed by `cargo xtask sqlx-prepare`).
+
+mod convert;
+mod reads;
+mod transaction;
+
+use std::path::Path;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use stint_storage::{
+    ChangePage, EntryRecord, MembershipRecord, Result, Storage, TaskRecord, TimerWithSegments,
+    TokenRecord, Transaction, UserRecord, WorkspaceScope,
+};
+use uuid::Uuid;
+
+use crate::convert::storage_error;
+
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// How long a write waits for another process's write lock before answering `Busy`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Readers beside the one writer.
+const READERS: u32 = 4;
+
+pub struct SqliteStorage {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<SqliteStorage> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(storage_error)?;
+        MIGRATIONS
+            .run(&writer)
+            .await
+            .map_err(|e| stint_storage::StorageError::Other(format!("migrating: {e}")))?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(storage_error)?;
+        Ok(SqliteStorage { writer, reader })
+    }
+}
+
+#[async_trait]
+impl Storage for SqliteStorage {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err)]
+    async fn begin(&self) -> Result<Box<dyn Transaction>> {
+        let tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(storage_error)?;
+        Ok(Box::new(transaction::SqliteTransaction { tx }))
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
+        reads::user_by_email(&self.reader, email).await
+    }
+
+    async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>> {
+        reads::token(&self.reader, token_hash).await
+    }
+
+    async fn delete_token(&self, token_hash: &str) -> Result<()> {
+        // One statement: autocommit on the writer takes the lock for just that.
+        sqlx::query!("DELETE FROM tokens WHERE hash = $1", token_hash)
+            .execute(&self.writer)
+            .await
+            .map_err(storage_error)?;
+        Ok(())
+    }
+
+    async fn memberships_of(&self, user_id: Uuid) -> Result<Vec<MembershipRecord>> {
+        reads::memberships(&self.reader, user_id, None).await
+    }
+
+    async fn membership(
+        &self,
+        user_id: Uuid,
+        workspace_id: Uuid,
+    ) -> Result<Option<MembershipRecord>> {
+        Ok(
+            reads::memberships(&self.reader, user_id, Some(workspace_id))
+                .await?
+                .pop(),
+        )
+    }
+
+    async fn tasks(&self, scope: &WorkspaceScope, ids: Option<&[Uuid]>) -> Result<Vec<TaskRecord>> {
+        reads::tasks(&self.reader, scope, ids).await
+    }
+
+    async fn own_entries(&self, scope: &WorkspaceScope, ids: &[Uuid]) -> Result<Vec<EntryRecord>> {
+        reads::own_entries(&self.reader, scope, ids).await
+    }
+
+    async fn active_timer(&self, scope: &WorkspaceScope) -> Result<Option<TimerWithSegments>> {
+        reads::active_timer(&self.reader, scope).await
+    }
+
+    async fn changes_since(&self, scope: &WorkspaceScope, cursor: i64) -> Result<ChangePage> {
+        reads::changes_since(&self.reader, scope, cursor).await
+    }
+
+    async fn last_applied_seq(&self, device_id: Uuid) -> Result<i64> {
+        reads::last_applied_seq(&self.reader, device_id).await
+    }
+}

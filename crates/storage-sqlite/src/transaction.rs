@@ -1,0 +1,594 @@
+//! The write transaction: every statement on the one writer connection, inside `BEGIN
+//! IMMEDIATE`. Methods that change an entity append its change-log row themselves.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{Sqlite, SqliteConnection};
+use stint_domain::{Segment, TaskStatus, TimerHead, TimerState};
+use stint_storage::{
+    ChangeOp, DeviceRecord, Entity, EntryRecord, MembershipRecord, MutationRecord, NewTask,
+    ProjectRecord, Result, StorageError, TimerRecord, TokenRecord, Transaction, UserRecord,
+    WorkspaceScope,
+};
+use uuid::Uuid;
+
+use crate::convert::{id, instant, millis, parsed, storage_error};
+
+pub struct SqliteTransaction {
+    pub tx: sqlx::Transaction<'static, Sqlite>,
+}
+
+/// A `timers` row as read.
+pub struct TimerRow {
+    pub id: String,
+    pub user_id: String,
+    pub task_id: String,
+    pub state: String,
+    pub started_at: i64,
+    pub closed_millis: i64,
+    pub segment_count: i64,
+    pub last_start: i64,
+    pub last_end: Option<i64>,
+}
+
+pub fn timer_record(row: TimerRow) -> Result<TimerRecord> {
+    let stopped = match row.state.as_str() {
+        "running" | "paused" => false,
+        "stopped" => true,
+        other => return Err(StorageError::Corrupt(format!("timer state {other:?}"))),
+    };
+    Ok(TimerRecord {
+        id: id(&row.id)?,
+        user_id: id(&row.user_id)?,
+        task_id: id(&row.task_id)?,
+        head: TimerHead {
+            started_at: instant(row.started_at)?,
+            closed_millis: row.closed_millis,
+            segment_count: u32::try_from(row.segment_count)
+                .map_err(|_| StorageError::Corrupt("segment count".into()))?,
+            last: Segment {
+                start: instant(row.last_start)?,
+                end: row.last_end.map(instant).transpose()?,
+            },
+        },
+        stopped,
+    })
+}
+
+fn timer_state(timer: &TimerRecord) -> &'static str {
+    match (timer.stopped, timer.head.state()) {
+        (true, _) => "stopped",
+        (false, TimerState::Running) => "running",
+        (false, TimerState::Paused) => "paused",
+    }
+}
+
+impl SqliteTransaction {
+    fn conn(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+
+    async fn log_change(
+        &mut self,
+        scope: &WorkspaceScope,
+        entity: Entity,
+        entity_id: Uuid,
+        op: ChangeOp,
+    ) -> Result<()> {
+        let workspace = scope.workspace_id().to_string();
+        let (entity, entity_id, op) = (entity.as_str(), entity_id.to_string(), op.as_str());
+        sqlx::query!(
+            "INSERT INTO changes (workspace_id, entity, entity_id, op) VALUES ($1, $2, $3, $4)",
+            workspace,
+            entity,
+            entity_id,
+            op
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Transaction for SqliteTransaction {
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.tx.commit().await.map_err(storage_error)
+    }
+
+    async fn savepoint(&mut self) -> Result<()> {
+        sqlx::query!("SAVEPOINT mutation")
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        Ok(())
+    }
+
+    async fn rollback_to_savepoint(&mut self) -> Result<()> {
+        sqlx::query!("ROLLBACK TO SAVEPOINT mutation")
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        Ok(())
+    }
+
+    async fn release_savepoint(&mut self) -> Result<()> {
+        sqlx::query!("RELEASE SAVEPOINT mutation")
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        Ok(())
+    }
+
+    async fn insert_workspace(&mut self, id: Uuid, name: &str, at: DateTime<Utc>) -> Result<bool> {
+        let (id, at) = (id.to_string(), millis(at));
+        let done = sqlx::query!(
+            "INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+            id,
+            name,
+            at
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn insert_user(&mut self, user: &UserRecord, at: DateTime<Utc>) -> Result<bool> {
+        let (id, at) = (user.id.to_string(), millis(at));
+        let done = sqlx::query!(
+            "INSERT INTO users (id, email, name, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            id,
+            user.email,
+            user.name,
+            user.password_hash,
+            at
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn insert_membership(&mut self, membership: &MembershipRecord) -> Result<()> {
+        let workspace = membership.workspace_id.to_string();
+        let user = membership.user_id.to_string();
+        sqlx::query!(
+            "INSERT INTO memberships (workspace_id, user_id, role) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+            workspace,
+            user,
+            membership.role
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    async fn device_owner(&mut self, device_id: Uuid) -> Result<Option<Uuid>> {
+        let device = device_id.to_string();
+        let owner = sqlx::query_scalar!("SELECT user_id FROM devices WHERE id = $1", device)
+            .fetch_optional(self.conn())
+            .await
+            .map_err(storage_error)?;
+        owner.as_deref().map(id).transpose()
+    }
+
+    async fn upsert_device(&mut self, device: &DeviceRecord) -> Result<()> {
+        let (id, user) = (device.id.to_string(), device.user_id.to_string());
+        let at = millis(device.created_at);
+        sqlx::query!(
+            "INSERT INTO devices (id, user_id, name, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+            id,
+            user,
+            device.name,
+            at
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    async fn insert_token(&mut self, token: &TokenRecord) -> Result<()> {
+        let (device, user) = (token.device_id.to_string(), token.user_id.to_string());
+        let (created, expires) = (millis(token.created_at), millis(token.expires_at));
+        sqlx::query!(
+            "INSERT INTO tokens (hash, device_id, user_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+            token.hash,
+            device,
+            user,
+            created,
+            expires
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    async fn last_applied_seq(&mut self, device_id: Uuid) -> Result<i64> {
+        let device = device_id.to_string();
+        sqlx::query_scalar!("SELECT last_applied_seq FROM devices WHERE id = $1", device)
+            .fetch_one(self.conn())
+            .await
+            .map_err(storage_error)
+    }
+
+    async fn set_last_applied_seq(&mut self, device_id: Uuid, seq: i64) -> Result<()> {
+        let device = device_id.to_string();
+        sqlx::query!(
+            "UPDATE devices SET last_applied_seq = $1 WHERE id = $2",
+            seq,
+            device
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    async fn record_mutation(
+        &mut self,
+        scope: &WorkspaceScope,
+        mutation: &MutationRecord,
+    ) -> Result<()> {
+        let device = mutation.device_id.to_string();
+        let workspace = scope.workspace_id().to_string();
+        let args = mutation.args.to_string();
+        let outcome = if mutation.rejection.is_some() {
+            "rejected"
+        } else {
+            "applied"
+        };
+        let code = mutation.rejection.as_ref().map(|(code, _)| code.as_str());
+        let message = mutation.rejection.as_ref().map(|(_, msg)| msg.as_str());
+        let received = millis(mutation.received_at);
+        sqlx::query!(
+            "INSERT INTO mutations (device_id, seq, workspace_id, name, args, outcome, \
+                                    reason_code, reason_message, received_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            device,
+            mutation.seq,
+            workspace,
+            mutation.name,
+            args,
+            outcome,
+            code,
+            message,
+            received
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    async fn lock_user_timers(&mut self, _scope: &WorkspaceScope) -> Result<()> {
+        // `BEGIN IMMEDIATE` on the one writer: nothing else writes until this commits.
+        Ok(())
+    }
+
+    async fn insert_project(
+        &mut self,
+        scope: &WorkspaceScope,
+        project: &ProjectRecord,
+    ) -> Result<bool> {
+        let (id, workspace) = (project.id.to_string(), scope.workspace_id().to_string());
+        let done = sqlx::query!(
+            "INSERT INTO projects (id, workspace_id, name, color) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
+            id,
+            workspace,
+            project.name,
+            project.color
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let inserted = done.rows_affected() > 0;
+        if inserted {
+            self.log_change(scope, Entity::Project, project.id, ChangeOp::Upsert)
+                .await?;
+        }
+        Ok(inserted)
+    }
+
+    async fn insert_task(&mut self, scope: &WorkspaceScope, task: &NewTask) -> Result<bool> {
+        let (id, workspace) = (task.id.to_string(), scope.workspace_id().to_string());
+        let (project, status) = (task.project_id.to_string(), task.status.as_str());
+        // The project must be in the same workspace: the foreign key alone would not say so.
+        let done = sqlx::query!(
+            "INSERT INTO tasks (id, workspace_id, project_id, title, status) \
+             SELECT $1, $2, $3, $4, $5 \
+             WHERE EXISTS (SELECT 1 FROM projects WHERE id = $3 AND workspace_id = $2) \
+             ON CONFLICT DO NOTHING",
+            id,
+            workspace,
+            project,
+            task.title,
+            status
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let inserted = done.rows_affected() > 0;
+        if inserted {
+            self.log_change(scope, Entity::Task, task.id, ChangeOp::Upsert)
+                .await?;
+        }
+        Ok(inserted)
+    }
+
+    async fn task_status(
+        &mut self,
+        scope: &WorkspaceScope,
+        task_id: Uuid,
+    ) -> Result<Option<TaskStatus>> {
+        let (task, workspace) = (task_id.to_string(), scope.workspace_id().to_string());
+        let status = sqlx::query_scalar!(
+            "SELECT status FROM tasks WHERE id = $1 AND workspace_id = $2",
+            task,
+            workspace
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        status
+            .map(|s| parsed(&s, TaskStatus::parse, "task status"))
+            .transpose()
+    }
+
+    async fn set_task_status(
+        &mut self,
+        scope: &WorkspaceScope,
+        task_id: Uuid,
+        status: TaskStatus,
+    ) -> Result<()> {
+        let (task, workspace) = (task_id.to_string(), scope.workspace_id().to_string());
+        let status = status.as_str();
+        let done = sqlx::query!(
+            "UPDATE tasks SET status = $1 WHERE id = $2 AND workspace_id = $3",
+            status,
+            task,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        self.log_change(scope, Entity::Task, task_id, ChangeOp::Upsert)
+            .await
+    }
+
+    async fn assign(
+        &mut self,
+        scope: &WorkspaceScope,
+        task_id: Uuid,
+        user_id: Uuid,
+    ) -> Result<bool> {
+        let (task, user) = (task_id.to_string(), user_id.to_string());
+        let workspace = scope.workspace_id().to_string();
+        let done = sqlx::query!(
+            "INSERT INTO task_assignees (task_id, user_id) \
+             SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND workspace_id = $3) \
+             ON CONFLICT DO NOTHING",
+            task,
+            user,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let assigned = done.rows_affected() > 0;
+        if assigned {
+            // Assignees travel with the task.
+            self.log_change(scope, Entity::Task, task_id, ChangeOp::Upsert)
+                .await?;
+        }
+        Ok(assigned)
+    }
+
+    async fn timer_id_taken(&mut self, timer_id: Uuid) -> Result<bool> {
+        let id = timer_id.to_string();
+        let found = sqlx::query_scalar!(r#"SELECT id AS "found!" FROM timers WHERE id = $1"#, id)
+            .fetch_optional(self.conn())
+            .await
+            .map_err(storage_error)?;
+        Ok(found.is_some())
+    }
+
+    async fn entry_id_taken(&mut self, entry_id: Uuid) -> Result<bool> {
+        let id = entry_id.to_string();
+        let found = sqlx::query_scalar!(r#"SELECT id AS "found!" FROM entries WHERE id = $1"#, id)
+            .fetch_optional(self.conn())
+            .await
+            .map_err(storage_error)?;
+        Ok(found.is_some())
+    }
+
+    async fn own_timer(
+        &mut self,
+        scope: &WorkspaceScope,
+        timer_id: Uuid,
+    ) -> Result<Option<TimerRecord>> {
+        let (id, workspace) = (timer_id.to_string(), scope.workspace_id().to_string());
+        let user = scope.user_id().to_string();
+        let row = sqlx::query_as!(
+            TimerRow,
+            "SELECT id, user_id, task_id, state, started_at, closed_millis, segment_count, \
+                    last_start, last_end \
+             FROM timers WHERE id = $1 AND workspace_id = $2 AND user_id = $3",
+            id,
+            workspace,
+            user
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        row.map(timer_record).transpose()
+    }
+
+    async fn own_active_timer(&mut self, scope: &WorkspaceScope) -> Result<Option<TimerRecord>> {
+        let workspace = scope.workspace_id().to_string();
+        let user = scope.user_id().to_string();
+        let row = sqlx::query_as!(
+            TimerRow,
+            "SELECT id, user_id, task_id, state, started_at, closed_millis, segment_count, \
+                    last_start, last_end \
+             FROM timers WHERE workspace_id = $1 AND user_id = $2 AND state <> 'stopped'",
+            workspace,
+            user
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        row.map(timer_record).transpose()
+    }
+
+    async fn insert_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()> {
+        let (id, workspace) = (timer.id.to_string(), scope.workspace_id().to_string());
+        let (user, task) = (timer.user_id.to_string(), timer.task_id.to_string());
+        let state = timer_state(timer);
+        let head = &timer.head;
+        let started = millis(head.started_at);
+        let count = i64::from(head.segment_count);
+        let last_start = millis(head.last.start);
+        let last_end = head.last.end.map(millis);
+        sqlx::query!(
+            "INSERT INTO timers (id, workspace_id, user_id, task_id, state, started_at, \
+                                 closed_millis, segment_count, last_start, last_end) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            id,
+            workspace,
+            user,
+            task,
+            state,
+            started,
+            head.closed_millis,
+            count,
+            last_start,
+            last_end
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        sqlx::query!(
+            "INSERT INTO timer_segments (timer_id, n, started_at, ended_at) VALUES ($1, $2, $3, $4)",
+            id,
+            count,
+            last_start,
+            last_end
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        self.log_change(scope, Entity::Timer, timer.id, ChangeOp::Upsert)
+            .await
+    }
+
+    async fn update_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()> {
+        let (id, workspace) = (timer.id.to_string(), scope.workspace_id().to_string());
+        let user = timer.user_id.to_string();
+        let state = timer_state(timer);
+        let head = &timer.head;
+        let count = i64::from(head.segment_count);
+        let last_start = millis(head.last.start);
+        let last_end = head.last.end.map(millis);
+        let done = sqlx::query!(
+            "UPDATE timers SET state = $1, closed_millis = $2, segment_count = $3, \
+                               last_start = $4, last_end = $5 \
+             WHERE id = $6 AND workspace_id = $7 AND user_id = $8",
+            state,
+            head.closed_millis,
+            count,
+            last_start,
+            last_end,
+            id,
+            workspace,
+            user
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        sqlx::query!(
+            "INSERT INTO timer_segments (timer_id, n, started_at, ended_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (timer_id, n) DO UPDATE SET ended_at = excluded.ended_at",
+            id,
+            count,
+            last_start,
+            last_end
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        self.log_change(scope, Entity::Timer, timer.id, ChangeOp::Upsert)
+            .await
+    }
+
+    async fn insert_entry(&mut self, scope: &WorkspaceScope, entry: &EntryRecord) -> Result<()> {
+        let (id, workspace) = (entry.id.to_string(), scope.workspace_id().to_string());
+        let (user, task) = (entry.user_id.to_string(), entry.task_id.to_string());
+        let timer = entry.timer_id.map(|t| t.to_string());
+        let (started, ended) = (millis(entry.started_at), millis(entry.ended_at));
+        let (status, source) = (entry.status.as_str(), entry.source.as_str());
+        sqlx::query!(
+            "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, started_at, \
+                                  ended_at, duration_secs, status, source, description) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            id,
+            workspace,
+            user,
+            task,
+            timer,
+            started,
+            ended,
+            entry.duration_secs,
+            status,
+            source,
+            entry.description
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        self.log_change(scope, Entity::Entry, entry.id, ChangeOp::Upsert)
+            .await
+    }
+
+    async fn delete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()> {
+        let (task, workspace) = (task_id.to_string(), scope.workspace_id().to_string());
+        sqlx::query!(
+            "DELETE FROM task_assignees WHERE task_id = $1 \
+             AND EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND workspace_id = $2)",
+            task,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let done = sqlx::query!(
+            "DELETE FROM tasks WHERE id = $1 AND workspace_id = $2",
+            task,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        self.log_change(scope, Entity::Task, task_id, ChangeOp::Delete)
+            .await
+    }
+}

@@ -1,0 +1,176 @@
+//! What storage reads and writes: plain values in the domain's types.
+
+use chrono::{DateTime, Utc};
+use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus, TimerHead};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+}
+
+/// A user's place in a workspace. `role` is one of `admin`, `manager`, `finance`, `member`
+/// (a CHECK constraint holds the set in both databases).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MembershipRecord {
+    pub workspace_id: Uuid,
+    pub workspace_name: String,
+    pub user_id: Uuid,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A device token, known by its SHA-256 only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRecord {
+    pub hash: String,
+    pub device_id: Uuid,
+    pub user_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectRecord {
+    pub id: Uuid,
+    pub name: String,
+    /// `#rrggbb`.
+    pub color: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTask {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub title: String,
+    pub status: TaskStatus,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRecord {
+    pub id: Uuid,
+    pub title: String,
+    pub status: TaskStatus,
+    pub project_id: Uuid,
+    pub project_name: String,
+    pub project_color: String,
+    /// (user id, name), by name.
+    pub assignees: Vec<(Uuid, String)>,
+}
+
+/// A timer's head (see `stint_domain::TimerHead`); `stopped` once it became an entry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimerRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub task_id: Uuid,
+    pub head: TimerHead,
+    pub stopped: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimerWithSegments {
+    pub timer: TimerRecord,
+    pub segments: Vec<Segment>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub task_id: Uuid,
+    pub timer_id: Option<Uuid>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: DateTime<Utc>,
+    pub duration_secs: i64,
+    pub status: EntryStatus,
+    pub source: EntrySource,
+    pub description: String,
+}
+
+/// A pushed mutation as the server recorded it: applied, or rejected with the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MutationRecord {
+    pub device_id: Uuid,
+    pub seq: i64,
+    pub name: String,
+    pub args: serde_json::Value,
+    /// (code, message) when the rules refused it.
+    pub rejection: Option<(String, String)>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// What a change-log row is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Entity {
+    Project,
+    Task,
+    Timer,
+    Entry,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeOp {
+    Upsert,
+    /// A tombstone: the entity is gone; devices remove their copy.
+    Delete,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    pub entity: Entity,
+    pub entity_id: Uuid,
+    pub op: ChangeOp,
+}
+
+/// Changes after a cursor, in the order they became visible, and the cursor to ask from next.
+/// A cursor is opaque to callers and means what its backend says: on SQLite the last change
+/// number seen (one writer, so numbers are handed out in commit order); on PostgreSQL a
+/// transaction-id horizon below which every transaction has finished.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangePage {
+    pub changes: Vec<Change>,
+    pub cursor: i64,
+}
+
+impl Entity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Project => "project",
+            Entity::Task => "task",
+            Entity::Timer => "timer",
+            Entity::Entry => "entry",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Entity> {
+        [Entity::Project, Entity::Task, Entity::Timer, Entity::Entry]
+            .into_iter()
+            .find(|entity| entity.as_str() == text)
+    }
+}
+
+impl ChangeOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeOp::Upsert => "upsert",
+            ChangeOp::Delete => "delete",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ChangeOp> {
+        [ChangeOp::Upsert, ChangeOp::Delete]
+            .into_iter()
+            .find(|op| op.as_str() == text)
+    }
+}
