@@ -5,11 +5,13 @@
 //! - `test`  — every test: Rust (both database backends), UI unit tests, browser and desktop e2e
 //! - `bench` — the desktop app's memory and start-up time
 //! - `gen`   — regenerate the UI's TypeScript types from the Rust wire types
+//! - `sqlx-prepare` — refresh the storage crates' offline query metadata (`.sqlx/`)
 
 mod bench;
 mod display;
 mod postgres;
 mod run;
+mod sqlx_data;
 mod system;
 mod test;
 
@@ -21,12 +23,13 @@ fn main() -> anyhow::Result<()> {
         Some("run") => run::run(),
         Some("test") => test::test(),
         Some("bench") => bench::bench(),
+        Some("sqlx-prepare") => sqlx_data::prepare(&postgres::Postgres::start()?, false),
         Some("gen") => system::cargo(
             &["test", "-p", "stint-api", "--test", "typescript_fresh"],
             &[("STINT_WRITE_GENERATED", "1")],
         ),
         _ => {
-            eprintln!("usage: cargo xtask run | test | bench | gen");
+            eprintln!("usage: cargo xtask run | test | bench | gen | sqlx-prepare");
             std::process::exit(2);
         }
     }

@@ -83,6 +83,30 @@ impl Postgres {
     }
 }
 
+impl Postgres {
+    /// Creates (or re-creates) database `name` and returns its URL.
+    pub fn create_database(&self, name: &str) -> anyhow::Result<String> {
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            run(Command::new("psql")
+                .args(["-q", "-v", "ON_ERROR_STOP=1", &self.url, "-c", &sql])
+                .stdout(std::process::Stdio::null()))?;
+        }
+        let (base, _) = self.url.rsplit_once('/').context("a URL ends in /dbname")?;
+        Ok(format!("{base}/{name}"))
+    }
+
+    /// Runs an SQL file against `url`, stopping at the first error.
+    pub fn psql_file(&self, url: &str, file: &Path) -> anyhow::Result<()> {
+        run(Command::new("psql")
+            .args(["-q", "-v", "ON_ERROR_STOP=1", url, "-f"])
+            .arg(file)
+            .stdout(std::process::Stdio::null()))
+    }
+}
+
 impl Drop for Postgres {
     fn drop(&mut self) {
         let _ = as_postgres(&self.bin.join("pg_ctl"))

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use crate::display::VirtualDisplay;
 use crate::postgres::Postgres;
+use crate::sqlx_data;
 use crate::system::{
     self, cargo, ensure_cargo_tool, ensure_node, ensure_packages, npm, npm_install, run,
 };
@@ -73,7 +74,18 @@ pub fn test() -> anyhow::Result<()> {
         cargo(&["clippy", "--workspace", "--all-targets", "--quiet"], &[]),
     );
     let built = steps.record("build", cargo(&["build", "--workspace", "--bins"], &[]));
-    steps.record("Rust tests (SQLite and PostgreSQL)", rust_tests());
+    match Postgres::start() {
+        Ok(postgres) => {
+            steps.record(
+                "sqlx offline metadata matches the migrations",
+                sqlx_data::prepare(&postgres, true),
+            );
+            steps.record("Rust tests (SQLite and PostgreSQL)", rust_tests(&postgres));
+        }
+        Err(error) => {
+            steps.record("PostgreSQL for the tests", Err(error));
+        }
+    }
 
     if !(built && ui_built) {
         // Without fresh binaries the end-to-end tests would test stale code.
@@ -103,8 +115,7 @@ pub fn test() -> anyhow::Result<()> {
 }
 
 /// Every Rust test, with a throwaway PostgreSQL for the server's second backend.
-fn rust_tests() -> anyhow::Result<()> {
-    let postgres = Postgres::start()?;
+fn rust_tests(postgres: &Postgres) -> anyhow::Result<()> {
     let env = [("STINT_TEST_DATABASE_URL", postgres.url.as_str())];
     if system::has_command("cargo-nextest") {
         cargo(&["nextest", "run", "--workspace", "--no-fail-fast"], &env)

@@ -216,8 +216,8 @@ pub async fn changes_since(
                -- backup): read from the start.
                SELECT CASE WHEN $2 > xmin THEN 0 ELSE $2 END AS txid FROM horizon
            )
-           SELECT horizon.xmin AS "horizon!", c.entity AS "entity?", c.entity_id AS "entity_id?",
-                  c.op AS "op?"
+           SELECT horizon.xmin AS "horizon!", c.change_no AS "change_no?", c.entity AS "entity?",
+                  c.entity_id AS "entity_id?", c.op AS "op?"
            FROM horizon CROSS JOIN since
            LEFT JOIN changes c ON c.workspace_id = $1 AND c.txid >= since.txid
                               AND c.txid < horizon.xmin
@@ -231,10 +231,13 @@ pub async fn changes_since(
     let horizon = rows.first().map_or(cursor, |row| row.horizon);
     let mut changes = Vec::with_capacity(rows.len());
     for row in rows {
-        let (Some(entity), Some(entity_id), Some(op)) = (row.entity, row.entity_id, row.op) else {
+        let (Some(change_no), Some(entity), Some(entity_id), Some(op)) =
+            (row.change_no, row.entity, row.entity_id, row.op)
+        else {
             continue; // the one row of the horizon when there are no changes
         };
         changes.push(Change {
+            change_no,
             entity: parsed(&entity, Entity::parse, "entity")?,
             entity_id,
             op: parsed(&op, ChangeOp::parse, "change op")?,

@@ -215,10 +215,15 @@ impl Transaction for PostgresTransaction {
 
     async fn last_applied_seq(&mut self, device_id: Uuid) -> Result<i64> {
         let device = device_id;
-        sqlx::query_scalar!("SELECT last_applied_seq FROM devices WHERE id = $1", device)
-            .fetch_one(self.conn())
-            .await
-            .map_err(storage_error)
+        // Locked until commit: two pushes of one device take turns instead of both applying
+        // the same sequence numbers.
+        sqlx::query_scalar!(
+            "SELECT last_applied_seq FROM devices WHERE id = $1 FOR NO KEY UPDATE",
+            device
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)
     }
 
     async fn set_last_applied_seq(&mut self, device_id: Uuid, seq: i64) -> Result<()> {

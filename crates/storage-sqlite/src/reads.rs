@@ -242,10 +242,12 @@ pub async fn changes_since(
     .await
     .map_err(storage_error)?;
     let cursor = rows.last().map_or(since, |row| row.change_no);
+
     let changes = rows
         .into_iter()
         .map(|row| {
             Ok(Change {
+                change_no: row.change_no,
                 entity: parsed(&row.entity, Entity::parse, "entity")?,
                 entity_id: id(&row.entity_id)?,
                 op: parsed(&row.op, ChangeOp::parse, "change op")?,

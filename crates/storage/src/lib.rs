@@ -89,6 +89,8 @@ pub trait Transaction: Send {
     async fn insert_token(&mut self, token: &TokenRecord) -> Result<()>;
 
     // Sync bookkeeping.
+    /// The device's last applied seq; the device is locked until commit, so two pushes of one
+    /// device take turns.
     async fn last_applied_seq(&mut self, device_id: Uuid) -> Result<i64>;
     async fn set_last_applied_seq(&mut self, device_id: Uuid, seq: i64) -> Result<()>;
     async fn record_mutation(

@@ -128,6 +128,8 @@ pub enum ChangeOp {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Change {
+    /// Unique in the database; on PostgreSQL not in commit order (see `ChangePage`).
+    pub change_no: i64,
     pub entity: Entity,
     pub entity_id: Uuid,
     pub op: ChangeOp,

@@ -10,6 +10,7 @@
 //! changed, tombstones for what was deleted, and the caller's timer.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use stint_api::rest::{Entry, TimerSnapshot};
@@ -41,6 +42,29 @@ pub async fn push(
         )
         .with_details(serde_json::json!({ "limit": MAX_MUTATIONS_PER_PUSH })));
     }
+    // A deadlock between two batches (PostgreSQL picks one to abort) or a moment of SQLite
+    // contention rolls the whole batch back: trying it again is safe and usually succeeds.
+    let mut attempt: u32 = 0;
+    loop {
+        match push_batch(storage, scope, mutations, now).await {
+            Err(error) if error.code == ErrorCode::Busy && attempt < BUSY_RETRIES => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(5 << attempt)).await;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Tries of a push that found the database busy, before answering `busy`.
+const BUSY_RETRIES: u32 = 4;
+
+async fn push_batch(
+    storage: &dyn Storage,
+    scope: &WorkspaceScope,
+    mutations: &[Mutation],
+    now: DateTime<Utc>,
+) -> Result<PushResponse, ApiError> {
     let mut tx = storage.begin().await?;
     // On PostgreSQL this locks the device's row: two pushes of one device take turns.
     let mut last = tx.last_applied_seq(scope.device_id()).await?;
