@@ -399,3 +399,125 @@ async fn demo_seeding_is_idempotent() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn instants_outside_the_plausible_window_are_rejected() {
+    on_each_backend(|server| async move {
+        let ana = server.sign_in(ANA).await;
+        let instant = |at: &str| {
+            json!({ "name": "start_timer", "args": { "timer_id": Uuid::now_v7(), "task_id": SHARED_TASK, "at": at } })
+        };
+        let tomorrow_and_more = (Utc::now() + Duration::hours(25)).to_rfc3339();
+        let mut batch = Vec::new();
+        for (seq, at) in ["0001-01-01T00:00:00Z", "1999-12-31T23:59:59Z", &tomorrow_and_more]
+            .into_iter()
+            .enumerate()
+        {
+            let mut mutation = instant(at);
+            mutation["seq"] = json!(seq + 1);
+            batch.push(mutation);
+        }
+        let (status, body) = server.push(&ana, json!(batch)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(outcomes(&body), ["rejected", "rejected", "rejected"]);
+        for result in body["results"].as_array().unwrap() {
+            assert_eq!(result["reason"]["code"], "instant_out_of_range");
+        }
+        // Year 10000 (which would come back as "+10000-…", not RFC 3339) is refused the same way.
+        let far = json!([{ "seq": 4, "name": "start_timer", "args": {
+            "timer_id": Uuid::now_v7(), "task_id": SHARED_TASK, "at": "+10000-01-01T00:00:00Z" } }]);
+        let (_, body) = server.push(&ana, far).await;
+        assert_eq!(body["results"][0]["reason"]["code"], "instant_out_of_range");
+        assert!(server.pull(&ana, 0).await["timer"].is_null());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_batch_with_a_gap_changes_nothing() {
+    on_each_backend(|server| async move {
+        let ana = server.sign_in(ANA).await;
+        let timer = Uuid::now_v7();
+        let batch = json!([
+            start(1, &timer, SHARED_TASK, 0),
+            stop(3, &timer, &Uuid::now_v7(), 5)
+        ]);
+        let (status, body) = server.push(&ana, batch).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["code"], "sequence_gap");
+        assert_eq!(body["details"]["expected"], 2);
+        let pulled = server.pull(&ana, 0).await;
+        assert!(
+            pulled["timer"].is_null(),
+            "the start of the refused batch stays undone"
+        );
+        assert_eq!(pulled["last_applied_seq"], 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pushes_and_timers_have_caps_with_clear_errors() {
+    on_each_backend(|server| async move {
+        let ana = server.sign_in(ANA).await;
+        // Over 1,000 mutations in one push: refused whole, with the limit.
+        let too_many: Vec<Value> = (1..=1001)
+            .map(|seq| start(seq, &Uuid::now_v7(), SHARED_TASK, seq))
+            .collect();
+        let (status, body) = server.push(&ana, json!(too_many)).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+        assert_eq!(body["code"], "too_many_mutations");
+        assert_eq!(body["details"]["limit"], 1000);
+
+        // A timer takes at most 1,000 segments: the resume that would open the 1,001st is
+        // rejected, the timer stays as it was and can still be stopped.
+        let timer = Uuid::now_v7();
+        let second = |n: i64| {
+            (Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap() + Duration::seconds(n))
+                .to_rfc3339()
+        };
+        let mut mutations = vec![json!({ "seq": 1, "name": "start_timer",
+            "args": { "timer_id": timer, "task_id": SHARED_TASK, "at": second(0) } })];
+        for n in 1..=1000 {
+            let seq = mutations.len() as i64 + 1;
+            mutations.push(json!({ "seq": seq, "name": "pause_timer",
+                "args": { "timer_id": timer, "at": second(2 * n - 1) } }));
+            mutations.push(json!({ "seq": seq + 1, "name": "resume_timer",
+                "args": { "timer_id": timer, "at": second(2 * n) } }));
+        }
+        let mut rejections = Vec::new();
+        for chunk in mutations.chunks(1000) {
+            let (status, body) = server.push(&ana, json!(chunk)).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            for result in body["results"].as_array().unwrap() {
+                if result["outcome"] == "rejected" {
+                    rejections.push((result["seq"].clone(), result["reason"]["code"].clone()));
+                }
+            }
+        }
+        assert_eq!(rejections, [(json!(2001), json!("too_many_segments"))]);
+        let pulled = server.pull(&ana, 0).await;
+        assert_eq!(pulled["timer"]["segments"].as_array().unwrap().len(), 1000);
+        assert_eq!(pulled["timer"]["state"], "paused");
+        let stop_seq = mutations.len() as i64 + 1;
+        let entry = Uuid::now_v7();
+        let (_, body) = server
+            .push(
+                &ana,
+                json!([{ "seq": stop_seq, "name": "stop_timer",
+                "args": { "timer_id": timer, "entry_id": entry, "at": second(5000) } }]),
+            )
+            .await;
+        assert_eq!(outcomes(&body), ["applied"]);
+        let entries = server.pull(&ana, 0).await["entries"].clone();
+        let entry = entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == entry.to_string())
+            .unwrap();
+        // 1,000 running seconds: one per segment (the rejected resume left the timer paused).
+        assert_eq!(entry["duration_secs"], 1000);
+    })
+    .await;
+}

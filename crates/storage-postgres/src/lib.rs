@@ -50,20 +50,23 @@ impl Storage for PostgresStorage {
         "postgres"
     }
 
-    #[tracing::instrument(level = "debug", skip_all, err)]
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn begin(&self) -> Result<Box<dyn Transaction>> {
         let tx = self.pool.begin().await.map_err(storage_error)?;
         Ok(Box::new(transaction::PostgresTransaction { tx }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
         reads::user_by_email(&self.pool, email).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>> {
         reads::token(&self.pool, token_hash).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn delete_token(&self, token_hash: &str) -> Result<()> {
         sqlx::query!("DELETE FROM tokens WHERE hash = $1", token_hash)
             .execute(&self.pool)
@@ -72,10 +75,12 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn memberships_of(&self, user_id: Uuid) -> Result<Vec<MembershipRecord>> {
         reads::memberships(&self.pool, user_id, None).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn membership(
         &self,
         user_id: Uuid,
@@ -86,22 +91,27 @@ impl Storage for PostgresStorage {
             .pop())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn tasks(&self, scope: &WorkspaceScope, ids: Option<&[Uuid]>) -> Result<Vec<TaskRecord>> {
         reads::tasks(&self.pool, scope, ids).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn own_entries(&self, scope: &WorkspaceScope, ids: &[Uuid]) -> Result<Vec<EntryRecord>> {
         reads::own_entries(&self.pool, scope, ids).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn active_timer(&self, scope: &WorkspaceScope) -> Result<Option<TimerWithSegments>> {
         reads::active_timer(&self.pool, scope).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn changes_since(&self, scope: &WorkspaceScope, cursor: i64) -> Result<ChangePage> {
         reads::changes_since(&self.pool, scope, cursor).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn last_applied_seq(&self, device_id: Uuid) -> Result<i64> {
         sqlx::query_scalar!(
             "SELECT last_applied_seq FROM devices WHERE id = $1",

@@ -93,10 +93,12 @@ impl PostgresTransaction {
 
 #[async_trait]
 impl Transaction for PostgresTransaction {
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn commit(self: Box<Self>) -> Result<()> {
         self.tx.commit().await.map_err(storage_error)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn savepoint(&mut self) -> Result<()> {
         sqlx::query!("SAVEPOINT mutation")
             .execute(self.conn())
@@ -105,6 +107,7 @@ impl Transaction for PostgresTransaction {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn rollback_to_savepoint(&mut self) -> Result<()> {
         sqlx::query!("ROLLBACK TO SAVEPOINT mutation")
             .execute(self.conn())
@@ -113,6 +116,7 @@ impl Transaction for PostgresTransaction {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn release_savepoint(&mut self) -> Result<()> {
         sqlx::query!("RELEASE SAVEPOINT mutation")
             .execute(self.conn())
@@ -121,6 +125,7 @@ impl Transaction for PostgresTransaction {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_workspace(&mut self, id: Uuid, name: &str, at: DateTime<Utc>) -> Result<bool> {
         let (id, at) = (id, at);
         let done = sqlx::query!(
@@ -136,6 +141,7 @@ impl Transaction for PostgresTransaction {
         Ok(done.rows_affected() > 0)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_user(&mut self, user: &UserRecord, at: DateTime<Utc>) -> Result<bool> {
         let (id, at) = (user.id, at);
         let done = sqlx::query!(
@@ -153,6 +159,7 @@ impl Transaction for PostgresTransaction {
         Ok(done.rows_affected() > 0)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_membership(&mut self, membership: &MembershipRecord) -> Result<()> {
         let workspace = membership.workspace_id;
         let user = membership.user_id;
@@ -169,6 +176,7 @@ impl Transaction for PostgresTransaction {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn device_owner(&mut self, device_id: Uuid) -> Result<Option<Uuid>> {
         let device = device_id;
         let owner = sqlx::query_scalar!("SELECT user_id FROM devices WHERE id = $1", device)
@@ -178,6 +186,7 @@ impl Transaction for PostgresTransaction {
         Ok(owner)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn upsert_device(&mut self, device: &DeviceRecord) -> Result<()> {
         let (id, user) = (device.id, device.user_id);
         let at = device.created_at;
@@ -195,6 +204,7 @@ impl Transaction for PostgresTransaction {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_token(&mut self, token: &TokenRecord) -> Result<()> {
         let (device, user) = (token.device_id, token.user_id);
         let (created, expires) = (token.created_at, token.expires_at);
@@ -213,6 +223,7 @@ impl Transaction for PostgresTransaction {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn last_applied_seq(&mut self, device_id: Uuid) -> Result<i64> {
         let device = device_id;
         // Locked until commit: two pushes of one device take turns instead of both applying
@@ -226,6 +237,7 @@ impl Transaction for PostgresTransaction {
         .map_err(storage_error)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn set_last_applied_seq(&mut self, device_id: Uuid, seq: i64) -> Result<()> {
         let device = device_id;
         sqlx::query!(
@@ -239,6 +251,7 @@ impl Transaction for PostgresTransaction {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn record_mutation(
         &mut self,
         scope: &WorkspaceScope,
@@ -275,6 +288,7 @@ impl Transaction for PostgresTransaction {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn lock_user_timers(&mut self, scope: &WorkspaceScope) -> Result<()> {
         // Two devices of one user starting timers at once would both see "no timer running" and
         // the second insert would break `one_active_timer`; this row lock makes them take turns.
@@ -290,6 +304,7 @@ impl Transaction for PostgresTransaction {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_project(
         &mut self,
         scope: &WorkspaceScope,
@@ -315,6 +330,7 @@ impl Transaction for PostgresTransaction {
         Ok(inserted)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_task(&mut self, scope: &WorkspaceScope, task: &NewTask) -> Result<bool> {
         let (id, workspace) = (task.id, scope.workspace_id());
         let (project, status) = (task.project_id, task.status.as_str());
@@ -341,6 +357,7 @@ impl Transaction for PostgresTransaction {
         Ok(inserted)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn task_status(
         &mut self,
         scope: &WorkspaceScope,
@@ -360,6 +377,7 @@ impl Transaction for PostgresTransaction {
             .transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn set_task_status(
         &mut self,
         scope: &WorkspaceScope,
@@ -384,6 +402,7 @@ impl Transaction for PostgresTransaction {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn assign(
         &mut self,
         scope: &WorkspaceScope,
@@ -412,6 +431,7 @@ impl Transaction for PostgresTransaction {
         Ok(assigned)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn timer_id_taken(&mut self, timer_id: Uuid) -> Result<bool> {
         let id = timer_id;
         let found = sqlx::query_scalar!(r#"SELECT id AS "found!" FROM timers WHERE id = $1"#, id)
@@ -421,6 +441,7 @@ impl Transaction for PostgresTransaction {
         Ok(found.is_some())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn entry_id_taken(&mut self, entry_id: Uuid) -> Result<bool> {
         let id = entry_id;
         let found = sqlx::query_scalar!(r#"SELECT id AS "found!" FROM entries WHERE id = $1"#, id)
@@ -430,6 +451,7 @@ impl Transaction for PostgresTransaction {
         Ok(found.is_some())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn own_timer(
         &mut self,
         scope: &WorkspaceScope,
@@ -452,6 +474,7 @@ impl Transaction for PostgresTransaction {
         row.map(timer_record).transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn own_active_timer(&mut self, scope: &WorkspaceScope) -> Result<Option<TimerRecord>> {
         let workspace = scope.workspace_id();
         let user = scope.user_id();
@@ -469,6 +492,7 @@ impl Transaction for PostgresTransaction {
         row.map(timer_record).transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()> {
         let (id, workspace) = (timer.id, scope.workspace_id());
         let (user, task) = (timer.user_id, timer.task_id);
@@ -510,6 +534,7 @@ impl Transaction for PostgresTransaction {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn update_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()> {
         let (id, workspace) = (timer.id, scope.workspace_id());
         let user = timer.user_id;
@@ -552,6 +577,7 @@ impl Transaction for PostgresTransaction {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_entry(&mut self, scope: &WorkspaceScope, entry: &EntryRecord) -> Result<()> {
         let (id, workspace) = (entry.id, scope.workspace_id());
         let (user, task) = (entry.user_id, entry.task_id);
@@ -581,6 +607,7 @@ impl Transaction for PostgresTransaction {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn delete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()> {
         let (task, workspace) = (task_id, scope.workspace_id());
         sqlx::query!(

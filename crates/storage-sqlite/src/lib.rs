@@ -74,7 +74,7 @@ impl Storage for SqliteStorage {
         "sqlite"
     }
 
-    #[tracing::instrument(level = "debug", skip_all, err)]
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn begin(&self) -> Result<Box<dyn Transaction>> {
         let tx = self
             .writer
@@ -84,14 +84,17 @@ impl Storage for SqliteStorage {
         Ok(Box::new(transaction::SqliteTransaction { tx }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
         reads::user_by_email(&self.reader, email).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>> {
         reads::token(&self.reader, token_hash).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn delete_token(&self, token_hash: &str) -> Result<()> {
         // One statement: autocommit on the writer takes the lock for just that.
         sqlx::query!("DELETE FROM tokens WHERE hash = $1", token_hash)
@@ -101,10 +104,12 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn memberships_of(&self, user_id: Uuid) -> Result<Vec<MembershipRecord>> {
         reads::memberships(&self.reader, user_id, None).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn membership(
         &self,
         user_id: Uuid,
@@ -117,22 +122,27 @@ impl Storage for SqliteStorage {
         )
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn tasks(&self, scope: &WorkspaceScope, ids: Option<&[Uuid]>) -> Result<Vec<TaskRecord>> {
         reads::tasks(&self.reader, scope, ids).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn own_entries(&self, scope: &WorkspaceScope, ids: &[Uuid]) -> Result<Vec<EntryRecord>> {
         reads::own_entries(&self.reader, scope, ids).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn active_timer(&self, scope: &WorkspaceScope) -> Result<Option<TimerWithSegments>> {
         reads::active_timer(&self.reader, scope).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn changes_since(&self, scope: &WorkspaceScope, cursor: i64) -> Result<ChangePage> {
         reads::changes_since(&self.reader, scope, cursor).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn last_applied_seq(&self, device_id: Uuid) -> Result<i64> {
         reads::last_applied_seq(&self.reader, device_id).await
     }

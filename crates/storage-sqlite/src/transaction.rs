@@ -93,10 +93,12 @@ impl SqliteTransaction {
 
 #[async_trait]
 impl Transaction for SqliteTransaction {
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn commit(self: Box<Self>) -> Result<()> {
         self.tx.commit().await.map_err(storage_error)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn savepoint(&mut self) -> Result<()> {
         sqlx::query!("SAVEPOINT mutation")
             .execute(self.conn())
@@ -105,6 +107,7 @@ impl Transaction for SqliteTransaction {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn rollback_to_savepoint(&mut self) -> Result<()> {
         sqlx::query!("ROLLBACK TO SAVEPOINT mutation")
             .execute(self.conn())
@@ -113,6 +116,7 @@ impl Transaction for SqliteTransaction {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn release_savepoint(&mut self) -> Result<()> {
         sqlx::query!("RELEASE SAVEPOINT mutation")
             .execute(self.conn())
@@ -121,6 +125,7 @@ impl Transaction for SqliteTransaction {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_workspace(&mut self, id: Uuid, name: &str, at: DateTime<Utc>) -> Result<bool> {
         let (id, at) = (id.to_string(), millis(at));
         let done = sqlx::query!(
@@ -136,6 +141,7 @@ impl Transaction for SqliteTransaction {
         Ok(done.rows_affected() > 0)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_user(&mut self, user: &UserRecord, at: DateTime<Utc>) -> Result<bool> {
         let (id, at) = (user.id.to_string(), millis(at));
         let done = sqlx::query!(
@@ -153,6 +159,7 @@ impl Transaction for SqliteTransaction {
         Ok(done.rows_affected() > 0)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_membership(&mut self, membership: &MembershipRecord) -> Result<()> {
         let workspace = membership.workspace_id.to_string();
         let user = membership.user_id.to_string();
@@ -169,6 +176,7 @@ impl Transaction for SqliteTransaction {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn device_owner(&mut self, device_id: Uuid) -> Result<Option<Uuid>> {
         let device = device_id.to_string();
         let owner = sqlx::query_scalar!("SELECT user_id FROM devices WHERE id = $1", device)
@@ -178,6 +186,7 @@ impl Transaction for SqliteTransaction {
         owner.as_deref().map(id).transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn upsert_device(&mut self, device: &DeviceRecord) -> Result<()> {
         let (id, user) = (device.id.to_string(), device.user_id.to_string());
         let at = millis(device.created_at);
@@ -195,6 +204,7 @@ impl Transaction for SqliteTransaction {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_token(&mut self, token: &TokenRecord) -> Result<()> {
         let (device, user) = (token.device_id.to_string(), token.user_id.to_string());
         let (created, expires) = (millis(token.created_at), millis(token.expires_at));
@@ -213,6 +223,7 @@ impl Transaction for SqliteTransaction {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn last_applied_seq(&mut self, device_id: Uuid) -> Result<i64> {
         let device = device_id.to_string();
         sqlx::query_scalar!("SELECT last_applied_seq FROM devices WHERE id = $1", device)
@@ -221,6 +232,7 @@ impl Transaction for SqliteTransaction {
             .map_err(storage_error)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn set_last_applied_seq(&mut self, device_id: Uuid, seq: i64) -> Result<()> {
         let device = device_id.to_string();
         sqlx::query!(
@@ -234,6 +246,7 @@ impl Transaction for SqliteTransaction {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn record_mutation(
         &mut self,
         scope: &WorkspaceScope,
@@ -270,11 +283,13 @@ impl Transaction for SqliteTransaction {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn lock_user_timers(&mut self, _scope: &WorkspaceScope) -> Result<()> {
         // `BEGIN IMMEDIATE` on the one writer: nothing else writes until this commits.
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_project(
         &mut self,
         scope: &WorkspaceScope,
@@ -300,6 +315,7 @@ impl Transaction for SqliteTransaction {
         Ok(inserted)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_task(&mut self, scope: &WorkspaceScope, task: &NewTask) -> Result<bool> {
         let (id, workspace) = (task.id.to_string(), scope.workspace_id().to_string());
         let (project, status) = (task.project_id.to_string(), task.status.as_str());
@@ -326,6 +342,7 @@ impl Transaction for SqliteTransaction {
         Ok(inserted)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn task_status(
         &mut self,
         scope: &WorkspaceScope,
@@ -345,6 +362,7 @@ impl Transaction for SqliteTransaction {
             .transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn set_task_status(
         &mut self,
         scope: &WorkspaceScope,
@@ -369,6 +387,7 @@ impl Transaction for SqliteTransaction {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn assign(
         &mut self,
         scope: &WorkspaceScope,
@@ -397,6 +416,7 @@ impl Transaction for SqliteTransaction {
         Ok(assigned)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn timer_id_taken(&mut self, timer_id: Uuid) -> Result<bool> {
         let id = timer_id.to_string();
         let found = sqlx::query_scalar!(r#"SELECT id AS "found!" FROM timers WHERE id = $1"#, id)
@@ -406,6 +426,7 @@ impl Transaction for SqliteTransaction {
         Ok(found.is_some())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn entry_id_taken(&mut self, entry_id: Uuid) -> Result<bool> {
         let id = entry_id.to_string();
         let found = sqlx::query_scalar!(r#"SELECT id AS "found!" FROM entries WHERE id = $1"#, id)
@@ -415,6 +436,7 @@ impl Transaction for SqliteTransaction {
         Ok(found.is_some())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn own_timer(
         &mut self,
         scope: &WorkspaceScope,
@@ -437,6 +459,7 @@ impl Transaction for SqliteTransaction {
         row.map(timer_record).transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn own_active_timer(&mut self, scope: &WorkspaceScope) -> Result<Option<TimerRecord>> {
         let workspace = scope.workspace_id().to_string();
         let user = scope.user_id().to_string();
@@ -454,6 +477,7 @@ impl Transaction for SqliteTransaction {
         row.map(timer_record).transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()> {
         let (id, workspace) = (timer.id.to_string(), scope.workspace_id().to_string());
         let (user, task) = (timer.user_id.to_string(), timer.task_id.to_string());
@@ -495,6 +519,7 @@ impl Transaction for SqliteTransaction {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn update_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()> {
         let (id, workspace) = (timer.id.to_string(), scope.workspace_id().to_string());
         let user = timer.user_id.to_string();
@@ -537,6 +562,7 @@ impl Transaction for SqliteTransaction {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_entry(&mut self, scope: &WorkspaceScope, entry: &EntryRecord) -> Result<()> {
         let (id, workspace) = (entry.id.to_string(), scope.workspace_id().to_string());
         let (user, task) = (entry.user_id.to_string(), entry.task_id.to_string());
@@ -566,6 +592,7 @@ impl Transaction for SqliteTransaction {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn delete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()> {
         let (task, workspace) = (task_id.to_string(), scope.workspace_id().to_string());
         sqlx::query!(
