@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
-use stint_api::desk::DeskCall;
+use stint_api::desk::{DeskCall, DeskReply};
 use stint_api::ErrorBody;
 use stint_client::{Clock, Desk, DeskConfig};
 use tauri::{AppHandle, Emitter, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder};
@@ -38,10 +38,7 @@ struct ShellOptions {
 }
 
 #[tauri::command]
-async fn desk(
-    call: DeskCall,
-    desk: tauri::State<'_, Arc<Desk>>,
-) -> Result<serde_json::Value, ErrorBody> {
+async fn desk(call: DeskCall, desk: tauri::State<'_, Arc<Desk>>) -> Result<DeskReply, ErrorBody> {
     desk.dispatch(call).await.map_err(|error| error.to_body())
 }
 
