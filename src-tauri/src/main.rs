@@ -3,6 +3,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod logging;
 mod tray;
 
 use std::path::PathBuf;
@@ -66,11 +67,6 @@ pub fn open_window(app: &AppHandle) {
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
     let cli = Cli::parse();
     // GTK 3 on X11 probes OpenGL when it opens the display, which loads the whole GL driver
     // (Mesa + LLVM) into a process that, in the tray, never draws with it. Without the probe the
@@ -85,6 +81,8 @@ fn main() -> anyhow::Result<()> {
             server: cli.server.clone(),
         })
         .setup(move |app| {
+            // The log folder is Tauri's to tell, so logging starts here, before anything logs.
+            logging::init(app.path().app_log_dir().ok());
             let data_dir = match &cli.data_dir {
                 Some(dir) => dir.clone(),
                 None => app.path().app_data_dir()?,
