@@ -11,6 +11,8 @@ use crate::desk_calls::desk_calls;
 use crate::rest::{Entry, Task, User, Workspace};
 use crate::{Segment, TimerState};
 
+// One line per call: `method: Variant { arguments } -> Reply;`. A new line makes the compiler ask
+// for the matching `DeskHandler` method on `Desk`; `cargo xtask gen` then gives the UI its types.
 desk_calls! {
     /// Who is signed in, or `null` (also when the token of an earlier run is gone).
     session: Session -> Option<Session>;

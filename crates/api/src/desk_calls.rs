@@ -15,14 +15,14 @@
 
 macro_rules! desk_calls {
     ($(
-        $(#[$doc:meta])*
+        $(#[$attr:meta])*
         $method:ident: $variant:ident $({ $($arg:ident: $arg_ty:ty),* $(,)? })? -> $reply:ty;
     )*) => {
         /// Every call the UI can make. Serialized as `{ "method": "...", "args": {...} }`.
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
         #[serde(tag = "method", content = "args", rename_all = "snake_case")]
         pub enum DeskCall {
-            $( $(#[$doc])* $variant $({ $($arg: $arg_ty),* })?, )*
+            $( $(#[$attr])* $variant $({ $($arg: $arg_ty),* })?, )*
         }
 
         /// The answer to a `DeskCall`: the variant of the same name, serialized as its bare value.
@@ -37,14 +37,14 @@ macro_rules! desk_calls {
         // Never built in Rust: it exists to be exported to TypeScript.
         #[derive(TS)]
         pub struct DeskReplies {
-            $( $(#[$doc])* pub $method: $reply, )*
+            $( $(#[$attr])* pub $method: $reply, )*
         }
 
         /// Answers every `DeskCall`, each method with the reply type of its line in the table.
         pub trait DeskHandler: Sync {
             type Error;
             $(
-                $(#[$doc])*
+                $(#[$attr])*
                 fn $method(&self $($(, $arg: $arg_ty)*)?)
                     -> impl std::future::Future<Output = Result<$reply, Self::Error>> + Send;
             )*
