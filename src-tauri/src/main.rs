@@ -3,13 +3,14 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod logging;
 mod tray;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
-use stint_api::desk::DeskCall;
+use stint_api::desk::{DeskCall, DeskReply};
 use stint_api::ErrorBody;
 use stint_client::{Clock, Desk, DeskConfig};
 use tauri::{AppHandle, Emitter, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder};
@@ -38,10 +39,7 @@ struct ShellOptions {
 }
 
 #[tauri::command]
-async fn desk(
-    call: DeskCall,
-    desk: tauri::State<'_, Arc<Desk>>,
-) -> Result<serde_json::Value, ErrorBody> {
+async fn desk(call: DeskCall, desk: tauri::State<'_, Arc<Desk>>) -> Result<DeskReply, ErrorBody> {
     desk.dispatch(call).await.map_err(|error| error.to_body())
 }
 
@@ -69,11 +67,6 @@ pub fn open_window(app: &AppHandle) {
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
     let cli = Cli::parse();
     // GTK 3 on X11 probes OpenGL when it opens the display, which loads the whole GL driver
     // (Mesa + LLVM) into a process that, in the tray, never draws with it. Without the probe the
@@ -88,6 +81,8 @@ fn main() -> anyhow::Result<()> {
             server: cli.server.clone(),
         })
         .setup(move |app| {
+            // The log folder is Tauri's to tell, so logging starts here, before anything logs.
+            logging::init(app.path().app_log_dir().ok());
             let data_dir = match &cli.data_dir {
                 Some(dir) => dir.clone(),
                 None => app.path().app_data_dir()?,

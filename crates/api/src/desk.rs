@@ -1,36 +1,39 @@
 //! The desktop command surface: what the UI sends to `Desk` (through Tauri IPC or the HTTP
-//! bridge) and what it gets back.
+//! bridge) and what it gets back. The table of calls below is the one place that says both;
+//! `desk_calls!` turns it into `DeskCall`, `DeskReply`, `DeskHandler` and `DeskReplies`.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
+use crate::desk_calls::desk_calls;
 use crate::rest::{Entry, Task, User, Workspace};
 use crate::{Segment, TimerState};
 
-/// Every call the UI can make. Serialized as `{ "method": "...", "args": {...} }`.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-#[serde(tag = "method", content = "args", rename_all = "snake_case")]
-pub enum DeskCall {
-    Session,
-    SignIn {
-        server_url: String,
-        email: String,
-        password: String,
-    },
-    SignOut,
-    Tasks,
-    StartWork {
-        task_id: Uuid,
-    },
-    Pause,
-    Resume,
-    Stop,
-    CurrentTimer,
-    WeekEntries,
-    SyncNow,
-    SyncStatus,
+// One line per call: `method: Variant { arguments } -> Reply;`. A new line makes the compiler ask
+// for the matching `DeskHandler` method on `Desk`; `cargo xtask gen` then gives the UI its types.
+desk_calls! {
+    /// Who is signed in, or `null` (also when the token of an earlier run is gone).
+    session: Session -> Option<Session>;
+    /// Signs in to the user's first workspace and fetches its tasks.
+    sign_in: SignIn { server_url: String, email: String, password: String } -> Session;
+    /// Revokes the token and forgets the user's local data; refused while changes wait.
+    sign_out: SignOut -> ();
+    /// Tasks from the local cache (works offline).
+    tasks: Tasks -> Vec<Task>;
+    /// Starts work on a task, stopping a running timer first.
+    start_work: StartWork { task_id: Uuid } -> CurrentTimer;
+    pause: Pause -> CurrentTimer;
+    resume: Resume -> CurrentTimer;
+    /// Stops the timer; its entry is kept as a draft.
+    stop: Stop -> WeekEntry;
+    current_timer: CurrentTimer -> Option<CurrentTimer>;
+    /// This week's entries, oldest first.
+    week_entries: WeekEntries -> Vec<WeekEntry>;
+    /// Pushes local changes and pulls the server's now.
+    sync_now: SyncNow -> SyncStatus;
+    sync_status: SyncStatus -> SyncStatus;
 }
 
 /// Who is signed in, where, and where the device token is kept (D4).
@@ -90,4 +93,52 @@ pub struct SyncStatus {
     /// Since when the server could not be reached.
     pub offline_since: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn calls_without_arguments_may_leave_args_out() {
+        let call: DeskCall = serde_json::from_value(json!({ "method": "session" })).unwrap();
+        assert_eq!(call, DeskCall::Session);
+        let call: DeskCall = serde_json::from_value(
+            json!({ "method": "start_work", "args": { "task_id": Uuid::nil() } }),
+        )
+        .unwrap();
+        assert_eq!(
+            call,
+            DeskCall::StartWork {
+                task_id: Uuid::nil()
+            }
+        );
+    }
+
+    #[test]
+    fn method_names_match_the_wire() {
+        for method in DeskCall::METHODS {
+            match serde_json::from_value::<DeskCall>(json!({ "method": method })) {
+                Ok(call) => assert_eq!(call.method(), *method),
+                // A call that takes arguments: the name is known, the arguments are missing.
+                Err(error) => assert!(
+                    error.to_string().contains("missing field `args`"),
+                    "{method}: {error}"
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn a_reply_is_its_bare_value() {
+        assert_eq!(
+            serde_json::to_value(DeskReply::SignOut(())).unwrap(),
+            json!(null)
+        );
+        assert_eq!(
+            serde_json::to_value(DeskReply::Tasks(vec![])).unwrap(),
+            json!([])
+        );
+    }
 }

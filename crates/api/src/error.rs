@@ -85,3 +85,33 @@ impl std::fmt::Display for ErrorCode {
         }
     }
 }
+
+impl std::str::FromStr for ErrorCode {
+    type Err = std::convert::Infallible;
+
+    /// Reads the wire spelling back (a stored code, say). Text this build does not know — an
+    /// older or newer server's code — is `Unknown`, never an error.
+    fn from_str(text: &str) -> Result<ErrorCode, Self::Err> {
+        Ok(
+            serde_json::from_value(serde_json::Value::String(text.to_string()))
+                .unwrap_or(ErrorCode::Unknown),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn codes_read_back_from_their_wire_spelling() {
+        for code in [
+            ErrorCode::InvalidToken,
+            ErrorCode::Rejected,
+            ErrorCode::Unknown,
+        ] {
+            assert_eq!(code.to_string().parse::<ErrorCode>(), Ok(code));
+        }
+        assert_eq!("no_such_code".parse::<ErrorCode>(), Ok(ErrorCode::Unknown));
+    }
+}

@@ -3,6 +3,7 @@
 //! UI's types from these structs; the server derives its OpenAPI document from them.
 
 pub mod desk;
+mod desk_calls;
 mod error;
 pub mod rest;
 pub mod sync;

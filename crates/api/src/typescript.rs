@@ -8,6 +8,7 @@ use ts_rs::{ExportError, TS};
 /// Writes every wire type the UI uses, and the types they refer to, into `dir`.
 pub fn write_all(dir: &Path) -> Result<(), ExportError> {
     crate::desk::DeskCall::export_all_to(dir)?;
+    crate::desk::DeskReplies::export_all_to(dir)?;
     crate::desk::Session::export_all_to(dir)?;
     crate::desk::CurrentTimer::export_all_to(dir)?;
     crate::desk::WeekEntry::export_all_to(dir)?;

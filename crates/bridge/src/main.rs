@@ -156,7 +156,7 @@ async fn call_desk(State(bridge): State<Bridge>, headers: HeaderMap, body: Strin
         }
     };
     match bridge.desk.dispatch(call).await {
-        Ok(value) => Json(value).into_response(),
+        Ok(reply) => Json(reply).into_response(),
         Err(error) => (StatusCode::UNPROCESSABLE_ENTITY, Json(error.to_body())).into_response(),
     }
 }

@@ -4,10 +4,11 @@
 
 import type { DeskCall } from './generated/DeskCall';
 import type { ErrorBody } from './generated/ErrorBody';
+import type { ErrorCode } from './generated/ErrorCode';
 
-/** An error from Desk. Branch on `code`, never on `message`. */
+/** An error from Desk. Branch on `code` (generated from Rust's `ErrorCode`), never on `message`. */
 export class DeskError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
 
   constructor(body: ErrorBody) {
     super(body.message);
@@ -15,8 +16,14 @@ export class DeskError extends Error {
   }
 }
 
+/** Whether `error` is a Desk error with this code. */
+export function isDeskError(error: unknown, code: ErrorCode): error is DeskError {
+  return error instanceof DeskError && error.code === code;
+}
+
 export interface Backend {
-  call<T>(call: DeskCall): Promise<T>;
+  /** Sends one call and returns its reply as JSON; `desk.ts` gives it its type. */
+  call(call: DeskCall): Promise<unknown>;
   /** Calls `listener` when something may have changed (tray action, sync); returns an unsubscribe. */
   onChange(listener: () => void): () => void;
   /** The server URL to offer on the sign-in form. */
@@ -28,10 +35,10 @@ function isErrorBody(value: unknown): value is ErrorBody {
 }
 
 class TauriBackend implements Backend {
-  async call<T>(call: DeskCall): Promise<T> {
+  async call(call: DeskCall): Promise<unknown> {
     const { invoke } = await import('@tauri-apps/api/core');
     try {
-      return await invoke<T>('desk', { call });
+      return await invoke<unknown>('desk', { call });
     } catch (error) {
       throw isErrorBody(error) ? new DeskError(error) : new DeskError({ code: 'ipc', message: String(error) });
     }
@@ -72,7 +79,7 @@ class WebBackend implements Backend {
     this.server = params.get('server') ?? 'http://127.0.0.1:7420';
   }
 
-  async call<T>(call: DeskCall): Promise<T> {
+  async call(call: DeskCall): Promise<unknown> {
     let response: Response;
     try {
       response = await fetch('/desk', {
@@ -87,7 +94,7 @@ class WebBackend implements Backend {
     if (!response.ok) {
       throw new DeskError(isErrorBody(body) ? body : { code: 'http_error', message: `HTTP ${response.status}` });
     }
-    return body as T;
+    return body;
   }
 
   onChange(listener: () => void): () => void {

@@ -2,6 +2,7 @@
 //! writer. Every timer transition commits (with `synchronous = FULL`) together with its outbox
 //! mutation before the caller hears "done": a crash right after loses nothing acknowledged.
 
+mod rejected;
 mod schema;
 mod sync;
 mod timer;
@@ -15,6 +16,7 @@ use uuid::Uuid;
 
 use crate::error::StoreError;
 
+pub use rejected::RejectedChange;
 pub use sync::PullApplied;
 pub use timer::ActiveTimer;
 

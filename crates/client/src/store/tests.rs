@@ -177,6 +177,30 @@ fn acknowledged_mutations_leave_the_outbox_and_rejections_are_kept() {
     store.acknowledge(&results, 2).unwrap();
     assert_eq!(store.pending_count().unwrap(), 0);
     assert_eq!(store.rejected_count().unwrap(), 1);
+    let rejected = store.rejected_changes().unwrap();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].seq, 2);
+    assert_eq!(rejected[0].code, stint_api::ErrorCode::TimerStopped);
+    assert_eq!(rejected[0].message, "the timer was already stopped");
+}
+
+#[test]
+fn a_rejection_code_this_build_does_not_know_reads_back_as_unknown() {
+    let (_dir, store) = open();
+    store
+        .conn()
+        .execute(
+            "INSERT INTO rejected (seq, intent, code, message, rejected_at) \
+             VALUES (1, ?1, 'quota_exceeded', 'over the quota', 0)",
+            [serde_json::to_string(&Intent::PauseTimer {
+                timer_id: Uuid::now_v7(),
+                at: t(0),
+            })
+            .unwrap()],
+        )
+        .unwrap();
+    let rejected = store.rejected_changes().unwrap();
+    assert_eq!(rejected[0].code, stint_api::ErrorCode::Unknown);
 }
 
 #[test]

@@ -1,0 +1,154 @@
+//! `Desk`: every action of the desktop UI, in one place. The Tauri shell and the dev HTTP bridge
+//! both call `Desk::dispatch`, so the UI behaves the same in the app and in a browser.
+//!
+//! The actions live by feature: `session` (sign in and out), `tasks`, `timer`, `week` and `sync`
+//! (sync now, its status, the loop). This file holds the struct, `dispatch` and the change
+//! notification.
+
+mod session;
+mod sync;
+mod tasks;
+mod timer;
+mod week;
+
+use std::path::PathBuf;
+
+use stint_api::desk::{
+    CurrentTimer, DeskCall, DeskHandler, DeskReply, Session, SyncStatus, WeekEntry,
+};
+use stint_api::rest::Task;
+use tokio::sync::{watch, Mutex, Notify};
+use uuid::Uuid;
+
+use crate::clock::Clock;
+use crate::error::DeskError;
+use crate::server_client::http_client;
+use crate::store::LocalStore;
+use crate::vault::TokenVault;
+
+pub struct DeskConfig {
+    /// Folder of the local store (`stint.db`).
+    pub data_dir: PathBuf,
+    /// `false` keeps the token in memory only (tests, the dev bridge).
+    pub use_keyring: bool,
+    /// Shown to admins in the list of a user's devices.
+    pub device_name: String,
+    pub clock: Clock,
+}
+
+pub struct Desk {
+    store: LocalStore,
+    vault: TokenVault,
+    clock: Clock,
+    device_name: String,
+    http: reqwest::Client,
+    /// One sync at a time.
+    sync_lock: Mutex<()>,
+    /// Wakes the sync loop after a local change.
+    sync_wanted: Notify,
+    /// Bumped after every change, so the shell can refresh the tray and the window.
+    changes: watch::Sender<u64>,
+}
+
+impl Desk {
+    pub fn open(config: DeskConfig) -> Result<Desk, DeskError> {
+        let store = LocalStore::open(&config.data_dir.join("stint.db"))?;
+        let vault = TokenVault::new(store.device_id()?.to_string(), config.use_keyring);
+        Ok(Desk {
+            store,
+            vault,
+            clock: config.clock,
+            device_name: config.device_name,
+            http: http_client(),
+            sync_lock: Mutex::new(()),
+            sync_wanted: Notify::new(),
+            changes: watch::channel(0).0,
+        })
+    }
+
+    /// The local store, for tests that prepare or inspect it directly.
+    pub fn store(&self) -> &LocalStore {
+        &self.store
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    /// Answers one call of the UI. `DeskHandler` below says which method answers which call;
+    /// its signatures come from the call table in stint-api, so each reply has the declared type.
+    pub async fn dispatch(&self, call: DeskCall) -> Result<DeskReply, DeskError> {
+        call.answer_with(self).await
+    }
+
+    fn after_local_change(&self) {
+        self.changed();
+        self.sync_wanted.notify_one();
+    }
+
+    fn changed(&self) {
+        self.changes.send_modify(|version| *version += 1);
+    }
+}
+
+/// Each call of the table to the `Desk` method of the same name. The compiler checks each
+/// method's reply type against the table, which is what the UI's generated types say.
+impl DeskHandler for Desk {
+    type Error = DeskError;
+
+    async fn session(&self) -> Result<Option<Session>, DeskError> {
+        Desk::session(self)
+    }
+
+    async fn sign_in(
+        &self,
+        server_url: String,
+        email: String,
+        password: String,
+    ) -> Result<Session, DeskError> {
+        Desk::sign_in(self, &server_url, &email, &password).await
+    }
+
+    async fn sign_out(&self) -> Result<(), DeskError> {
+        Desk::sign_out(self).await
+    }
+
+    async fn tasks(&self) -> Result<Vec<Task>, DeskError> {
+        Desk::tasks(self)
+    }
+
+    async fn start_work(&self, task_id: Uuid) -> Result<CurrentTimer, DeskError> {
+        Desk::start_work(self, task_id)
+    }
+
+    async fn pause(&self) -> Result<CurrentTimer, DeskError> {
+        Desk::pause(self)
+    }
+
+    async fn resume(&self) -> Result<CurrentTimer, DeskError> {
+        Desk::resume(self)
+    }
+
+    async fn stop(&self) -> Result<WeekEntry, DeskError> {
+        Desk::stop(self)
+    }
+
+    async fn current_timer(&self) -> Result<Option<CurrentTimer>, DeskError> {
+        Desk::current_timer(self)
+    }
+
+    async fn week_entries(&self) -> Result<Vec<WeekEntry>, DeskError> {
+        Desk::week_entries(self)
+    }
+
+    async fn sync_now(&self) -> Result<SyncStatus, DeskError> {
+        Desk::sync_now(self).await
+    }
+
+    async fn sync_status(&self) -> Result<SyncStatus, DeskError> {
+        Desk::sync_status(self)
+    }
+}
+
+#[cfg(test)]
+mod tests;

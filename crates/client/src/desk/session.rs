@@ -1,0 +1,127 @@
+//! Signing in and out, and the session kept between runs.
+
+use serde::{Deserialize, Serialize};
+use stint_api::desk::Session;
+use stint_api::rest::{TokenRequest, User, Workspace};
+use stint_api::ErrorCode;
+
+use super::Desk;
+use crate::error::{DeskError, StoreError};
+use crate::server_client::ServerClient;
+use crate::store::keys;
+
+/// What is kept of a sign-in, besides the token (which lives in the vault).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct StoredSession {
+    pub server_url: String,
+    pub user: User,
+    pub workspace: Workspace,
+}
+
+impl Desk {
+    fn stored_session(&self) -> Result<Option<StoredSession>, DeskError> {
+        match self.store.setting(keys::SESSION)? {
+            Some(json) => Ok(Some(serde_json::from_str(&json).map_err(StoreError::from)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The session and its token, when signed in. A session whose token is gone (kept in memory
+    /// by an earlier run) counts as signed out; its local data stays for the next sign-in.
+    pub(super) fn signed_in(&self) -> Result<Option<(StoredSession, String)>, DeskError> {
+        let Some(session) = self.stored_session()? else {
+            return Ok(None);
+        };
+        Ok(self.vault.load().map(|token| (session, token)))
+    }
+
+    pub fn session(&self) -> Result<Option<Session>, DeskError> {
+        Ok(self.signed_in()?.map(|(s, _)| Session {
+            server_url: s.server_url,
+            user: s.user,
+            workspace: s.workspace,
+            token_storage: self.vault.storage(),
+        }))
+    }
+
+    /// The user of the stored session, even while its token is gone: local changes are theirs.
+    pub(super) fn me(&self) -> Result<Option<User>, DeskError> {
+        Ok(self.stored_session()?.map(|s| s.user))
+    }
+    pub async fn sign_in(
+        &self,
+        server_url: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<Session, DeskError> {
+        if email.trim().is_empty() || password.is_empty() {
+            return Err(DeskError::InvalidInput(
+                "enter your email and password".into(),
+            ));
+        }
+        let client = ServerClient::new(&self.http, server_url)?;
+        let request = |device_id| TokenRequest {
+            email: email.trim().to_string(),
+            password: password.to_string(),
+            device_name: self.device_name.clone(),
+            device_id: Some(device_id),
+        };
+        let response = match client.sign_in(&request(self.store.device_id()?)).await {
+            // This installation was used by someone else before: it becomes a new device.
+            Err(DeskError::Server(body)) if body.code == ErrorCode::DeviceTaken => {
+                let device_id = self.store.renew_device_id()?;
+                self.vault.set_account(device_id.to_string());
+                client.sign_in(&request(device_id)).await?
+            }
+            other => other?,
+        };
+        let workspace = response.workspaces.first().cloned().ok_or_else(|| {
+            DeskError::InvalidInput("this account is not a member of any workspace yet".into())
+        })?;
+        if let Some(previous) = self.stored_session()? {
+            if previous.user.id != response.user.id || previous.workspace.id != workspace.id {
+                let pending = self.store.pending_count()?;
+                if pending > 0 {
+                    return Err(DeskError::UnsyncedChanges { count: pending });
+                }
+                self.store.clear_user_data()?;
+            }
+        }
+        self.vault.save(&response.token);
+        let stored = StoredSession {
+            server_url: client.base_url().to_string(),
+            user: response.user,
+            workspace,
+        };
+        self.store.set_setting(
+            keys::SESSION,
+            &serde_json::to_string(&stored).map_err(StoreError::from)?,
+        )?;
+        // Fetch the tasks now; if this fails the sync loop tries again.
+        if let Err(error) = self.sync_now().await {
+            tracing::warn!(%error, "first sync after sign-in failed");
+        }
+        self.session()?.ok_or(DeskError::NotSignedIn)
+    }
+
+    /// Signs out: revokes the token, removes it from the keyring and forgets the user's local
+    /// data. Refused while local changes have not reached the server.
+    pub async fn sign_out(&self) -> Result<(), DeskError> {
+        let pending = self.store.pending_count()?;
+        if pending > 0 {
+            return Err(DeskError::UnsyncedChanges { count: pending });
+        }
+        if let Some((session, token)) = self.signed_in()? {
+            if let Err(error) = ServerClient::new(&self.http, &session.server_url)?
+                .revoke(&token)
+                .await
+            {
+                tracing::warn!(%error, "revoking the token on the server failed");
+            }
+        }
+        self.vault.delete();
+        self.store.clear_user_data()?;
+        self.changed();
+        Ok(())
+    }
+}

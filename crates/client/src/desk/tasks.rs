@@ -1,0 +1,27 @@
+//! The tasks one can start work on, from the local cache.
+
+use stint_api::rest::Task;
+use uuid::Uuid;
+
+use super::Desk;
+use crate::error::DeskError;
+
+impl Desk {
+    /// Tasks from the local cache: works offline.
+    pub fn tasks(&self) -> Result<Vec<Task>, DeskError> {
+        Ok(self.store.tasks()?)
+    }
+
+    /// A task the cache does not hold (yet) still shows, by id, rather than failing the view.
+    pub(super) fn task_or_placeholder(&self, task_id: Uuid) -> Result<Task, DeskError> {
+        Ok(self.store.task(task_id)?.unwrap_or_else(|| Task {
+            id: task_id,
+            title: "Task not on this device yet".into(),
+            status: stint_domain::TaskStatus::Open,
+            project_id: Uuid::nil(),
+            project_name: String::new(),
+            project_color: "#888888".into(),
+            assignees: vec![],
+        }))
+    }
+}

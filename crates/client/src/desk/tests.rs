@@ -1,0 +1,74 @@
+use stint_api::desk::{DeskCall, DeskReply};
+use stint_api::rest::Task;
+use stint_api::{ErrorCode, TaskStatus, TimerState};
+use uuid::Uuid;
+
+use super::{Desk, DeskConfig};
+use crate::clock::Clock;
+
+fn open() -> (tempfile::TempDir, Desk) {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(DeskConfig {
+        data_dir: dir.path().to_path_buf(),
+        use_keyring: false,
+        device_name: "test".into(),
+        clock: Clock::system(),
+    })
+    .unwrap();
+    (dir, desk)
+}
+
+#[tokio::test]
+async fn dispatch_answers_each_call_with_its_own_reply() {
+    let (_dir, desk) = open();
+    let task = Task {
+        id: Uuid::now_v7(),
+        title: "Write docs".into(),
+        status: TaskStatus::Open,
+        project_id: Uuid::now_v7(),
+        project_name: "Docs".into(),
+        project_color: "#3b82f6".into(),
+        assignees: vec![],
+    };
+    desk.store()
+        .save_tasks(std::slice::from_ref(&task))
+        .unwrap();
+
+    assert_eq!(
+        desk.dispatch(DeskCall::Session).await.unwrap(),
+        DeskReply::Session(None)
+    );
+    assert_eq!(
+        desk.dispatch(DeskCall::Tasks).await.unwrap(),
+        DeskReply::Tasks(vec![task.clone()])
+    );
+    let DeskReply::StartWork(timer) = desk
+        .dispatch(DeskCall::StartWork { task_id: task.id })
+        .await
+        .unwrap()
+    else {
+        panic!("start_work answers with the timer");
+    };
+    assert_eq!(timer.task.id, task.id);
+    let DeskReply::Pause(timer) = desk.dispatch(DeskCall::Pause).await.unwrap() else {
+        panic!("pause answers with the timer");
+    };
+    assert_eq!(timer.state, TimerState::Paused);
+    let DeskReply::Stop(entry) = desk.dispatch(DeskCall::Stop).await.unwrap() else {
+        panic!("stop answers with the entry");
+    };
+    assert_eq!(entry.task_title, "Write docs");
+    assert_eq!(
+        desk.dispatch(DeskCall::CurrentTimer).await.unwrap(),
+        DeskReply::CurrentTimer(None)
+    );
+}
+
+#[tokio::test]
+async fn dispatch_errors_carry_their_code() {
+    let (_dir, desk) = open();
+    let error = desk.dispatch(DeskCall::Stop).await.unwrap_err();
+    assert_eq!(error.to_body().code, ErrorCode::NoTimer);
+    let error = desk.dispatch(DeskCall::SyncNow).await.unwrap_err();
+    assert_eq!(error.code(), ErrorCode::NotSignedIn);
+}

@@ -1,0 +1,59 @@
+//! The timer: start, pause, resume, stop, and what the UI shows of it.
+
+use stint_api::desk::{CurrentTimer, WeekEntry};
+use uuid::Uuid;
+
+use super::Desk;
+use crate::error::DeskError;
+use crate::store::ActiveTimer;
+
+impl Desk {
+    /// T1, T2: starts work on a task (stopping any running timer first).
+    pub fn start_work(&self, task_id: Uuid) -> Result<CurrentTimer, DeskError> {
+        let me = self.me()?;
+        self.store
+            .start_timer(Uuid::now_v7(), task_id, self.clock.now(), me.as_ref())?;
+        self.after_local_change();
+        self.current_timer()?.ok_or(DeskError::NoTimer)
+    }
+
+    pub fn pause(&self) -> Result<CurrentTimer, DeskError> {
+        let active = self.store.pause_timer(self.clock.now())?;
+        self.after_local_change();
+        self.describe(active)
+    }
+
+    pub fn resume(&self) -> Result<CurrentTimer, DeskError> {
+        let active = self.store.resume_timer(self.clock.now())?;
+        self.after_local_change();
+        self.describe(active)
+    }
+
+    /// Stops the timer; its entry is kept as a draft in the week.
+    pub fn stop(&self) -> Result<WeekEntry, DeskError> {
+        let me = self.me()?;
+        let entry = self.store.stop_timer(self.clock.now(), me.as_ref())?;
+        self.after_local_change();
+        self.week_entry(entry, false)
+    }
+
+    pub fn current_timer(&self) -> Result<Option<CurrentTimer>, DeskError> {
+        self.store
+            .active_timer()?
+            .map(|active| self.describe(active))
+            .transpose()
+    }
+
+    fn describe(&self, active: ActiveTimer) -> Result<CurrentTimer, DeskError> {
+        let now = self.clock.now();
+        Ok(CurrentTimer {
+            timer_id: active.id,
+            task: self.task_or_placeholder(active.task_id)?,
+            state: active.timer.state(),
+            started_at: active.timer.started_at(),
+            elapsed_secs: active.timer.elapsed_secs(now),
+            as_of: now,
+            segments: active.timer.segments().to_vec(),
+        })
+    }
+}
