@@ -13,7 +13,6 @@ use stint_server::policy;
 use stint_server::service::accounts::Caller;
 use stint_server::service::demo;
 use stint_server::Passwords;
-use stint_storage::Storage;
 use uuid::Uuid;
 
 mod common;
