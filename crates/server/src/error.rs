@@ -1,11 +1,17 @@
 //! Every failure leaves the server as `{code, message, details?}`, with the HTTP status that
-//! `status_of` gives its code — the one place codes meet statuses.
+//! `status_of` gives its code — the one place codes meet statuses. So do the extractors'
+//! rejections: `Json`, `Query` and `Path` here replace axum's, whose rejections are plain text.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
 use stint_api::{ErrorBody, ErrorCode};
 use stint_storage::StorageError;
+
+use crate::edge::BodyLimit;
 
 /// An error as the API reports it. Services return it; only `IntoResponse` knows HTTP.
 #[derive(Debug, thiserror::Error)]
@@ -39,10 +45,21 @@ impl ApiError {
         ApiError::new(ErrorCode::NotFound, message)
     }
 
+    pub fn malformed(message: impl Into<String>) -> ApiError {
+        ApiError::new(ErrorCode::MalformedRequest, message)
+    }
+
+    pub fn payload_too_large(limit_bytes: usize) -> ApiError {
+        ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the request body is over this endpoint's limit of {limit_bytes} bytes"),
+        )
+        .with_details(json!({ "limit_bytes": limit_bytes }))
+    }
+
     /// A field outside its allowed range: 400 `invalid_request` naming the field.
     pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-        ApiError::new(ErrorCode::InvalidRequest, message)
-            .with_details(serde_json::json!({ "field": field }))
+        ApiError::new(ErrorCode::InvalidRequest, message).with_details(json!({ "field": field }))
     }
 }
 
@@ -94,35 +111,161 @@ impl IntoResponse for ApiError {
                 details: self.details,
             }
         };
-        (status, axum::Json(body)).into_response()
-    }
-}
-
-impl From<JsonRejection> for ApiError {
-    fn from(rejection: JsonRejection) -> ApiError {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            return ApiError::new(ErrorCode::PayloadTooLarge, rejection.body_text());
+        let mut response = (status, axum::Json(body)).into_response();
+        if matches!(
+            self.code,
+            ErrorCode::PayloadTooLarge | ErrorCode::RequestTimeout
+        ) {
+            // The rest of the body is not read; the connection cannot carry another request.
+            response.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
         }
-        ApiError::new(ErrorCode::MalformedRequest, rejection.body_text())
+        response
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> ApiError {
-        ApiError::new(ErrorCode::MalformedRequest, rejection.body_text())
+        ApiError::malformed(rejection.body_text())
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> ApiError {
-        ApiError::new(ErrorCode::MalformedRequest, rejection.body_text())
+        use axum::extract::path::ErrorKind;
+        let PathRejection::FailedToDeserializePathParams(failed) = rejection else {
+            // Only a handler mounted without path parameters gets here: a programming error.
+            return ApiError::internal(rejection.body_text());
+        };
+        let message = match failed.into_kind() {
+            ErrorKind::ParseErrorAtKey {
+                key, expected_type, ..
+            } => {
+                let short_type = expected_type.rsplit("::").next().unwrap_or(expected_type);
+                format!("{key}: not a {short_type}")
+            }
+            ErrorKind::DeserializeError { key, message, .. } => format!("{key}: {message}"),
+            ErrorKind::InvalidUtf8InPathParam { key } => format!("{key}: not UTF-8"),
+            kind @ (ErrorKind::WrongNumberOfParameters { .. }
+            | ErrorKind::UnsupportedType { .. }) => return ApiError::internal(kind.to_string()),
+            kind => kind.to_string(),
+        };
+        ApiError::malformed(message)
     }
 }
 
-/// `axum::Json` whose rejections are `{code, message}` like every other error.
-#[derive(axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON body, parsed with the route's body limit (`edge::body_limit`) and refused when any
+/// string in it, key or value, holds a control character other than tab, line feed and carriage
+/// return: such text has no business in a time tracker, and PostgreSQL refuses NUL outright.
 pub struct Json<T>(pub T);
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(mut request: Request, state: &S) -> Result<Json<T>, ApiError> {
+        let limit_bytes = BodyLimit::of(&request);
+        // Without `edge::layers` (a bare router) the default still holds, not axum's 2 MB.
+        DefaultBodyLimit::max(limit_bytes).apply(&mut request);
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > limit_bytes as u64) {
+            return Err(ApiError::payload_too_large(limit_bytes));
+        }
+        let axum::Json(value) = axum::Json::<Value>::from_request(request, state)
+            .await
+            .map_err(|rejection| json_rejection(rejection, limit_bytes))?;
+        if let Some(field) = first_control_text(&value) {
+            return Err(ApiError::new(
+                ErrorCode::InvalidText,
+                format!(
+                    "text in `{field}` holds a control character \
+                     (only tab, line feed and carriage return are allowed)"
+                ),
+            )
+            .with_details(json!({ "field": field })));
+        }
+        serde_path_to_error::deserialize(value)
+            .map(Json)
+            .map_err(|error| ApiError::malformed(error.to_string()))
+    }
+}
+
+fn json_rejection(rejection: JsonRejection, limit_bytes: usize) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::payload_too_large(limit_bytes);
+    }
+    if caused_by_body_timeout(&rejection) {
+        return ApiError::new(
+            ErrorCode::RequestTimeout,
+            "the request body stopped arriving",
+        );
+    }
+    ApiError::malformed(rejection.body_text())
+}
+
+/// Whether the body read failed because `edge::layers`' body timeout ran out.
+fn caused_by_body_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
+}
+
+/// The JSON path (`$.mutations[2].intent.note`) of the first string, key or value, holding a
+/// control character other than tab, line feed and carriage return.
+fn first_control_text(value: &Value) -> Option<String> {
+    let mut path = String::from("$");
+    find_control_text(value, &mut path).then_some(path)
+}
+
+/// Leaves `path` pointing at the offending string when it finds one.
+fn find_control_text(value: &Value, path: &mut String) -> bool {
+    let start = path.len();
+    match value {
+        Value::String(text) => is_control_text(text),
+        Value::Array(items) => items.iter().enumerate().any(|(index, item)| {
+            path.truncate(start);
+            path.push_str(&format!("[{index}]"));
+            find_control_text(item, path)
+        }),
+        Value::Object(fields) => fields.iter().any(|(key, item)| {
+            path.truncate(start);
+            push_key(path, key);
+            is_control_text(key) || find_control_text(item, path)
+        }),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
+fn is_control_text(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+fn push_key(path: &mut String, key: &str) {
+    if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        path.push('.');
+        path.push_str(key);
+    } else {
+        // Keys that are not plain names are quoted, control characters escaped.
+        path.push('[');
+        path.push_str(&Value::from(key).to_string());
+        path.push(']');
+    }
+}
 
 impl<T: serde::Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
@@ -135,7 +278,30 @@ impl<T: serde::Serialize> IntoResponse for Json<T> {
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct Query<T>(pub T);
 
-/// `axum::extract::Path` with the same error shape (a non-UUID id is a JSON 400).
+/// `axum::extract::Path` whose rejection names the parameter: "workspace_id: UUID parsing
+/// failed: …" as `malformed_request`.
 #[derive(axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct Path<T>(pub T);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_text_is_found_at_any_depth_in_keys_and_values() {
+        let clean = json!({ "note": "a\tb\r\nc", "list": [1, "ok", { "k": null }] });
+        assert_eq!(first_control_text(&clean), None);
+        let cases = [
+            (json!("a\u{0}"), "$"),
+            (json!({ "email": "ana\u{0}@x" }), "$.email"),
+            (json!({ "a": [1, { "b c": "\u{7}" }] }), "$.a[1][\"b c\"]"),
+            (json!({ "ok": 1, "k\u{1b}": 2 }), "$[\"k\\u001b\"]"),
+            (json!({ "x": ["fine", "del\u{7f}"] }), "$.x[1]"),
+            (json!({ "c1": "\u{85}" }), "$.c1"),
+        ];
+        for (value, path) in cases {
+            assert_eq!(first_control_text(&value).as_deref(), Some(path), "{value}");
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! tests can start it. Layers, top to bottom: `routes` (HTTP) → `policy` (who may) → `service`
 //! (the rules) → `stint_storage::Storage` (one interface, two databases).
 
+pub mod edge;
 pub mod error;
 pub mod policy;
 pub mod routes;
@@ -12,13 +13,14 @@ mod time;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use edge::EdgeLimits;
 pub use routes::{openapi, router, AppState};
 pub use service::passwords::Passwords;
 use stint_storage::{Storage, StorageError};
 use stint_storage_postgres::PostgresStorage;
 use stint_storage_sqlite::SqliteStorage;
 
-/// PostgreSQL connections per server instance unless `--max-connections` says otherwise.
+/// PostgreSQL connections per server instance unless `--postgres-pool-size` says otherwise.
 pub const DEFAULT_POSTGRES_CONNECTIONS: u32 = 20;
 
 /// Opens `stint.db` in `dir` (created if needed).
@@ -48,21 +50,32 @@ pub async fn connect(
     ))
 }
 
-/// The router with its state, ready to serve.
-pub fn app(storage: Arc<dyn Storage>) -> axum::Router {
-    router(AppState {
+/// The whole application: the routes with their state, wrapped in the edge's layers (timeouts,
+/// request ids, logging, body limits, JSON errors).
+pub fn app(storage: Arc<dyn Storage>, limits: &EdgeLimits) -> axum::Router {
+    let state = AppState {
         storage,
         passwords: Passwords::new(),
-    })
+    };
+    edge::layers(router(state), limits)
 }
 
-/// Serves the API on `listener` until `shutdown` resolves.
+/// Serves the API on `listener` with the default `EdgeLimits` until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     storage: Arc<dyn Storage>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(storage))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with(listener, storage, EdgeLimits::default(), shutdown).await
+}
+
+/// Serves the API on `listener` with these limits until `shutdown` resolves.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    storage: Arc<dyn Storage>,
+    limits: EdgeLimits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = app(storage, &limits);
+    edge::serve(listener, app, limits, shutdown).await
 }

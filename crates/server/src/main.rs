@@ -1,14 +1,16 @@
 //! `stint-server`: serve the workspace API, or create the demo workspace.
 
 use std::net::SocketAddr;
+use std::num::{NonZeroU64, NonZeroUsize};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
 use std::sync::Arc;
 
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use stint_server::service::demo;
-use stint_server::Passwords;
+use stint_server::{EdgeLimits, Passwords};
 use stint_storage::Storage;
 
 #[derive(Parser)]
@@ -26,6 +28,11 @@ enum Command {
         listen: SocketAddr,
         #[command(flatten)]
         database: Database,
+        #[command(flatten)]
+        edge: Edge,
+        /// `json` writes one JSON object per line, for a log collector.
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
     },
     /// Create the demo workspace (again: nothing changes) and print its users.
     Demo {
@@ -43,15 +50,15 @@ struct Database {
     /// Use PostgreSQL instead: postgres://user:password@host/db
     #[arg(long)]
     database_url: Option<String>,
-    /// PostgreSQL connections this instance may hold.
+    /// PostgreSQL connections this instance may hold (its pool size).
     #[arg(long, default_value_t = stint_server::DEFAULT_POSTGRES_CONNECTIONS)]
-    max_connections: u32,
+    postgres_pool_size: u32,
 }
 
 impl Database {
     async fn open(&self) -> anyhow::Result<Arc<dyn Storage>> {
         match (&self.database_url, &self.data_dir) {
-            (Some(url), _) => stint_server::connect(url, self.max_connections)
+            (Some(url), _) => stint_server::connect(url, self.postgres_pool_size)
                 .await
                 .context("connecting to the database"),
             (None, dir) => {
@@ -61,6 +68,80 @@ impl Database {
                     .with_context(|| format!("opening the database in {}", dir.display()))
             }
         }
+    }
+}
+
+/// What a client may take of the server; each flag defaults to `EdgeLimits::default()`.
+#[derive(Args)]
+struct Edge {
+    /// Connections served at once (default 1024); more wait until one closes.
+    #[arg(long)]
+    max_connections: Option<NonZeroUsize>,
+    /// Seconds a client has to send a request's headers (default 10); also the keep-alive idle time.
+    #[arg(long, value_name = "SECONDS")]
+    header_timeout: Option<NonZeroU64>,
+    /// Seconds a request body may pause (default 30).
+    #[arg(long, value_name = "SECONDS")]
+    body_timeout: Option<NonZeroU64>,
+    /// Seconds from a request's headers to its answer (default 60).
+    #[arg(long, value_name = "SECONDS")]
+    request_timeout: Option<NonZeroU64>,
+}
+
+impl Edge {
+    fn limits(&self) -> EdgeLimits {
+        let default = EdgeLimits::default();
+        let seconds = |flag: Option<NonZeroU64>, default: Duration| {
+            flag.map_or(default, |seconds| Duration::from_secs(seconds.get()))
+        };
+        EdgeLimits {
+            max_connections: self
+                .max_connections
+                .map_or(default.max_connections, NonZeroUsize::get),
+            header_read_timeout: seconds(self.header_timeout, default.header_read_timeout),
+            body_read_timeout: seconds(self.body_timeout, default.body_read_timeout),
+            request_timeout: seconds(self.request_timeout, default.request_timeout),
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Text => logs.init(),
+        // The request's span (method, route, request id, status, latency) on every line.
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
+}
+
+/// Each connection is a file descriptor: the usual soft limit (1024) would be reached before
+/// `max_connections` plus the database's files. The soft limit may be raised up to the hard one
+/// without privileges.
+fn raise_open_files_limit(limits: &EdgeLimits) {
+    /// Descriptors besides connections: the listener, the database, logs.
+    const RESERVE: u64 = 64;
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(open_files) if open_files < limits.max_connections as u64 + RESERVE => {
+            tracing::warn!(
+                open_files,
+                max_connections = limits.max_connections,
+                "the open files limit is below --max-connections; expect `Too many open files`"
+            );
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "could not raise the open files limit"),
     }
 }
 
@@ -90,14 +171,16 @@ async fn sigterm() {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .init();
     match Cli::parse().command {
-        Command::Serve { listen, database } => {
+        Command::Serve {
+            listen,
+            database,
+            edge,
+            log_format,
+        } => {
+            init_logging(log_format);
+            let limits = edge.limits();
+            raise_open_files_limit(&limits);
             let storage = database.open().await?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
@@ -107,9 +190,10 @@ async fn main() -> anyhow::Result<()> {
                 "stint-server listening on http://{}",
                 listener.local_addr()?
             );
-            stint_server::serve(listener, storage, shutdown_signal()).await?;
+            stint_server::serve_with(listener, storage, limits, shutdown_signal()).await?;
         }
         Command::Demo { database } => {
+            init_logging(LogFormat::Text);
             let storage = database.open().await?;
             let demo = demo::seed(&*storage, &Passwords::new()).await?;
             println!("Demo workspace \"{}\" ({})", demo.name, demo.workspace_id);

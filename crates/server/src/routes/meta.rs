@@ -3,7 +3,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use crate::error::{ApiError, Json};
+use crate::error::Json;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(health))
@@ -15,8 +15,4 @@ async fn health() -> Json<Health> {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
     })
-}
-
-pub async fn not_found() -> ApiError {
-    ApiError::not_found("no such endpoint")
 }

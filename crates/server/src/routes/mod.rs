@@ -9,7 +9,6 @@ pub mod tasks;
 
 use std::sync::Arc;
 
-use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
 use stint_storage::Storage;
@@ -25,9 +24,6 @@ pub struct AppState {
     pub storage: Arc<dyn Storage>,
     pub passwords: Passwords,
 }
-
-/// The body limit of routes that do not set their own.
-pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -62,6 +58,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     feature_routes().into_openapi()
 }
 
+/// The routes with their state; `edge::layers` adds 404/405 answers, limits and timeouts.
 pub fn router(state: AppState) -> Router {
     let (routes, doc) = feature_routes().split_for_parts();
     let doc = Arc::new(doc);
@@ -73,7 +70,5 @@ pub fn router(state: AppState) -> Router {
                 async move { axum::Json(doc) }
             }),
         )
-        .fallback(meta::not_found)
-        .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
         .with_state(state)
 }

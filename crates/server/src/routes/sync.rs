@@ -1,4 +1,4 @@
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use serde::Deserialize;
 use stint_api::sync::{PullResponse, PushRequest, PushResponse, PROTOCOL_VERSION};
 use stint_api::{ErrorBody, ErrorCode};
@@ -8,6 +8,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::AppState;
+use crate::edge;
 use crate::error::{ApiError, Json, Path, Query};
 use crate::policy;
 use crate::service::accounts::Caller;
@@ -20,7 +21,7 @@ pub const PUSH_BODY_LIMIT: usize = 2 * 1024 * 1024;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(push))
-        .layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT))
+        .layer(edge::body_limit(PUSH_BODY_LIMIT))
         .routes(routes!(pull))
 }
 
