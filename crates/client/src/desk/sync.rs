@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use stint_api::desk::SyncStatus;
+use stint_api::sync::MAX_MUTATIONS_PER_PUSH;
 use stint_api::ErrorCode;
 
 use super::Desk;
@@ -21,9 +22,11 @@ impl Desk {
         let client = ServerClient::new(&self.http, &session.server_url)?;
         let workspace = session.workspace.id;
         let result = async {
+            // The server takes at most MAX_MUTATIONS_PER_PUSH at a time: a long offline stretch
+            // goes up in several pushes, each acknowledged before the next.
             let outbox = self.store.outbox()?;
-            if !outbox.is_empty() {
-                let pushed = client.push(&token, workspace, outbox).await?;
+            for batch in outbox.chunks(MAX_MUTATIONS_PER_PUSH) {
+                let pushed = client.push(&token, workspace, batch.to_vec()).await?;
                 self.store
                     .acknowledge(&pushed.results, pushed.last_applied_seq)?;
             }

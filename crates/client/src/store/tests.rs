@@ -229,3 +229,48 @@ fn the_device_id_survives_reopening() {
     let first = LocalStore::open(&path).unwrap().device_id().unwrap();
     assert_eq!(LocalStore::open(&path).unwrap().device_id().unwrap(), first);
 }
+
+#[test]
+fn tombstones_remove_tasks_and_synced_entries_but_never_unsynced_work() {
+    let (_dir, store) = open();
+    let (gone, kept) = (task("Deleted on the server"), task("Still there"));
+    store.save_tasks(&[gone.clone(), kept.clone()]).unwrap();
+    let me = me();
+    store.start_timer(Uuid::now_v7(), kept.id, t(0), Some(&me)).unwrap();
+    let unsynced = store.stop_timer(t(60), Some(&me)).unwrap();
+    let synced = stint_api::rest::Entry {
+        id: Uuid::now_v7(),
+        ..unsynced.clone()
+    };
+    let pull = |entries: Vec<stint_api::rest::Entry>, removed| stint_api::sync::PullResponse {
+        cursor: 1,
+        tasks: vec![],
+        entries,
+        removed,
+        timer: None,
+        last_applied_seq: 0,
+        server_time: t(100),
+    };
+    store.apply_pull(&pull(vec![synced.clone()], vec![])).unwrap();
+    let tombstone = |entity, id| stint_api::sync::Tombstone { entity, id };
+    use stint_api::sync::EntityKind;
+    store
+        .apply_pull(&pull(
+            vec![],
+            vec![
+                tombstone(EntityKind::Task, gone.id),
+                tombstone(EntityKind::Entry, synced.id),
+                tombstone(EntityKind::Entry, unsynced.id),
+            ],
+        ))
+        .unwrap();
+    let titles: Vec<_> = store.tasks().unwrap().into_iter().map(|t| t.title).collect();
+    assert_eq!(titles, ["Still there"]);
+    let left: Vec<_> = store
+        .entries_between(t(-1000), t(1000))
+        .unwrap()
+        .into_iter()
+        .map(|(entry, _)| entry.id)
+        .collect();
+    assert_eq!(left, [unsynced.id], "the device's own unsynced entry stays");
+}
