@@ -11,6 +11,7 @@ use crate::system::{ensure_packages, is_root, run};
 pub struct Postgres {
     bin: PathBuf,
     dir: PathBuf,
+    port: u16,
     pub url: String,
 }
 
@@ -79,7 +80,32 @@ impl Postgres {
         if !data.exists() {
             bail!("PostgreSQL data directory {} is missing", data.display());
         }
-        Ok(Postgres { bin, dir, url })
+        Ok(Postgres {
+            bin,
+            dir,
+            port,
+            url,
+        })
+    }
+}
+
+impl Postgres {
+    /// Creates an empty database in the cluster; its URL.
+    pub fn create_database(&self, name: &str) -> anyhow::Result<String> {
+        run(as_postgres(&self.bin.join("createdb"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+            ])
+            .arg(name))?;
+        Ok(format!(
+            "postgres://postgres@127.0.0.1:{}/{name}",
+            self.port
+        ))
     }
 }
 
