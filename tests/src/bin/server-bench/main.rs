@@ -73,7 +73,12 @@ fn bench_backend(
     backend: &'static str,
     database: &Database,
 ) -> anyhow::Result<Measured> {
-    println!("server-bench: {backend}: starting {}", server.display());
+    // Other work on the machine moves these numbers a lot; this says how busy it was.
+    println!(
+        "server-bench: {backend}: starting {} (load average {})",
+        server.display(),
+        load_average()
+    );
     let process = ServerProcess::start_binary(server, database, free_port())
         .with_context(|| format!("starting stint-server on {backend}"))?;
     let measured = runtime.block_on(scenarios(backend, &process.url));
@@ -81,6 +86,14 @@ fn bench_backend(
     let measured = measured.with_context(|| format!("benchmarking {backend}"))?;
     print_details(&measured);
     Ok(measured)
+}
+
+/// The one-minute load average, from /proc (Linux); `?` elsewhere.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
 }
 
 async fn scenarios(backend: &'static str, base: &str) -> anyhow::Result<Measured> {
