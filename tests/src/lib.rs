@@ -1,5 +1,6 @@
 //! Helpers for the cross-component tests: a real `stint-server` process on loopback.
 
+use std::ffi::OsString;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -29,7 +30,24 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// `stint-server serve` on SQLite in `data_dir`, killed when dropped.
+/// Where a server process keeps its data.
+pub enum Database {
+    /// SQLite, `stint.db` in this folder (`--data-dir`).
+    SqliteDir(PathBuf),
+    /// PostgreSQL at this URL (`--database-url`).
+    Url(String),
+}
+
+impl Database {
+    fn args(&self) -> Vec<OsString> {
+        match self {
+            Database::SqliteDir(dir) => vec!["--data-dir".into(), dir.into()],
+            Database::Url(url) => vec!["--database-url".into(), url.into()],
+        }
+    }
+}
+
+/// `stint-server serve` on loopback, killed when dropped.
 pub struct ServerProcess {
     child: Child,
     pub url: String,
@@ -38,21 +56,26 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Creates the demo workspace in `data_dir` (idempotent) and serves it on `port`.
     pub fn start(data_dir: &Path, port: u16) -> anyhow::Result<ServerProcess> {
-        let server = workspace_binary("stint-server");
-        let demo = Command::new(&server)
-            .args(["demo", "--data-dir"])
-            .arg(data_dir)
+        let database = Database::SqliteDir(data_dir.to_path_buf());
+        ServerProcess::start_binary(&workspace_binary("stint-server"), &database, port)
+    }
+
+    /// Like `start`, with a given `stint-server` binary (a release build for the bench) and
+    /// either backend.
+    pub fn start_binary(
+        server: &Path,
+        database: &Database,
+        port: u16,
+    ) -> anyhow::Result<ServerProcess> {
+        let demo = Command::new(server)
+            .arg("demo")
+            .args(database.args())
             .stdout(Stdio::null())
             .status()?;
         anyhow::ensure!(demo.success(), "stint-server demo failed");
-        let child = Command::new(&server)
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--data-dir",
-            ])
-            .arg(data_dir)
+        let child = Command::new(server)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(database.args())
             .env("RUST_LOG", "warn")
             .spawn()?;
         let mut process = ServerProcess {

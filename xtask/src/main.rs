@@ -3,7 +3,8 @@
 //!
 //! - `run`   — build, start a demo workspace server and open the desktop app signed in to it
 //! - `test`  — every test: Rust (both database backends), UI unit tests, browser and desktop e2e
-//! - `bench` — the desktop app's memory and start-up time
+//! - `bench` — the desktop app's memory and start-up time, and the server under load on both
+//!   database backends (`bench server` or `bench desktop` runs one part)
 //! - `gen`   — regenerate the UI's TypeScript types from the Rust wire types
 //! - `sqlx-prepare` — refresh the storage crates' offline query metadata (`.sqlx/`)
 
@@ -11,6 +12,7 @@ mod bench;
 mod display;
 mod postgres;
 mod run;
+mod server_bench;
 mod sqlx_data;
 mod system;
 mod test;
@@ -22,14 +24,16 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("run") => run::run(),
         Some("test") => test::test(),
-        Some("bench") => bench::bench(),
+        Some("bench") => bench::bench(args.get(1).map(String::as_str)),
         Some("sqlx-prepare") => sqlx_data::prepare(&postgres::Postgres::start()?, false),
         Some("gen") => system::cargo(
             &["test", "-p", "stint-api", "--test", "typescript_fresh"],
             &[("STINT_WRITE_GENERATED", "1")],
         ),
         _ => {
-            eprintln!("usage: cargo xtask run | test | bench | gen | sqlx-prepare");
+            eprintln!(
+                "usage: cargo xtask run | test | bench [server | desktop] | gen | sqlx-prepare"
+            );
             std::process::exit(2);
         }
     }

@@ -236,7 +236,9 @@ fn tombstones_remove_tasks_and_synced_entries_but_never_unsynced_work() {
     let (gone, kept) = (task("Deleted on the server"), task("Still there"));
     store.save_tasks(&[gone.clone(), kept.clone()]).unwrap();
     let me = me();
-    store.start_timer(Uuid::now_v7(), kept.id, t(0), Some(&me)).unwrap();
+    store
+        .start_timer(Uuid::now_v7(), kept.id, t(0), Some(&me))
+        .unwrap();
     let unsynced = store.stop_timer(t(60), Some(&me)).unwrap();
     let synced = stint_api::rest::Entry {
         id: Uuid::now_v7(),
@@ -251,7 +253,9 @@ fn tombstones_remove_tasks_and_synced_entries_but_never_unsynced_work() {
         last_applied_seq: 0,
         server_time: t(100),
     };
-    store.apply_pull(&pull(vec![synced.clone()], vec![])).unwrap();
+    store
+        .apply_pull(&pull(vec![synced.clone()], vec![]))
+        .unwrap();
     let tombstone = |entity, id| stint_api::sync::Tombstone { entity, id };
     use stint_api::sync::EntityKind;
     store
@@ -264,7 +268,12 @@ fn tombstones_remove_tasks_and_synced_entries_but_never_unsynced_work() {
             ],
         ))
         .unwrap();
-    let titles: Vec<_> = store.tasks().unwrap().into_iter().map(|t| t.title).collect();
+    let titles: Vec<_> = store
+        .tasks()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.title)
+        .collect();
     assert_eq!(titles, ["Still there"]);
     let left: Vec<_> = store
         .entries_between(t(-1000), t(1000))
