@@ -174,3 +174,29 @@ async fn another_user_signing_in_on_the_same_installation_syncs_as_a_new_device(
         "only Ben's own entry"
     );
 }
+
+#[tokio::test]
+async fn a_backlog_larger_than_one_push_reaches_the_server_in_batches() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let desk_dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = ServerProcess::start(server_dir.path(), port).unwrap();
+    let url = server.url.clone();
+    let desk = open_desk(desk_dir.path(), "laptop");
+    desk.sign_in(&url, ANA, PASSWORD).await.unwrap();
+    let task = desk.tasks().unwrap()[0].id;
+    server.stop();
+
+    // 1,100 mutations made offline: more than the server takes in one push (1,000).
+    const ENTRIES: usize = 550;
+    for _ in 0..ENTRIES {
+        desk.start_work(task).unwrap();
+        desk.stop().unwrap();
+    }
+    assert_eq!(desk.sync_status().unwrap().pending, 2 * ENTRIES as i64);
+
+    let _server = ServerProcess::start(server_dir.path(), port).unwrap();
+    let status = desk.sync_now().await.unwrap();
+    assert_eq!((status.pending, status.rejected), (0, 0));
+    assert_eq!(entries_on_server(&url).await.len(), ENTRIES);
+}
