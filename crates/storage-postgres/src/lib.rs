@@ -53,7 +53,7 @@ impl Storage for PostgresStorage {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn begin(&self) -> Result<Box<dyn Transaction>> {
         let tx = self.pool.begin().await.map_err(storage_error)?;
-        Ok(Box::new(transaction::PostgresTransaction { tx }))
+        Ok(Box::new(transaction::PostgresTransaction::new(tx)))
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -14,8 +14,25 @@ use uuid::Uuid;
 
 use crate::convert::{parsed, storage_error};
 
+/// Change-log rows and mutation records are kept here and written at commit, one statement
+/// each, instead of one round trip per row: a pushed batch is mostly round trips.
 pub struct PostgresTransaction {
-    pub tx: sqlx::Transaction<'static, Postgres>,
+    tx: sqlx::Transaction<'static, Postgres>,
+    changes: Vec<(Uuid, Entity, Uuid, ChangeOp)>,
+    /// How many of `changes` came before the open savepoint (a rollback drops the rest).
+    changes_at_savepoint: usize,
+    mutations: Vec<(Uuid, MutationRecord)>,
+}
+
+impl PostgresTransaction {
+    pub fn new(tx: sqlx::Transaction<'static, Postgres>) -> PostgresTransaction {
+        PostgresTransaction {
+            tx,
+            changes: Vec::new(),
+            changes_at_savepoint: 0,
+            mutations: Vec::new(),
+        }
+    }
 }
 
 /// A `timers` row as read.
@@ -75,16 +92,82 @@ impl PostgresTransaction {
         entity_id: Uuid,
         op: ChangeOp,
     ) -> Result<()> {
-        let workspace = scope.workspace_id();
-        let (entity, entity_id, op) = (entity.as_str(), entity_id, op.as_str());
+        self.changes
+            .push((scope.workspace_id(), entity, entity_id, op));
+        Ok(())
+    }
+
+    /// Writes the kept change-log rows, in the order they were logged.
+    async fn write_changes(&mut self) -> Result<()> {
+        if self.changes.is_empty() {
+            return Ok(());
+        }
+        let workspaces: Vec<Uuid> = self.changes.iter().map(|c| c.0).collect();
+        let entities: Vec<&str> = self.changes.iter().map(|c| c.1.as_str()).collect();
+        let ids: Vec<Uuid> = self.changes.iter().map(|c| c.2).collect();
+        let ops: Vec<&str> = self.changes.iter().map(|c| c.3.as_str()).collect();
         sqlx::query!(
-            "INSERT INTO changes (workspace_id, entity, entity_id, op) VALUES ($1, $2, $3, $4)",
-            workspace,
-            entity,
-            entity_id,
-            op
+            "INSERT INTO changes (workspace_id, entity, entity_id, op) \
+             SELECT w, e, i, o FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::text[]) \
+                 WITH ORDINALITY AS c (w, e, i, o, n) \
+             ORDER BY n",
+            &workspaces,
+            &entities as &[&str],
+            &ids,
+            &ops as &[&str]
         )
-        .execute(self.conn())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    async fn write_mutations(&mut self) -> Result<()> {
+        if self.mutations.is_empty() {
+            return Ok(());
+        }
+        let m = &self.mutations;
+        let devices: Vec<Uuid> = m.iter().map(|(_, r)| r.device_id).collect();
+        let seqs: Vec<i64> = m.iter().map(|(_, r)| r.seq).collect();
+        let workspaces: Vec<Uuid> = m.iter().map(|(w, _)| *w).collect();
+        let names: Vec<&str> = m.iter().map(|(_, r)| r.name.as_str()).collect();
+        let args: Vec<serde_json::Value> = m.iter().map(|(_, r)| r.args.clone()).collect();
+        let outcomes: Vec<&str> = m
+            .iter()
+            .map(|(_, r)| {
+                if r.rejection.is_some() {
+                    "rejected"
+                } else {
+                    "applied"
+                }
+            })
+            .collect();
+        let codes: Vec<Option<&str>> = m
+            .iter()
+            .map(|(_, r)| r.rejection.as_ref().map(|(code, _)| code.as_str()))
+            .collect();
+        let messages: Vec<Option<&str>> = m
+            .iter()
+            .map(|(_, r)| r.rejection.as_ref().map(|(_, message)| message.as_str()))
+            .collect();
+        let received: Vec<DateTime<Utc>> = m.iter().map(|(_, r)| r.received_at).collect();
+        sqlx::query!(
+            "INSERT INTO mutations (device_id, seq, workspace_id, name, args, outcome, \
+                                    reason_code, reason_message, received_at) \
+             SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], \
+                                  $5::jsonb[], $6::text[], $7::text[], $8::text[], \
+                                  $9::timestamptz[])",
+            &devices,
+            &seqs,
+            &workspaces,
+            &names as &[&str],
+            &args,
+            &outcomes as &[&str],
+            &codes as &[Option<&str>],
+            &messages as &[Option<&str>],
+            &received
+        )
+        .execute(&mut *self.tx)
         .await
         .map_err(storage_error)?;
         Ok(())
@@ -94,12 +177,15 @@ impl PostgresTransaction {
 #[async_trait]
 impl Transaction for PostgresTransaction {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn commit(self: Box<Self>) -> Result<()> {
+    async fn commit(mut self: Box<Self>) -> Result<()> {
+        self.write_changes().await?;
+        self.write_mutations().await?;
         self.tx.commit().await.map_err(storage_error)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn savepoint(&mut self) -> Result<()> {
+        self.changes_at_savepoint = self.changes.len();
         sqlx::query!("SAVEPOINT mutation")
             .execute(self.conn())
             .await
@@ -109,6 +195,7 @@ impl Transaction for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn rollback_to_savepoint(&mut self) -> Result<()> {
+        self.changes.truncate(self.changes_at_savepoint);
         sqlx::query!("ROLLBACK TO SAVEPOINT mutation")
             .execute(self.conn())
             .await
@@ -127,7 +214,6 @@ impl Transaction for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_workspace(&mut self, id: Uuid, name: &str, at: DateTime<Utc>) -> Result<bool> {
-        let (id, at) = (id, at);
         let done = sqlx::query!(
             "INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT DO NOTHING",
@@ -178,8 +264,7 @@ impl Transaction for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn device_owner(&mut self, device_id: Uuid) -> Result<Option<Uuid>> {
-        let device = device_id;
-        let owner = sqlx::query_scalar!("SELECT user_id FROM devices WHERE id = $1", device)
+        let owner = sqlx::query_scalar!("SELECT user_id FROM devices WHERE id = $1", device_id)
             .fetch_optional(self.conn())
             .await
             .map_err(storage_error)?;
@@ -225,12 +310,11 @@ impl Transaction for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn last_applied_seq(&mut self, device_id: Uuid) -> Result<i64> {
-        let device = device_id;
         // Locked until commit: two pushes of one device take turns instead of both applying
         // the same sequence numbers.
         sqlx::query_scalar!(
             "SELECT last_applied_seq FROM devices WHERE id = $1 FOR NO KEY UPDATE",
-            device
+            device_id
         )
         .fetch_one(self.conn())
         .await
@@ -239,11 +323,10 @@ impl Transaction for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn set_last_applied_seq(&mut self, device_id: Uuid, seq: i64) -> Result<()> {
-        let device = device_id;
         sqlx::query!(
             "UPDATE devices SET last_applied_seq = $1 WHERE id = $2",
             seq,
-            device
+            device_id
         )
         .execute(self.conn())
         .await
@@ -257,34 +340,8 @@ impl Transaction for PostgresTransaction {
         scope: &WorkspaceScope,
         mutation: &MutationRecord,
     ) -> Result<()> {
-        let device = mutation.device_id;
-        let workspace = scope.workspace_id();
-        let args = &mutation.args;
-        let outcome = if mutation.rejection.is_some() {
-            "rejected"
-        } else {
-            "applied"
-        };
-        let code = mutation.rejection.as_ref().map(|(code, _)| code.as_str());
-        let message = mutation.rejection.as_ref().map(|(_, msg)| msg.as_str());
-        let received = mutation.received_at;
-        sqlx::query!(
-            "INSERT INTO mutations (device_id, seq, workspace_id, name, args, outcome, \
-                                    reason_code, reason_message, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            device,
-            mutation.seq,
-            workspace,
-            mutation.name,
-            args,
-            outcome,
-            code,
-            message,
-            received
-        )
-        .execute(self.conn())
-        .await
-        .map_err(storage_error)?;
+        self.mutations
+            .push((scope.workspace_id(), mutation.clone()));
         Ok(())
     }
 
@@ -433,21 +490,25 @@ impl Transaction for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn timer_id_taken(&mut self, timer_id: Uuid) -> Result<bool> {
-        let id = timer_id;
-        let found = sqlx::query_scalar!(r#"SELECT id AS "found!" FROM timers WHERE id = $1"#, id)
-            .fetch_optional(self.conn())
-            .await
-            .map_err(storage_error)?;
+        let found = sqlx::query_scalar!(
+            r#"SELECT id AS "found!" FROM timers WHERE id = $1"#,
+            timer_id
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
         Ok(found.is_some())
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn entry_id_taken(&mut self, entry_id: Uuid) -> Result<bool> {
-        let id = entry_id;
-        let found = sqlx::query_scalar!(r#"SELECT id AS "found!" FROM entries WHERE id = $1"#, id)
-            .fetch_optional(self.conn())
-            .await
-            .map_err(storage_error)?;
+        let found = sqlx::query_scalar!(
+            r#"SELECT id AS "found!" FROM entries WHERE id = $1"#,
+            entry_id
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
         Ok(found.is_some())
     }
 

@@ -68,6 +68,8 @@ async fn push_batch(
     let mut tx = storage.begin().await?;
     // On PostgreSQL this locks the device's row: two pushes of one device take turns.
     let mut last = tx.last_applied_seq(scope.device_id()).await?;
+    // Every intent of a push is about the pushing user's timers (T1 holds per user).
+    tx.lock_user_timers(scope).await?;
     let mut results = Vec::with_capacity(mutations.len());
     for mutation in mutations {
         if mutation.seq <= last {

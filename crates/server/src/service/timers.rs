@@ -38,6 +38,8 @@ fn transition_refused(error: TimerError) -> ApplyError {
     rejected(code, error.to_string())
 }
 
+/// Applies one intent. The caller holds the user's timer lock (`lock_user_timers`) for the
+/// whole transaction.
 pub async fn apply(
     tx: &mut dyn Transaction,
     scope: &WorkspaceScope,
@@ -51,7 +53,6 @@ pub async fn apply(
             format!("{at} is before 2000 or more than a day ahead of the server's clock ({now})"),
         ));
     }
-    tx.lock_user_timers(scope).await?;
     match *intent {
         Intent::StartTimer {
             timer_id, task_id, ..
