@@ -563,10 +563,15 @@ impl Transaction for PostgresTransaction {
         let count = i64::from(head.segment_count);
         let last_start = head.last.start;
         let last_end = head.last.end;
+        // The timer and its first segment in one round trip.
         sqlx::query!(
-            "INSERT INTO timers (id, workspace_id, user_id, task_id, state, started_at, \
-                                 closed_millis, segment_count, last_start, last_end) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "WITH timer AS ( \
+                 INSERT INTO timers (id, workspace_id, user_id, task_id, state, started_at, \
+                                     closed_millis, segment_count, last_start, last_end) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id \
+             ) \
+             INSERT INTO timer_segments (timer_id, n, started_at, ended_at) \
+             SELECT id, $8, $9, $10 FROM timer",
             id,
             workspace,
             user,
@@ -574,16 +579,6 @@ impl Transaction for PostgresTransaction {
             state,
             started,
             head.closed_millis,
-            count,
-            last_start,
-            last_end
-        )
-        .execute(self.conn())
-        .await
-        .map_err(storage_error)?;
-        sqlx::query!(
-            "INSERT INTO timer_segments (timer_id, n, started_at, ended_at) VALUES ($1, $2, $3, $4)",
-            id,
             count,
             last_start,
             last_end
@@ -604,10 +599,17 @@ impl Transaction for PostgresTransaction {
         let count = i64::from(head.segment_count);
         let last_start = head.last.start;
         let last_end = head.last.end;
+        // The head and its last segment in one round trip; no row when the timer is not the
+        // scope's user's.
         let done = sqlx::query!(
-            "UPDATE timers SET state = $1, closed_millis = $2, segment_count = $3, \
-                               last_start = $4, last_end = $5 \
-             WHERE id = $6 AND workspace_id = $7 AND user_id = $8",
+            "WITH timer AS ( \
+                 UPDATE timers SET state = $1, closed_millis = $2, segment_count = $3, \
+                                   last_start = $4, last_end = $5 \
+                 WHERE id = $6 AND workspace_id = $7 AND user_id = $8 RETURNING id \
+             ) \
+             INSERT INTO timer_segments (timer_id, n, started_at, ended_at) \
+             SELECT id, $3, $4, $5 FROM timer \
+             ON CONFLICT (timer_id, n) DO UPDATE SET ended_at = excluded.ended_at",
             state,
             head.closed_millis,
             count,
@@ -623,17 +625,6 @@ impl Transaction for PostgresTransaction {
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
         }
-        sqlx::query!(
-            "INSERT INTO timer_segments (timer_id, n, started_at, ended_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (timer_id, n) DO UPDATE SET ended_at = excluded.ended_at",
-            id,
-            count,
-            last_start,
-            last_end
-        )
-        .execute(self.conn())
-        .await
-        .map_err(storage_error)?;
         self.log_change(scope, Entity::Timer, timer.id, ChangeOp::Upsert)
             .await
     }
