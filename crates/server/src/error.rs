@@ -20,6 +20,9 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     pub details: Option<serde_json::Value>,
+    /// The same request may well succeed a moment later (a busy database, a constraint that a
+    /// concurrent writer tripped): a push tries its batch again.
+    pub retryable: bool,
 }
 
 impl ApiError {
@@ -28,6 +31,7 @@ impl ApiError {
             code,
             message: message.into(),
             details: None,
+            retryable: false,
         }
     }
 
@@ -90,9 +94,18 @@ impl From<StorageError> for ApiError {
             StorageError::NotFound => ApiError::not_found("no such object"),
             StorageError::Busy(reason) => {
                 tracing::warn!(%reason, "database busy");
-                ApiError::new(ErrorCode::Busy, "the server is busy; try again in a moment")
+                ApiError {
+                    retryable: true,
+                    ..ApiError::new(ErrorCode::Busy, "the server is busy; try again in a moment")
+                }
             }
-            other => ApiError::internal(other.to_string()),
+            StorageError::Conflict { .. } => ApiError {
+                retryable: true,
+                ..ApiError::internal(error.to_string())
+            },
+            StorageError::Corrupt(_) | StorageError::Other(_) => {
+                ApiError::internal(error.to_string())
+            }
         }
     }
 }

@@ -4,8 +4,12 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 /// Now, at the millisecond precision devices and storage use.
 pub fn now() -> DateTime<Utc> {
-    let now = Utc::now();
-    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+    to_millis(Utc::now())
+}
+
+/// `at` without its sub-millisecond part: both databases keep milliseconds.
+pub fn to_millis(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at)
 }
 
 /// How far ahead of the server's clock a device's instant may be (clocks differ a little; a day

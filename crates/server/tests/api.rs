@@ -521,3 +521,82 @@ async fn pushes_and_timers_have_caps_with_clear_errors() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_deleted_task_reaches_devices_as_a_tombstone() {
+    on_each_backend(|server| async move {
+        let ana = server.sign_in(ANA).await;
+        let workspace: Uuid = ana.workspace.parse().unwrap();
+        let admin = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0101);
+        let scope = stint_server::policy::seeding(workspace, admin);
+        let project = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0201);
+        let task = stint_storage::NewTask {
+            id: Uuid::now_v7(),
+            project_id: project,
+            title: "Short-lived".into(),
+            status: stint_domain::TaskStatus::Open,
+        };
+        let mut tx = server.storage.begin().await.unwrap();
+        assert!(tx.insert_task(&scope, &task).await.unwrap());
+        tx.commit().await.unwrap();
+        let before = server.pull(&ana, 0).await;
+        assert!(before["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == task.id.to_string()));
+        let cursor = before["cursor"].as_i64().unwrap();
+
+        // A task with time on it cannot go: refused, and nothing about it changes.
+        let (timer, entry) = (Uuid::now_v7(), Uuid::now_v7());
+        let (_, body) = server
+            .push(
+                &ana,
+                json!([start(1, &timer, SHARED_TASK, 0), stop(2, &timer, &entry, 5)]),
+            )
+            .await;
+        assert_eq!(outcomes(&body), ["applied", "applied"]);
+        let shared: Uuid = SHARED_TASK.parse().unwrap();
+        let mut tx = server.storage.begin().await.unwrap();
+        assert!(matches!(
+            tx.delete_task(&scope, shared).await,
+            Err(stint_storage::StorageError::Conflict { .. })
+        ));
+        drop(tx);
+
+        let mut tx = server.storage.begin().await.unwrap();
+        tx.delete_task(&scope, task.id).await.unwrap();
+        tx.commit().await.unwrap();
+        let after = server.pull(&ana, cursor).await;
+        assert_eq!(
+            after["removed"],
+            json!([{ "entity": "task", "id": task.id.to_string() }])
+        );
+        let everything = server.pull(&ana, 0).await;
+        let tasks = everything["tasks"].as_array().unwrap();
+        assert!(tasks.iter().all(|t| t["id"] != task.id.to_string()));
+        let shared_task = tasks.iter().find(|t| t["id"] == SHARED_TASK).unwrap();
+        assert_eq!(
+            shared_task["assignees"].as_array().unwrap().len(),
+            2,
+            "assignees kept"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sequence_numbers_start_at_one() {
+    on_each_backend(|server| async move {
+        let ana = server.sign_in(ANA).await;
+        for seq in [0, -5] {
+            let (status, body) = server
+                .push(&ana, json!([start(seq, &Uuid::now_v7(), SHARED_TASK, 0)]))
+                .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+            assert_eq!(body["code"], "invalid_request");
+        }
+        assert!(server.pull(&ana, 0).await["timer"].is_null());
+    })
+    .await;
+}

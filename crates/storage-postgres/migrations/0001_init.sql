@@ -1,5 +1,5 @@
--- Stint's workspace schema on PostgreSQL, in native types: uuid ids, timestamptz instants (stored
--- with microseconds, written with milliseconds), jsonb for pushed arguments. Closed sets are
+-- Stint's workspace schema on PostgreSQL, in native types: uuid ids, timestamptz instants (the
+-- server truncates instants to milliseconds, as on SQLite), jsonb for pushed arguments. Closed sets are
 -- CHECKed; money columns (rates, invoices) will be numeric.
 
 CREATE TABLE workspaces (
@@ -23,6 +23,7 @@ CREATE TABLE memberships (
     role text NOT NULL CHECK (role IN ('admin', 'manager', 'finance', 'member')),
     PRIMARY KEY (workspace_id, user_id)
 );
+CREATE INDEX memberships_by_user ON memberships (user_id);
 
 CREATE TABLE devices (
     id uuid PRIMARY KEY,
@@ -78,6 +79,7 @@ CREATE TABLE timers (
 );
 -- T1: at most one running or paused timer per user and workspace.
 CREATE UNIQUE INDEX one_active_timer ON timers (workspace_id, user_id) WHERE state <> 'stopped';
+CREATE INDEX timers_by_task ON timers (task_id);
 
 CREATE TABLE timer_segments (
     timer_id uuid NOT NULL REFERENCES timers (id),
@@ -101,6 +103,8 @@ CREATE TABLE entries (
     description text NOT NULL DEFAULT ''
 );
 CREATE INDEX entries_by_user ON entries (workspace_id, user_id, started_at);
+CREATE INDEX entries_by_task ON entries (task_id);
+CREATE INDEX entries_by_timer ON entries (timer_id);
 
 -- Every pushed mutation, applied or rejected, with the reason: nothing is dropped silently.
 CREATE TABLE mutations (
@@ -117,8 +121,8 @@ CREATE TABLE mutations (
 );
 
 -- The change log: every writing transaction appends a row per entity it touched. Change numbers
--- come from an identity sequence (no row every writer waits on), so they are handed out in
--- start order, not commit order. What makes a pull cursor safe is `txid`: a pull returns only
+-- come from an identity sequence (no row every writer waits on), so they are not handed out in
+-- commit order. What makes a pull cursor safe is `txid`: a pull returns only
 -- rows of transactions below the snapshot's xmin horizon (all finished, so all visible), and
 -- its cursor is that horizon; a transaction still running when one pull is answered is above
 -- that pull's horizon and is delivered by a later one.
@@ -128,6 +132,8 @@ CREATE TABLE changes (
     workspace_id uuid NOT NULL REFERENCES workspaces (id),
     entity text NOT NULL CHECK (entity IN ('project', 'task', 'timer', 'entry')),
     entity_id uuid NOT NULL,
-    op text NOT NULL CHECK (op IN ('upsert', 'delete'))
+    op text NOT NULL CHECK (op IN ('upsert', 'delete')),
+    -- The user a timer or entry belongs to (only they pull it); NULL for what all members see.
+    owner_id uuid
 );
 CREATE INDEX changes_by_workspace ON changes (workspace_id, txid, change_no);

@@ -8,6 +8,8 @@ mod convert;
 mod reads;
 mod transaction;
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -31,8 +33,17 @@ impl PostgresStorage {
         let options: PgConnectOptions = url
             .parse()
             .map_err(|e| StorageError::Other(format!("database URL: {e}")))?;
+        // The rules rely on READ COMMITTED (a statement sees what committed while it waited for
+        // a lock), whatever the database's default; a lock held too long answers "busy" rather
+        // than holding a pooled connection for ever.
+        let options = options.options([
+            // The value travels in a space-separated option string: its space is escaped.
+            ("default_transaction_isolation", "read\\ committed"),
+            ("lock_timeout", "10s"),
+        ]);
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await
             .map_err(storage_error)?;

@@ -162,6 +162,11 @@ pub async fn active_timer(
     pool: &PgPool,
     scope: &WorkspaceScope,
 ) -> Result<Option<TimerWithSegments>> {
+    // One snapshot: the head and its segments from the same moment.
+    let mut read = pool
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .await
+        .map_err(storage_error)?;
     let row = sqlx::query_as!(
         TimerRow,
         "SELECT id, user_id, task_id, state, started_at, closed_millis, segment_count, \
@@ -170,7 +175,7 @@ pub async fn active_timer(
         scope.workspace_id(),
         scope.user_id()
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *read)
     .await
     .map_err(storage_error)?;
     let Some(row) = row else {
@@ -180,7 +185,7 @@ pub async fn active_timer(
         "SELECT started_at, ended_at FROM timer_segments WHERE timer_id = $1 ORDER BY n",
         row.id
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?
     .into_iter()
@@ -221,9 +226,11 @@ pub async fn changes_since(
            FROM horizon CROSS JOIN since
            LEFT JOIN changes c ON c.workspace_id = $1 AND c.txid >= since.txid
                               AND c.txid < horizon.xmin
+                              AND (c.owner_id IS NULL OR c.owner_id = $3)
            ORDER BY c.txid, c.change_no"#,
         scope.workspace_id(),
-        cursor
+        cursor,
+        scope.user_id()
     )
     .fetch_all(pool)
     .await

@@ -18,9 +18,8 @@ use crate::convert::{parsed, storage_error};
 /// each, instead of one round trip per row: a pushed batch is mostly round trips.
 pub struct PostgresTransaction {
     tx: sqlx::Transaction<'static, Postgres>,
-    changes: Vec<(Uuid, Entity, Uuid, ChangeOp)>,
-    /// How many of `changes` came before the open savepoint (a rollback drops the rest).
-    changes_at_savepoint: usize,
+    /// (workspace, entity, id, op, owner)
+    changes: Vec<(Uuid, Entity, Uuid, ChangeOp, Option<Uuid>)>,
     mutations: Vec<(Uuid, MutationRecord)>,
 }
 
@@ -29,7 +28,6 @@ impl PostgresTransaction {
         PostgresTransaction {
             tx,
             changes: Vec::new(),
-            changes_at_savepoint: 0,
             mutations: Vec::new(),
         }
     }
@@ -72,6 +70,14 @@ pub fn timer_record(row: TimerRow) -> Result<TimerRecord> {
     })
 }
 
+/// Timers and entries are their user's alone; everyone in the workspace sees the rest.
+fn owner_of(entity: Entity, scope: &WorkspaceScope) -> Option<Uuid> {
+    match entity {
+        Entity::Timer | Entity::Entry => Some(scope.user_id()),
+        Entity::Project | Entity::Task => None,
+    }
+}
+
 fn timer_state(timer: &TimerRecord) -> &'static str {
     match (timer.stopped, timer.head.state()) {
         (true, _) => "stopped",
@@ -92,8 +98,9 @@ impl PostgresTransaction {
         entity_id: Uuid,
         op: ChangeOp,
     ) -> Result<()> {
+        let owner = owner_of(entity, scope);
         self.changes
-            .push((scope.workspace_id(), entity, entity_id, op));
+            .push((scope.workspace_id(), entity, entity_id, op, owner));
         Ok(())
     }
 
@@ -106,15 +113,18 @@ impl PostgresTransaction {
         let entities: Vec<&str> = self.changes.iter().map(|c| c.1.as_str()).collect();
         let ids: Vec<Uuid> = self.changes.iter().map(|c| c.2).collect();
         let ops: Vec<&str> = self.changes.iter().map(|c| c.3.as_str()).collect();
+        let owners: Vec<Option<Uuid>> = self.changes.iter().map(|c| c.4).collect();
         sqlx::query!(
-            "INSERT INTO changes (workspace_id, entity, entity_id, op) \
-             SELECT w, e, i, o FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::text[]) \
-                 WITH ORDINALITY AS c (w, e, i, o, n) \
+            "INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) \
+             SELECT w, e, i, o, u \
+             FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::uuid[]) \
+                 WITH ORDINALITY AS c (w, e, i, o, u, n) \
              ORDER BY n",
             &workspaces,
             &entities as &[&str],
             &ids,
-            &ops as &[&str]
+            &ops as &[&str],
+            &owners as &[Option<Uuid>]
         )
         .execute(&mut *self.tx)
         .await
@@ -184,35 +194,6 @@ impl Transaction for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn savepoint(&mut self) -> Result<()> {
-        self.changes_at_savepoint = self.changes.len();
-        sqlx::query!("SAVEPOINT mutation")
-            .execute(self.conn())
-            .await
-            .map_err(storage_error)?;
-        Ok(())
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn rollback_to_savepoint(&mut self) -> Result<()> {
-        self.changes.truncate(self.changes_at_savepoint);
-        sqlx::query!("ROLLBACK TO SAVEPOINT mutation")
-            .execute(self.conn())
-            .await
-            .map_err(storage_error)?;
-        Ok(())
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn release_savepoint(&mut self) -> Result<()> {
-        sqlx::query!("RELEASE SAVEPOINT mutation")
-            .execute(self.conn())
-            .await
-            .map_err(storage_error)?;
-        Ok(())
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_workspace(&mut self, id: Uuid, name: &str, at: DateTime<Utc>) -> Result<bool> {
         let done = sqlx::query!(
             "INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3) \
@@ -232,7 +213,7 @@ impl Transaction for PostgresTransaction {
         let (id, at) = (user.id, at);
         let done = sqlx::query!(
             "INSERT INTO users (id, email, name, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
             id,
             user.email,
             user.name,
@@ -272,12 +253,13 @@ impl Transaction for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn upsert_device(&mut self, device: &DeviceRecord) -> Result<()> {
+    async fn upsert_device(&mut self, device: &DeviceRecord) -> Result<bool> {
         let (id, user) = (device.id, device.user_id);
         let at = device.created_at;
-        sqlx::query!(
+        let done = sqlx::query!(
             "INSERT INTO devices (id, user_id, name, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name \
+             WHERE devices.user_id = excluded.user_id",
             id,
             user,
             device.name,
@@ -286,7 +268,7 @@ impl Transaction for PostgresTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        Ok(())
+        Ok(done.rows_affected() > 0)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -435,28 +417,30 @@ impl Transaction for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn set_task_status(
+    async fn change_task_status(
         &mut self,
         scope: &WorkspaceScope,
         task_id: Uuid,
-        status: TaskStatus,
-    ) -> Result<()> {
-        let (task, workspace) = (task_id, scope.workspace_id());
-        let status = status.as_str();
+        from: TaskStatus,
+        to: TaskStatus,
+    ) -> Result<bool> {
+        // READ COMMITTED re-checks `status = from` after waiting for a concurrent writer.
         let done = sqlx::query!(
-            "UPDATE tasks SET status = $1 WHERE id = $2 AND workspace_id = $3",
-            status,
-            task,
-            workspace
+            "UPDATE tasks SET status = $1 WHERE id = $2 AND workspace_id = $3 AND status = $4",
+            to.as_str(),
+            task_id,
+            scope.workspace_id(),
+            from.as_str()
         )
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
+        let changed = done.rows_affected() > 0;
+        if changed {
+            self.log_change(scope, Entity::Task, task_id, ChangeOp::Upsert)
+                .await?;
         }
-        self.log_change(scope, Entity::Task, task_id, ChangeOp::Upsert)
-            .await
+        Ok(changed)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -471,6 +455,8 @@ impl Transaction for PostgresTransaction {
         let done = sqlx::query!(
             "INSERT INTO task_assignees (task_id, user_id) \
              SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND workspace_id = $3) \
+                             AND EXISTS (SELECT 1 FROM memberships \
+                                         WHERE workspace_id = $3 AND user_id = $2) \
              ON CONFLICT DO NOTHING",
             task,
             user,
@@ -556,19 +542,22 @@ impl Transaction for PostgresTransaction {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()> {
         let (id, workspace) = (timer.id, scope.workspace_id());
-        let (user, task) = (timer.user_id, timer.task_id);
+        let (user, task) = (scope.user_id(), timer.task_id);
         let state = timer_state(timer);
         let head = &timer.head;
         let started = head.started_at;
         let count = i64::from(head.segment_count);
         let last_start = head.last.start;
         let last_end = head.last.end;
-        // The timer and its first segment in one round trip.
-        sqlx::query!(
+        // The timer and its first segment in one round trip; no row when the task is not in the
+        // workspace.
+        let done = sqlx::query!(
             "WITH timer AS ( \
                  INSERT INTO timers (id, workspace_id, user_id, task_id, state, started_at, \
                                      closed_millis, segment_count, last_start, last_end) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id \
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+                 WHERE EXISTS (SELECT 1 FROM tasks WHERE id = $4 AND workspace_id = $2) \
+                 RETURNING id \
              ) \
              INSERT INTO timer_segments (timer_id, n, started_at, ended_at) \
              SELECT id, $8, $9, $10 FROM timer",
@@ -586,6 +575,9 @@ impl Transaction for PostgresTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
         self.log_change(scope, Entity::Timer, timer.id, ChangeOp::Upsert)
             .await
     }
@@ -593,7 +585,7 @@ impl Transaction for PostgresTransaction {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn update_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()> {
         let (id, workspace) = (timer.id, scope.workspace_id());
-        let user = timer.user_id;
+        let user = scope.user_id();
         let state = timer_state(timer);
         let head = &timer.head;
         let count = i64::from(head.segment_count);
@@ -632,14 +624,15 @@ impl Transaction for PostgresTransaction {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_entry(&mut self, scope: &WorkspaceScope, entry: &EntryRecord) -> Result<()> {
         let (id, workspace) = (entry.id, scope.workspace_id());
-        let (user, task) = (entry.user_id, entry.task_id);
+        let (user, task) = (scope.user_id(), entry.task_id);
         let timer = entry.timer_id;
         let (started, ended) = (entry.started_at, entry.ended_at);
         let (status, source) = (entry.status.as_str(), entry.source.as_str());
-        sqlx::query!(
+        let done = sqlx::query!(
             "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, started_at, \
                                   ended_at, duration_secs, status, source, description) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 \
+             WHERE EXISTS (SELECT 1 FROM tasks WHERE id = $4 AND workspace_id = $2)",
             id,
             workspace,
             user,
@@ -655,6 +648,9 @@ impl Transaction for PostgresTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
         self.log_change(scope, Entity::Entry, entry.id, ChangeOp::Upsert)
             .await
     }
@@ -662,6 +658,20 @@ impl Transaction for PostgresTransaction {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn delete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()> {
         let (task, workspace) = (task_id, scope.workspace_id());
+        // Checked first, so a refused delete leaves everything as it was (assignees included).
+        let in_use = sqlx::query_scalar!(
+            "SELECT EXISTS (SELECT 1 FROM timers WHERE task_id = $1) \
+                 OR EXISTS (SELECT 1 FROM entries WHERE task_id = $1) AS \"in_use!\"",
+            task
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if in_use {
+            return Err(StorageError::Conflict {
+                constraint: "task_in_use".into(),
+            });
+        }
         sqlx::query!(
             "DELETE FROM task_assignees WHERE task_id = $1 \
              AND EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND workspace_id = $2)",

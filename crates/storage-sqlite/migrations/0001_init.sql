@@ -22,6 +22,7 @@ CREATE TABLE memberships (
     role TEXT NOT NULL CHECK (role IN ('admin', 'manager', 'finance', 'member')),
     PRIMARY KEY (workspace_id, user_id)
 );
+CREATE INDEX memberships_by_user ON memberships (user_id);
 
 CREATE TABLE devices (
     id TEXT PRIMARY KEY NOT NULL,
@@ -77,6 +78,7 @@ CREATE TABLE timers (
 );
 -- T1: at most one running or paused timer per user and workspace.
 CREATE UNIQUE INDEX one_active_timer ON timers (workspace_id, user_id) WHERE state <> 'stopped';
+CREATE INDEX timers_by_task ON timers (task_id);
 
 CREATE TABLE timer_segments (
     timer_id TEXT NOT NULL REFERENCES timers (id),
@@ -100,6 +102,8 @@ CREATE TABLE entries (
     description TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX entries_by_user ON entries (workspace_id, user_id, started_at);
+CREATE INDEX entries_by_task ON entries (task_id);
+CREATE INDEX entries_by_timer ON entries (timer_id);
 
 -- Every pushed mutation, applied or rejected, with the reason: nothing is dropped silently.
 CREATE TABLE mutations (
@@ -123,6 +127,8 @@ CREATE TABLE changes (
     workspace_id TEXT NOT NULL REFERENCES workspaces (id),
     entity TEXT NOT NULL CHECK (entity IN ('project', 'task', 'timer', 'entry')),
     entity_id TEXT NOT NULL,
-    op TEXT NOT NULL CHECK (op IN ('upsert', 'delete'))
+    op TEXT NOT NULL CHECK (op IN ('upsert', 'delete')),
+    -- The user a timer or entry belongs to (only they pull it); NULL for what all members see.
+    owner_id TEXT
 );
 CREATE INDEX changes_by_workspace ON changes (workspace_id, change_no);

@@ -8,6 +8,7 @@ pub fn storage_error(error: sqlx::Error) -> StorageError {
     match error {
         sqlx::Error::RowNotFound => StorageError::NotFound,
         sqlx::Error::PoolTimedOut => StorageError::Busy("no database connection free".into()),
+        sqlx::Error::Io(_) => StorageError::Busy(error.to_string()),
         sqlx::Error::Database(db) => {
             // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes (low byte).
             let primary = db

@@ -184,6 +184,8 @@ pub async fn active_timer(
 ) -> Result<Option<TimerWithSegments>> {
     let workspace = scope.workspace_id().to_string();
     let user = scope.user_id().to_string();
+    // One read transaction: the head and its segments from the same moment.
+    let mut read = pool.begin().await.map_err(storage_error)?;
     let row = sqlx::query_as!(
         TimerRow,
         "SELECT id, user_id, task_id, state, started_at, closed_millis, segment_count, \
@@ -192,7 +194,7 @@ pub async fn active_timer(
         workspace,
         user
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *read)
     .await
     .map_err(storage_error)?;
     let Some(row) = row else {
@@ -202,7 +204,7 @@ pub async fn active_timer(
         "SELECT started_at, ended_at FROM timer_segments WHERE timer_id = $1 ORDER BY n",
         row.id
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
     let segments = segment_rows
@@ -232,11 +234,14 @@ pub async fn changes_since(
             .map_err(storage_error)?;
     let since = if cursor > newest { 0 } else { cursor.max(0) };
     let workspace = scope.workspace_id().to_string();
+    let user = scope.user_id().to_string();
     let rows = sqlx::query!(
         "SELECT change_no AS \"change_no!\", entity, entity_id, op FROM changes \
-         WHERE workspace_id = $1 AND change_no > $2 ORDER BY change_no",
+         WHERE workspace_id = $1 AND change_no > $2 AND (owner_id IS NULL OR owner_id = $3) \
+         ORDER BY change_no",
         workspace,
-        since
+        since,
+        user
     )
     .fetch_all(pool)
     .await

@@ -55,6 +55,14 @@ pub fn timer_record(row: TimerRow) -> Result<TimerRecord> {
     })
 }
 
+/// Timers and entries are their user's alone; everyone in the workspace sees the rest.
+fn owner_of(entity: Entity, scope: &WorkspaceScope) -> Option<Uuid> {
+    match entity {
+        Entity::Timer | Entity::Entry => Some(scope.user_id()),
+        Entity::Project | Entity::Task => None,
+    }
+}
+
 fn timer_state(timer: &TimerRecord) -> &'static str {
     match (timer.stopped, timer.head.state()) {
         (true, _) => "stopped",
@@ -76,13 +84,16 @@ impl SqliteTransaction {
         op: ChangeOp,
     ) -> Result<()> {
         let workspace = scope.workspace_id().to_string();
+        let owner = owner_of(entity, scope).map(|user| user.to_string());
         let (entity, entity_id, op) = (entity.as_str(), entity_id.to_string(), op.as_str());
         sqlx::query!(
-            "INSERT INTO changes (workspace_id, entity, entity_id, op) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) \
+             VALUES ($1, $2, $3, $4, $5)",
             workspace,
             entity,
             entity_id,
-            op
+            op,
+            owner
         )
         .execute(self.conn())
         .await
@@ -96,33 +107,6 @@ impl Transaction for SqliteTransaction {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn commit(self: Box<Self>) -> Result<()> {
         self.tx.commit().await.map_err(storage_error)
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn savepoint(&mut self) -> Result<()> {
-        sqlx::query!("SAVEPOINT mutation")
-            .execute(self.conn())
-            .await
-            .map_err(storage_error)?;
-        Ok(())
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn rollback_to_savepoint(&mut self) -> Result<()> {
-        sqlx::query!("ROLLBACK TO SAVEPOINT mutation")
-            .execute(self.conn())
-            .await
-            .map_err(storage_error)?;
-        Ok(())
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn release_savepoint(&mut self) -> Result<()> {
-        sqlx::query!("RELEASE SAVEPOINT mutation")
-            .execute(self.conn())
-            .await
-            .map_err(storage_error)?;
-        Ok(())
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -146,7 +130,7 @@ impl Transaction for SqliteTransaction {
         let (id, at) = (user.id.to_string(), millis(at));
         let done = sqlx::query!(
             "INSERT INTO users (id, email, name, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
             id,
             user.email,
             user.name,
@@ -187,12 +171,13 @@ impl Transaction for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn upsert_device(&mut self, device: &DeviceRecord) -> Result<()> {
+    async fn upsert_device(&mut self, device: &DeviceRecord) -> Result<bool> {
         let (id, user) = (device.id.to_string(), device.user_id.to_string());
         let at = millis(device.created_at);
-        sqlx::query!(
+        let done = sqlx::query!(
             "INSERT INTO devices (id, user_id, name, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name \
+             WHERE devices.user_id = excluded.user_id",
             id,
             user,
             device.name,
@@ -201,7 +186,7 @@ impl Transaction for SqliteTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        Ok(())
+        Ok(done.rows_affected() > 0)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -363,28 +348,31 @@ impl Transaction for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn set_task_status(
+    async fn change_task_status(
         &mut self,
         scope: &WorkspaceScope,
         task_id: Uuid,
-        status: TaskStatus,
-    ) -> Result<()> {
+        from: TaskStatus,
+        to: TaskStatus,
+    ) -> Result<bool> {
         let (task, workspace) = (task_id.to_string(), scope.workspace_id().to_string());
-        let status = status.as_str();
+        let (from, to) = (from.as_str(), to.as_str());
         let done = sqlx::query!(
-            "UPDATE tasks SET status = $1 WHERE id = $2 AND workspace_id = $3",
-            status,
+            "UPDATE tasks SET status = $1 WHERE id = $2 AND workspace_id = $3 AND status = $4",
+            to,
             task,
-            workspace
+            workspace,
+            from
         )
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
+        let changed = done.rows_affected() > 0;
+        if changed {
+            self.log_change(scope, Entity::Task, task_id, ChangeOp::Upsert)
+                .await?;
         }
-        self.log_change(scope, Entity::Task, task_id, ChangeOp::Upsert)
-            .await
+        Ok(changed)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -399,6 +387,8 @@ impl Transaction for SqliteTransaction {
         let done = sqlx::query!(
             "INSERT INTO task_assignees (task_id, user_id) \
              SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND workspace_id = $3) \
+                             AND EXISTS (SELECT 1 FROM memberships \
+                                         WHERE workspace_id = $3 AND user_id = $2) \
              ON CONFLICT DO NOTHING",
             task,
             user,
@@ -480,17 +470,18 @@ impl Transaction for SqliteTransaction {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()> {
         let (id, workspace) = (timer.id.to_string(), scope.workspace_id().to_string());
-        let (user, task) = (timer.user_id.to_string(), timer.task_id.to_string());
+        let (user, task) = (scope.user_id().to_string(), timer.task_id.to_string());
         let state = timer_state(timer);
         let head = &timer.head;
         let started = millis(head.started_at);
         let count = i64::from(head.segment_count);
         let last_start = millis(head.last.start);
         let last_end = head.last.end.map(millis);
-        sqlx::query!(
+        let done = sqlx::query!(
             "INSERT INTO timers (id, workspace_id, user_id, task_id, state, started_at, \
                                  closed_millis, segment_count, last_start, last_end) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+             WHERE EXISTS (SELECT 1 FROM tasks WHERE id = $4 AND workspace_id = $2)",
             id,
             workspace,
             user,
@@ -505,6 +496,9 @@ impl Transaction for SqliteTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
         sqlx::query!(
             "INSERT INTO timer_segments (timer_id, n, started_at, ended_at) VALUES ($1, $2, $3, $4)",
             id,
@@ -522,7 +516,7 @@ impl Transaction for SqliteTransaction {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn update_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()> {
         let (id, workspace) = (timer.id.to_string(), scope.workspace_id().to_string());
-        let user = timer.user_id.to_string();
+        let user = scope.user_id().to_string();
         let state = timer_state(timer);
         let head = &timer.head;
         let count = i64::from(head.segment_count);
@@ -565,14 +559,15 @@ impl Transaction for SqliteTransaction {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_entry(&mut self, scope: &WorkspaceScope, entry: &EntryRecord) -> Result<()> {
         let (id, workspace) = (entry.id.to_string(), scope.workspace_id().to_string());
-        let (user, task) = (entry.user_id.to_string(), entry.task_id.to_string());
+        let (user, task) = (scope.user_id().to_string(), entry.task_id.to_string());
         let timer = entry.timer_id.map(|t| t.to_string());
         let (started, ended) = (millis(entry.started_at), millis(entry.ended_at));
         let (status, source) = (entry.status.as_str(), entry.source.as_str());
-        sqlx::query!(
+        let done = sqlx::query!(
             "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, started_at, \
                                   ended_at, duration_secs, status, source, description) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 \
+             WHERE EXISTS (SELECT 1 FROM tasks WHERE id = $4 AND workspace_id = $2)",
             id,
             workspace,
             user,
@@ -588,6 +583,9 @@ impl Transaction for SqliteTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
         self.log_change(scope, Entity::Entry, entry.id, ChangeOp::Upsert)
             .await
     }
@@ -595,6 +593,20 @@ impl Transaction for SqliteTransaction {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn delete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()> {
         let (task, workspace) = (task_id.to_string(), scope.workspace_id().to_string());
+        // Checked first, so a refused delete leaves everything as it was (assignees included).
+        let in_use = sqlx::query_scalar!(
+            "SELECT EXISTS (SELECT 1 FROM timers WHERE task_id = $1) \
+                 OR EXISTS (SELECT 1 FROM entries WHERE task_id = $1) AS \"in_use!: bool\"",
+            task
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if in_use {
+            return Err(StorageError::Conflict {
+                constraint: "task_in_use".into(),
+            });
+        }
         sqlx::query!(
             "DELETE FROM task_assignees WHERE task_id = $1 \
              AND EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND workspace_id = $2)",

@@ -50,24 +50,20 @@ pub trait Storage: Send + Sync + 'static {
     async fn own_entries(&self, scope: &WorkspaceScope, ids: &[Uuid]) -> Result<Vec<EntryRecord>>;
     /// The scope's user's running or paused timer, with every segment.
     async fn active_timer(&self, scope: &WorkspaceScope) -> Result<Option<TimerWithSegments>>;
-    /// The workspace's changes after `cursor` (see `ChangePage` for what a cursor means). A
-    /// cursor beyond anything this database handed out (a restored backup) reads from the start.
+    /// The workspace's changes after `cursor` that the scope's user may see: shared things
+    /// (projects, tasks) and their own timers and entries. See `ChangePage` for what a cursor
+    /// means. A cursor beyond anything this database handed out (a restored backup) reads from
+    /// the start.
     async fn changes_since(&self, scope: &WorkspaceScope, cursor: i64) -> Result<ChangePage>;
     async fn last_applied_seq(&self, device_id: Uuid) -> Result<i64>;
 }
 
 /// One writing transaction. Every method that changes a project, task, timer or entry appends
-/// `(workspace, change_no, entity, id, op)` to the change log in the same transaction, so the
-/// sync feed (and later webhooks and live updates) never miss a committed change.
+/// `(workspace, change_no, entity, id, op, owner)` to the change log in the same transaction, so
+/// the sync feed (and later webhooks and live updates) never miss a committed change.
 #[async_trait]
 pub trait Transaction: Send {
     async fn commit(self: Box<Self>) -> Result<()>;
-
-    /// Marks a point to undo back to (one mutation of a pushed batch).
-    async fn savepoint(&mut self) -> Result<()>;
-    /// Undoes everything since `savepoint` (a mutation the rules rejected).
-    async fn rollback_to_savepoint(&mut self) -> Result<()>;
-    async fn release_savepoint(&mut self) -> Result<()>;
 
     // Accounts.
     async fn insert_workspace(
@@ -84,8 +80,9 @@ pub trait Transaction: Send {
     ) -> Result<bool>;
     async fn insert_membership(&mut self, membership: &MembershipRecord) -> Result<()>;
     async fn device_owner(&mut self, device_id: Uuid) -> Result<Option<Uuid>>;
-    /// Creates the device, or renames it when it exists.
-    async fn upsert_device(&mut self, device: &DeviceRecord) -> Result<()>;
+    /// Creates the device, or renames it when it exists; `false` (and nothing written) when the
+    /// id belongs to another user, even one who registered it a moment ago.
+    async fn upsert_device(&mut self, device: &DeviceRecord) -> Result<bool>;
     async fn insert_token(&mut self, token: &TokenRecord) -> Result<()>;
 
     // Sync bookkeeping.
@@ -114,13 +111,16 @@ pub trait Transaction: Send {
         scope: &WorkspaceScope,
         task_id: Uuid,
     ) -> Result<Option<stint_domain::TaskStatus>>;
-    async fn set_task_status(
+    /// Moves the task from `from` to `to`; `false` when it was no longer in `from` (someone
+    /// changed it meanwhile), and then nothing changes.
+    async fn change_task_status(
         &mut self,
         scope: &WorkspaceScope,
         task_id: Uuid,
-        status: stint_domain::TaskStatus,
-    ) -> Result<()>;
-    /// Assigns the user to the task; `true` when they were not assigned before.
+        from: stint_domain::TaskStatus,
+        to: stint_domain::TaskStatus,
+    ) -> Result<bool>;
+    /// Assigns a member of the workspace to the task; `true` when they were not assigned before.
     async fn assign(
         &mut self,
         scope: &WorkspaceScope,
@@ -138,11 +138,14 @@ pub trait Transaction: Send {
         timer_id: Uuid,
     ) -> Result<Option<TimerRecord>>;
     async fn own_active_timer(&mut self, scope: &WorkspaceScope) -> Result<Option<TimerRecord>>;
+    /// Timers and entries belong to the scope's user (their `user_id` is not read) and to a task
+    /// of the scope's workspace (`NotFound` otherwise).
     async fn insert_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()>;
-    /// Saves the timer's head and its last segment (one row each, whatever the segment count).
+    /// Saves the head of the scope's user's timer and its last segment (one row each, whatever
+    /// the segment count).
     async fn update_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()>;
     async fn insert_entry(&mut self, scope: &WorkspaceScope, entry: &EntryRecord) -> Result<()>;
-    /// Deletes a task that no timer or entry refers to (`Conflict` otherwise); devices get a
-    /// tombstone.
+    /// Deletes a task that no timer or entry refers to (`Conflict` otherwise, and nothing
+    /// changes); devices get a tombstone.
     async fn delete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()>;
 }

@@ -135,7 +135,8 @@ pub struct Change {
     pub op: ChangeOp,
 }
 
-/// Changes after a cursor, in the order they became visible, and the cursor to ask from next.
+/// Changes after a cursor, and the cursor to ask from next. Their order within a page is not
+/// meaningful (on PostgreSQL it is not commit order): read the current state of what changed.
 /// A cursor is opaque to callers and means what its backend says: on SQLite the last change
 /// number seen (one writer, so numbers are handed out in commit order); on PostgreSQL a
 /// transaction-id horizon below which every transaction has finished.

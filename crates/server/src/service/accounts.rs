@@ -115,21 +115,25 @@ pub async fn issue_token(
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = format!("stint_{}", hex::encode(bytes));
     let mut tx = storage.begin().await?;
-    if let Some(owner) = tx.device_owner(device_id).await? {
-        if owner != user_id {
-            return Err(ApiError::new(
-                ErrorCode::DeviceTaken,
-                "this device id belongs to another user",
-            ));
-        }
+    if tx
+        .device_owner(device_id)
+        .await?
+        .is_some_and(|owner| owner != user_id)
+    {
+        return Err(device_taken());
     }
-    tx.upsert_device(&DeviceRecord {
-        id: device_id,
-        user_id,
-        name: device_name.to_string(),
-        created_at: now,
-    })
-    .await?;
+    let registered = tx
+        .upsert_device(&DeviceRecord {
+            id: device_id,
+            user_id,
+            name: device_name.to_string(),
+            created_at: now,
+        })
+        .await?;
+    if !registered {
+        // Another user's sign-in registered this id between the check above and now.
+        return Err(device_taken());
+    }
     tx.insert_token(&TokenRecord {
         hash: token_hash(&token),
         device_id,
@@ -140,6 +144,13 @@ pub async fn issue_token(
     .await?;
     tx.commit().await?;
     Ok(IssuedToken { token, device_id })
+}
+
+fn device_taken() -> ApiError {
+    ApiError::new(
+        ErrorCode::DeviceTaken,
+        "this device id belongs to another user",
+    )
 }
 
 pub async fn caller_for_token(

@@ -1,15 +1,14 @@
 //! Sync push and pull (D3).
 //!
-//! Push applies a batch in one transaction with a savepoint per mutation, together with the
-//! device's `last_applied_seq`: a retried push skips what was applied, a crash loses nothing
-//! (the whole batch is retried), and one commit (one fsync) covers the batch. A mutation the
-//! rules refuse is rolled back to its savepoint, recorded as rejected with its reason, and still
-//! advances the sequence.
+//! Push applies a batch in one transaction, together with the device's `last_applied_seq`: a
+//! retried push skips what was applied, a crash loses nothing (the whole batch is retried), and
+//! one commit (one fsync) covers the batch. A mutation the rules refuse writes nothing, is
+//! recorded as rejected with its reason, and still advances the sequence.
 //!
-//! Pull reads the change log after the device's cursor and returns the current state of what
-//! changed, tombstones for what was deleted, and the caller's timer.
+//! Pull reads the change log after the device's cursor and returns the current state of each
+//! task and entry that changed — or a tombstone when it is gone — and the caller's timer.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -19,7 +18,7 @@ use stint_api::sync::{
     MAX_MUTATIONS_PER_PUSH,
 };
 use stint_api::ErrorCode;
-use stint_storage::{ChangeOp, Entity, EntryRecord, MutationRecord, Storage, WorkspaceScope};
+use stint_storage::{Entity, EntryRecord, MutationRecord, Storage, WorkspaceScope};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -42,12 +41,19 @@ pub async fn push(
         )
         .with_details(serde_json::json!({ "limit": MAX_MUTATIONS_PER_PUSH })));
     }
-    // A deadlock between two batches (PostgreSQL picks one to abort) or a moment of SQLite
-    // contention rolls the whole batch back: trying it again is safe and usually succeeds.
+    if let Some(bad) = mutations.iter().find(|m| m.seq < 1) {
+        return Err(ApiError::invalid(
+            "mutations.seq",
+            format!("seq counts from 1; got {}", bad.seq),
+        ));
+    }
+    // A batch that failed (a PostgreSQL deadlock, a lock or pool timeout, a client-made id that
+    // another push took a moment earlier) left nothing behind: trying it again is safe, and the
+    // second try usually succeeds or turns the id clash into a recorded rejection.
     let mut attempt: u32 = 0;
     loop {
         match push_batch(storage, scope, mutations, now).await {
-            Err(error) if error.code == ErrorCode::Busy && attempt < BUSY_RETRIES => {
+            Err(error) if error.retryable && attempt < BUSY_RETRIES => {
                 attempt += 1;
                 tokio::time::sleep(Duration::from_millis(5 << attempt)).await;
             }
@@ -56,7 +62,7 @@ pub async fn push(
     }
 }
 
-/// Tries of a push that found the database busy, before answering `busy`.
+/// Tries again of a push that failed for a passing reason, before answering its error.
 const BUSY_RETRIES: u32 = 4;
 
 async fn push_batch(
@@ -88,16 +94,12 @@ async fn push_batch(
             )
             .with_details(serde_json::json!({ "expected": last + 1 })));
         }
-        tx.savepoint().await?;
+        // A rejected intent wrote nothing (`timers` checks every rule before writing).
         let reason = match timers::apply(tx.as_mut(), scope, &mutation.intent, now).await {
             Ok(()) => None,
-            Err(ApplyError::Rejected(reason)) => {
-                tx.rollback_to_savepoint().await?;
-                Some(reason)
-            }
+            Err(ApplyError::Rejected(reason)) => Some(reason),
             Err(ApplyError::Failed(error)) => return Err(error),
         };
-        tx.release_savepoint().await?;
         tx.record_mutation(
             scope,
             &MutationRecord {
@@ -140,28 +142,20 @@ pub async fn pull(
     now: DateTime<Utc>,
 ) -> Result<PullResponse, ApiError> {
     let page = storage.changes_since(scope, cursor).await?;
-    // The last change of each entity decides: its current state, or a tombstone.
-    let mut last_op: HashMap<(Entity, Uuid), ChangeOp> = HashMap::new();
+    // What changed, by id; the order of a page is not commit order, so what counts is what
+    // exists now: its current state, or a tombstone when it is gone.
+    let mut task_ids = HashSet::new();
+    let mut entry_ids = HashSet::new();
     for change in &page.changes {
-        last_op.insert((change.entity, change.entity_id), change.op);
-    }
-    let (mut task_ids, mut entry_ids, mut removed) = (vec![], vec![], vec![]);
-    for ((entity, id), op) in last_op {
-        match (entity, op) {
-            (Entity::Task, ChangeOp::Upsert) => task_ids.push(id),
-            (Entity::Entry, ChangeOp::Upsert) => entry_ids.push(id),
-            (Entity::Task, ChangeOp::Delete) => removed.push(Tombstone {
-                entity: EntityKind::Task,
-                id,
-            }),
-            (Entity::Entry, ChangeOp::Delete) => removed.push(Tombstone {
-                entity: EntityKind::Entry,
-                id,
-            }),
+        match change.entity {
+            Entity::Task => task_ids.insert(change.entity_id),
+            Entity::Entry => entry_ids.insert(change.entity_id),
             // Projects travel inside their tasks; the timer is sent whole below.
-            (Entity::Project | Entity::Timer, _) => {}
-        }
+            Entity::Project | Entity::Timer => false,
+        };
     }
+    let task_ids: Vec<Uuid> = task_ids.into_iter().collect();
+    let entry_ids: Vec<Uuid> = entry_ids.into_iter().collect();
     let tasks = if task_ids.is_empty() {
         vec![]
     } else {
@@ -172,6 +166,12 @@ pub async fn pull(
     } else {
         storage.own_entries(scope, &entry_ids).await?
     };
+    let mut removed = gone(EntityKind::Task, &task_ids, tasks.iter().map(|t| t.id));
+    removed.extend(gone(
+        EntityKind::Entry,
+        &entry_ids,
+        entries.iter().map(|e| e.id),
+    ));
     let timer = storage.active_timer(scope).await?.map(|t| TimerSnapshot {
         id: t.timer.id,
         task_id: t.timer.task_id,
@@ -187,6 +187,16 @@ pub async fn pull(
         last_applied_seq: storage.last_applied_seq(scope.device_id()).await?,
         server_time: now,
     })
+}
+
+/// Tombstones for the ids that changed but no longer exist.
+fn gone(entity: EntityKind, changed: &[Uuid], found: impl Iterator<Item = Uuid>) -> Vec<Tombstone> {
+    let found: HashSet<Uuid> = found.collect();
+    changed
+        .iter()
+        .filter(|id| !found.contains(id))
+        .map(|&id| Tombstone { entity, id })
+        .collect()
 }
 
 fn entry(record: EntryRecord) -> Entry {

@@ -2,6 +2,10 @@
 //! T1 (one running timer per user: a start stops the running one into a draft), T2 (Start Work
 //! assigns the user and moves an open task to *In progress*) and T3 (segments: pause, resume,
 //! stop into an entry), with the arithmetic of `stint_domain::TimerHead`.
+//!
+//! Each intent first checks every rule, reading only, and then writes. So an intent the rules
+//! reject has written nothing, and a push needs no savepoint per mutation (on PostgreSQL each
+//! would cost a subtransaction, and more than 64 in one transaction slow every snapshot).
 
 use chrono::{DateTime, Utc};
 use stint_api::sync::Intent;
@@ -46,7 +50,8 @@ pub async fn apply(
     intent: &Intent,
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {
-    let at = intent.at();
+    // Both databases keep milliseconds: a finer instant would compare differently on each.
+    let at = time::to_millis(intent.at());
     if !time::plausible(at, now) {
         return Err(rejected(
             ErrorCode::InstantOutOfRange,
@@ -71,7 +76,8 @@ pub async fn apply(
             timer_id, entry_id, ..
         } => {
             let timer = own_active_timer(tx, scope, timer_id).await?;
-            stop_into_entry(tx, scope, timer, at, entry_id).await
+            let stop = plan_stop(tx, timer, at, entry_id).await?;
+            Ok(write_stop(tx, scope, stop).await?)
         }
     }
 }
@@ -96,10 +102,18 @@ async fn start(
             format!("timer id {timer_id} is already taken"),
         ));
     }
-    if let Some(running) = tx.own_active_timer(scope).await? {
-        // Device clocks differ: never stop a timer before its own last change.
-        let stop_at = at.max(running.head.last_change());
-        stop_into_entry(tx, scope, running, stop_at, Uuid::now_v7()).await?;
+    let running_stop = match tx.own_active_timer(scope).await? {
+        Some(running) => {
+            // Device clocks differ: never stop a timer before its own last change.
+            let stop_at = at.max(running.head.last_change());
+            Some(plan_stop(tx, running, stop_at, Uuid::now_v7()).await?)
+        }
+        None => None,
+    };
+
+    // Every rule holds: write.
+    if let Some(stop) = running_stop {
+        write_stop(tx, scope, stop).await?;
     }
     tx.insert_timer(
         scope,
@@ -115,7 +129,8 @@ async fn start(
     tx.assign(scope, task_id, scope.user_id()).await?;
     let after = status.after_start_work();
     if after != status {
-        tx.set_task_status(scope, task_id, after).await?;
+        // Only if nobody moved it meanwhile (a concurrent start, a completion).
+        tx.change_task_status(scope, task_id, status, after).await?;
     }
     Ok(())
 }
@@ -142,14 +157,19 @@ async fn own_active_timer(
     Ok(timer)
 }
 
-/// T3: the timer becomes a draft entry of its counted time.
-async fn stop_into_entry(
+/// A stop that passed every check, ready to write: the stopped timer and its entry.
+struct Stop {
+    timer: TimerRecord,
+    entry: EntryRecord,
+}
+
+/// T3: checks that the timer can become a draft entry of its counted time at `at`.
+async fn plan_stop(
     tx: &mut dyn Transaction,
-    scope: &WorkspaceScope,
     mut timer: TimerRecord,
     at: DateTime<Utc>,
     entry_id: Uuid,
-) -> Result<(), ApplyError> {
+) -> Result<Stop, ApplyError> {
     if tx.entry_id_taken(entry_id).await? {
         return Err(rejected(
             ErrorCode::IdConflict,
@@ -157,24 +177,29 @@ async fn stop_into_entry(
         ));
     }
     let stopped = timer.head.stop(at).map_err(transition_refused)?;
-    tx.insert_entry(
-        scope,
-        &EntryRecord {
-            id: entry_id,
-            user_id: timer.user_id,
-            task_id: timer.task_id,
-            timer_id: Some(timer.id),
-            started_at: stopped.started_at,
-            ended_at: stopped.ended_at,
-            duration_secs: stopped.duration_secs,
-            status: EntryStatus::Draft,
-            source: EntrySource::Timer,
-            description: String::new(),
-        },
-    )
-    .await?;
+    let entry = EntryRecord {
+        id: entry_id,
+        user_id: timer.user_id,
+        task_id: timer.task_id,
+        timer_id: Some(timer.id),
+        started_at: stopped.started_at,
+        ended_at: stopped.ended_at,
+        duration_secs: stopped.duration_secs,
+        status: EntryStatus::Draft,
+        source: EntrySource::Timer,
+        description: String::new(),
+    };
     timer.head.last = stopped.last;
     timer.stopped = true;
-    tx.update_timer(scope, &timer).await?;
+    Ok(Stop { timer, entry })
+}
+
+async fn write_stop(
+    tx: &mut dyn Transaction,
+    scope: &WorkspaceScope,
+    stop: Stop,
+) -> Result<(), ApiError> {
+    tx.insert_entry(scope, &stop.entry).await?;
+    tx.update_timer(scope, &stop.timer).await?;
     Ok(())
 }

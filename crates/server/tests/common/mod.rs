@@ -11,6 +11,8 @@ use uuid::Uuid;
 
 pub struct Backend {
     pub storage: Arc<dyn Storage>,
+    /// The database's URL on PostgreSQL, for tests that need a connection of their own.
+    pub postgres_url: Option<String>,
     /// Keeps the SQLite file's folder alive.
     _dir: Option<tempfile::TempDir>,
 }
@@ -20,6 +22,7 @@ pub async fn backends() -> Vec<Backend> {
     let sqlite = format!("sqlite://{}", dir.path().join("stint.db").display());
     let mut backends = vec![Backend {
         storage: stint_server::connect(&sqlite, 1).await.unwrap(),
+        postgres_url: None,
         _dir: Some(dir),
     }];
     match std::env::var("STINT_TEST_DATABASE_URL") {
@@ -27,6 +30,7 @@ pub async fn backends() -> Vec<Backend> {
             let url = fresh_postgres_database(&admin_url).await;
             backends.push(Backend {
                 storage: stint_server::connect(&url, 60).await.unwrap(),
+                postgres_url: Some(url),
                 _dir: None,
             });
         }
