@@ -57,19 +57,21 @@ impl ServerProcess {
     /// Creates the demo workspace in `data_dir` (idempotent) and serves it on `port`.
     pub fn start(data_dir: &Path, port: u16) -> anyhow::Result<ServerProcess> {
         let database = Database::SqliteDir(data_dir.to_path_buf());
-        ServerProcess::start_binary(&workspace_binary("stint-server"), &database, port)
+        ServerProcess::start_binary(&workspace_binary("stint-server"), &database, 0, port)
     }
 
-    /// Like `start`, with a given `stint-server` binary (a release build for the bench) and
-    /// either backend.
+    /// Like `start`, with a given `stint-server` binary (a release build for the bench), either
+    /// backend, and `members` more demo members (`stint-server demo --members`).
     pub fn start_binary(
         server: &Path,
         database: &Database,
+        members: u32,
         port: u16,
     ) -> anyhow::Result<ServerProcess> {
         let demo = Command::new(server)
             .arg("demo")
             .args(database.args())
+            .args(["--members", &members.to_string()])
             .stdout(Stdio::null())
             .status()?;
         anyhow::ensure!(demo.success(), "stint-server demo failed");

@@ -38,6 +38,9 @@ enum Command {
     Demo {
         #[command(flatten)]
         database: Database,
+        /// Also add this many members (member001@demo.stint.test …), e.g. for load tests.
+        #[arg(long, default_value_t = 0)]
+        members: u32,
     },
 }
 
@@ -192,10 +195,12 @@ async fn main() -> anyhow::Result<()> {
             );
             stint_server::serve_with(listener, storage, limits, shutdown_signal()).await?;
         }
-        Command::Demo { database } => {
+        Command::Demo { database, members } => {
             init_logging(LogFormat::Text);
             let storage = database.open().await?;
-            let demo = demo::seed(&*storage, &Passwords::new()).await?;
+            let passwords = Passwords::new();
+            let demo = demo::seed(&*storage, &passwords).await?;
+            demo::add_members(&*storage, &passwords, members).await?;
             println!("Demo workspace \"{}\" ({})", demo.name, demo.workspace_id);
             for (email, name, role) in &demo.users {
                 println!("  {email:<24} {name:<12} {role}");

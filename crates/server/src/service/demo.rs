@@ -161,3 +161,40 @@ pub async fn seed(storage: &dyn Storage, passwords: &Passwords) -> Result<DemoWo
         password: DEMO_PASSWORD,
     })
 }
+
+/// `count` more members (`member001@demo.stint.test` …, fixed ids, the demo password), for
+/// trying the server with many people: the load bench has fifty push at once. Idempotent.
+pub async fn add_members(
+    storage: &dyn Storage,
+    passwords: &Passwords,
+    count: u32,
+) -> Result<(), ApiError> {
+    if count == 0 {
+        return Ok(());
+    }
+    let workspace_id = Uuid::from_u128(WORKSPACE.0);
+    let now = time::now();
+    let password_hash = passwords.hash(DEMO_PASSWORD).await?;
+    let mut tx = storage.begin().await?;
+    for n in 1..=count {
+        let user = UserRecord {
+            id: Uuid::from_u128(MEMBER_IDS + u128::from(n)),
+            email: format!("member{n:03}@demo.stint.test"),
+            name: format!("Member {n:03}"),
+            password_hash: password_hash.clone(),
+        };
+        tx.insert_user(&user, now).await?;
+        tx.insert_membership(&MembershipRecord {
+            workspace_id,
+            workspace_name: WORKSPACE.1.to_string(),
+            user_id: user.id,
+            role: "member".into(),
+        })
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Extra members' ids count up from here.
+const MEMBER_IDS: u128 = 0x0190_0000_0000_7000_8000_0000_0001_0000;

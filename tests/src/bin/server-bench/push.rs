@@ -1,4 +1,7 @@
-//! Scenario 1: many devices of the demo users push timer mutations into one workspace at once.
+//! Many devices push timer mutations into one workspace at once, in two shapes: fifty devices
+//! shared by the demo's three users (their timers collide: T1 stops one device's timer when
+//! another device of the same user starts one, so each user's pushes take turns), and fifty
+//! people with a device each (`stint-server demo --members 50`), the everyday case.
 
 use std::time::{Duration, Instant};
 
@@ -26,7 +29,25 @@ pub const USERS: [&str; 3] = [
 ];
 pub const PASSWORD: &str = "stint-demo";
 
-/// The demo's seven tasks (fixed ids, see crates/server/src/store/demo.rs).
+/// Who signs in on each device.
+#[derive(Clone, Copy)]
+pub enum Shape {
+    /// Device n is demo user n mod 3.
+    SharedByThreeUsers,
+    /// Device n is `member{n+1:03}`.
+    OneDevicePerUser,
+}
+
+impl Shape {
+    fn email(self, device: usize) -> String {
+        match self {
+            Shape::SharedByThreeUsers => USERS[device % USERS.len()].into(),
+            Shape::OneDevicePerUser => format!("member{:03}@demo.stint.test", device + 1),
+        }
+    }
+}
+
+/// The demo's seven tasks (fixed ids, see crates/server/src/service/demo.rs).
 const TASKS: [u128; 7] = [
     0x0190_0000_0000_7000_8000_0000_0000_0301,
     0x0190_0000_0000_7000_8000_0000_0000_0302,
@@ -46,12 +67,16 @@ pub struct Device {
 
 /// Signs in `DEVICES` devices, one after the other, spread over the demo users. Each brings a
 /// fresh device id, so a rerun on the same database starts new sequences.
-pub async fn sign_in_devices(http: &reqwest::Client, base: &str) -> anyhow::Result<Vec<Device>> {
+pub async fn sign_in_devices(
+    http: &reqwest::Client,
+    base: &str,
+    shape: Shape,
+) -> anyhow::Result<Vec<Device>> {
     let mut devices = Vec::with_capacity(DEVICES);
     for index in 0..DEVICES {
         let device_id = Uuid::now_v7();
         let request = TokenRequest {
-            email: USERS[index % USERS.len()].into(),
+            email: shape.email(index),
             password: PASSWORD.into(),
             device_name: format!("bench device {index}"),
             device_id: Some(device_id),
