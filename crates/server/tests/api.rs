@@ -443,6 +443,30 @@ async fn a_negative_cursor_is_refused() {
     .await;
 }
 
+#[tokio::test]
+async fn sequence_numbers_below_1_are_refused() {
+    on_each_backend(|server| async move {
+        let ana = server.sign_in(ANA).await;
+        for seq in [0, -5] {
+            let batch = json!([
+                start(1, &Uuid::now_v7(), SHARED_TASK, 0),
+                start(seq, &Uuid::now_v7(), SHARED_TASK, 1)
+            ]);
+            let (status, body) = server.push(&ana, batch).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+            assert_eq!(body["code"], "invalid_request");
+            assert_eq!(body["details"]["field"], "mutations[1].seq");
+        }
+        let pulled = server.pull(&ana, 0).await;
+        assert!(
+            pulled["timer"].is_null(),
+            "nothing of a refused batch is applied"
+        );
+        assert_eq!(pulled["last_applied_seq"], 0);
+    })
+    .await;
+}
+
 /// JSON has one number type: `1.0` is the integer 1 (JSON Schema agrees).
 #[tokio::test]
 async fn integers_written_with_a_fraction_of_zero_are_integers() {

@@ -40,7 +40,7 @@ fn check_protocol(version: u32) -> Result<(), ApiError> {
     responses(
         (status = 200, body = PushResponse),
         (status = 400, body = ErrorBody,
-            description = "Not JSON, not this shape, a control character in text, or an unsupported protocol"),
+            description = "Not JSON, not this shape, a control character in text, a sequence number below 1, or an unsupported protocol"),
         (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
         (status = 404, body = ErrorBody, description = "Not a member of that workspace"),
         (status = 408, body = ErrorBody, description = "The request took too long"),

@@ -42,6 +42,14 @@ pub async fn push(
         )
         .with_details(serde_json::json!({ "limit": MAX_MUTATIONS_PER_PUSH })));
     }
+    // Below 1 would read as "already applied" and be answered `skipped`: a device's bug would
+    // pass as success while its change is lost.
+    if let Some(index) = mutations.iter().position(|mutation| mutation.seq < 1) {
+        return Err(ApiError::invalid(
+            &format!("mutations[{index}].seq"),
+            format!("sequence numbers start at 1, got {}", mutations[index].seq),
+        ));
+    }
     // A deadlock between two batches (PostgreSQL picks one to abort) or a moment of SQLite
     // contention rolls the whole batch back: trying it again is safe and usually succeeds.
     let mut attempt: u32 = 0;
