@@ -350,5 +350,11 @@ mod tests {
             json!({ "seq": 1, "list": [-3, 2.5, 7], "big": 1e300, "minus_zero": 0 })
         );
         assert!(read["seq"].is_i64());
+        // Exact up to 2^53, which takes correctly rounded parsing (serde_json's float_roundtrip).
+        let sent: Value = serde_json::from_str(r#"{ "seq": 3866557799310418.0 }"#).unwrap();
+        assert_eq!(
+            integral_numbers_as_integers(sent),
+            json!({ "seq": 3866557799310418_i64 })
+        );
     }
 }
