@@ -5,9 +5,11 @@
 //! - `test`  — every test: Rust (both database backends), UI unit tests, browser and desktop e2e
 //! - `bench` — the desktop app's memory and start-up time
 //! - `gen`   — regenerate the UI's TypeScript types from the Rust wire types
+//! - `contract` — the API contract step of `test` alone: schemathesis against the server
 //! - `sqlx-prepare` — refresh the storage crates' offline query metadata (`.sqlx/`)
 
 mod bench;
+mod contract;
 mod display;
 mod postgres;
 mod run;
@@ -23,13 +25,14 @@ fn main() -> anyhow::Result<()> {
         Some("run") => run::run(),
         Some("test") => test::test(),
         Some("bench") => bench::bench(),
+        Some("contract") => contract::command(),
         Some("sqlx-prepare") => sqlx_data::prepare(&postgres::Postgres::start()?, false),
         Some("gen") => system::cargo(
             &["test", "-p", "stint-api", "--test", "typescript_fresh"],
             &[("STINT_WRITE_GENERATED", "1")],
         ),
         _ => {
-            eprintln!("usage: cargo xtask run | test | bench | gen | sqlx-prepare");
+            eprintln!("usage: cargo xtask run | test | bench | gen | contract | sqlx-prepare");
             std::process::exit(2);
         }
     }
