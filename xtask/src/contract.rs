@@ -120,7 +120,7 @@ fn install_schemathesis() -> anyhow::Result<PathBuf> {
 }
 
 fn cache_dir() -> PathBuf {
-    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/root"), PathBuf::from);
+    let home = std::env::var_os("HOME").map_or_else(std::env::temp_dir, PathBuf::from);
     home.join(".cache/stint")
 }
 
