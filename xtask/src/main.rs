@@ -6,9 +6,11 @@
 //! - `bench` — the desktop app's memory and start-up time, and the server under load on both
 //!   database backends (`bench server` or `bench desktop` runs one part)
 //! - `gen`   — regenerate the UI's TypeScript types from the Rust wire types
+//! - `contract` — the API contract step of `test` alone: schemathesis against the server
 //! - `sqlx-prepare` — refresh the storage crates' offline query metadata (`.sqlx/`)
 
 mod bench;
+mod contract;
 mod display;
 mod postgres;
 mod run;
@@ -25,6 +27,7 @@ fn main() -> anyhow::Result<()> {
         Some("run") => run::run(),
         Some("test") => test::test(),
         Some("bench") => bench::bench(args.get(1).map(String::as_str)),
+        Some("contract") => contract::command(),
         Some("sqlx-prepare") => sqlx_data::prepare(&postgres::Postgres::start()?, false),
         Some("gen") => system::cargo(
             &["test", "-p", "stint-api", "--test", "typescript_fresh"],
@@ -32,7 +35,8 @@ fn main() -> anyhow::Result<()> {
         ),
         _ => {
             eprintln!(
-                "usage: cargo xtask run | test | bench [server | desktop] | gen | sqlx-prepare"
+                "usage: cargo xtask run | test | bench [server | desktop] | gen | contract | \
+                 sqlx-prepare"
             );
             std::process::exit(2);
         }

@@ -5,6 +5,7 @@
 use std::process::Command;
 use std::time::Instant;
 
+use crate::contract;
 use crate::display::VirtualDisplay;
 use crate::postgres::Postgres;
 use crate::sqlx_data;
@@ -81,6 +82,15 @@ pub fn test() -> anyhow::Result<()> {
                 sqlx_data::prepare(&postgres, true),
             );
             steps.record("Rust tests (SQLite and PostgreSQL)", rust_tests(&postgres));
+            let contract = if built {
+                contract::contract(&postgres)
+            } else {
+                Err(anyhow::anyhow!("skipped: the build failed"))
+            };
+            steps.record(
+                "API contract (schemathesis, SQLite and PostgreSQL)",
+                contract,
+            );
         }
         Err(error) => {
             steps.record("PostgreSQL for the tests", Err(error));

@@ -8,15 +8,41 @@ use uuid::Uuid;
 
 use crate::{EntrySource, EntryStatus, Segment, TaskStatus, TimerState};
 
+// The server refuses control characters other than tab, line feed and carriage return in any
+// text it is sent (`invalid_text`); each pattern below says so for its field. utoipa takes only
+// literals here: the server's tests check these numbers against its own limits.
 #[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
 pub struct TokenRequest {
+    /// At most 254 characters (longer is nobody's address: answered like a wrong password).
+    #[schema(
+        max_length = 254,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub email: String,
+    /// At most 1,024 bytes of UTF-8 (longer is nobody's password: answered like a wrong one).
+    #[schema(
+        max_length = 1024,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub password: String,
+    /// 1 to 100 characters once leading and trailing white space is trimmed, which the server
+    /// does before storing it.
+    // The pattern: white space, a visible character, optionally up to 98 of any allowed
+    // character and a visible one, white space. "White space" is what Rust's `trim` removes
+    // less the control characters; "visible" is neither.
+    #[schema(
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]([^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]{0,98}[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub device_name: String,
     /// The device's own id (UUIDv7, made once per installation). The server makes one when it
     /// is absent; the sync protocol numbers each device's mutations.
+    // The pattern repeats the format: schemathesis (4.32) ignores `format` on a nullable string
+    // and would send "" as a valid id.
     #[serde(default)]
     #[ts(optional)]
+    #[schema(
+        pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     pub device_id: Option<Uuid>,
 }
 

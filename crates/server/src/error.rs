@@ -7,6 +7,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
 use stint_api::{ErrorBody, ErrorCode};
 use stint_storage::StorageError;
@@ -170,13 +171,15 @@ impl From<PathRejection> for ApiError {
 }
 
 /// A JSON body, parsed with the route's body limit (`edge::body_limit`) and refused when any
-/// string in it, key or value, holds a control character other than tab, line feed and carriage
-/// return: such text has no business in a time tracker, and PostgreSQL refuses NUL outright.
+/// string the endpoint reads, key or value, holds a control character other than tab, line feed
+/// and carriage return: such text has no business in a time tracker, and PostgreSQL refuses NUL
+/// outright. Fields the endpoint does not know are ignored whatever they hold, as the OpenAPI
+/// document says (its objects allow other properties) and as a newer client needs.
 pub struct Json<T>(pub T);
 
 impl<T, S> FromRequest<S> for Json<T>
 where
-    T: DeserializeOwned,
+    T: DeserializeOwned + Serialize,
     S: Send + Sync,
 {
     type Rejection = ApiError;
@@ -196,7 +199,14 @@ where
         let axum::Json(value) = axum::Json::<Value>::from_request(request, state)
             .await
             .map_err(|rejection| json_rejection(rejection, limit_bytes))?;
-        if let Some(field) = first_control_text(&value) {
+        let value = integral_numbers_as_integers(value);
+        let body: T = serde_path_to_error::deserialize(value)
+            .map_err(|error| ApiError::malformed(error.to_string()))?;
+        // What was read, written back: the request's fields without those serde ignored, at
+        // the same JSON paths.
+        let read =
+            serde_json::to_value(&body).map_err(|error| ApiError::internal(error.to_string()))?;
+        if let Some(field) = first_control_text(&read) {
             return Err(ApiError::new(
                 ErrorCode::InvalidText,
                 format!(
@@ -206,9 +216,7 @@ where
             )
             .with_details(json!({ "field": field })));
         }
-        serde_path_to_error::deserialize(value)
-            .map(Json)
-            .map_err(|error| ApiError::malformed(error.to_string()))
+        Ok(Json(body))
     }
 }
 
@@ -235,6 +243,34 @@ fn caused_by_body_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
         cause = error.source();
     }
     false
+}
+
+/// JSON has one number type: `1.0` is the integer 1 (JSON Schema agrees), but serde refuses it
+/// for an integer field. So numbers without a fraction become integers before the body is read.
+fn integral_numbers_as_integers(value: Value) -> Value {
+    match value {
+        Value::Number(number) => match number.as_f64() {
+            // `i64::MAX as f64` is 2^63, one past the largest i64.
+            Some(float)
+                if number.is_f64()
+                    && float.fract() == 0.0
+                    && float >= i64::MIN as f64
+                    && float < i64::MAX as f64 =>
+            {
+                Value::from(float as i64)
+            }
+            _ => Value::Number(number),
+        },
+        Value::Array(items) => items
+            .into_iter()
+            .map(integral_numbers_as_integers)
+            .collect(),
+        Value::Object(fields) => fields
+            .into_iter()
+            .map(|(key, item)| (key, integral_numbers_as_integers(item)))
+            .collect(),
+        other => other,
+    }
 }
 
 /// The JSON path (`$.mutations[2].intent.note`) of the first string, key or value, holding a
@@ -280,7 +316,7 @@ fn push_key(path: &mut String, key: &str) {
     }
 }
 
-impl<T: serde::Serialize> IntoResponse for Json<T> {
+impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()
     }
@@ -316,5 +352,22 @@ mod tests {
         for (value, path) in cases {
             assert_eq!(first_control_text(&value).as_deref(), Some(path), "{value}");
         }
+    }
+
+    #[test]
+    fn numbers_without_a_fraction_become_integers() {
+        let sent = json!({ "seq": 1.0, "list": [-3.0, 2.5, 7], "big": 1e300, "minus_zero": -0.0 });
+        let read = integral_numbers_as_integers(sent);
+        assert_eq!(
+            read,
+            json!({ "seq": 1, "list": [-3, 2.5, 7], "big": 1e300, "minus_zero": 0 })
+        );
+        assert!(read["seq"].is_i64());
+        // Exact up to 2^53, which takes correctly rounded parsing (serde_json's float_roundtrip).
+        let sent: Value = serde_json::from_str(r#"{ "seq": 3866557799310418.0 }"#).unwrap();
+        assert_eq!(
+            integral_numbers_as_integers(sent),
+            json!({ "seq": 3866557799310418_i64 })
+        );
     }
 }

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use edge::EdgeLimits;
-pub use routes::{router, AppState};
+pub use routes::{openapi, router, AppState};
 pub use service::passwords::Passwords;
 use stint_storage::{Storage, StorageError};
 use stint_storage_postgres::PostgresStorage;

@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
+use stint_api::sync::{MAX_MUTATIONS_PER_PUSH, PROTOCOL_VERSION};
 use stint_server::service::{accounts, demo};
 use stint_server::Passwords;
 use stint_storage::Storage;
@@ -156,6 +157,51 @@ async fn health_and_openapi() {
         assert!(doc["components"]["schemas"].get("PushRequest").is_some());
     })
     .await;
+}
+
+/// The document states the limits the server enforces (utoipa takes only literals, so they are
+/// written twice).
+#[test]
+fn the_openapi_document_states_the_servers_limits() {
+    let doc = serde_json::to_value(stint_server::openapi()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let token = &schemas["TokenRequest"]["properties"];
+    assert_eq!(token["email"]["maxLength"], accounts::MAX_EMAIL_CHARS);
+    assert_eq!(token["password"]["maxLength"], accounts::MAX_PASSWORD_BYTES);
+    let push = &schemas["PushRequest"]["properties"];
+    assert_eq!(push["mutations"]["maxItems"], MAX_MUTATIONS_PER_PUSH);
+    assert_eq!(push["protocol_version"]["minimum"], PROTOCOL_VERSION);
+    assert_eq!(push["protocol_version"]["maximum"], PROTOCOL_VERSION);
+
+    // The device name's pattern accepts exactly what the server takes: a name that is 1 to 100
+    // characters once trimmed, without control characters other than tab and line breaks.
+    let pattern = regex::Regex::new(token["device_name"]["pattern"].as_str().unwrap()).unwrap();
+    let text = |n: usize, c: char| c.to_string().repeat(n);
+    let names = [
+        "laptop".to_string(),
+        "a".into(),
+        "".into(),
+        "   ".into(),
+        " \t work laptop \r\n".into(),
+        "\u{3000}x\u{a0}".into(),
+        "\u{a0}\u{2003}".into(),
+        "x\u{feff}".into(),
+        "lap\u{7}top".into(),
+        "\u{85}x".into(),
+        "x\u{0}".into(),
+        text(100, 'é'),
+        text(101, 'x'),
+        format!("  {}\n", text(100, 'x')),
+        format!("x{}x", text(98, ' ')),
+        format!("x{}x", text(99, ' ')),
+    ];
+    for name in names {
+        let server_takes = accounts::device_name(&name).is_ok()
+            && !name
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'));
+        assert_eq!(pattern.is_match(&name), server_takes, "{name:?}");
+    }
 }
 
 /// Sends `request`; its status and JSON body (`null` when there is none).
@@ -377,6 +423,68 @@ async fn a_start_on_another_device_stops_the_running_timer_into_a_draft() {
             .push(&ben, json!([start(1, &second, BENS_TASK, 50)]))
             .await;
         assert_eq!(body["results"][0]["reason"]["code"], "id_conflict");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_negative_cursor_is_refused() {
+    on_each_backend(|server| async move {
+        let ana = server.sign_in(ANA).await;
+        let url = format!(
+            "{}/api/v1/workspaces/{}/sync/pull?cursor=-1&protocol_version=1",
+            server.base, ana.workspace
+        );
+        let (status, body) = answer(server.http.get(url).bearer_auth(&ana.token)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["code"], "invalid_request");
+        assert_eq!(body["details"]["field"], "cursor");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sequence_numbers_below_1_are_refused() {
+    on_each_backend(|server| async move {
+        let ana = server.sign_in(ANA).await;
+        for seq in [0, -5] {
+            let batch = json!([
+                start(1, &Uuid::now_v7(), SHARED_TASK, 0),
+                start(seq, &Uuid::now_v7(), SHARED_TASK, 1)
+            ]);
+            let (status, body) = server.push(&ana, batch).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+            assert_eq!(body["code"], "invalid_request");
+            assert_eq!(body["details"]["field"], "mutations[1].seq");
+        }
+        let pulled = server.pull(&ana, 0).await;
+        assert!(
+            pulled["timer"].is_null(),
+            "nothing of a refused batch is applied"
+        );
+        assert_eq!(pulled["last_applied_seq"], 0);
+    })
+    .await;
+}
+
+/// JSON has one number type: `1.0` is the integer 1 (JSON Schema agrees).
+#[tokio::test]
+async fn integers_written_with_a_fraction_of_zero_are_integers() {
+    on_each_backend(|server| async move {
+        let ana = server.sign_in(ANA).await;
+        let mut mutation = start(1, &Uuid::now_v7(), SHARED_TASK, 0);
+        mutation["seq"] = json!(1.0);
+        let body = json!({ "protocol_version": 1.0, "mutations": [mutation] });
+        let (status, body) = server.push_raw(&ana, body).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(outcomes(&body), ["applied"]);
+        assert_eq!(body["last_applied_seq"], 1);
+
+        let mut mutation = start(2, &Uuid::now_v7(), SHARED_TASK, 0);
+        mutation["seq"] = json!(2.5);
+        let (status, body) = server.push(&ana, json!([mutation])).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["code"], "malformed_request");
     })
     .await;
 }

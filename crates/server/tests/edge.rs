@@ -427,10 +427,6 @@ async fn control_characters_in_text_are_refused() {
             json!({ "email": ANA, "password": PASSWORD, "device_name": "lap\u{7}top" }),
             "$.device_name",
         ),
-        (
-            json!({ "email": ANA, "password": PASSWORD, "device_name": "t", "x": [{ "a\u{1b}": 1 }] }),
-            "$.x[0][\"a\\u001b\"]",
-        ),
     ];
     for (body, field) in cases {
         let (status, answer) = sign_in(&server, body).await;
@@ -442,6 +438,14 @@ async fn control_characters_in_text_are_refused() {
     let (status, answer) = sign_in(
         &server,
         json!({ "email": ANA, "password": PASSWORD, "device_name": "work\tlaptop\r\n" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    // Fields the server does not read are ignored, whatever they hold (the OpenAPI document
+    // allows other properties).
+    let (status, answer) = sign_in(
+        &server,
+        json!({ "email": ANA, "password": PASSWORD, "device_name": "t", "x\u{0}": [{ "a\u{1b}": "\u{0}" }] }),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{answer}");

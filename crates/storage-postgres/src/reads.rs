@@ -1,6 +1,7 @@
 //! Reads outside a transaction, each on a pooled connection.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use sqlx::PgPool;
 use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus};
@@ -207,11 +208,39 @@ pub async fn active_timer(
 /// still running is at or above the xmin, so a later pull delivers it: nothing is skipped, however
 /// late it commits, and no writer waits on a shared row. One statement, so the horizon and the
 /// rows come from the same snapshot.
+///
+/// Read your writes: a transaction of someone else still running when a device's push committed
+/// holds the horizon below that push, so its changes would come only with the next pull. The
+/// pull waits a little (at most `HORIZON_WAIT`) for every transaction that began before it to
+/// end, so a push followed by a pull sees its own changes.
 pub async fn changes_since(
     pool: &PgPool,
     scope: &WorkspaceScope,
     cursor: i64,
 ) -> Result<ChangePage> {
+    let began_before = sqlx::query_scalar!(
+        r#"SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS "xmax!""#
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(storage_error)?;
+    let mut waited = Duration::ZERO;
+    loop {
+        let page = changes_page(pool, scope, cursor).await?;
+        if page.cursor >= began_before || waited >= HORIZON_WAIT {
+            return Ok(page);
+        }
+        tokio::time::sleep(HORIZON_POLL).await;
+        waited += HORIZON_POLL;
+    }
+}
+
+/// How long a pull waits for transactions that began before it (see `changes_since`); past it,
+/// what they wrote comes with a later pull.
+const HORIZON_WAIT: Duration = Duration::from_millis(250);
+const HORIZON_POLL: Duration = Duration::from_millis(5);
+
+async fn changes_page(pool: &PgPool, scope: &WorkspaceScope, cursor: i64) -> Result<ChangePage> {
     let rows = sqlx::query!(
         r#"WITH horizon AS (
                SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin

@@ -20,10 +20,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = TokenRequest,
     responses(
         (status = 200, body = TokenResponse),
-        (status = 400, body = ErrorBody, description = "Malformed request or invalid field"),
+        (status = 400, body = ErrorBody,
+            description = "Not JSON, not this shape, a control character in text, or an invalid device_name"),
         (status = 401, body = ErrorBody, description = "Wrong email or password"),
+        (status = 408, body = ErrorBody, description = "The request took too long"),
         (status = 409, body = ErrorBody, description = "The device id belongs to another user"),
-        (status = 413, body = ErrorBody, description = "The body is over the limit"),
+        (status = 413, body = ErrorBody, description = "The body is over 64 KiB"),
+        (status = 503, body = ErrorBody, description = "The database is busy; try again"),
     ))]
 async fn create_token(
     State(state): State<AppState>,
@@ -35,8 +38,12 @@ async fn create_token(
 }
 
 #[utoipa::path(delete, path = "/api/v1/auth/token", tag = "auth", security(("bearer" = [])),
-    responses((status = 204, description = "The token no longer works"),
-              (status = 401, body = ErrorBody)))]
+    responses(
+        (status = 204, description = "The token no longer works"),
+        (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
+        (status = 408, body = ErrorBody, description = "The request took too long"),
+        (status = 503, body = ErrorBody, description = "The database is busy; try again"),
+    ))]
 async fn revoke_token(
     State(state): State<AppState>,
     bearer: Bearer,

@@ -44,14 +44,23 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The routes with their state; `edge::layers` adds 404/405 answers, limits and timeouts.
-pub fn router(state: AppState) -> Router {
-    let (routes, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// Every feature's routes, with their OpenAPI entries.
+fn feature_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(meta::routes())
         .merge(auth::routes())
         .merge(tasks::routes())
         .merge(sync::routes())
-        .split_for_parts();
+}
+
+/// The OpenAPI document the server serves at `/api/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    feature_routes().into_openapi()
+}
+
+/// The routes with their state; `edge::layers` adds 404/405 answers, limits and timeouts.
+pub fn router(state: AppState) -> Router {
+    let (routes, doc) = feature_routes().split_for_parts();
     let doc = Arc::new(doc);
     routes
         .route(

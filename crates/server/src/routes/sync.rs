@@ -37,11 +37,17 @@ fn check_protocol(version: u32) -> Result<(), ApiError> {
 
 #[utoipa::path(post, path = "/api/v1/workspaces/{workspace_id}/sync/push", tag = "sync",
     security(("bearer" = [])), params(("workspace_id" = Uuid, Path)), request_body = PushRequest,
-    responses((status = 200, body = PushResponse),
-              (status = 400, body = ErrorBody, description = "Malformed request or unsupported protocol"),
-              (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 409, body = ErrorBody, description = "A gap in the mutation sequence"),
-              (status = 413, body = ErrorBody, description = "Over 2 MiB or over 1,000 mutations")))]
+    responses(
+        (status = 200, body = PushResponse),
+        (status = 400, body = ErrorBody,
+            description = "Not JSON, not this shape, a control character in text, a sequence number below 1, or an unsupported protocol"),
+        (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
+        (status = 404, body = ErrorBody, description = "Not a member of that workspace"),
+        (status = 408, body = ErrorBody, description = "The request took too long"),
+        (status = 409, body = ErrorBody, description = "A gap in the mutation sequence"),
+        (status = 413, body = ErrorBody, description = "Over 2 MiB or over 1,000 mutations"),
+        (status = 503, body = ErrorBody, description = "The database is busy; try again"),
+    ))]
 async fn push(
     State(state): State<AppState>,
     caller: Caller,
@@ -67,9 +73,15 @@ struct PullParams {
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace_id}/sync/pull", tag = "sync",
     security(("bearer" = [])), params(("workspace_id" = Uuid, Path), PullParams),
-    responses((status = 200, body = PullResponse),
-              (status = 400, body = ErrorBody, description = "Malformed request or unsupported protocol"),
-              (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, body = PullResponse),
+        (status = 400, body = ErrorBody,
+            description = "A query parameter missing or out of range, or an unsupported protocol"),
+        (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
+        (status = 404, body = ErrorBody, description = "Not a member of that workspace"),
+        (status = 408, body = ErrorBody, description = "The request took too long"),
+        (status = 503, body = ErrorBody, description = "The database is busy; try again"),
+    ))]
 async fn pull(
     State(state): State<AppState>,
     caller: Caller,
@@ -77,6 +89,9 @@ async fn pull(
     Query(params): Query<PullParams>,
 ) -> Result<Json<PullResponse>, ApiError> {
     check_protocol(params.protocol_version)?;
+    if params.cursor < 0 {
+        return Err(ApiError::invalid("cursor", "cursor must be 0 or more"));
+    }
     let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
     let response = sync::pull(&*state.storage, &scope, params.cursor, time::now()).await?;
     Ok(Json(response))

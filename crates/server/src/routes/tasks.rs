@@ -18,10 +18,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace_id}/tasks", tag = "tasks",
     security(("bearer" = [])),
     params(("workspace_id" = Uuid, Path)),
-    responses((status = 200, body = Vec<Task>),
-              (status = 400, body = ErrorBody, description = "workspace_id is not a UUID"),
-              (status = 401, body = ErrorBody),
-              (status = 404, body = ErrorBody, description = "Not a member of that workspace")))]
+    responses(
+        (status = 200, body = Vec<Task>),
+        (status = 400, body = ErrorBody, description = "workspace_id is not a UUID"),
+        (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
+        (status = 404, body = ErrorBody, description = "Not a member of that workspace"),
+        (status = 408, body = ErrorBody, description = "The request took too long"),
+        (status = 503, body = ErrorBody, description = "The database is busy; try again"),
+    ))]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,

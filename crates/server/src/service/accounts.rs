@@ -36,13 +36,7 @@ pub async fn sign_in(
     request: &TokenRequest,
     now: DateTime<Utc>,
 ) -> Result<TokenResponse, ApiError> {
-    let device_name = request.device_name.trim();
-    if device_name.is_empty() || device_name.chars().count() > MAX_DEVICE_NAME_CHARS {
-        return Err(ApiError::invalid(
-            "device_name",
-            format!("device_name must be 1 to {MAX_DEVICE_NAME_CHARS} characters"),
-        ));
-    }
+    let device_name = device_name(&request.device_name)?;
     if request.email.chars().count() > MAX_EMAIL_CHARS
         || request.password.len() > MAX_PASSWORD_BYTES
     {
@@ -89,6 +83,18 @@ pub async fn sign_in(
         },
         workspaces,
     })
+}
+
+/// The device name as stored: trimmed, then 1 to `MAX_DEVICE_NAME_CHARS` characters.
+pub fn device_name(sent: &str) -> Result<&str, ApiError> {
+    let name = sent.trim();
+    if name.is_empty() || name.chars().count() > MAX_DEVICE_NAME_CHARS {
+        return Err(ApiError::invalid(
+            "device_name",
+            format!("device_name must be 1 to {MAX_DEVICE_NAME_CHARS} characters"),
+        ));
+    }
+    Ok(name)
 }
 
 fn wrong_credentials() -> ApiError {

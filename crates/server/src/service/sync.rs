@@ -41,10 +41,12 @@ pub async fn push(
         )
         .with_details(serde_json::json!({ "limit": MAX_MUTATIONS_PER_PUSH })));
     }
-    if let Some(bad) = mutations.iter().find(|m| m.seq < 1) {
+    // Below 1 would read as "already applied" and be answered `skipped`: a device's bug would
+    // pass as success while its change is lost.
+    if let Some(index) = mutations.iter().position(|mutation| mutation.seq < 1) {
         return Err(ApiError::invalid(
-            "mutations.seq",
-            format!("seq counts from 1; got {}", bad.seq),
+            &format!("mutations[{index}].seq"),
+            format!("sequence numbers start at 1, got {}", mutations[index].seq),
         ));
     }
     // A batch that failed (a PostgreSQL deadlock, a lock or pool timeout, a client-made id that

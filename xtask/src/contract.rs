@@ -1,0 +1,323 @@
+//! The API contract: schemathesis (PyPI) against the real `stint-server serve`, once on SQLite
+//! and once on PostgreSQL, with all its checks. It sends what the OpenAPI document at
+//! `/api/openapi.json` says is valid and what it says is not, and fails on any answer the
+//! document does not describe: a status, a content type, a body, a 500.
+//!
+//! schemathesis lives in a virtualenv outside the clone (`~/.cache/stint/venv`), reused while it
+//! holds the pinned version. A pinned version: a newer one may bring new checks, which should
+//! arrive as a change to this file, not as a red CI run out of nowhere.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+use crate::postgres::Postgres;
+use crate::system::{self, ensure_packages, run};
+use crate::target_dir;
+
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
+
+/// Test cases per operation and phase: a minute or two per backend on a two-core machine. At
+/// 150, a negative `cursor` that the server took was found in one run of two; at 300, in three
+/// of three.
+const MAX_EXAMPLES: &str = "300";
+
+/// A run that takes longer has hung; it is killed and counts as a failure.
+const RUN_DEADLINE: Duration = Duration::from_secs(10 * 60);
+
+/// The demo workspace (`stint-server demo`) and its member Ana.
+const DEMO_WORKSPACE: &str = "01900000-0000-7000-8000-000000000001";
+const DEMO_EMAIL: &str = "ana@demo.stint.test";
+const DEMO_PASSWORD: &str = "stint-demo";
+
+/// `cargo xtask contract`: builds the server and runs the contract step alone.
+pub fn command() -> anyhow::Result<()> {
+    system::cargo(&["build", "-p", "stint-server"], &[])?;
+    contract(&Postgres::start()?)
+}
+
+/// The contract step on both backends. Both run even when the first fails.
+pub fn contract(postgres: &Postgres) -> anyhow::Result<()> {
+    let schemathesis = install_schemathesis()?;
+    let scratch = std::env::temp_dir().join(format!("stint-contract-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)?;
+
+    let sqlite_dir = scratch.join("sqlite");
+    let sqlite_dir = sqlite_dir.to_string_lossy();
+    let sqlite = check_backend(
+        "SQLite",
+        &schemathesis,
+        &scratch.join("on-sqlite"),
+        &["--data-dir", &sqlite_dir],
+    );
+    let postgresql = postgres.create_database("stint_contract").and_then(|url| {
+        check_backend(
+            "PostgreSQL",
+            &schemathesis,
+            &scratch.join("on-postgres"),
+            &["--database-url", &url],
+        )
+    });
+
+    let _ = std::fs::remove_dir_all(&scratch);
+    match (sqlite, postgresql) {
+        (Ok(()), Ok(())) => Ok(()),
+        (sqlite, postgresql) => {
+            let outcome = |result: anyhow::Result<()>| match result {
+                Ok(()) => "ok".to_string(),
+                Err(error) => format!("{error:#}"),
+            };
+            bail!(
+                "the API does not keep its contract. SQLite: {}. PostgreSQL: {}",
+                outcome(sqlite),
+                outcome(postgresql)
+            )
+        }
+    }
+}
+
+/// The schemathesis command in the virtualenv, installed there when missing or another version.
+fn install_schemathesis() -> anyhow::Result<PathBuf> {
+    let venv = cache_dir().join("venv");
+    let schemathesis = venv.join("bin/schemathesis");
+    if has_version(&schemathesis) {
+        return Ok(schemathesis);
+    }
+    println!(
+        "xtask: installing schemathesis {SCHEMATHESIS_VERSION} into {}",
+        venv.display()
+    );
+    // Debian's python3 makes virtualenvs only with python3-venv.
+    let has_venv = Command::new("python3")
+        .args(["-c", "import ensurepip, venv"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !has_venv {
+        ensure_packages(&["python3", "python3-venv"])?;
+    }
+    // A virtualenv left by another Python or a broken install is made anew.
+    let _ = std::fs::remove_dir_all(&venv);
+    run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    run(Command::new(venv.join("bin/pip")).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+    ]))?;
+    if !has_version(&schemathesis) {
+        bail!(
+            "{} is not schemathesis {SCHEMATHESIS_VERSION} after installing it",
+            schemathesis.display()
+        );
+    }
+    Ok(schemathesis)
+}
+
+fn cache_dir() -> PathBuf {
+    let home = std::env::var_os("HOME").map_or_else(std::env::temp_dir, PathBuf::from);
+    home.join(".cache/stint")
+}
+
+fn has_version(schemathesis: &Path) -> bool {
+    Command::new(schemathesis)
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| {
+            output.status.success()
+                && String::from_utf8_lossy(&output.stdout)
+                    .trim()
+                    .ends_with(&format!("version {SCHEMATHESIS_VERSION}"))
+        })
+}
+
+/// One backend: a fresh demo workspace, a server on a free loopback port, schemathesis against it.
+fn check_backend(
+    backend: &str,
+    schemathesis: &Path,
+    dir: &Path,
+    database: &[&str],
+) -> anyhow::Result<()> {
+    println!("xtask: the API contract on {backend}");
+    std::fs::create_dir_all(dir)?;
+    let server_bin = target_dir().join("debug/stint-server");
+    run(Command::new(&server_bin)
+        .arg("demo")
+        .args(database)
+        .stdout(Stdio::null()))?;
+    let server = Server::start(&server_bin, database, &dir.join("server.log"))?;
+    let result = run_schemathesis(schemathesis, dir, server.addr);
+    if result.is_err() {
+        server.print_log_problems();
+    }
+    result
+}
+
+fn run_schemathesis(schemathesis: &Path, dir: &Path, addr: SocketAddr) -> anyhow::Result<()> {
+    // Signing out (DELETE /auth/token) revokes the token it is sent: that operation gets a token
+    // of its own, so the others stay signed in.
+    let token = sign_in(addr)?;
+    let sign_out_token = sign_in(addr)?;
+    // Every request names the demo workspace, so that it gets past the membership check to the
+    // handler (another workspace answers 404, tested in crates/server/tests). A plain value, not
+    // a dictionary mixed with generated ones: the coverage phase, which probes every boundary,
+    // ignores dictionaries. Ana's credentials in half of the sign-ins, so that their answers
+    // are checked too.
+    let config = format!(
+        r#"headers = {{ Authorization = "Bearer {token}" }}
+
+[dictionaries]
+email = {{ values = ["{DEMO_EMAIL}"] }}
+password = {{ values = ["{DEMO_PASSWORD}"] }}
+
+[parameters]
+"path.workspace_id" = "{DEMO_WORKSPACE}"
+"body.email" = {{ dictionary = "email", probability = 0.5 }}
+"body.password" = {{ dictionary = "password", probability = 0.5 }}
+
+[[operations]]
+include-name = "DELETE /api/v1/auth/token"
+headers = {{ Authorization = "Bearer {sign_out_token}" }}
+"#
+    );
+    let config_file = dir.join("schemathesis.toml");
+    std::fs::write(&config_file, config)?;
+    let started = Instant::now();
+    let mut child = Command::new(schemathesis)
+        .arg("--config-file")
+        .arg(&config_file)
+        .args(["run", &format!("http://{addr}/api/openapi.json")])
+        .args(["--checks", "all", "--max-examples", MAX_EXAMPLES])
+        .args(["--request-timeout", "30"])
+        // Its example database and cache go here, not into the clone.
+        .current_dir(dir)
+        .spawn()
+        .context("starting schemathesis")?;
+    let status = wait_until(&mut child, started + RUN_DEADLINE)?;
+    println!("xtask: schemathesis took {} s", started.elapsed().as_secs());
+    match status {
+        Some(status) if status.success() => Ok(()),
+        Some(status) => bail!("schemathesis found failures ({status})"),
+        None => bail!(
+            "schemathesis did not finish in {} s",
+            RUN_DEADLINE.as_secs()
+        ),
+    }
+}
+
+/// Waits for `child` until `deadline`; past it, kills it and answers `None`.
+fn wait_until(child: &mut Child, deadline: Instant) -> anyhow::Result<Option<ExitStatus>> {
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Some(status));
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A bearer token for Ana, from `POST /api/v1/auth/token`.
+fn sign_in(addr: SocketAddr) -> anyhow::Result<String> {
+    let body = serde_json::json!({
+        "email": DEMO_EMAIL,
+        "password": DEMO_PASSWORD,
+        "device_name": "xtask contract",
+    })
+    .to_string();
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        stream,
+        "POST /api/v1/auth/token HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    let (head, body) = answer
+        .split_once("\r\n\r\n")
+        .context("signing in: no HTTP answer")?;
+    if !head.starts_with("HTTP/1.1 200") {
+        bail!("signing in as {DEMO_EMAIL} failed: {head} {body}");
+    }
+    let answer: serde_json::Value = serde_json::from_str(body).context("signing in: not JSON")?;
+    answer["token"]
+        .as_str()
+        .map(str::to_string)
+        .context("signing in: no token in the answer")
+}
+
+/// A `stint-server serve` of ours, killed when dropped (also when the step fails).
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    log: PathBuf,
+}
+
+impl Server {
+    fn start(bin: &Path, database: &[&str], log: &Path) -> anyhow::Result<Server> {
+        let addr = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        let log_file = std::fs::File::create(log)?;
+        let child = Command::new(bin)
+            .args(["serve", "--listen", &addr.to_string()])
+            .args(database)
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file)
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let mut server = Server {
+            child,
+            addr,
+            log: log.to_path_buf(),
+        };
+        server.wait_until_listening()?;
+        Ok(server)
+    }
+
+    /// The server listens once its migrations have run.
+    fn wait_until_listening(&mut self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if TcpStream::connect(self.addr).is_ok() {
+                return Ok(());
+            }
+            if let Some(status) = self.child.try_wait()? {
+                self.print_log_problems();
+                bail!("stint-server exited before listening: {status}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.print_log_problems();
+        bail!("stint-server did not listen on {} within 60 s", self.addr)
+    }
+
+    /// The server's warnings and errors: where the cause of a 500 is.
+    fn print_log_problems(&self) {
+        const LINES: usize = 40;
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let problems: Vec<&str> = log
+            .lines()
+            .filter(|line| line.contains("ERROR") || line.contains("WARN"))
+            .collect();
+        println!("xtask: warnings and errors in {}:", self.log.display());
+        for line in &problems[problems.len().saturating_sub(LINES)..] {
+            println!("  {line}");
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
