@@ -126,6 +126,12 @@ impl IntoResponse for ApiError {
             }
         };
         let mut response = (status, axum::Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // Busy for a moment: devices back off and try again.
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
         if matches!(
             self.code,
             ErrorCode::PayloadTooLarge | ErrorCode::RequestTimeout

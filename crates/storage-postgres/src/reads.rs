@@ -79,6 +79,11 @@ pub async fn tasks(
     scope: &WorkspaceScope,
     ids: Option<&[Uuid]>,
 ) -> Result<Vec<TaskRecord>> {
+    // One read transaction: the tasks and their assignees from the same moment.
+    let mut read = pool
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .await
+        .map_err(storage_error)?;
     let rows = sqlx::query!(
         "SELECT t.id, t.title, t.status, p.id AS project_id, p.name AS project_name, \
                 p.color AS project_color \
@@ -88,7 +93,7 @@ pub async fn tasks(
         scope.workspace_id(),
         ids as Option<&[Uuid]>
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
     let assignee_rows = sqlx::query!(
@@ -99,7 +104,7 @@ pub async fn tasks(
         scope.workspace_id(),
         ids as Option<&[Uuid]>
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
     let mut assignees: HashMap<Uuid, Vec<(Uuid, String)>> = HashMap::new();

@@ -94,6 +94,8 @@ pub async fn tasks(
 ) -> Result<Vec<TaskRecord>> {
     let workspace = scope.workspace_id().to_string();
     let ids = ids.map(json_ids);
+    // One read transaction: the tasks and their assignees from the same moment.
+    let mut read = pool.begin().await.map_err(storage_error)?;
     let rows = sqlx::query!(
         "SELECT t.id, t.title, t.status, p.id AS project_id, p.name AS project_name, \
                 p.color AS project_color \
@@ -103,7 +105,7 @@ pub async fn tasks(
         workspace,
         ids
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
     let assignee_rows = sqlx::query!(
@@ -114,7 +116,7 @@ pub async fn tasks(
         workspace,
         ids
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
     let mut assignees: HashMap<String, Vec<(Uuid, String)>> = HashMap::new();
