@@ -708,3 +708,23 @@ async fn sequence_numbers_start_at_one() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn nul_and_control_characters_are_refused_before_the_database() {
+    on_each_backend(|server| async move {
+        let url = format!("{}/api/v1/auth/token", server.base);
+        for (body, field) in [
+            (json!({ "email": "ana\u{0}@demo.stint.test", "password": PASSWORD, "device_name": "x" }), "$.email"),
+            (json!({ "email": ANA, "password": PASSWORD, "device_name": "lap\u{0}top" }), "$.device_name"),
+            (json!({ "email": ANA, "password": PASSWORD, "device_name": "bell\u{7}" }), "$.device_name"),
+        ] {
+            let (status, answer) = answer(server.http.post(&url).json(&body)).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+            assert_eq!(answer["code"], "invalid_text");
+            assert_eq!(answer["details"]["field"], field);
+        }
+        // Nothing was stored: Ana still signs in, with a clean device name.
+        server.sign_in(ANA).await;
+    })
+    .await;
+}
