@@ -39,13 +39,7 @@ where
     for backend in common::backends().await {
         let storage = backend.storage.clone();
         demo::seed(&*storage, &Passwords::new()).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let server = tokio::spawn(stint_server::serve(
-            listener,
-            storage.clone(),
-            std::future::pending(),
-        ));
+        let (base, server) = common::serve(storage.clone()).await;
         eprintln!("-- on {}", storage.backend());
         test(TestServer {
             base,

@@ -45,13 +45,7 @@ async fn fifty_sign_ins_and_fifty_devices_pushing_at_once() {
         let storage = backend.storage.clone();
         eprintln!("-- on {}", storage.backend());
         let seeded = demo::seed(&*storage, &Passwords::new()).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let server = tokio::spawn(stint_server::serve(
-            listener,
-            storage.clone(),
-            std::future::pending(),
-        ));
+        let (base, server) = common::serve(storage.clone()).await;
         let http = reqwest::Client::new();
 
         // 50 sign-ins at once (each a new device).

@@ -1,6 +1,6 @@
 //! PostgreSQL errors in storage's words, and the few conversions native types still need.
 
-use stint_storage::{Result, StorageError};
+use stint_storage::StorageError;
 
 pub fn storage_error(error: sqlx::Error) -> StorageError {
     match error {
@@ -28,8 +28,4 @@ pub fn storage_error(error: sqlx::Error) -> StorageError {
         },
         other => StorageError::Other(other.to_string()),
     }
-}
-
-pub fn parsed<T>(text: &str, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<T> {
-    parse(text).ok_or_else(|| StorageError::Corrupt(format!("unknown {what} {text:?}")))
 }

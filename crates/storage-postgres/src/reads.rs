@@ -6,12 +6,12 @@ use std::time::Duration;
 use sqlx::PgPool;
 use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus};
 use stint_storage::{
-    Change, ChangeOp, ChangePage, Entity, EntryRecord, MembershipRecord, Result, TaskRecord,
-    TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
+    parse_stored, Change, ChangeOp, ChangePage, Entity, EntryRecord, MembershipRecord, Result,
+    TaskRecord, TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
-use crate::convert::{parsed, storage_error};
+use crate::convert::storage_error;
 use crate::transaction::{timer_record, TimerRow};
 
 pub async fn user_by_email(pool: &PgPool, email: &str) -> Result<Option<UserRecord>> {
@@ -118,7 +118,7 @@ pub async fn tasks(
         .map(|row| {
             Ok(TaskRecord {
                 id: row.id,
-                status: parsed(&row.status, TaskStatus::parse, "task status")?,
+                status: parse_stored(&row.status, TaskStatus::parse, "task status")?,
                 assignees: assignees.remove(&row.id).unwrap_or_default(),
                 title: row.title,
                 project_id: row.project_id,
@@ -156,8 +156,8 @@ pub async fn own_entries(
                 started_at: row.started_at,
                 ended_at: row.ended_at,
                 duration_secs: row.duration_secs,
-                status: parsed(&row.status, EntryStatus::parse, "entry status")?,
-                source: parsed(&row.source, EntrySource::parse, "entry source")?,
+                status: parse_stored(&row.status, EntryStatus::parse, "entry status")?,
+                source: parse_stored(&row.source, EntrySource::parse, "entry source")?,
                 description: row.description,
             })
         })
@@ -279,9 +279,9 @@ async fn changes_page(pool: &PgPool, scope: &WorkspaceScope, cursor: i64) -> Res
         };
         changes.push(Change {
             change_no,
-            entity: parsed(&entity, Entity::parse, "entity")?,
+            entity: parse_stored(&entity, Entity::parse, "entity")?,
             entity_id,
-            op: parsed(&op, ChangeOp::parse, "change op")?,
+            op: parse_stored(&op, ChangeOp::parse, "change op")?,
         });
     }
     Ok(ChangePage {

@@ -4,15 +4,15 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres};
-use stint_domain::{Segment, TaskStatus, TimerHead, TimerState};
+use stint_domain::{Segment, TaskStatus, TimerHead};
 use stint_storage::{
-    ChangeOp, DeviceRecord, Entity, EntryRecord, MembershipRecord, MutationRecord, NewTask,
-    ProjectRecord, Result, StorageError, TimerRecord, TokenRecord, Transaction, UserRecord,
-    WorkspaceScope,
+    parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, MembershipRecord, MutationRecord,
+    NewTask, ProjectRecord, Result, StorageError, TimerRecord, TokenRecord, Transaction,
+    UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
-use crate::convert::{parsed, storage_error};
+use crate::convert::storage_error;
 
 /// Change-log rows and mutation records are kept here and written at commit, one statement
 /// each, instead of one round trip per row: a pushed batch is mostly round trips.
@@ -20,7 +20,8 @@ pub struct PostgresTransaction {
     tx: sqlx::Transaction<'static, Postgres>,
     /// (workspace, entity, id, op, owner)
     changes: Vec<(Uuid, Entity, Uuid, ChangeOp, Option<Uuid>)>,
-    mutations: Vec<(Uuid, MutationRecord)>,
+    /// (workspace, device, record)
+    mutations: Vec<(Uuid, Uuid, MutationRecord)>,
 }
 
 impl PostgresTransaction {
@@ -47,11 +48,7 @@ pub struct TimerRow {
 }
 
 pub fn timer_record(row: TimerRow) -> Result<TimerRecord> {
-    let stopped = match row.state.as_str() {
-        "running" | "paused" => false,
-        "stopped" => true,
-        other => return Err(StorageError::Corrupt(format!("timer state {other:?}"))),
-    };
+    let stopped = TimerRecord::is_stopped(&row.state)?;
     Ok(TimerRecord {
         id: row.id,
         user_id: row.user_id,
@@ -70,22 +67,6 @@ pub fn timer_record(row: TimerRow) -> Result<TimerRecord> {
     })
 }
 
-/// Timers and entries are their user's alone; everyone in the workspace sees the rest.
-fn owner_of(entity: Entity, scope: &WorkspaceScope) -> Option<Uuid> {
-    match entity {
-        Entity::Timer | Entity::Entry => Some(scope.user_id()),
-        Entity::Project | Entity::Task => None,
-    }
-}
-
-fn timer_state(timer: &TimerRecord) -> &'static str {
-    match (timer.stopped, timer.head.state()) {
-        (true, _) => "stopped",
-        (false, TimerState::Running) => "running",
-        (false, TimerState::Paused) => "paused",
-    }
-}
-
 impl PostgresTransaction {
     fn conn(&mut self) -> &mut PgConnection {
         &mut self.tx
@@ -98,7 +79,7 @@ impl PostgresTransaction {
         entity_id: Uuid,
         op: ChangeOp,
     ) -> Result<()> {
-        let owner = owner_of(entity, scope);
+        let owner = entity.owner(scope);
         self.changes
             .push((scope.workspace_id(), entity, entity_id, op, owner));
         Ok(())
@@ -137,14 +118,14 @@ impl PostgresTransaction {
             return Ok(());
         }
         let m = &self.mutations;
-        let devices: Vec<Uuid> = m.iter().map(|(_, r)| r.device_id).collect();
-        let seqs: Vec<i64> = m.iter().map(|(_, r)| r.seq).collect();
-        let workspaces: Vec<Uuid> = m.iter().map(|(w, _)| *w).collect();
-        let names: Vec<&str> = m.iter().map(|(_, r)| r.name.as_str()).collect();
-        let args: Vec<serde_json::Value> = m.iter().map(|(_, r)| r.args.clone()).collect();
+        let devices: Vec<Uuid> = m.iter().map(|(_, device, _)| *device).collect();
+        let seqs: Vec<i64> = m.iter().map(|(_, _, r)| r.seq).collect();
+        let workspaces: Vec<Uuid> = m.iter().map(|(workspace, _, _)| *workspace).collect();
+        let names: Vec<&str> = m.iter().map(|(_, _, r)| r.name.as_str()).collect();
+        let args: Vec<serde_json::Value> = m.iter().map(|(_, _, r)| r.args.clone()).collect();
         let outcomes: Vec<&str> = m
             .iter()
-            .map(|(_, r)| {
+            .map(|(_, _, r)| {
                 if r.rejection.is_some() {
                     "rejected"
                 } else {
@@ -154,13 +135,13 @@ impl PostgresTransaction {
             .collect();
         let codes: Vec<Option<&str>> = m
             .iter()
-            .map(|(_, r)| r.rejection.as_ref().map(|(code, _)| code.as_str()))
+            .map(|(_, _, r)| r.rejection.as_ref().map(|(code, _)| code.as_str()))
             .collect();
         let messages: Vec<Option<&str>> = m
             .iter()
-            .map(|(_, r)| r.rejection.as_ref().map(|(_, message)| message.as_str()))
+            .map(|(_, _, r)| r.rejection.as_ref().map(|(_, message)| message.as_str()))
             .collect();
-        let received: Vec<DateTime<Utc>> = m.iter().map(|(_, r)| r.received_at).collect();
+        let received: Vec<DateTime<Utc>> = m.iter().map(|(_, _, r)| r.received_at).collect();
         sqlx::query!(
             "INSERT INTO mutations (device_id, seq, workspace_id, name, args, outcome, \
                                     reason_code, reason_message, received_at) \
@@ -210,7 +191,7 @@ impl Transaction for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_user(&mut self, user: &UserRecord, at: DateTime<Utc>) -> Result<bool> {
-        let (id, at) = (user.id, at);
+        let id = user.id;
         let done = sqlx::query!(
             "INSERT INTO users (id, email, name, password_hash, created_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
@@ -323,7 +304,7 @@ impl Transaction for PostgresTransaction {
         mutation: &MutationRecord,
     ) -> Result<()> {
         self.mutations
-            .push((scope.workspace_id(), mutation.clone()));
+            .push((scope.workspace_id(), scope.device_id(), mutation.clone()));
         Ok(())
     }
 
@@ -412,7 +393,7 @@ impl Transaction for PostgresTransaction {
         .await
         .map_err(storage_error)?;
         status
-            .map(|s| parsed(&s, TaskStatus::parse, "task status"))
+            .map(|s| parse_stored(&s, TaskStatus::parse, "task status"))
             .transpose()
     }
 
@@ -450,7 +431,6 @@ impl Transaction for PostgresTransaction {
         task_id: Uuid,
         user_id: Uuid,
     ) -> Result<bool> {
-        let (task, user) = (task_id, user_id);
         let workspace = scope.workspace_id();
         let done = sqlx::query!(
             "INSERT INTO task_assignees (task_id, user_id) \
@@ -458,8 +438,8 @@ impl Transaction for PostgresTransaction {
                              AND EXISTS (SELECT 1 FROM memberships \
                                          WHERE workspace_id = $3 AND user_id = $2) \
              ON CONFLICT DO NOTHING",
-            task,
-            user,
+            task_id,
+            user_id,
             workspace
         )
         .execute(self.conn())
@@ -543,7 +523,7 @@ impl Transaction for PostgresTransaction {
     async fn insert_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()> {
         let (id, workspace) = (timer.id, scope.workspace_id());
         let (user, task) = (scope.user_id(), timer.task_id);
-        let state = timer_state(timer);
+        let state = timer.state_name();
         let head = &timer.head;
         let started = head.started_at;
         let count = i64::from(head.segment_count);
@@ -586,7 +566,7 @@ impl Transaction for PostgresTransaction {
     async fn update_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()> {
         let (id, workspace) = (timer.id, scope.workspace_id());
         let user = scope.user_id();
-        let state = timer_state(timer);
+        let state = timer.state_name();
         let head = &timer.head;
         let count = i64::from(head.segment_count);
         let last_start = head.last.start;

@@ -48,7 +48,3 @@ pub fn instant(millis: i64) -> Result<DateTime<Utc>> {
 pub fn millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
-
-pub fn parsed<T>(text: &str, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<T> {
-    parse(text).ok_or_else(|| StorageError::Corrupt(format!("unknown {what} {text:?}")))
-}

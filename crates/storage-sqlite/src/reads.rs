@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use sqlx::SqlitePool;
 use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus};
 use stint_storage::{
-    Change, ChangeOp, ChangePage, Entity, EntryRecord, MembershipRecord, Result, TaskRecord,
-    TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
+    parse_stored, Change, ChangeOp, ChangePage, Entity, EntryRecord, MembershipRecord, Result,
+    TaskRecord, TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
-use crate::convert::{id, instant, parsed, storage_error};
+use crate::convert::{id, instant, storage_error};
 use crate::transaction::{timer_record, TimerRow};
 
 pub async fn user_by_email(pool: &SqlitePool, email: &str) -> Result<Option<UserRecord>> {
@@ -130,7 +130,7 @@ pub async fn tasks(
         .map(|row| {
             Ok(TaskRecord {
                 id: id(&row.id)?,
-                status: parsed(&row.status, TaskStatus::parse, "task status")?,
+                status: parse_stored(&row.status, TaskStatus::parse, "task status")?,
                 assignees: assignees.remove(&row.id).unwrap_or_default(),
                 title: row.title,
                 project_id: id(&row.project_id)?,
@@ -172,8 +172,8 @@ pub async fn own_entries(
                 started_at: instant(row.started_at)?,
                 ended_at: instant(row.ended_at)?,
                 duration_secs: row.duration_secs,
-                status: parsed(&row.status, EntryStatus::parse, "entry status")?,
-                source: parsed(&row.source, EntrySource::parse, "entry source")?,
+                status: parse_stored(&row.status, EntryStatus::parse, "entry status")?,
+                source: parse_stored(&row.source, EntrySource::parse, "entry source")?,
                 description: row.description,
             })
         })
@@ -255,9 +255,9 @@ pub async fn changes_since(
         .map(|row| {
             Ok(Change {
                 change_no: row.change_no,
-                entity: parsed(&row.entity, Entity::parse, "entity")?,
+                entity: parse_stored(&row.entity, Entity::parse, "entity")?,
                 entity_id: id(&row.entity_id)?,
-                op: parsed(&row.op, ChangeOp::parse, "change op")?,
+                op: parse_stored(&row.op, ChangeOp::parse, "change op")?,
             })
         })
         .collect::<Result<_>>()?;

@@ -4,15 +4,15 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, SqliteConnection};
-use stint_domain::{Segment, TaskStatus, TimerHead, TimerState};
+use stint_domain::{Segment, TaskStatus, TimerHead};
 use stint_storage::{
-    ChangeOp, DeviceRecord, Entity, EntryRecord, MembershipRecord, MutationRecord, NewTask,
-    ProjectRecord, Result, StorageError, TimerRecord, TokenRecord, Transaction, UserRecord,
-    WorkspaceScope,
+    parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, MembershipRecord, MutationRecord,
+    NewTask, ProjectRecord, Result, StorageError, TimerRecord, TokenRecord, Transaction,
+    UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
-use crate::convert::{id, instant, millis, parsed, storage_error};
+use crate::convert::{id, instant, millis, storage_error};
 
 pub struct SqliteTransaction {
     pub tx: sqlx::Transaction<'static, Sqlite>,
@@ -32,11 +32,7 @@ pub struct TimerRow {
 }
 
 pub fn timer_record(row: TimerRow) -> Result<TimerRecord> {
-    let stopped = match row.state.as_str() {
-        "running" | "paused" => false,
-        "stopped" => true,
-        other => return Err(StorageError::Corrupt(format!("timer state {other:?}"))),
-    };
+    let stopped = TimerRecord::is_stopped(&row.state)?;
     Ok(TimerRecord {
         id: id(&row.id)?,
         user_id: id(&row.user_id)?,
@@ -55,22 +51,6 @@ pub fn timer_record(row: TimerRow) -> Result<TimerRecord> {
     })
 }
 
-/// Timers and entries are their user's alone; everyone in the workspace sees the rest.
-fn owner_of(entity: Entity, scope: &WorkspaceScope) -> Option<Uuid> {
-    match entity {
-        Entity::Timer | Entity::Entry => Some(scope.user_id()),
-        Entity::Project | Entity::Task => None,
-    }
-}
-
-fn timer_state(timer: &TimerRecord) -> &'static str {
-    match (timer.stopped, timer.head.state()) {
-        (true, _) => "stopped",
-        (false, TimerState::Running) => "running",
-        (false, TimerState::Paused) => "paused",
-    }
-}
-
 impl SqliteTransaction {
     fn conn(&mut self) -> &mut SqliteConnection {
         &mut self.tx
@@ -84,7 +64,7 @@ impl SqliteTransaction {
         op: ChangeOp,
     ) -> Result<()> {
         let workspace = scope.workspace_id().to_string();
-        let owner = owner_of(entity, scope).map(|user| user.to_string());
+        let owner = entity.owner(scope).map(|user| user.to_string());
         let (entity, entity_id, op) = (entity.as_str(), entity_id.to_string(), op.as_str());
         sqlx::query!(
             "INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) \
@@ -237,7 +217,7 @@ impl Transaction for SqliteTransaction {
         scope: &WorkspaceScope,
         mutation: &MutationRecord,
     ) -> Result<()> {
-        let device = mutation.device_id.to_string();
+        let device = scope.device_id().to_string();
         let workspace = scope.workspace_id().to_string();
         let args = mutation.args.to_string();
         let outcome = if mutation.rejection.is_some() {
@@ -343,7 +323,7 @@ impl Transaction for SqliteTransaction {
         .await
         .map_err(storage_error)?;
         status
-            .map(|s| parsed(&s, TaskStatus::parse, "task status"))
+            .map(|s| parse_stored(&s, TaskStatus::parse, "task status"))
             .transpose()
     }
 
@@ -471,7 +451,7 @@ impl Transaction for SqliteTransaction {
     async fn insert_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()> {
         let (id, workspace) = (timer.id.to_string(), scope.workspace_id().to_string());
         let (user, task) = (scope.user_id().to_string(), timer.task_id.to_string());
-        let state = timer_state(timer);
+        let state = timer.state_name();
         let head = &timer.head;
         let started = millis(head.started_at);
         let count = i64::from(head.segment_count);
@@ -517,7 +497,7 @@ impl Transaction for SqliteTransaction {
     async fn update_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()> {
         let (id, workspace) = (timer.id.to_string(), scope.workspace_id().to_string());
         let user = scope.user_id().to_string();
-        let state = timer_state(timer);
+        let state = timer.state_name();
         let head = &timer.head;
         let count = i64::from(head.segment_count);
         let last_start = millis(head.last.start);

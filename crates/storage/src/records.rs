@@ -1,7 +1,7 @@
 //! What storage reads and writes: plain values in the domain's types.
 
 use chrono::{DateTime, Utc};
-use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus, TimerHead};
+use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus, TimerHead, TimerState};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +78,28 @@ pub struct TimerRecord {
     pub stopped: bool,
 }
 
+impl TimerRecord {
+    /// The `timers.state` column: `running`, `paused` or `stopped`.
+    pub fn state_name(&self) -> &'static str {
+        match (self.stopped, self.head.state()) {
+            (true, _) => "stopped",
+            (false, TimerState::Running) => "running",
+            (false, TimerState::Paused) => "paused",
+        }
+    }
+
+    /// Whether a stored `timers.state` means stopped.
+    pub fn is_stopped(state_name: &str) -> crate::Result<bool> {
+        match state_name {
+            "running" | "paused" => Ok(false),
+            "stopped" => Ok(true),
+            other => Err(crate::StorageError::Corrupt(format!(
+                "timer state {other:?}"
+            ))),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimerWithSegments {
     pub timer: TimerRecord,
@@ -98,10 +120,10 @@ pub struct EntryRecord {
     pub description: String,
 }
 
-/// A pushed mutation as the server recorded it: applied, or rejected with the reason.
+/// A pushed mutation as the server recorded it: applied, or rejected with the reason. Its device
+/// is the scope's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MutationRecord {
-    pub device_id: Uuid,
     pub seq: i64,
     pub name: String,
     pub args: serde_json::Value,
@@ -163,6 +185,17 @@ impl Entity {
     }
 }
 
+impl Entity {
+    /// Whose it is: timers and entries are their user's alone (only they pull them); everyone
+    /// in the workspace sees projects and tasks.
+    pub fn owner(self, scope: &crate::WorkspaceScope) -> Option<Uuid> {
+        match self {
+            Entity::Timer | Entity::Entry => Some(scope.user_id()),
+            Entity::Project | Entity::Task => None,
+        }
+    }
+}
+
 impl ChangeOp {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -176,4 +209,13 @@ impl ChangeOp {
             .into_iter()
             .find(|op| op.as_str() == text)
     }
+}
+
+/// Reads a stored closed-set value back (`TaskStatus::parse` …); an unknown one is damage.
+pub fn parse_stored<T>(
+    text: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    what: &str,
+) -> crate::Result<T> {
+    parse(text).ok_or_else(|| crate::StorageError::Corrupt(format!("unknown {what} {text:?}")))
 }

@@ -1,7 +1,7 @@
 //! The demo workspace made by `stint-server demo`: fixed ids, so running it again changes nothing.
 
 use stint_domain::TaskStatus;
-use stint_storage::{MembershipRecord, NewTask, ProjectRecord, Storage, UserRecord};
+use stint_storage::{MembershipRecord, NewTask, ProjectRecord, Storage, Transaction, UserRecord};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -111,20 +111,8 @@ pub async fn seed(storage: &dyn Storage, passwords: &Passwords) -> Result<DemoWo
     let mut tx = storage.begin().await?;
     tx.insert_workspace(workspace_id, WORKSPACE.1, now).await?;
     for (id, email, name, role) in USERS {
-        let user = UserRecord {
-            id: Uuid::from_u128(id),
-            email: email.to_string(),
-            name: name.to_string(),
-            password_hash: password_hash.clone(),
-        };
-        tx.insert_user(&user, now).await?;
-        tx.insert_membership(&MembershipRecord {
-            workspace_id,
-            workspace_name: WORKSPACE.1.to_string(),
-            user_id: user.id,
-            role: role.to_string(),
-        })
-        .await?;
+        let user = (Uuid::from_u128(id), email.to_string(), name.to_string());
+        add_member(tx.as_mut(), user, role, &password_hash).await?;
     }
     let scope = policy::seeding(workspace_id, Uuid::from_u128(USERS[0].0));
     for (id, name, color) in PROJECTS {
@@ -172,27 +160,41 @@ pub async fn add_members(
     if count == 0 {
         return Ok(());
     }
-    let workspace_id = Uuid::from_u128(WORKSPACE.0);
-    let now = time::now();
     let password_hash = passwords.hash(DEMO_PASSWORD).await?;
     let mut tx = storage.begin().await?;
     for n in 1..=count {
-        let user = UserRecord {
-            id: Uuid::from_u128(MEMBER_IDS + u128::from(n)),
-            email: format!("member{n:03}@demo.stint.test"),
-            name: format!("Member {n:03}"),
-            password_hash: password_hash.clone(),
-        };
-        tx.insert_user(&user, now).await?;
-        tx.insert_membership(&MembershipRecord {
-            workspace_id,
-            workspace_name: WORKSPACE.1.to_string(),
-            user_id: user.id,
-            role: "member".into(),
-        })
-        .await?;
+        let user = (
+            Uuid::from_u128(MEMBER_IDS + u128::from(n)),
+            format!("member{n:03}@demo.stint.test"),
+            format!("Member {n:03}"),
+        );
+        add_member(tx.as_mut(), user, "member", &password_hash).await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Adds (id, email, name) to the demo workspace with `role`, unless they are there already.
+async fn add_member(
+    tx: &mut dyn Transaction,
+    (id, email, name): (Uuid, String, String),
+    role: &str,
+    password_hash: &str,
+) -> Result<(), ApiError> {
+    let user = UserRecord {
+        id,
+        email,
+        name,
+        password_hash: password_hash.to_string(),
+    };
+    tx.insert_user(&user, time::now()).await?;
+    tx.insert_membership(&MembershipRecord {
+        workspace_id: Uuid::from_u128(WORKSPACE.0),
+        workspace_name: WORKSPACE.1.to_string(),
+        user_id: user.id,
+        role: role.to_string(),
+    })
+    .await?;
     Ok(())
 }
 

@@ -105,7 +105,6 @@ async fn push_batch(
         tx.record_mutation(
             scope,
             &MutationRecord {
-                device_id: scope.device_id(),
                 seq: mutation.seq,
                 name: mutation.intent.name().to_string(),
                 args: serde_json::to_value(&mutation.intent)

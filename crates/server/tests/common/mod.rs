@@ -59,3 +59,17 @@ async fn fresh_postgres_database(admin_url: &str) -> String {
         .expect("a database URL ends in /dbname");
     format!("{base}/{name}")
 }
+
+/// Serves the API on a free loopback port: its base URL, and the task to abort afterwards.
+pub async fn serve(
+    storage: Arc<dyn Storage>,
+) -> (String, tokio::task::JoinHandle<std::io::Result<()>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(stint_server::serve(
+        listener,
+        storage,
+        std::future::pending(),
+    ));
+    (base, server)
+}
