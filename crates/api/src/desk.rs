@@ -34,6 +34,12 @@ desk_calls! {
     /// Pushes local changes and pulls the server's now.
     sync_now: SyncNow -> SyncStatus;
     sync_status: SyncStatus -> SyncStatus;
+    /// Changes the server refused or decided otherwise about, oldest first.
+    sync_issues: SyncIssues -> Vec<SyncIssue>;
+    /// Sends the issue's change again (as a new change) and drops the issue.
+    retry_sync_issue: RetrySyncIssue { id: i64 } -> SyncStatus;
+    /// Drops the issue; the change is not sent again.
+    dismiss_sync_issue: DismissSyncIssue { id: i64 } -> SyncStatus;
 }
 
 /// Who is signed in, where, and where the device token is kept (D4).
@@ -86,9 +92,15 @@ pub struct SyncStatus {
     /// Local changes waiting to be pushed.
     #[ts(type = "number")]
     pub pending: i64,
-    /// Changes the server refused, kept for the *Sync issues* list.
+    /// Entries of the *Sync issues* list.
     #[ts(type = "number")]
-    pub rejected: i64,
+    pub issues: i64,
+    /// While a sync pushes a backlog: how far it got ("Syncing 3,200 of 20,000 changes…").
+    pub progress: Option<SyncProgress>,
+    /// How far this device's clock is from the server's, in seconds (positive: the device is
+    /// behind). Instants are corrected by it; the UI warns when it is over a minute.
+    #[ts(type = "number")]
+    pub clock_offset_secs: i64,
     pub last_synced_at: Option<DateTime<Utc>>,
     /// Since when the server could not be reached.
     pub offline_since: Option<DateTime<Utc>>,
@@ -141,4 +153,42 @@ mod tests {
             json!([])
         );
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SyncProgress {
+    #[ts(type = "number")]
+    pub done: i64,
+    #[ts(type = "number")]
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncIssueKind {
+    /// The server refused the change (a rule, an unknown task …).
+    Rejected,
+    /// The server had already decided otherwise (the timer was stopped elsewhere): the device
+    /// took the server's version; this is what it had instead.
+    Reconciled,
+}
+
+/// One entry of the *Sync issues* list: a change of this device the server did not take as it
+/// was, in plain words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SyncIssue {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub kind: SyncIssueKind,
+    /// The change, for example "Stop work on “Design review” at 10:42".
+    pub change: String,
+    pub code: crate::ErrorCode,
+    /// Why, in the server's words.
+    pub reason: String,
+    /// What the server has instead, when it kept its own version.
+    pub server_has: Option<String>,
+    /// When the change was made on this device.
+    pub made_at: DateTime<Utc>,
+    /// Whether sending it again can succeed (an unknown task cannot, a busy rule might).
+    pub can_retry: bool,
 }

@@ -39,7 +39,10 @@ pub enum ErrorCode {
 
     // Sync.
     UnsupportedProtocol,
+    /// A push skipped a seq of its stream; `details.expected` is the one the server waits for.
     SequenceGap,
+    /// The server holds a pushed seq with other content: the device opens a new stream.
+    Diverged,
     TooManyMutations,
 
     // Rules: why a pushed mutation was rejected (recorded, shown in *Sync issues*).
@@ -51,6 +54,8 @@ pub enum ErrorCode {
     TooManySegments,
     /// An instant before 2000 or more than a day ahead of the server's clock.
     InstantOutOfRange,
+    /// An instant further ahead of the server's clock than the sync protocol tolerates.
+    InstantInFuture,
     /// A rejection recorded by an older server without its reason.
     Rejected,
 

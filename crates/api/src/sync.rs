@@ -1,8 +1,11 @@
-//! The sync protocol (D3): devices push named intents in order, numbered per device, and pull
-//! every change after a cursor.
+//! The sync protocol (D3), version 2. A device pushes named intents in bounded batches on a
+//! *stream*: one per (device, workspace) and epoch, numbered 1, 2, 3 … without gaps, each
+//! mutation with a fingerprint of its content. It pulls in bounded pages after an opaque cursor
+//! that names the server database's epoch, so a restored server is noticed.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use ts_rs::TS;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -11,10 +14,17 @@ use crate::rest::{Entry, Task, TimerSnapshot};
 use crate::ErrorBody;
 
 /// The protocol version this build speaks. The server refuses versions it does not speak.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The most mutations one push may carry; a device with more sends them in several pushes.
 pub const MAX_MUTATIONS_PER_PUSH: usize = 1_000;
+
+/// The most bytes of mutations a device puts in one push (the server takes up to 2 MiB).
+pub const PUSH_BATCH_BYTES: usize = 512 * 1024;
+
+/// How far ahead of the server's clock an instant may be: device clocks are corrected by the
+/// offset learned at each sync, so more than this is a clock that jumped.
+pub const FUTURE_TOLERANCE_SECS: i64 = 120;
 
 /// A timer change proposed by a device. Ids are made by the device (UUIDv7), so a retried push
 /// cannot create a second timer or entry.
@@ -39,6 +49,19 @@ pub enum Intent {
         entry_id: Uuid,
         at: DateTime<Utc>,
     },
+    /// An entry the device holds that the server lacks: re-pushed after the server was restored
+    /// from a backup. Skipped when the server has it already.
+    RecordEntry {
+        entry_id: Uuid,
+        task_id: Uuid,
+        timer_id: Option<Uuid>,
+        started_at: DateTime<Utc>,
+        ended_at: DateTime<Utc>,
+        /// Counted time (pauses left out), at most `ended_at - started_at`.
+        #[ts(type = "number")]
+        duration_secs: i64,
+        description: String,
+    },
 }
 
 impl Intent {
@@ -48,6 +71,7 @@ impl Intent {
             Intent::PauseTimer { .. } => "pause_timer",
             Intent::ResumeTimer { .. } => "resume_timer",
             Intent::StopTimer { .. } => "stop_timer",
+            Intent::RecordEntry { .. } => "record_entry",
         }
     }
 
@@ -58,24 +82,54 @@ impl Intent {
             | Intent::PauseTimer { at, .. }
             | Intent::ResumeTimer { at, .. }
             | Intent::StopTimer { at, .. } => at,
+            Intent::RecordEntry { ended_at, .. } => ended_at,
         }
+    }
+}
+
+impl Intent {
+    /// SHA-256 (hex) of the intent's JSON: what a mutation's content is known by. The same seq
+    /// arriving with another fingerprint is a divergence, never a retry.
+    pub fn fingerprint(&self) -> String {
+        let json = serde_json::to_vec(self).expect("an intent always serializes");
+        hex::encode(Sha256::digest(json))
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct Mutation {
-    /// 1, 2, 3 … per device, without gaps.
+    /// 1, 2, 3 … per stream, without gaps.
     #[ts(type = "number")]
     #[schema(minimum = 1)]
     pub seq: i64,
+    /// `Intent::fingerprint` of this mutation's intent.
+    #[schema(min_length = 64, max_length = 64)]
+    pub fingerprint: String,
+    /// The device's own clock when the change was made, for the record; the intent's instant
+    /// is already corrected by the device's learned offset to the server's clock.
+    pub device_time: DateTime<Utc>,
     #[serde(flatten)]
     pub intent: Intent,
 }
 
+impl Mutation {
+    pub fn new(seq: i64, intent: Intent, device_time: DateTime<Utc>) -> Mutation {
+        Mutation {
+            seq,
+            fingerprint: intent.fingerprint(),
+            device_time,
+            intent,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
 pub struct PushRequest {
-    #[schema(minimum = 1, maximum = 1)]
+    #[schema(minimum = 2, maximum = 2)]
     pub protocol_version: u32,
+    /// The device's stream for this workspace, made by the device (UUIDv7). A new epoch of the
+    /// device (after a divergence or a restore) is a new stream.
+    pub stream_id: Uuid,
     #[schema(max_items = 1000)]
     pub mutations: Vec<Mutation>,
 }
@@ -87,8 +141,16 @@ pub enum Outcome {
     Applied,
     /// Applied by an earlier push (a retry); nothing changed.
     Skipped,
-    /// Refused by the rules; recorded with its reason, never dropped silently.
+    /// Refused by the rules; recorded with its reason, never dropped silently. A retry gets
+    /// the same rejection back.
     Rejected,
+    /// Not applied because the server decided otherwise first (the timer was stopped
+    /// elsewhere): the device adopts the server's version and lists its own in *Sync issues*.
+    /// `reason.details.server_entry` holds the server's entry when there is one.
+    Reconciled,
+    /// The server holds this seq with other content (the device's store went back in time, or
+    /// was copied): the device renumbers this and the rest onto a new stream and pushes again.
+    Diverged,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
@@ -103,17 +165,37 @@ pub struct MutationResult {
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
 pub struct PushResponse {
+    /// One per mutation up to where the batch halted (all of them when it did not).
     pub results: Vec<MutationResult>,
+    /// The stream's last seq the server has applied or recorded.
     #[ts(type = "number")]
     pub last_applied_seq: i64,
+    /// Why the batch stopped early: `sequence_gap` (details.expected) or `diverged`. What came
+    /// before is committed and in `results`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub halted: Option<ErrorBody>,
+    /// Server time, so the device can learn its clock offset.
+    pub server_time: DateTime<Utc>,
 }
 
-/// Everything after `cursor` that the caller may see. `timer` is always the caller's current
-/// timer (or none), so a device learns about stops it did not make.
+/// The most changes one pull page reads from the change log, and the most rows a snapshot
+/// page carries: a device loops while `more` is true.
+pub const PULL_PAGE_SIZE: usize = 1_000;
+pub const SNAPSHOT_PAGE_SIZE: usize = 5_000;
+
+/// One page of what changed after `cursor` that the caller may see. `timer` is always the
+/// caller's current timer (or none), so a device learns about stops it did not make.
 #[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
 pub struct PullResponse {
-    #[ts(type = "number")]
-    pub cursor: i64,
+    /// Opaque: send it back as the next pull's `cursor`. It names the database's epoch.
+    pub cursor: String,
+    /// More pages wait: pull again with `cursor` right away.
+    pub more: bool,
+    /// This page starts a full snapshot: the device's cursor was missing, or from an epoch this
+    /// database does not know (a restored backup). The device confirms what the snapshot's
+    /// pages bring and, after the last, re-pushes what it holds that the server lacks.
+    pub snapshot: bool,
     pub tasks: Vec<Task>,
     pub entries: Vec<Entry>,
     /// Tasks and entries deleted since the cursor: devices remove their copies.
@@ -121,7 +203,8 @@ pub struct PullResponse {
     pub removed: Vec<Tombstone>,
     #[serde(default)]
     pub timer: Option<TimerSnapshot>,
-    /// The last of this device's mutations that the server has applied or recorded.
+    /// The last of the stream's mutations that the server has applied or recorded (0 for a
+    /// stream it does not know).
     #[ts(type = "number")]
     pub last_applied_seq: i64,
     /// Server time, so the device can learn its clock offset.

@@ -25,6 +25,7 @@ static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub struct PostgresStorage {
     pool: PgPool,
+    epoch: Uuid,
 }
 
 impl PostgresStorage {
@@ -51,7 +52,19 @@ impl PostgresStorage {
             .run(&pool)
             .await
             .map_err(|e| StorageError::Other(format!("migrating: {e}")))?;
-        Ok(PostgresStorage { pool })
+        // Each instance opens its own epoch; cursors of any epoch this database knows are valid
+        // (see `reads::cursor_valid`).
+        let epoch = Uuid::now_v7();
+        let first_position = reads::horizon(&pool).await?;
+        sqlx::query!(
+            "INSERT INTO epochs (id, first_position, started_at) VALUES ($1, $2, now())",
+            epoch,
+            first_position
+        )
+        .execute(&pool)
+        .await
+        .map_err(storage_error)?;
+        Ok(PostgresStorage { pool, epoch })
     }
 }
 
@@ -117,19 +130,56 @@ impl Storage for PostgresStorage {
         reads::active_timer(&self.pool, scope).await
     }
 
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn changes_since(&self, scope: &WorkspaceScope, cursor: i64) -> Result<ChangePage> {
-        reads::changes_since(&self.pool, scope, cursor).await
+    fn epoch(&self) -> Uuid {
+        self.epoch
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn last_applied_seq(&self, device_id: Uuid) -> Result<i64> {
-        sqlx::query_scalar!(
-            "SELECT last_applied_seq FROM devices WHERE id = $1",
-            device_id
-        )
-        .fetch_one(&self.pool)
-        .await
-        .map_err(storage_error)
+    async fn cursor_valid(&self, epoch: Uuid, position: i64) -> Result<bool> {
+        reads::cursor_valid(&self.pool, epoch, position).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn head_position(&self) -> Result<i64> {
+        reads::head_position(&self.pool).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn changes_since(
+        &self,
+        scope: &WorkspaceScope,
+        position: i64,
+        limit: usize,
+    ) -> Result<ChangePage> {
+        reads::changes_since(&self.pool, scope, position, limit).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn tasks_page(
+        &self,
+        scope: &WorkspaceScope,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<TaskRecord>> {
+        let ids = reads::task_ids_page(&self.pool, scope, after, limit).await?;
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        reads::tasks(&self.pool, scope, Some(&ids)).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn own_entries_page(
+        &self,
+        scope: &WorkspaceScope,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<EntryRecord>> {
+        reads::own_entries_page(&self.pool, scope, after, limit).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn stream_seq(&self, scope: &WorkspaceScope, stream_id: Uuid) -> Result<i64> {
+        reads::stream_seq(&self.pool, scope, stream_id).await
     }
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use sqlx::PgPool;
-use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus};
+use stint_domain::{Segment, TaskStatus};
 use stint_storage::{
     parse_stored, Change, ChangeOp, ChangePage, Entity, EntryRecord, MembershipRecord, Result,
     TaskRecord, TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
@@ -12,7 +12,7 @@ use stint_storage::{
 use uuid::Uuid;
 
 use crate::convert::storage_error;
-use crate::transaction::{timer_record, TimerRow};
+use crate::transaction::{entry_record, timer_record, EntryRow, TimerRow};
 
 pub async fn user_by_email(pool: &PgPool, email: &str) -> Result<Option<UserRecord>> {
     let row = sqlx::query!(
@@ -134,7 +134,8 @@ pub async fn own_entries(
     scope: &WorkspaceScope,
     ids: &[Uuid],
 ) -> Result<Vec<EntryRecord>> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        EntryRow,
         "SELECT id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
                 source, description \
          FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id = ANY($3) \
@@ -146,22 +147,49 @@ pub async fn own_entries(
     .fetch_all(pool)
     .await
     .map_err(storage_error)?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(EntryRecord {
-                id: row.id,
-                user_id: row.user_id,
-                task_id: row.task_id,
-                timer_id: row.timer_id,
-                started_at: row.started_at,
-                ended_at: row.ended_at,
-                duration_secs: row.duration_secs,
-                status: parse_stored(&row.status, EntryStatus::parse, "entry status")?,
-                source: parse_stored(&row.source, EntrySource::parse, "entry source")?,
-                description: row.description,
-            })
-        })
-        .collect()
+    rows.into_iter().map(entry_record).collect()
+}
+
+pub async fn own_entries_page(
+    pool: &PgPool,
+    scope: &WorkspaceScope,
+    after: Option<Uuid>,
+    limit: usize,
+) -> Result<Vec<EntryRecord>> {
+    let rows = sqlx::query_as!(
+        EntryRow,
+        "SELECT id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
+                source, description \
+         FROM entries WHERE workspace_id = $1 AND user_id = $2 AND ($3::uuid IS NULL OR id > $3) \
+         ORDER BY id LIMIT $4",
+        scope.workspace_id(),
+        scope.user_id(),
+        after,
+        limit as i64
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.into_iter().map(entry_record).collect()
+}
+
+/// The ids of a page of the workspace's tasks, by id.
+pub async fn task_ids_page(
+    pool: &PgPool,
+    scope: &WorkspaceScope,
+    after: Option<Uuid>,
+    limit: usize,
+) -> Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        "SELECT id FROM tasks WHERE workspace_id = $1 AND ($2::uuid IS NULL OR id > $2) \
+         ORDER BY id LIMIT $3",
+        scope.workspace_id(),
+        after,
+        limit as i64
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)
 }
 
 pub async fn active_timer(
@@ -221,18 +249,14 @@ pub async fn active_timer(
 pub async fn changes_since(
     pool: &PgPool,
     scope: &WorkspaceScope,
-    cursor: i64,
+    position: i64,
+    limit: usize,
 ) -> Result<ChangePage> {
-    let began_before = sqlx::query_scalar!(
-        r#"SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS "xmax!""#
-    )
-    .fetch_one(pool)
-    .await
-    .map_err(storage_error)?;
+    let began_before = xmax(pool).await?;
     let mut waited = Duration::ZERO;
     loop {
-        let page = changes_page(pool, scope, cursor).await?;
-        if page.cursor >= began_before || waited >= HORIZON_WAIT {
+        let page = changes_page(pool, scope, position, limit).await?;
+        if page.more || page.position >= began_before || waited >= HORIZON_WAIT {
             return Ok(page);
         }
         tokio::time::sleep(HORIZON_POLL).await;
@@ -240,52 +264,169 @@ pub async fn changes_since(
     }
 }
 
+/// The horizon a snapshot starts from, after waiting (briefly) for the transactions that began
+/// before it, so a device sees its own pushes.
+pub async fn head_position(pool: &PgPool) -> Result<i64> {
+    let began_before = xmax(pool).await?;
+    let mut waited = Duration::ZERO;
+    loop {
+        let horizon = horizon(pool).await?;
+        if horizon >= began_before || waited >= HORIZON_WAIT {
+            return Ok(horizon);
+        }
+        tokio::time::sleep(HORIZON_POLL).await;
+        waited += HORIZON_POLL;
+    }
+}
+
+/// Every transaction below this id has finished.
+pub async fn horizon(pool: &PgPool) -> Result<i64> {
+    sqlx::query_scalar!(r#"SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS "x!""#)
+        .fetch_one(pool)
+        .await
+        .map_err(storage_error)
+}
+
+/// Transactions that began before now have ids below this.
+async fn xmax(pool: &PgPool) -> Result<i64> {
+    sqlx::query_scalar!(r#"SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS "x!""#)
+        .fetch_one(pool)
+        .await
+        .map_err(storage_error)
+}
+
 /// How long a pull waits for transactions that began before it (see `changes_since`); past it,
 /// what they wrote comes with a later pull.
 const HORIZON_WAIT: Duration = Duration::from_millis(250);
 const HORIZON_POLL: Duration = Duration::from_millis(5);
 
-async fn changes_page(pool: &PgPool, scope: &WorkspaceScope, cursor: i64) -> Result<ChangePage> {
+/// Whole transactions of changes from `position` up to the horizon, about `limit` rows: a page
+/// ends on a transaction's boundary (one push writes at most a bounded number of changes), so
+/// the next position is a transaction id again.
+async fn changes_page(
+    pool: &PgPool,
+    scope: &WorkspaceScope,
+    position: i64,
+    limit: usize,
+) -> Result<ChangePage> {
     let rows = sqlx::query!(
         r#"WITH horizon AS (
                SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin
            ),
-           since AS (
-               -- A cursor above the horizon was not handed out by this database (a restored
-               -- backup): read from the start.
-               SELECT CASE WHEN $2 > xmin THEN 0 ELSE $2 END AS txid FROM horizon
+           page AS (
+               SELECT c.txid, c.change_no, c.entity, c.entity_id, c.op
+               FROM changes c, horizon
+               WHERE c.workspace_id = $1 AND c.txid >= $2 AND c.txid < horizon.xmin
+                 AND (c.owner_id IS NULL OR c.owner_id = $3)
+               ORDER BY c.txid, c.change_no
+               LIMIT $4
            )
-           SELECT horizon.xmin AS "horizon!", c.change_no AS "change_no?", c.entity AS "entity?",
-                  c.entity_id AS "entity_id?", c.op AS "op?"
-           FROM horizon CROSS JOIN since
-           LEFT JOIN changes c ON c.workspace_id = $1 AND c.txid >= since.txid
-                              AND c.txid < horizon.xmin
-                              AND (c.owner_id IS NULL OR c.owner_id = $3)
-           ORDER BY c.txid, c.change_no"#,
+           SELECT horizon.xmin AS "horizon!", p.txid AS "txid?", p.change_no AS "change_no?",
+                  p.entity AS "entity?", p.entity_id AS "entity_id?", p.op AS "op?"
+           FROM horizon LEFT JOIN page p ON true
+           ORDER BY p.txid, p.change_no"#,
         scope.workspace_id(),
-        cursor,
+        position,
+        scope.user_id(),
+        limit as i64 + 1
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    let horizon = rows.first().map_or(position, |row| row.horizon);
+    let mut page = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (Some(txid), Some(change_no), Some(entity), Some(entity_id), Some(op)) =
+            (row.txid, row.change_no, row.entity, row.entity_id, row.op)
+        else {
+            continue; // the one row of the horizon when there are no changes
+        };
+        let change = Change {
+            change_no,
+            entity: parse_stored(&entity, Entity::parse, "entity")?,
+            entity_id,
+            op: parse_stored(&op, ChangeOp::parse, "change op")?,
+        };
+        page.push((txid, change));
+    }
+    if page.len() <= limit {
+        return Ok(ChangePage {
+            changes: page.into_iter().map(|(_, change)| change).collect(),
+            position: horizon.max(position),
+            more: false,
+        });
+    }
+    // The row past the page is in a transaction that is not (wholly) in it: stop before it,
+    // unless the page is all one transaction, which then comes whole.
+    let cut = page[limit].0;
+    if page[0].0 == cut {
+        let changes = whole_transaction(pool, scope, cut).await?;
+        return Ok(ChangePage {
+            changes,
+            position: cut + 1,
+            more: true,
+        });
+    }
+    Ok(ChangePage {
+        changes: page
+            .into_iter()
+            .take_while(|(txid, _)| *txid < cut)
+            .map(|(_, change)| change)
+            .collect(),
+        position: cut,
+        more: true,
+    })
+}
+
+async fn whole_transaction(pool: &PgPool, scope: &WorkspaceScope, txid: i64) -> Result<Vec<Change>> {
+    let rows = sqlx::query!(
+        "SELECT change_no, entity, entity_id, op FROM changes \
+         WHERE workspace_id = $1 AND txid = $2 AND (owner_id IS NULL OR owner_id = $3) \
+         ORDER BY change_no",
+        scope.workspace_id(),
+        txid,
         scope.user_id()
     )
     .fetch_all(pool)
     .await
     .map_err(storage_error)?;
-    let horizon = rows.first().map_or(cursor, |row| row.horizon);
-    let mut changes = Vec::with_capacity(rows.len());
-    for row in rows {
-        let (Some(change_no), Some(entity), Some(entity_id), Some(op)) =
-            (row.change_no, row.entity, row.entity_id, row.op)
-        else {
-            continue; // the one row of the horizon when there are no changes
-        };
-        changes.push(Change {
-            change_no,
-            entity: parse_stored(&entity, Entity::parse, "entity")?,
-            entity_id,
-            op: parse_stored(&op, ChangeOp::parse, "change op")?,
-        });
-    }
-    Ok(ChangePage {
-        changes,
-        cursor: horizon,
-    })
+    rows.into_iter()
+        .map(|row| {
+            Ok(Change {
+                change_no: row.change_no,
+                entity: parse_stored(&row.entity, Entity::parse, "entity")?,
+                entity_id: row.entity_id,
+                op: parse_stored(&row.op, ChangeOp::parse, "change op")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn stream_seq(pool: &PgPool, scope: &WorkspaceScope, stream_id: Uuid) -> Result<i64> {
+    let seq = sqlx::query_scalar!(
+        "SELECT last_applied_seq FROM streams \
+         WHERE id = $1 AND device_id = $2 AND workspace_id = $3",
+        stream_id,
+        scope.device_id(),
+        scope.workspace_id()
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(storage_error)?;
+    Ok(seq.unwrap_or(0))
+}
+
+/// Whether `position` could have been handed out in `epoch`: the epoch is known here and the
+/// position is not beyond the current horizon. A dump restored into another cluster forgets
+/// the epochs after it and starts its transaction ids lower than the cursors handed out before.
+pub async fn cursor_valid(pool: &PgPool, epoch: Uuid, position: i64) -> Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM epochs WHERE id = $1)
+                  AND $2 <= pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS "valid!""#,
+        epoch,
+        position
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(storage_error)
 }

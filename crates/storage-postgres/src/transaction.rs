@@ -4,11 +4,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres};
-use stint_domain::{Segment, TaskStatus, TimerHead};
+use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus, TimerHead};
 use stint_storage::{
-    parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, MembershipRecord, MutationRecord,
-    NewTask, ProjectRecord, Result, StorageError, TimerRecord, TokenRecord, Transaction,
-    UserRecord, WorkspaceScope,
+    parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, MembershipRecord, MutationOutcome,
+    MutationRecord, NewTask, ProjectRecord, Reason, RecordedMutation, Result, StorageError,
+    TimerRecord, TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -20,8 +20,11 @@ pub struct PostgresTransaction {
     tx: sqlx::Transaction<'static, Postgres>,
     /// (workspace, entity, id, op, owner)
     changes: Vec<(Uuid, Entity, Uuid, ChangeOp, Option<Uuid>)>,
-    /// (workspace, device, record)
-    mutations: Vec<(Uuid, Uuid, MutationRecord)>,
+    /// (workspace, record)
+    mutations: Vec<(Uuid, MutationRecord)>,
+    /// How many changes and mutations were kept when the savepoint was taken: a rollback to it
+    /// forgets the ones after.
+    savepoint: Option<(usize, usize)>,
 }
 
 impl PostgresTransaction {
@@ -30,8 +33,38 @@ impl PostgresTransaction {
             tx,
             changes: Vec::new(),
             mutations: Vec::new(),
+            savepoint: None,
         }
     }
+}
+
+/// An `entries` row as read.
+pub struct EntryRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub task_id: Uuid,
+    pub timer_id: Option<Uuid>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: DateTime<Utc>,
+    pub duration_secs: i64,
+    pub status: String,
+    pub source: String,
+    pub description: String,
+}
+
+pub fn entry_record(row: EntryRow) -> Result<EntryRecord> {
+    Ok(EntryRecord {
+        id: row.id,
+        user_id: row.user_id,
+        task_id: row.task_id,
+        timer_id: row.timer_id,
+        started_at: row.started_at,
+        ended_at: row.ended_at,
+        duration_secs: row.duration_secs,
+        status: parse_stored(&row.status, EntryStatus::parse, "entry status")?,
+        source: parse_stored(&row.source, EntrySource::parse, "entry source")?,
+        description: row.description,
+    })
 }
 
 /// A `timers` row as read.
@@ -118,49 +151,54 @@ impl PostgresTransaction {
             return Ok(());
         }
         let m = &self.mutations;
-        let devices: Vec<Uuid> = m.iter().map(|(_, device, _)| *device).collect();
-        let seqs: Vec<i64> = m.iter().map(|(_, _, r)| r.seq).collect();
-        let workspaces: Vec<Uuid> = m.iter().map(|(workspace, _, _)| *workspace).collect();
-        let names: Vec<&str> = m.iter().map(|(_, _, r)| r.name.as_str()).collect();
-        let args: Vec<serde_json::Value> = m.iter().map(|(_, _, r)| r.args.clone()).collect();
-        let outcomes: Vec<&str> = m
-            .iter()
-            .map(|(_, _, r)| {
-                if r.rejection.is_some() {
-                    "rejected"
-                } else {
-                    "applied"
-                }
-            })
+        let streams: Vec<Uuid> = m.iter().map(|(_, r)| r.stream_id).collect();
+        let seqs: Vec<i64> = m.iter().map(|(_, r)| r.seq).collect();
+        let workspaces: Vec<Uuid> = m.iter().map(|(workspace, _)| *workspace).collect();
+        let fingerprints: Vec<&str> = m.iter().map(|(_, r)| r.fingerprint.as_str()).collect();
+        let names: Vec<&str> = m.iter().map(|(_, r)| r.name.as_str()).collect();
+        let args: Vec<serde_json::Value> = m.iter().map(|(_, r)| r.args.clone()).collect();
+        let device_times: Vec<DateTime<Utc>> = m.iter().map(|(_, r)| r.device_time).collect();
+        let outcomes: Vec<&str> = m.iter().map(|(_, r)| r.outcome.as_str()).collect();
+        let reasons = || m.iter().map(|(_, r)| r.reason.as_ref());
+        let codes: Vec<Option<&str>> = reasons().map(|r| r.map(|r| r.code.as_str())).collect();
+        let messages: Vec<Option<&str>> =
+            reasons().map(|r| r.map(|r| r.message.as_str())).collect();
+        let details: Vec<Option<serde_json::Value>> = reasons()
+            .map(|r| r.and_then(|r| r.details.clone()))
             .collect();
-        let codes: Vec<Option<&str>> = m
-            .iter()
-            .map(|(_, _, r)| r.rejection.as_ref().map(|(code, _)| code.as_str()))
-            .collect();
-        let messages: Vec<Option<&str>> = m
-            .iter()
-            .map(|(_, _, r)| r.rejection.as_ref().map(|(_, message)| message.as_str()))
-            .collect();
-        let received: Vec<DateTime<Utc>> = m.iter().map(|(_, _, r)| r.received_at).collect();
+        let received: Vec<DateTime<Utc>> = m.iter().map(|(_, r)| r.received_at).collect();
         sqlx::query!(
-            "INSERT INTO mutations (device_id, seq, workspace_id, name, args, outcome, \
-                                    reason_code, reason_message, received_at) \
-             SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], \
-                                  $5::jsonb[], $6::text[], $7::text[], $8::text[], \
-                                  $9::timestamptz[])",
-            &devices,
+            "INSERT INTO mutations (stream_id, seq, workspace_id, fingerprint, name, args, \
+                                    device_time, outcome, reason_code, reason_message, \
+                                    reason_details, received_at) \
+             SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], \
+                                  $6::jsonb[], $7::timestamptz[], $8::text[], $9::text[], \
+                                  $10::text[], $11::jsonb[], $12::timestamptz[])",
+            &streams,
             &seqs,
             &workspaces,
+            &fingerprints as &[&str],
             &names as &[&str],
             &args,
+            &device_times,
             &outcomes as &[&str],
             &codes as &[Option<&str>],
             &messages as &[Option<&str>],
+            &details as &[Option<serde_json::Value>],
             &received
         )
         .execute(&mut *self.tx)
         .await
         .map_err(storage_error)?;
+        Ok(())
+    }
+
+    /// A statement without parameters or rows (savepoints).
+    async fn execute(&mut self, sql: &'static str) -> Result<()> {
+        sqlx::query(sql)
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
         Ok(())
     }
 }
@@ -272,29 +310,103 @@ impl Transaction for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn last_applied_seq(&mut self, device_id: Uuid) -> Result<i64> {
-        // Locked until commit: two pushes of one device take turns instead of both applying
+    async fn savepoint(&mut self) -> Result<()> {
+        self.execute("SAVEPOINT mutation").await?;
+        self.savepoint = Some((self.changes.len(), self.mutations.len()));
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn rollback_to_savepoint(&mut self) -> Result<()> {
+        self.execute("ROLLBACK TO SAVEPOINT mutation").await?;
+        self.execute("RELEASE SAVEPOINT mutation").await?;
+        if let Some((changes, mutations)) = self.savepoint.take() {
+            self.changes.truncate(changes);
+            self.mutations.truncate(mutations);
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn release_savepoint(&mut self) -> Result<()> {
+        self.savepoint = None;
+        self.execute("RELEASE SAVEPOINT mutation").await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn lock_stream(
+        &mut self,
+        scope: &WorkspaceScope,
+        stream_id: Uuid,
+    ) -> Result<Option<i64>> {
+        sqlx::query!(
+            "INSERT INTO streams (id, device_id, workspace_id, created_at) \
+             VALUES ($1, $2, $3, now()) ON CONFLICT (id) DO NOTHING",
+            stream_id,
+            scope.device_id(),
+            scope.workspace_id()
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        // Locked until commit: two pushes on one stream take turns instead of both applying
         // the same sequence numbers.
         sqlx::query_scalar!(
-            "SELECT last_applied_seq FROM devices WHERE id = $1 FOR NO KEY UPDATE",
-            device_id
+            "SELECT last_applied_seq FROM streams \
+             WHERE id = $1 AND device_id = $2 AND workspace_id = $3 FOR NO KEY UPDATE",
+            stream_id,
+            scope.device_id(),
+            scope.workspace_id()
         )
-        .fetch_one(self.conn())
+        .fetch_optional(self.conn())
         .await
         .map_err(storage_error)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn set_last_applied_seq(&mut self, device_id: Uuid, seq: i64) -> Result<()> {
+    async fn set_stream_seq(&mut self, stream_id: Uuid, seq: i64) -> Result<()> {
         sqlx::query!(
-            "UPDATE devices SET last_applied_seq = $1 WHERE id = $2",
+            "UPDATE streams SET last_applied_seq = $1 WHERE id = $2",
             seq,
-            device_id
+            stream_id
         )
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
         Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn recorded_mutations(
+        &mut self,
+        stream_id: Uuid,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<RecordedMutation>> {
+        let rows = sqlx::query!(
+            "SELECT seq, fingerprint, outcome, reason_code, reason_message, reason_details \
+             FROM mutations WHERE stream_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq",
+            stream_id,
+            from,
+            to
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(RecordedMutation {
+                    seq: row.seq,
+                    fingerprint: row.fingerprint,
+                    outcome: parse_stored(&row.outcome, MutationOutcome::parse, "outcome")?,
+                    reason: row.reason_code.map(|code| Reason {
+                        code,
+                        message: row.reason_message.unwrap_or_default(),
+                        details: row.reason_details,
+                    }),
+                })
+            })
+            .collect()
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -304,7 +416,7 @@ impl Transaction for PostgresTransaction {
         mutation: &MutationRecord,
     ) -> Result<()> {
         self.mutations
-            .push((scope.workspace_id(), scope.device_id(), mutation.clone()));
+            .push((scope.workspace_id(), mutation.clone()));
         Ok(())
     }
 
@@ -517,6 +629,66 @@ impl Transaction for PostgresTransaction {
         .await
         .map_err(storage_error)?;
         row.map(timer_record).transpose()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn next_timer_start(
+        &mut self,
+        scope: &WorkspaceScope,
+        at: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>> {
+        sqlx::query_scalar!(
+            "SELECT min(started_at) FROM timers \
+             WHERE workspace_id = $1 AND user_id = $2 AND started_at > $3",
+            scope.workspace_id(),
+            scope.user_id(),
+            at
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn own_entry(
+        &mut self,
+        scope: &WorkspaceScope,
+        entry_id: Uuid,
+    ) -> Result<Option<EntryRecord>> {
+        let row = sqlx::query_as!(
+            EntryRow,
+            "SELECT id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
+                    source, description \
+             FROM entries WHERE id = $1 AND workspace_id = $2 AND user_id = $3",
+            entry_id,
+            scope.workspace_id(),
+            scope.user_id()
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        row.map(entry_record).transpose()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn entry_of_timer(
+        &mut self,
+        scope: &WorkspaceScope,
+        timer_id: Uuid,
+    ) -> Result<Option<EntryRecord>> {
+        let row = sqlx::query_as!(
+            EntryRow,
+            "SELECT id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
+                    source, description \
+             FROM entries WHERE timer_id = $1 AND workspace_id = $2 AND user_id = $3",
+            timer_id,
+            scope.workspace_id(),
+            scope.user_id()
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        row.map(entry_record).transpose()
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -38,6 +38,7 @@ const READERS: u32 = 4;
 pub struct SqliteStorage {
     writer: SqlitePool,
     reader: SqlitePool,
+    epoch: Uuid,
 }
 
 impl SqliteStorage {
@@ -64,8 +65,29 @@ impl SqliteStorage {
             .connect_with(options.read_only(true))
             .await
             .map_err(storage_error)?;
-        Ok(SqliteStorage { writer, reader })
+        let epoch = open_epoch(&writer).await?;
+        Ok(SqliteStorage {
+            writer,
+            reader,
+            epoch,
+        })
     }
+}
+
+/// Opens a new epoch at the newest change: see `reads::cursor_valid`.
+async fn open_epoch(writer: &SqlitePool) -> Result<Uuid> {
+    let epoch = Uuid::now_v7();
+    let (id, now) = (epoch.to_string(), chrono::Utc::now().timestamp_millis());
+    sqlx::query!(
+        "INSERT INTO epochs (id, first_position, started_at) \
+         SELECT $1, coalesce(max(change_no), 0), $2 FROM changes",
+        id,
+        now
+    )
+    .execute(writer)
+    .await
+    .map_err(storage_error)?;
+    Ok(epoch)
 }
 
 #[async_trait]
@@ -137,13 +159,57 @@ impl Storage for SqliteStorage {
         reads::active_timer(&self.reader, scope).await
     }
 
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn changes_since(&self, scope: &WorkspaceScope, cursor: i64) -> Result<ChangePage> {
-        reads::changes_since(&self.reader, scope, cursor).await
+    fn epoch(&self) -> Uuid {
+        self.epoch
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn last_applied_seq(&self, device_id: Uuid) -> Result<i64> {
-        reads::last_applied_seq(&self.reader, device_id).await
+    async fn cursor_valid(&self, epoch: Uuid, position: i64) -> Result<bool> {
+        reads::cursor_valid(&self.reader, epoch, position).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn head_position(&self) -> Result<i64> {
+        // One writer commits changes in number order: all up to the newest are in the tables.
+        reads::newest_change(&self.reader).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn changes_since(
+        &self,
+        scope: &WorkspaceScope,
+        position: i64,
+        limit: usize,
+    ) -> Result<ChangePage> {
+        reads::changes_since(&self.reader, scope, position, limit).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn tasks_page(
+        &self,
+        scope: &WorkspaceScope,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<TaskRecord>> {
+        let ids = reads::task_ids_page(&self.reader, scope, after, limit).await?;
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        reads::tasks(&self.reader, scope, Some(&ids)).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn own_entries_page(
+        &self,
+        scope: &WorkspaceScope,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<EntryRecord>> {
+        reads::own_entries_page(&self.reader, scope, after, limit).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn stream_seq(&self, scope: &WorkspaceScope, stream_id: Uuid) -> Result<i64> {
+        reads::stream_seq(&self.reader, scope, stream_id).await
     }
 }

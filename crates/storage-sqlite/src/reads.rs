@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use sqlx::SqlitePool;
-use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus};
+use stint_domain::{Segment, TaskStatus};
 use stint_storage::{
     parse_stored, Change, ChangeOp, ChangePage, Entity, EntryRecord, MembershipRecord, Result,
     TaskRecord, TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
@@ -11,7 +11,7 @@ use stint_storage::{
 use uuid::Uuid;
 
 use crate::convert::{id, instant, storage_error};
-use crate::transaction::{timer_record, TimerRow};
+use crate::transaction::{entry_record, timer_record, EntryRow, TimerRow};
 
 pub async fn user_by_email(pool: &SqlitePool, email: &str) -> Result<Option<UserRecord>> {
     let row = sqlx::query!(
@@ -149,7 +149,8 @@ pub async fn own_entries(
     let workspace = scope.workspace_id().to_string();
     let user = scope.user_id().to_string();
     let ids = json_ids(ids);
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        EntryRow,
         "SELECT id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
                 source, description \
          FROM entries WHERE workspace_id = $1 AND user_id = $2 \
@@ -162,22 +163,56 @@ pub async fn own_entries(
     .fetch_all(pool)
     .await
     .map_err(storage_error)?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(EntryRecord {
-                id: id(&row.id)?,
-                user_id: id(&row.user_id)?,
-                task_id: id(&row.task_id)?,
-                timer_id: row.timer_id.as_deref().map(id).transpose()?,
-                started_at: instant(row.started_at)?,
-                ended_at: instant(row.ended_at)?,
-                duration_secs: row.duration_secs,
-                status: parse_stored(&row.status, EntryStatus::parse, "entry status")?,
-                source: parse_stored(&row.source, EntrySource::parse, "entry source")?,
-                description: row.description,
-            })
-        })
-        .collect()
+    rows.into_iter().map(entry_record).collect()
+}
+
+pub async fn own_entries_page(
+    pool: &SqlitePool,
+    scope: &WorkspaceScope,
+    after: Option<Uuid>,
+    limit: usize,
+) -> Result<Vec<EntryRecord>> {
+    let workspace = scope.workspace_id().to_string();
+    let user = scope.user_id().to_string();
+    let after = after.map(|a| a.to_string()).unwrap_or_default();
+    let limit = limit as i64;
+    let rows = sqlx::query_as!(
+        EntryRow,
+        "SELECT id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
+                source, description \
+         FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id > $3 \
+         ORDER BY id LIMIT $4",
+        workspace,
+        user,
+        after,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.into_iter().map(entry_record).collect()
+}
+
+/// The ids of a page of the workspace's tasks, by id.
+pub async fn task_ids_page(
+    pool: &SqlitePool,
+    scope: &WorkspaceScope,
+    after: Option<Uuid>,
+    limit: usize,
+) -> Result<Vec<Uuid>> {
+    let workspace = scope.workspace_id().to_string();
+    let after = after.map(|a| a.to_string()).unwrap_or_default();
+    let limit = limit as i64;
+    let rows = sqlx::query_scalar!(
+        "SELECT id FROM tasks WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        workspace,
+        after,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.iter().map(|text| id(text)).collect()
 }
 
 pub async fn active_timer(
@@ -224,32 +259,38 @@ pub async fn active_timer(
     }))
 }
 
+pub async fn newest_change(pool: &SqlitePool) -> Result<i64> {
+    sqlx::query_scalar!(r#"SELECT coalesce(max(change_no), 0) AS "newest!: i64" FROM changes"#)
+        .fetch_one(pool)
+        .await
+        .map_err(storage_error)
+}
+
 pub async fn changes_since(
     pool: &SqlitePool,
     scope: &WorkspaceScope,
-    cursor: i64,
+    position: i64,
+    limit: usize,
 ) -> Result<ChangePage> {
-    let newest =
-        sqlx::query_scalar!(r#"SELECT coalesce(max(change_no), 0) AS "newest!: i64" FROM changes"#)
-            .fetch_one(pool)
-            .await
-            .map_err(storage_error)?;
-    let since = if cursor > newest { 0 } else { cursor.max(0) };
     let workspace = scope.workspace_id().to_string();
     let user = scope.user_id().to_string();
-    let rows = sqlx::query!(
+    // One more than the page, to know whether more wait.
+    let fetch = limit as i64 + 1;
+    let mut rows = sqlx::query!(
         "SELECT change_no AS \"change_no!\", entity, entity_id, op FROM changes \
          WHERE workspace_id = $1 AND change_no > $2 AND (owner_id IS NULL OR owner_id = $3) \
-         ORDER BY change_no",
+         ORDER BY change_no LIMIT $4",
         workspace,
-        since,
-        user
+        position,
+        user,
+        fetch
     )
     .fetch_all(pool)
     .await
     .map_err(storage_error)?;
-    let cursor = rows.last().map_or(since, |row| row.change_no);
-
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let position = rows.last().map_or(position, |row| row.change_no);
     let changes = rows
         .into_iter()
         .map(|row| {
@@ -261,13 +302,44 @@ pub async fn changes_since(
             })
         })
         .collect::<Result<_>>()?;
-    Ok(ChangePage { changes, cursor })
+    Ok(ChangePage {
+        changes,
+        position,
+        more,
+    })
 }
 
-pub async fn last_applied_seq(pool: &SqlitePool, device_id: Uuid) -> Result<i64> {
-    let device = device_id.to_string();
-    sqlx::query_scalar!("SELECT last_applied_seq FROM devices WHERE id = $1", device)
-        .fetch_one(pool)
-        .await
-        .map_err(storage_error)
+pub async fn stream_seq(pool: &SqlitePool, scope: &WorkspaceScope, stream_id: Uuid) -> Result<i64> {
+    let (stream, device) = (stream_id.to_string(), scope.device_id().to_string());
+    let workspace = scope.workspace_id().to_string();
+    let seq = sqlx::query_scalar!(
+        "SELECT last_applied_seq FROM streams \
+         WHERE id = $1 AND device_id = $2 AND workspace_id = $3",
+        stream,
+        device,
+        workspace
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(storage_error)?;
+    Ok(seq.unwrap_or(0))
+}
+
+/// Whether `position` could have been handed out in `epoch`: the epoch is known here, and the
+/// position is not beyond where the epoch ended (where the next one began) or, for the
+/// newest epoch, beyond the newest change.
+pub async fn cursor_valid(pool: &SqlitePool, epoch: Uuid, position: i64) -> Result<bool> {
+    let epoch = epoch.to_string();
+    let end = sqlx::query_scalar!(
+        r#"SELECT coalesce(
+               (SELECT n.first_position FROM epochs n WHERE n.epoch_no > e.epoch_no
+                ORDER BY n.epoch_no LIMIT 1),
+               (SELECT coalesce(max(change_no), 0) FROM changes)) AS "end!: i64"
+           FROM epochs e WHERE e.id = $1"#,
+        epoch
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(storage_error)?;
+    Ok(end.is_some_and(|end| position <= end))
 }

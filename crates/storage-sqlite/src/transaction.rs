@@ -4,11 +4,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, SqliteConnection};
-use stint_domain::{Segment, TaskStatus, TimerHead};
+use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus, TimerHead};
 use stint_storage::{
-    parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, MembershipRecord, MutationRecord,
-    NewTask, ProjectRecord, Result, StorageError, TimerRecord, TokenRecord, Transaction,
-    UserRecord, WorkspaceScope,
+    parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, MembershipRecord, MutationOutcome,
+    MutationRecord, NewTask, ProjectRecord, Reason, RecordedMutation, Result, StorageError,
+    TimerRecord, TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -51,9 +51,65 @@ pub fn timer_record(row: TimerRow) -> Result<TimerRecord> {
     })
 }
 
+/// An `entries` row as read.
+pub struct EntryRow {
+    pub id: String,
+    pub user_id: String,
+    pub task_id: String,
+    pub timer_id: Option<String>,
+    pub started_at: i64,
+    pub ended_at: i64,
+    pub duration_secs: i64,
+    pub status: String,
+    pub source: String,
+    pub description: String,
+}
+
+pub fn entry_record(row: EntryRow) -> Result<EntryRecord> {
+    Ok(EntryRecord {
+        id: id(&row.id)?,
+        user_id: id(&row.user_id)?,
+        task_id: id(&row.task_id)?,
+        timer_id: row.timer_id.as_deref().map(id).transpose()?,
+        started_at: instant(row.started_at)?,
+        ended_at: instant(row.ended_at)?,
+        duration_secs: row.duration_secs,
+        status: parse_stored(&row.status, EntryStatus::parse, "entry status")?,
+        source: parse_stored(&row.source, EntrySource::parse, "entry source")?,
+        description: row.description,
+    })
+}
+
+/// A recorded reason from its three columns.
+fn reason(
+    code: Option<String>,
+    message: Option<String>,
+    details: Option<String>,
+) -> Result<Option<Reason>> {
+    let Some(code) = code else { return Ok(None) };
+    let details = details
+        .map(|text| serde_json::from_str(&text))
+        .transpose()
+        .map_err(|e| StorageError::Corrupt(format!("reason details: {e}")))?;
+    Ok(Some(Reason {
+        code,
+        message: message.unwrap_or_default(),
+        details,
+    }))
+}
+
 impl SqliteTransaction {
     fn conn(&mut self) -> &mut SqliteConnection {
         &mut self.tx
+    }
+
+    /// A statement without parameters or rows (savepoints).
+    async fn execute(&mut self, sql: &'static str) -> Result<()> {
+        sqlx::query(sql)
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        Ok(())
     }
 
     async fn log_change(
@@ -189,21 +245,62 @@ impl Transaction for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn last_applied_seq(&mut self, device_id: Uuid) -> Result<i64> {
-        let device = device_id.to_string();
-        sqlx::query_scalar!("SELECT last_applied_seq FROM devices WHERE id = $1", device)
-            .fetch_one(self.conn())
-            .await
-            .map_err(storage_error)
+    async fn savepoint(&mut self) -> Result<()> {
+        self.execute("SAVEPOINT mutation").await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn set_last_applied_seq(&mut self, device_id: Uuid, seq: i64) -> Result<()> {
-        let device = device_id.to_string();
+    async fn rollback_to_savepoint(&mut self) -> Result<()> {
+        // ROLLBACK TO keeps the savepoint open; RELEASE closes it.
+        self.execute("ROLLBACK TO SAVEPOINT mutation").await?;
+        self.execute("RELEASE SAVEPOINT mutation").await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn release_savepoint(&mut self) -> Result<()> {
+        self.execute("RELEASE SAVEPOINT mutation").await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn lock_stream(
+        &mut self,
+        scope: &WorkspaceScope,
+        stream_id: Uuid,
+    ) -> Result<Option<i64>> {
+        // The one writer holds the lock already (`BEGIN IMMEDIATE`).
+        let (stream, device) = (stream_id.to_string(), scope.device_id().to_string());
+        let workspace = scope.workspace_id().to_string();
+        let now = millis(Utc::now());
         sqlx::query!(
-            "UPDATE devices SET last_applied_seq = $1 WHERE id = $2",
+            "INSERT INTO streams (id, device_id, workspace_id, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+            stream,
+            device,
+            workspace,
+            now
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        sqlx::query_scalar!(
+            "SELECT last_applied_seq FROM streams \
+             WHERE id = $1 AND device_id = $2 AND workspace_id = $3",
+            stream,
+            device,
+            workspace
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn set_stream_seq(&mut self, stream_id: Uuid, seq: i64) -> Result<()> {
+        let stream = stream_id.to_string();
+        sqlx::query!(
+            "UPDATE streams SET last_applied_seq = $1 WHERE id = $2",
             seq,
-            device
+            stream
         )
         .execute(self.conn())
         .await
@@ -212,34 +309,66 @@ impl Transaction for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn recorded_mutations(
+        &mut self,
+        stream_id: Uuid,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<RecordedMutation>> {
+        let stream = stream_id.to_string();
+        let rows = sqlx::query!(
+            "SELECT seq, fingerprint, outcome, reason_code, reason_message, reason_details \
+             FROM mutations WHERE stream_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq",
+            stream,
+            from,
+            to
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(RecordedMutation {
+                    seq: row.seq,
+                    fingerprint: row.fingerprint,
+                    outcome: parse_stored(&row.outcome, MutationOutcome::parse, "outcome")?,
+                    reason: reason(row.reason_code, row.reason_message, row.reason_details)?,
+                })
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn record_mutation(
         &mut self,
         scope: &WorkspaceScope,
         mutation: &MutationRecord,
     ) -> Result<()> {
-        let device = scope.device_id().to_string();
+        let stream = mutation.stream_id.to_string();
         let workspace = scope.workspace_id().to_string();
         let args = mutation.args.to_string();
-        let outcome = if mutation.rejection.is_some() {
-            "rejected"
-        } else {
-            "applied"
-        };
-        let code = mutation.rejection.as_ref().map(|(code, _)| code.as_str());
-        let message = mutation.rejection.as_ref().map(|(_, msg)| msg.as_str());
-        let received = millis(mutation.received_at);
+        let outcome = mutation.outcome.as_str();
+        let reason = mutation.reason.as_ref();
+        let code = reason.map(|r| r.code.as_str());
+        let message = reason.map(|r| r.message.as_str());
+        let details = reason.and_then(|r| r.details.as_ref()).map(|d| d.to_string());
+        let (device_time, received) = (millis(mutation.device_time), millis(mutation.received_at));
         sqlx::query!(
-            "INSERT INTO mutations (device_id, seq, workspace_id, name, args, outcome, \
-                                    reason_code, reason_message, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            device,
+            "INSERT INTO mutations (stream_id, seq, workspace_id, fingerprint, name, args, \
+             device_time, outcome, reason_code, reason_message, \
+             reason_details, received_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            stream,
             mutation.seq,
             workspace,
+            mutation.fingerprint,
             mutation.name,
             args,
+            device_time,
             outcome,
             code,
             message,
+            details,
             received
         )
         .execute(self.conn())
@@ -445,6 +574,73 @@ impl Transaction for SqliteTransaction {
         .await
         .map_err(storage_error)?;
         row.map(timer_record).transpose()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn next_timer_start(
+        &mut self,
+        scope: &WorkspaceScope,
+        at: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let (workspace, user) = (scope.workspace_id().to_string(), scope.user_id().to_string());
+        let at = millis(at);
+        let next = sqlx::query_scalar!(
+            r#"SELECT min(started_at) AS "next: i64" FROM timers
+               WHERE workspace_id = $1 AND user_id = $2 AND started_at > $3"#,
+            workspace,
+            user,
+            at
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)?;
+        next.map(instant).transpose()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn own_entry(
+        &mut self,
+        scope: &WorkspaceScope,
+        entry_id: Uuid,
+    ) -> Result<Option<EntryRecord>> {
+        let (workspace, user) = (scope.workspace_id().to_string(), scope.user_id().to_string());
+        let id = entry_id.to_string();
+        let row = sqlx::query_as!(
+            EntryRow,
+            "SELECT id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
+                    source, description \
+             FROM entries WHERE id = $1 AND workspace_id = $2 AND user_id = $3",
+            id,
+            workspace,
+            user
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        row.map(entry_record).transpose()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn entry_of_timer(
+        &mut self,
+        scope: &WorkspaceScope,
+        timer_id: Uuid,
+    ) -> Result<Option<EntryRecord>> {
+        let (workspace, user) = (scope.workspace_id().to_string(), scope.user_id().to_string());
+        let timer = timer_id.to_string();
+        let row = sqlx::query_as!(
+            EntryRow,
+            "SELECT id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
+                    source, description \
+             FROM entries WHERE timer_id = $1 AND workspace_id = $2 AND user_id = $3",
+            timer,
+            workspace,
+            user
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        row.map(entry_record).transpose()
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -50,12 +50,39 @@ pub trait Storage: Send + Sync + 'static {
     async fn own_entries(&self, scope: &WorkspaceScope, ids: &[Uuid]) -> Result<Vec<EntryRecord>>;
     /// The scope's user's running or paused timer, with every segment.
     async fn active_timer(&self, scope: &WorkspaceScope) -> Result<Option<TimerWithSegments>>;
-    /// The workspace's changes after `cursor` that the scope's user may see: shared things
-    /// (projects, tasks) and their own timers and entries. See `ChangePage` for what a cursor
-    /// means. A cursor beyond anything this database handed out (a restored backup) reads from
-    /// the start.
-    async fn changes_since(&self, scope: &WorkspaceScope, cursor: i64) -> Result<ChangePage>;
-    async fn last_applied_seq(&self, device_id: Uuid) -> Result<i64>;
+    /// The epoch this storage opened when it connected: a cursor names it, so a database
+    /// restored from a backup (which does not know later epochs) is noticed.
+    fn epoch(&self) -> Uuid;
+    /// Whether a cursor's position could have been handed out by this database in `epoch`. A
+    /// restored backup forgets later epochs and later positions: the device re-bootstraps.
+    async fn cursor_valid(&self, epoch: Uuid, position: i64) -> Result<bool>;
+    /// The position a snapshot starts from: every change below it is in the tables now.
+    async fn head_position(&self) -> Result<i64>;
+    /// Up to about `limit` of the workspace's changes after `position` that the scope's user may
+    /// see: shared things (projects, tasks) and their own timers and entries. See `ChangePage`.
+    async fn changes_since(
+        &self,
+        scope: &WorkspaceScope,
+        position: i64,
+        limit: usize,
+    ) -> Result<ChangePage>;
+    /// The workspace's tasks with ids after `after`, by id: a page of a snapshot.
+    async fn tasks_page(
+        &self,
+        scope: &WorkspaceScope,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<TaskRecord>>;
+    /// The scope's user's entries with ids after `after`, by id: a page of a snapshot.
+    async fn own_entries_page(
+        &self,
+        scope: &WorkspaceScope,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<EntryRecord>>;
+    /// The last seq of the scope's device's stream the server applied or recorded; 0 for a
+    /// stream it does not know (or that is not this device's in this workspace).
+    async fn stream_seq(&self, scope: &WorkspaceScope, stream_id: Uuid) -> Result<i64>;
 }
 
 /// One writing transaction. Every method that changes a project, task, timer or entry appends
@@ -85,11 +112,26 @@ pub trait Transaction: Send {
     async fn upsert_device(&mut self, device: &DeviceRecord) -> Result<bool>;
     async fn insert_token(&mut self, token: &TokenRecord) -> Result<()>;
 
+    /// A point to roll back to: a pushed mutation that fails half-way is undone alone and the
+    /// rest of its batch goes on. One at a time (not nested).
+    async fn savepoint(&mut self) -> Result<()>;
+    async fn rollback_to_savepoint(&mut self) -> Result<()>;
+    async fn release_savepoint(&mut self) -> Result<()>;
+
     // Sync bookkeeping.
-    /// The device's last applied seq; the device is locked until commit, so two pushes of one
-    /// device take turns.
-    async fn last_applied_seq(&mut self, device_id: Uuid) -> Result<i64>;
-    async fn set_last_applied_seq(&mut self, device_id: Uuid, seq: i64) -> Result<()>;
+    /// The stream's last applied seq, creating the stream (for the scope's device and
+    /// workspace) at 0 when new; `None` when the id is another device's or workspace's. The
+    /// stream is locked until commit, so two pushes on one stream take turns.
+    async fn lock_stream(&mut self, scope: &WorkspaceScope, stream_id: Uuid)
+        -> Result<Option<i64>>;
+    async fn set_stream_seq(&mut self, stream_id: Uuid, seq: i64) -> Result<()>;
+    /// The stream's recorded mutations with seq in `from..=to`, by seq.
+    async fn recorded_mutations(
+        &mut self,
+        stream_id: Uuid,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<RecordedMutation>>;
     async fn record_mutation(
         &mut self,
         scope: &WorkspaceScope,
@@ -138,8 +180,28 @@ pub trait Transaction: Send {
         timer_id: Uuid,
     ) -> Result<Option<TimerRecord>>;
     async fn own_active_timer(&mut self, scope: &WorkspaceScope) -> Result<Option<TimerRecord>>;
+    /// The earliest start of the scope's user's timers that started after `at` (T1 in time
+    /// order: a start that arrives late closes there).
+    async fn next_timer_start(
+        &mut self,
+        scope: &WorkspaceScope,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>>;
+    /// The scope's user's entry with this id.
+    async fn own_entry(
+        &mut self,
+        scope: &WorkspaceScope,
+        entry_id: Uuid,
+    ) -> Result<Option<EntryRecord>>;
+    /// The entry the scope's user's timer was stopped into.
+    async fn entry_of_timer(
+        &mut self,
+        scope: &WorkspaceScope,
+        timer_id: Uuid,
+    ) -> Result<Option<EntryRecord>>;
     /// Timers and entries belong to the scope's user (their `user_id` is not read) and to a task
-    /// of the scope's workspace (`NotFound` otherwise).
+    /// of the scope's workspace (`NotFound` otherwise). A timer is inserted with its head's
+    /// last segment (a new timer, or one stopped at once with its only segment).
     async fn insert_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()>;
     /// Saves the head of the scope's user's timer and its last segment (one row each, whatever
     /// the segment count).

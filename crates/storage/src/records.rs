@@ -120,16 +120,64 @@ pub struct EntryRecord {
     pub description: String,
 }
 
-/// A pushed mutation as the server recorded it: applied, or rejected with the reason. Its device
-/// is the scope's.
+/// A pushed mutation as the server recorded it on its stream: applied, rejected or reconciled,
+/// with the reason.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MutationRecord {
+    pub stream_id: Uuid,
     pub seq: i64,
+    pub fingerprint: String,
     pub name: String,
     pub args: serde_json::Value,
-    /// (code, message) when the rules refused it.
-    pub rejection: Option<(String, String)>,
+    pub device_time: DateTime<Utc>,
+    pub outcome: MutationOutcome,
+    pub reason: Option<Reason>,
     pub received_at: DateTime<Utc>,
+}
+
+/// What became of a recorded mutation (`mutations.outcome`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MutationOutcome {
+    Applied,
+    Rejected,
+    Reconciled,
+}
+
+impl MutationOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MutationOutcome::Applied => "applied",
+            MutationOutcome::Rejected => "rejected",
+            MutationOutcome::Reconciled => "reconciled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<MutationOutcome> {
+        [
+            MutationOutcome::Applied,
+            MutationOutcome::Rejected,
+            MutationOutcome::Reconciled,
+        ]
+        .into_iter()
+        .find(|outcome| outcome.as_str() == text)
+    }
+}
+
+/// Why a mutation was not applied as sent, kept so a retry gets the same answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reason {
+    pub code: String,
+    pub message: String,
+    pub details: Option<serde_json::Value>,
+}
+
+/// What a retry is compared with: a recorded mutation's content and outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedMutation {
+    pub seq: i64,
+    pub fingerprint: String,
+    pub outcome: MutationOutcome,
+    pub reason: Option<Reason>,
 }
 
 /// What a change-log row is about.
@@ -157,15 +205,18 @@ pub struct Change {
     pub op: ChangeOp,
 }
 
-/// Changes after a cursor, and the cursor to ask from next. Their order within a page is not
-/// meaningful (on PostgreSQL it is not commit order): read the current state of what changed.
-/// A cursor is opaque to callers and means what its backend says: on SQLite the last change
-/// number seen (one writer, so numbers are handed out in commit order); on PostgreSQL a
-/// transaction-id horizon below which every transaction has finished.
+/// Changes after a position, and the position to ask from next. Their order within a page is
+/// not meaningful (on PostgreSQL it is not commit order): read the current state of what
+/// changed. A position is opaque to callers and means what its backend says: on SQLite the last
+/// change number seen (one writer, so numbers are handed out in commit order); on PostgreSQL a
+/// transaction-id horizon below which every transaction has finished and been read. A page
+/// ends on a transaction's boundary, so it may hold a little more than asked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangePage {
     pub changes: Vec<Change>,
-    pub cursor: i64,
+    pub position: i64,
+    /// More changes wait after `position`.
+    pub more: bool,
 }
 
 impl Entity {

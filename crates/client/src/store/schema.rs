@@ -35,6 +35,28 @@ const MIGRATIONS: &[&str] = &["
         message TEXT NOT NULL,
         rejected_at INTEGER NOT NULL
     );
+", "
+    -- Sync protocol v2. Mutations carry the fingerprint of their content and the raw device
+    -- clock; their stream (settings `stream_id`) is renumbered from 1 when a new one opens.
+    ALTER TABLE outbox ADD COLUMN fingerprint TEXT;
+    ALTER TABLE outbox ADD COLUMN device_time INTEGER;
+    -- The *Sync issues* list: changes the server refused (`rejected`) or decided otherwise
+    -- about (`reconciled`, with what it has instead in `server_has`, JSON).
+    CREATE TABLE sync_issues (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN ('rejected', 'reconciled')),
+        intent TEXT NOT NULL,
+        code TEXT NOT NULL,
+        message TEXT NOT NULL,
+        server_has TEXT,
+        -- The task's title when the change was made, for the plain-words description.
+        task_title TEXT,
+        made_at INTEGER NOT NULL,
+        noticed_at INTEGER NOT NULL
+    );
+    INSERT INTO sync_issues (kind, intent, code, message, made_at, noticed_at)
+        SELECT 'rejected', intent, code, message, rejected_at, rejected_at FROM rejected ORDER BY seq;
+    DROP TABLE rejected;
 "];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

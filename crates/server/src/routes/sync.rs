@@ -40,11 +40,11 @@ fn check_protocol(version: u32) -> Result<(), ApiError> {
     responses(
         (status = 200, body = PushResponse),
         (status = 400, body = ErrorBody,
-            description = "Not JSON, not this shape, a control character in text, a sequence number below 1, or an unsupported protocol"),
+            description = "Not JSON, not this shape, a control character in text, sequence numbers below 1 or not rising, a fingerprint that does not match, or an unsupported protocol"),
         (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
         (status = 404, body = ErrorBody, description = "Not a member of that workspace"),
         (status = 408, body = ErrorBody, description = "The request took too long"),
-        (status = 409, body = ErrorBody, description = "A gap in the mutation sequence"),
+        (status = 409, body = ErrorBody, description = "The stream belongs to another device or workspace"),
         (status = 413, body = ErrorBody, description = "Over 2 MiB or over 1,000 mutations"),
         (status = 503, body = ErrorBody, description = "The database is busy; try again"),
     ))]
@@ -56,18 +56,30 @@ async fn push(
 ) -> Result<Json<PushResponse>, ApiError> {
     check_protocol(request.protocol_version)?;
     let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
-    let response = sync::push(&*state.storage, &scope, &request.mutations, time::now()).await?;
-    Ok(Json(response))
+    let pushed = sync::push(
+        &*state.storage,
+        &scope,
+        request.stream_id,
+        &request.mutations,
+        time::now(),
+    )
+    .await?;
+    if !pushed.stopped_timers.is_empty() {
+        tracing::info!(timers = ?pushed.stopped_timers, "a start stopped the user's running timer");
+    }
+    Ok(Json(pushed.response))
 }
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct PullParams {
-    /// The `cursor` of the last pull; 0 for everything.
+    /// The `cursor` of the last pull; none for everything (a snapshot).
     #[serde(default)]
-    #[param(minimum = 0)]
-    cursor: i64,
-    #[param(minimum = 1, maximum = 1)]
+    cursor: Option<String>,
+    /// The device's stream in this workspace: the answer says how far the server has it.
+    #[serde(default)]
+    stream_id: Option<Uuid>,
+    #[param(minimum = 2, maximum = 2)]
     protocol_version: u32,
 }
 
@@ -76,7 +88,7 @@ struct PullParams {
     responses(
         (status = 200, body = PullResponse),
         (status = 400, body = ErrorBody,
-            description = "A query parameter missing or out of range, or an unsupported protocol"),
+            description = "A query parameter missing or malformed (a cursor this server did not hand out), or an unsupported protocol"),
         (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
         (status = 404, body = ErrorBody, description = "Not a member of that workspace"),
         (status = 408, body = ErrorBody, description = "The request took too long"),
@@ -89,10 +101,14 @@ async fn pull(
     Query(params): Query<PullParams>,
 ) -> Result<Json<PullResponse>, ApiError> {
     check_protocol(params.protocol_version)?;
-    if params.cursor < 0 {
-        return Err(ApiError::invalid("cursor", "cursor must be 0 or more"));
-    }
     let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
-    let response = sync::pull(&*state.storage, &scope, params.cursor, time::now()).await?;
+    let response = sync::pull(
+        &*state.storage,
+        &scope,
+        params.cursor.as_deref(),
+        params.stream_id,
+        time::now(),
+    )
+    .await?;
     Ok(Json(response))
 }

@@ -1,60 +1,57 @@
-//! Sync push and pull (D3).
+//! Sync push and pull (D3), protocol version 2.
 //!
-//! Push applies a batch in one transaction, together with the device's `last_applied_seq`: a
-//! retried push skips what was applied, a crash loses nothing (the whole batch is retried), and
-//! one commit (one fsync) covers the batch. A mutation the rules refuse writes nothing, is
-//! recorded as rejected with its reason, and still advances the sequence.
+//! Push applies a batch in one transaction (one commit, one fsync), each mutation under its own
+//! savepoint, together with its stream's `last_applied_seq`. A seq the stream already holds is
+//! compared by fingerprint: the same content is a retry (answered as it was the first time,
+//! rejections included), other content is a divergence that halts the batch. A mutation the
+//! rules refuse is rolled back alone, recorded with its reason, and the batch goes on.
 //!
-//! Pull reads the change log after the device's cursor and returns the current state of each
-//! task and entry that changed — or a tombstone when it is gone — and the caller's timer.
+//! Pull is paged. An incremental page reads the change log after the cursor's position and
+//! returns the current state of each task and entry that changed, or a tombstone when it is
+//! gone. A cursor from an epoch this database does not know (a restored backup), or no cursor,
+//! starts a snapshot: every task and the caller's entries, by id, a page at a time, and then the
+//! changes since the snapshot began.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use stint_api::rest::{Entry, TimerSnapshot};
 use stint_api::sync::{
     EntityKind, Mutation, MutationResult, Outcome, PullResponse, PushResponse, Tombstone,
-    MAX_MUTATIONS_PER_PUSH,
+    MAX_MUTATIONS_PER_PUSH, PULL_PAGE_SIZE, SNAPSHOT_PAGE_SIZE,
 };
-use stint_api::ErrorCode;
-use stint_storage::{Entity, EntryRecord, MutationRecord, Storage, WorkspaceScope};
+use stint_api::{ErrorBody, ErrorCode};
+use stint_storage::{
+    Entity, EntryRecord, MutationOutcome, MutationRecord, Reason, RecordedMutation, Storage,
+    WorkspaceScope,
+};
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::service::tasks;
 use crate::service::timers::{self, ApplyError};
 
+/// A push's answer, and what the server should tell the user's other devices.
+pub struct Pushed {
+    pub response: PushResponse,
+    /// Running timers that starts in this push stopped (T1).
+    pub stopped_timers: Vec<Uuid>,
+}
+
 pub async fn push(
     storage: &dyn Storage,
     scope: &WorkspaceScope,
+    stream_id: Uuid,
     mutations: &[Mutation],
     now: DateTime<Utc>,
-) -> Result<PushResponse, ApiError> {
-    if mutations.len() > MAX_MUTATIONS_PER_PUSH {
-        return Err(ApiError::new(
-            ErrorCode::TooManyMutations,
-            format!(
-                "at most {MAX_MUTATIONS_PER_PUSH} mutations per push, got {}",
-                mutations.len()
-            ),
-        )
-        .with_details(serde_json::json!({ "limit": MAX_MUTATIONS_PER_PUSH })));
-    }
-    // Below 1 would read as "already applied" and be answered `skipped`: a device's bug would
-    // pass as success while its change is lost.
-    if let Some(index) = mutations.iter().position(|mutation| mutation.seq < 1) {
-        return Err(ApiError::invalid(
-            &format!("mutations[{index}].seq"),
-            format!("sequence numbers start at 1, got {}", mutations[index].seq),
-        ));
-    }
-    // A batch that failed (a PostgreSQL deadlock, a lock or pool timeout, a client-made id that
-    // another push took a moment earlier) left nothing behind: trying it again is safe, and the
-    // second try usually succeeds or turns the id clash into a recorded rejection.
+) -> Result<Pushed, ApiError> {
+    check_batch(mutations)?;
+    // A batch that failed (a PostgreSQL deadlock, a lock or pool timeout) left nothing behind:
+    // trying it again is safe.
     let mut attempt: u32 = 0;
     loop {
-        match push_batch(storage, scope, mutations, now).await {
+        match push_batch(storage, scope, stream_id, mutations, now).await {
             Err(error) if error.retryable && attempt < BUSY_RETRIES => {
                 attempt += 1;
                 tokio::time::sleep(Duration::from_millis(5 << attempt)).await;
@@ -67,82 +64,398 @@ pub async fn push(
 /// Tries again of a push that failed for a passing reason, before answering its error.
 const BUSY_RETRIES: u32 = 4;
 
+/// What is wrong with a batch as sent, before anything is read or written.
+fn check_batch(mutations: &[Mutation]) -> Result<(), ApiError> {
+    if mutations.len() > MAX_MUTATIONS_PER_PUSH {
+        return Err(ApiError::new(
+            ErrorCode::TooManyMutations,
+            format!(
+                "at most {MAX_MUTATIONS_PER_PUSH} mutations per push, got {}",
+                mutations.len()
+            ),
+        )
+        .with_details(serde_json::json!({ "limit": MAX_MUTATIONS_PER_PUSH })));
+    }
+    let mut previous = 0;
+    for (index, mutation) in mutations.iter().enumerate() {
+        // Below 1 would read as "already applied": a device's bug would pass as success.
+        if mutation.seq <= previous {
+            return Err(ApiError::invalid(
+                &format!("mutations[{index}].seq"),
+                format!(
+                    "sequence numbers start at 1 and rise within a push; got {} after {previous}",
+                    mutation.seq
+                ),
+            ));
+        }
+        previous = mutation.seq;
+        if mutation.fingerprint != mutation.intent.fingerprint() {
+            return Err(ApiError::invalid(
+                &format!("mutations[{index}].fingerprint"),
+                "the fingerprint does not match the mutation's content",
+            ));
+        }
+    }
+    Ok(())
+}
+
 async fn push_batch(
     storage: &dyn Storage,
     scope: &WorkspaceScope,
+    stream_id: Uuid,
     mutations: &[Mutation],
     now: DateTime<Utc>,
-) -> Result<PushResponse, ApiError> {
+) -> Result<Pushed, ApiError> {
     let mut tx = storage.begin().await?;
-    // On PostgreSQL this locks the device's row: two pushes of one device take turns.
-    let mut last = tx.last_applied_seq(scope.device_id()).await?;
+    // Locks the stream: two pushes on one stream take turns.
+    let Some(mut last) = tx.lock_stream(scope, stream_id).await? else {
+        return Err(ApiError::new(
+            ErrorCode::IdConflict,
+            format!("stream {stream_id} belongs to another device or workspace"),
+        ));
+    };
     // Every intent of a push is about the pushing user's timers (T1 holds per user).
     tx.lock_user_timers(scope).await?;
+    let recorded = match mutations.first() {
+        Some(first) if first.seq <= last => tx
+            .recorded_mutations(stream_id, first.seq, last)
+            .await?
+            .into_iter()
+            .map(|r| (r.seq, r))
+            .collect(),
+        _ => HashMap::new(),
+    };
     let mut results = Vec::with_capacity(mutations.len());
+    let mut stopped_timers = Vec::new();
+    let mut halted = None;
     for mutation in mutations {
         if mutation.seq <= last {
-            results.push(MutationResult {
-                seq: mutation.seq,
-                outcome: Outcome::Skipped,
-                reason: None,
-            });
-            continue;
+            match recorded.get(&mutation.seq) {
+                Some(earlier) if earlier.fingerprint == mutation.fingerprint => {
+                    results.push(answer_again(earlier));
+                    continue;
+                }
+                // Other content under a number the stream used, or a number whose record is
+                // gone: the device's numbering went back in time.
+                _ => {
+                    results.push(MutationResult {
+                        seq: mutation.seq,
+                        outcome: Outcome::Diverged,
+                        reason: None,
+                    });
+                    halted = Some(ErrorBody::new(
+                        ErrorCode::Diverged,
+                        format!(
+                            "this stream's mutation {} had other content; continue on a new stream",
+                            mutation.seq
+                        ),
+                    ));
+                    break;
+                }
+            }
         }
         if mutation.seq != last + 1 {
-            // Nothing of this batch is committed: the device re-sends from `last + 1`.
-            return Err(ApiError::new(
-                ErrorCode::SequenceGap,
-                format!("expected mutation {} next, got {}", last + 1, mutation.seq),
-            )
-            .with_details(serde_json::json!({ "expected": last + 1 })));
+            halted = Some(
+                ErrorBody::new(
+                    ErrorCode::SequenceGap,
+                    format!("expected mutation {} next, got {}", last + 1, mutation.seq),
+                )
+                .with_details(serde_json::json!({ "expected": last + 1 })),
+            );
+            break;
         }
-        // A rejected intent wrote nothing (`timers` checks every rule before writing).
-        let reason = match timers::apply(tx.as_mut(), scope, &mutation.intent, now).await {
-            Ok(()) => None,
-            Err(ApplyError::Rejected(reason)) => Some(reason),
-            Err(ApplyError::Failed(error)) => return Err(error),
-        };
-        tx.record_mutation(
-            scope,
-            &MutationRecord {
-                seq: mutation.seq,
-                name: mutation.intent.name().to_string(),
-                args: serde_json::to_value(&mutation.intent)
-                    .map_err(|e| ApiError::internal(e.to_string()))?["args"]
-                    .take(),
-                rejection: reason
-                    .as_ref()
-                    .map(|r| (r.code.to_string(), r.message.clone())),
-                received_at: now,
-            },
-        )
-        .await?;
+        let (outcome, reason) = apply_one(tx.as_mut(), scope, mutation, now, &mut stopped_timers)
+            .await?;
+        tx.record_mutation(scope, &record(stream_id, mutation, outcome, &reason, now)?)
+            .await?;
         results.push(MutationResult {
             seq: mutation.seq,
-            outcome: if reason.is_some() {
-                Outcome::Rejected
-            } else {
-                Outcome::Applied
-            },
+            outcome,
             reason,
         });
         last = mutation.seq;
     }
-    tx.set_last_applied_seq(scope.device_id(), last).await?;
+    tx.set_stream_seq(stream_id, last).await?;
     tx.commit().await?;
-    Ok(PushResponse {
-        results,
-        last_applied_seq: last,
+    Ok(Pushed {
+        response: PushResponse {
+            results,
+            last_applied_seq: last,
+            halted,
+            server_time: now,
+        },
+        stopped_timers,
     })
+}
+
+/// Applies one mutation under a savepoint. A refusal rolls back to it (whatever the intent
+/// wrote is undone) and is answered with its reason. A failure that may pass (an id another
+/// push took a moment ago) is rolled back and tried once more, when the rules see the other
+/// push's row and refuse cleanly; a second failure fails the batch.
+async fn apply_one(
+    tx: &mut dyn stint_storage::Transaction,
+    scope: &WorkspaceScope,
+    mutation: &Mutation,
+    now: DateTime<Utc>,
+    stopped_timers: &mut Vec<Uuid>,
+) -> Result<(Outcome, Option<ErrorBody>), ApiError> {
+    let mut tried = false;
+    loop {
+        tx.savepoint().await?;
+        match timers::apply(tx, scope, &mutation.intent, now).await {
+            Ok(applied) => {
+                tx.release_savepoint().await?;
+                stopped_timers.extend(applied.stopped_timer);
+                let outcome = if applied.already {
+                    Outcome::Skipped
+                } else {
+                    Outcome::Applied
+                };
+                return Ok((outcome, None));
+            }
+            Err(ApplyError::Rejected(reason)) => {
+                tx.rollback_to_savepoint().await?;
+                return Ok((Outcome::Rejected, Some(reason)));
+            }
+            Err(ApplyError::Reconciled(reason)) => {
+                tx.rollback_to_savepoint().await?;
+                return Ok((Outcome::Reconciled, Some(reason)));
+            }
+            Err(ApplyError::Failed(error)) if error.retryable && !tried => {
+                tx.rollback_to_savepoint().await?;
+                tried = true;
+            }
+            Err(ApplyError::Failed(error)) => return Err(error),
+        }
+    }
+}
+
+/// A mutation sent again with the same content gets the answer it got the first time.
+fn answer_again(earlier: &RecordedMutation) -> MutationResult {
+    let outcome = match earlier.outcome {
+        MutationOutcome::Applied => Outcome::Skipped,
+        MutationOutcome::Rejected => Outcome::Rejected,
+        MutationOutcome::Reconciled => Outcome::Reconciled,
+    };
+    let reason = earlier.reason.as_ref().map(|reason| ErrorBody {
+        code: reason.code.parse().unwrap_or(ErrorCode::Unknown),
+        message: reason.message.clone(),
+        details: reason.details.clone(),
+    });
+    MutationResult {
+        seq: earlier.seq,
+        outcome,
+        reason,
+    }
+}
+
+fn record(
+    stream_id: Uuid,
+    mutation: &Mutation,
+    outcome: Outcome,
+    reason: &Option<ErrorBody>,
+    now: DateTime<Utc>,
+) -> Result<MutationRecord, ApiError> {
+    let outcome = match outcome {
+        Outcome::Rejected => MutationOutcome::Rejected,
+        Outcome::Reconciled => MutationOutcome::Reconciled,
+        _ => MutationOutcome::Applied,
+    };
+    Ok(MutationRecord {
+        stream_id,
+        seq: mutation.seq,
+        fingerprint: mutation.fingerprint.clone(),
+        name: mutation.intent.name().to_string(),
+        args: serde_json::to_value(&mutation.intent)
+            .map_err(|e| ApiError::internal(e.to_string()))?["args"]
+            .take(),
+        device_time: mutation.device_time,
+        outcome,
+        reason: reason.as_ref().map(|r| Reason {
+            code: r.code.to_string(),
+            message: r.message.clone(),
+            details: r.details.clone(),
+        }),
+        received_at: now,
+    })
+}
+
+/// Where a pull stands: reading the change log after a position, or paging a snapshot (which
+/// continues with the change log from the position it began at).
+#[derive(Debug, Clone, PartialEq)]
+enum Cursor {
+    Changes {
+        epoch: Uuid,
+        position: i64,
+    },
+    Snapshot {
+        epoch: Uuid,
+        position: i64,
+        phase: SnapshotPhase,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SnapshotPhase {
+    Tasks { after: Option<Uuid> },
+    Entries { after: Option<Uuid> },
+}
+
+impl Cursor {
+    /// `<epoch>.<position>` or `<epoch>.<position>.<t|e>.<last id or ->`.
+    fn parse(text: &str) -> Option<Cursor> {
+        let parts: Vec<&str> = text.split('.').collect();
+        let epoch = Uuid::parse_str(parts.first()?).ok()?;
+        let position = parts.get(1)?.parse().ok()?;
+        match parts[2..] {
+            [] => Some(Cursor::Changes { epoch, position }),
+            [phase, after] => {
+                let after = match after {
+                    "-" => None,
+                    id => Some(Uuid::parse_str(id).ok()?),
+                };
+                let phase = match phase {
+                    "t" => SnapshotPhase::Tasks { after },
+                    "e" => SnapshotPhase::Entries { after },
+                    _ => return None,
+                };
+                Some(Cursor::Snapshot {
+                    epoch,
+                    position,
+                    phase,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn epoch_and_position(&self) -> (Uuid, i64) {
+        match *self {
+            Cursor::Changes { epoch, position } | Cursor::Snapshot { epoch, position, .. } => {
+                (epoch, position)
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cursor::Changes { epoch, position } => write!(f, "{epoch}.{position}"),
+            Cursor::Snapshot {
+                epoch,
+                position,
+                phase,
+            } => {
+                let (letter, after) = match phase {
+                    SnapshotPhase::Tasks { after } => ("t", after),
+                    SnapshotPhase::Entries { after } => ("e", after),
+                };
+                let after = after.map_or("-".to_string(), |id| id.to_string());
+                write!(f, "{epoch}.{position}.{letter}.{after}")
+            }
+        }
+    }
 }
 
 pub async fn pull(
     storage: &dyn Storage,
     scope: &WorkspaceScope,
-    cursor: i64,
+    cursor: Option<&str>,
+    stream_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<PullResponse, ApiError> {
-    let page = storage.changes_since(scope, cursor).await?;
+    let cursor = match cursor.filter(|c| !c.is_empty()) {
+        None => None,
+        Some(text) => Some(Cursor::parse(text).ok_or_else(|| {
+            ApiError::invalid("cursor", "not a cursor this server handed out")
+        })?),
+    };
+    let cursor = match cursor {
+        Some(cursor) => {
+            let (epoch, position) = cursor.epoch_and_position();
+            // A cursor from a timeline this database does not have (a restored backup) starts
+            // over with a snapshot.
+            storage
+                .cursor_valid(epoch, position)
+                .await?
+                .then_some(cursor)
+        }
+        None => None,
+    };
+    let cursor = match cursor {
+        Some(cursor) => cursor,
+        None => Cursor::Snapshot {
+            epoch: storage.epoch(),
+            position: storage.head_position().await?,
+            phase: SnapshotPhase::Tasks { after: None },
+        },
+    };
+    let mut page = match cursor {
+        Cursor::Changes { position, .. } => changes_page(storage, scope, position).await?,
+        Cursor::Snapshot {
+            position, phase, ..
+        } => snapshot_page(storage, scope, position, phase).await?,
+    };
+    page.cursor = match page.next {
+        Next::Changes(position) => Cursor::Changes {
+            epoch: storage.epoch(),
+            position,
+        },
+        Next::Snapshot(position, phase) => Cursor::Snapshot {
+            epoch: storage.epoch(),
+            position,
+            phase,
+        },
+    }
+    .to_string();
+    let timer = storage.active_timer(scope).await?.map(|t| TimerSnapshot {
+        id: t.timer.id,
+        task_id: t.timer.task_id,
+        state: t.timer.head.state(),
+        segments: t.segments,
+    });
+    let last_applied_seq = match stream_id {
+        Some(stream_id) => storage.stream_seq(scope, stream_id).await?,
+        None => 0,
+    };
+    Ok(PullResponse {
+        cursor: page.cursor,
+        more: page.more,
+        snapshot: page.snapshot,
+        tasks: page.tasks,
+        entries: page.entries,
+        removed: page.removed,
+        timer,
+        last_applied_seq,
+        server_time: now,
+    })
+}
+
+/// What one page holds, before the timer and stream are added.
+struct Page {
+    tasks: Vec<stint_api::rest::Task>,
+    entries: Vec<Entry>,
+    removed: Vec<Tombstone>,
+    more: bool,
+    snapshot: bool,
+    next: Next,
+    cursor: String,
+}
+
+enum Next {
+    Changes(i64),
+    Snapshot(i64, SnapshotPhase),
+}
+
+async fn changes_page(
+    storage: &dyn Storage,
+    scope: &WorkspaceScope,
+    position: i64,
+) -> Result<Page, ApiError> {
+    let page = storage
+        .changes_since(scope, position, PULL_PAGE_SIZE)
+        .await?;
     // What changed, by id; the order of a page is not commit order, so what counts is what
     // exists now: its current state, or a tombstone when it is gone.
     let mut task_ids = HashSet::new();
@@ -151,7 +464,7 @@ pub async fn pull(
         match change.entity {
             Entity::Task => task_ids.insert(change.entity_id),
             Entity::Entry => entry_ids.insert(change.entity_id),
-            // Projects travel inside their tasks; the timer is sent whole below.
+            // Projects travel inside their tasks; the timer is sent whole.
             Entity::Project | Entity::Timer => false,
         };
     }
@@ -173,21 +486,60 @@ pub async fn pull(
         &entry_ids,
         entries.iter().map(|e| e.id),
     ));
-    let timer = storage.active_timer(scope).await?.map(|t| TimerSnapshot {
-        id: t.timer.id,
-        task_id: t.timer.task_id,
-        state: t.timer.head.state(),
-        segments: t.segments,
-    });
-    Ok(PullResponse {
-        cursor: page.cursor,
+    Ok(Page {
         tasks: tasks.into_iter().map(tasks::task).collect(),
         entries: entries.into_iter().map(entry).collect(),
         removed,
-        timer,
-        last_applied_seq: storage.last_applied_seq(scope.device_id()).await?,
-        server_time: now,
+        more: page.more,
+        snapshot: false,
+        next: Next::Changes(page.position),
+        cursor: String::new(),
     })
+}
+
+/// A page of a snapshot: tasks by id, then the caller's entries by id; after the last, the
+/// change log from where the snapshot began (whatever changed meanwhile comes again from it).
+async fn snapshot_page(
+    storage: &dyn Storage,
+    scope: &WorkspaceScope,
+    position: i64,
+    phase: SnapshotPhase,
+) -> Result<Page, ApiError> {
+    let mut page = Page {
+        tasks: vec![],
+        entries: vec![],
+        removed: vec![],
+        more: true,
+        snapshot: true,
+        next: Next::Changes(position),
+        cursor: String::new(),
+    };
+    let entries_after = match phase {
+        SnapshotPhase::Tasks { after } => {
+            let tasks = storage
+                .tasks_page(scope, after, SNAPSHOT_PAGE_SIZE)
+                .await?;
+            let full = tasks.len() == SNAPSHOT_PAGE_SIZE;
+            // The page is by id; `tasks_page` returns it by title.
+            let last = tasks.iter().map(|t| t.id).max();
+            page.tasks = tasks.into_iter().map(tasks::task).collect();
+            if full {
+                page.next = Next::Snapshot(position, SnapshotPhase::Tasks { after: last });
+                return Ok(page);
+            }
+            None
+        }
+        SnapshotPhase::Entries { after } => after,
+    };
+    let entries = storage
+        .own_entries_page(scope, entries_after, SNAPSHOT_PAGE_SIZE)
+        .await?;
+    if entries.len() == SNAPSHOT_PAGE_SIZE {
+        let last = entries.last().map(|e| e.id);
+        page.next = Next::Snapshot(position, SnapshotPhase::Entries { after: last });
+    }
+    page.entries = entries.into_iter().map(entry).collect();
+    Ok(page)
 }
 
 /// Tombstones for the ids that changed but no longer exist.
@@ -212,5 +564,37 @@ fn entry(record: EntryRecord) -> Entry {
         status: record.status,
         source: record.source,
         description: record.description,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_read_back_as_written() {
+        let epoch = Uuid::now_v7();
+        let id = Uuid::now_v7();
+        for cursor in [
+            Cursor::Changes {
+                epoch,
+                position: 42,
+            },
+            Cursor::Snapshot {
+                epoch,
+                position: 7,
+                phase: SnapshotPhase::Tasks { after: None },
+            },
+            Cursor::Snapshot {
+                epoch,
+                position: 7,
+                phase: SnapshotPhase::Entries { after: Some(id) },
+            },
+        ] {
+            assert_eq!(Cursor::parse(&cursor.to_string()), Some(cursor));
+        }
+        for garbage in ["", "12", "x.1", &format!("{epoch}.x"), &format!("{epoch}.1.q.-")] {
+            assert_eq!(Cursor::parse(garbage), None, "{garbage}");
+        }
     }
 }
