@@ -76,7 +76,7 @@ async fn work_done_offline_syncs_exactly_once() {
 
     let _server = ServerProcess::start(server_dir.path(), port).unwrap();
     let status = desk.sync_now().await.unwrap();
-    assert_eq!((status.pending, status.rejected), (0, 0));
+    assert_eq!((status.pending, status.issues), (0, 0));
     assert!(status.online && status.offline_since.is_none());
 
     let on_server = entries_on_server(&url).await;
@@ -167,7 +167,7 @@ async fn another_user_signing_in_on_the_same_installation_syncs_as_a_new_device(
     desk.start_work(task).unwrap();
     desk.stop().unwrap();
     let status = desk.sync_now().await.unwrap();
-    assert_eq!((status.pending, status.rejected), (0, 0));
+    assert_eq!((status.pending, status.issues), (0, 0));
     assert_eq!(
         desk.week_entries().unwrap().len(),
         1,
@@ -197,6 +197,6 @@ async fn a_backlog_larger_than_one_push_reaches_the_server_in_batches() {
 
     let _server = ServerProcess::start(server_dir.path(), port).unwrap();
     let status = desk.sync_now().await.unwrap();
-    assert_eq!((status.pending, status.rejected), (0, 0));
+    assert_eq!((status.pending, status.issues), (0, 0));
     assert_eq!(entries_on_server(&url).await.len(), ENTRIES);
 }

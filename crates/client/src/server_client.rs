@@ -75,10 +75,12 @@ impl ServerClient {
         &self,
         token: &str,
         workspace: Uuid,
+        stream_id: Uuid,
         mutations: Vec<Mutation>,
     ) -> Result<PushResponse, DeskError> {
         let request = PushRequest {
             protocol_version: PROTOCOL_VERSION,
+            stream_id,
             mutations,
         };
         let response = self
@@ -97,18 +99,23 @@ impl ServerClient {
         &self,
         token: &str,
         workspace: Uuid,
-        cursor: i64,
+        cursor: Option<&str>,
+        stream_id: Uuid,
     ) -> Result<PullResponse, DeskError> {
+        let mut query = vec![
+            ("protocol_version", PROTOCOL_VERSION.to_string()),
+            ("stream_id", stream_id.to_string()),
+        ];
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor.to_string()));
+        }
         let response = self
             .http
             .get(format!(
                 "{}/api/v1/workspaces/{workspace}/sync/pull",
                 self.base
             ))
-            .query(&[
-                ("cursor", cursor.to_string()),
-                ("protocol_version", PROTOCOL_VERSION.to_string()),
-            ])
+            .query(&query)
             .bearer_auth(token)
             .send();
         read(response.await).await

@@ -378,7 +378,11 @@ async fn changes_page(
     })
 }
 
-async fn whole_transaction(pool: &PgPool, scope: &WorkspaceScope, txid: i64) -> Result<Vec<Change>> {
+async fn whole_transaction(
+    pool: &PgPool,
+    scope: &WorkspaceScope,
+    txid: i64,
+) -> Result<Vec<Change>> {
     let rows = sqlx::query!(
         "SELECT change_no, entity, entity_id, op FROM changes \
          WHERE workspace_id = $1 AND txid = $2 AND (owner_id IS NULL OR owner_id = $3) \

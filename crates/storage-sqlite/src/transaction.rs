@@ -351,7 +351,9 @@ impl Transaction for SqliteTransaction {
         let reason = mutation.reason.as_ref();
         let code = reason.map(|r| r.code.as_str());
         let message = reason.map(|r| r.message.as_str());
-        let details = reason.and_then(|r| r.details.as_ref()).map(|d| d.to_string());
+        let details = reason
+            .and_then(|r| r.details.as_ref())
+            .map(|d| d.to_string());
         let (device_time, received) = (millis(mutation.device_time), millis(mutation.received_at));
         sqlx::query!(
             "INSERT INTO mutations (stream_id, seq, workspace_id, fingerprint, name, args, \
@@ -582,7 +584,10 @@ impl Transaction for SqliteTransaction {
         scope: &WorkspaceScope,
         at: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>> {
-        let (workspace, user) = (scope.workspace_id().to_string(), scope.user_id().to_string());
+        let (workspace, user) = (
+            scope.workspace_id().to_string(),
+            scope.user_id().to_string(),
+        );
         let at = millis(at);
         let next = sqlx::query_scalar!(
             r#"SELECT min(started_at) AS "next: i64" FROM timers
@@ -603,7 +608,10 @@ impl Transaction for SqliteTransaction {
         scope: &WorkspaceScope,
         entry_id: Uuid,
     ) -> Result<Option<EntryRecord>> {
-        let (workspace, user) = (scope.workspace_id().to_string(), scope.user_id().to_string());
+        let (workspace, user) = (
+            scope.workspace_id().to_string(),
+            scope.user_id().to_string(),
+        );
         let id = entry_id.to_string();
         let row = sqlx::query_as!(
             EntryRow,
@@ -626,7 +634,10 @@ impl Transaction for SqliteTransaction {
         scope: &WorkspaceScope,
         timer_id: Uuid,
     ) -> Result<Option<EntryRecord>> {
-        let (workspace, user) = (scope.workspace_id().to_string(), scope.user_id().to_string());
+        let (workspace, user) = (
+            scope.workspace_id().to_string(),
+            scope.user_id().to_string(),
+        );
         let timer = timer_id.to_string();
         let row = sqlx::query_as!(
             EntryRow,

@@ -5,6 +5,7 @@
 //! (sync now, its status, the loop). This file holds the struct, `dispatch` and the change
 //! notification.
 
+mod issues;
 mod session;
 mod sync;
 mod tasks;
@@ -14,7 +15,8 @@ mod week;
 use std::path::PathBuf;
 
 use stint_api::desk::{
-    CurrentTimer, DeskCall, DeskHandler, DeskReply, Session, SyncStatus, WeekEntry,
+    CurrentTimer, DeskCall, DeskHandler, DeskReply, Session, SyncIssue, SyncProgress, SyncStatus,
+    WeekEntry,
 };
 use stint_api::rest::Task;
 use tokio::sync::{watch, Mutex, Notify};
@@ -44,6 +46,8 @@ pub struct Desk {
     http: reqwest::Client,
     /// One sync at a time.
     sync_lock: Mutex<()>,
+    /// How far the running sync's push got, for the window and the tray.
+    progress: std::sync::Mutex<Option<SyncProgress>>,
     /// Wakes the sync loop after a local change.
     sync_wanted: Notify,
     /// Bumped after every change, so the shell can refresh the tray and the window.
@@ -61,6 +65,7 @@ impl Desk {
             device_name: config.device_name,
             http: http_client(),
             sync_lock: Mutex::new(()),
+            progress: std::sync::Mutex::new(None),
             sync_wanted: Notify::new(),
             changes: watch::channel(0).0,
         })
@@ -147,6 +152,18 @@ impl DeskHandler for Desk {
 
     async fn sync_status(&self) -> Result<SyncStatus, DeskError> {
         Desk::sync_status(self)
+    }
+
+    async fn sync_issues(&self) -> Result<Vec<SyncIssue>, DeskError> {
+        Desk::sync_issues(self)
+    }
+
+    async fn retry_sync_issue(&self, id: i64) -> Result<SyncStatus, DeskError> {
+        Desk::retry_sync_issue(self, id)
+    }
+
+    async fn dismiss_sync_issue(&self, id: i64) -> Result<SyncStatus, DeskError> {
+        Desk::dismiss_sync_issue(self, id)
     }
 }
 

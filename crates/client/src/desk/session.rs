@@ -67,8 +67,14 @@ impl Desk {
             device_id: Some(device_id),
         };
         let response = match client.sign_in(&request(self.store.device_id()?)).await {
-            // This installation was used by someone else before: it becomes a new device.
+            // This installation was used by someone else before: it becomes a new device —
+            // only once nothing of theirs waits to be pushed (their outbox is numbered on this
+            // device's streams).
             Err(DeskError::Server(body)) if body.code == ErrorCode::DeviceTaken => {
+                let pending = self.store.pending_count()?;
+                if pending > 0 {
+                    return Err(DeskError::UnsyncedChanges { count: pending });
+                }
                 let device_id = self.store.renew_device_id()?;
                 self.vault.set_account(device_id.to_string());
                 client.sign_in(&request(device_id)).await?

@@ -1,45 +1,38 @@
-//! Syncing with the server: one sync now, the status the UI shows, and the loop that syncs
-//! after changes, every minute, and with backoff while offline.
+//! Syncing with the server: one sync now (push the outbox in batches, then pull every page),
+//! the status the UI shows, and the loop that syncs after changes, every minute, and with
+//! backoff while offline.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use stint_api::desk::SyncStatus;
-use stint_api::sync::MAX_MUTATIONS_PER_PUSH;
+use stint_api::desk::{SyncProgress, SyncStatus};
+use stint_api::sync::{MAX_MUTATIONS_PER_PUSH, PUSH_BATCH_BYTES};
 use stint_api::ErrorCode;
+use uuid::Uuid;
 
 use super::Desk;
 use crate::error::DeskError;
 use crate::server_client::ServerClient;
 use crate::store::keys;
 
+/// Pages a pull may take in one sync before it lets the rest wait for the next: a runaway
+/// server cannot keep the device busy for ever.
+const MAX_PULL_PAGES: usize = 10_000;
+
 impl Desk {
-    /// Pushes the outbox, then pulls what changed. Errors are recorded in the sync status too.
+    /// Pushes the outbox, then pulls what changed — the pull even when the push failed, so a
+    /// change the server refuses to take never hides what others did. Errors are recorded in
+    /// the sync status too.
     pub async fn sync_now(&self) -> Result<SyncStatus, DeskError> {
         let _one_at_a_time = self.sync_lock.lock().await;
         let (session, token) = self.signed_in()?.ok_or(DeskError::NotSignedIn)?;
         let client = ServerClient::new(&self.http, &session.server_url)?;
         let workspace = session.workspace.id;
-        let result = async {
-            // The server takes at most MAX_MUTATIONS_PER_PUSH at a time: a long offline stretch
-            // goes up in several pushes, each acknowledged before the next.
-            let outbox = self.store.outbox()?;
-            for batch in outbox.chunks(MAX_MUTATIONS_PER_PUSH) {
-                let pushed = client.push(&token, workspace, batch.to_vec()).await?;
-                self.store
-                    .acknowledge(&pushed.results, pushed.last_applied_seq)?;
-            }
-            let cursor = self
-                .store
-                .setting(keys::CURSOR)?
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(0);
-            let pull = client.pull(&token, workspace, cursor).await?;
-            self.store.apply_pull(&pull)?;
-            Ok::<_, DeskError>(())
-        }
-        .await;
+        let pushed = self.push_all(&client, &token, workspace).await;
+        self.set_progress(None);
+        let pulled = self.pull_all(&client, &token, workspace).await;
+        let result = pushed.and(pulled);
         let now = self.clock.now().to_rfc3339();
         match &result {
             Ok(()) => {
@@ -68,6 +61,148 @@ impl Desk {
         self.sync_status()
     }
 
+    /// Pushes the outbox in batches (by count and bytes), each acknowledged before the next,
+    /// until it is empty.
+    async fn push_all(
+        &self,
+        client: &ServerClient,
+        token: &str,
+        workspace: Uuid,
+    ) -> Result<(), DeskError> {
+        let total = self.store.pending_count()?;
+        let mut done = 0;
+        // Each round either empties a batch from the outbox or moves it to a new stream (at
+        // most twice in a row), so this ends; the bound is a guard against a server that
+        // answers nonsense.
+        let mut rounds_without_progress = 0;
+        loop {
+            let batch = self
+                .store
+                .outbox_batch(MAX_MUTATIONS_PER_PUSH / 2, PUSH_BATCH_BYTES)?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            self.set_progress(Some(SyncProgress { done, total }));
+            let stream = self.store.stream()?;
+            let sent = self.clock.now();
+            let pushed = client.push(token, workspace, stream.id, batch).await?;
+            self.learn_offset(sent, pushed.server_time)?;
+            let acknowledged = self
+                .store
+                .acknowledge(&pushed.results, pushed.last_applied_seq)?;
+            done += acknowledged.done as i64;
+            if acknowledged.done > 0 {
+                rounds_without_progress = 0;
+            } else {
+                rounds_without_progress += 1;
+            }
+            // Behind what it acknowledged before: the server lost those changes (restored).
+            if !acknowledged.diverged && pushed.last_applied_seq < stream.acked_seq {
+                tracing::warn!(
+                    acked = stream.acked_seq,
+                    server = pushed.last_applied_seq,
+                    "the server lost changes it had acknowledged (restored from a backup); \
+                     starting over on a new stream"
+                );
+                self.store.start_over()?;
+            } else if let Some(halted) = &pushed.halted {
+                if halted.code != ErrorCode::Diverged && acknowledged.done == 0 {
+                    return Err(DeskError::Server(halted.clone()));
+                }
+            }
+            if rounds_without_progress > 2 {
+                return Err(DeskError::Server(stint_api::ErrorBody::new(
+                    ErrorCode::BadResponse,
+                    "the server keeps answering without taking any change",
+                )));
+            }
+        }
+    }
+
+    /// Pulls every page after the stored cursor.
+    async fn pull_all(
+        &self,
+        client: &ServerClient,
+        token: &str,
+        workspace: Uuid,
+    ) -> Result<(), DeskError> {
+        for _ in 0..MAX_PULL_PAGES {
+            let cursor = self.store.setting(keys::CURSOR)?;
+            let stream = self.store.stream()?;
+            let sent = self.clock.now();
+            let pull = client
+                .pull(token, workspace, cursor.as_deref(), stream.id)
+                .await?;
+            self.learn_offset(sent, pull.server_time)?;
+            // The server is behind what it acknowledged (restored), or ahead of anything this
+            // store numbered (this store went back in time): start over on a new stream with a
+            // snapshot.
+            if pull.last_applied_seq < stream.acked_seq || pull.last_applied_seq > stream.last_seq {
+                tracing::warn!(
+                    acked = stream.acked_seq,
+                    last = stream.last_seq,
+                    server = pull.last_applied_seq,
+                    "the server and this device disagree on what was synced; starting over"
+                );
+                self.store.start_over()?;
+                continue;
+            }
+            let applied = self.store.apply_pull(&pull)?;
+            if applied.timer_changed || applied.requeued > 0 {
+                self.changed();
+            }
+            if applied.requeued > 0 {
+                tracing::warn!(
+                    count = applied.requeued,
+                    "the server lacked changes this device had synced; sending them again"
+                );
+                self.sync_wanted.notify_one();
+            }
+            if !pull.more {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// The device's clock offset from a server answer: the server's time is taken as the middle
+    /// of the round trip.
+    fn learn_offset(
+        &self,
+        sent: DateTime<Utc>,
+        server_time: DateTime<Utc>,
+    ) -> Result<(), DeskError> {
+        let received = self.clock.now();
+        let middle = sent + (received - sent) / 2;
+        let offset = (server_time - middle).num_milliseconds();
+        self.store
+            .set_setting(keys::CLOCK_OFFSET_MS, &offset.to_string())?;
+        Ok(())
+    }
+
+    /// The server's time as this device best knows it: the device clock corrected by the
+    /// offset learned at the last sync. Every change is stamped with it.
+    pub(super) fn now(&self) -> DateTime<Utc> {
+        self.clock.now() + chrono::Duration::milliseconds(self.clock_offset_ms())
+    }
+
+    fn clock_offset_ms(&self) -> i64 {
+        self.store
+            .setting(keys::CLOCK_OFFSET_MS)
+            .ok()
+            .flatten()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+
+    fn set_progress(&self, progress: Option<SyncProgress>) {
+        *self
+            .progress
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = progress;
+        self.changed();
+    }
+
     pub fn sync_status(&self) -> Result<SyncStatus, DeskError> {
         let instant = |key| -> Result<Option<DateTime<Utc>>, DeskError> {
             Ok(self
@@ -80,7 +215,12 @@ impl Desk {
         Ok(SyncStatus {
             online: last_error.is_none() && self.store.setting(keys::LAST_SYNCED_AT)?.is_some(),
             pending: self.store.pending_count()?,
-            rejected: self.store.rejected_count()?,
+            issues: self.store.issue_count()?,
+            progress: *self
+                .progress
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            clock_offset_secs: self.clock_offset_ms() / 1000,
             last_synced_at: instant(keys::LAST_SYNCED_AT)?,
             offline_since: instant(keys::OFFLINE_SINCE)?,
             last_error,
@@ -88,7 +228,8 @@ impl Desk {
     }
 
     /// Syncs after local changes, every minute when idle, and with growing, jittered pauses
-    /// while the server cannot be reached. Runs until the process ends.
+    /// while the server cannot be reached — then a local change waits for the pause too, so an
+    /// offline device does not hammer the network. Runs until the process ends.
     pub async fn run_sync_loop(self: Arc<Self>) {
         let mut failures: u32 = 0;
         loop {
@@ -99,7 +240,7 @@ impl Desk {
                 Duration::from_millis(base * 1000 + jitter_millis(base * 250))
             };
             tokio::select! {
-                _ = self.sync_wanted.notified() => {}
+                _ = self.sync_wanted.notified(), if failures == 0 => {}
                 _ = tokio::time::sleep(wait) => {}
             }
             if !matches!(self.signed_in(), Ok(Some(_))) {

@@ -12,19 +12,19 @@ impl Desk {
     pub fn start_work(&self, task_id: Uuid) -> Result<CurrentTimer, DeskError> {
         let me = self.me()?;
         self.store
-            .start_timer(Uuid::now_v7(), task_id, self.clock.now(), me.as_ref())?;
+            .start_timer(Uuid::now_v7(), task_id, self.now(), me.as_ref())?;
         self.after_local_change();
         self.current_timer()?.ok_or(DeskError::NoTimer)
     }
 
     pub fn pause(&self) -> Result<CurrentTimer, DeskError> {
-        let active = self.store.pause_timer(self.clock.now())?;
+        let active = self.store.pause_timer(self.now())?;
         self.after_local_change();
         self.describe(active)
     }
 
     pub fn resume(&self) -> Result<CurrentTimer, DeskError> {
-        let active = self.store.resume_timer(self.clock.now())?;
+        let active = self.store.resume_timer(self.now())?;
         self.after_local_change();
         self.describe(active)
     }
@@ -32,7 +32,7 @@ impl Desk {
     /// Stops the timer; its entry is kept as a draft in the week.
     pub fn stop(&self) -> Result<WeekEntry, DeskError> {
         let me = self.me()?;
-        let entry = self.store.stop_timer(self.clock.now(), me.as_ref())?;
+        let entry = self.store.stop_timer(self.now(), me.as_ref())?;
         self.after_local_change();
         self.week_entry(entry, false)
     }
@@ -45,7 +45,7 @@ impl Desk {
     }
 
     fn describe(&self, active: ActiveTimer) -> Result<CurrentTimer, DeskError> {
-        let now = self.clock.now();
+        let now = self.now();
         Ok(CurrentTimer {
             timer_id: active.id,
             task: self.task_or_placeholder(active.task_id)?,

@@ -8,6 +8,7 @@ use stint_api::desk::SyncIssueKind;
 use stint_api::sync::Intent;
 use stint_api::{ErrorBody, ErrorCode};
 
+use super::timer::enqueue;
 use super::LocalStore;
 use crate::error::StoreError;
 
@@ -74,6 +75,45 @@ impl LocalStore {
             })
         })
         .collect()
+    }
+}
+
+impl LocalStore {
+    /// Queues the issue's change again (a new seq, the same content) and drops the issue.
+    pub fn retry_issue(&self, id: i64) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let intent: String = tx.query_row(
+            "DELETE FROM sync_issues WHERE id = ?1 RETURNING intent",
+            params![id],
+            |r| r.get(0),
+        )?;
+        enqueue(&tx, &serde_json::from_str(&intent)?)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Drops the issue; a refused stop or entry leaves the device too (it exists nowhere else).
+    pub fn dismiss_issue(&self, id: i64) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let (kind, intent): (String, String) = tx.query_row(
+            "DELETE FROM sync_issues WHERE id = ?1 RETURNING kind, intent",
+            params![id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if kind == "rejected" {
+            if let Intent::StopTimer { entry_id, .. } | Intent::RecordEntry { entry_id, .. } =
+                serde_json::from_str(&intent)?
+            {
+                tx.execute(
+                    "DELETE FROM entries WHERE id = ?1 AND synced = 0",
+                    params![entry_id.to_string()],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 }
 

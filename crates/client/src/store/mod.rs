@@ -2,7 +2,7 @@
 //! writer. Every timer transition commits (with `synchronous = FULL`) together with its outbox
 //! mutation before the caller hears "done": a crash right after loses nothing acknowledged.
 
-mod rejected;
+mod issues;
 mod schema;
 mod sync;
 mod timer;
@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::error::StoreError;
 
-pub use rejected::RejectedChange;
+pub use issues::StoredIssue;
 pub use sync::PullApplied;
 pub use timer::ActiveTimer;
 
@@ -29,7 +29,17 @@ pub mod keys {
     pub const DEVICE_ID: &str = "device_id";
     pub const SESSION: &str = "session";
     pub const CURSOR: &str = "sync_cursor";
+    /// The stream the outbox is numbered on (one per device, workspace and epoch).
+    pub const STREAM_ID: &str = "stream_id";
+    /// The last seq handed out on the stream.
     pub const LAST_SEQ: &str = "last_seq";
+    /// The highest seq of the stream the server has acknowledged: a server answering lower
+    /// lost what it acknowledged (restored from a backup).
+    pub const ACKED_SEQ: &str = "acked_seq";
+    /// Set while a snapshot pull runs (its pages confirm what the server has).
+    pub const SNAPSHOT: &str = "snapshot_running";
+    /// Server clock minus device clock, in milliseconds, learned at each sync.
+    pub const CLOCK_OFFSET_MS: &str = "clock_offset_ms";
     pub const LAST_SYNCED_AT: &str = "last_synced_at";
     pub const OFFLINE_SINCE: &str = "offline_since";
     pub const LAST_ERROR: &str = "last_sync_error";
@@ -71,39 +81,19 @@ impl LocalStore {
     }
 
     /// A new device id: used when this installation signs in as a user the server has not seen
-    /// it with before. The mutation numbering starts again with it.
+    /// it with before (only once nothing of the previous user waits to be pushed).
     pub fn renew_device_id(&self) -> Result<Uuid, StoreError> {
         let id = Uuid::now_v7();
-        let conn = self.conn();
-        conn.execute(
-            "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)",
-            params![keys::DEVICE_ID, id.to_string()],
-        )?;
-        conn.execute(
-            "DELETE FROM settings WHERE key = ?1",
-            params![keys::LAST_SEQ],
-        )?;
+        self.set_setting(keys::DEVICE_ID, &id.to_string())?;
         Ok(id)
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT value FROM settings WHERE key = ?1",
-                params![key],
-                |r| r.get(0),
-            )
-            .optional()?)
+        text_setting(&self.conn(), key)
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
+        put_setting(&self.conn(), key, value)
     }
 
     pub fn delete_setting(&self, key: &str) -> Result<(), StoreError> {
@@ -139,12 +129,23 @@ impl LocalStore {
     pub fn clear_user_data(&self) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        for table in ["timer", "entries", "outbox", "rejected", "tasks"] {
+        for table in [
+            "timer",
+            "entries",
+            "outbox",
+            "sync_issues",
+            "tasks",
+            "snapshot_tasks",
+        ] {
             tx.execute(&format!("DELETE FROM {table}"), [])?;
         }
         for key in [
             keys::SESSION,
             keys::CURSOR,
+            keys::STREAM_ID,
+            keys::LAST_SEQ,
+            keys::ACKED_SEQ,
+            keys::SNAPSHOT,
             keys::LAST_SYNCED_AT,
             keys::OFFLINE_SINCE,
             keys::LAST_ERROR,
@@ -154,6 +155,35 @@ impl LocalStore {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// A setting, read inside whatever transaction `conn` is in.
+fn text_setting(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            params![key],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+fn int_setting(conn: &Connection, key: &str) -> Result<Option<i64>, StoreError> {
+    text_setting(conn, key)?
+        .map(|v| {
+            v.parse()
+                .map_err(|_| StoreError::Corrupt(format!("setting {key} is {v:?}")))
+        })
+        .transpose()
+}
+
+fn put_setting(conn: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
 }
 
 fn task(conn: &Connection, id: Uuid) -> Result<Option<Task>, StoreError> {

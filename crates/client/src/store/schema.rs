@@ -54,6 +54,9 @@ const MIGRATIONS: &[&str] = &["
         made_at INTEGER NOT NULL,
         noticed_at INTEGER NOT NULL
     );
+    -- Task ids a snapshot pull brought, while it runs: at its end the tasks it did not bring
+    -- are gone from the server.
+    CREATE TABLE snapshot_tasks (id TEXT PRIMARY KEY);
     INSERT INTO sync_issues (kind, intent, code, message, made_at, noticed_at)
         SELECT 'rejected', intent, code, message, rejected_at, rejected_at FROM rejected ORDER BY seq;
     DROP TABLE rejected;

@@ -1,36 +1,109 @@
-//! What the sync engine reads from and writes to the local store.
+//! What the sync engine reads from and writes to the local store: the outbox and its stream,
+//! acknowledgements, the *Sync issues* they produce, and pulled pages (snapshots included).
 
-use rusqlite::params;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Transaction};
+use stint_api::desk::SyncIssueKind;
+use stint_api::rest::Entry;
 use stint_api::sync::{EntityKind, Intent, Mutation, MutationResult, Outcome, PullResponse};
 use stint_domain::Timer;
+use uuid::Uuid;
 
-use super::timer::{active_timer, replace_timer, save_entry, ActiveTimer};
-use super::{keys, save_task, LocalStore};
+use super::issues::record_issue;
+use super::timer::{active_timer, enqueue, replace_timer, save_entry, ActiveTimer};
+use super::{int_setting, keys, put_setting, save_task, text_setting, LocalStore};
 use crate::error::StoreError;
 
-/// What a pull changed locally.
+/// The stream the outbox is numbered on, and how far the server has acknowledged it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stream {
+    pub id: Uuid,
+    pub acked_seq: i64,
+    /// The last seq handed out on it.
+    pub last_seq: i64,
+}
+
+/// What an acknowledgement found.
+#[derive(Debug, Default, PartialEq)]
+pub struct Acknowledged {
+    /// Mutations that left the outbox.
+    pub done: usize,
+    /// The server holds one of this stream's numbers with other content: the rest of the outbox
+    /// was moved onto a new stream.
+    pub diverged: bool,
+}
+
+/// What a pull page changed locally.
 #[derive(Debug, Default, PartialEq)]
 pub struct PullApplied {
     pub tasks: usize,
     pub entries: usize,
     /// Whether the local timer was replaced by the server's (a stop or start made elsewhere).
     pub timer_changed: bool,
+    /// A snapshot ended with things the server lacked; they were queued to be pushed again.
+    pub requeued: usize,
 }
 
 impl LocalStore {
-    /// The outbox, oldest first.
-    pub fn outbox(&self) -> Result<Vec<Mutation>, StoreError> {
+    /// The outbox's stream (opening one when there is none yet).
+    pub fn stream(&self) -> Result<Stream, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare("SELECT seq, intent FROM outbox ORDER BY seq")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-        rows.map(|row| {
-            let (seq, intent) = row?;
-            Ok(Mutation {
-                seq,
-                intent: serde_json::from_str::<Intent>(&intent)?,
-            })
+        let id = match text_setting(&conn, keys::STREAM_ID)? {
+            Some(text) => Uuid::parse_str(&text)
+                .map_err(|_| StoreError::Corrupt(format!("stream id {text:?}")))?,
+            None => {
+                let id = Uuid::now_v7();
+                put_setting(&conn, keys::STREAM_ID, &id.to_string())?;
+                id
+            }
+        };
+        Ok(Stream {
+            id,
+            acked_seq: int_setting(&conn, keys::ACKED_SEQ)?.unwrap_or(0),
+            last_seq: int_setting(&conn, keys::LAST_SEQ)?.unwrap_or(0),
         })
-        .collect()
+    }
+
+    /// The whole outbox, oldest first.
+    pub fn outbox(&self) -> Result<Vec<Mutation>, StoreError> {
+        self.outbox_batch(usize::MAX, usize::MAX)
+    }
+
+    /// The oldest waiting mutations, at most `max_count` of them and about `max_bytes` of JSON
+    /// (at least one, whatever its size).
+    pub fn outbox_batch(
+        &self,
+        max_count: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<Mutation>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, intent, fingerprint, device_time FROM outbox ORDER BY seq LIMIT ?1",
+        )?;
+        let limit = i64::try_from(max_count).unwrap_or(i64::MAX);
+        let mut rows = stmt.query(params![limit])?;
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        while let Some(row) = rows.next()? {
+            let intent_json: String = row.get(1)?;
+            bytes += intent_json.len() + MUTATION_OVERHEAD_BYTES;
+            if !batch.is_empty() && bytes > max_bytes {
+                break;
+            }
+            let intent: Intent = serde_json::from_str(&intent_json)?;
+            // A mutation queued by an older build has neither: derive them now.
+            let fingerprint: Option<String> = row.get(2)?;
+            let device_time: Option<i64> = row.get(3)?;
+            batch.push(Mutation {
+                seq: row.get(0)?,
+                fingerprint: fingerprint.unwrap_or_else(|| intent.fingerprint()),
+                device_time: device_time
+                    .and_then(DateTime::from_timestamp_millis)
+                    .unwrap_or_else(|| intent.at()),
+                intent,
+            });
+        }
+        Ok(batch)
     }
 
     pub fn pending_count(&self) -> Result<i64, StoreError> {
@@ -39,50 +112,113 @@ impl LocalStore {
             .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?)
     }
 
-    pub fn rejected_count(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn()
-            .query_row("SELECT count(*) FROM rejected", [], |r| r.get(0))?)
-    }
-
-    /// Removes what the server acknowledged. Rejected mutations move to the `rejected` list
-    /// with the server's reason, so the user sees them.
+    /// Takes what the server decided out of the outbox, in one transaction: applied and skipped
+    /// mutations leave; refused and reconciled ones leave into *Sync issues* (a reconciled stop
+    /// also gives up the device's entry for the server's); a divergence moves the rest of the
+    /// outbox onto a new stream.
     pub fn acknowledge(
         &self,
         results: &[MutationResult],
         last_applied_seq: i64,
-    ) -> Result<(), StoreError> {
-        let now = chrono::Utc::now().timestamp_millis();
+    ) -> Result<Acknowledged, StoreError> {
+        let now = Utc::now();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        for result in results.iter().filter(|r| r.outcome == Outcome::Rejected) {
-            let reason = result.reason.clone().unwrap_or_else(|| {
-                stint_api::ErrorBody::new(
-                    stint_api::ErrorCode::Rejected,
-                    "the server refused this change",
-                )
-            });
-            tx.execute(
-                "INSERT OR REPLACE INTO rejected (seq, intent, code, message, rejected_at) \
-                 SELECT seq, intent, ?2, ?3, ?4 FROM outbox WHERE seq = ?1",
-                params![result.seq, reason.code.to_string(), reason.message, now],
+        let mut acknowledged = Acknowledged::default();
+        for result in results {
+            if result.outcome == Outcome::Diverged {
+                open_new_stream(&tx)?;
+                acknowledged.diverged = true;
+                break;
+            }
+            let Some((intent, made_at)) = take_from_outbox(&tx, result.seq)? else {
+                continue;
+            };
+            acknowledged.done += 1;
+            let reason = || {
+                result.reason.clone().unwrap_or_else(|| {
+                    stint_api::ErrorBody::new(
+                        stint_api::ErrorCode::Rejected,
+                        "the server refused this change",
+                    )
+                })
+            };
+            match result.outcome {
+                Outcome::Applied | Outcome::Skipped | Outcome::Diverged => {}
+                Outcome::Rejected => {
+                    record_issue(
+                        &tx,
+                        SyncIssueKind::Rejected,
+                        &intent,
+                        &reason(),
+                        made_at,
+                        now,
+                    )?;
+                }
+                Outcome::Reconciled => {
+                    let reason = reason();
+                    adopt_server_entry(&tx, &intent, reason.details.as_ref())?;
+                    record_issue(
+                        &tx,
+                        SyncIssueKind::Reconciled,
+                        &intent,
+                        &reason,
+                        made_at,
+                        now,
+                    )?;
+                }
+            }
+        }
+        if !acknowledged.diverged {
+            let acked = int_setting(&tx, keys::ACKED_SEQ)?.unwrap_or(0);
+            put_setting(
+                &tx,
+                keys::ACKED_SEQ,
+                &acked.max(last_applied_seq).to_string(),
             )?;
         }
-        tx.execute(
-            "DELETE FROM outbox WHERE seq <= ?1",
-            params![last_applied_seq],
-        )?;
+        tx.commit()?;
+        Ok(acknowledged)
+    }
+
+    /// The server lost what it had acknowledged (restored from a backup), or this store went
+    /// back in time (restored, copied): number what waits on a new stream and pull a snapshot,
+    /// whose end re-queues whatever of this device's the server lacks.
+    pub fn start_over(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        open_new_stream(&tx)?;
+        tx.execute("DELETE FROM settings WHERE key = ?1", params![keys::CURSOR])?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Applies a pull. The server's timer replaces the local one only when no local change is
-    /// waiting: until then the device's own view is the newer one.
+    /// Applies one pulled page and keeps its cursor, in one transaction. The server's timer
+    /// replaces the local one only when no local change is waiting: until then the device's own
+    /// view is the newer one.
     pub fn apply_pull(&self, pull: &PullResponse) -> Result<PullApplied, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        let mut applied = PullApplied {
+            tasks: pull.tasks.len(),
+            entries: pull.entries.len(),
+            ..PullApplied::default()
+        };
+        let snapshot_running = text_setting(&tx, keys::SNAPSHOT)?.is_some();
+        if pull.snapshot && !snapshot_running {
+            // Everything synced is unconfirmed until a snapshot page brings it again.
+            tx.execute("UPDATE entries SET synced = 2 WHERE synced = 1", [])?;
+            tx.execute("DELETE FROM snapshot_tasks", [])?;
+            put_setting(&tx, keys::SNAPSHOT, "1")?;
+        }
         for task in &pull.tasks {
             save_task(&tx, task)?;
+            if pull.snapshot {
+                tx.execute(
+                    "INSERT OR IGNORE INTO snapshot_tasks (id) VALUES (?1)",
+                    params![task.id.to_string()],
+                )?;
+            }
         }
         for entry in &pull.entries {
             save_entry(&tx, entry, true)?;
@@ -91,12 +227,14 @@ impl LocalStore {
             let delete = match tombstone.entity {
                 EntityKind::Task => "DELETE FROM tasks WHERE id = ?1",
                 // Only synced copies: an entry still waiting in the outbox is the device's own.
-                EntityKind::Entry => "DELETE FROM entries WHERE id = ?1 AND synced = 1",
+                EntityKind::Entry => "DELETE FROM entries WHERE id = ?1 AND synced <> 0",
             };
             tx.execute(delete, params![tombstone.id.to_string()])?;
         }
+        if snapshot_running && !pull.snapshot {
+            applied.requeued = finish_snapshot(&tx, pull)?;
+        }
         let pending: i64 = tx.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
-        let mut timer_changed = false;
         if pending == 0 {
             let server_timer = match &pull.timer {
                 Some(snapshot) => Some(ActiveTimer {
@@ -109,19 +247,162 @@ impl LocalStore {
             };
             if active_timer(&tx)? != server_timer {
                 replace_timer(&tx, server_timer.as_ref())?;
-                timer_changed = true;
+                applied.timer_changed = true;
             }
         }
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![keys::CURSOR, pull.cursor.to_string()],
-        )?;
+        put_setting(&tx, keys::CURSOR, &pull.cursor)?;
         tx.commit()?;
-        Ok(PullApplied {
-            tasks: pull.tasks.len(),
-            entries: pull.entries.len(),
-            timer_changed,
-        })
+        Ok(applied)
     }
+}
+
+/// About what a mutation adds to the JSON of a push beyond its intent.
+const MUTATION_OVERHEAD_BYTES: usize = 160;
+
+/// Removes one mutation from the outbox: its intent and when it was made.
+fn take_from_outbox(
+    tx: &Transaction<'_>,
+    seq: i64,
+) -> Result<Option<(Intent, DateTime<Utc>)>, StoreError> {
+    let row: Option<(String, i64)> = rusqlite::OptionalExtension::optional(tx.query_row(
+        "DELETE FROM outbox WHERE seq = ?1 RETURNING intent, created_at",
+        params![seq],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    ))?;
+    row.map(|(intent, made_at)| {
+        Ok((
+            serde_json::from_str(&intent)?,
+            DateTime::from_timestamp_millis(made_at)
+                .ok_or_else(|| StoreError::Corrupt("outbox created_at".into()))?,
+        ))
+    })
+    .transpose()
+}
+
+/// Numbers what waits in the outbox 1, 2, 3 … on a new stream.
+fn open_new_stream(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    // Through negative numbers: renumbering in place could collide with numbers not yet moved.
+    tx.execute("UPDATE outbox SET seq = -seq", [])?;
+    let old: Vec<i64> = {
+        let mut stmt = tx.prepare("SELECT seq FROM outbox ORDER BY seq DESC")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut renumber = tx.prepare("UPDATE outbox SET seq = ?1 WHERE seq = ?2")?;
+    for (index, seq) in old.iter().enumerate() {
+        renumber.execute(params![index as i64 + 1, seq])?;
+    }
+    let last = old.len() as i64;
+    put_setting(tx, keys::STREAM_ID, &Uuid::now_v7().to_string())?;
+    put_setting(tx, keys::LAST_SEQ, &last.to_string())?;
+    put_setting(tx, keys::ACKED_SEQ, "0")?;
+    Ok(())
+}
+
+/// A reconciled change: the device takes the server's entry (`details.server_entry`) and drops
+/// its own version of it.
+fn adopt_server_entry(
+    tx: &Transaction<'_>,
+    intent: &Intent,
+    details: Option<&serde_json::Value>,
+) -> Result<(), StoreError> {
+    let own = match intent {
+        Intent::StopTimer { entry_id, .. } | Intent::RecordEntry { entry_id, .. } => {
+            Some(*entry_id)
+        }
+        _ => None,
+    };
+    if let Some(own) = own {
+        tx.execute(
+            "DELETE FROM entries WHERE id = ?1 AND synced = 0",
+            params![own.to_string()],
+        )?;
+    }
+    let server_entry = details
+        .and_then(|d| d.get("server_entry"))
+        .map(|e| serde_json::from_value::<Entry>(e.clone()))
+        .transpose()?;
+    if let Some(entry) = server_entry {
+        save_entry(tx, &entry, true)?;
+    }
+    Ok(())
+}
+
+/// The end of a snapshot: tasks it did not bring are gone from the server; synced entries it did
+/// not bring, and a timer the server does not have, are things the server lost (a restored
+/// backup) and are queued again. Returns how many changes were queued.
+fn finish_snapshot(tx: &Transaction<'_>, pull: &PullResponse) -> Result<usize, StoreError> {
+    tx.execute(
+        "DELETE FROM tasks WHERE id NOT IN (SELECT id FROM snapshot_tasks) \
+           AND id NOT IN (SELECT task_id FROM timer)",
+        [],
+    )?;
+    tx.execute("DELETE FROM snapshot_tasks", [])?;
+    tx.execute(
+        "DELETE FROM settings WHERE key = ?1",
+        params![keys::SNAPSHOT],
+    )?;
+    let lost: Vec<String> = {
+        let mut stmt =
+            tx.prepare("SELECT json FROM entries WHERE synced = 2 ORDER BY started_at")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut queued = 0;
+    for json in lost {
+        let entry: Entry = serde_json::from_str(&json)?;
+        enqueue(
+            tx,
+            &Intent::RecordEntry {
+                entry_id: entry.id,
+                task_id: entry.task_id,
+                timer_id: entry.timer_id,
+                started_at: entry.started_at,
+                ended_at: entry.ended_at,
+                duration_secs: entry.duration_secs,
+                description: entry.description.clone(),
+            },
+        )?;
+        queued += 1;
+    }
+    tx.execute("UPDATE entries SET synced = 0 WHERE synced = 2", [])?;
+    // The local timer, with nothing of it waiting, is not the server's: the server lost it or
+    // stopped it. Send it again; a server that has it answers "skipped" and the next pull
+    // brings its version.
+    let pending: i64 = tx.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
+    if let Some(local) = active_timer(tx)? {
+        let server_has = pull.timer.as_ref().is_some_and(|t| t.id == local.id);
+        if !server_has && pending == queued as i64 {
+            for intent in timer_intents(&local) {
+                enqueue(tx, &intent)?;
+                queued += 1;
+            }
+        }
+    }
+    Ok(queued)
+}
+
+/// The intents that make a timer with these segments: a start, then a pause and a resume per
+/// gap.
+fn timer_intents(active: &ActiveTimer) -> Vec<Intent> {
+    let timer_id = active.id;
+    let mut intents = Vec::new();
+    for (index, segment) in active.timer.segments().iter().enumerate() {
+        intents.push(if index == 0 {
+            Intent::StartTimer {
+                timer_id,
+                task_id: active.task_id,
+                at: segment.start,
+            }
+        } else {
+            Intent::ResumeTimer {
+                timer_id,
+                at: segment.start,
+            }
+        });
+        if let Some(end) = segment.end {
+            intents.push(Intent::PauseTimer { timer_id, at: end });
+        }
+    }
+    intents
 }

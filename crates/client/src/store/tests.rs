@@ -1,6 +1,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use stint_api::desk::SyncIssueKind;
 use stint_api::rest::{Task, User};
-use stint_api::sync::{Intent, MutationResult, Outcome};
+use stint_api::sync::{Intent, MutationResult, Outcome, PullResponse};
 use stint_api::ErrorBody;
 use stint_domain::{TaskStatus, TimerState};
 use uuid::Uuid;
@@ -138,11 +139,6 @@ fn bad_requests_change_nothing() {
         store.resume_timer(t(10)),
         Err(DeskError::InvalidTransition(_))
     ));
-    // A pause dated before the start (a clock that jumped back) is refused too.
-    assert!(matches!(
-        store.pause_timer(t(-10)),
-        Err(DeskError::InvalidTransition(_))
-    ));
     assert_eq!(store.outbox().unwrap().len(), 1);
     assert_eq!(
         store.active_timer().unwrap().unwrap().timer.state(),
@@ -151,7 +147,38 @@ fn bad_requests_change_nothing() {
 }
 
 #[test]
-fn acknowledged_mutations_leave_the_outbox_and_rejections_are_kept() {
+fn a_clock_that_went_back_does_not_lock_the_user_out_of_their_timer() {
+    let (_dir, store) = open();
+    let work = task("A");
+    store.save_tasks(std::slice::from_ref(&work)).unwrap();
+    store
+        .start_timer(Uuid::now_v7(), work.id, t(0), None)
+        .unwrap();
+    // An NTP correction put the clock 10 s before the start: the pause happens at the start.
+    store.pause_timer(t(-10)).unwrap();
+    let entry = store.stop_timer(t(-5), None).unwrap();
+    assert_eq!((entry.started_at, entry.ended_at), (t(0), t(0)));
+}
+
+#[test]
+fn mutations_carry_their_fingerprint_and_the_raw_device_time() {
+    let (_dir, store) = open();
+    let work = task("A");
+    store.save_tasks(std::slice::from_ref(&work)).unwrap();
+    // The device runs 2 h behind the server: instants are corrected, the raw time is kept.
+    store
+        .set_setting(super::keys::CLOCK_OFFSET_MS, &(2 * 3600 * 1000).to_string())
+        .unwrap();
+    store
+        .start_timer(Uuid::now_v7(), work.id, t(0), None)
+        .unwrap();
+    let mutation = &store.outbox().unwrap()[0];
+    assert_eq!(mutation.fingerprint, mutation.intent.fingerprint());
+    assert_eq!(mutation.device_time, t(-7200));
+}
+
+#[test]
+fn acknowledged_mutations_leave_the_outbox_and_refusals_become_sync_issues() {
     let (_dir, store) = open();
     let work = task("A");
     store.save_tasks(std::slice::from_ref(&work)).unwrap();
@@ -169,19 +196,168 @@ fn acknowledged_mutations_leave_the_outbox_and_rejections_are_kept() {
             seq: 2,
             outcome: Outcome::Rejected,
             reason: Some(ErrorBody::new(
-                stint_api::ErrorCode::TimerStopped,
-                "the timer was already stopped",
+                stint_api::ErrorCode::InstantInFuture,
+                "too far ahead",
             )),
         },
     ];
-    store.acknowledge(&results, 2).unwrap();
+    let acknowledged = store.acknowledge(&results, 2).unwrap();
+    assert_eq!((acknowledged.done, acknowledged.diverged), (2, false));
     assert_eq!(store.pending_count().unwrap(), 0);
-    assert_eq!(store.rejected_count().unwrap(), 1);
-    let rejected = store.rejected_changes().unwrap();
-    assert_eq!(rejected.len(), 1);
-    assert_eq!(rejected[0].seq, 2);
-    assert_eq!(rejected[0].code, stint_api::ErrorCode::TimerStopped);
-    assert_eq!(rejected[0].message, "the timer was already stopped");
+    assert_eq!(store.stream().unwrap().acked_seq, 2);
+    let issues = store.issues().unwrap();
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].kind, SyncIssueKind::Rejected);
+    assert_eq!(issues[0].code, stint_api::ErrorCode::InstantInFuture);
+    assert_eq!(issues[0].task_title.as_deref(), Some("A"));
+    assert!(matches!(issues[0].intent, Intent::StopTimer { .. }));
+
+    // Dismissing a refused stop drops its entry, which exists nowhere else; a retry would have
+    // queued it again instead.
+    store.dismiss_issue(issues[0].id).unwrap();
+    assert_eq!(store.issue_count().unwrap(), 0);
+    assert!(store.entries_between(t(-10), t(100)).unwrap().is_empty());
+}
+
+#[test]
+fn a_reconciled_stop_gives_up_the_device_entry_for_the_servers() {
+    let (_dir, store) = open();
+    let work = task("A");
+    store.save_tasks(std::slice::from_ref(&work)).unwrap();
+    let me = me();
+    let timer_id = Uuid::now_v7();
+    store
+        .start_timer(timer_id, work.id, t(0), Some(&me))
+        .unwrap();
+    let own = store.stop_timer(t(600), Some(&me)).unwrap();
+    let server_entry = stint_api::rest::Entry {
+        id: Uuid::now_v7(),
+        ended_at: t(3),
+        duration_secs: 3,
+        ..own.clone()
+    };
+    let results = [
+        MutationResult {
+            seq: 1,
+            outcome: Outcome::Skipped,
+            reason: None,
+        },
+        MutationResult {
+            seq: 2,
+            outcome: Outcome::Reconciled,
+            reason: Some(
+                ErrorBody::new(stint_api::ErrorCode::TimerStopped, "stopped elsewhere")
+                    .with_details(serde_json::json!({ "server_entry": server_entry })),
+            ),
+        },
+    ];
+    store.acknowledge(&results, 2).unwrap();
+    let week = store.entries_between(t(-10), t(1000)).unwrap();
+    assert_eq!(week, vec![(server_entry, true)], "one entry, the server's");
+    let issues = store.issues().unwrap();
+    assert_eq!(issues[0].kind, SyncIssueKind::Reconciled);
+    assert!(issues[0].server_has.is_some());
+}
+
+#[test]
+fn a_divergence_moves_what_waits_onto_a_new_stream() {
+    let (_dir, store) = open();
+    let work = task("A");
+    store.save_tasks(std::slice::from_ref(&work)).unwrap();
+    store
+        .start_timer(Uuid::now_v7(), work.id, t(0), None)
+        .unwrap();
+    store.pause_timer(t(10)).unwrap();
+    store.resume_timer(t(20)).unwrap();
+    let first = store.stream().unwrap();
+    let results = [
+        MutationResult {
+            seq: 1,
+            outcome: Outcome::Applied,
+            reason: None,
+        },
+        MutationResult {
+            seq: 2,
+            outcome: Outcome::Diverged,
+            reason: None,
+        },
+    ];
+    let acknowledged = store.acknowledge(&results, 1).unwrap();
+    assert!(acknowledged.diverged);
+    let second = store.stream().unwrap();
+    assert_ne!(second.id, first.id);
+    assert_eq!((second.acked_seq, second.last_seq), (0, 2));
+    let outbox = store.outbox().unwrap();
+    assert_eq!(
+        outbox
+            .iter()
+            .map(|m| (m.seq, m.intent.name()))
+            .collect::<Vec<_>>(),
+        [(1, "pause_timer"), (2, "resume_timer")]
+    );
+}
+
+#[test]
+fn a_snapshot_re_queues_what_the_server_lost() {
+    let (_dir, store) = open();
+    let work = task("A");
+    store.save_tasks(std::slice::from_ref(&work)).unwrap();
+    let me = me();
+    store
+        .start_timer(Uuid::now_v7(), work.id, t(0), Some(&me))
+        .unwrap();
+    let lost = store.stop_timer(t(60), Some(&me)).unwrap();
+    let kept = stint_api::rest::Entry {
+        id: Uuid::now_v7(),
+        ..lost.clone()
+    };
+    store.acknowledge(&applied(&[1, 2]), 2).unwrap();
+    store
+        .apply_pull(&pull_page(vec![kept.clone(), lost.clone()], false))
+        .unwrap();
+    // The server comes back from a backup that has `kept` but not `lost`.
+    store.start_over().unwrap();
+    store
+        .apply_pull(&pull_page(vec![kept.clone()], true))
+        .unwrap();
+    let applied = store.apply_pull(&pull_page(vec![], false)).unwrap();
+    assert_eq!(applied.requeued, 1);
+    let outbox = store.outbox().unwrap();
+    assert!(
+        matches!(outbox[0].intent, Intent::RecordEntry { entry_id, .. } if entry_id == lost.id)
+    );
+    assert_eq!(outbox[0].seq, 1, "on the new stream");
+    let synced: Vec<_> = store
+        .entries_between(t(-10), t(1000))
+        .unwrap()
+        .into_iter()
+        .map(|(entry, synced)| (entry.id, synced))
+        .collect();
+    assert!(synced.contains(&(kept.id, true)) && synced.contains(&(lost.id, false)));
+}
+
+fn applied(seqs: &[i64]) -> Vec<MutationResult> {
+    seqs.iter()
+        .map(|&seq| MutationResult {
+            seq,
+            outcome: Outcome::Applied,
+            reason: None,
+        })
+        .collect()
+}
+
+fn pull_page(entries: Vec<stint_api::rest::Entry>, snapshot: bool) -> PullResponse {
+    PullResponse {
+        cursor: "c".into(),
+        more: false,
+        snapshot,
+        tasks: vec![],
+        entries,
+        removed: vec![],
+        timer: None,
+        last_applied_seq: 0,
+        server_time: t(100),
+    }
 }
 
 #[test]
@@ -190,8 +366,8 @@ fn a_rejection_code_this_build_does_not_know_reads_back_as_unknown() {
     store
         .conn()
         .execute(
-            "INSERT INTO rejected (seq, intent, code, message, rejected_at) \
-             VALUES (1, ?1, 'quota_exceeded', 'over the quota', 0)",
+            "INSERT INTO sync_issues (kind, intent, code, message, made_at, noticed_at) \
+             VALUES ('rejected', ?1, 'quota_exceeded', 'over the quota', 0, 0)",
             [serde_json::to_string(&Intent::PauseTimer {
                 timer_id: Uuid::now_v7(),
                 at: t(0),
@@ -199,8 +375,8 @@ fn a_rejection_code_this_build_does_not_know_reads_back_as_unknown() {
             .unwrap()],
         )
         .unwrap();
-    let rejected = store.rejected_changes().unwrap();
-    assert_eq!(rejected[0].code, stint_api::ErrorCode::Unknown);
+    let issues = store.issues().unwrap();
+    assert_eq!(issues[0].code, stint_api::ErrorCode::Unknown);
 }
 
 #[test]
@@ -244,14 +420,9 @@ fn tombstones_remove_tasks_and_synced_entries_but_never_unsynced_work() {
         id: Uuid::now_v7(),
         ..unsynced.clone()
     };
-    let pull = |entries: Vec<stint_api::rest::Entry>, removed| stint_api::sync::PullResponse {
-        cursor: 1,
-        tasks: vec![],
-        entries,
+    let pull = |entries: Vec<stint_api::rest::Entry>, removed| PullResponse {
         removed,
-        timer: None,
-        last_applied_seq: 0,
-        server_time: t(100),
+        ..pull_page(entries, false)
     };
     store
         .apply_pull(&pull(vec![synced.clone()], vec![]))

@@ -8,7 +8,7 @@ use stint_api::sync::Intent;
 use stint_domain::{EntrySource, EntryStatus, Segment, Timer};
 use uuid::Uuid;
 
-use super::{keys, save_task, task, LocalStore};
+use super::{int_setting, keys, put_setting, save_task, task, text_setting, LocalStore};
 use crate::error::{DeskError, StoreError};
 
 /// The running or paused timer on this device.
@@ -58,7 +58,6 @@ impl LocalStore {
                 task_id,
                 at,
             },
-            at,
         )?;
         if let Some(me) = me {
             if !task.assignees.iter().any(|a| a.user_id == me.id) {
@@ -77,35 +76,36 @@ impl LocalStore {
     pub fn pause_timer(&self, at: DateTime<Utc>) -> Result<ActiveTimer, DeskError> {
         self.change_timer(
             at,
-            |timer| timer.pause(at),
-            |timer_id| Intent::PauseTimer { timer_id, at },
+            |timer, at| timer.pause(at),
+            |timer_id, at| Intent::PauseTimer { timer_id, at },
         )
     }
 
     pub fn resume_timer(&self, at: DateTime<Utc>) -> Result<ActiveTimer, DeskError> {
         self.change_timer(
             at,
-            |timer| timer.resume(at),
-            |timer_id| Intent::ResumeTimer { timer_id, at },
+            |timer, at| timer.resume(at),
+            |timer_id, at| Intent::ResumeTimer { timer_id, at },
         )
     }
 
     fn change_timer(
         &self,
         at: DateTime<Utc>,
-        change: impl FnOnce(&mut Timer) -> Result<(), stint_domain::TimerError>,
-        intent: impl FnOnce(Uuid) -> Intent,
+        change: impl FnOnce(&mut Timer, DateTime<Utc>) -> Result<(), stint_domain::TimerError>,
+        intent: impl FnOnce(Uuid, DateTime<Utc>) -> Intent,
     ) -> Result<ActiveTimer, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(StoreError::from)?;
         let mut active = active_timer(&tx)?.ok_or(DeskError::NoTimer)?;
-        change(&mut active.timer)?;
+        let at = not_before_last_change(&active, at);
+        change(&mut active.timer, at)?;
         tx.execute(
             "UPDATE timer SET segments = ?1",
             params![segments_json(&active.timer)?],
         )
         .map_err(StoreError::from)?;
-        enqueue(&tx, &intent(active.id), at)?;
+        enqueue(&tx, &intent(active.id, at))?;
         tx.commit().map_err(StoreError::from)?;
         Ok(active)
     }
@@ -115,6 +115,7 @@ impl LocalStore {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(StoreError::from)?;
         let active = active_timer(&tx)?.ok_or(DeskError::NoTimer)?;
+        let at = not_before_last_change(&active, at);
         let entry = stop_active(&tx, active, at, me)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(entry)
@@ -173,7 +174,6 @@ fn stop_active(
             entry_id: entry.id,
             at,
         },
-        at,
     )?;
     Ok(entry)
 }
@@ -235,6 +235,12 @@ pub(super) fn replace_timer(
     Ok(())
 }
 
+/// A clock that went back (an NTP correction, a corrected offset) must not lock the user out
+/// of their own timer: a change dated before the timer's last one happens at that one.
+fn not_before_last_change(active: &ActiveTimer, at: DateTime<Utc>) -> DateTime<Utc> {
+    at.max(active.timer.last_change())
+}
+
 /// The instant of the active timer's last change, or the epoch when there is none.
 fn last_change(conn: &rusqlite::Connection) -> Result<DateTime<Utc>, StoreError> {
     Ok(active_timer(conn)?
@@ -246,30 +252,27 @@ fn segments_json(timer: &Timer) -> Result<String, StoreError> {
     Ok(serde_json::to_string(timer.segments())?)
 }
 
-/// Appends a mutation to the outbox with the device's next sequence number.
-fn enqueue(tx: &Transaction<'_>, intent: &Intent, at: DateTime<Utc>) -> Result<i64, StoreError> {
-    let last: i64 = tx
-        .query_row(
-            "SELECT value FROM settings WHERE key = ?1",
-            params![keys::LAST_SEQ],
-            |r| r.get::<_, String>(0),
-        )
-        .optional()?
-        .map(|v| {
-            v.parse()
-                .map_err(|_| StoreError::Corrupt("last_seq".into()))
-        })
-        .transpose()?
-        .unwrap_or(0);
-    let seq = last + 1;
+/// Appends a mutation to the outbox with the stream's next sequence number and the fingerprint
+/// of its content. The intent's instant is corrected by the learned clock offset; the device's
+/// own clock at that moment is kept beside it, for the record.
+pub(super) fn enqueue(tx: &Transaction<'_>, intent: &Intent) -> Result<i64, StoreError> {
+    let seq = int_setting(tx, keys::LAST_SEQ)?.unwrap_or(0) + 1;
+    if text_setting(tx, keys::STREAM_ID)?.is_none() {
+        put_setting(tx, keys::STREAM_ID, &Uuid::now_v7().to_string())?;
+    }
+    let offset = int_setting(tx, keys::CLOCK_OFFSET_MS)?.unwrap_or(0);
+    let at = intent.at().timestamp_millis();
     tx.execute(
-        "INSERT INTO outbox (seq, intent, created_at) VALUES (?1, ?2, ?3)",
-        params![seq, serde_json::to_string(intent)?, at.timestamp_millis()],
+        "INSERT INTO outbox (seq, intent, fingerprint, device_time, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            seq,
+            serde_json::to_string(intent)?,
+            intent.fingerprint(),
+            at - offset,
+            at
+        ],
     )?;
-    tx.execute(
-        "INSERT INTO settings (key, value) VALUES (?1, ?2) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![keys::LAST_SEQ, seq.to_string()],
-    )?;
+    put_setting(tx, keys::LAST_SEQ, &seq.to_string())?;
     Ok(seq)
 }

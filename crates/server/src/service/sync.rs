@@ -164,8 +164,8 @@ async fn push_batch(
             );
             break;
         }
-        let (outcome, reason) = apply_one(tx.as_mut(), scope, mutation, now, &mut stopped_timers)
-            .await?;
+        let (outcome, reason) =
+            apply_one(tx.as_mut(), scope, mutation, now, &mut stopped_timers).await?;
         tx.record_mutation(scope, &record(stream_id, mutation, outcome, &reason, now)?)
             .await?;
         results.push(MutationResult {
@@ -331,9 +331,10 @@ impl Cursor {
 
     fn epoch_and_position(&self) -> (Uuid, i64) {
         match *self {
-            Cursor::Changes { epoch, position } | Cursor::Snapshot { epoch, position, .. } => {
-                (epoch, position)
-            }
+            Cursor::Changes { epoch, position }
+            | Cursor::Snapshot {
+                epoch, position, ..
+            } => (epoch, position),
         }
     }
 }
@@ -365,12 +366,13 @@ pub async fn pull(
     stream_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<PullResponse, ApiError> {
-    let cursor = match cursor.filter(|c| !c.is_empty()) {
-        None => None,
-        Some(text) => Some(Cursor::parse(text).ok_or_else(|| {
-            ApiError::invalid("cursor", "not a cursor this server handed out")
-        })?),
-    };
+    let cursor =
+        match cursor.filter(|c| !c.is_empty()) {
+            None => None,
+            Some(text) => Some(Cursor::parse(text).ok_or_else(|| {
+                ApiError::invalid("cursor", "not a cursor this server handed out")
+            })?),
+        };
     let cursor = match cursor {
         Some(cursor) => {
             let (epoch, position) = cursor.epoch_and_position();
@@ -516,9 +518,7 @@ async fn snapshot_page(
     };
     let entries_after = match phase {
         SnapshotPhase::Tasks { after } => {
-            let tasks = storage
-                .tasks_page(scope, after, SNAPSHOT_PAGE_SIZE)
-                .await?;
+            let tasks = storage.tasks_page(scope, after, SNAPSHOT_PAGE_SIZE).await?;
             let full = tasks.len() == SNAPSHOT_PAGE_SIZE;
             // The page is by id; `tasks_page` returns it by title.
             let last = tasks.iter().map(|t| t.id).max();
@@ -552,7 +552,7 @@ fn gone(entity: EntityKind, changed: &[Uuid], found: impl Iterator<Item = Uuid>)
         .collect()
 }
 
-fn entry(record: EntryRecord) -> Entry {
+pub fn entry(record: EntryRecord) -> Entry {
     Entry {
         id: record.id,
         user_id: record.user_id,
@@ -593,7 +593,13 @@ mod tests {
         ] {
             assert_eq!(Cursor::parse(&cursor.to_string()), Some(cursor));
         }
-        for garbage in ["", "12", "x.1", &format!("{epoch}.x"), &format!("{epoch}.1.q.-")] {
+        for garbage in [
+            "",
+            "12",
+            "x.1",
+            &format!("{epoch}.x"),
+            &format!("{epoch}.1.q.-"),
+        ] {
             assert_eq!(Cursor::parse(garbage), None, "{garbage}");
         }
     }

@@ -18,6 +18,7 @@ use stint_storage::{EntryRecord, TimerRecord, Transaction, WorkspaceScope};
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::service::sync;
 use crate::time;
 
 /// What an applied intent did.
@@ -270,18 +271,13 @@ async fn record_entry(
     Ok(Applied::default())
 }
 
-/// The server decided otherwise first; `server_entry` is what it has instead.
+/// The server decided otherwise first; `server_entry` (a whole `Entry`) is what it has instead,
+/// and what the device keeps.
 fn reconciled(message: &str, server_entry: &EntryRecord) -> ApplyError {
+    let entry = sync::entry(server_entry.clone());
     ApplyError::Reconciled(
-        ErrorBody::new(ErrorCode::TimerStopped, message).with_details(json!({
-            "server_entry": {
-                "id": server_entry.id,
-                "task_id": server_entry.task_id,
-                "started_at": server_entry.started_at,
-                "ended_at": server_entry.ended_at,
-                "duration_secs": server_entry.duration_secs,
-            }
-        })),
+        ErrorBody::new(ErrorCode::TimerStopped, message)
+            .with_details(json!({ "server_entry": entry })),
     )
 }
 

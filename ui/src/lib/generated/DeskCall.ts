@@ -3,4 +3,4 @@
 /**
  * Every call the UI can make. Serialized as `{ "method": "...", "args": {...} }`.
  */
-export type DeskCall = { "method": "session" } | { "method": "sign_in", "args": { server_url: string, email: string, password: string, } } | { "method": "sign_out" } | { "method": "tasks" } | { "method": "start_work", "args": { task_id: string, } } | { "method": "pause" } | { "method": "resume" } | { "method": "stop" } | { "method": "current_timer" } | { "method": "week_entries" } | { "method": "sync_now" } | { "method": "sync_status" };
+export type DeskCall = { "method": "session" } | { "method": "sign_in", "args": { server_url: string, email: string, password: string, } } | { "method": "sign_out" } | { "method": "tasks" } | { "method": "start_work", "args": { task_id: string, } } | { "method": "pause" } | { "method": "resume" } | { "method": "stop" } | { "method": "current_timer" } | { "method": "week_entries" } | { "method": "sync_now" } | { "method": "sync_status" } | { "method": "sync_issues" } | { "method": "retry_sync_issue", "args": { id: bigint, } } | { "method": "dismiss_sync_issue", "args": { id: bigint, } };
