@@ -120,11 +120,73 @@ impl Drop for ServerProcess {
 
 /// A `Desk` on `data_dir` that keeps its token in memory (no keyring in these tests).
 pub fn open_desk(data_dir: &Path, device_name: &str) -> stint_client::Desk {
+    open_desk_with_clock(data_dir, device_name, stint_client::Clock::system())
+}
+
+/// Like `open_desk`, with the device's own clock (one that is off, say).
+pub fn open_desk_with_clock(
+    data_dir: &Path,
+    device_name: &str,
+    clock: stint_client::Clock,
+) -> stint_client::Desk {
     stint_client::Desk::open(stint_client::DeskConfig {
         data_dir: data_dir.to_path_buf(),
         use_keyring: false,
         device_name: device_name.into(),
-        clock: stint_client::Clock::system(),
+        clock,
     })
     .expect("opening the local store")
+}
+
+/// Every demo user's password.
+pub const DEMO_PASSWORD: &str = "stint-demo";
+
+/// A user's entries as the server has them, read through the sync API by a fresh device: a
+/// snapshot, page after page, then the change log until nothing more waits.
+pub async fn entries_on_server(url: &str, email: &str) -> Vec<stint_api::rest::Entry> {
+    use stint_api::sync::{PullResponse, PROTOCOL_VERSION};
+    let http = reqwest::Client::new();
+    let credentials =
+        serde_json::json!({ "email": email, "password": DEMO_PASSWORD, "device_name": "checker" });
+    let signed_in: serde_json::Value = http
+        .post(format!("{url}/api/v1/auth/token"))
+        .json(&credentials)
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .expect("signing in as the checker")
+        .json()
+        .await
+        .unwrap();
+    let workspace = signed_in["workspaces"][0]["id"].as_str().unwrap();
+    let token = signed_in["token"].as_str().unwrap();
+    let mut entries = std::collections::BTreeMap::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query = vec![("protocol_version", PROTOCOL_VERSION.to_string())];
+        if let Some(cursor) = &cursor {
+            query.push(("cursor", cursor.clone()));
+        }
+        let page: PullResponse = http
+            .get(format!("{url}/api/v1/workspaces/{workspace}/sync/pull"))
+            .query(&query)
+            .bearer_auth(token)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("pulling")
+            .json()
+            .await
+            .unwrap();
+        for entry in page.entries {
+            entries.insert(entry.id, entry);
+        }
+        for gone in page.removed {
+            entries.remove(&gone.id);
+        }
+        cursor = Some(page.cursor);
+        if !page.more {
+            return entries.into_values().collect();
+        }
+    }
 }

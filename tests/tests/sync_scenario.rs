@@ -1,7 +1,7 @@
 //! D3 against a real `stint-server` process: work done while the server is down reaches it
 //! exactly once when it is back.
 
-use serde_json::Value;
+use stint_api::rest::Entry;
 use stint_api::ErrorCode;
 use stint_client::DeskError;
 use stint_tests::{free_port, open_desk, ServerProcess};
@@ -9,25 +9,8 @@ use stint_tests::{free_port, open_desk, ServerProcess};
 const ANA: &str = "ana@demo.stint.test";
 const PASSWORD: &str = "stint-demo";
 
-async fn json(request: reqwest::RequestBuilder) -> Value {
-    request.send().await.unwrap().json().await.unwrap()
-}
-
-/// Ana's entries as the server has them, read by a second device of hers.
-async fn entries_on_server(url: &str) -> Vec<Value> {
-    let http = reqwest::Client::new();
-    let credentials =
-        serde_json::json!({ "email": ANA, "password": PASSWORD, "device_name": "checker" });
-    let signed_in = json(
-        http.post(format!("{url}/api/v1/auth/token"))
-            .json(&credentials),
-    )
-    .await;
-    let workspace = signed_in["workspaces"][0]["id"].as_str().unwrap();
-    let token = signed_in["token"].as_str().unwrap();
-    let pull = format!("{url}/api/v1/workspaces/{workspace}/sync/pull?cursor=0&protocol_version=1");
-    let pulled = json(http.get(pull).bearer_auth(token)).await;
-    pulled["entries"].as_array().unwrap().clone()
+async fn entries_on_server(url: &str) -> Vec<Entry> {
+    stint_tests::entries_on_server(url, ANA).await
 }
 
 #[tokio::test]
@@ -81,8 +64,8 @@ async fn work_done_offline_syncs_exactly_once() {
 
     let on_server = entries_on_server(&url).await;
     assert_eq!(on_server.len(), 1);
-    assert_eq!(on_server[0]["id"], stopped.entry.id.to_string());
-    assert_eq!(on_server[0]["duration_secs"], stopped.entry.duration_secs);
+    assert_eq!(on_server[0].id, stopped.entry.id);
+    assert_eq!(on_server[0].duration_secs, stopped.entry.duration_secs);
 
     desk.sync_now().await.unwrap();
     assert_eq!(

@@ -15,6 +15,11 @@ impl Clock {
         }))
     }
 
+    /// Any source of time: a device clock that is off by hours, a scripted clock in a test.
+    pub fn from_fn(now: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(now))
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         (self.0)()
     }

@@ -198,10 +198,7 @@ fn script(device: usize, count: usize) -> Vec<Mutation> {
                     at,
                 },
             };
-            Mutation {
-                seq: i as i64 + 1,
-                intent,
-            }
+            Mutation::new(i as i64 + 1, intent, at)
         })
         .collect()
 }
@@ -214,9 +211,11 @@ async fn run_device(
 ) -> PushReport {
     let url = format!("{base}/api/v1/workspaces/{}/sync/push", device.workspace);
     let mut report = PushReport::default();
+    let stream_id = Uuid::now_v7();
     for batch in script.chunks(MUTATIONS_PER_PUSH) {
         let request = PushRequest {
             protocol_version: PROTOCOL_VERSION,
+            stream_id,
             mutations: batch.to_vec(),
         };
         if !push(&http, &url, &device.token, &request, &mut report).await {
@@ -267,7 +266,8 @@ fn count_results(response: &PushResponse, report: &mut PushReport) {
         match result.outcome {
             Outcome::Applied => report.applied += 1,
             Outcome::Skipped => report.skipped += 1,
-            Outcome::Rejected => {
+            // A divergence cannot happen here (each device numbers its own stream once).
+            Outcome::Rejected | Outcome::Reconciled | Outcome::Diverged => {
                 report.rejected += 1;
                 let code = result
                     .reason
