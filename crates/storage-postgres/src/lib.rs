@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use stint_storage::{
-    ChangePage, EntryRecord, MembershipRecord, Result, Storage, StorageError, TaskRecord,
+    ChangePage, CurrentEpoch, EntryRecord, MembershipRecord, Result, Storage, StorageError, TaskRecord,
     TimerWithSegments, TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
@@ -25,7 +25,7 @@ static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub struct PostgresStorage {
     pool: PgPool,
-    epoch: Uuid,
+    epoch: CurrentEpoch,
 }
 
 impl PostgresStorage {
@@ -52,20 +52,25 @@ impl PostgresStorage {
             .run(&pool)
             .await
             .map_err(|e| StorageError::Other(format!("migrating: {e}")))?;
-        // Each instance opens its own epoch; cursors of any epoch this database knows are valid
-        // (see `reads::cursor_valid`).
-        let epoch = Uuid::now_v7();
-        let first_position = reads::horizon(&pool).await?;
-        sqlx::query!(
-            "INSERT INTO epochs (id, first_position, started_at) VALUES ($1, $2, now())",
-            epoch,
-            first_position
-        )
-        .execute(&pool)
-        .await
-        .map_err(storage_error)?;
+        let epoch = CurrentEpoch::new(open_epoch(&pool).await?);
         Ok(PostgresStorage { pool, epoch })
     }
+}
+
+/// Each instance opens epochs of its own; cursors of any epoch this database knows are valid
+/// (see `reads::cursor_valid`).
+async fn open_epoch(pool: &PgPool) -> Result<Uuid> {
+    let epoch = Uuid::now_v7();
+    let first_position = reads::horizon(pool).await?;
+    sqlx::query!(
+        "INSERT INTO epochs (id, first_position, started_at) VALUES ($1, $2, now())",
+        epoch,
+        first_position
+    )
+    .execute(pool)
+    .await
+    .map_err(storage_error)?;
+    Ok(epoch)
 }
 
 #[async_trait]
@@ -130,8 +135,14 @@ impl Storage for PostgresStorage {
         reads::active_timer(&self.pool, scope).await
     }
 
-    fn epoch(&self) -> Uuid {
-        self.epoch
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn epoch(&self) -> Result<Uuid> {
+        if let Some(epoch) = self.epoch.fresh() {
+            return Ok(epoch);
+        }
+        let epoch = open_epoch(&self.pool).await?;
+        self.epoch.replace(epoch);
+        Ok(epoch)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

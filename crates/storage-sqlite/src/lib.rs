@@ -21,7 +21,7 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use stint_storage::{
-    ChangePage, EntryRecord, MembershipRecord, Result, Storage, TaskRecord, TimerWithSegments,
+    ChangePage, CurrentEpoch, EntryRecord, MembershipRecord, Result, Storage, TaskRecord, TimerWithSegments,
     TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
@@ -38,7 +38,7 @@ const READERS: u32 = 4;
 pub struct SqliteStorage {
     writer: SqlitePool,
     reader: SqlitePool,
-    epoch: Uuid,
+    epoch: CurrentEpoch,
 }
 
 impl SqliteStorage {
@@ -65,7 +65,7 @@ impl SqliteStorage {
             .connect_with(options.read_only(true))
             .await
             .map_err(storage_error)?;
-        let epoch = open_epoch(&writer).await?;
+        let epoch = CurrentEpoch::new(open_epoch(&writer).await?);
         Ok(SqliteStorage {
             writer,
             reader,
@@ -159,8 +159,14 @@ impl Storage for SqliteStorage {
         reads::active_timer(&self.reader, scope).await
     }
 
-    fn epoch(&self) -> Uuid {
-        self.epoch
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn epoch(&self) -> Result<Uuid> {
+        if let Some(epoch) = self.epoch.fresh() {
+            return Ok(epoch);
+        }
+        let epoch = open_epoch(&self.writer).await?;
+        self.epoch.replace(epoch);
+        Ok(epoch)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

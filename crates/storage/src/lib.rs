@@ -20,6 +20,28 @@ pub use scope::WorkspaceScope;
 
 pub type Result<T> = std::result::Result<T, StorageError>;
 
+/// How long an epoch is handed out before a new one opens.
+pub const EPOCH_LENGTH: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The epoch a storage hands out now, and since when.
+pub struct CurrentEpoch(std::sync::Mutex<(Uuid, std::time::Instant)>);
+
+impl CurrentEpoch {
+    pub fn new(id: Uuid) -> CurrentEpoch {
+        CurrentEpoch(std::sync::Mutex::new((id, std::time::Instant::now())))
+    }
+
+    /// The epoch, unless it is due to be replaced.
+    pub fn fresh(&self) -> Option<Uuid> {
+        let (id, since) = *self.0.lock().unwrap_or_else(|p| p.into_inner());
+        (since.elapsed() < EPOCH_LENGTH).then_some(id)
+    }
+
+    pub fn replace(&self, id: Uuid) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = (id, std::time::Instant::now());
+    }
+}
+
 /// Reads outside a transaction, and the way into one.
 #[async_trait]
 pub trait Storage: Send + Sync + 'static {
@@ -50,9 +72,10 @@ pub trait Storage: Send + Sync + 'static {
     async fn own_entries(&self, scope: &WorkspaceScope, ids: &[Uuid]) -> Result<Vec<EntryRecord>>;
     /// The scope's user's running or paused timer, with every segment.
     async fn active_timer(&self, scope: &WorkspaceScope) -> Result<Option<TimerWithSegments>>;
-    /// The epoch this storage opened when it connected: a cursor names it, so a database
-    /// restored from a backup (which does not know later epochs) is noticed.
-    fn epoch(&self) -> Uuid;
+    /// The epoch cursors are handed out in. A storage opens one when it connects and a new one
+    /// every `EPOCH_LENGTH`: a database restored from a backup does not know the epochs opened
+    /// after the backup, so the cursors of that lost stretch are noticed (see `cursor_valid`).
+    async fn epoch(&self) -> Result<Uuid>;
     /// Whether a cursor's position could have been handed out by this database in `epoch`. A
     /// restored backup forgets later epochs and later positions: the device re-bootstraps.
     async fn cursor_valid(&self, epoch: Uuid, position: i64) -> Result<bool>;

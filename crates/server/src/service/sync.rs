@@ -388,7 +388,7 @@ pub async fn pull(
     let cursor = match cursor {
         Some(cursor) => cursor,
         None => Cursor::Snapshot {
-            epoch: storage.epoch(),
+            epoch: storage.epoch().await?,
             position: storage.head_position().await?,
             phase: SnapshotPhase::Tasks { after: None },
         },
@@ -399,13 +399,11 @@ pub async fn pull(
             position, phase, ..
         } => snapshot_page(storage, scope, position, phase).await?,
     };
+    let epoch = storage.epoch().await?;
     page.cursor = match page.next {
-        Next::Changes(position) => Cursor::Changes {
-            epoch: storage.epoch(),
-            position,
-        },
+        Next::Changes(position) => Cursor::Changes { epoch, position },
         Next::Snapshot(position, phase) => Cursor::Snapshot {
-            epoch: storage.epoch(),
+            epoch,
             position,
             phase,
         },
