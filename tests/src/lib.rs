@@ -47,6 +47,100 @@ impl Database {
     }
 }
 
+impl Database {
+    /// The databases a cross-component test runs a server on: SQLite in a folder under `dir`,
+    /// and a fresh PostgreSQL database on the server at STINT_TEST_DATABASE_URL (`cargo xtask
+    /// test` starts one); without it the test fails unless STINT_SKIP_POSTGRES=1.
+    pub fn each(dir: &Path) -> Vec<(&'static str, Database)> {
+        let sqlite = dir.join("sqlite");
+        std::fs::create_dir_all(&sqlite).unwrap();
+        let mut databases = vec![("sqlite", Database::SqliteDir(sqlite))];
+        match std::env::var("STINT_TEST_DATABASE_URL") {
+            Ok(admin) => databases.push(("postgres", Database::Url(fresh_postgres(&admin)))),
+            Err(_) if std::env::var("STINT_SKIP_POSTGRES").is_ok() => {
+                eprintln!("STINT_SKIP_POSTGRES is set: PostgreSQL is NOT tested");
+            }
+            Err(_) => panic!(
+                "set STINT_TEST_DATABASE_URL (cargo xtask test does) or STINT_SKIP_POSTGRES=1"
+            ),
+        }
+        databases
+    }
+
+    /// Copies the database to `to` (the server stopped, for SQLite; `pg_dump` for PostgreSQL).
+    pub fn backup(&self, to: &Path) {
+        match self {
+            Database::SqliteDir(dir) => copy_files(dir, to),
+            Database::Url(url) => {
+                let dump = to.join("dump");
+                std::fs::create_dir_all(to).unwrap();
+                run_tool(
+                    Command::new("pg_dump")
+                        .args(["-Fc", "-f"])
+                        .arg(&dump)
+                        .arg(url),
+                );
+            }
+        }
+    }
+
+    /// Puts the database back as `backup` copied it (the server stopped): on PostgreSQL the
+    /// database is dropped, created again and restored with `pg_restore`.
+    pub fn restore(&self, from: &Path) {
+        match self {
+            Database::SqliteDir(dir) => {
+                std::fs::remove_dir_all(dir).unwrap();
+                copy_files(from, dir);
+            }
+            Database::Url(url) => {
+                let (admin, name) = url.rsplit_once('/').unwrap();
+                let admin = format!("{admin}/postgres");
+                run_tool(Command::new("psql").args([
+                    &admin,
+                    "-qc",
+                    &format!("DROP DATABASE {name}"),
+                ]));
+                run_tool(Command::new("psql").args([
+                    &admin,
+                    "-qc",
+                    &format!("CREATE DATABASE {name}"),
+                ]));
+                run_tool(
+                    Command::new("pg_restore")
+                        .args(["-d", url])
+                        .arg(from.join("dump")),
+                );
+            }
+        }
+    }
+}
+
+fn fresh_postgres(admin_url: &str) -> String {
+    let name = format!("stint_e2e_{}", uuid::Uuid::now_v7().simple());
+    run_tool(Command::new("psql").args([admin_url, "-qc", &format!("CREATE DATABASE {name}")]));
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("a database URL ends in /dbname");
+    format!("{base}/{name}")
+}
+
+fn copy_files(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for file in std::fs::read_dir(from).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), to.join(file.file_name())).unwrap();
+    }
+}
+
+fn run_tool(command: &mut Command) {
+    let output = command.output().expect("running a PostgreSQL tool");
+    assert!(
+        output.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// `stint-server serve` on loopback, killed when dropped.
 pub struct ServerProcess {
     child: Child,
@@ -57,7 +151,12 @@ impl ServerProcess {
     /// Creates the demo workspace in `data_dir` (idempotent) and serves it on `port`.
     pub fn start(data_dir: &Path, port: u16) -> anyhow::Result<ServerProcess> {
         let database = Database::SqliteDir(data_dir.to_path_buf());
-        ServerProcess::start_binary(&workspace_binary("stint-server"), &database, 0, port)
+        ServerProcess::start_on(&database, port)
+    }
+
+    /// Creates the demo workspace in `database` (idempotent) and serves it on `port`.
+    pub fn start_on(database: &Database, port: u16) -> anyhow::Result<ServerProcess> {
+        ServerProcess::start_binary(&workspace_binary("stint-server"), database, 0, port)
     }
 
     /// Like `start`, with a given `stint-server` binary (a release build for the bench), either

@@ -14,8 +14,8 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use stint_storage::{
-    ChangePage, CurrentEpoch, EntryRecord, MembershipRecord, Result, Storage, StorageError, TaskRecord,
-    TimerWithSegments, TokenRecord, Transaction, UserRecord, WorkspaceScope,
+    ChangePage, CurrentEpoch, EntryRecord, MembershipRecord, Result, Storage, StorageError,
+    TaskRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 

@@ -21,8 +21,8 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use stint_storage::{
-    ChangePage, CurrentEpoch, EntryRecord, MembershipRecord, Result, Storage, TaskRecord, TimerWithSegments,
-    TokenRecord, Transaction, UserRecord, WorkspaceScope,
+    ChangePage, CurrentEpoch, EntryRecord, MembershipRecord, Result, Storage, TaskRecord,
+    TimerWithSegments, TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 

@@ -29,10 +29,19 @@ impl Desk {
         let (session, token) = self.signed_in()?.ok_or(DeskError::NotSignedIn)?;
         let client = ServerClient::new(&self.http, &session.server_url)?;
         let workspace = session.workspace.id;
-        let pushed = self.push_all(&client, &token, workspace).await;
-        self.set_progress(None);
-        let pulled = self.pull_all(&client, &token, workspace).await;
-        let result = pushed.and(pulled);
+        let mut result = Ok(());
+        // A pull that finds the server lacking something this device had synced queues it
+        // again: push that too before calling the sync done (once more at most, twice over).
+        for _ in 0..3 {
+            let pushed = self.push_all(&client, &token, workspace).await;
+            self.set_progress(None);
+            let pulled = self.pull_all(&client, &token, workspace).await;
+            let requeued = matches!(pulled, Ok(count) if count > 0);
+            result = pushed.and(pulled.map(|_| ()));
+            if !requeued || result.is_err() {
+                break;
+            }
+        }
         let now = self.clock.now().to_rfc3339();
         match &result {
             Ok(()) => {
@@ -119,13 +128,15 @@ impl Desk {
         }
     }
 
-    /// Pulls every page after the stored cursor.
+    /// Pulls every page after the stored cursor. Returns how many changes a snapshot queued
+    /// again because the server lacked them.
     async fn pull_all(
         &self,
         client: &ServerClient,
         token: &str,
         workspace: Uuid,
-    ) -> Result<(), DeskError> {
+    ) -> Result<usize, DeskError> {
+        let mut requeued = 0;
         for _ in 0..MAX_PULL_PAGES {
             let cursor = self.store.setting(keys::CURSOR)?;
             let stream = self.store.stream()?;
@@ -156,13 +167,13 @@ impl Desk {
                     count = applied.requeued,
                     "the server lacked changes this device had synced; sending them again"
                 );
-                self.sync_wanted.notify_one();
+                requeued += applied.requeued;
             }
             if !pull.more {
-                return Ok(());
+                break;
             }
         }
-        Ok(())
+        Ok(requeued)
     }
 
     /// The device's clock offset from a server answer: the server's time is taken as the middle

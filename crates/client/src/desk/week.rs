@@ -10,7 +10,7 @@ use crate::error::DeskError;
 impl Desk {
     /// This week's entries (Monday to Sunday in the device's time zone), oldest first.
     pub fn week_entries(&self) -> Result<Vec<WeekEntry>, DeskError> {
-        let (from, to) = week_bounds(self.clock.now().with_timezone(&Local));
+        let (from, to) = week_bounds(self.now().with_timezone(&Local));
         self.store
             .entries_between(from, to)?
             .into_iter()
