@@ -324,3 +324,41 @@ async fn a_backlog_of_twenty_thousand_changes_made_offline_syncs_completely() {
         assert_eq!(on_server, made.into_iter().collect(), "{backend}");
     }
 }
+
+#[tokio::test]
+async fn a_push_the_server_refuses_never_stops_the_pull() {
+    let dir = tempfile::tempdir().unwrap();
+    for (backend, database) in Database::each(dir.path()) {
+        let server = ServerProcess::start_on(&database, free_port()).unwrap();
+        let url = server.url.clone();
+        let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let a = signed_in(a_dir.path(), "a", &url).await;
+        let b = signed_in(b_dir.path(), "b", &url).await;
+        let task = a.tasks().unwrap()[0].id;
+        let made_on_a = make_entries(&a, task, 1);
+        a.sync_now().await.unwrap();
+
+        // B's pushes go to A's stream, which the server refuses (409) every time.
+        let a_stream = a.store().stream().unwrap().id.to_string();
+        b.store()
+            .set_setting(stint_client::store::keys::STREAM_ID, &a_stream)
+            .unwrap();
+        b.start_work(task).unwrap();
+        let refused = b.sync_now().await;
+        assert!(
+            matches!(&refused, Err(DeskError::Server(body)) if body.code == stint_api::ErrorCode::IdConflict),
+            "{backend}: {refused:?}"
+        );
+        assert_eq!(
+            week(&b),
+            all_synced(&made_on_a),
+            "{backend}: pulled all the same"
+        );
+        let status = b.sync_status().unwrap();
+        assert_eq!(
+            status.pending, 1,
+            "{backend}: the refused change waits, kept"
+        );
+        assert!(status.last_error.is_some(), "{backend}");
+    }
+}

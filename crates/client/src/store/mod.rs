@@ -160,11 +160,8 @@ impl LocalStore {
 /// A setting, read inside whatever transaction `conn` is in.
 fn text_setting(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
     Ok(conn
-        .query_row(
-            "SELECT value FROM settings WHERE key = ?1",
-            params![key],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row(params![key], |r| r.get(0))
         .optional()?)
 }
 
@@ -178,11 +175,11 @@ fn int_setting(conn: &Connection, key: &str) -> Result<Option<i64>, StoreError> 
 }
 
 fn put_setting(conn: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO settings (key, value) VALUES (?1, ?2) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![key, value],
-    )?;
+    )?
+    .execute(params![key, value])?;
     Ok(())
 }
 
@@ -199,15 +196,15 @@ fn task(conn: &Connection, id: Uuid) -> Result<Option<Task>, StoreError> {
 }
 
 fn save_task(conn: &Connection, task: &Task) -> Result<(), StoreError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO tasks (id, title, json) VALUES (?1, ?2, ?3) \
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, json = excluded.json",
-        params![
-            task.id.to_string(),
-            task.title,
-            serde_json::to_string(task)?
-        ],
-    )?;
+    )?
+    .execute(params![
+        task.id.to_string(),
+        task.title,
+        serde_json::to_string(task)?
+    ])?;
     Ok(())
 }
 

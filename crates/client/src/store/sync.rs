@@ -214,10 +214,8 @@ impl LocalStore {
         for task in &pull.tasks {
             save_task(&tx, task)?;
             if pull.snapshot {
-                tx.execute(
-                    "INSERT OR IGNORE INTO snapshot_tasks (id) VALUES (?1)",
-                    params![task.id.to_string()],
-                )?;
+                tx.prepare_cached("INSERT OR IGNORE INTO snapshot_tasks (id) VALUES (?1)")?
+                    .execute(params![task.id.to_string()])?;
             }
         }
         for entry in &pull.entries {
@@ -264,11 +262,11 @@ fn take_from_outbox(
     tx: &Transaction<'_>,
     seq: i64,
 ) -> Result<Option<(Intent, DateTime<Utc>)>, StoreError> {
-    let row: Option<(String, i64)> = rusqlite::OptionalExtension::optional(tx.query_row(
-        "DELETE FROM outbox WHERE seq = ?1 RETURNING intent, created_at",
-        params![seq],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    ))?;
+    let mut delete =
+        tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1 RETURNING intent, created_at")?;
+    let row: Option<(String, i64)> = rusqlite::OptionalExtension::optional(
+        delete.query_row(params![seq], |r| Ok((r.get(0)?, r.get(1)?))),
+    )?;
     row.map(|(intent, made_at)| {
         Ok((
             serde_json::from_str(&intent)?,
