@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-use stint_api::sync::{MAX_MUTATIONS_PER_PUSH, PROTOCOL_VERSION};
+use stint_api::sync::{Intent, MAX_MUTATIONS_PER_PUSH, PROTOCOL_VERSION};
 use stint_server::service::{accounts, demo};
 use stint_server::Passwords;
 use stint_storage::Storage;
@@ -55,6 +55,8 @@ struct SignedIn {
     token: String,
     workspace: String,
     device: String,
+    /// The device's stream in the workspace (made by the "device", as a real one does).
+    stream: String,
 }
 
 impl TestServer {
@@ -67,6 +69,7 @@ impl TestServer {
             token: body["token"].as_str().unwrap().into(),
             workspace: body["workspaces"][0]["id"].as_str().unwrap().into(),
             device: body["device_id"].as_str().unwrap().into(),
+            stream: Uuid::now_v7().to_string(),
         }
     }
 
@@ -78,26 +81,51 @@ impl TestServer {
         answer(self.http.post(url).bearer_auth(&who.token).json(&body)).await
     }
 
+    /// Pushes `mutations` (`{seq, name, args}`) on the device's stream, each with its
+    /// fingerprint and device time added as a real device sends them.
     async fn push(&self, who: &SignedIn, mutations: Value) -> (StatusCode, Value) {
-        self.push_raw(
-            who,
-            json!({ "protocol_version": 1, "mutations": mutations }),
-        )
-        .await
+        let mutations: Vec<Value> = mutations.as_array().unwrap().iter().map(v2).collect();
+        let body = json!({
+            "protocol_version": PROTOCOL_VERSION, "stream_id": who.stream, "mutations": mutations
+        });
+        self.push_raw(who, body).await
     }
 
-    async fn pull(&self, who: &SignedIn, cursor: i64) -> Value {
+    /// Every page after `cursor` (none: a snapshot), as one answer: tasks and entries by id
+    /// (the latest state), all tombstones, and the last page's cursor, timer and stream seq.
+    async fn pull(&self, who: &SignedIn, cursor: Option<&str>) -> Value {
         let url = format!(
             "{}/api/v1/workspaces/{}/sync/pull",
             self.base, who.workspace
         );
-        let query = [
-            ("cursor", cursor.to_string()),
-            ("protocol_version", "1".into()),
-        ];
-        let (status, body) = answer(self.http.get(url).query(&query).bearer_auth(&who.token)).await;
-        assert_eq!(status, StatusCode::OK);
-        body
+        let mut cursor = cursor.map(str::to_string);
+        let (mut tasks, mut entries, mut removed) = (Vec::new(), Vec::new(), Vec::new());
+        loop {
+            let mut query = vec![
+                ("protocol_version", PROTOCOL_VERSION.to_string()),
+                ("stream_id", who.stream.clone()),
+            ];
+            if let Some(cursor) = &cursor {
+                query.push(("cursor", cursor.clone()));
+            }
+            let request = self.http.get(&url).query(&query).bearer_auth(&who.token);
+            let (status, mut page) = answer(request).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            for (all, key) in [(&mut tasks, "tasks"), (&mut entries, "entries")] {
+                for item in page[key].as_array().unwrap() {
+                    all.retain(|known: &Value| known["id"] != item["id"]);
+                    all.push(item.clone());
+                }
+            }
+            removed.extend(page["removed"].as_array().unwrap().iter().cloned());
+            cursor = page["cursor"].as_str().map(str::to_string);
+            if page["more"] == false {
+                page["tasks"] = json!(tasks);
+                page["entries"] = json!(entries);
+                page["removed"] = json!(removed);
+                return page;
+            }
+        }
     }
 }
 
@@ -111,6 +139,16 @@ fn start(seq: i64, timer: &Uuid, task: &str, minutes: i64) -> Value {
 
 fn stop(seq: i64, timer: &Uuid, entry: &Uuid, minutes: i64) -> Value {
     json!({ "seq": seq, "name": "stop_timer", "args": { "timer_id": timer, "entry_id": entry, "at": at(minutes) } })
+}
+
+/// A v1-shaped mutation with what v2 adds: the intent's fingerprint and the device's time.
+fn v2(mutation: &Value) -> Value {
+    let mut mutation = mutation.clone();
+    let intent = json!({ "name": mutation["name"], "args": mutation["args"] });
+    let intent: Intent = serde_json::from_value(intent).expect("a well-formed intent");
+    mutation["fingerprint"] = json!(intent.fingerprint());
+    mutation["device_time"] = json!(intent.at());
+    mutation
 }
 
 fn outcomes(body: &Value) -> Vec<&str> {
@@ -280,7 +318,7 @@ async fn push_is_idempotent_and_pull_returns_each_entry_once() {
         let (_, body) = server.push(&ana, batch).await;
         assert_eq!(outcomes(&body), ["skipped", "skipped"]);
 
-        let pulled = server.pull(&ana, 0).await;
+        let pulled = server.pull(&ana, None).await;
         let entries = pulled["entries"].as_array().unwrap();
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0]["id"], entry.to_string());
@@ -305,13 +343,13 @@ async fn push_is_idempotent_and_pull_returns_each_entry_once() {
             .any(|a| a["name"] == "Ana Alvarez"));
 
         // Pulling from the returned cursor brings nothing new.
-        let again = server.pull(&ana, pulled["cursor"].as_i64().unwrap()).await;
+        let again = server.pull(&ana, pulled["cursor"].as_str()).await;
         assert!(again["entries"].as_array().unwrap().is_empty());
         assert!(again["tasks"].as_array().unwrap().is_empty());
 
         // Ben sees none of Ana's entries.
         let ben = server.sign_in(BEN).await;
-        assert!(server.pull(&ben, 0).await["entries"]
+        assert!(server.pull(&ben, None).await["entries"]
             .as_array()
             .unwrap()
             .is_empty());
@@ -325,8 +363,9 @@ async fn refused_mutations_are_recorded_and_sync_goes_on() {
         let ana = server.sign_in(ANA).await;
         let timer = Uuid::now_v7();
         let unknown_task = Uuid::now_v7().to_string();
+        let refused = start(1, &Uuid::now_v7(), &unknown_task, 0);
         let batch = json!([
-            start(1, &Uuid::now_v7(), &unknown_task, 0),
+            refused.clone(),
             stop(2, &Uuid::now_v7(), &Uuid::now_v7(), 5),
             start(3, &timer, SHARED_TASK, 10),
             { "seq": 4, "name": "resume_timer", "args": { "timer_id": timer, "at": at(11) } },
@@ -353,19 +392,27 @@ async fn refused_mutations_are_recorded_and_sync_goes_on() {
             ]
         );
         assert_eq!(body["last_applied_seq"], 4);
-        let pulled = server.pull(&ana, 0).await;
+        let pulled = server.pull(&ana, None).await;
         assert_eq!(pulled["timer"]["id"], timer.to_string());
         assert_eq!(pulled["timer"]["state"], "running");
 
-        // A gap in the sequence is refused as a whole.
+        // A gap halts the batch: nothing after it is applied, and the answer says where.
         let (status, body) = server
             .push(&ana, json!([stop(9, &timer, &Uuid::now_v7(), 20)]))
             .await;
-        assert_eq!(status, StatusCode::CONFLICT);
-        assert_eq!(body["code"], "sequence_gap");
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(outcomes(&body), Vec::<&str>::new());
+        assert_eq!(body["halted"]["code"], "sequence_gap");
+        assert_eq!(body["halted"]["details"]["expected"], 5);
+        assert_eq!(body["last_applied_seq"], 4);
+
+        // A retried rejection gets its reason back, not a bare "skipped".
+        let (_, body) = server.push(&ana, json!([refused])).await;
+        assert_eq!(outcomes(&body), ["rejected"]);
+        assert_eq!(body["results"][0]["reason"]["code"], "unknown_task");
 
         // A protocol this server does not speak is refused with a clear error.
-        let unknown = json!({ "protocol_version": 99, "mutations": [] });
+        let unknown = json!({ "protocol_version": 99, "stream_id": ana.stream, "mutations": [] });
         let (status, body) = server.push_raw(&ana, unknown).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body["code"], "unsupported_protocol");
@@ -389,7 +436,7 @@ async fn a_start_on_another_device_stops_the_running_timer_into_a_draft() {
             .await;
         assert_eq!(outcomes(&body), ["applied"]);
 
-        let pulled = server.pull(&laptop, 0).await;
+        let pulled = server.pull(&laptop, None).await;
         assert_eq!(pulled["timer"]["id"], second.to_string());
         let entries = pulled["entries"].as_array().unwrap();
         assert_eq!(entries.len(), 1);
@@ -397,14 +444,19 @@ async fn a_start_on_another_device_stops_the_running_timer_into_a_draft() {
         assert_eq!(entries[0]["duration_secs"], 30 * 60);
         assert_eq!(entries[0]["status"], "draft");
 
-        // The laptop's own stop of the first timer arrives late: refused, nothing duplicated.
+        // The laptop's own stop of the first timer arrives late: reconciled into the server's
+        // entry (which the answer carries), nothing duplicated.
         let (_, body) = server
             .push(&laptop, json!([stop(2, &first, &Uuid::now_v7(), 40)]))
             .await;
-        assert_eq!(outcomes(&body), ["rejected"]);
+        assert_eq!(outcomes(&body), ["reconciled"]);
         assert_eq!(body["results"][0]["reason"]["code"], "timer_stopped");
         assert_eq!(
-            server.pull(&laptop, 0).await["entries"]
+            body["results"][0]["reason"]["details"]["server_entry"]["id"],
+            entries[0]["id"]
+        );
+        assert_eq!(
+            server.pull(&laptop, None).await["entries"]
                 .as_array()
                 .unwrap()
                 .len(),
@@ -422,11 +474,11 @@ async fn a_start_on_another_device_stops_the_running_timer_into_a_draft() {
 }
 
 #[tokio::test]
-async fn a_negative_cursor_is_refused() {
+async fn a_cursor_this_server_did_not_hand_out_is_refused() {
     on_each_backend(|server| async move {
         let ana = server.sign_in(ANA).await;
         let url = format!(
-            "{}/api/v1/workspaces/{}/sync/pull?cursor=-1&protocol_version=1",
+            "{}/api/v1/workspaces/{}/sync/pull?cursor=-1&protocol_version={PROTOCOL_VERSION}",
             server.base, ana.workspace
         );
         let (status, body) = answer(server.http.get(url).bearer_auth(&ana.token)).await;
@@ -451,7 +503,7 @@ async fn sequence_numbers_below_1_are_refused() {
             assert_eq!(body["code"], "invalid_request");
             assert_eq!(body["details"]["field"], "mutations[1].seq");
         }
-        let pulled = server.pull(&ana, 0).await;
+        let pulled = server.pull(&ana, None).await;
         assert!(
             pulled["timer"].is_null(),
             "nothing of a refused batch is applied"
@@ -468,7 +520,7 @@ async fn integers_written_with_a_fraction_of_zero_are_integers() {
         let ana = server.sign_in(ANA).await;
         let mut mutation = start(1, &Uuid::now_v7(), SHARED_TASK, 0);
         mutation["seq"] = json!(1.0);
-        let body = json!({ "protocol_version": 1.0, "mutations": [mutation] });
+        let body = json!({ "protocol_version": 2.0, "stream_id": ana.stream, "mutations": [v2(&mutation)] });
         let (status, body) = server.push_raw(&ana, body).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(outcomes(&body), ["applied"]);
@@ -492,7 +544,7 @@ async fn demo_seeding_is_idempotent() {
         assert_eq!(again.users.len(), 3);
         let ana = server.sign_in(ANA).await;
         assert_eq!(
-            server.pull(&ana, 0).await["tasks"]
+            server.pull(&ana, None).await["tasks"]
                 .as_array()
                 .unwrap()
                 .len(),
@@ -522,21 +574,33 @@ async fn instants_outside_the_plausible_window_are_rejected() {
         let (status, body) = server.push(&ana, json!(batch)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(outcomes(&body), ["rejected", "rejected", "rejected"]);
-        for result in body["results"].as_array().unwrap() {
-            assert_eq!(result["reason"]["code"], "instant_out_of_range");
-        }
+        let codes: Vec<_> = body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["reason"]["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            codes,
+            ["instant_out_of_range", "instant_out_of_range", "instant_in_future"]
+        );
+        // A few minutes ahead is a clock that jumped too (devices correct theirs).
+        let soon = (Utc::now() + Duration::minutes(3)).to_rfc3339();
+        let (_, body) = server.push(&ana, json!([{ "seq": 4, "name": "start_timer", "args": {
+            "timer_id": Uuid::now_v7(), "task_id": SHARED_TASK, "at": soon } }])).await;
+        assert_eq!(body["results"][0]["reason"]["code"], "instant_in_future");
         // Year 10000 (which would come back as "+10000-…", not RFC 3339) is refused the same way.
-        let far = json!([{ "seq": 4, "name": "start_timer", "args": {
+        let far = json!([{ "seq": 5, "name": "start_timer", "args": {
             "timer_id": Uuid::now_v7(), "task_id": SHARED_TASK, "at": "+10000-01-01T00:00:00Z" } }]);
         let (_, body) = server.push(&ana, far).await;
-        assert_eq!(body["results"][0]["reason"]["code"], "instant_out_of_range");
-        assert!(server.pull(&ana, 0).await["timer"].is_null());
+        assert_eq!(body["results"][0]["reason"]["code"], "instant_in_future");
+        assert!(server.pull(&ana, None).await["timer"].is_null());
     })
     .await;
 }
 
 #[tokio::test]
-async fn a_batch_with_a_gap_changes_nothing() {
+async fn a_batch_with_a_gap_keeps_what_came_before_it() {
     on_each_backend(|server| async move {
         let ana = server.sign_in(ANA).await;
         let timer = Uuid::now_v7();
@@ -545,15 +609,18 @@ async fn a_batch_with_a_gap_changes_nothing() {
             stop(3, &timer, &Uuid::now_v7(), 5)
         ]);
         let (status, body) = server.push(&ana, batch).await;
-        assert_eq!(status, StatusCode::CONFLICT, "{body}");
-        assert_eq!(body["code"], "sequence_gap");
-        assert_eq!(body["details"]["expected"], 2);
-        let pulled = server.pull(&ana, 0).await;
-        assert!(
-            pulled["timer"].is_null(),
-            "the start of the refused batch stays undone"
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(outcomes(&body), ["applied"]);
+        assert_eq!(body["halted"]["code"], "sequence_gap");
+        assert_eq!(body["halted"]["details"]["expected"], 2);
+        assert_eq!(body["last_applied_seq"], 1);
+        let pulled = server.pull(&ana, None).await;
+        assert_eq!(
+            pulled["timer"]["id"],
+            timer.to_string(),
+            "the start before the gap"
         );
-        assert_eq!(pulled["last_applied_seq"], 0);
+        assert_eq!(pulled["last_applied_seq"], 1);
     })
     .await;
 }
@@ -598,7 +665,7 @@ async fn pushes_and_timers_have_caps_with_clear_errors() {
             }
         }
         assert_eq!(rejections, [(json!(2001), json!("too_many_segments"))]);
-        let pulled = server.pull(&ana, 0).await;
+        let pulled = server.pull(&ana, None).await;
         assert_eq!(pulled["timer"]["segments"].as_array().unwrap().len(), 1000);
         assert_eq!(pulled["timer"]["state"], "paused");
         let stop_seq = mutations.len() as i64 + 1;
@@ -611,7 +678,7 @@ async fn pushes_and_timers_have_caps_with_clear_errors() {
             )
             .await;
         assert_eq!(outcomes(&body), ["applied"]);
-        let entries = server.pull(&ana, 0).await["entries"].clone();
+        let entries = server.pull(&ana, None).await["entries"].clone();
         let entry = entries
             .as_array()
             .unwrap()
@@ -641,13 +708,13 @@ async fn a_deleted_task_reaches_devices_as_a_tombstone() {
         let mut tx = server.storage.begin().await.unwrap();
         assert!(tx.insert_task(&scope, &task).await.unwrap());
         tx.commit().await.unwrap();
-        let before = server.pull(&ana, 0).await;
+        let before = server.pull(&ana, None).await;
         assert!(before["tasks"]
             .as_array()
             .unwrap()
             .iter()
             .any(|t| t["id"] == task.id.to_string()));
-        let cursor = before["cursor"].as_i64().unwrap();
+        let cursor = before["cursor"].as_str().unwrap().to_string();
 
         // A task with time on it cannot go: refused, and nothing about it changes.
         let (timer, entry) = (Uuid::now_v7(), Uuid::now_v7());
@@ -669,12 +736,12 @@ async fn a_deleted_task_reaches_devices_as_a_tombstone() {
         let mut tx = server.storage.begin().await.unwrap();
         tx.delete_task(&scope, task.id).await.unwrap();
         tx.commit().await.unwrap();
-        let after = server.pull(&ana, cursor).await;
+        let after = server.pull(&ana, Some(&cursor)).await;
         assert_eq!(
             after["removed"],
             json!([{ "entity": "task", "id": task.id.to_string() }])
         );
-        let everything = server.pull(&ana, 0).await;
+        let everything = server.pull(&ana, None).await;
         let tasks = everything["tasks"].as_array().unwrap();
         assert!(tasks.iter().all(|t| t["id"] != task.id.to_string()));
         let shared_task = tasks.iter().find(|t| t["id"] == SHARED_TASK).unwrap();
@@ -698,7 +765,7 @@ async fn sequence_numbers_start_at_one() {
             assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
             assert_eq!(body["code"], "invalid_request");
         }
-        assert!(server.pull(&ana, 0).await["timer"].is_null());
+        assert!(server.pull(&ana, None).await["timer"].is_null());
     })
     .await;
 }

@@ -328,7 +328,7 @@ async fn changes_page(
         scope.workspace_id(),
         position,
         scope.user_id(),
-        limit as i64 + 1
+        (limit as i64).saturating_add(1)
     )
     .fetch_all(pool)
     .await

@@ -275,7 +275,7 @@ pub async fn changes_since(
     let workspace = scope.workspace_id().to_string();
     let user = scope.user_id().to_string();
     // One more than the page, to know whether more wait.
-    let fetch = limit as i64 + 1;
+    let fetch = (limit as i64).saturating_add(1);
     let mut rows = sqlx::query!(
         "SELECT change_no AS \"change_no!\", entity, entity_id, op FROM changes \
          WHERE workspace_id = $1 AND change_no > $2 AND (owner_id IS NULL OR owner_id = $3) \

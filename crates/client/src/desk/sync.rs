@@ -105,19 +105,22 @@ impl Desk {
             } else {
                 rounds_without_progress += 1;
             }
-            // Behind what it acknowledged before: the server lost those changes (restored).
-            if !acknowledged.diverged && pushed.last_applied_seq < stream.acked_seq {
+            // Behind what it acknowledged before, the server lost those changes (restored); a
+            // gap means the numbering went wrong some other way. Either way a new stream (and a
+            // snapshot, which finds what the server lacks) puts it right.
+            let lost = !acknowledged.diverged && pushed.last_applied_seq < stream.acked_seq;
+            let gap = pushed
+                .halted
+                .as_ref()
+                .is_some_and(|halted| halted.code == ErrorCode::SequenceGap);
+            if lost || gap {
                 tracing::warn!(
                     acked = stream.acked_seq,
                     server = pushed.last_applied_seq,
-                    "the server lost changes it had acknowledged (restored from a backup); \
-                     starting over on a new stream"
+                    "the server does not have what this device numbered; starting over on a \
+                     new stream"
                 );
                 self.store.start_over()?;
-            } else if let Some(halted) = &pushed.halted {
-                if halted.code != ErrorCode::Diverged && acknowledged.done == 0 {
-                    return Err(DeskError::Server(halted.clone()));
-                }
             }
             if rounds_without_progress > 2 {
                 return Err(DeskError::Server(stint_api::ErrorBody::new(
