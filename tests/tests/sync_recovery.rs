@@ -346,7 +346,7 @@ async fn a_push_the_server_refuses_never_stops_the_pull() {
         b.start_work(task).unwrap();
         let refused = b.sync_now().await;
         assert!(
-            matches!(&refused, Err(DeskError::Server(body)) if body.code == stint_api::ErrorCode::IdConflict),
+            matches!(&refused, Err(DeskError::Server(body)) if body.code == stint_api::ErrorCode::StreamTaken),
             "{backend}: {refused:?}"
         );
         assert_eq!(

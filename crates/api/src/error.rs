@@ -39,6 +39,8 @@ pub enum ErrorCode {
 
     // Sync.
     UnsupportedProtocol,
+    /// A push on a stream id another device or workspace uses.
+    StreamTaken,
     /// A push skipped a seq of its stream; `details.expected` is the one the server waits for.
     SequenceGap,
     /// The server holds a pushed seq with other content: the device opens a new stream.

@@ -76,13 +76,14 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         NotFound => StatusCode::NOT_FOUND,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-        DeviceTaken | SequenceGap => StatusCode::CONFLICT,
+        DeviceTaken | StreamTaken => StatusCode::CONFLICT,
         PayloadTooLarge | TooManyMutations => StatusCode::PAYLOAD_TOO_LARGE,
         Busy => StatusCode::SERVICE_UNAVAILABLE,
         Internal | Unknown => StatusCode::INTERNAL_SERVER_ERROR,
         // Rule codes reach devices inside push results; as a whole response they are a 422.
         UnknownTask | UnknownTimer | TimerStopped | InvalidTransition | IdConflict
-        | TooManySegments | InstantOutOfRange | Rejected => StatusCode::UNPROCESSABLE_ENTITY,
+        | TooManySegments | InstantOutOfRange | InstantInFuture | Rejected | SequenceGap
+        | Diverged => StatusCode::UNPROCESSABLE_ENTITY,
         // The rest are requests the server cannot take as sent (and desk-only codes, which the
         // server never sends).
         _ => StatusCode::BAD_REQUEST,

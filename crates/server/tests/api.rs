@@ -789,3 +789,176 @@ async fn nul_and_control_characters_are_refused_before_the_database() {
     })
     .await;
 }
+
+fn record_entry(seq: i64, entry: &Uuid, task: &str, from: i64, to: i64) -> Value {
+    json!({ "seq": seq, "name": "record_entry", "args": {
+        "entry_id": entry, "task_id": task, "timer_id": null, "started_at": at(from),
+        "ended_at": at(to), "duration_secs": (to - from) * 60, "description": "" } })
+}
+
+#[tokio::test]
+async fn the_same_number_with_other_content_is_a_divergence_not_a_retry() {
+    on_each_backend(|server| async move {
+        let mut ana = server.sign_in(ANA).await;
+        let first = Uuid::now_v7();
+        let (_, body) = server
+            .push(&ana, json!([start(1, &first, SHARED_TASK, 0)]))
+            .await;
+        assert_eq!(outcomes(&body), ["applied"]);
+
+        // A copy of the device numbers its next change 1 again, with other content: the batch
+        // halts there; what came before it in the batch (none here) stays.
+        let copied = Uuid::now_v7();
+        let (status, body) = server
+            .push(
+                &ana,
+                json!([
+                    start(1, &copied, BENS_TASK, 5),
+                    stop(2, &copied, &Uuid::now_v7(), 9)
+                ]),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(outcomes(&body), ["diverged"]);
+        assert_eq!(body["halted"]["code"], "diverged");
+        assert_eq!(body["last_applied_seq"], 1);
+        assert_eq!(
+            server.pull(&ana, None).await["timer"]["id"],
+            first.to_string()
+        );
+
+        // On a new stream the same changes apply.
+        ana.stream = Uuid::now_v7().to_string();
+        let (_, body) = server
+            .push(
+                &ana,
+                json!([
+                    start(1, &copied, BENS_TASK, 5),
+                    stop(2, &copied, &Uuid::now_v7(), 9)
+                ]),
+            )
+            .await;
+        assert_eq!(outcomes(&body), ["applied", "applied"]);
+        let pulled = server.pull(&ana, None).await;
+        assert!(pulled["timer"].is_null());
+        assert_eq!(pulled["entries"].as_array().unwrap().len(), 2);
+        assert_eq!(pulled["last_applied_seq"], 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn streams_and_fingerprints_are_checked() {
+    on_each_backend(|server| async move {
+        let ana = server.sign_in(ANA).await;
+        let mut forged = v2(&start(1, &Uuid::now_v7(), SHARED_TASK, 0));
+        forged["args"]["task_id"] = json!(BENS_TASK);
+        let body = json!({ "protocol_version": PROTOCOL_VERSION, "stream_id": ana.stream, "mutations": [forged] });
+        let (status, body) = server.push_raw(&ana, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["details"]["field"], "mutations[0].fingerprint");
+
+        // A stream belongs to one device: another device (even of the same user) cannot use it.
+        let (_, body) = server
+            .push(&ana, json!([start(1, &Uuid::now_v7(), SHARED_TASK, 0)]))
+            .await;
+        assert_eq!(outcomes(&body), ["applied"]);
+        let mut phone = server.sign_in(ANA).await;
+        phone.stream = ana.stream.clone();
+        let (status, body) = server
+            .push(&phone, json!([start(2, &Uuid::now_v7(), SHARED_TASK, 1)]))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["code"], "stream_taken");
+        // A pull on someone else's stream learns nothing about it.
+        assert_eq!(server.pull(&phone, None).await["last_applied_seq"], 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_recorded_entry_is_kept_once_and_the_servers_version_wins() {
+    on_each_backend(|server| async move {
+        let mut ana = server.sign_in(ANA).await;
+        let entry = Uuid::now_v7();
+        let (_, body) = server
+            .push(&ana, json!([record_entry(1, &entry, SHARED_TASK, 0, 30)]))
+            .await;
+        assert_eq!(outcomes(&body), ["applied"]);
+        // Sent again on a new stream (after a restore): skipped.
+        ana.stream = Uuid::now_v7().to_string();
+        let (_, body) = server
+            .push(&ana, json!([record_entry(1, &entry, SHARED_TASK, 0, 30)]))
+            .await;
+        assert_eq!(outcomes(&body), ["skipped"]);
+        // Other values for the same entry: the server's stay, and come back in the answer.
+        let (_, body) = server
+            .push(&ana, json!([record_entry(2, &entry, SHARED_TASK, 0, 45)]))
+            .await;
+        assert_eq!(outcomes(&body), ["reconciled"]);
+        let server_entry = &body["results"][0]["reason"]["details"]["server_entry"];
+        assert_eq!(server_entry["duration_secs"], 30 * 60);
+        // Ends before it starts: refused.
+        let (_, body) = server
+            .push(
+                &ana,
+                json!([record_entry(3, &Uuid::now_v7(), SHARED_TASK, 30, 0)]),
+            )
+            .await;
+        assert_eq!(outcomes(&body), ["rejected"]);
+        let entries = server.pull(&ana, None).await["entries"].clone();
+        assert_eq!(entries.as_array().unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_large_pull_comes_in_pages_each_entry_once() {
+    use stint_api::sync::SNAPSHOT_PAGE_SIZE;
+    on_each_backend(|server| async move {
+        let ana = server.sign_in(ANA).await;
+        let total = SNAPSHOT_PAGE_SIZE as i64 + 500;
+        let mutations: Vec<Value> = (1..=total)
+            .map(|n| record_entry(n, &Uuid::now_v7(), SHARED_TASK, -2 * n, -2 * n + 1))
+            .collect();
+        for chunk in mutations.chunks(MAX_MUTATIONS_PER_PUSH) {
+            let (status, body) = server.push(&ana, json!(chunk)).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        // Page by page, by hand: a snapshot in more than one page, then the change log.
+        let url = format!(
+            "{}/api/v1/workspaces/{}/sync/pull",
+            server.base, ana.workspace
+        );
+        let mut cursor: Option<String> = None;
+        let mut seen = std::collections::HashMap::new();
+        let mut snapshot_pages = 0;
+        loop {
+            let mut query = vec![("protocol_version", PROTOCOL_VERSION.to_string())];
+            if let Some(cursor) = &cursor {
+                query.push(("cursor", cursor.clone()));
+            }
+            let (status, page) =
+                answer(server.http.get(&url).query(&query).bearer_auth(&ana.token)).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            let entries = page["entries"].as_array().unwrap();
+            assert!(entries.len() <= SNAPSHOT_PAGE_SIZE);
+            if page["snapshot"] == true {
+                snapshot_pages += 1;
+                for entry in entries {
+                    *seen
+                        .entry(entry["id"].as_str().unwrap().to_string())
+                        .or_insert(0) += 1;
+                }
+            }
+            cursor = page["cursor"].as_str().map(str::to_string);
+            if page["more"] == false {
+                break;
+            }
+        }
+        assert_eq!(snapshot_pages, 2);
+        assert_eq!(seen.len() as i64, total);
+        assert!(seen.values().all(|&count| count == 1), "each entry once");
+    })
+    .await;
+}

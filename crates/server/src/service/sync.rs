@@ -110,7 +110,7 @@ async fn push_batch(
     // Locks the stream: two pushes on one stream take turns.
     let Some(mut last) = tx.lock_stream(scope, stream_id).await? else {
         return Err(ApiError::new(
-            ErrorCode::IdConflict,
+            ErrorCode::StreamTaken,
             format!("stream {stream_id} belongs to another device or workspace"),
         ));
     };
