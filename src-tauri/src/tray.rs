@@ -27,6 +27,7 @@ enum TrayItem {
     Stop,
     Open,
     SyncStatus,
+    SyncIssues,
     Quit,
 }
 
@@ -39,6 +40,7 @@ impl TrayItem {
             TrayItem::Stop => "stop".into(),
             TrayItem::Open => "open".into(),
             TrayItem::SyncStatus => "sync_status".into(),
+            TrayItem::SyncIssues => "sync_issues".into(),
             TrayItem::Quit => "quit".into(),
         }
     }
@@ -50,6 +52,7 @@ impl TrayItem {
             "stop" => TrayItem::Stop,
             "open" => TrayItem::Open,
             "sync_status" => TrayItem::SyncStatus,
+            "sync_issues" => TrayItem::SyncIssues,
             "quit" => TrayItem::Quit,
             other => TrayItem::StartWork(other.strip_prefix("start:")?.parse().ok()?),
         })
@@ -85,7 +88,8 @@ fn on_menu_event(app: &AppHandle, id: &str) {
             _ => desk.pause().map(drop),
         },
         TrayItem::Stop => desk.stop().map(drop),
-        TrayItem::Open => {
+        // The window shows the issues' count beside the sync status, one click from the list.
+        TrayItem::Open | TrayItem::SyncIssues => {
             crate::open_window(app);
             Ok(())
         }
@@ -140,6 +144,14 @@ fn status_line(timer: Option<&CurrentTimer>) -> String {
 fn sync_line(status: Option<SyncStatus>) -> String {
     match status {
         None => "Sync status unknown".into(),
+        Some(SyncStatus {
+            progress: Some(progress),
+            ..
+        }) => format!(
+            "Syncing {} of {} changes…",
+            thousands(progress.done),
+            thousands(progress.total)
+        ),
         Some(s) if s.pending > 0 && !s.online => format!("Offline — {} changes waiting", s.pending),
         Some(s) if !s.online => "Offline".into(),
         Some(s) if s.pending > 0 => format!("Syncing {} changes…", s.pending),
@@ -151,6 +163,22 @@ fn sync_line(status: Option<SyncStatus>) -> String {
             None => "Not synced yet".into(),
         },
     }
+}
+
+/// 20000 → "20,000".
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
 }
 
 fn item(
@@ -187,6 +215,12 @@ fn build_menu(app: &AppHandle, timer: Option<&CurrentTimer>) -> tauri::Result<Me
             start_work.append(&item(app, TrayItem::StartWork(task.id), &task.title, true)?)?;
         }
     }
+    let status = desk.sync_status().ok();
+    let issues = status.as_ref().map_or(0, |s| s.issues);
+    let issues_text = match issues {
+        1 => "1 sync issue — open to review".to_string(),
+        n => format!("{n} sync issues — open to review"),
+    };
     let pause_text = match timer.map(|t| t.state) {
         Some(TimerState::Paused) => "Resume",
         _ => "Pause",
@@ -201,15 +235,16 @@ fn build_menu(app: &AppHandle, timer: Option<&CurrentTimer>) -> tauri::Result<Me
             &item(app, TrayItem::Stop, "Stop", timer.is_some())?,
             &PredefinedMenuItem::separator(app)?,
             &item(app, TrayItem::Open, "Open Stint", true)?,
-            &item(
-                app,
-                TrayItem::SyncStatus,
-                &sync_line(desk.sync_status().ok()),
-                false,
-            )?,
-            &item(app, TrayItem::Quit, "Quit Stint", true)?,
+            &item(app, TrayItem::SyncStatus, &sync_line(status), false)?,
         ],
     )
+    .and_then(|menu| {
+        if issues > 0 {
+            menu.append(&item(app, TrayItem::SyncIssues, &issues_text, true)?)?;
+        }
+        menu.append(&item(app, TrayItem::Quit, "Quit Stint", true)?)?;
+        Ok(menu)
+    })
 }
 
 #[cfg(test)]
@@ -226,10 +261,19 @@ mod tests {
             TrayItem::Stop,
             TrayItem::Open,
             TrayItem::SyncStatus,
+            TrayItem::SyncIssues,
             TrayItem::Quit,
         ] {
             assert_eq!(TrayItem::parse(&item.id()), Some(item));
         }
         assert_eq!(TrayItem::parse("start:not-a-uuid"), None);
+    }
+
+    #[test]
+    fn counts_have_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(3200), "3,200");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 }

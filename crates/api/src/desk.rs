@@ -37,9 +37,9 @@ desk_calls! {
     /// Changes the server refused or decided otherwise about, oldest first.
     sync_issues: SyncIssues -> Vec<SyncIssue>;
     /// Sends the issue's change again (as a new change) and drops the issue.
-    retry_sync_issue: RetrySyncIssue { id: i64 } -> SyncStatus;
+    retry_sync_issue: RetrySyncIssue { #[ts(type = "number")] id: i64 } -> SyncStatus;
     /// Drops the issue; the change is not sent again.
-    dismiss_sync_issue: DismissSyncIssue { id: i64 } -> SyncStatus;
+    dismiss_sync_issue: DismissSyncIssue { #[ts(type = "number")] id: i64 } -> SyncStatus;
 }
 
 /// Who is signed in, where, and where the device token is kept (D4).

@@ -16,13 +16,13 @@
 macro_rules! desk_calls {
     ($(
         $(#[$attr:meta])*
-        $method:ident: $variant:ident $({ $($arg:ident: $arg_ty:ty),* $(,)? })? -> $reply:ty;
+        $method:ident: $variant:ident $({ $($(#[$arg_attr:meta])* $arg:ident: $arg_ty:ty),* $(,)? })? -> $reply:ty;
     )*) => {
         /// Every call the UI can make. Serialized as `{ "method": "...", "args": {...} }`.
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
         #[serde(tag = "method", content = "args", rename_all = "snake_case")]
         pub enum DeskCall {
-            $( $(#[$attr])* $variant $({ $($arg: $arg_ty),* })?, )*
+            $( $(#[$attr])* $variant $({ $($(#[$arg_attr])* $arg: $arg_ty),* })?, )*
         }
 
         /// The answer to a `DeskCall`: the variant of the same name, serialized as its bare value.

@@ -30,4 +30,7 @@ export const desk = {
   weekEntries: () => call({ method: 'week_entries' }),
   syncNow: () => call({ method: 'sync_now' }),
   syncStatus: () => call({ method: 'sync_status' }),
+  syncIssues: () => call({ method: 'sync_issues' }),
+  retrySyncIssue: (id: number) => call({ method: 'retry_sync_issue', args: { id } }),
+  dismissSyncIssue: (id: number) => call({ method: 'dismiss_sync_issue', args: { id } }),
 };

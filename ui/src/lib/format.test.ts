@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { elapsedAt, formatHm, formatHms, syncLabel } from './format';
+import { clockWarning, elapsedAt, formatHm, formatHms, syncLabel } from './format';
 import type { CurrentTimer } from './generated/CurrentTimer';
 
 const timer = (state: 'running' | 'paused'): CurrentTimer => ({
@@ -45,5 +45,22 @@ describe('sync label', () => {
     expect(syncLabel({ ...synced, last_synced_at: '2026-11-23T10:42:00Z' })).toMatch(/^Synced at /);
     expect(syncLabel({ ...synced, last_synced_at: null })).toBe('Not synced yet');
     expect(syncLabel(null)).toBe('Checking sync…');
+  });
+});
+
+describe('sync progress and the clock', () => {
+  const synced = { online: true, pending: 0, issues: 0, clock_offset_secs: 0, offline_since: null, last_error: null, last_synced_at: null };
+
+  it('counts a backlog with thousands separators while it syncs', () => {
+    const progress = { done: 3200, total: 20000 };
+    expect(syncLabel({ ...synced, pending: 16800, progress })).toBe('Syncing 3,200 of 20,000 changes…');
+  });
+
+  it('warns only about a clock more than a minute off, in plain words', () => {
+    expect(clockWarning(0)).toBeNull();
+    expect(clockWarning(-60)).toBeNull();
+    expect(clockWarning(7200)).toMatch(/^This computer's clock is 2 h behind the server's\./);
+    expect(clockWarning(-7500)).toMatch(/is 2 h 5 min ahead of the server's/);
+    expect(clockWarning(180)).toMatch(/is 3 min behind/);
   });
 });

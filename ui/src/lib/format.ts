@@ -27,9 +27,17 @@ export function dayLabel(iso: string): string {
   return new Date(iso).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
 }
 
-/** "Synced at 10:42", "Offline since 10:42 — 3 changes waiting", … */
+/** 20000 → "20,000". */
+export function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** "Synced at 10:42", "Syncing 3,200 of 20,000 changes…", "Offline since 10:42 — 3 changes waiting", … */
 export function syncLabel(status: SyncStatus | null): string {
   if (!status) return 'Checking sync…';
+  if (status.progress) {
+    return `Syncing ${count(status.progress.done)} of ${count(status.progress.total)} changes…`;
+  }
   const waiting = status.pending === 1 ? '1 change waiting' : `${status.pending} changes waiting`;
   if (status.offline_since) {
     const since = `Offline since ${clockTime(status.offline_since)}`;
@@ -39,4 +47,22 @@ export function syncLabel(status: SyncStatus | null): string {
   if (status.pending > 0) return `Syncing — ${waiting}`;
   if (status.last_synced_at) return `Synced at ${clockTime(status.last_synced_at)}`;
   return 'Not synced yet';
+}
+
+/** "2 h 5 min", "3 min", for a clock difference. */
+function span(secs: number): string {
+  const minutes = Math.round(Math.abs(secs) / 60);
+  const hours = Math.floor(minutes / 60);
+  if (hours === 0) return `${minutes} min`;
+  return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+}
+
+/**
+ * A warning when this device's clock is over a minute off the server's, else null. The offset is
+ * server minus device: positive means the device is behind.
+ */
+export function clockWarning(offsetSecs: number): string | null {
+  if (Math.abs(offsetSecs) <= 60) return null;
+  const way = offsetSecs > 0 ? 'behind' : 'ahead of';
+  return `This computer's clock is ${span(offsetSecs)} ${way} the server's. Stint records the server's time; set the clock right to see the same times everywhere.`;
 }
