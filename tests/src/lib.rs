@@ -167,10 +167,21 @@ impl ServerProcess {
         members: u32,
         port: u16,
     ) -> anyhow::Result<ServerProcess> {
+        let demo = ["--members".to_string(), members.to_string()];
+        ServerProcess::start_with_demo(server, database, &demo, port)
+    }
+
+    /// Like `start_binary`, with any `stint-server demo` options (`--entries 100000` …).
+    pub fn start_with_demo(
+        server: &Path,
+        database: &Database,
+        demo_args: &[String],
+        port: u16,
+    ) -> anyhow::Result<ServerProcess> {
         let demo = Command::new(server)
             .arg("demo")
             .args(database.args())
-            .args(["--members", &members.to_string()])
+            .args(demo_args)
             .stdout(Stdio::null())
             .status()?;
         anyhow::ensure!(demo.success(), "stint-server demo failed");
@@ -199,6 +210,11 @@ impl ServerProcess {
             std::thread::sleep(Duration::from_millis(50));
         }
         anyhow::bail!("stint-server did not start listening within 20 s")
+    }
+
+    /// The server's process id, to read its memory.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn stop(mut self) {

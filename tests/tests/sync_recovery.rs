@@ -319,7 +319,10 @@ async fn a_backlog_of_twenty_thousand_changes_made_offline_syncs_completely() {
         let _server = ServerProcess::start_on(&database, port).unwrap();
         let started = std::time::Instant::now();
         let status = desk.sync_now().await.unwrap();
-        eprintln!("{backend}: 20,000 changes synced in {:?}", started.elapsed());
+        eprintln!(
+            "{backend}: 20,000 changes synced in {:?}",
+            started.elapsed()
+        );
         assert_eq!((status.pending, status.issues), (0, 0), "{backend}");
         let on_server: BTreeSet<Uuid> = server_ids(&url).await.into_iter().collect();
         assert_eq!(on_server.len(), made.len(), "{backend}");

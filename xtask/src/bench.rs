@@ -1,20 +1,23 @@
-//! `cargo xtask bench [server | desktop]`: numbers measured on release builds (a debug build's
-//! numbers say little about what users get). Prints numbers; no targets are asserted.
+//! `cargo xtask bench [server | desktop | sync]`: numbers measured on release builds (a debug
+//! build's numbers say little about what users get). Prints numbers; no targets are asserted.
 //! - `desktop` — the desktop app's footprint (`tests/e2e/bench.mjs`, under Xvfb)
 //! - `server`  — `stint-server` under load on both backends (see `server_bench`)
+//! - `sync`    — sync against TimeTagger's, side by side (see `sync_bench`)
 //!
-//! Without a part, both run, desktop first, so the server's table ends the output.
+//! Without a part, all run, desktop first.
 
 use anyhow::bail;
 
 use crate::display::VirtualDisplay;
 use crate::server_bench;
+use crate::sync_bench;
 use crate::system::{self, build_ui, cargo, ensure_packages, npm_install, run};
 use crate::{root, target_dir};
 
 pub fn bench(part: Option<&str>) -> anyhow::Result<()> {
     match part {
         Some("server") => server_bench::build_and_run(),
+        Some("sync") => sync_bench::build_and_run(),
         Some("desktop") => {
             prepare_desktop()?;
             build_release(&["-p", "stint-server", "-p", "stint-desktop"])?;
@@ -31,9 +34,10 @@ pub fn bench(part: Option<&str>) -> anyhow::Result<()> {
                 eprintln!("xtask: desktop bench failed: {error:#}");
             }
             server_bench::run_built()?;
+            sync_bench::build_and_run()?;
             desktop
         }
-        Some(other) => bail!("unknown bench {other:?}: expected `server` or `desktop`"),
+        Some(other) => bail!("unknown bench {other:?}: expected `server`, `desktop` or `sync`"),
     }
 }
 

@@ -15,6 +15,7 @@ mod display;
 mod postgres;
 mod run;
 mod server_bench;
+mod sync_bench;
 mod sqlx_data;
 mod system;
 mod test;

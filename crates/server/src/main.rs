@@ -41,6 +41,9 @@ enum Command {
         /// Also add this many members (member001@demo.stint.test …), e.g. for load tests.
         #[arg(long, default_value_t = 0)]
         members: u32,
+        /// Also add this many one-minute entries for ana@demo.stint.test, e.g. for the sync bench.
+        #[arg(long, default_value_t = 0)]
+        entries: u32,
     },
 }
 
@@ -195,12 +198,17 @@ async fn main() -> anyhow::Result<()> {
             );
             stint_server::serve_with(listener, storage, limits, shutdown_signal()).await?;
         }
-        Command::Demo { database, members } => {
+        Command::Demo {
+            database,
+            members,
+            entries,
+        } => {
             init_logging(LogFormat::Text);
             let storage = database.open().await?;
             let passwords = Passwords::new();
             let demo = demo::seed(&*storage, &passwords).await?;
             demo::add_members(&*storage, &passwords, members).await?;
+            demo::add_entries(&*storage, entries).await?;
             println!("Demo workspace \"{}\" ({})", demo.name, demo.workspace_id);
             for (email, name, role) in &demo.users {
                 println!("  {email:<24} {name:<12} {role}");

@@ -1,7 +1,9 @@
 //! The demo workspace made by `stint-server demo`: fixed ids, so running it again changes nothing.
 
-use stint_domain::TaskStatus;
-use stint_storage::{MembershipRecord, NewTask, ProjectRecord, Storage, Transaction, UserRecord};
+use stint_domain::{EntrySource, EntryStatus, TaskStatus};
+use stint_storage::{
+    EntryRecord, MembershipRecord, NewTask, ProjectRecord, Storage, Transaction, UserRecord,
+};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -197,6 +199,44 @@ async fn add_member(
     .await?;
     Ok(())
 }
+
+/// `count` more one-minute draft entries for Ana on a task of hers, two minutes apart back from
+/// now, for trying sync with a long history: the sync bench pulls 100,000 into a fresh device.
+/// Each run adds more.
+pub async fn add_entries(storage: &dyn Storage, count: u32) -> Result<(), ApiError> {
+    let ana = Uuid::from_u128(USERS[1].0);
+    let scope = policy::seeding(Uuid::from_u128(WORKSPACE.0), ana);
+    let task = Uuid::from_u128(TASKS[6].0);
+    let now = time::now();
+    let mut made = 0;
+    while made < count {
+        let mut tx = storage.begin().await?;
+        for _ in 0..ENTRIES_PER_TRANSACTION.min(count - made) {
+            made += 1;
+            let started_at = now - chrono::Duration::minutes(2 * i64::from(made));
+            tx.insert_entry(
+                &scope,
+                &EntryRecord {
+                    id: Uuid::now_v7(),
+                    user_id: ana,
+                    task_id: task,
+                    timer_id: None,
+                    started_at,
+                    ended_at: started_at + chrono::Duration::minutes(1),
+                    duration_secs: 60,
+                    status: EntryStatus::Draft,
+                    source: EntrySource::Manual,
+                    description: String::new(),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+const ENTRIES_PER_TRANSACTION: u32 = 5_000;
 
 /// Extra members' ids count up from here.
 const MEMBER_IDS: u128 = 0x0190_0000_0000_7000_8000_0000_0001_0000;

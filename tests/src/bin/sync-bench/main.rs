@@ -1,0 +1,177 @@
+//! `sync-bench STINT_SERVER TIMETAGGER_PYTHON [POSTGRES_URL]`: Stint's sync against TimeTagger's
+//! (the PyPI package, in a venv), the same three flows side by side in one run, on loopback:
+//! (a) 10,000 entries made offline pushed (Stint through the desktop core's own batching),
+//! (b) an initial pull of 100,000 entries into a fresh device (and the Stint server's peak
+//! memory meanwhile), (c) one small push, p50/p95. Stint runs on SQLite and, given a URL of an
+//! empty PostgreSQL database, on PostgreSQL. Run by `cargo xtask bench sync` on release builds;
+//! `STINT_SYNC_BENCH_SCALE=0.1` runs a tenth of the sizes. Prints numbers, asserts nothing.
+
+mod stint;
+mod timetagger;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use stint_tests::{free_port, Database, ServerProcess};
+
+/// One backend's (or TimeTagger's) numbers.
+struct Numbers {
+    name: String,
+    push_backlog: Duration,
+    initial_pull: Duration,
+    small_push: Vec<Duration>,
+    peak_rss: Option<u64>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let usage = "usage: sync-bench STINT_SERVER TIMETAGGER_PYTHON [POSTGRES_URL]";
+    let server = PathBuf::from(args.next().context(usage)?);
+    let python = PathBuf::from(args.next().context(usage)?);
+    let postgres = args.next();
+    let scale: f64 = std::env::var("STINT_SYNC_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    let sizes = Sizes {
+        push: (10_000.0 * scale) as usize,
+        pull: (100_000.0 * scale) as usize,
+        small: 200,
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    let mut results = vec![runtime.block_on(timetagger(&python, &sizes))?];
+    let sqlite_dir = tempfile::tempdir()?;
+    let mut backends = vec![(
+        "Stint SQLite",
+        Database::SqliteDir(sqlite_dir.path().into()),
+    )];
+    if let Some(url) = postgres {
+        backends.push(("Stint PostgreSQL", Database::Url(url)));
+    }
+    for (name, database) in backends {
+        results.push(runtime.block_on(stint(name, &server, &database, &sizes))?);
+    }
+    print_table(&results, &sizes);
+    Ok(())
+}
+
+struct Sizes {
+    push: usize,
+    pull: usize,
+    small: usize,
+}
+
+async fn timetagger(python: &std::path::Path, sizes: &Sizes) -> anyhow::Result<Numbers> {
+    eprintln!("sync-bench: TimeTagger…");
+    let tt = timetagger::TimeTagger::start(python, free_port()).await?;
+    // (b) first, so the download holds exactly the seeded records. Seeding is not timed; its
+    // server takes at most 10 MiB per request.
+    for chunk in timetagger::records(sizes.pull, 0).chunks(10_000) {
+        tt.put_records(chunk).await?;
+    }
+    let started = Instant::now();
+    let downloaded = tt.download_all().await?;
+    let initial_pull = started.elapsed();
+    anyhow::ensure!(
+        downloaded == sizes.pull,
+        "TimeTagger sent {downloaded} records"
+    );
+    let backlog = timetagger::records(sizes.push, sizes.pull);
+    let started = Instant::now();
+    tt.put_records(&backlog).await?;
+    let push_backlog = started.elapsed();
+    let mut small_push = Vec::new();
+    for one in timetagger::records(sizes.small, sizes.pull + sizes.push).chunks(1) {
+        let started = Instant::now();
+        tt.put_records(one).await?;
+        small_push.push(started.elapsed());
+    }
+    Ok(Numbers {
+        name: "TimeTagger".into(),
+        push_backlog,
+        initial_pull,
+        small_push,
+        peak_rss: None,
+    })
+}
+
+async fn stint(
+    name: &str,
+    server: &std::path::Path,
+    database: &Database,
+    sizes: &Sizes,
+) -> anyhow::Result<Numbers> {
+    eprintln!("sync-bench: {name}: seeding {} entries…", sizes.pull);
+    let demo = ["--entries".to_string(), sizes.pull.to_string()];
+    let process = ServerProcess::start_with_demo(server, database, &demo, free_port())?;
+    eprintln!("sync-bench: {name}: (b) initial pull…");
+    let (initial_pull, peak) = stint::initial_pull(&process, sizes.pull).await?;
+    eprintln!("sync-bench: {name}: (a) backlog push…");
+    let push_backlog = stint::push_backlog(&process.url, sizes.push).await?;
+    eprintln!("sync-bench: {name}: (c) small pushes…");
+    let small_push = stint::small_pushes(&process.url, sizes.small).await?;
+    Ok(Numbers {
+        name: name.into(),
+        push_backlog,
+        initial_pull,
+        small_push,
+        peak_rss: Some(peak),
+    })
+}
+
+fn percentile(samples: &[Duration], p: f64) -> Duration {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(index).copied().unwrap_or_default()
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+fn millis(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn print_table(results: &[Numbers], sizes: &Sizes) {
+    let tt = &results[0];
+    let ratio = |ours: Duration, theirs: Duration| {
+        format!(
+            "{:.2}×",
+            ours.as_secs_f64() / theirs.as_secs_f64().max(1e-9)
+        )
+    };
+    println!();
+    println!(
+        "sync bench: (a) {} entries pushed, (b) initial pull of {}, (c) {} one-change pushes",
+        sizes.push, sizes.pull, sizes.small
+    );
+    println!(
+        "{:<18} {:>12} {:>8} {:>12} {:>8} {:>22} {:>8} {:>10}",
+        "", "(a) push", "ratio", "(b) pull", "ratio", "(c) p50 / p95", "p95 ratio", "peak RSS"
+    );
+    for r in results {
+        let (p50, p95) = (
+            percentile(&r.small_push, 0.5),
+            percentile(&r.small_push, 0.95),
+        );
+        let is_tt = std::ptr::eq(r, tt);
+        let or_dash = |s: String| if is_tt { "-".to_string() } else { s };
+        println!(
+            "{:<18} {:>12} {:>8} {:>12} {:>8} {:>22} {:>8} {:>10}",
+            r.name,
+            seconds(r.push_backlog),
+            or_dash(ratio(r.push_backlog, tt.push_backlog)),
+            seconds(r.initial_pull),
+            or_dash(ratio(r.initial_pull, tt.initial_pull)),
+            format!("{} / {}", millis(p50), millis(p95)),
+            or_dash(ratio(p95, percentile(&tt.small_push, 0.95))),
+            r.peak_rss
+                .map_or("-".into(), |b| format!("{:.0} MiB", b as f64 / 1048576.0)),
+        );
+    }
+    println!("targets: (a) ≤ 0.25×, (b) ≤ 0.50×, (c) p95 ≤ 0.50× TimeTagger's");
+    println!("SSE change → device: not measured (no events endpoint in this build)");
+}
