@@ -15,8 +15,8 @@ mod display;
 mod postgres;
 mod run;
 mod server_bench;
-mod sync_bench;
 mod sqlx_data;
+mod sync_bench;
 mod system;
 mod test;
 

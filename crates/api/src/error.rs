@@ -45,6 +45,8 @@ pub enum ErrorCode {
     SequenceGap,
     /// The server holds a pushed seq with other content: the device opens a new stream.
     Diverged,
+    /// A pushed mutation whose fingerprint does not match its content (damaged, or a bug).
+    FingerprintMismatch,
     TooManyMutations,
 
     // Rules: why a pushed mutation was rejected (recorded, shown in *Sync issues*).

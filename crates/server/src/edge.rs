@@ -66,6 +66,8 @@ pub struct EdgeLimits {
     /// Longest time from headers to answer, reading the body included: this is what stops a body
     /// that trickles in just fast enough to dodge `body_read_timeout`.
     pub request_timeout: Duration,
+    /// How often an idle event stream gets a heartbeat comment.
+    pub sse_heartbeat: Duration,
 }
 
 impl Default for EdgeLimits {
@@ -75,6 +77,7 @@ impl Default for EdgeLimits {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(60),
+            sse_heartbeat: Duration::from_secs(25),
         }
     }
 }

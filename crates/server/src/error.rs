@@ -83,7 +83,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         // Rule codes reach devices inside push results; as a whole response they are a 422.
         UnknownTask | UnknownTimer | TimerStopped | InvalidTransition | IdConflict
         | TooManySegments | InstantOutOfRange | InstantInFuture | Rejected | SequenceGap
-        | Diverged => StatusCode::UNPROCESSABLE_ENTITY,
+        | Diverged | FingerprintMismatch => StatusCode::UNPROCESSABLE_ENTITY,
         // The rest are requests the server cannot take as sent (and desk-only codes, which the
         // server never sends).
         _ => StatusCode::BAD_REQUEST,

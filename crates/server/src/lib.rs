@@ -5,6 +5,7 @@
 
 pub mod edge;
 pub mod error;
+pub mod events;
 pub mod policy;
 pub mod routes;
 pub mod service;
@@ -51,13 +52,15 @@ pub async fn connect(
 }
 
 /// The whole application: the routes with their state, wrapped in the edge's layers (timeouts,
-/// request ids, logging, body limits, JSON errors).
-pub fn app(storage: Arc<dyn Storage>, limits: &EdgeLimits) -> axum::Router {
+/// request ids, logging, body limits, JSON errors), and the live-update hub it publishes to.
+pub fn app(storage: Arc<dyn Storage>, limits: &EdgeLimits) -> (axum::Router, events::Events) {
+    let events = events::Events::start(storage.clone(), limits.sse_heartbeat);
     let state = AppState {
         storage,
         passwords: Passwords::new(),
+        events: events.clone(),
     };
-    edge::layers(router(state), limits)
+    (edge::layers(router(state), limits), events)
 }
 
 /// Serves the API on `listener` with the default `EdgeLimits` until `shutdown` resolves.
@@ -76,6 +79,11 @@ pub async fn serve_with(
     limits: EdgeLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = app(storage, &limits);
+    let (app, events) = app(storage, &limits);
+    // Event streams never end by themselves: end them, so shutdown can wait for the rest.
+    let shutdown = async move {
+        shutdown.await;
+        events.close();
+    };
     edge::serve(listener, app, limits, shutdown).await
 }

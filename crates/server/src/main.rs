@@ -107,6 +107,7 @@ impl Edge {
             header_read_timeout: seconds(self.header_timeout, default.header_read_timeout),
             body_read_timeout: seconds(self.body_timeout, default.body_read_timeout),
             request_timeout: seconds(self.request_timeout, default.request_timeout),
+            sse_heartbeat: default.sse_heartbeat,
         }
     }
 }

@@ -474,17 +474,22 @@ async fn a_start_on_another_device_stops_the_running_timer_into_a_draft() {
 }
 
 #[tokio::test]
-async fn a_cursor_this_server_did_not_hand_out_is_refused() {
+async fn a_cursor_this_server_did_not_hand_out_starts_a_snapshot() {
     on_each_backend(|server| async move {
         let ana = server.sign_in(ANA).await;
-        let url = format!(
-            "{}/api/v1/workspaces/{}/sync/pull?cursor=-1&protocol_version={PROTOCOL_VERSION}",
-            server.base, ana.workspace
-        );
-        let (status, body) = answer(server.http.get(url).bearer_auth(&ana.token)).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-        assert_eq!(body["code"], "invalid_request");
-        assert_eq!(body["details"]["field"], "cursor");
+        let foreign = format!("{}.5", Uuid::now_v7());
+        for cursor in ["-1", "garbage", &foreign] {
+            let url = format!(
+                "{}/api/v1/workspaces/{}/sync/pull",
+                server.base, ana.workspace
+            );
+            let query = [("cursor", cursor), ("protocol_version", "2")];
+            let (status, body) =
+                answer(server.http.get(url).query(&query).bearer_auth(&ana.token)).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!(body["snapshot"], true, "{cursor}");
+            assert_eq!(body["tasks"].as_array().unwrap().len(), 7, "{cursor}");
+        }
     })
     .await;
 }
@@ -855,18 +860,23 @@ async fn streams_and_fingerprints_are_checked() {
         forged["args"]["task_id"] = json!(BENS_TASK);
         let body = json!({ "protocol_version": PROTOCOL_VERSION, "stream_id": ana.stream, "mutations": [forged] });
         let (status, body) = server.push_raw(&ana, body).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-        assert_eq!(body["details"]["field"], "mutations[0].fingerprint");
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(outcomes(&body), ["rejected"], "a damaged change is not applied");
+        assert_eq!(body["results"][0]["reason"]["code"], "fingerprint_mismatch");
+        assert!(server.pull(&ana, None).await["timer"].is_null());
+
+        // A batch that repeats a number answers the repeat like the first time.
+        let timer = Uuid::now_v7();
+        let (_, body) = server
+            .push(&ana, json!([start(2, &timer, SHARED_TASK, 0), start(2, &timer, SHARED_TASK, 0)]))
+            .await;
+        assert_eq!(outcomes(&body), ["applied", "skipped"]);
 
         // A stream belongs to one device: another device (even of the same user) cannot use it.
-        let (_, body) = server
-            .push(&ana, json!([start(1, &Uuid::now_v7(), SHARED_TASK, 0)]))
-            .await;
-        assert_eq!(outcomes(&body), ["applied"]);
         let mut phone = server.sign_in(ANA).await;
         phone.stream = ana.stream.clone();
         let (status, body) = server
-            .push(&phone, json!([start(2, &Uuid::now_v7(), SHARED_TASK, 1)]))
+            .push(&phone, json!([start(3, &Uuid::now_v7(), SHARED_TASK, 1)]))
             .await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert_eq!(body["code"], "stream_taken");

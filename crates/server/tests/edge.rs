@@ -31,6 +31,7 @@ fn short_limits() -> EdgeLimits {
         header_read_timeout: Duration::from_secs(1),
         body_read_timeout: Duration::from_secs(1),
         request_timeout: Duration::from_secs(4),
+        sse_heartbeat: Duration::from_millis(200),
     }
 }
 
@@ -53,7 +54,7 @@ async fn start(limits: EdgeLimits) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let storage = stint_server::open_sqlite_dir(dir.path()).await.unwrap();
     demo::seed(&*storage, &Passwords::new()).await.unwrap();
-    let app = stint_server::app(storage, &limits);
+    let (app, _events) = stint_server::app(storage, &limits);
     let mut server = start_app(app, limits, std::future::pending()).await;
     server._dir = Some(dir);
     server

@@ -14,8 +14,9 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use stint_storage::{
-    ChangePage, CurrentEpoch, EntryRecord, MembershipRecord, Result, Storage, StorageError,
-    TaskRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord, WorkspaceScope,
+    ChangePage, CurrentEpoch, EntryRecord, InstanceEvents, MembershipRecord, Result, Storage,
+    StorageError, TaskRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord,
+    WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -193,4 +194,51 @@ impl Storage for PostgresStorage {
     async fn stream_seq(&self, scope: &WorkspaceScope, stream_id: Uuid) -> Result<i64> {
         reads::stream_seq(&self.pool, scope, stream_id).await
     }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn notify_instances(&self, payload: &str) -> Result<bool> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(EVENTS_CHANNEL)
+            .bind(payload)
+            .execute(&self.pool)
+            .await
+            .map_err(storage_error)?;
+        Ok(true)
+    }
+
+    async fn listen_instances(&self) -> Result<Option<InstanceEvents>> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool)
+            .await
+            .map_err(storage_error)?;
+        listener
+            .listen(EVENTS_CHANNEL)
+            .await
+            .map_err(storage_error)?;
+        let (sender, receiver) = tokio::sync::mpsc::channel(1024);
+        tokio::spawn(async move {
+            loop {
+                // A lost connection is re-made by the next `recv`; what was notified meanwhile
+                // is missed, and devices catch up at their next poll.
+                match listener.recv().await {
+                    Ok(notification) => {
+                        if sender
+                            .send(notification.payload().to_string())
+                            .await
+                            .is_err()
+                        {
+                            return; // nobody listens any more
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "listening for other instances' events failed");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Ok(Some(receiver))
+    }
 }
+
+/// The PostgreSQL channel server instances tell each other about changes on.
+const EVENTS_CHANNEL: &str = "stint_events";

@@ -21,8 +21,8 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use stint_storage::{
-    ChangePage, CurrentEpoch, EntryRecord, MembershipRecord, Result, Storage, TaskRecord,
-    TimerWithSegments, TokenRecord, Transaction, UserRecord, WorkspaceScope,
+    ChangePage, CurrentEpoch, EntryRecord, InstanceEvents, MembershipRecord, Result, Storage,
+    TaskRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -217,5 +217,14 @@ impl Storage for SqliteStorage {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn stream_seq(&self, scope: &WorkspaceScope, stream_id: Uuid) -> Result<i64> {
         reads::stream_seq(&self.reader, scope, stream_id).await
+    }
+
+    async fn notify_instances(&self, _payload: &str) -> Result<bool> {
+        // One file, one server process: the caller delivers locally.
+        Ok(false)
+    }
+
+    async fn listen_instances(&self) -> Result<Option<InstanceEvents>> {
+        Ok(None)
     }
 }

@@ -20,6 +20,9 @@ pub use scope::WorkspaceScope;
 
 pub type Result<T> = std::result::Result<T, StorageError>;
 
+/// Payloads other server instances sent with `notify_instances`.
+pub type InstanceEvents = tokio::sync::mpsc::Receiver<String>;
+
 /// How long an epoch is handed out before a new one opens.
 pub const EPOCH_LENGTH: std::time::Duration = std::time::Duration::from_secs(600);
 
@@ -106,6 +109,14 @@ pub trait Storage: Send + Sync + 'static {
     /// The last seq of the scope's device's stream the server applied or recorded; 0 for a
     /// stream it does not know (or that is not this device's in this workspace).
     async fn stream_seq(&self, scope: &WorkspaceScope, stream_id: Uuid) -> Result<i64>;
+
+    // Live updates across server instances.
+    /// Sends `payload` to every server instance on this database (this one included) through
+    /// `listen_instances`; `false` when the backend serves one instance only (SQLite), and the
+    /// caller delivers it itself.
+    async fn notify_instances(&self, payload: &str) -> Result<bool>;
+    /// What `notify_instances` sends, from any instance; `None` on a one-instance backend.
+    async fn listen_instances(&self) -> Result<Option<InstanceEvents>>;
 }
 
 /// One writing transaction. Every method that changes a project, task, timer or entry appends

@@ -3,6 +3,7 @@
 //! (`utoipa_axum::routes!`), so the document at `/api/openapi.json` cannot drift from the router.
 
 pub mod auth;
+pub mod events;
 pub mod meta;
 pub mod sync;
 pub mod tasks;
@@ -16,6 +17,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::events::Events;
 use crate::service::passwords::Passwords;
 
 /// What every handler may use.
@@ -23,6 +25,7 @@ use crate::service::passwords::Passwords;
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
     pub passwords: Passwords,
+    pub events: Events,
 }
 
 #[derive(OpenApi)]
@@ -51,6 +54,7 @@ fn feature_routes() -> OpenApiRouter<AppState> {
         .merge(auth::routes())
         .merge(tasks::routes())
         .merge(sync::routes())
+        .merge(events::routes())
 }
 
 /// The OpenAPI document the server serves at `/api/openapi.json`.

@@ -1,6 +1,6 @@
 use axum::extract::State;
 use serde::Deserialize;
-use stint_api::sync::{PullResponse, PushRequest, PushResponse, PROTOCOL_VERSION};
+use stint_api::sync::{Outcome, PullResponse, PushRequest, PushResponse, PROTOCOL_VERSION};
 use stint_api::{ErrorBody, ErrorCode};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::AppState;
 use crate::edge;
 use crate::error::{ApiError, Json, Path, Query};
+use crate::events::{Event, EventKind};
 use crate::policy;
 use crate::service::accounts::Caller;
 use crate::service::sync;
@@ -40,7 +41,7 @@ fn check_protocol(version: u32) -> Result<(), ApiError> {
     responses(
         (status = 200, body = PushResponse),
         (status = 400, body = ErrorBody,
-            description = "Not JSON, not this shape, a control character in text, sequence numbers below 1 or not rising, a fingerprint that does not match, or an unsupported protocol"),
+            description = "Not JSON, not this shape, a control character in text, a sequence number below 1, or an unsupported protocol"),
         (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
         (status = 404, body = ErrorBody, description = "Not a member of that workspace"),
         (status = 408, body = ErrorBody, description = "The request took too long"),
@@ -64,8 +65,24 @@ async fn push(
         time::now(),
     )
     .await?;
-    if !pushed.stopped_timers.is_empty() {
-        tracing::info!(timers = ?pushed.stopped_timers, "a start stopped the user's running timer");
+    let applied = pushed
+        .response
+        .results
+        .iter()
+        .any(|r| r.outcome == Outcome::Applied);
+    if applied {
+        state.events.changed(&scope).await;
+    }
+    for timer_id in pushed.stopped_timers {
+        let by = "Work started on another of your devices".to_string();
+        state
+            .events
+            .publish(Event {
+                workspace_id: scope.workspace_id(),
+                user_id: Some(scope.user_id()),
+                kind: EventKind::TimerStopped { timer_id, by },
+            })
+            .await;
     }
     Ok(Json(pushed.response))
 }
@@ -73,7 +90,7 @@ async fn push(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct PullParams {
-    /// The `cursor` of the last pull; none for everything (a snapshot).
+    /// The `cursor` of the last pull; none (or one this server did not hand out) for a snapshot.
     #[serde(default)]
     cursor: Option<String>,
     /// The device's stream in this workspace: the answer says how far the server has it.
@@ -88,7 +105,7 @@ struct PullParams {
     responses(
         (status = 200, body = PullResponse),
         (status = 400, body = ErrorBody,
-            description = "A query parameter missing or malformed (a cursor this server did not hand out), or an unsupported protocol"),
+            description = "A query parameter missing or malformed, or an unsupported protocol"),
         (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
         (status = 404, body = ErrorBody, description = "Not a member of that workspace"),
         (status = 408, body = ErrorBody, description = "The request took too long"),

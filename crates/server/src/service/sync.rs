@@ -1,8 +1,8 @@
 //! Sync push and pull (D3), protocol version 2.
 //!
 //! Push applies a batch in one transaction (one commit, one fsync), each mutation under its own
-//! savepoint, together with its stream's `last_applied_seq`. A seq the stream already holds is
-//! compared by fingerprint: the same content is a retry (answered as it was the first time,
+//! savepoint, together with its stream's `last_applied_seq`. A seq the stream already holds (or
+//! this batch holds: a batch may repeat one) is compared by fingerprint: the same content is a retry (answered as it was the first time,
 //! rejections included), other content is a divergence that halts the batch. A mutation the
 //! rules refuse is rolled back alone, recorded with its reason, and the batch goes on.
 //!
@@ -76,25 +76,12 @@ fn check_batch(mutations: &[Mutation]) -> Result<(), ApiError> {
         )
         .with_details(serde_json::json!({ "limit": MAX_MUTATIONS_PER_PUSH })));
     }
-    let mut previous = 0;
-    for (index, mutation) in mutations.iter().enumerate() {
-        // Below 1 would read as "already applied": a device's bug would pass as success.
-        if mutation.seq <= previous {
-            return Err(ApiError::invalid(
-                &format!("mutations[{index}].seq"),
-                format!(
-                    "sequence numbers start at 1 and rise within a push; got {} after {previous}",
-                    mutation.seq
-                ),
-            ));
-        }
-        previous = mutation.seq;
-        if mutation.fingerprint != mutation.intent.fingerprint() {
-            return Err(ApiError::invalid(
-                &format!("mutations[{index}].fingerprint"),
-                "the fingerprint does not match the mutation's content",
-            ));
-        }
+    // Below 1 would read as "already applied": a device's bug would pass as success.
+    if let Some(index) = mutations.iter().position(|mutation| mutation.seq < 1) {
+        return Err(ApiError::invalid(
+            &format!("mutations[{index}].seq"),
+            format!("sequence numbers start at 1, got {}", mutations[index].seq),
+        ));
     }
     Ok(())
 }
@@ -116,14 +103,17 @@ async fn push_batch(
     };
     // Every intent of a push is about the pushing user's timers (T1 holds per user).
     tx.lock_user_timers(scope).await?;
-    let recorded = match mutations.first() {
-        Some(first) if first.seq <= last => tx
-            .recorded_mutations(stream_id, first.seq, last)
+    // What the stream holds already, to compare a seq sent again with; this batch's own
+    // mutations join it as they are decided (a batch may repeat a seq).
+    let lowest = mutations.iter().map(|m| m.seq).min().unwrap_or(1);
+    let mut recorded: HashMap<i64, RecordedMutation> = if lowest <= last {
+        tx.recorded_mutations(stream_id, lowest, last)
             .await?
             .into_iter()
             .map(|r| (r.seq, r))
-            .collect(),
-        _ => HashMap::new(),
+            .collect()
+    } else {
+        HashMap::new()
     };
     let mut results = Vec::with_capacity(mutations.len());
     let mut stopped_timers = Vec::new();
@@ -164,10 +154,27 @@ async fn push_batch(
             );
             break;
         }
-        let (outcome, reason) =
-            apply_one(tx.as_mut(), scope, mutation, now, &mut stopped_timers).await?;
-        tx.record_mutation(scope, &record(stream_id, mutation, outcome, &reason, now)?)
-            .await?;
+        let (outcome, reason) = if mutation.fingerprint == mutation.intent.fingerprint() {
+            apply_one(tx.as_mut(), scope, mutation, now, &mut stopped_timers).await?
+        } else {
+            // Damaged on the way, or a device's bug: not applied, and shown to the user.
+            let reason = ErrorBody::new(
+                ErrorCode::FingerprintMismatch,
+                "the change arrived damaged (its fingerprint does not match its content)",
+            );
+            (Outcome::Rejected, Some(reason))
+        };
+        let record = record(stream_id, mutation, outcome, &reason, now)?;
+        tx.record_mutation(scope, &record).await?;
+        recorded.insert(
+            mutation.seq,
+            RecordedMutation {
+                seq: record.seq,
+                fingerprint: record.fingerprint,
+                outcome: record.outcome,
+                reason: record.reason,
+            },
+        );
         results.push(MutationResult {
             seq: mutation.seq,
             outcome,
@@ -366,13 +373,9 @@ pub async fn pull(
     stream_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<PullResponse, ApiError> {
-    let cursor =
-        match cursor.filter(|c| !c.is_empty()) {
-            None => None,
-            Some(text) => Some(Cursor::parse(text).ok_or_else(|| {
-                ApiError::invalid("cursor", "not a cursor this server handed out")
-            })?),
-        };
+    // A cursor this server cannot read was not handed out by it (or by this version): like one
+    // from a restored backup, it starts a snapshot.
+    let cursor = cursor.and_then(Cursor::parse);
     let cursor = match cursor {
         Some(cursor) => {
             let (epoch, position) = cursor.epoch_and_position();
