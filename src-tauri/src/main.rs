@@ -102,6 +102,7 @@ fn main() -> anyhow::Result<()> {
                 cli.sign_in_email.clone(),
             ));
             tauri::async_runtime::spawn(desk.clone().run_sync_loop());
+            tauri::async_runtime::spawn(desk.clone().run_events_loop());
             tauri::async_runtime::spawn(follow_changes(handle, desk));
             if !cli.hidden {
                 open_window(app.handle());

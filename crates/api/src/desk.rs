@@ -101,6 +101,9 @@ pub struct SyncStatus {
     /// behind). Instants are corrected by it; the UI warns when it is over a minute.
     #[ts(type = "number")]
     pub clock_offset_secs: i64,
+    /// Something the user should know, e.g. "Your timer was stopped: work started on another of
+    /// your devices." (until they act on their timer).
+    pub notice: Option<String>,
     pub last_synced_at: Option<DateTime<Utc>>,
     /// Since when the server could not be reached.
     pub offline_since: Option<DateTime<Utc>>,

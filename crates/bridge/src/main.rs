@@ -61,6 +61,7 @@ async fn main() -> anyhow::Result<()> {
         clock: Clock::system(),
     })?);
     tokio::spawn(desk.clone().run_sync_loop());
+    tokio::spawn(desk.clone().run_events_loop());
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], cli.port))).await?;
     let port = listener.local_addr()?.port();

@@ -29,6 +29,17 @@ pub fn http_client() -> reqwest::Client {
         .expect("the HTTP client's fixed settings are valid")
 }
 
+/// The client of the event stream: it stays open for hours, so no total timeout; the server
+/// sends a heartbeat every 25 s, so a minute without a byte is a dead connection.
+pub fn events_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .read_timeout(Duration::from_secs(60))
+        .user_agent(concat!("stint-desktop/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("the HTTP client's fixed settings are valid")
+}
+
 impl ServerClient {
     pub fn new(http: &reqwest::Client, server_url: &str) -> Result<ServerClient, DeskError> {
         let base = server_url.trim().trim_end_matches('/').to_string();

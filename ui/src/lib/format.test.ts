@@ -38,10 +38,10 @@ describe('durations', () => {
 
 describe('sync label', () => {
   it('speaks calmly about being offline and counts waiting changes', () => {
-    const base = { online: false, pending: 3, issues: 0, progress: null, clock_offset_secs: 0, last_synced_at: null, last_error: 'down' };
+    const base = { online: false, pending: 3, issues: 0, progress: null, clock_offset_secs: 0, notice: null, last_synced_at: null, last_error: 'down' };
     expect(syncLabel({ ...base, offline_since: '2026-11-23T10:42:00Z' })).toMatch(/^Offline since .+ — 3 changes waiting$/);
     expect(syncLabel({ ...base, pending: 1, offline_since: '2026-11-23T10:42:00Z' })).toMatch(/1 change waiting$/);
-    const synced = { online: true, pending: 0, issues: 0, progress: null, clock_offset_secs: 0, offline_since: null, last_error: null };
+    const synced = { online: true, pending: 0, issues: 0, progress: null, clock_offset_secs: 0, notice: null, offline_since: null, last_error: null };
     expect(syncLabel({ ...synced, last_synced_at: '2026-11-23T10:42:00Z' })).toMatch(/^Synced at /);
     expect(syncLabel({ ...synced, last_synced_at: null })).toBe('Not synced yet');
     expect(syncLabel(null)).toBe('Checking sync…');
@@ -49,7 +49,7 @@ describe('sync label', () => {
 });
 
 describe('sync progress and the clock', () => {
-  const synced = { online: true, pending: 0, issues: 0, clock_offset_secs: 0, offline_since: null, last_error: null, last_synced_at: null };
+  const synced = { online: true, pending: 0, issues: 0, clock_offset_secs: 0, notice: null, offline_since: null, last_error: null, last_synced_at: null };
 
   it('counts a backlog with thousands separators while it syncs', () => {
     const progress = { done: 3200, total: 20000 };

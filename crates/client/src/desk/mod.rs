@@ -5,6 +5,7 @@
 //! (sync now, its status, the loop). This file holds the struct, `dispatch` and the change
 //! notification.
 
+mod events;
 mod issues;
 mod session;
 mod sync;
@@ -24,7 +25,7 @@ use uuid::Uuid;
 
 use crate::clock::Clock;
 use crate::error::DeskError;
-use crate::server_client::http_client;
+use crate::server_client::{events_client, http_client};
 use crate::store::LocalStore;
 use crate::vault::TokenVault;
 
@@ -44,6 +45,8 @@ pub struct Desk {
     clock: Clock,
     device_name: String,
     http: reqwest::Client,
+    /// For the long-lived event stream: no total timeout, a read timeout instead.
+    events_http: reqwest::Client,
     /// One sync at a time.
     sync_lock: Mutex<()>,
     /// How far the running sync's push got, for the window and the tray.
@@ -64,6 +67,7 @@ impl Desk {
             clock: config.clock,
             device_name: config.device_name,
             http: http_client(),
+            events_http: events_client(),
             sync_lock: Mutex::new(()),
             progress: std::sync::Mutex::new(None),
             sync_wanted: Notify::new(),
@@ -87,6 +91,10 @@ impl Desk {
     }
 
     fn after_local_change(&self) {
+        // The user acted on their timer: an old "your timer was stopped" has been seen.
+        if let Err(error) = self.store.delete_setting(crate::store::keys::TIMER_NOTICE) {
+            tracing::warn!(%error, "clearing the timer notice failed");
+        }
         self.changed();
         self.sync_wanted.notify_one();
     }

@@ -235,6 +235,7 @@ impl Desk {
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()),
             clock_offset_secs: self.clock_offset_ms() / 1000,
+            notice: self.store.setting(keys::TIMER_NOTICE)?,
             last_synced_at: instant(keys::LAST_SYNCED_AT)?,
             offline_since: instant(keys::OFFLINE_SINCE)?,
             last_error,

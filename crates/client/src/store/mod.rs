@@ -40,6 +40,8 @@ pub mod keys {
     pub const SNAPSHOT: &str = "snapshot_running";
     /// Server clock minus device clock, in milliseconds, learned at each sync.
     pub const CLOCK_OFFSET_MS: &str = "clock_offset_ms";
+    /// "Your timer was stopped: …", from the event stream, until the user acts on the timer.
+    pub const TIMER_NOTICE: &str = "timer_notice";
     pub const LAST_SYNCED_AT: &str = "last_synced_at";
     pub const OFFLINE_SINCE: &str = "offline_since";
     pub const LAST_ERROR: &str = "last_sync_error";
@@ -146,6 +148,7 @@ impl LocalStore {
             keys::LAST_SEQ,
             keys::ACKED_SEQ,
             keys::SNAPSHOT,
+            keys::TIMER_NOTICE,
             keys::LAST_SYNCED_AT,
             keys::OFFLINE_SINCE,
             keys::LAST_ERROR,

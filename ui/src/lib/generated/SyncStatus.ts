@@ -22,7 +22,12 @@ progress: SyncProgress | null,
  * How far this device's clock is from the server's, in seconds (positive: the device is
  * behind). Instants are corrected by it; the UI warns when it is over a minute.
  */
-clock_offset_secs: number, last_synced_at: string | null, 
+clock_offset_secs: number, 
+/**
+ * Something the user should know, e.g. "Your timer was stopped: work started on another of
+ * your devices." (until they act on their timer).
+ */
+notice: string | null, last_synced_at: string | null, 
 /**
  * Since when the server could not be reached.
  */
