@@ -22,6 +22,8 @@ struct Numbers {
     initial_pull: Duration,
     small_push: Vec<Duration>,
     peak_rss: Option<u64>,
+    /// Server change → device over SSE (Stint only: TimeTagger polls).
+    sse: Vec<Duration>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -93,6 +95,7 @@ async fn timetagger(python: &std::path::Path, sizes: &Sizes) -> anyhow::Result<N
         initial_pull,
         small_push,
         peak_rss: None,
+        sse: vec![],
     })
 }
 
@@ -111,12 +114,15 @@ async fn stint(
     let push_backlog = stint::push_backlog(&process.url, sizes.push).await?;
     eprintln!("sync-bench: {name}: (c) small pushes…");
     let small_push = stint::small_pushes(&process.url, sizes.small).await?;
+    eprintln!("sync-bench: {name}: SSE latency…");
+    let sse = stint::sse_latency(&process.url, sizes.small).await?;
     Ok(Numbers {
         name: name.into(),
         push_backlog,
         initial_pull,
         small_push,
         peak_rss: Some(peak),
+        sse,
     })
 }
 
@@ -173,5 +179,13 @@ fn print_table(results: &[Numbers], sizes: &Sizes) {
         );
     }
     println!("targets: (a) ≤ 0.25×, (b) ≤ 0.50×, (c) p95 ≤ 0.50× TimeTagger's");
-    println!("SSE change → device: not measured (no events endpoint in this build)");
+    for r in results.iter().filter(|r| !r.sse.is_empty()) {
+        println!(
+            "{}: a change on one device → `changed` on another's event stream: p50 {} / p95 {} ({} pushes)",
+            r.name,
+            millis(percentile(&r.sse, 0.5)),
+            millis(percentile(&r.sse, 0.95)),
+            r.sse.len()
+        );
+    }
 }

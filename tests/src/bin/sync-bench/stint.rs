@@ -121,6 +121,91 @@ pub async fn small_pushes(url: &str, count: usize) -> anyhow::Result<Vec<Duratio
     Ok(took)
 }
 
+/// Server change → device: `count` times, one device pushes a start and the time until a
+/// second device's open event stream delivers `changed` (from sending the push).
+pub async fn sse_latency(url: &str, count: usize) -> anyhow::Result<Vec<Duration>> {
+    use eventsource_stream::Eventsource;
+    use futures_util::StreamExt;
+    let http = reqwest::Client::new();
+    let sign_in = |name: &'static str| {
+        let http = http.clone();
+        async move {
+            let answer: serde_json::Value = http
+                .post(format!("{url}/api/v1/auth/token"))
+                .json(&serde_json::json!({ "email": BEN, "password": DEMO_PASSWORD, "device_name": name }))
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            let token = answer["token"].as_str().unwrap_or_default().to_string();
+            let workspace = answer["workspaces"][0]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            anyhow::Ok((token, workspace))
+        }
+    };
+    let (listener_token, workspace) = sign_in("listener").await?;
+    let (pusher_token, _) = sign_in("pusher").await?;
+    let mut events = http
+        .get(format!("{url}/api/v1/workspaces/{workspace}/events"))
+        .bearer_auth(&listener_token)
+        .send()
+        .await?
+        .error_for_status()?
+        .bytes_stream()
+        .eventsource();
+    let ready = events.next().await.context_none("the stream closed")??;
+    anyhow::ensure!(
+        ready.event == "ready",
+        "the stream did not start with ready"
+    );
+    let task: Uuid = "01900000-0000-7000-8000-000000000307".parse()?;
+    let stream = Uuid::now_v7();
+    let push_url = format!("{url}/api/v1/workspaces/{workspace}/sync/push");
+    let mut took = Vec::with_capacity(count);
+    for seq in 1..=count as i64 {
+        let at = chrono::Utc::now();
+        let intent = Intent::StartTimer {
+            timer_id: Uuid::now_v7(),
+            task_id: task,
+            at,
+        };
+        let request = PushRequest {
+            protocol_version: PROTOCOL_VERSION,
+            stream_id: stream,
+            mutations: vec![Mutation::new(seq, intent, at)],
+        };
+        let started = Instant::now();
+        let push = http
+            .post(&push_url)
+            .bearer_auth(&pusher_token)
+            .json(&request)
+            .send();
+        let push = tokio::spawn(push);
+        loop {
+            let event = events.next().await.context_none("the stream closed")??;
+            if event.event == "changed" {
+                break;
+            }
+        }
+        took.push(started.elapsed());
+        push.await??.error_for_status()?;
+    }
+    Ok(took)
+}
+
+trait ContextNone<T> {
+    fn context_none(self, what: &'static str) -> anyhow::Result<T>;
+}
+
+impl<T> ContextNone<T> for Option<T> {
+    fn context_none(self, what: &'static str) -> anyhow::Result<T> {
+        self.ok_or_else(|| anyhow::anyhow!(what))
+    }
+}
+
 /// Samples a process's resident memory on a thread until stopped; the peak, in bytes.
 struct RssSampler {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
