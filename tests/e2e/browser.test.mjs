@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { ANA, artifacts, binDir, entriesOnServer, root, start, startServer, tempDir } from './harness.mjs';
+import { ANA, artifacts, binDir, entriesOnServer, root, start, startOnAnotherDevice, startServer, tempDir } from './harness.mjs';
 
 let server;
 let bridge;
@@ -34,7 +34,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   bridge?.kill();
-  server?.child.kill();
+  server?.child?.kill();
 }, DEADLINE);
 
 test('sign in, start work, stop: the entry is listed and synced', DEADLINE, async () => {
@@ -73,6 +73,49 @@ test('sign in, start work, stop: the entry is listed and synced', DEADLINE, asyn
   const entries = await entriesOnServer(server.url);
   assert.equal(entries.length, 1);
   assert.equal(entries[0].status, 'draft');
+});
+
+test('a change the server decided otherwise about is listed in plain words and can be dismissed', DEADLINE, async () => {
+  const page = await browser.newPage({ viewport: { width: 420, height: 640 } });
+  await page.goto(bridgeUrl);
+  await page.getByRole('heading', { name: 'Assigned to me' }).waitFor();
+
+  // Offline, the laptop starts and stops work on a task.
+  server.child.kill('SIGKILL');
+  const offlineSince = Date.now();
+  await page.getByTestId('search').fill('blog');
+  const task = page.getByTestId('task').first();
+  const title = (await task.locator('.title').textContent()).trim();
+  const taskId = await task.getAttribute('data-task-id');
+  await task.click();
+  await page.getByTestId('timer-task').filter({ hasText: title }).waitFor();
+  await page.waitForTimeout(1200);
+  await page.getByTestId('stop').click();
+  await page.getByTestId('idle').waitFor();
+
+  // Back online, Ana's phone starts work first (later in time): the laptop's timer ran until
+  // then, so its own stop, arriving after, is reconciled into the server's entry. Four seconds
+  // offline put the laptop's reconnection attempts (backing off: 2 s, then 4 s) after the phone's.
+  await page.waitForTimeout(Math.max(0, offlineSince + 4000 - Date.now()));
+  await server.restart();
+  await startOnAnotherDevice(server.url, taskId);
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  const badge = page.getByTestId('issues-badge');
+  await badge.filter({ hasText: '1 sync issue' }).waitFor({ timeout: 15000 });
+  await badge.click();
+  const issue = page.getByTestId('sync-issue');
+  await issue.waitFor();
+  assert.match(await issue.getByTestId('sync-issue-change').textContent(), new RegExp(`^Stop work on “${title}” at `));
+  assert.match(await issue.textContent(), /Server kept its version/);
+  assert.match(await issue.textContent(), /The server's entry: /);
+  await page.screenshot({ path: path.join(artifacts, 'browser-sync-issues.png') });
+
+  await issue.getByTestId('dismiss-issue').click();
+  await page.getByTestId('no-issues').waitFor();
+  assert.equal(await badge.count(), 0);
+  // The laptop took the phone's running timer from the server; stop it for the next test.
+  await page.getByTestId('stop').click();
+  await page.getByTestId('idle').waitFor();
 });
 
 test('the bridge refuses calls without its token or from another origin', DEADLINE, async () => {

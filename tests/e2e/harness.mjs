@@ -1,6 +1,7 @@
 // Shared pieces of the end-to-end tests: real processes on loopback, and waiting for things.
 
 import { spawn, execFileSync } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -57,28 +58,69 @@ export function start(command, args, options = {}) {
   return child;
 }
 
-/** A demo `stint-server` on SQLite, on a free loopback port. */
+/** A demo `stint-server` on SQLite, on a free loopback port; `restart()` after `child.kill()`. */
 export async function startServer() {
   const dataDir = tempDir('server');
   const server = path.join(binDir, 'stint-server');
   execFileSync(server, ['demo', '--data-dir', dataDir], { stdio: 'ignore' });
   const port = await freePort();
-  const child = start(server, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir]);
   const url = `http://127.0.0.1:${port}`;
-  await waitFor('stint-server /health', async () => (await fetch(`${url}/health`)).ok);
-  return { url, child };
+  const handle = { url };
+  handle.restart = async () => {
+    handle.child = start(server, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir]);
+    await waitFor('stint-server /health', async () => (await fetch(`${url}/health`)).ok);
+  };
+  await handle.restart();
+  return handle;
 }
 
-/** Ana's entries as the server has them, read through the REST API by a second device. */
-export async function entriesOnServer(serverUrl) {
+/** Ana signed in on a second device, through the REST API. */
+async function anotherDevice(serverUrl, name) {
   const signIn = await fetch(`${serverUrl}/api/v1/auth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: ANA.email, password: ANA.password, device_name: 'e2e checker' }),
+    body: JSON.stringify({ email: ANA.email, password: ANA.password, device_name: name }),
   }).then((r) => r.json());
-  const workspace = signIn.workspaces[0].id;
-  const pulled = await fetch(`${serverUrl}/api/v1/workspaces/${workspace}/sync/pull?cursor=0&protocol_version=1`, {
-    headers: { authorization: `Bearer ${signIn.token}` },
+  return { token: signIn.token, workspace: signIn.workspaces[0].id };
+}
+
+/** Ana's entries as the server has them, pulled page by page by a second device. */
+export async function entriesOnServer(serverUrl) {
+  const { token, workspace } = await anotherDevice(serverUrl, 'e2e checker');
+  const entries = new Map();
+  let cursor = null;
+  for (;;) {
+    const query = new URLSearchParams({ protocol_version: '2', ...(cursor ? { cursor } : {}) });
+    const page = await fetch(`${serverUrl}/api/v1/workspaces/${workspace}/sync/pull?${query}`, {
+      headers: { authorization: `Bearer ${token}` },
+    }).then((r) => r.json());
+    for (const entry of page.entries) entries.set(entry.id, entry);
+    for (const gone of page.removed) entries.delete(gone.id);
+    cursor = page.cursor;
+    if (!page.more) return [...entries.values()];
+  }
+}
+
+/**
+ * Starts work on `taskId` now from another of Ana's devices (a sync push of one mutation, with
+ * the fingerprint Stint computes: SHA-256 of the intent's JSON as the server writes it).
+ */
+export async function startOnAnotherDevice(serverUrl, taskId) {
+  const { token, workspace } = await anotherDevice(serverUrl, 'e2e phone');
+  // Whole milliseconds, never .000: the server writes instants without a zero fraction.
+  const now = Date.now();
+  const at = new Date(now - (now % 1000) + 123).toISOString();
+  const intent = { name: 'start_timer', args: { timer_id: randomUUID(), task_id: taskId, at } };
+  const fingerprint = createHash('sha256').update(JSON.stringify(intent)).digest('hex');
+  const body = {
+    protocol_version: 2,
+    stream_id: randomUUID(),
+    mutations: [{ seq: 1, fingerprint, device_time: at, ...intent }],
+  };
+  const answer = await fetch(`${serverUrl}/api/v1/workspaces/${workspace}/sync/push`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
   }).then((r) => r.json());
-  return pulled.entries;
+  if (answer.results?.[0]?.outcome !== 'applied') throw new Error(`the phone's start: ${JSON.stringify(answer)}`);
 }

@@ -299,11 +299,8 @@ async fn own_active_timer(
         // entry, and its own version goes to *Sync issues*.
         return Err(match tx.entry_of_timer(scope, timer_id).await? {
             Some(entry) => reconciled(
-                &format!(
-                    "the timer was already stopped at {} (by a start on another device, or by \
-                     someone else)",
-                    entry.ended_at
-                ),
+                "the timer had already been stopped (work was started on another device, or \
+                 someone stopped it)",
                 &entry,
             ),
             None => rejected(ErrorCode::TimerStopped, "the timer was already stopped"),
