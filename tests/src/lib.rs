@@ -1,5 +1,7 @@
 //! Helpers for the cross-component tests: a real `stint-server` process on loopback.
 
+pub mod fault_proxy;
+
 use std::ffi::OsString;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -218,6 +220,11 @@ impl ServerProcess {
     }
 
     pub fn stop(mut self) {
+        self.kill();
+    }
+
+    /// SIGKILL, keeping the handle (to start another server in its place).
+    pub fn stop_now(&mut self) {
         self.kill();
     }
 

@@ -49,6 +49,8 @@ pub struct Desk {
     events_http: reqwest::Client,
     /// One sync at a time.
     sync_lock: Mutex<()>,
+    /// The latest instant a change was stamped with (see `now`).
+    last_stamp: std::sync::Mutex<chrono::DateTime<chrono::Utc>>,
     /// How far the running sync's push got, for the window and the tray.
     progress: std::sync::Mutex<Option<SyncProgress>>,
     /// Wakes the sync loop after a local change.
@@ -70,6 +72,7 @@ impl Desk {
             events_http: events_client(),
             sync_lock: Mutex::new(()),
             progress: std::sync::Mutex::new(None),
+            last_stamp: std::sync::Mutex::new(chrono::DateTime::<chrono::Utc>::MIN_UTC),
             sync_wanted: Notify::new(),
             changes: watch::channel(0).0,
         })

@@ -16,6 +16,9 @@ use crate::error::DeskError;
 use crate::server_client::ServerClient;
 use crate::store::keys;
 
+/// A learned clock offset moves only by more than this (see `learn_offset`).
+const OFFSET_NOISE_MS: i64 = 1000;
+
 /// Pages a pull may take in one sync before it lets the rest wait for the next: a runaway
 /// server cannot keep the device busy for ever.
 const MAX_PULL_PAGES: usize = 10_000;
@@ -180,24 +183,40 @@ impl Desk {
     }
 
     /// The device's clock offset from a server answer: the server's time is taken as the middle
-    /// of the round trip.
+    /// of the round trip. A slow round trip says little (the answer may have waited anywhere),
+    /// and a change within a second is noise (a retried request, a delay one way): the stored
+    /// offset moves only for a clear difference, so stamps do not jitter.
     fn learn_offset(
         &self,
         sent: DateTime<Utc>,
         server_time: DateTime<Utc>,
     ) -> Result<(), DeskError> {
         let received = self.clock.now();
-        let middle = sent + (received - sent) / 2;
-        let offset = (server_time - middle).num_milliseconds();
-        self.store
-            .set_setting(keys::CLOCK_OFFSET_MS, &offset.to_string())?;
+        let round_trip = received - sent;
+        if round_trip > chrono::Duration::seconds(2) || round_trip < chrono::Duration::zero() {
+            return Ok(());
+        }
+        let offset = (server_time - (sent + round_trip / 2)).num_milliseconds();
+        let known = self.store.setting(keys::CLOCK_OFFSET_MS)?.is_some();
+        if !known || (offset - self.clock_offset_ms()).abs() > OFFSET_NOISE_MS {
+            self.store
+                .set_setting(keys::CLOCK_OFFSET_MS, &offset.to_string())?;
+        }
         Ok(())
     }
 
     /// The server's time as this device best knows it: the device clock corrected by the
-    /// offset learned at the last sync. Every change is stamped with it.
+    /// offset learned at sync. Every change is stamped with it, and never earlier than the
+    /// change before (a corrected offset or a clock set back must not reorder the user's own
+    /// changes: T1 orders timers by these instants).
     pub(super) fn now(&self) -> DateTime<Utc> {
-        self.clock.now() + chrono::Duration::milliseconds(self.clock_offset_ms())
+        let corrected = self.clock.now() + chrono::Duration::milliseconds(self.clock_offset_ms());
+        let mut last = self
+            .last_stamp
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *last = corrected.max(*last);
+        *last
     }
 
     fn clock_offset_ms(&self) -> i64 {
