@@ -54,6 +54,10 @@ pub enum Intent {
     RecordEntry {
         entry_id: Uuid,
         task_id: Uuid,
+        /// The timer it was stopped from; left out for an entry made without one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(nullable = false)]
+        #[ts(optional)]
         timer_id: Option<Uuid>,
         started_at: DateTime<Utc>,
         ended_at: DateTime<Utc>,
