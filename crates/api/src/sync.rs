@@ -64,6 +64,8 @@ pub enum Intent {
         /// Counted time (pauses left out), at most `ended_at - started_at`.
         #[ts(type = "number")]
         duration_secs: i64,
+        /// Text without control characters other than tab, line feed and carriage return.
+        #[schema(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
         description: String,
     },
 }
@@ -106,8 +108,8 @@ pub struct Mutation {
     #[ts(type = "number")]
     #[schema(minimum = 1)]
     pub seq: i64,
-    /// `Intent::fingerprint` of this mutation's intent.
-    #[schema(min_length = 64, max_length = 64)]
+    /// `Intent::fingerprint` of this mutation's intent: 64 lowercase hex digits.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub fingerprint: String,
     /// The device's own clock when the change was made, for the record; the intent's instant
     /// is already corrected by the device's learned offset to the server's clock.
