@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use stint_storage::{Storage, WorkspaceScope};
+use stint_storage::Storage;
 use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
@@ -90,16 +90,6 @@ impl Events {
                 drop(self.local.send(event));
             }
         }
-    }
-
-    /// "Something changed" to everyone in the scope's workspace.
-    pub async fn changed(&self, scope: &WorkspaceScope) {
-        self.publish(Event {
-            workspace_id: scope.workspace_id(),
-            user_id: None,
-            kind: EventKind::Changed,
-        })
-        .await;
     }
 
     pub fn subscribe(&self) -> (broadcast::Receiver<Event>, watch::Receiver<bool>) {

@@ -34,7 +34,7 @@ impl Desk {
         let workspace = session.workspace.id;
         let mut result = Ok(());
         // A pull that finds the server lacking something this device had synced queues it
-        // again: push that too before calling the sync done (once more at most, twice over).
+        // again: push that too before calling the sync done (at most twice more).
         for _ in 0..3 {
             let pushed = self.push_all(&client, &token, workspace).await;
             self.set_progress(None);

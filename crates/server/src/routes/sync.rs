@@ -70,20 +70,32 @@ async fn push(
         .results
         .iter()
         .any(|r| r.outcome == Outcome::Applied);
+    // Told after the answer is on its way: on PostgreSQL a NOTIFY is one more round trip, which
+    // the pushing device need not wait for.
+    let mut events = Vec::new();
     if applied {
-        state.events.changed(&scope).await;
+        events.push(Event {
+            workspace_id: scope.workspace_id(),
+            user_id: None,
+            kind: EventKind::Changed,
+        });
     }
     for timer_id in pushed.stopped_timers {
-        let by = "Work started on another of your devices".to_string();
-        state
-            .events
-            .publish(Event {
-                workspace_id: scope.workspace_id(),
-                user_id: Some(scope.user_id()),
-                kind: EventKind::TimerStopped { timer_id, by },
-            })
-            .await;
+        events.push(Event {
+            workspace_id: scope.workspace_id(),
+            user_id: Some(scope.user_id()),
+            kind: EventKind::TimerStopped {
+                timer_id,
+                by: "Work started on another of your devices".to_string(),
+            },
+        });
     }
+    let hub = state.events.clone();
+    tokio::spawn(async move {
+        for event in events {
+            hub.publish(event).await;
+        }
+    });
     Ok(Json(pushed.response))
 }
 
