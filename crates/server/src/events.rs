@@ -3,13 +3,16 @@
 //! are published after the transaction that made them commits. On PostgreSQL every instance
 //! hears every instance's events (`NOTIFY`/`LISTEN` through the storage), so a device connected
 //! to one instance learns of a push to another; SQLite has one instance and delivers locally.
-//! Devices also poll, so an event lost (a dropped listener connection) only delays a pull.
+//! Whenever events may have been lost (the listening connection dropped, a subscriber fell
+//! behind) subscribers are told `changed`: a pull covers whatever they missed. Devices also
+//! poll, so even a lost hint only delays a pull.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use stint_storage::Storage;
+use stint_storage::{FromInstances, Storage, WorkspaceScope};
+use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
@@ -28,20 +31,61 @@ pub enum EventKind {
     /// A pull would bring something new.
     Changed,
     /// The user's running timer was stopped by something other than the device that has it.
-    TimerStopped { timer_id: Uuid, by: String },
+    TimerStopped {
+        timer_id: Uuid,
+        /// What stopped it, in words for the user.
+        by: String,
+        /// The device whose change stopped it: that device knows already and says nothing.
+        device_id: Uuid,
+    },
 }
 
 impl Event {
-    pub fn is_for(&self, workspace_id: Uuid, user_id: Uuid) -> bool {
+    /// Everyone in the scope's workspace: a pull would bring them something. Publish it after
+    /// the transaction that changed something commits.
+    pub fn changed(scope: &WorkspaceScope) -> Event {
+        Event {
+            workspace_id: scope.workspace_id(),
+            user_id: None,
+            kind: EventKind::Changed,
+        }
+    }
+
+    /// The scope's user: a change from the scope's device stopped their running timer
+    /// `timer_id` (T1: a start on another device). Publish it after the transaction commits.
+    pub fn timer_stopped(scope: &WorkspaceScope, timer_id: Uuid) -> Event {
+        Event {
+            workspace_id: scope.workspace_id(),
+            user_id: Some(scope.user_id()),
+            kind: EventKind::TimerStopped {
+                timer_id,
+                by: "Work started on another of your devices".to_string(),
+                device_id: scope.device_id(),
+            },
+        }
+    }
+
+    fn is_for(&self, workspace_id: Uuid, user_id: Uuid) -> bool {
         self.workspace_id == workspace_id && self.user_id.is_none_or(|user| user == user_id)
     }
+}
+
+/// What goes through an instance's broadcast to its subscribers.
+#[derive(Debug, Clone)]
+enum Local {
+    Event(Event),
+    /// Events may have been lost (the connection to the other instances was down).
+    Missed,
 }
 
 /// The hub every event stream subscribes to.
 #[derive(Clone)]
 pub struct Events {
-    local: broadcast::Sender<Event>,
+    local: broadcast::Sender<Local>,
     closing: watch::Sender<bool>,
+    /// Whether this instance hears published events yet (at once on SQLite; on PostgreSQL once
+    /// its `LISTEN` is in place).
+    listening: watch::Sender<bool>,
     storage: Arc<dyn Storage>,
     /// How often an idle stream gets a comment, so proxies keep it open and devices notice a
     /// dead connection.
@@ -55,25 +99,43 @@ impl Events {
         let events = Events {
             local,
             closing: watch::channel(false).0,
+            listening: watch::channel(false).0,
             storage,
             heartbeat,
         };
+        let Some(mut instances) = events.storage.listen_instances() else {
+            events.listening.send_replace(true);
+            return events;
+        };
         let hub = events.clone();
         tokio::spawn(async move {
-            match hub.storage.listen_instances().await {
-                Ok(Some(mut others)) => {
-                    while let Some(payload) = others.recv().await {
+            while let Some(message) = instances.recv().await {
+                match message {
+                    FromInstances::Payload(payload) => {
                         match serde_json::from_str::<Event>(&payload) {
-                            Ok(event) => drop(hub.local.send(event)),
+                            Ok(event) => drop(hub.local.send(Local::Event(event))),
                             Err(error) => tracing::warn!(%error, "an event that is not ours"),
                         }
                     }
+                    FromInstances::Listening => {
+                        hub.listening.send_replace(true);
+                        drop(hub.local.send(Local::Missed));
+                    }
                 }
-                Ok(None) => {}
-                Err(error) => tracing::error!(%error, "cannot hear other instances' events"),
             }
         });
         events
+    }
+
+    /// Waits until this instance hears the events it publishes (on PostgreSQL, until its
+    /// `LISTEN` is in place). Streams opened before then are told `changed` once it is.
+    pub async fn ready(&self) {
+        // The sender lives in `self`, so the wait ends only by `listening` turning true.
+        let _ = self
+            .listening
+            .subscribe()
+            .wait_for(|listening| *listening)
+            .await;
     }
 
     /// Tells the devices that may see it. Never fails the caller: an event is a hint.
@@ -84,20 +146,70 @@ impl Events {
         };
         match self.storage.notify_instances(&payload).await {
             Ok(true) => {}
-            Ok(false) => drop(self.local.send(event)),
+            Ok(false) => drop(self.local.send(Local::Event(event))),
             Err(error) => {
                 tracing::warn!(%error, "telling other instances failed; telling this one");
-                drop(self.local.send(event));
+                drop(self.local.send(Local::Event(event)));
             }
         }
     }
 
-    pub fn subscribe(&self) -> (broadcast::Receiver<Event>, watch::Receiver<bool>) {
-        (self.local.subscribe(), self.closing.subscribe())
+    /// Publishes `events`, in order, without making the caller wait: on PostgreSQL each is one
+    /// more round trip, which a device waiting for its push's answer need not wait for.
+    pub fn publish_in_background(&self, events: Vec<Event>) {
+        if events.is_empty() {
+            return;
+        }
+        let hub = self.clone();
+        tokio::spawn(async move {
+            for event in events {
+                hub.publish(event).await;
+            }
+        });
+    }
+
+    /// What the scope's user may hear in the scope's workspace, from now on.
+    pub fn subscribe(&self, scope: &WorkspaceScope) -> Subscription {
+        Subscription {
+            workspace_id: scope.workspace_id(),
+            user_id: scope.user_id(),
+            events: self.local.subscribe(),
+            closing: self.closing.subscribe(),
+        }
     }
 
     /// Ends every stream (the server is shutting down and waits for open connections).
     pub fn close(&self) {
         self.closing.send_replace(true);
+    }
+}
+
+/// One event stream's view of the hub.
+pub struct Subscription {
+    workspace_id: Uuid,
+    user_id: Uuid,
+    events: broadcast::Receiver<Local>,
+    closing: watch::Receiver<bool>,
+}
+
+impl Subscription {
+    /// The next thing to tell this subscriber; `None` once the server is shutting down.
+    pub async fn next(&mut self) -> Option<EventKind> {
+        loop {
+            let received = tokio::select! {
+                _ = self.closing.wait_for(|closing| *closing) => return None,
+                received = self.events.recv() => received,
+            };
+            match received {
+                Ok(Local::Event(event)) if event.is_for(self.workspace_id, self.user_id) => {
+                    return Some(event.kind)
+                }
+                Ok(Local::Event(_)) => {}
+                // Events were lost on the way, or this subscriber fell behind: a pull covers
+                // whatever it missed.
+                Ok(Local::Missed) | Err(RecvError::Lagged(_)) => return Some(EventKind::Changed),
+                Err(RecvError::Closed) => return None,
+            }
+        }
     }
 }

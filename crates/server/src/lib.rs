@@ -21,6 +21,9 @@ use stint_storage::{Storage, StorageError};
 use stint_storage_postgres::PostgresStorage;
 use stint_storage_sqlite::SqliteStorage;
 
+/// How long start-up waits for the live-update hub to hear events before serving anyway.
+const LISTEN_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// PostgreSQL connections per server instance unless `--postgres-pool-size` says otherwise.
 pub const DEFAULT_POSTGRES_CONNECTIONS: u32 = 20;
 
@@ -80,6 +83,14 @@ pub async fn serve_with(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (app, events) = app(storage, &limits);
+    // On PostgreSQL, events reach even this instance's devices only once its LISTEN is in
+    // place: wait for that (briefly; streams opened before it are told `changed` once it is).
+    if tokio::time::timeout(LISTEN_PATIENCE, events.ready())
+        .await
+        .is_err()
+    {
+        tracing::warn!("not listening for live-update events yet; serving anyway");
+    }
     // Event streams never end by themselves: end them, so shutdown can wait for the rest.
     let shutdown = async move {
         shutdown.await;

@@ -3,13 +3,17 @@
 //! get heartbeats; on PostgreSQL a push to one server instance reaches a device connected to
 //! another.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use stint_api::sync::{Intent, PROTOCOL_VERSION};
+use stint_server::edge::{self, EdgeLimits};
+use stint_server::events::{Event, EventKind, Events};
 use stint_server::service::demo;
-use stint_server::{EdgeLimits, Passwords};
+use stint_server::Passwords;
+use stint_storage::{MembershipRecord, Storage, UserRecord};
 use uuid::Uuid;
 
 mod common;
@@ -21,6 +25,8 @@ const PATIENCE: Duration = Duration::from_secs(10);
 struct Device {
     base: String,
     token: String,
+    user_id: Uuid,
+    device_id: Uuid,
     workspace: String,
     stream: Uuid,
     seq: i64,
@@ -40,6 +46,8 @@ impl Device {
         Device {
             base: base.to_string(),
             token: body["token"].as_str().unwrap().into(),
+            user_id: body["user"]["id"].as_str().unwrap().parse().unwrap(),
+            device_id: body["device_id"].as_str().unwrap().parse().unwrap(),
             workspace: body["workspaces"][0]["id"].as_str().unwrap().into(),
             stream: Uuid::now_v7(),
             seq: 0,
@@ -144,20 +152,20 @@ impl Listener {
     }
 }
 
-async fn serve_demo(storage: std::sync::Arc<dyn stint_storage::Storage>) -> String {
+/// Serves the API with a short heartbeat: its base URL and its event hub, listening already.
+async fn serve_demo(storage: Arc<dyn Storage>) -> (String, Events) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let limits = EdgeLimits {
         sse_heartbeat: Duration::from_millis(300),
         ..EdgeLimits::default()
     };
-    tokio::spawn(stint_server::serve_with(
-        listener,
-        storage,
-        limits,
-        std::future::pending(),
-    ));
-    base
+    let (app, events) = stint_server::app(storage, &limits);
+    tokio::time::timeout(PATIENCE, events.ready())
+        .await
+        .expect("the hub listens");
+    tokio::spawn(edge::serve(listener, app, limits, std::future::pending()));
+    (base, events)
 }
 
 #[tokio::test]
@@ -165,7 +173,7 @@ async fn devices_hear_of_changes_and_of_their_timer_stopped_elsewhere() {
     for backend in common::backends().await {
         let storage = backend.storage.clone();
         demo::seed(&*storage, &Passwords::new()).await.unwrap();
-        let base = serve_demo(storage).await;
+        let (base, _events) = serve_demo(storage).await;
         let mut laptop = Device::sign_in(&base, "ana@demo.stint.test").await;
         let mut phone = Device::sign_in(&base, "ana@demo.stint.test").await;
         let ben = Device::sign_in(&base, "ben@demo.stint.test").await;
@@ -201,6 +209,11 @@ async fn devices_hear_of_changes_and_of_their_timer_stopped_elsewhere() {
         let data: Value = serde_json::from_str(&stopped.1).unwrap();
         assert_eq!(data["timer_id"], first.to_string());
         assert!(!data["by"].as_str().unwrap().is_empty());
+        assert_eq!(
+            data["device_id"],
+            phone.device_id.to_string(),
+            "the phone stopped it"
+        );
         // Ben hears that something changed, never about Ana's timer.
         assert_eq!(ben_events.next_event().await.0, "changed");
         laptop.start().await;
@@ -217,7 +230,7 @@ async fn events_need_a_token_and_a_membership() {
     for backend in common::backends().await {
         let storage = backend.storage.clone();
         demo::seed(&*storage, &Passwords::new()).await.unwrap();
-        let base = serve_demo(storage).await;
+        let (base, _events) = serve_demo(storage).await;
         let url = format!("{base}/api/v1/workspaces/{}/events", Uuid::now_v7());
         let response = reqwest::get(&url).await.unwrap();
         assert_eq!(response.status(), 401);
@@ -231,7 +244,116 @@ async fn events_need_a_token_and_a_membership() {
             .await
             .unwrap();
         assert_eq!(response.status(), 404, "another workspace's events");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "not_found");
+        let response = reqwest::Client::new()
+            .get(format!("{base}/api/v1/workspaces/{}/events", ana.workspace))
+            .bearer_auth("not-a-token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "invalid_token");
     }
+}
+
+/// A member of another workspace hears nothing of this one's changes, and a user nothing of
+/// another user's timer.
+#[tokio::test]
+async fn a_stream_carries_only_what_its_user_may_see() {
+    for backend in common::backends().await {
+        let storage = backend.storage.clone();
+        demo::seed(&*storage, &Passwords::new()).await.unwrap();
+        let elsewhere = other_workspace_with_member(&*storage, "olga@other.stint.test").await;
+        let (base, hub) = serve_demo(storage).await;
+        let mut ana = Device::sign_in(&base, "ana@demo.stint.test").await;
+        let ben = Device::sign_in(&base, "ben@demo.stint.test").await;
+        let olga = Device::sign_in(&base, "olga@other.stint.test").await;
+        assert_eq!(olga.workspace, elsewhere.to_string());
+        let mut ana_events = ana.listen(&base).await;
+        let mut ben_events = ben.listen(&base).await;
+        let mut olga_events = olga.listen(&base).await;
+
+        // Ana's push, and a stop of her timer meant for her alone, through the hub.
+        ana.start().await;
+        assert_eq!(ana_events.next_event().await.0, "changed");
+        let ana_only = Event {
+            workspace_id: ana.workspace.parse().unwrap(),
+            user_id: Some(ana.user_id),
+            kind: EventKind::TimerStopped {
+                timer_id: Uuid::now_v7(),
+                by: "a test".into(),
+                device_id: Uuid::now_v7(),
+            },
+        };
+        hub.publish(ana_only).await;
+        assert_eq!(ana_events.next_event().await.0, "timer_stopped");
+
+        // Then one marker each for Olga and Ben: the first thing either hears after the
+        // events above is their own marker, so those never reached them.
+        for (listener, user, workspace) in [
+            (&mut olga_events, &olga, elsewhere),
+            (&mut ben_events, &ben, ana.workspace.parse().unwrap()),
+        ] {
+            let marker = Uuid::now_v7();
+            hub.publish(Event {
+                workspace_id: workspace,
+                user_id: Some(user.user_id),
+                kind: EventKind::TimerStopped {
+                    timer_id: marker,
+                    by: "the marker".into(),
+                    device_id: Uuid::now_v7(),
+                },
+            })
+            .await;
+            let (name, data) = listener.next_event().await;
+            if user.workspace == ana.workspace {
+                // Ben shares Ana's workspace: he hears that it changed, then his marker.
+                assert_eq!(name, "changed", "{}", storage_name(&backend));
+                let (name, data) = listener.next_event().await;
+                assert_eq!((name.as_str(), marker_of(&data)), ("timer_stopped", marker));
+            } else {
+                assert_eq!(
+                    (name.as_str(), marker_of(&data)),
+                    ("timer_stopped", marker),
+                    "{}: Olga heard another workspace",
+                    storage_name(&backend)
+                );
+            }
+        }
+    }
+}
+
+fn marker_of(data: &str) -> Uuid {
+    let data: Value = serde_json::from_str(data).unwrap();
+    data["timer_id"].as_str().unwrap().parse().unwrap()
+}
+
+/// A second workspace beside the demo's, with one member who has the demo password.
+async fn other_workspace_with_member(storage: &dyn Storage, email: &str) -> Uuid {
+    let workspace = Uuid::now_v7();
+    let user = UserRecord {
+        id: Uuid::now_v7(),
+        email: email.into(),
+        name: "Olga Other".into(),
+        password_hash: Passwords::new().hash(demo::DEMO_PASSWORD).await.unwrap(),
+    };
+    let mut tx = storage.begin().await.unwrap();
+    tx.insert_workspace(workspace, "Elsewhere", chrono::Utc::now())
+        .await
+        .unwrap();
+    tx.insert_user(&user, chrono::Utc::now()).await.unwrap();
+    tx.insert_membership(&MembershipRecord {
+        workspace_id: workspace,
+        workspace_name: "Elsewhere".into(),
+        user_id: user.id,
+        role: "member".into(),
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    workspace
 }
 
 /// Two server instances on one PostgreSQL database: a push to one reaches a device listening
@@ -245,14 +367,51 @@ async fn on_postgres_events_reach_devices_on_every_instance() {
         demo::seed(&*backend.storage, &Passwords::new())
             .await
             .unwrap();
-        let first = serve_demo(backend.storage.clone()).await;
-        let second = serve_demo(stint_server::connect(&url, 5).await.unwrap()).await;
+        let (first, _) = serve_demo(backend.storage.clone()).await;
+        let (second, _) = serve_demo(stint_server::connect(&url, 5).await.unwrap()).await;
         let mut pusher = Device::sign_in(&first, "ana@demo.stint.test").await;
         let listener = Device::sign_in(&second, "ana@demo.stint.test").await;
         let mut events = listener.listen(&second).await;
-        // The second instance's LISTEN is set up as it starts; give it a moment.
-        tokio::time::sleep(Duration::from_millis(300)).await;
         pusher.start().await;
         assert_eq!(events.next_event().await.0, "changed");
+    }
+}
+
+/// On PostgreSQL, when an instance's listening connection is lost, its devices are told
+/// `changed` (they may have missed something) and events reach them again once it is back.
+#[tokio::test]
+async fn on_postgres_a_lost_listening_connection_is_made_again() {
+    for backend in common::backends().await {
+        let Some(url) = backend.postgres_url.clone() else {
+            continue;
+        };
+        demo::seed(&*backend.storage, &Passwords::new())
+            .await
+            .unwrap();
+        let (first, _) = serve_demo(backend.storage.clone()).await;
+        let (second, _) = serve_demo(stint_server::connect(&url, 5).await.unwrap()).await;
+        let mut pusher = Device::sign_in(&first, "ana@demo.stint.test").await;
+        let listener = Device::sign_in(&second, "ana@demo.stint.test").await;
+        let mut events = listener.listen(&second).await;
+
+        // Cut every instance's listening connection, as a failover or a restart would.
+        let admin = sqlx::PgPool::connect(&url).await.unwrap();
+        let cut: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .fetch_all(&admin)
+        .await
+        .unwrap();
+        assert_eq!(cut, [true, true], "both instances were listening");
+        assert_eq!(
+            events.next_event().await.0,
+            "changed",
+            "told it may have missed some"
+        );
+
+        pusher.start().await;
+        assert_eq!(events.next_event().await.0, "changed", "heard again");
+        admin.close().await;
     }
 }

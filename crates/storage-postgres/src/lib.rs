@@ -5,6 +5,7 @@
 //! `.sqlx/`, refreshed by `cargo xtask sqlx-prepare`).
 
 mod convert;
+mod instances;
 mod reads;
 mod transaction;
 
@@ -197,48 +198,11 @@ impl Storage for PostgresStorage {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn notify_instances(&self, payload: &str) -> Result<bool> {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(EVENTS_CHANNEL)
-            .bind(payload)
-            .execute(&self.pool)
-            .await
-            .map_err(storage_error)?;
+        instances::notify(&self.pool, payload).await?;
         Ok(true)
     }
 
-    async fn listen_instances(&self) -> Result<Option<InstanceEvents>> {
-        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool)
-            .await
-            .map_err(storage_error)?;
-        listener
-            .listen(EVENTS_CHANNEL)
-            .await
-            .map_err(storage_error)?;
-        let (sender, receiver) = tokio::sync::mpsc::channel(1024);
-        tokio::spawn(async move {
-            loop {
-                // A lost connection is re-made by the next `recv`; what was notified meanwhile
-                // is missed, and devices catch up at their next poll.
-                match listener.recv().await {
-                    Ok(notification) => {
-                        if sender
-                            .send(notification.payload().to_string())
-                            .await
-                            .is_err()
-                        {
-                            return; // nobody listens any more
-                        }
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "listening for other instances' events failed");
-                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                    }
-                }
-            }
-        });
-        Ok(Some(receiver))
+    fn listen_instances(&self) -> Option<InstanceEvents> {
+        Some(instances::listen(&self.pool))
     }
 }
-
-/// The PostgreSQL channel server instances tell each other about changes on.
-const EVENTS_CHANNEL: &str = "stint_events";

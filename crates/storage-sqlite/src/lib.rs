@@ -224,7 +224,7 @@ impl Storage for SqliteStorage {
         Ok(false)
     }
 
-    async fn listen_instances(&self) -> Result<Option<InstanceEvents>> {
-        Ok(None)
+    fn listen_instances(&self) -> Option<InstanceEvents> {
+        None
     }
 }

@@ -20,8 +20,17 @@ pub use scope::WorkspaceScope;
 
 pub type Result<T> = std::result::Result<T, StorageError>;
 
-/// Payloads other server instances sent with `notify_instances`.
-pub type InstanceEvents = tokio::sync::mpsc::Receiver<String>;
+/// What `listen_instances` hears.
+pub type InstanceEvents = tokio::sync::mpsc::Receiver<FromInstances>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FromInstances {
+    /// A payload some instance (this one included) sent with `notify_instances`.
+    Payload(String),
+    /// Listening (again) from now on: what was sent before — while connecting, or while the
+    /// connection was down — was missed.
+    Listening,
+}
 
 /// How long an epoch is handed out before a new one opens.
 pub const EPOCH_LENGTH: std::time::Duration = std::time::Duration::from_secs(600);
@@ -116,7 +125,8 @@ pub trait Storage: Send + Sync + 'static {
     /// caller delivers it itself.
     async fn notify_instances(&self, payload: &str) -> Result<bool>;
     /// What `notify_instances` sends, from any instance; `None` on a one-instance backend.
-    async fn listen_instances(&self) -> Result<Option<InstanceEvents>>;
+    /// Keeps listening through lost connections, and says `Listening` each time it (re)starts.
+    fn listen_instances(&self) -> Option<InstanceEvents>;
 }
 
 /// One writing transaction. Every method that changes a project, task, timer or entry appends

@@ -2,16 +2,15 @@ use std::convert::Infallible;
 
 use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use stint_api::ErrorBody;
-use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::AppState;
 use crate::error::{ApiError, Path};
-use crate::events::{Event, EventKind};
+use crate::events::EventKind;
 use crate::policy;
 use crate::service::accounts::Caller;
 
@@ -21,8 +20,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// Live updates for the caller in a workspace, as server-sent events: `ready` once connected
 /// (pull now: anything missed while away is in the pull), then `changed` (pull) and
-/// `timer_stopped` (`{"timer_id", "by"}`: your running timer was stopped elsewhere), with a
-/// comment every 25 s so idle connections stay open.
+/// `timer_stopped` (`{"timer_id", "by", "device_id"}`: your running timer was stopped by a change
+/// from that device), with a comment every 25 s so idle connections stay open.
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace_id}/events", tag = "sync",
     security(("bearer" = [])), params(("workspace_id" = Uuid, Path)),
     responses(
@@ -38,39 +37,27 @@ async fn events(
     Path(workspace_id): Path<Uuid>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
     let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
-    let user_id = scope.user_id();
-    let (receiver, closing) = state.events.subscribe();
+    // Subscribed before `ready` is sent: nothing published after it is missed.
+    let subscription = state.events.subscribe(&scope);
     let ready = SseEvent::default().event("ready").data("{}");
-    let stream = futures_util::stream::unfold(
-        (receiver, closing, Some(ready)),
-        move |(mut receiver, mut closing, first)| async move {
-            if let Some(ready) = first {
-                return Some((Ok(ready), (receiver, closing, None)));
-            }
-            loop {
-                let next = tokio::select! {
-                    _ = closing.wait_for(|closing| *closing) => return None,
-                    received = receiver.recv() => received,
-                };
-                let event = match next {
-                    Ok(event) if event.is_for(workspace_id, user_id) => to_sse(&event),
-                    Ok(_) => continue,
-                    // This stream fell behind: a pull covers whatever it missed.
-                    Err(RecvError::Lagged(_)) => SseEvent::default().event("changed").data("{}"),
-                    Err(RecvError::Closed) => return None,
-                };
-                return Some((Ok(event), (receiver, closing, None)));
-            }
-        },
-    );
+    let events = futures_util::stream::unfold(subscription, |mut subscription| async move {
+        let kind = subscription.next().await?;
+        Some((Ok(to_sse(&kind)), subscription))
+    });
+    let stream = futures_util::stream::once(async { Ok(ready) }).chain(events);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(state.events.heartbeat)))
 }
 
-fn to_sse(event: &Event) -> SseEvent {
-    match &event.kind {
+fn to_sse(kind: &EventKind) -> SseEvent {
+    match kind {
         EventKind::Changed => SseEvent::default().event("changed").data("{}"),
-        EventKind::TimerStopped { timer_id, by } => SseEvent::default()
-            .event("timer_stopped")
-            .data(serde_json::json!({ "timer_id": timer_id, "by": by }).to_string()),
+        EventKind::TimerStopped {
+            timer_id,
+            by,
+            device_id,
+        } => SseEvent::default().event("timer_stopped").data(
+            serde_json::json!({ "timer_id": timer_id, "by": by, "device_id": device_id })
+                .to_string(),
+        ),
     }
 }

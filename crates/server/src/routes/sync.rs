@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::AppState;
 use crate::edge;
 use crate::error::{ApiError, Json, Path, Query};
-use crate::events::{Event, EventKind};
+use crate::events::Event;
 use crate::policy;
 use crate::service::accounts::Caller;
 use crate::service::sync;
@@ -74,28 +74,12 @@ async fn push(
     // the pushing device need not wait for.
     let mut events = Vec::new();
     if applied {
-        events.push(Event {
-            workspace_id: scope.workspace_id(),
-            user_id: None,
-            kind: EventKind::Changed,
-        });
+        events.push(Event::changed(&scope));
     }
     for timer_id in pushed.stopped_timers {
-        events.push(Event {
-            workspace_id: scope.workspace_id(),
-            user_id: Some(scope.user_id()),
-            kind: EventKind::TimerStopped {
-                timer_id,
-                by: "Work started on another of your devices".to_string(),
-            },
-        });
+        events.push(Event::timer_stopped(&scope, timer_id));
     }
-    let hub = state.events.clone();
-    tokio::spawn(async move {
-        for event in events {
-            hub.publish(event).await;
-        }
-    });
+    state.events.publish_in_background(events);
     Ok(Json(pushed.response))
 }
 
