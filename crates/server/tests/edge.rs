@@ -606,3 +606,56 @@ async fn out_of_file_descriptors_the_server_pauses_then_serves_again() {
     assert_eq!(raw_request(addr, health).await.status, 200);
     assert!(server.try_wait().unwrap().is_none(), "the server ended");
 }
+
+/// An event stream is an answer that does not end: it outlives the request timeout (its
+/// heartbeats keep coming), and it holds one of the connection slots while it is open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_stream_outlives_the_request_timeout_and_holds_a_connection_slot() {
+    let limits = EdgeLimits {
+        max_connections: 1,
+        request_timeout: Duration::from_secs(1),
+        ..short_limits()
+    };
+    let server = start(limits).await;
+    let sign_in = json!({ "email": ANA, "password": PASSWORD, "device_name": "edge" }).to_string();
+    let mut request = post_json_head("/api/v1/auth/token", sign_in.len());
+    request.push_str(&sign_in);
+    let signed_in = raw_request(server.addr, request.as_bytes()).await;
+    assert_eq!(signed_in.status, 200, "{signed_in:?}");
+    let token = signed_in.body["token"].as_str().unwrap();
+    let workspace = signed_in.body["workspaces"][0]["id"].as_str().unwrap();
+
+    let events = format!(
+        "GET /api/v1/workspaces/{workspace}/events HTTP/1.1\r\nHost: x\r\n\
+         Authorization: Bearer {token}\r\n\r\n"
+    );
+    let mut stream = send(server.addr, events.as_bytes()).await;
+    let mut received = Vec::new();
+    let until = tokio::time::Instant::now() + Duration::from_millis(2500);
+    let mut buffer = [0u8; 1024];
+    loop {
+        match tokio::time::timeout_at(until, stream.read(&mut buffer)).await {
+            Err(_) => break,
+            Ok(Ok(0)) => panic!("the server closed the event stream"),
+            Ok(Ok(n)) => received.extend_from_slice(&buffer[..n]),
+            Ok(Err(error)) => panic!("reading the event stream: {error}"),
+        }
+    }
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains("event: ready"), "{text}");
+    let heartbeats = text.matches(":\n\n").count();
+    assert!(heartbeats >= 8, "{heartbeats} heartbeats in 2.5 s: {text}");
+
+    // The stream holds the only slot: another request waits until it ends.
+    let health = b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let mut waiting = send(server.addr, health).await;
+    let early = tokio::time::timeout(Duration::from_millis(500), read_until_closed(&mut waiting));
+    assert!(
+        early.await.is_err(),
+        "answered while the stream held the slot"
+    );
+    drop(stream);
+    let answer = parse_answer(&closed_by_server(&mut waiting).await);
+    assert_eq!(answer.status, 200);
+}
