@@ -1,6 +1,7 @@
 //! Helpers for the cross-component tests: a real `stint-server` process on loopback.
 
 pub mod fault_proxy;
+pub mod live;
 
 use std::ffi::OsString;
 use std::net::TcpListener;
