@@ -1,6 +1,8 @@
 //! Live updates against a real `stint-server` process: a device with its event and sync loops
 //! running shows work started on another device within moments, without a sync of its own, and
-//! says why its timer stopped. On SQLite and PostgreSQL.
+//! says why its timer stopped (the device that stopped it says nothing); the stream follows the
+//! session through a sign-out and a sign-in as someone else; and how fast an event arrives. On
+//! SQLite and PostgreSQL.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -8,6 +10,7 @@ use std::time::{Duration, Instant};
 use stint_tests::{free_port, open_desk, Database, ServerProcess, DEMO_PASSWORD};
 
 const ANA: &str = "ana@demo.stint.test";
+const BEN: &str = "ben@demo.stint.test";
 
 /// Waits until `done` holds, up to a patience only a failure reaches.
 async fn eventually(what: &str, done: impl Fn() -> bool) -> Duration {
@@ -29,7 +32,7 @@ async fn a_start_on_another_device_shows_within_moments() {
         let server = ServerProcess::start_on(&database, free_port()).unwrap();
         let (laptop_dir, phone_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let laptop = Arc::new(open_desk(laptop_dir.path(), "laptop"));
-        let phone = open_desk(phone_dir.path(), "phone");
+        let phone = Arc::new(open_desk(phone_dir.path(), "phone"));
         laptop
             .sign_in(&server.url, ANA, DEMO_PASSWORD)
             .await
@@ -41,6 +44,9 @@ async fn a_start_on_another_device_shows_within_moments() {
         // The laptop only listens: its sync loop syncs on events (and otherwise each minute).
         let listening = tokio::spawn(laptop.clone().run_events_loop());
         let syncing = tokio::spawn(laptop.clone().run_sync_loop());
+        // The phone listens too (it must not be told of the stop its own start makes), but
+        // syncs only when told to, so it does not learn of the laptop's timer before its start.
+        let phone_listening = tokio::spawn(phone.clone().run_events_loop());
         let tasks = laptop.tasks().unwrap();
         laptop.start_work(tasks[0].id).unwrap();
         laptop.sync_now().await.unwrap();
@@ -66,7 +72,86 @@ async fn a_start_on_another_device_shows_within_moments() {
         // Acting on the timer clears the notice.
         laptop.pause().unwrap();
         assert_eq!(laptop.sync_status().unwrap().notice, None, "{backend}");
+        // The pause reaches the phone through its stream, after the stop it was told of.
+        let phone_syncing = tokio::spawn(phone.clone().run_sync_loop());
+        eventually(backend, || {
+            phone
+                .current_timer()
+                .unwrap()
+                .is_some_and(|t| t.state == stint_api::TimerState::Paused)
+        })
+        .await;
+        assert_eq!(
+            phone.sync_status().unwrap().notice,
+            None,
+            "{backend}: the phone stopped the laptop's timer itself"
+        );
         listening.abort();
         syncing.abort();
+        phone_listening.abort();
+        phone_syncing.abort();
+    }
+}
+
+/// Signing out closes the stream; signing in as someone else opens one of theirs, so they hear
+/// what is meant for them alone.
+#[tokio::test]
+async fn the_stream_follows_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    for (backend, database) in Database::each(dir.path()) {
+        let server = ServerProcess::start_on(&database, free_port()).unwrap();
+        let (laptop_dir, phone_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let laptop = Arc::new(open_desk(laptop_dir.path(), "laptop"));
+        let loops = [
+            tokio::spawn(laptop.clone().run_events_loop()),
+            tokio::spawn(laptop.clone().run_sync_loop()),
+        ];
+        laptop
+            .sign_in(&server.url, ANA, DEMO_PASSWORD)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await; // Ana's stream is open
+        laptop.sign_out().await.unwrap();
+        laptop
+            .sign_in(&server.url, BEN, DEMO_PASSWORD)
+            .await
+            .unwrap();
+        let phone = open_desk(phone_dir.path(), "phone");
+        phone
+            .sign_in(&server.url, BEN, DEMO_PASSWORD)
+            .await
+            .unwrap();
+        let tasks = laptop.tasks().unwrap();
+        laptop.start_work(tasks[0].id).unwrap();
+        laptop.sync_now().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await; // Ben's stream is open
+
+        // Ben starts work on his phone, which has not heard of the laptop's timer: the server
+        // stops that one, and tells Ben's devices.
+        phone.start_work(tasks[1].id).unwrap();
+        phone.sync_now().await.unwrap();
+        eventually(backend, || laptop.sync_status().unwrap().notice.is_some()).await;
+        for task in loops {
+            task.abort();
+        }
+    }
+}
+
+/// The time from a push to `changed` on another device's stream, p50/p95 over 20 rounds.
+#[tokio::test]
+async fn an_event_arrives_within_moments_of_a_push() {
+    let dir = tempfile::tempdir().unwrap();
+    for (backend, database) in Database::each(dir.path()) {
+        let server = ServerProcess::start_on(&database, free_port()).unwrap();
+        let latency = stint_tests::live::sse_latency(&server.url, BEN, 20)
+            .await
+            .unwrap();
+        eprintln!(
+            "{backend}: push → `changed` on another device's stream: p50 {:?}, p95 {:?}",
+            latency.p50(),
+            latency.p95()
+        );
+        assert_eq!(latency.samples.len(), 20);
+        assert!(latency.p95() < Duration::from_secs(2), "{backend}");
     }
 }

@@ -1,13 +1,16 @@
 //! Live updates: while signed in, the desk holds the server's event stream open and syncs on
 //! every event, so a change made elsewhere shows within a moment instead of at the next
 //! minute's poll (which stays, for when the stream cannot be held). "Your timer was stopped"
-//! also leaves a notice for the window.
+//! also leaves a notice for the window. Signing out closes the stream; signing in (again, or
+//! as someone else) opens one for the new session.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
+use serde::Deserialize;
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::Desk;
@@ -17,47 +20,94 @@ use crate::store::keys;
 /// Longest pause between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
+/// The session a stream was opened for: when it is no longer the desk's, the stream ends.
+#[derive(Debug, Clone, PartialEq)]
+struct StreamSession {
+    server_url: String,
+    workspace_id: Uuid,
+    token: String,
+}
+
+/// The data of a `timer_stopped` event (its `timer_id` is not needed: the sync it starts
+/// brings the timer's new state).
+#[derive(Deserialize)]
+struct TimerStopped {
+    by: String,
+    /// The device whose change stopped the timer.
+    device_id: Option<Uuid>,
+}
+
 impl Desk {
-    /// Listens to the server's events for the signed-in workspace, reconnecting with growing,
-    /// jittered pauses. Runs until the process ends.
+    /// Listens to the server's events while signed in, reconnecting with growing, jittered
+    /// pauses (1 s doubling to a minute). Runs until the process ends.
     pub async fn run_events_loop(self: Arc<Self>) {
+        // Every sign-in and sign-out is a change: each is a reason to look at the session again.
+        let mut changes = self.subscribe();
         let mut failures: u32 = 0;
         loop {
-            let signed_in = self.signed_in().ok().flatten();
-            let Some((session, token)) = signed_in else {
-                tokio::time::sleep(Duration::from_secs(5)).await;
+            let Some(session) = self.stream_session() else {
+                if changes.changed().await.is_err() {
+                    return; // the desk is gone
+                }
                 continue;
             };
-            match self
-                .listen(&session.server_url, session.workspace.id, &token)
-                .await
-            {
-                // The server ended the stream (it is restarting): reconnect soon.
-                Ok(()) => failures = 0,
-                Err(error) => {
-                    failures = failures.saturating_add(1);
-                    tracing::debug!(%error, failures, "the event stream is unavailable");
+            let ended = tokio::select! {
+                ended = self.listen(&session, &mut failures) => ended,
+                () = self.until_session_differs(&session, &mut changes) => {
+                    failures = 0;
+                    continue;
                 }
+            };
+            if let Err(error) = ended {
+                failures = failures.saturating_add(1);
+                tracing::debug!(%error, failures, "the event stream is unavailable");
             }
+            // Ended cleanly (the server is restarting) or failed: try again after a pause, or
+            // at once for a new session.
             let base = Duration::from_secs(1 << failures.min(6)).min(MAX_BACKOFF);
-            tokio::time::sleep(base + jitter(base / 2)).await;
+            tokio::select! {
+                () = tokio::time::sleep(base + jitter(base / 2)) => {}
+                () = self.until_session_differs(&session, &mut changes) => failures = 0,
+            }
         }
     }
 
-    async fn listen(
+    fn stream_session(&self) -> Option<StreamSession> {
+        let (session, token) = self.signed_in().ok().flatten()?;
+        Some(StreamSession {
+            server_url: session.server_url,
+            workspace_id: session.workspace.id,
+            token,
+        })
+    }
+
+    /// Returns once the desk is signed out, or signed in to something else than `session`.
+    async fn until_session_differs(
         &self,
-        server_url: &str,
-        workspace: Uuid,
-        token: &str,
-    ) -> Result<(), DeskError> {
+        session: &StreamSession,
+        changes: &mut watch::Receiver<u64>,
+    ) {
+        loop {
+            if changes.changed().await.is_err() {
+                return std::future::pending().await; // the desk is gone; so is this loop soon
+            }
+            if self.stream_session().as_ref() != Some(session) {
+                return;
+            }
+        }
+    }
+
+    /// Holds one stream open until it ends. `failures` is reset once the server takes it.
+    async fn listen(&self, session: &StreamSession, failures: &mut u32) -> Result<(), DeskError> {
         let url = format!(
-            "{}/api/v1/workspaces/{workspace}/events",
-            server_url.trim_end_matches('/')
+            "{}/api/v1/workspaces/{}/events",
+            session.server_url.trim_end_matches('/'),
+            session.workspace_id
         );
         let response = self
             .events_http
             .get(url)
-            .bearer_auth(token)
+            .bearer_auth(&session.token)
             .send()
             .await
             .map_err(|e| DeskError::Offline(e.to_string()))?;
@@ -67,6 +117,7 @@ impl Desk {
                 response.status()
             )));
         }
+        *failures = 0;
         let mut events = response.bytes_stream().eventsource();
         while let Some(event) = events.next().await {
             // A read that times out (no heartbeat for a minute) ends the stream with an error.
@@ -75,20 +126,32 @@ impl Desk {
                 // Connected: pull what changed while away.
                 "ready" | "changed" => self.sync_wanted.notify_one(),
                 "timer_stopped" => {
-                    let by = serde_json::from_str::<serde_json::Value>(&event.data)
-                        .ok()
-                        .and_then(|data| data["by"].as_str().map(str::to_string))
-                        .unwrap_or_else(|| "something else".into());
-                    self.store.set_setting(
-                        keys::TIMER_NOTICE,
-                        &format!("Your timer was stopped: {by}."),
-                    )?;
+                    self.timer_stopped(&event.data)?;
                     self.sync_wanted.notify_one();
-                    self.changed();
                 }
                 _ => {}
             }
         }
+        Ok(())
+    }
+
+    /// Leaves "Your timer was stopped: …" for the window, unless this device stopped it (its
+    /// user started work here, on a timer this device did not know was running).
+    fn timer_stopped(&self, data: &str) -> Result<(), DeskError> {
+        let stopped = serde_json::from_str::<TimerStopped>(data).ok();
+        let by_this_device = stopped
+            .as_ref()
+            .and_then(|stopped| stopped.device_id)
+            .is_some_and(|device| self.store.device_id().ok() == Some(device));
+        if by_this_device {
+            return Ok(());
+        }
+        let by = stopped.map_or_else(|| "something else".to_string(), |stopped| stopped.by);
+        self.store.set_setting(
+            keys::TIMER_NOTICE,
+            &format!("Your timer was stopped: {by}."),
+        )?;
+        self.changed();
         Ok(())
     }
 }

@@ -103,6 +103,8 @@ impl Desk {
             keys::SESSION,
             &serde_json::to_string(&stored).map_err(StoreError::from)?,
         )?;
+        // Signed in: the shell shows it, and the event stream opens for this session.
+        self.changed();
         // Fetch the tasks now; if this fails the sync loop tries again.
         if let Err(error) = self.sync_now().await {
             tracing::warn!(%error, "first sync after sign-in failed");
