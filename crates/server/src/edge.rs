@@ -8,7 +8,8 @@
 //! - `layers` wraps the finished router: request id, one span per request, request and body
 //!   timeouts (both answered `408 request_timeout`: the client was too slow or the answer took
 //!   too long, and either way it may retry), the default body limit, and JSON for error
-//!   answers that are not JSON yet.
+//!   answers that are not JSON yet. The request timeout ends at an answer's head, not its body,
+//!   so an event stream (`routes::events`) stays open; it still holds its connection slot.
 //! - `body_limit` gives one route its own body limit.
 
 use std::future::Future;
