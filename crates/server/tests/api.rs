@@ -972,3 +972,33 @@ async fn a_large_pull_comes_in_pages_each_entry_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_recorded_entry_of_a_running_timer_stops_it_and_keeps_its_text() {
+    on_each_backend(|server| async move {
+        let mut ana = server.sign_in(ANA).await;
+        let (timer, entry) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut recorded = record_entry(2, &entry, SHARED_TASK, 0, 30);
+        recorded["args"]["timer_id"] = json!(timer);
+        recorded["args"]["description"] = json!("wrote the plan");
+        let (_, body) = server
+            .push(
+                &ana,
+                json!([start(1, &timer, SHARED_TASK, 0), recorded.clone()]),
+            )
+            .await;
+        assert_eq!(outcomes(&body), ["applied", "applied"]);
+        let pulled = server.pull(&ana, None).await;
+        assert!(
+            pulled["timer"].is_null(),
+            "the timer stopped into the entry"
+        );
+        assert_eq!(pulled["entries"][0]["description"], "wrote the plan");
+        // Sent again after a restore, on a new stream: the server has it.
+        ana.stream = Uuid::now_v7().to_string();
+        recorded["seq"] = json!(1);
+        let (_, body) = server.push(&ana, json!([recorded])).await;
+        assert_eq!(outcomes(&body), ["skipped"]);
+    })
+    .await;
+}

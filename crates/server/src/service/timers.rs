@@ -251,7 +251,9 @@ async fn record_entry(
     if let Some(timer_id) = entry.timer_id {
         match tx.own_timer(scope, timer_id).await? {
             Some(timer) if !timer.stopped => {
-                let stop = plan_stop(tx, timer, entry.ended_at, entry.id).await?;
+                let mut stop = plan_stop(tx, timer, entry.ended_at, entry.id).await?;
+                // The device's text stays with it (the timer knows none).
+                stop.entry.description = entry.description;
                 write_stop(tx, scope, stop).await?;
                 return Ok(Applied::default());
             }
