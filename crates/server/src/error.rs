@@ -77,11 +77,12 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         DeviceTaken | StreamTaken => StatusCode::CONFLICT,
-        PayloadTooLarge | TooManyMutations => StatusCode::PAYLOAD_TOO_LARGE,
+        PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Busy => StatusCode::SERVICE_UNAVAILABLE,
         Internal | Unknown => StatusCode::INTERNAL_SERVER_ERROR,
         // Rule codes reach devices inside push results; as a whole response they are a 422.
-        UnknownTask | UnknownTimer | TimerStopped | InvalidTransition | IdConflict
+        // Over 1,000 mutations breaks the schema's `maxItems`, not the byte limit: also a 422.
+        TooManyMutations | UnknownTask | UnknownTimer | TimerStopped | InvalidTransition | IdConflict
         | TooManySegments | InstantOutOfRange | InstantInFuture | Rejected | SequenceGap
         | Diverged | FingerprintMismatch => StatusCode::UNPROCESSABLE_ENTITY,
         // The rest are requests the server cannot take as sent (and desk-only codes, which the

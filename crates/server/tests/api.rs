@@ -639,7 +639,7 @@ async fn pushes_and_timers_have_caps_with_clear_errors() {
             .map(|seq| start(seq, &Uuid::now_v7(), SHARED_TASK, seq))
             .collect();
         let (status, body) = server.push(&ana, json!(too_many)).await;
-        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(body["code"], "too_many_mutations");
         assert_eq!(body["details"]["limit"], 1000);
 

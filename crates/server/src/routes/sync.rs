@@ -46,7 +46,8 @@ fn check_protocol(version: u32) -> Result<(), ApiError> {
         (status = 404, body = ErrorBody, description = "Not a member of that workspace"),
         (status = 408, body = ErrorBody, description = "The request took too long"),
         (status = 409, body = ErrorBody, description = "The stream belongs to another device or workspace (`stream_taken`)"),
-        (status = 413, body = ErrorBody, description = "Over 2 MiB or over 1,000 mutations"),
+        (status = 413, body = ErrorBody, description = "Over 2 MiB"),
+        (status = 422, body = ErrorBody, description = "Over 1,000 mutations (`too_many_mutations`)"),
         (status = 503, body = ErrorBody, description = "The database is busy; try again"),
     ))]
 async fn push(
