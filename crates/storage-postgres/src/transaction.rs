@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres};
 use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus, TimerHead};
 use stint_storage::{
-    parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, MembershipRecord, MutationOutcome,
-    MutationRecord, NewTask, ProjectRecord, Reason, RecordedMutation, Result, StorageError,
-    TimerRecord, TokenRecord, Transaction, UserRecord, WorkspaceScope,
+    parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, Held, MembershipRecord,
+    MutationOutcome, MutationRecord, NewTask, ProjectRecord, Reason, RecordedMutation, Result,
+    SegmentRecord, StorageError, TimerRecord, TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -22,9 +22,6 @@ pub struct PostgresTransaction {
     changes: Vec<(Uuid, Entity, Uuid, ChangeOp, Option<Uuid>)>,
     /// (workspace, record)
     mutations: Vec<(Uuid, MutationRecord)>,
-    /// How many changes and mutations were kept when the savepoint was taken: a rollback to it
-    /// forgets the ones after.
-    savepoint: Option<(usize, usize)>,
 }
 
 impl PostgresTransaction {
@@ -33,7 +30,6 @@ impl PostgresTransaction {
             tx,
             changes: Vec::new(),
             mutations: Vec::new(),
-            savepoint: None,
         }
     }
 }
@@ -192,15 +188,6 @@ impl PostgresTransaction {
         .map_err(storage_error)?;
         Ok(())
     }
-
-    /// A statement without parameters or rows (savepoints).
-    async fn execute(&mut self, sql: &'static str) -> Result<()> {
-        sqlx::query(sql)
-            .execute(self.conn())
-            .await
-            .map_err(storage_error)?;
-        Ok(())
-    }
 }
 
 #[async_trait]
@@ -310,30 +297,6 @@ impl Transaction for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn savepoint(&mut self) -> Result<()> {
-        self.execute("SAVEPOINT mutation").await?;
-        self.savepoint = Some((self.changes.len(), self.mutations.len()));
-        Ok(())
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn rollback_to_savepoint(&mut self) -> Result<()> {
-        self.execute("ROLLBACK TO SAVEPOINT mutation").await?;
-        self.execute("RELEASE SAVEPOINT mutation").await?;
-        if let Some((changes, mutations)) = self.savepoint.take() {
-            self.changes.truncate(changes);
-            self.mutations.truncate(mutations);
-        }
-        Ok(())
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn release_savepoint(&mut self) -> Result<()> {
-        self.savepoint = None;
-        self.execute("RELEASE SAVEPOINT mutation").await
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn lock_stream(
         &mut self,
         scope: &WorkspaceScope,
@@ -410,17 +373,6 @@ impl Transaction for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn record_mutation(
-        &mut self,
-        scope: &WorkspaceScope,
-        mutation: &MutationRecord,
-    ) -> Result<()> {
-        self.mutations
-            .push((scope.workspace_id(), mutation.clone()));
-        Ok(())
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn lock_user_timers(&mut self, scope: &WorkspaceScope) -> Result<()> {
         // Two devices of one user starting timers at once would both see "no timer running" and
         // the second insert would break `one_active_timer`; this row lock makes them take turns.
@@ -490,26 +442,6 @@ impl Transaction for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn task_status(
-        &mut self,
-        scope: &WorkspaceScope,
-        task_id: Uuid,
-    ) -> Result<Option<TaskStatus>> {
-        let (task, workspace) = (task_id, scope.workspace_id());
-        let status = sqlx::query_scalar!(
-            "SELECT status FROM tasks WHERE id = $1 AND workspace_id = $2",
-            task,
-            workspace
-        )
-        .fetch_optional(self.conn())
-        .await
-        .map_err(storage_error)?;
-        status
-            .map(|s| parse_stored(&s, TaskStatus::parse, "task status"))
-            .transpose()
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn change_task_status(
         &mut self,
         scope: &WorkspaceScope,
@@ -567,53 +499,6 @@ impl Transaction for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn timer_id_taken(&mut self, timer_id: Uuid) -> Result<bool> {
-        let found = sqlx::query_scalar!(
-            r#"SELECT id AS "found!" FROM timers WHERE id = $1"#,
-            timer_id
-        )
-        .fetch_optional(self.conn())
-        .await
-        .map_err(storage_error)?;
-        Ok(found.is_some())
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn entry_id_taken(&mut self, entry_id: Uuid) -> Result<bool> {
-        let found = sqlx::query_scalar!(
-            r#"SELECT id AS "found!" FROM entries WHERE id = $1"#,
-            entry_id
-        )
-        .fetch_optional(self.conn())
-        .await
-        .map_err(storage_error)?;
-        Ok(found.is_some())
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn own_timer(
-        &mut self,
-        scope: &WorkspaceScope,
-        timer_id: Uuid,
-    ) -> Result<Option<TimerRecord>> {
-        let (id, workspace) = (timer_id, scope.workspace_id());
-        let user = scope.user_id();
-        let row = sqlx::query_as!(
-            TimerRow,
-            "SELECT id, user_id, task_id, state, started_at, closed_millis, segment_count, \
-                    last_start, last_end \
-             FROM timers WHERE id = $1 AND workspace_id = $2 AND user_id = $3",
-            id,
-            workspace,
-            user
-        )
-        .fetch_optional(self.conn())
-        .await
-        .map_err(storage_error)?;
-        row.map(timer_record).transpose()
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn own_active_timer(&mut self, scope: &WorkspaceScope) -> Result<Option<TimerRecord>> {
         let workspace = scope.workspace_id();
         let user = scope.user_id();
@@ -632,179 +517,273 @@ impl Transaction for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn next_timer_start(
+    async fn record_mutations(
+        &mut self,
+        scope: &WorkspaceScope,
+        mutations: &[MutationRecord],
+    ) -> Result<()> {
+        let workspace = scope.workspace_id();
+        self.mutations
+            .extend(mutations.iter().map(|m| (workspace, m.clone())));
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn task_statuses(
+        &mut self,
+        scope: &WorkspaceScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<(Uuid, TaskStatus)>> {
+        let rows = sqlx::query!(
+            "SELECT id, status FROM tasks WHERE workspace_id = $1 AND id = ANY($2)",
+            scope.workspace_id(),
+            ids
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        rows.into_iter()
+            .map(|row| {
+                let status = parse_stored(&row.status, TaskStatus::parse, "task status")?;
+                Ok((row.id, status))
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn timers_with_ids(
+        &mut self,
+        scope: &WorkspaceScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<Held<TimerRecord>>> {
+        let rows = sqlx::query!(
+            "SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, \
+                    segment_count, last_start, last_end \
+             FROM timers WHERE id = ANY($1)",
+            ids
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        rows.into_iter()
+            .map(|row| {
+                if (row.workspace_id, row.user_id) != (scope.workspace_id(), scope.user_id()) {
+                    return Ok(Held::Taken(row.id));
+                }
+                Ok(Held::Own(timer_record(TimerRow {
+                    id: row.id,
+                    user_id: row.user_id,
+                    task_id: row.task_id,
+                    state: row.state,
+                    started_at: row.started_at,
+                    closed_millis: row.closed_millis,
+                    segment_count: row.segment_count,
+                    last_start: row.last_start,
+                    last_end: row.last_end,
+                })?))
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn own_timer_starts_after(
         &mut self,
         scope: &WorkspaceScope,
         at: DateTime<Utc>,
-    ) -> Result<Option<DateTime<Utc>>> {
+    ) -> Result<Vec<DateTime<Utc>>> {
         sqlx::query_scalar!(
-            "SELECT min(started_at) FROM timers \
+            "SELECT started_at FROM timers \
              WHERE workspace_id = $1 AND user_id = $2 AND started_at > $3",
             scope.workspace_id(),
             scope.user_id(),
             at
         )
-        .fetch_one(self.conn())
+        .fetch_all(self.conn())
         .await
         .map_err(storage_error)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn own_entry(
+    async fn entries_with_ids(
         &mut self,
         scope: &WorkspaceScope,
-        entry_id: Uuid,
-    ) -> Result<Option<EntryRecord>> {
-        let row = sqlx::query_as!(
-            EntryRow,
-            "SELECT id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
-                    source, description \
-             FROM entries WHERE id = $1 AND workspace_id = $2 AND user_id = $3",
-            entry_id,
+        ids: &[Uuid],
+        timer_ids: &[Uuid],
+    ) -> Result<Vec<Held<EntryRecord>>> {
+        let rows = sqlx::query!(
+            r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
+                      task_id AS "task_id!", timer_id, started_at AS "started_at!",
+                      ended_at AS "ended_at!", duration_secs AS "duration_secs!",
+                      status AS "status!", source AS "source!", description AS "description!"
+               FROM entries WHERE id = ANY($1)
+               UNION
+               SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at,
+                      duration_secs, status, source, description
+               FROM entries
+               WHERE workspace_id = $2 AND user_id = $3 AND timer_id = ANY($4)"#,
+            ids,
             scope.workspace_id(),
-            scope.user_id()
+            scope.user_id(),
+            timer_ids
         )
-        .fetch_optional(self.conn())
+        .fetch_all(self.conn())
         .await
         .map_err(storage_error)?;
-        row.map(entry_record).transpose()
+        rows.into_iter()
+            .map(|row| {
+                if (row.workspace_id, row.user_id) != (scope.workspace_id(), scope.user_id()) {
+                    return Ok(Held::Taken(row.id));
+                }
+                Ok(Held::Own(entry_record(EntryRow {
+                    id: row.id,
+                    user_id: row.user_id,
+                    task_id: row.task_id,
+                    timer_id: row.timer_id,
+                    started_at: row.started_at,
+                    ended_at: row.ended_at,
+                    duration_secs: row.duration_secs,
+                    status: row.status,
+                    source: row.source,
+                    description: row.description,
+                })?))
+            })
+            .collect()
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn entry_of_timer(
+    async fn save_timers(
         &mut self,
         scope: &WorkspaceScope,
-        timer_id: Uuid,
-    ) -> Result<Option<EntryRecord>> {
-        let row = sqlx::query_as!(
-            EntryRow,
-            "SELECT id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
-                    source, description \
-             FROM entries WHERE timer_id = $1 AND workspace_id = $2 AND user_id = $3",
-            timer_id,
-            scope.workspace_id(),
-            scope.user_id()
-        )
-        .fetch_optional(self.conn())
-        .await
-        .map_err(storage_error)?;
-        row.map(entry_record).transpose()
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn insert_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()> {
-        let (id, workspace) = (timer.id, scope.workspace_id());
-        let (user, task) = (scope.user_id(), timer.task_id);
-        let state = timer.state_name();
-        let head = &timer.head;
-        let started = head.started_at;
-        let count = i64::from(head.segment_count);
-        let last_start = head.last.start;
-        let last_end = head.last.end;
-        // The timer and its first segment in one round trip; no row when the task is not in the
-        // workspace.
+        timers: &[TimerRecord],
+        segments: &[SegmentRecord],
+    ) -> Result<()> {
+        if timers.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = timers.iter().map(|t| t.id).collect();
+        let tasks: Vec<Uuid> = timers.iter().map(|t| t.task_id).collect();
+        let states: Vec<&str> = timers.iter().map(|t| t.state_name()).collect();
+        let started: Vec<DateTime<Utc>> = timers.iter().map(|t| t.head.started_at).collect();
+        let closed: Vec<i64> = timers.iter().map(|t| t.head.closed_millis).collect();
+        let counts: Vec<i64> = timers
+            .iter()
+            .map(|t| i64::from(t.head.segment_count))
+            .collect();
+        let last_starts: Vec<DateTime<Utc>> = timers.iter().map(|t| t.head.last.start).collect();
+        let last_ends: Vec<Option<DateTime<Utc>>> =
+            timers.iter().map(|t| t.head.last.end).collect();
+        // A row of another user under the same id is not overwritten; it is counted as missing.
         let done = sqlx::query!(
-            "WITH timer AS ( \
-                 INSERT INTO timers (id, workspace_id, user_id, task_id, state, started_at, \
-                                     closed_millis, segment_count, last_start, last_end) \
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
-                 WHERE EXISTS (SELECT 1 FROM tasks WHERE id = $4 AND workspace_id = $2) \
-                 RETURNING id \
-             ) \
-             INSERT INTO timer_segments (timer_id, n, started_at, ended_at) \
-             SELECT id, $8, $9, $10 FROM timer",
-            id,
-            workspace,
-            user,
-            task,
-            state,
-            started,
-            head.closed_millis,
-            count,
-            last_start,
-            last_end
+            "INSERT INTO timers (id, workspace_id, user_id, task_id, state, started_at, \
+                                 closed_millis, segment_count, last_start, last_end) \
+             SELECT t.id, $1, $2, t.task, t.state, t.started, t.closed, t.count, t.ls, t.le \
+             FROM UNNEST($3::uuid[], $4::uuid[], $5::text[], $6::timestamptz[], $7::bigint[], \
+                         $8::bigint[], $9::timestamptz[], $10::timestamptz[]) \
+                  WITH ORDINALITY AS t (id, task, state, started, closed, count, ls, le, n) \
+             WHERE EXISTS (SELECT 1 FROM tasks WHERE id = t.task AND workspace_id = $1) \
+             ORDER BY t.n \
+             ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
+                 closed_millis = excluded.closed_millis, \
+                 segment_count = excluded.segment_count, \
+                 last_start = excluded.last_start, last_end = excluded.last_end \
+             WHERE timers.workspace_id = excluded.workspace_id \
+               AND timers.user_id = excluded.user_id",
+            scope.workspace_id(),
+            scope.user_id(),
+            &ids,
+            &tasks,
+            &states as &[&str],
+            &started,
+            &closed,
+            &counts,
+            &last_starts,
+            &last_ends as &[Option<DateTime<Utc>>]
         )
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
+        if done.rows_affected() != timers.len() as u64 {
+            // Read a moment ago as free: another push took an id, or a task went.
+            return Err(StorageError::Conflict {
+                constraint: "a timer's id or task changed meanwhile".into(),
+            });
         }
-        self.log_change(scope, Entity::Timer, timer.id, ChangeOp::Upsert)
-            .await
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn update_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()> {
-        let (id, workspace) = (timer.id, scope.workspace_id());
-        let user = scope.user_id();
-        let state = timer.state_name();
-        let head = &timer.head;
-        let count = i64::from(head.segment_count);
-        let last_start = head.last.start;
-        let last_end = head.last.end;
-        // The head and its last segment in one round trip; no row when the timer is not the
-        // scope's user's.
-        let done = sqlx::query!(
-            "WITH timer AS ( \
-                 UPDATE timers SET state = $1, closed_millis = $2, segment_count = $3, \
-                                   last_start = $4, last_end = $5 \
-                 WHERE id = $6 AND workspace_id = $7 AND user_id = $8 RETURNING id \
-             ) \
-             INSERT INTO timer_segments (timer_id, n, started_at, ended_at) \
-             SELECT id, $3, $4, $5 FROM timer \
+        let timer_ids: Vec<Uuid> = segments.iter().map(|s| s.timer_id).collect();
+        let ns: Vec<i64> = segments.iter().map(|s| i64::from(s.n)).collect();
+        let starts: Vec<DateTime<Utc>> = segments.iter().map(|s| s.segment.start).collect();
+        let ends: Vec<Option<DateTime<Utc>>> = segments.iter().map(|s| s.segment.end).collect();
+        sqlx::query!(
+            "INSERT INTO timer_segments (timer_id, n, started_at, ended_at) \
+             SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::timestamptz[], \
+                                  $4::timestamptz[]) \
              ON CONFLICT (timer_id, n) DO UPDATE SET ended_at = excluded.ended_at",
-            state,
-            head.closed_millis,
-            count,
-            last_start,
-            last_end,
-            id,
-            workspace,
-            user
+            &timer_ids,
+            &ns,
+            &starts,
+            &ends as &[Option<DateTime<Utc>>]
         )
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
+        for id in ids {
+            self.log_change(scope, Entity::Timer, id, ChangeOp::Upsert)
+                .await?;
         }
-        self.log_change(scope, Entity::Timer, timer.id, ChangeOp::Upsert)
-            .await
+        Ok(())
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn insert_entry(&mut self, scope: &WorkspaceScope, entry: &EntryRecord) -> Result<()> {
-        let (id, workspace) = (entry.id, scope.workspace_id());
-        let (user, task) = (scope.user_id(), entry.task_id);
-        let timer = entry.timer_id;
-        let (started, ended) = (entry.started_at, entry.ended_at);
-        let (status, source) = (entry.status.as_str(), entry.source.as_str());
+    async fn insert_entries(
+        &mut self,
+        scope: &WorkspaceScope,
+        entries: &[EntryRecord],
+    ) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
+        let tasks: Vec<Uuid> = entries.iter().map(|e| e.task_id).collect();
+        let timers: Vec<Option<Uuid>> = entries.iter().map(|e| e.timer_id).collect();
+        let started: Vec<DateTime<Utc>> = entries.iter().map(|e| e.started_at).collect();
+        let ended: Vec<DateTime<Utc>> = entries.iter().map(|e| e.ended_at).collect();
+        let durations: Vec<i64> = entries.iter().map(|e| e.duration_secs).collect();
+        let statuses: Vec<&str> = entries.iter().map(|e| e.status.as_str()).collect();
+        let sources: Vec<&str> = entries.iter().map(|e| e.source.as_str()).collect();
+        let descriptions: Vec<&str> = entries.iter().map(|e| e.description.as_str()).collect();
         let done = sqlx::query!(
             "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, started_at, \
                                   ended_at, duration_secs, status, source, description) \
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 \
-             WHERE EXISTS (SELECT 1 FROM tasks WHERE id = $4 AND workspace_id = $2)",
-            id,
-            workspace,
-            user,
-            task,
-            timer,
-            started,
-            ended,
-            entry.duration_secs,
-            status,
-            source,
-            entry.description
+             SELECT e.id, $1, $2, e.task, e.timer, e.started, e.ended, e.duration, e.status, \
+                    e.source, e.description \
+             FROM UNNEST($3::uuid[], $4::uuid[], $5::uuid[], $6::timestamptz[], \
+                         $7::timestamptz[], $8::bigint[], $9::text[], $10::text[], $11::text[]) \
+                  AS e (id, task, timer, started, ended, duration, status, source, description) \
+             WHERE EXISTS (SELECT 1 FROM tasks WHERE id = e.task AND workspace_id = $1)",
+            scope.workspace_id(),
+            scope.user_id(),
+            &ids,
+            &tasks,
+            &timers as &[Option<Uuid>],
+            &started,
+            &ended,
+            &durations,
+            &statuses as &[&str],
+            &sources as &[&str],
+            &descriptions as &[&str]
         )
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
+        if done.rows_affected() != entries.len() as u64 {
+            return Err(StorageError::Conflict {
+                constraint: "an entry's task was deleted meanwhile".into(),
+            });
         }
-        self.log_change(scope, Entity::Entry, entry.id, ChangeOp::Upsert)
-            .await
+        for id in ids {
+            self.log_change(scope, Entity::Entry, id, ChangeOp::Upsert)
+                .await?;
+        }
+        Ok(())
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

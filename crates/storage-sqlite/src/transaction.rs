@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, SqliteConnection};
 use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus, TimerHead};
 use stint_storage::{
-    parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, MembershipRecord, MutationOutcome,
-    MutationRecord, NewTask, ProjectRecord, Reason, RecordedMutation, Result, StorageError,
-    TimerRecord, TokenRecord, Transaction, UserRecord, WorkspaceScope,
+    parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, Held, MembershipRecord,
+    MutationOutcome, MutationRecord, NewTask, ProjectRecord, Reason, RecordedMutation, Result,
+    SegmentRecord, StorageError, TimerRecord, TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -103,15 +103,6 @@ impl SqliteTransaction {
         &mut self.tx
     }
 
-    /// A statement without parameters or rows (savepoints).
-    async fn execute(&mut self, sql: &'static str) -> Result<()> {
-        sqlx::query(sql)
-            .execute(self.conn())
-            .await
-            .map_err(storage_error)?;
-        Ok(())
-    }
-
     async fn log_change(
         &mut self,
         scope: &WorkspaceScope,
@@ -136,6 +127,41 @@ impl SqliteTransaction {
         .map_err(storage_error)?;
         Ok(())
     }
+
+    /// One change-log row per id, in the order given.
+    async fn log_changes(
+        &mut self,
+        scope: &WorkspaceScope,
+        entity: Entity,
+        ids: &[Uuid],
+    ) -> Result<()> {
+        let workspace = scope.workspace_id().to_string();
+        let owner = entity.owner(scope).map(|user| user.to_string());
+        let (entity, op, ids) = (entity.as_str(), ChangeOp::Upsert.as_str(), id_list(ids));
+        sqlx::query!(
+            "INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) \
+             SELECT $1, $2, value, $3, $4 FROM json_each($5) ORDER BY key",
+            workspace,
+            entity,
+            op,
+            owner,
+            ids
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+}
+
+/// Ids as a JSON array, for `json_each`: one statement whatever their number.
+fn id_list(ids: &[Uuid]) -> String {
+    serde_json::Value::from(ids.iter().map(|id| id.to_string()).collect::<Vec<_>>()).to_string()
+}
+
+/// Whether a row found by id belongs to the scope's user in the scope's workspace.
+fn owned(scope: &WorkspaceScope, workspace_id: &str, user_id: &str) -> bool {
+    workspace_id == scope.workspace_id().to_string() && user_id == scope.user_id().to_string()
 }
 
 #[async_trait]
@@ -245,23 +271,6 @@ impl Transaction for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn savepoint(&mut self) -> Result<()> {
-        self.execute("SAVEPOINT mutation").await
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn rollback_to_savepoint(&mut self) -> Result<()> {
-        // ROLLBACK TO keeps the savepoint open; RELEASE closes it.
-        self.execute("ROLLBACK TO SAVEPOINT mutation").await?;
-        self.execute("RELEASE SAVEPOINT mutation").await
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn release_savepoint(&mut self) -> Result<()> {
-        self.execute("RELEASE SAVEPOINT mutation").await
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn lock_stream(
         &mut self,
         scope: &WorkspaceScope,
@@ -339,47 +348,6 @@ impl Transaction for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn record_mutation(
-        &mut self,
-        scope: &WorkspaceScope,
-        mutation: &MutationRecord,
-    ) -> Result<()> {
-        let stream = mutation.stream_id.to_string();
-        let workspace = scope.workspace_id().to_string();
-        let args = mutation.args.to_string();
-        let outcome = mutation.outcome.as_str();
-        let reason = mutation.reason.as_ref();
-        let code = reason.map(|r| r.code.as_str());
-        let message = reason.map(|r| r.message.as_str());
-        let details = reason
-            .and_then(|r| r.details.as_ref())
-            .map(|d| d.to_string());
-        let (device_time, received) = (millis(mutation.device_time), millis(mutation.received_at));
-        sqlx::query!(
-            "INSERT INTO mutations (stream_id, seq, workspace_id, fingerprint, name, args, \
-             device_time, outcome, reason_code, reason_message, \
-             reason_details, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            stream,
-            mutation.seq,
-            workspace,
-            mutation.fingerprint,
-            mutation.name,
-            args,
-            device_time,
-            outcome,
-            code,
-            message,
-            details,
-            received
-        )
-        .execute(self.conn())
-        .await
-        .map_err(storage_error)?;
-        Ok(())
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn lock_user_timers(&mut self, _scope: &WorkspaceScope) -> Result<()> {
         // `BEGIN IMMEDIATE` on the one writer: nothing else writes until this commits.
         Ok(())
@@ -436,26 +404,6 @@ impl Transaction for SqliteTransaction {
                 .await?;
         }
         Ok(inserted)
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn task_status(
-        &mut self,
-        scope: &WorkspaceScope,
-        task_id: Uuid,
-    ) -> Result<Option<TaskStatus>> {
-        let (task, workspace) = (task_id.to_string(), scope.workspace_id().to_string());
-        let status = sqlx::query_scalar!(
-            "SELECT status FROM tasks WHERE id = $1 AND workspace_id = $2",
-            task,
-            workspace
-        )
-        .fetch_optional(self.conn())
-        .await
-        .map_err(storage_error)?;
-        status
-            .map(|s| parse_stored(&s, TaskStatus::parse, "task status"))
-            .transpose()
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -518,49 +466,6 @@ impl Transaction for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn timer_id_taken(&mut self, timer_id: Uuid) -> Result<bool> {
-        let id = timer_id.to_string();
-        let found = sqlx::query_scalar!(r#"SELECT id AS "found!" FROM timers WHERE id = $1"#, id)
-            .fetch_optional(self.conn())
-            .await
-            .map_err(storage_error)?;
-        Ok(found.is_some())
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn entry_id_taken(&mut self, entry_id: Uuid) -> Result<bool> {
-        let id = entry_id.to_string();
-        let found = sqlx::query_scalar!(r#"SELECT id AS "found!" FROM entries WHERE id = $1"#, id)
-            .fetch_optional(self.conn())
-            .await
-            .map_err(storage_error)?;
-        Ok(found.is_some())
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn own_timer(
-        &mut self,
-        scope: &WorkspaceScope,
-        timer_id: Uuid,
-    ) -> Result<Option<TimerRecord>> {
-        let (id, workspace) = (timer_id.to_string(), scope.workspace_id().to_string());
-        let user = scope.user_id().to_string();
-        let row = sqlx::query_as!(
-            TimerRow,
-            "SELECT id, user_id, task_id, state, started_at, closed_millis, segment_count, \
-                    last_start, last_end \
-             FROM timers WHERE id = $1 AND workspace_id = $2 AND user_id = $3",
-            id,
-            workspace,
-            user
-        )
-        .fetch_optional(self.conn())
-        .await
-        .map_err(storage_error)?;
-        row.map(timer_record).transpose()
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn own_active_timer(&mut self, scope: &WorkspaceScope) -> Result<Option<TimerRecord>> {
         let workspace = scope.workspace_id().to_string();
         let user = scope.user_id().to_string();
@@ -579,202 +484,332 @@ impl Transaction for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn next_timer_start(
+    async fn record_mutations(
+        &mut self,
+        scope: &WorkspaceScope,
+        mutations: &[MutationRecord],
+    ) -> Result<()> {
+        if mutations.is_empty() {
+            return Ok(());
+        }
+        let workspace = scope.workspace_id().to_string();
+        let rows: Vec<serde_json::Value> = mutations
+            .iter()
+            .map(|m| {
+                let reason = m.reason.as_ref();
+                serde_json::json!({
+                    "stream_id": m.stream_id,
+                    "seq": m.seq,
+                    "fingerprint": m.fingerprint,
+                    "name": m.name,
+                    "args": m.args.to_string(),
+                    "device_time": millis(m.device_time),
+                    "outcome": m.outcome.as_str(),
+                    "code": reason.map(|r| &r.code),
+                    "message": reason.map(|r| &r.message),
+                    "details": reason.and_then(|r| r.details.as_ref()).map(|d| d.to_string()),
+                    "received_at": millis(m.received_at),
+                })
+            })
+            .collect();
+        let rows = serde_json::Value::from(rows).to_string();
+        sqlx::query!(
+            "INSERT INTO mutations (stream_id, seq, workspace_id, fingerprint, name, args, \
+                                    device_time, outcome, reason_code, reason_message, \
+                                    reason_details, received_at) \
+             SELECT m.value ->> 'stream_id', m.value ->> 'seq', $1, m.value ->> 'fingerprint', \
+                    m.value ->> 'name', m.value ->> 'args', m.value ->> 'device_time', \
+                    m.value ->> 'outcome', m.value ->> 'code', m.value ->> 'message', \
+                    m.value ->> 'details', m.value ->> 'received_at' \
+             FROM json_each($2) AS m",
+            workspace,
+            rows
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn task_statuses(
+        &mut self,
+        scope: &WorkspaceScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<(Uuid, TaskStatus)>> {
+        let (workspace, ids) = (scope.workspace_id().to_string(), id_list(ids));
+        let rows = sqlx::query!(
+            "SELECT id, status FROM tasks \
+             WHERE workspace_id = $1 AND id IN (SELECT value FROM json_each($2))",
+            workspace,
+            ids
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        rows.into_iter()
+            .map(|row| {
+                let status = parse_stored(&row.status, TaskStatus::parse, "task status")?;
+                Ok((id(&row.id)?, status))
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn timers_with_ids(
+        &mut self,
+        scope: &WorkspaceScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<Held<TimerRecord>>> {
+        let ids = id_list(ids);
+        let rows = sqlx::query!(
+            "SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, \
+                    segment_count, last_start, last_end \
+             FROM timers WHERE id IN (SELECT value FROM json_each($1))",
+            ids
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        rows.into_iter()
+            .map(|row| {
+                if !owned(scope, &row.workspace_id, &row.user_id) {
+                    return Ok(Held::Taken(id(&row.id)?));
+                }
+                Ok(Held::Own(timer_record(TimerRow {
+                    id: row.id,
+                    user_id: row.user_id,
+                    task_id: row.task_id,
+                    state: row.state,
+                    started_at: row.started_at,
+                    closed_millis: row.closed_millis,
+                    segment_count: row.segment_count,
+                    last_start: row.last_start,
+                    last_end: row.last_end,
+                })?))
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn own_timer_starts_after(
         &mut self,
         scope: &WorkspaceScope,
         at: DateTime<Utc>,
-    ) -> Result<Option<DateTime<Utc>>> {
+    ) -> Result<Vec<DateTime<Utc>>> {
         let (workspace, user) = (
             scope.workspace_id().to_string(),
             scope.user_id().to_string(),
         );
         let at = millis(at);
-        let next = sqlx::query_scalar!(
-            r#"SELECT min(started_at) AS "next: i64" FROM timers
-               WHERE workspace_id = $1 AND user_id = $2 AND started_at > $3"#,
+        let starts = sqlx::query_scalar!(
+            "SELECT started_at FROM timers \
+             WHERE workspace_id = $1 AND user_id = $2 AND started_at > $3",
             workspace,
             user,
             at
         )
-        .fetch_one(self.conn())
+        .fetch_all(self.conn())
         .await
         .map_err(storage_error)?;
-        next.map(instant).transpose()
+        starts.into_iter().map(instant).collect()
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn own_entry(
+    async fn entries_with_ids(
         &mut self,
         scope: &WorkspaceScope,
-        entry_id: Uuid,
-    ) -> Result<Option<EntryRecord>> {
+        ids: &[Uuid],
+        timer_ids: &[Uuid],
+    ) -> Result<Vec<Held<EntryRecord>>> {
         let (workspace, user) = (
             scope.workspace_id().to_string(),
             scope.user_id().to_string(),
         );
-        let id = entry_id.to_string();
-        let row = sqlx::query_as!(
-            EntryRow,
-            "SELECT id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
-                    source, description \
-             FROM entries WHERE id = $1 AND workspace_id = $2 AND user_id = $3",
-            id,
+        let (ids, timer_ids) = (id_list(ids), id_list(timer_ids));
+        let rows = sqlx::query!(
+            r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
+                      task_id AS "task_id!", timer_id, started_at AS "started_at!",
+                      ended_at AS "ended_at!", duration_secs AS "duration_secs!",
+                      status AS "status!", source AS "source!", description AS "description!"
+               FROM entries WHERE id IN (SELECT value FROM json_each($1))
+               UNION
+               SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at,
+                      duration_secs, status, source, description
+               FROM entries
+               WHERE workspace_id = $2 AND user_id = $3
+                 AND timer_id IN (SELECT value FROM json_each($4))"#,
+            ids,
             workspace,
-            user
+            user,
+            timer_ids
         )
-        .fetch_optional(self.conn())
+        .fetch_all(self.conn())
         .await
         .map_err(storage_error)?;
-        row.map(entry_record).transpose()
+        rows.into_iter()
+            .map(|row| {
+                if !owned(scope, &row.workspace_id, &row.user_id) {
+                    return Ok(Held::Taken(id(&row.id)?));
+                }
+                Ok(Held::Own(entry_record(EntryRow {
+                    id: row.id,
+                    user_id: row.user_id,
+                    task_id: row.task_id,
+                    timer_id: row.timer_id,
+                    started_at: row.started_at,
+                    ended_at: row.ended_at,
+                    duration_secs: row.duration_secs,
+                    status: row.status,
+                    source: row.source,
+                    description: row.description,
+                })?))
+            })
+            .collect()
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn entry_of_timer(
+    async fn save_timers(
         &mut self,
         scope: &WorkspaceScope,
-        timer_id: Uuid,
-    ) -> Result<Option<EntryRecord>> {
+        timers: &[TimerRecord],
+        segments: &[SegmentRecord],
+    ) -> Result<()> {
+        if timers.is_empty() {
+            return Ok(());
+        }
         let (workspace, user) = (
             scope.workspace_id().to_string(),
             scope.user_id().to_string(),
         );
-        let timer = timer_id.to_string();
-        let row = sqlx::query_as!(
-            EntryRow,
-            "SELECT id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
-                    source, description \
-             FROM entries WHERE timer_id = $1 AND workspace_id = $2 AND user_id = $3",
-            timer,
-            workspace,
-            user
-        )
-        .fetch_optional(self.conn())
-        .await
-        .map_err(storage_error)?;
-        row.map(entry_record).transpose()
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn insert_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()> {
-        let (id, workspace) = (timer.id.to_string(), scope.workspace_id().to_string());
-        let (user, task) = (scope.user_id().to_string(), timer.task_id.to_string());
-        let state = timer.state_name();
-        let head = &timer.head;
-        let started = millis(head.started_at);
-        let count = i64::from(head.segment_count);
-        let last_start = millis(head.last.start);
-        let last_end = head.last.end.map(millis);
+        let rows: Vec<serde_json::Value> = timers
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "id": t.id,
+                    "task_id": t.task_id,
+                    "state": t.state_name(),
+                    "started_at": millis(t.head.started_at),
+                    "closed_millis": t.head.closed_millis,
+                    "segment_count": t.head.segment_count,
+                    "last_start": millis(t.head.last.start),
+                    "last_end": t.head.last.end.map(millis),
+                })
+            })
+            .collect();
+        let rows = serde_json::Value::from(rows).to_string();
+        // A row of another user under the same id is not overwritten; it is counted as missing.
         let done = sqlx::query!(
             "INSERT INTO timers (id, workspace_id, user_id, task_id, state, started_at, \
                                  closed_millis, segment_count, last_start, last_end) \
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
-             WHERE EXISTS (SELECT 1 FROM tasks WHERE id = $4 AND workspace_id = $2)",
-            id,
+             SELECT t.value ->> 'id', $1, $2, t.value ->> 'task_id', t.value ->> 'state', \
+                    t.value ->> 'started_at', t.value ->> 'closed_millis', \
+                    t.value ->> 'segment_count', t.value ->> 'last_start', \
+                    t.value ->> 'last_end' \
+             FROM json_each($3) AS t \
+             WHERE EXISTS (SELECT 1 FROM tasks \
+                           WHERE id = t.value ->> 'task_id' AND workspace_id = $1) \
+             ORDER BY t.key \
+             ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
+                 closed_millis = excluded.closed_millis, \
+                 segment_count = excluded.segment_count, \
+                 last_start = excluded.last_start, last_end = excluded.last_end \
+             WHERE timers.workspace_id = excluded.workspace_id \
+               AND timers.user_id = excluded.user_id",
             workspace,
             user,
-            task,
-            state,
-            started,
-            head.closed_millis,
-            count,
-            last_start,
-            last_end
+            rows
         )
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
+        if done.rows_affected() != timers.len() as u64 {
+            // Read a moment ago as free: another push took an id, or a task went.
+            return Err(StorageError::Conflict {
+                constraint: "a timer's id or task changed meanwhile".into(),
+            });
         }
+        let segments: Vec<serde_json::Value> = segments
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "timer_id": s.timer_id,
+                    "n": s.n,
+                    "started_at": millis(s.segment.start),
+                    "ended_at": s.segment.end.map(millis),
+                })
+            })
+            .collect();
+        let segments = serde_json::Value::from(segments).to_string();
         sqlx::query!(
-            "INSERT INTO timer_segments (timer_id, n, started_at, ended_at) VALUES ($1, $2, $3, $4)",
-            id,
-            count,
-            last_start,
-            last_end
-        )
-        .execute(self.conn())
-        .await
-        .map_err(storage_error)?;
-        self.log_change(scope, Entity::Timer, timer.id, ChangeOp::Upsert)
-            .await
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn update_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()> {
-        let (id, workspace) = (timer.id.to_string(), scope.workspace_id().to_string());
-        let user = scope.user_id().to_string();
-        let state = timer.state_name();
-        let head = &timer.head;
-        let count = i64::from(head.segment_count);
-        let last_start = millis(head.last.start);
-        let last_end = head.last.end.map(millis);
-        let done = sqlx::query!(
-            "UPDATE timers SET state = $1, closed_millis = $2, segment_count = $3, \
-                               last_start = $4, last_end = $5 \
-             WHERE id = $6 AND workspace_id = $7 AND user_id = $8",
-            state,
-            head.closed_millis,
-            count,
-            last_start,
-            last_end,
-            id,
-            workspace,
-            user
-        )
-        .execute(self.conn())
-        .await
-        .map_err(storage_error)?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
-        }
-        sqlx::query!(
-            "INSERT INTO timer_segments (timer_id, n, started_at, ended_at) VALUES ($1, $2, $3, $4) \
+            "INSERT INTO timer_segments (timer_id, n, started_at, ended_at) \
+             SELECT s.value ->> 'timer_id', s.value ->> 'n', s.value ->> 'started_at', \
+                    s.value ->> 'ended_at' \
+             FROM json_each($1) AS s WHERE true \
              ON CONFLICT (timer_id, n) DO UPDATE SET ended_at = excluded.ended_at",
-            id,
-            count,
-            last_start,
-            last_end
+            segments
         )
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        self.log_change(scope, Entity::Timer, timer.id, ChangeOp::Upsert)
-            .await
+        let ids: Vec<Uuid> = timers.iter().map(|t| t.id).collect();
+        self.log_changes(scope, Entity::Timer, &ids).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn insert_entry(&mut self, scope: &WorkspaceScope, entry: &EntryRecord) -> Result<()> {
-        let (id, workspace) = (entry.id.to_string(), scope.workspace_id().to_string());
-        let (user, task) = (scope.user_id().to_string(), entry.task_id.to_string());
-        let timer = entry.timer_id.map(|t| t.to_string());
-        let (started, ended) = (millis(entry.started_at), millis(entry.ended_at));
-        let (status, source) = (entry.status.as_str(), entry.source.as_str());
+    async fn insert_entries(
+        &mut self,
+        scope: &WorkspaceScope,
+        entries: &[EntryRecord],
+    ) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let (workspace, user) = (
+            scope.workspace_id().to_string(),
+            scope.user_id().to_string(),
+        );
+        let rows: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "id": e.id,
+                    "task_id": e.task_id,
+                    "timer_id": e.timer_id,
+                    "started_at": millis(e.started_at),
+                    "ended_at": millis(e.ended_at),
+                    "duration_secs": e.duration_secs,
+                    "status": e.status.as_str(),
+                    "source": e.source.as_str(),
+                    "description": e.description,
+                })
+            })
+            .collect();
+        let rows = serde_json::Value::from(rows).to_string();
         let done = sqlx::query!(
             "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, started_at, \
                                   ended_at, duration_secs, status, source, description) \
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 \
-             WHERE EXISTS (SELECT 1 FROM tasks WHERE id = $4 AND workspace_id = $2)",
-            id,
+             SELECT e.value ->> 'id', $1, $2, e.value ->> 'task_id', e.value ->> 'timer_id', \
+                    e.value ->> 'started_at', e.value ->> 'ended_at', \
+                    e.value ->> 'duration_secs', e.value ->> 'status', e.value ->> 'source', \
+                    e.value ->> 'description' \
+             FROM json_each($3) AS e \
+             WHERE EXISTS (SELECT 1 FROM tasks \
+                           WHERE id = e.value ->> 'task_id' AND workspace_id = $1)",
             workspace,
             user,
-            task,
-            timer,
-            started,
-            ended,
-            entry.duration_secs,
-            status,
-            source,
-            entry.description
+            rows
         )
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
+        if done.rows_affected() != entries.len() as u64 {
+            return Err(StorageError::Conflict {
+                constraint: "an entry's task was deleted meanwhile".into(),
+            });
         }
-        self.log_change(scope, Entity::Entry, entry.id, ChangeOp::Upsert)
-            .await
+        let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
+        self.log_changes(scope, Entity::Entry, &ids).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -156,12 +156,6 @@ pub trait Transaction: Send {
     async fn upsert_device(&mut self, device: &DeviceRecord) -> Result<bool>;
     async fn insert_token(&mut self, token: &TokenRecord) -> Result<()>;
 
-    /// A point to roll back to: a pushed mutation that fails half-way is undone alone and the
-    /// rest of its batch goes on. One at a time (not nested).
-    async fn savepoint(&mut self) -> Result<()>;
-    async fn rollback_to_savepoint(&mut self) -> Result<()>;
-    async fn release_savepoint(&mut self) -> Result<()>;
-
     // Sync bookkeeping.
     /// The stream's last applied seq, creating the stream (for the scope's device and
     /// workspace) at 0 when new; `None` when the id is another device's or workspace's. The
@@ -176,10 +170,11 @@ pub trait Transaction: Send {
         from: i64,
         to: i64,
     ) -> Result<Vec<RecordedMutation>>;
-    async fn record_mutation(
+    /// Records a pushed batch's decided mutations.
+    async fn record_mutations(
         &mut self,
         scope: &WorkspaceScope,
-        mutation: &MutationRecord,
+        mutations: &[MutationRecord],
     ) -> Result<()>;
     /// Makes concurrent changes to one user's timers wait for each other (T1 holds per user).
     /// PostgreSQL locks the membership row; SQLite's single writer already serialises.
@@ -192,11 +187,12 @@ pub trait Transaction: Send {
         project: &ProjectRecord,
     ) -> Result<bool>;
     async fn insert_task(&mut self, scope: &WorkspaceScope, task: &NewTask) -> Result<bool>;
-    async fn task_status(
+    /// The statuses of those of `ids` that are tasks of the scope's workspace.
+    async fn task_statuses(
         &mut self,
         scope: &WorkspaceScope,
-        task_id: Uuid,
-    ) -> Result<Option<stint_domain::TaskStatus>>;
+        ids: &[Uuid],
+    ) -> Result<Vec<(Uuid, stint_domain::TaskStatus)>>;
     /// Moves the task from `from` to `to`; `false` when it was no longer in `from` (someone
     /// changed it meanwhile), and then nothing changes.
     async fn change_task_status(
@@ -214,43 +210,44 @@ pub trait Transaction: Send {
         user_id: Uuid,
     ) -> Result<bool>;
 
-    // Timers and entries. Ids are made by devices: `*_id_taken` looks across all workspaces.
-    async fn timer_id_taken(&mut self, timer_id: Uuid) -> Result<bool>;
-    async fn entry_id_taken(&mut self, entry_id: Uuid) -> Result<bool>;
-    /// The scope's user's timer with this id (another user's timer is `None`).
-    async fn own_timer(
+    // Timers and entries, read and written a pushed batch at a time. Ids are made by devices:
+    // a lookup by id looks across all workspaces, and answers another user's row as `Held::Taken`.
+    async fn timers_with_ids(
         &mut self,
         scope: &WorkspaceScope,
-        timer_id: Uuid,
-    ) -> Result<Option<TimerRecord>>;
+        ids: &[Uuid],
+    ) -> Result<Vec<Held<TimerRecord>>>;
     async fn own_active_timer(&mut self, scope: &WorkspaceScope) -> Result<Option<TimerRecord>>;
-    /// The earliest start of the scope's user's timers that started after `at` (T1 in time
-    /// order: a start that arrives late closes there).
-    async fn next_timer_start(
+    /// The starts of the scope's user's timers that started after `at` (T1 in time order: a
+    /// start that arrives late closes at the next one).
+    async fn own_timer_starts_after(
         &mut self,
         scope: &WorkspaceScope,
         at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Option<chrono::DateTime<chrono::Utc>>>;
-    /// The scope's user's entry with this id.
-    async fn own_entry(
+    ) -> Result<Vec<chrono::DateTime<chrono::Utc>>>;
+    /// The entries with these ids, and the scope's user's entries that these timers were
+    /// stopped into.
+    async fn entries_with_ids(
         &mut self,
         scope: &WorkspaceScope,
-        entry_id: Uuid,
-    ) -> Result<Option<EntryRecord>>;
-    /// The entry the scope's user's timer was stopped into.
-    async fn entry_of_timer(
+        ids: &[Uuid],
+        timer_ids: &[Uuid],
+    ) -> Result<Vec<Held<EntryRecord>>>;
+    /// Inserts or updates the scope's user's timers (their `user_id` is not read; each on a
+    /// task of the scope's workspace), then their segments. Timers are written in the order
+    /// given: stopped ones first, so one user never holds two active timers in between.
+    async fn save_timers(
         &mut self,
         scope: &WorkspaceScope,
-        timer_id: Uuid,
-    ) -> Result<Option<EntryRecord>>;
-    /// Timers and entries belong to the scope's user (their `user_id` is not read) and to a task
-    /// of the scope's workspace (`NotFound` otherwise). A timer is inserted with its head's
-    /// last segment (a new timer, or one stopped at once with its only segment).
-    async fn insert_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()>;
-    /// Saves the head of the scope's user's timer and its last segment (one row each, whatever
-    /// the segment count).
-    async fn update_timer(&mut self, scope: &WorkspaceScope, timer: &TimerRecord) -> Result<()>;
-    async fn insert_entry(&mut self, scope: &WorkspaceScope, entry: &EntryRecord) -> Result<()>;
+        timers: &[TimerRecord],
+        segments: &[SegmentRecord],
+    ) -> Result<()>;
+    /// Inserts entries of the scope's user (`user_id` is not read) on tasks of its workspace.
+    async fn insert_entries(
+        &mut self,
+        scope: &WorkspaceScope,
+        entries: &[EntryRecord],
+    ) -> Result<()>;
     /// Deletes a task that no timer or entry refers to (`Conflict` otherwise, and nothing
     /// changes); devices get a tombstone.
     async fn delete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()>;

@@ -100,6 +100,22 @@ impl TimerRecord {
     }
 }
 
+/// Segment `n` (from 1) of a timer, as saved.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SegmentRecord {
+    pub timer_id: Uuid,
+    pub n: u32,
+    pub segment: Segment,
+}
+
+/// A row found by a device-made id: the scope's user's own, or someone else's (whose content is
+/// none of the caller's business: the id is just taken).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Held<T> {
+    Own(T),
+    Taken(Uuid),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimerWithSegments {
     pub timer: TimerRecord,

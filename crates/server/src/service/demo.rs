@@ -210,13 +210,11 @@ pub async fn add_entries(storage: &dyn Storage, count: u32) -> Result<(), ApiErr
     let now = time::now();
     let mut made = 0;
     while made < count {
-        let mut tx = storage.begin().await?;
-        for _ in 0..ENTRIES_PER_TRANSACTION.min(count - made) {
-            made += 1;
-            let started_at = now - chrono::Duration::minutes(2 * i64::from(made));
-            tx.insert_entry(
-                &scope,
-                &EntryRecord {
+        let entries: Vec<EntryRecord> = (0..ENTRIES_PER_TRANSACTION.min(count - made))
+            .map(|_| {
+                made += 1;
+                let started_at = now - chrono::Duration::minutes(2 * i64::from(made));
+                EntryRecord {
                     id: Uuid::now_v7(),
                     user_id: ana,
                     task_id: task,
@@ -227,10 +225,11 @@ pub async fn add_entries(storage: &dyn Storage, count: u32) -> Result<(), ApiErr
                     status: EntryStatus::Draft,
                     source: EntrySource::Manual,
                     description: String::new(),
-                },
-            )
-            .await?;
-        }
+                }
+            })
+            .collect();
+        let mut tx = storage.begin().await?;
+        tx.insert_entries(&scope, &entries).await?;
         tx.commit().await?;
     }
     Ok(())

@@ -1,7 +1,9 @@
 //! Sync push and pull (D3), protocol version 2.
 //!
-//! Push applies a batch in one transaction (one commit, one fsync), each mutation under its own
-//! savepoint, together with its stream's `last_applied_seq`. A seq the stream already holds (or
+//! Push applies a batch in one transaction (one commit, one fsync), together with its stream's
+//! `last_applied_seq`: what the batch needs is read first, each mutation is decided in memory
+//! (`Batch`; a refused one changes nothing there), and what was applied is written in a few
+//! statements. A seq the stream already holds (or
 //! this batch holds: a batch may repeat one) is compared by fingerprint: the same content is a retry (answered as it was the first time,
 //! rejections included), other content is a divergence that halts the batch. A mutation the
 //! rules refuse is rolled back alone, recorded with its reason, and the batch goes on.
@@ -29,6 +31,7 @@ use stint_storage::{
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::service::batch::Batch;
 use crate::service::tasks;
 use crate::service::timers::{self, ApplyError};
 
@@ -115,6 +118,8 @@ async fn push_batch(
     } else {
         HashMap::new()
     };
+    let mut batch = Batch::load(tx.as_mut(), scope, mutations.iter().map(|m| &m.intent)).await?;
+    let mut records = Vec::with_capacity(mutations.len());
     let mut results = Vec::with_capacity(mutations.len());
     let mut stopped_timers = Vec::new();
     let mut halted = None;
@@ -155,7 +160,7 @@ async fn push_batch(
             break;
         }
         let (outcome, reason) = if mutation.fingerprint == mutation.intent.fingerprint() {
-            apply_one(tx.as_mut(), scope, mutation, now, &mut stopped_timers).await?
+            apply_one(&mut batch, scope, mutation, now, &mut stopped_timers)
         } else {
             // Damaged on the way, or a device's bug: not applied, and shown to the user.
             let reason = ErrorBody::new(
@@ -165,16 +170,16 @@ async fn push_batch(
             (Outcome::Rejected, Some(reason))
         };
         let record = record(stream_id, mutation, outcome, &reason, now)?;
-        tx.record_mutation(scope, &record).await?;
         recorded.insert(
             mutation.seq,
             RecordedMutation {
                 seq: record.seq,
-                fingerprint: record.fingerprint,
+                fingerprint: record.fingerprint.clone(),
                 outcome: record.outcome,
-                reason: record.reason,
+                reason: record.reason.clone(),
             },
         );
+        records.push(record);
         results.push(MutationResult {
             seq: mutation.seq,
             outcome,
@@ -182,6 +187,8 @@ async fn push_batch(
         });
         last = mutation.seq;
     }
+    batch.write(tx.as_mut(), scope).await?;
+    tx.record_mutations(scope, &records).await?;
     tx.set_stream_seq(stream_id, last).await?;
     tx.commit().await?;
     Ok(Pushed {
@@ -195,45 +202,26 @@ async fn push_batch(
     })
 }
 
-/// Applies one mutation under a savepoint. A refusal rolls back to it (whatever the intent
-/// wrote is undone) and is answered with its reason. A failure that may pass (an id another
-/// push took a moment ago) is rolled back and tried once more, when the rules see the other
-/// push's row and refuse cleanly; a second failure fails the batch.
-async fn apply_one(
-    tx: &mut dyn stint_storage::Transaction,
+/// Applies one mutation to the batch; a refusal is answered with its reason.
+fn apply_one(
+    batch: &mut Batch,
     scope: &WorkspaceScope,
     mutation: &Mutation,
     now: DateTime<Utc>,
     stopped_timers: &mut Vec<Uuid>,
-) -> Result<(Outcome, Option<ErrorBody>), ApiError> {
-    let mut tried = false;
-    loop {
-        tx.savepoint().await?;
-        match timers::apply(tx, scope, &mutation.intent, now).await {
-            Ok(applied) => {
-                tx.release_savepoint().await?;
-                stopped_timers.extend(applied.stopped_timer);
-                let outcome = if applied.already {
-                    Outcome::Skipped
-                } else {
-                    Outcome::Applied
-                };
-                return Ok((outcome, None));
-            }
-            Err(ApplyError::Rejected(reason)) => {
-                tx.rollback_to_savepoint().await?;
-                return Ok((Outcome::Rejected, Some(reason)));
-            }
-            Err(ApplyError::Reconciled(reason)) => {
-                tx.rollback_to_savepoint().await?;
-                return Ok((Outcome::Reconciled, Some(reason)));
-            }
-            Err(ApplyError::Failed(error)) if error.retryable && !tried => {
-                tx.rollback_to_savepoint().await?;
-                tried = true;
-            }
-            Err(ApplyError::Failed(error)) => return Err(error),
+) -> (Outcome, Option<ErrorBody>) {
+    match timers::apply(batch, scope, &mutation.intent, now) {
+        Ok(applied) => {
+            stopped_timers.extend(applied.stopped_timer);
+            let outcome = if applied.already {
+                Outcome::Skipped
+            } else {
+                Outcome::Applied
+            };
+            (outcome, None)
         }
+        Err(ApplyError::Rejected(reason)) => (Outcome::Rejected, Some(reason)),
+        Err(ApplyError::Reconciled(reason)) => (Outcome::Reconciled, Some(reason)),
     }
 }
 

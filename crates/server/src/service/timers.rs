@@ -5,19 +5,19 @@
 //! (segments: pause, resume, stop into an entry), with the arithmetic of
 //! `stint_domain::TimerHead`.
 //!
-//! Each intent checks every rule, reading only, before it writes; the push still runs each
-//! under a savepoint, so a failure half-way through one (a client-made id taken a moment
-//! earlier by another push) undoes that one alone.
+//! The rules work on the push's `Batch` (its view of the user's timers, entries and tasks) and
+//! never wait on the database. Each intent checks every rule, reading only, before it writes:
+//! an intent refused leaves the batch as it was.
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use stint_api::sync::Intent;
 use stint_api::{ErrorBody, ErrorCode};
 use stint_domain::{EntrySource, EntryStatus, TimerError, TimerHead};
-use stint_storage::{EntryRecord, TimerRecord, Transaction, WorkspaceScope};
+use stint_storage::{EntryRecord, TimerRecord, WorkspaceScope};
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::service::batch::Batch;
 use crate::service::sync;
 use crate::time;
 
@@ -31,19 +31,11 @@ pub struct Applied {
     pub stopped_timer: Option<Uuid>,
 }
 
-/// Why an intent was not applied: refused by the rules or decided otherwise by the server first
-/// (both recorded, sync goes on), or a failure of the server itself (the push fails, nothing is
-/// recorded, the device retries).
+/// Why an intent was not applied: refused by the rules, or decided otherwise by the server
+/// first. Both are recorded and the batch goes on.
 pub enum ApplyError {
     Rejected(ErrorBody),
     Reconciled(ErrorBody),
-    Failed(ApiError),
-}
-
-impl<E: Into<ApiError>> From<E> for ApplyError {
-    fn from(error: E) -> ApplyError {
-        ApplyError::Failed(error.into())
-    }
 }
 
 fn rejected(code: ErrorCode, message: impl Into<String>) -> ApplyError {
@@ -58,10 +50,10 @@ fn transition_refused(error: TimerError) -> ApplyError {
     rejected(code, error.to_string())
 }
 
-/// Applies one intent. The caller holds the user's timer lock (`lock_user_timers`) for the
-/// whole transaction.
-pub async fn apply(
-    tx: &mut dyn Transaction,
+/// Applies one intent to the batch. The batch was read under the user's timer lock
+/// (`lock_user_timers`), held until it is written.
+pub fn apply(
+    batch: &mut Batch,
     scope: &WorkspaceScope,
     intent: &Intent,
     now: DateTime<Utc>,
@@ -72,30 +64,30 @@ pub async fn apply(
     match *intent {
         Intent::StartTimer {
             timer_id, task_id, ..
-        } => start(tx, scope, timer_id, task_id, at).await,
+        } => start(batch, scope, timer_id, task_id, at),
         Intent::PauseTimer { timer_id, .. } => {
-            let mut timer = own_active_timer(tx, scope, timer_id).await?;
+            let mut timer = own_active_timer(batch, timer_id)?;
             timer.head.pause(at).map_err(transition_refused)?;
-            tx.update_timer(scope, &timer).await?;
+            batch.save_timer(timer);
             Ok(Applied::default())
         }
         Intent::ResumeTimer { timer_id, .. } => {
-            let mut timer = own_active_timer(tx, scope, timer_id).await?;
+            let mut timer = own_active_timer(batch, timer_id)?;
             timer.head.resume(at).map_err(transition_refused)?;
-            tx.update_timer(scope, &timer).await?;
+            batch.save_timer(timer);
             Ok(Applied::default())
         }
         Intent::StopTimer {
             timer_id, entry_id, ..
         } => {
-            if let Some(entry) = tx.own_entry(scope, entry_id).await? {
+            if let Some(entry) = batch.own_entry(entry_id) {
                 if entry.timer_id == Some(timer_id) {
                     return Ok(already());
                 }
             }
-            let timer = own_active_timer(tx, scope, timer_id).await?;
-            let stop = plan_stop(tx, timer, at, entry_id).await?;
-            write_stop(tx, scope, stop).await?;
+            let timer = own_active_timer(batch, timer_id)?;
+            let stop = plan_stop(batch, timer, at, entry_id)?;
+            write_stop(batch, stop);
             Ok(Applied::default())
         }
         Intent::RecordEntry {
@@ -119,7 +111,7 @@ pub async fn apply(
                 source: EntrySource::Timer,
                 description: description.clone(),
             };
-            record_entry(tx, scope, entry, now).await
+            record_entry(batch, entry, now)
         }
     }
 }
@@ -132,22 +124,22 @@ fn already() -> Applied {
 }
 
 /// T1 and T2.
-async fn start(
-    tx: &mut dyn Transaction,
+fn start(
+    batch: &mut Batch,
     scope: &WorkspaceScope,
     timer_id: Uuid,
     task_id: Uuid,
     at: DateTime<Utc>,
 ) -> Result<Applied, ApplyError> {
-    let Some(status) = tx.task_status(scope, task_id).await? else {
+    if batch.task_status(task_id).is_none() {
         return Err(rejected(
             ErrorCode::UnknownTask,
             format!("there is no task {task_id} in this workspace"),
         ));
-    };
-    if tx.timer_id_taken(timer_id).await? {
+    }
+    if batch.timer_taken(timer_id) {
         // The same start sent again (on a new stream) is not a conflict.
-        return match tx.own_timer(scope, timer_id).await? {
+        return match batch.own_timer(timer_id) {
             Some(timer) if timer.task_id == task_id && timer.head.started_at == at => Ok(already()),
             _ => Err(rejected(
                 ErrorCode::IdConflict,
@@ -157,34 +149,25 @@ async fn start(
     }
     // T1 in time order: a timer of this user that started later means this start arrived late;
     // it ran until then, and the newer timer is left alone.
-    let (timer, stop) = match tx.next_timer_start(scope, at).await? {
+    let timer = TimerRecord {
+        id: timer_id,
+        user_id: scope.user_id(),
+        task_id,
+        head: TimerHead::start(at),
+        stopped: false,
+    };
+    let (timer, stop) = match batch.next_timer_start(at) {
         Some(next) => {
-            let timer = TimerRecord {
-                id: timer_id,
-                user_id: scope.user_id(),
-                task_id,
-                head: TimerHead::start(at),
-                stopped: false,
-            };
-            let stop = plan_stop(tx, timer, next, Uuid::now_v7()).await?;
+            let stop = plan_stop(batch, timer, next, Uuid::now_v7())?;
             (stop.timer, Some(stop.entry))
         }
-        None => {
-            let timer = TimerRecord {
-                id: timer_id,
-                user_id: scope.user_id(),
-                task_id,
-                head: TimerHead::start(at),
-                stopped: false,
-            };
-            (timer, None)
-        }
+        None => (timer, None),
     };
-    let running_stop = match (&stop, tx.own_active_timer(scope).await?) {
+    let running_stop = match (&stop, batch.active_timer()) {
         (None, Some(running)) => {
             // Never stop a timer before its own last change (a pause that came later).
             let stop_at = at.max(running.head.last_change());
-            Some(plan_stop(tx, running, stop_at, Uuid::now_v7()).await?)
+            Some(plan_stop(batch, running, stop_at, Uuid::now_v7())?)
         }
         _ => None,
     };
@@ -192,18 +175,13 @@ async fn start(
     // Every rule holds: write.
     let stopped_timer = running_stop.as_ref().map(|s| s.timer.id);
     if let Some(stop) = running_stop {
-        write_stop(tx, scope, stop).await?;
+        write_stop(batch, stop);
     }
-    tx.insert_timer(scope, &timer).await?;
+    batch.save_timer(timer);
     if let Some(entry) = stop {
-        tx.insert_entry(scope, &entry).await?;
+        batch.add_entry(entry);
     }
-    tx.assign(scope, task_id, scope.user_id()).await?;
-    let after = status.after_start_work();
-    if after != status {
-        // Only if nobody moved it meanwhile (a concurrent start, a completion).
-        tx.change_task_status(scope, task_id, status, after).await?;
-    }
+    batch.start_work(task_id);
     Ok(Applied {
         already: false,
         stopped_timer,
@@ -212,20 +190,19 @@ async fn start(
 
 /// An entry the device holds and the server may lack (re-sent after a restore). When its timer
 /// is still running here, this is that timer's stop.
-async fn record_entry(
-    tx: &mut dyn Transaction,
-    scope: &WorkspaceScope,
+fn record_entry(
+    batch: &mut Batch,
     mut entry: EntryRecord,
     now: DateTime<Utc>,
 ) -> Result<Applied, ApplyError> {
     time::check(entry.started_at, now).map_err(ApplyError::Rejected)?;
-    if let Some(existing) = tx.own_entry(scope, entry.id).await? {
-        return if existing == entry {
+    if let Some(existing) = batch.own_entry(entry.id) {
+        return if *existing == entry {
             Ok(already())
         } else {
             Err(reconciled(
                 "the server has this entry with other values",
-                &existing,
+                existing,
             ))
         };
     }
@@ -236,32 +213,32 @@ async fn record_entry(
             "an entry must end after it starts and count no more than its span",
         ));
     }
-    if tx.entry_id_taken(entry.id).await? {
+    if batch.entry_taken(entry.id) {
         return Err(rejected(
             ErrorCode::IdConflict,
             format!("entry id {} is already taken", entry.id),
         ));
     }
-    if tx.task_status(scope, entry.task_id).await?.is_none() {
+    if batch.task_status(entry.task_id).is_none() {
         return Err(rejected(
             ErrorCode::UnknownTask,
             format!("there is no task {} in this workspace", entry.task_id),
         ));
     }
     if let Some(timer_id) = entry.timer_id {
-        match tx.own_timer(scope, timer_id).await? {
+        match batch.own_timer(timer_id) {
             Some(timer) if !timer.stopped => {
-                let mut stop = plan_stop(tx, timer, entry.ended_at, entry.id).await?;
+                let mut stop = plan_stop(batch, timer, entry.ended_at, entry.id)?;
                 // The device's text stays with it (the timer knows none).
                 stop.entry.description = entry.description;
-                write_stop(tx, scope, stop).await?;
+                write_stop(batch, stop);
                 return Ok(Applied::default());
             }
             Some(_) => {
-                if let Some(server_entry) = tx.entry_of_timer(scope, timer_id).await? {
+                if let Some(server_entry) = batch.entry_of_timer(timer_id) {
                     return Err(reconciled(
                         "the server stopped this timer into another entry",
-                        &server_entry,
+                        server_entry,
                     ));
                 }
             }
@@ -269,7 +246,7 @@ async fn record_entry(
             None => entry.timer_id = None,
         }
     }
-    tx.insert_entry(scope, &entry).await?;
+    batch.add_entry(entry);
     Ok(Applied::default())
 }
 
@@ -285,12 +262,8 @@ fn reconciled(message: &str, server_entry: &EntryRecord) -> ApplyError {
 
 /// The caller's own timer that is still running or paused. Someone else's timer is reported as
 /// unknown, the same as one that does not exist.
-async fn own_active_timer(
-    tx: &mut dyn Transaction,
-    scope: &WorkspaceScope,
-    timer_id: Uuid,
-) -> Result<TimerRecord, ApplyError> {
-    let timer = tx.own_timer(scope, timer_id).await?.ok_or_else(|| {
+fn own_active_timer(batch: &Batch, timer_id: Uuid) -> Result<TimerRecord, ApplyError> {
+    let timer = batch.own_timer(timer_id).ok_or_else(|| {
         rejected(
             ErrorCode::UnknownTimer,
             format!("there is no timer {timer_id}"),
@@ -299,11 +272,11 @@ async fn own_active_timer(
     if timer.stopped {
         // Stopped here first (T1 from another device, an admin): the device takes the server's
         // entry, and its own version goes to *Sync issues*.
-        return Err(match tx.entry_of_timer(scope, timer_id).await? {
+        return Err(match batch.entry_of_timer(timer_id) {
             Some(entry) => reconciled(
                 "the timer had already been stopped (work was started on another device, or \
                  someone stopped it)",
-                &entry,
+                entry,
             ),
             None => rejected(ErrorCode::TimerStopped, "the timer was already stopped"),
         });
@@ -318,13 +291,13 @@ struct Stop {
 }
 
 /// T3: checks that the timer can become a draft entry of its counted time at `at`.
-async fn plan_stop(
-    tx: &mut dyn Transaction,
+fn plan_stop(
+    batch: &Batch,
     mut timer: TimerRecord,
     at: DateTime<Utc>,
     entry_id: Uuid,
 ) -> Result<Stop, ApplyError> {
-    if tx.entry_id_taken(entry_id).await? {
+    if batch.entry_taken(entry_id) {
         return Err(rejected(
             ErrorCode::IdConflict,
             format!("entry id {entry_id} is already taken"),
@@ -348,12 +321,7 @@ async fn plan_stop(
     Ok(Stop { timer, entry })
 }
 
-async fn write_stop(
-    tx: &mut dyn Transaction,
-    scope: &WorkspaceScope,
-    stop: Stop,
-) -> Result<(), ApiError> {
-    tx.insert_entry(scope, &stop.entry).await?;
-    tx.update_timer(scope, &stop.timer).await?;
-    Ok(())
+fn write_stop(batch: &mut Batch, stop: Stop) {
+    batch.add_entry(stop.entry);
+    batch.save_timer(stop.timer);
 }

@@ -1,0 +1,236 @@
+//! A pushed batch's view of the pushing user's tasks, timers and entries: read in a few queries
+//! before the batch is decided, changed in memory as each mutation is applied, and written in a
+//! few statements at the end, whatever the batch's size.
+//!
+//! The timer rules check everything a mutation needs before they change anything here, so a
+//! refused mutation leaves no trace: this is where each mutation's "savepoint" lives, and the
+//! database sees only what was applied.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use stint_api::sync::Intent;
+use stint_domain::{Segment, TaskStatus};
+use stint_storage::{EntryRecord, Held, SegmentRecord, TimerRecord, Transaction, WorkspaceScope};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::time;
+
+#[derive(Default)]
+pub struct Batch {
+    /// Tasks of the workspace the batch names: their status when read, and now.
+    tasks: HashMap<Uuid, (TaskStatus, TaskStatus)>,
+    /// The user's timers the batch names, and the one running or paused, as they stand now.
+    timers: HashMap<Uuid, TimerRecord>,
+    active: Option<Uuid>,
+    /// When the user's timers started, from the batch's earliest start on (T1 in time order).
+    starts: BTreeSet<DateTime<Utc>>,
+    /// The user's entries the batch names by id or by timer.
+    entries: HashMap<Uuid, EntryRecord>,
+    entry_of_timer: HashMap<Uuid, Uuid>,
+    /// Timer and entry ids of other users (device-made ids are unique across the server).
+    taken: HashSet<Uuid>,
+
+    /// What to write: timers (each once, as it ends up), their touched segments, new entries,
+    /// and the tasks the user started work on.
+    saved_timers: BTreeSet<Uuid>,
+    segments: HashMap<(Uuid, u32), Segment>,
+    new_entries: Vec<EntryRecord>,
+    worked_on: BTreeSet<Uuid>,
+}
+
+impl Batch {
+    /// Reads what `intents` need to be decided.
+    pub async fn load<'a>(
+        tx: &mut dyn Transaction,
+        scope: &WorkspaceScope,
+        intents: impl Iterator<Item = &'a Intent>,
+    ) -> Result<Batch, ApiError> {
+        let mut task_ids = BTreeSet::new();
+        let mut timer_ids = BTreeSet::new();
+        let mut entry_ids = BTreeSet::new();
+        let mut earliest_start: Option<DateTime<Utc>> = None;
+        for intent in intents {
+            match *intent {
+                Intent::StartTimer {
+                    timer_id, task_id, ..
+                } => {
+                    task_ids.insert(task_id);
+                    timer_ids.insert(timer_id);
+                    let at = time::to_millis(intent.at());
+                    earliest_start = Some(earliest_start.map_or(at, |e| e.min(at)));
+                }
+                Intent::PauseTimer { timer_id, .. } | Intent::ResumeTimer { timer_id, .. } => {
+                    timer_ids.insert(timer_id);
+                }
+                Intent::StopTimer {
+                    timer_id, entry_id, ..
+                } => {
+                    timer_ids.insert(timer_id);
+                    entry_ids.insert(entry_id);
+                }
+                Intent::RecordEntry {
+                    entry_id,
+                    task_id,
+                    timer_id,
+                    ..
+                } => {
+                    task_ids.insert(task_id);
+                    entry_ids.insert(entry_id);
+                    timer_ids.extend(timer_id);
+                }
+            }
+        }
+        let (task_ids, timer_ids, entry_ids) = (
+            Vec::from_iter(task_ids),
+            Vec::from_iter(timer_ids),
+            Vec::from_iter(entry_ids),
+        );
+
+        let mut batch = Batch::default();
+        for (id, status) in tx.task_statuses(scope, &task_ids).await? {
+            batch.tasks.insert(id, (status, status));
+        }
+        for timer in tx.timers_with_ids(scope, &timer_ids).await? {
+            match timer {
+                Held::Own(timer) => {
+                    batch.timers.insert(timer.id, timer);
+                }
+                Held::Taken(id) => {
+                    batch.taken.insert(id);
+                }
+            }
+        }
+        if let Some(active) = tx.own_active_timer(scope).await? {
+            batch.active = Some(active.id);
+            batch.timers.insert(active.id, active);
+        }
+        if let Some(earliest) = earliest_start {
+            batch.starts = tx
+                .own_timer_starts_after(scope, earliest)
+                .await?
+                .into_iter()
+                .collect();
+        }
+        for entry in tx.entries_with_ids(scope, &entry_ids, &timer_ids).await? {
+            match entry {
+                Held::Own(entry) => batch.remember_entry(entry),
+                Held::Taken(id) => {
+                    batch.taken.insert(id);
+                }
+            }
+        }
+        Ok(batch)
+    }
+
+    /// Writes what the applied mutations changed.
+    pub async fn write(
+        self,
+        tx: &mut dyn Transaction,
+        scope: &WorkspaceScope,
+    ) -> Result<(), ApiError> {
+        // Stopped timers first: the user never holds two active timers in between.
+        let mut timers: Vec<TimerRecord> =
+            self.saved_timers.iter().map(|id| self.timers[id]).collect();
+        timers.sort_by_key(|timer| !timer.stopped);
+        let segments: Vec<SegmentRecord> = self
+            .segments
+            .iter()
+            .map(|(&(timer_id, n), &segment)| SegmentRecord {
+                timer_id,
+                n,
+                segment,
+            })
+            .collect();
+        tx.save_timers(scope, &timers, &segments).await?;
+        tx.insert_entries(scope, &self.new_entries).await?;
+        for &task_id in &self.worked_on {
+            tx.assign(scope, task_id, scope.user_id()).await?;
+            let (read, now) = self.tasks[&task_id];
+            if now != read {
+                // Only if nobody moved it meanwhile (a concurrent start, a completion).
+                tx.change_task_status(scope, task_id, read, now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn remember_entry(&mut self, entry: EntryRecord) {
+        if let Some(timer_id) = entry.timer_id {
+            self.entry_of_timer.insert(timer_id, entry.id);
+        }
+        self.entries.insert(entry.id, entry);
+    }
+
+    pub fn task_status(&self, task_id: Uuid) -> Option<TaskStatus> {
+        self.tasks.get(&task_id).map(|&(_, now)| now)
+    }
+
+    /// Whether a timer has this id, the user's or anyone's.
+    pub fn timer_taken(&self, timer_id: Uuid) -> bool {
+        self.timers.contains_key(&timer_id) || self.taken.contains(&timer_id)
+    }
+
+    /// The user's timer with this id.
+    pub fn own_timer(&self, timer_id: Uuid) -> Option<TimerRecord> {
+        self.timers.get(&timer_id).copied()
+    }
+
+    /// The user's timer that is running or paused.
+    pub fn active_timer(&self) -> Option<TimerRecord> {
+        self.active.and_then(|id| self.own_timer(id))
+    }
+
+    /// The earliest start of the user's timers after `at`.
+    pub fn next_timer_start(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        self.starts.range((Excluded(at), Unbounded)).next().copied()
+    }
+
+    pub fn entry_taken(&self, entry_id: Uuid) -> bool {
+        self.entries.contains_key(&entry_id) || self.taken.contains(&entry_id)
+    }
+
+    /// The user's entry with this id.
+    pub fn own_entry(&self, entry_id: Uuid) -> Option<&EntryRecord> {
+        self.entries.get(&entry_id)
+    }
+
+    /// The user's entry this timer was stopped into.
+    pub fn entry_of_timer(&self, timer_id: Uuid) -> Option<&EntryRecord> {
+        self.entry_of_timer
+            .get(&timer_id)
+            .and_then(|id| self.entries.get(id))
+    }
+
+    /// A new or changed timer of the user, with its last segment (every segment is the last one
+    /// when it opens and when it closes, so none is missed).
+    pub fn save_timer(&mut self, timer: TimerRecord) {
+        self.saved_timers.insert(timer.id);
+        self.segments
+            .insert((timer.id, timer.head.segment_count), timer.head.last);
+        if timer.stopped {
+            if self.active == Some(timer.id) {
+                self.active = None;
+            }
+        } else {
+            self.active = Some(timer.id);
+        }
+        self.starts.insert(timer.head.started_at);
+        self.timers.insert(timer.id, timer);
+    }
+
+    pub fn add_entry(&mut self, entry: EntryRecord) {
+        self.new_entries.push(entry.clone());
+        self.remember_entry(entry);
+    }
+
+    /// T2: the user is assigned to the task, and an open task moves to *In progress*.
+    pub fn start_work(&mut self, task_id: Uuid) {
+        if let Some((_, now)) = self.tasks.get_mut(&task_id) {
+            *now = now.after_start_work();
+        }
+        self.worked_on.insert(task_id);
+    }
+}
