@@ -72,7 +72,7 @@ const firstTask = await waitFor('assigned tasks in the tray', async () => {
   const startWork = (await tray.menu()).find((e) => e.label === 'Start Work');
   return startWork?.children.find((e) => e.enabled);
 });
-await tray.clickId(firstTask.id);
+await tray.click('Start Work', firstTask.label);
 await waitFor('the timer to run', async () => (await tray.menu())[0].label.startsWith(firstTask.label));
 await sleep(SETTLE_MS);
 const hidden = treeRss(app.pid);

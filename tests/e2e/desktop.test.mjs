@@ -148,7 +148,7 @@ test('the app shows the tasks, a click starts the timer; the tray shows it, paus
   const startWork = (await tray.menu()).find((e) => e.label === 'Start Work');
   const mine = startWork.children.filter((e) => e.enabled);
   assert.ok(mine.length >= 2, `my tasks in the tray: ${JSON.stringify(startWork.children.map((e) => e.label))}`);
-  await tray.clickId(mine[1].id);
+  await tray.click('Start Work', mine[1].label);
   await waitFor('the window to show the task started from the tray', async () => {
     const shown = await find('[data-testid=timer-task]');
     return shown.length === 1 && (await text(shown[0])) === mine[1].label;

@@ -85,17 +85,28 @@ export async function startTrayHost() {
       const [, layout] = await menu.GetLayout(0, -1, []);
       return node(layout).children.filter((entry) => entry.visible);
     },
-    /** Clicks the top-level entry whose label is `label`. */
-    async click(label) {
-      const entries = await this.menu();
-      const entry = entries.find((e) => e.label.replace(/_/g, '') === label);
-      if (!entry) throw new Error(`no tray entry "${label}" in ${JSON.stringify(entries.map((e) => e.label))}`);
-      await this.clickId(entry.id);
-    },
-    /** Clicks any entry, a submenu's included, by its dbusmenu id. */
-    async clickId(id) {
-      const menu = await menuInterface();
-      await menu.Event(id, 'clicked', new dbus.Variant('i', 0), Math.floor(Date.now() / 1000));
+    /**
+     * Clicks the entry at `path`: a top-level label, or a submenu's label and then an entry's.
+     * The tray rebuilds its menu when the timer or the sync status changes, which gives entries
+     * new ids: a click that lands on a stale id reads the menu again and tries once more.
+     */
+    async click(...path) {
+      for (let attempt = 1; ; attempt++) {
+        let entries = await this.menu();
+        let entry;
+        for (const label of path) {
+          entry = entries.find((e) => e.label.replace(/_/g, '') === label);
+          if (!entry) throw new Error(`no tray entry "${label}" in ${JSON.stringify(entries.map((e) => e.label))}`);
+          entries = entry.children;
+        }
+        try {
+          const menu = await menuInterface();
+          await menu.Event(entry.id, 'clicked', new dbus.Variant('i', 0), Math.floor(Date.now() / 1000));
+          return;
+        } catch (error) {
+          if (attempt >= 5 || !/does not refer to a menu item/.test(error.message)) throw error;
+        }
+      }
     },
     close() {
       bus.disconnect();
