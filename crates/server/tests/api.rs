@@ -1002,3 +1002,57 @@ async fn a_recorded_entry_of_a_running_timer_stops_it_and_keeps_its_text() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn one_batch_carries_a_whole_day_of_transitions() {
+    on_each_backend(|server| async move {
+        let ana = server.sign_in(ANA).await;
+        let (a, b, a_entry) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let transition = |seq: i64, name: &str, timer: &Uuid, minutes: i64| {
+            json!({ "seq": seq, "name": name, "args": { "timer_id": timer, "at": at(minutes) } })
+        };
+        // Each mutation sees what the ones before it in the same batch did: A is paused and
+        // resumed, B's start stops A (20 minutes counted), a refused stop changes nothing, and
+        // B is paused and resumed, still running at the end.
+        let batch = json!([
+            start(1, &a, SHARED_TASK, 0),
+            transition(2, "pause_timer", &a, 10),
+            transition(3, "resume_timer", &a, 20),
+            start(4, &b, BENS_TASK, 30),
+            stop(5, &a, &a_entry, 35),
+            transition(6, "pause_timer", &b, 40),
+            transition(7, "resume_timer", &b, 50),
+        ]);
+        let (status, body) = server.push(&ana, batch).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(
+            outcomes(&body),
+            ["applied", "applied", "applied", "applied", "reconciled", "applied", "applied"]
+        );
+
+        let pulled = server.pull(&ana, None).await;
+        let timer = &pulled["timer"];
+        assert_eq!(timer["id"], b.to_string());
+        assert_eq!(timer["state"], "running");
+        let segments = timer["segments"].as_array().unwrap();
+        assert_eq!(segments.len(), 2, "{timer}");
+        assert_eq!(segments[0]["end"].as_str().map(parse), Some(parse(&at(40))));
+        assert_eq!(segments[1]["start"].as_str().map(parse), Some(parse(&at(50))));
+        assert!(segments[1]["end"].is_null());
+        let entries = pulled["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0]["timer_id"], a.to_string());
+        assert_eq!(entries[0]["duration_secs"], 20 * 60);
+        assert_eq!(
+            body["results"][4]["reason"]["details"]["server_entry"]["id"],
+            entries[0]["id"]
+        );
+    })
+    .await;
+}
+
+fn parse(text: &str) -> chrono::DateTime<Utc> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .expect("an RFC 3339 instant")
+        .with_timezone(&Utc)
+}

@@ -136,7 +136,7 @@ pub async fn own_entries(
 ) -> Result<Vec<EntryRecord>> {
     let rows = sqlx::query_as!(
         EntryRow,
-        "SELECT id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
+        "SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
                 source, description \
          FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id = ANY($3) \
          ORDER BY started_at",
@@ -158,7 +158,7 @@ pub async fn own_entries_page(
 ) -> Result<Vec<EntryRecord>> {
     let rows = sqlx::query_as!(
         EntryRow,
-        "SELECT id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
+        "SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
                 source, description \
          FROM entries WHERE workspace_id = $1 AND user_id = $2 AND ($3::uuid IS NULL OR id > $3) \
          ORDER BY id LIMIT $4",
@@ -203,7 +203,7 @@ pub async fn active_timer(
         .map_err(storage_error)?;
     let row = sqlx::query_as!(
         TimerRow,
-        "SELECT id, user_id, task_id, state, started_at, closed_millis, segment_count, \
+        "SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, segment_count, \
                 last_start, last_end \
          FROM timers WHERE workspace_id = $1 AND user_id = $2 AND state <> 'stopped'",
         scope.workspace_id(),

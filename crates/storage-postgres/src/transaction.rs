@@ -37,6 +37,7 @@ impl PostgresTransaction {
 /// An `entries` row as read.
 pub struct EntryRow {
     pub id: Uuid,
+    pub workspace_id: Uuid,
     pub user_id: Uuid,
     pub task_id: Uuid,
     pub timer_id: Option<Uuid>,
@@ -66,6 +67,7 @@ pub fn entry_record(row: EntryRow) -> Result<EntryRecord> {
 /// A `timers` row as read.
 pub struct TimerRow {
     pub id: Uuid,
+    pub workspace_id: Uuid,
     pub user_id: Uuid,
     pub task_id: Uuid,
     pub state: String,
@@ -504,7 +506,7 @@ impl Transaction for PostgresTransaction {
         let user = scope.user_id();
         let row = sqlx::query_as!(
             TimerRow,
-            "SELECT id, user_id, task_id, state, started_at, closed_millis, segment_count, \
+            "SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, segment_count, \
                     last_start, last_end \
              FROM timers WHERE workspace_id = $1 AND user_id = $2 AND state <> 'stopped'",
             workspace,
@@ -556,7 +558,8 @@ impl Transaction for PostgresTransaction {
         scope: &WorkspaceScope,
         ids: &[Uuid],
     ) -> Result<Vec<Held<TimerRecord>>> {
-        let rows = sqlx::query!(
+        let rows = sqlx::query_as!(
+            TimerRow,
             "SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, \
                     segment_count, last_start, last_end \
              FROM timers WHERE id = ANY($1)",
@@ -567,20 +570,11 @@ impl Transaction for PostgresTransaction {
         .map_err(storage_error)?;
         rows.into_iter()
             .map(|row| {
-                if (row.workspace_id, row.user_id) != (scope.workspace_id(), scope.user_id()) {
-                    return Ok(Held::Taken(row.id));
+                if scope.owns(row.workspace_id, row.user_id) {
+                    timer_record(row).map(Held::Own)
+                } else {
+                    Ok(Held::Taken(row.id))
                 }
-                Ok(Held::Own(timer_record(TimerRow {
-                    id: row.id,
-                    user_id: row.user_id,
-                    task_id: row.task_id,
-                    state: row.state,
-                    started_at: row.started_at,
-                    closed_millis: row.closed_millis,
-                    segment_count: row.segment_count,
-                    last_start: row.last_start,
-                    last_end: row.last_end,
-                })?))
             })
             .collect()
     }
@@ -610,7 +604,8 @@ impl Transaction for PostgresTransaction {
         ids: &[Uuid],
         timer_ids: &[Uuid],
     ) -> Result<Vec<Held<EntryRecord>>> {
-        let rows = sqlx::query!(
+        let rows = sqlx::query_as!(
+            EntryRow,
             r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
                       task_id AS "task_id!", timer_id, started_at AS "started_at!",
                       ended_at AS "ended_at!", duration_secs AS "duration_secs!",
@@ -631,21 +626,11 @@ impl Transaction for PostgresTransaction {
         .map_err(storage_error)?;
         rows.into_iter()
             .map(|row| {
-                if (row.workspace_id, row.user_id) != (scope.workspace_id(), scope.user_id()) {
-                    return Ok(Held::Taken(row.id));
+                if scope.owns(row.workspace_id, row.user_id) {
+                    entry_record(row).map(Held::Own)
+                } else {
+                    Ok(Held::Taken(row.id))
                 }
-                Ok(Held::Own(entry_record(EntryRow {
-                    id: row.id,
-                    user_id: row.user_id,
-                    task_id: row.task_id,
-                    timer_id: row.timer_id,
-                    started_at: row.started_at,
-                    ended_at: row.ended_at,
-                    duration_secs: row.duration_secs,
-                    status: row.status,
-                    source: row.source,
-                    description: row.description,
-                })?))
             })
             .collect()
     }

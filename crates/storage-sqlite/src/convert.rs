@@ -48,3 +48,8 @@ pub fn instant(millis: i64) -> Result<DateTime<Utc>> {
 pub fn millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
+
+/// Ids as a JSON array, for `IN (SELECT value FROM json_each($n))`: SQLite has no arrays.
+pub fn json_ids(ids: &[Uuid]) -> String {
+    serde_json::Value::from(ids.iter().map(Uuid::to_string).collect::<Vec<_>>()).to_string()
+}

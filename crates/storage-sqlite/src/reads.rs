@@ -10,7 +10,7 @@ use stint_storage::{
 };
 use uuid::Uuid;
 
-use crate::convert::{id, instant, storage_error};
+use crate::convert::{id, instant, json_ids, storage_error};
 use crate::transaction::{entry_record, timer_record, EntryRow, TimerRow};
 
 pub async fn user_by_email(pool: &SqlitePool, email: &str) -> Result<Option<UserRecord>> {
@@ -82,11 +82,6 @@ pub async fn memberships(
         .collect()
 }
 
-/// Ids as a JSON array, for `IN (SELECT value FROM json_each($n))`: SQLite has no arrays.
-fn json_ids(ids: &[Uuid]) -> String {
-    serde_json::Value::from(ids.iter().map(Uuid::to_string).collect::<Vec<_>>()).to_string()
-}
-
 pub async fn tasks(
     pool: &SqlitePool,
     scope: &WorkspaceScope,
@@ -151,7 +146,7 @@ pub async fn own_entries(
     let ids = json_ids(ids);
     let rows = sqlx::query_as!(
         EntryRow,
-        "SELECT id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
+        "SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
                 source, description \
          FROM entries WHERE workspace_id = $1 AND user_id = $2 \
                         AND id IN (SELECT value FROM json_each($3)) \
@@ -178,7 +173,7 @@ pub async fn own_entries_page(
     let limit = limit as i64;
     let rows = sqlx::query_as!(
         EntryRow,
-        "SELECT id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
+        "SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
                 source, description \
          FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id > $3 \
          ORDER BY id LIMIT $4",
@@ -225,7 +220,7 @@ pub async fn active_timer(
     let mut read = pool.begin().await.map_err(storage_error)?;
     let row = sqlx::query_as!(
         TimerRow,
-        "SELECT id, user_id, task_id, state, started_at, closed_millis, segment_count, \
+        "SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, segment_count, \
                 last_start, last_end \
          FROM timers WHERE workspace_id = $1 AND user_id = $2 AND state <> 'stopped'",
         workspace,

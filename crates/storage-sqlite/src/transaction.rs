@@ -12,7 +12,7 @@ use stint_storage::{
 };
 use uuid::Uuid;
 
-use crate::convert::{id, instant, millis, storage_error};
+use crate::convert::{id, instant, json_ids, millis, storage_error};
 
 pub struct SqliteTransaction {
     pub tx: sqlx::Transaction<'static, Sqlite>,
@@ -21,6 +21,7 @@ pub struct SqliteTransaction {
 /// A `timers` row as read.
 pub struct TimerRow {
     pub id: String,
+    pub workspace_id: String,
     pub user_id: String,
     pub task_id: String,
     pub state: String,
@@ -54,6 +55,7 @@ pub fn timer_record(row: TimerRow) -> Result<TimerRecord> {
 /// An `entries` row as read.
 pub struct EntryRow {
     pub id: String,
+    pub workspace_id: String,
     pub user_id: String,
     pub task_id: String,
     pub timer_id: Option<String>,
@@ -137,7 +139,7 @@ impl SqliteTransaction {
     ) -> Result<()> {
         let workspace = scope.workspace_id().to_string();
         let owner = entity.owner(scope).map(|user| user.to_string());
-        let (entity, op, ids) = (entity.as_str(), ChangeOp::Upsert.as_str(), id_list(ids));
+        let (entity, op, ids) = (entity.as_str(), ChangeOp::Upsert.as_str(), json_ids(ids));
         sqlx::query!(
             "INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) \
              SELECT $1, $2, value, $3, $4 FROM json_each($5) ORDER BY key",
@@ -152,16 +154,6 @@ impl SqliteTransaction {
         .map_err(storage_error)?;
         Ok(())
     }
-}
-
-/// Ids as a JSON array, for `json_each`: one statement whatever their number.
-fn id_list(ids: &[Uuid]) -> String {
-    serde_json::Value::from(ids.iter().map(|id| id.to_string()).collect::<Vec<_>>()).to_string()
-}
-
-/// Whether a row found by id belongs to the scope's user in the scope's workspace.
-fn owned(scope: &WorkspaceScope, workspace_id: &str, user_id: &str) -> bool {
-    workspace_id == scope.workspace_id().to_string() && user_id == scope.user_id().to_string()
 }
 
 #[async_trait]
@@ -471,7 +463,7 @@ impl Transaction for SqliteTransaction {
         let user = scope.user_id().to_string();
         let row = sqlx::query_as!(
             TimerRow,
-            "SELECT id, user_id, task_id, state, started_at, closed_millis, segment_count, \
+            "SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, segment_count, \
                     last_start, last_end \
              FROM timers WHERE workspace_id = $1 AND user_id = $2 AND state <> 'stopped'",
             workspace,
@@ -537,7 +529,7 @@ impl Transaction for SqliteTransaction {
         scope: &WorkspaceScope,
         ids: &[Uuid],
     ) -> Result<Vec<(Uuid, TaskStatus)>> {
-        let (workspace, ids) = (scope.workspace_id().to_string(), id_list(ids));
+        let (workspace, ids) = (scope.workspace_id().to_string(), json_ids(ids));
         let rows = sqlx::query!(
             "SELECT id, status FROM tasks \
              WHERE workspace_id = $1 AND id IN (SELECT value FROM json_each($2))",
@@ -561,8 +553,9 @@ impl Transaction for SqliteTransaction {
         scope: &WorkspaceScope,
         ids: &[Uuid],
     ) -> Result<Vec<Held<TimerRecord>>> {
-        let ids = id_list(ids);
-        let rows = sqlx::query!(
+        let ids = json_ids(ids);
+        let rows = sqlx::query_as!(
+            TimerRow,
             "SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, \
                     segment_count, last_start, last_end \
              FROM timers WHERE id IN (SELECT value FROM json_each($1))",
@@ -573,20 +566,11 @@ impl Transaction for SqliteTransaction {
         .map_err(storage_error)?;
         rows.into_iter()
             .map(|row| {
-                if !owned(scope, &row.workspace_id, &row.user_id) {
-                    return Ok(Held::Taken(id(&row.id)?));
+                if scope.owns(id(&row.workspace_id)?, id(&row.user_id)?) {
+                    timer_record(row).map(Held::Own)
+                } else {
+                    Ok(Held::Taken(id(&row.id)?))
                 }
-                Ok(Held::Own(timer_record(TimerRow {
-                    id: row.id,
-                    user_id: row.user_id,
-                    task_id: row.task_id,
-                    state: row.state,
-                    started_at: row.started_at,
-                    closed_millis: row.closed_millis,
-                    segment_count: row.segment_count,
-                    last_start: row.last_start,
-                    last_end: row.last_end,
-                })?))
             })
             .collect()
     }
@@ -626,8 +610,9 @@ impl Transaction for SqliteTransaction {
             scope.workspace_id().to_string(),
             scope.user_id().to_string(),
         );
-        let (ids, timer_ids) = (id_list(ids), id_list(timer_ids));
-        let rows = sqlx::query!(
+        let (ids, timer_ids) = (json_ids(ids), json_ids(timer_ids));
+        let rows = sqlx::query_as!(
+            EntryRow,
             r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
                       task_id AS "task_id!", timer_id, started_at AS "started_at!",
                       ended_at AS "ended_at!", duration_secs AS "duration_secs!",
@@ -649,21 +634,11 @@ impl Transaction for SqliteTransaction {
         .map_err(storage_error)?;
         rows.into_iter()
             .map(|row| {
-                if !owned(scope, &row.workspace_id, &row.user_id) {
-                    return Ok(Held::Taken(id(&row.id)?));
+                if scope.owns(id(&row.workspace_id)?, id(&row.user_id)?) {
+                    entry_record(row).map(Held::Own)
+                } else {
+                    Ok(Held::Taken(id(&row.id)?))
                 }
-                Ok(Held::Own(entry_record(EntryRow {
-                    id: row.id,
-                    user_id: row.user_id,
-                    task_id: row.task_id,
-                    timer_id: row.timer_id,
-                    started_at: row.started_at,
-                    ended_at: row.ended_at,
-                    duration_secs: row.duration_secs,
-                    status: row.status,
-                    source: row.source,
-                    description: row.description,
-                })?))
             })
             .collect()
     }

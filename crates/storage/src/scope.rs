@@ -33,4 +33,9 @@ impl WorkspaceScope {
     pub fn device_id(&self) -> uuid::Uuid {
         self.device_id
     }
+
+    /// Whether a row of this workspace and user is the scope's own.
+    pub fn owns(&self, workspace_id: uuid::Uuid, user_id: uuid::Uuid) -> bool {
+        (workspace_id, user_id) == (self.workspace_id, self.user_id)
+    }
 }
