@@ -614,11 +614,8 @@ impl Transaction for PostgresTransaction {
                UNION
                SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at,
                       duration_secs, status, source, description
-               FROM entries
-               WHERE workspace_id = $2 AND user_id = $3 AND timer_id = ANY($4)"#,
+               FROM entries WHERE timer_id = ANY($2)"#,
             ids,
-            scope.workspace_id(),
-            scope.user_id(),
             timer_ids
         )
         .fetch_all(self.conn())

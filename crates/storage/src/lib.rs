@@ -225,8 +225,7 @@ pub trait Transaction: Send {
         scope: &WorkspaceScope,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<chrono::DateTime<chrono::Utc>>>;
-    /// The entries with these ids, and the scope's user's entries that these timers were
-    /// stopped into.
+    /// The entries with these ids, and the entries these timers were stopped into.
     async fn entries_with_ids(
         &mut self,
         scope: &WorkspaceScope,

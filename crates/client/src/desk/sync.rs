@@ -36,9 +36,16 @@ impl Desk {
         // A pull that finds the server lacking something this device had synced queues it
         // again: push that too before calling the sync done (at most twice more).
         for _ in 0..3 {
+            let started = std::time::Instant::now();
             let pushed = self.push_all(&client, &token, workspace).await;
             self.set_progress(None);
+            let pushed_in = started.elapsed();
             let pulled = self.pull_all(&client, &token, workspace).await;
+            tracing::debug!(
+                push_ms = pushed_in.as_millis() as u64,
+                pull_ms = (started.elapsed() - pushed_in).as_millis() as u64,
+                "synced"
+            );
             let requeued = matches!(pulled, Ok(count) if count > 0);
             result = pushed.and(pulled.map(|_| ()));
             if !requeued || result.is_err() {
@@ -90,7 +97,7 @@ impl Desk {
         loop {
             let batch = self
                 .store
-                .outbox_batch(MAX_MUTATIONS_PER_PUSH / 2, PUSH_BATCH_BYTES)?;
+                .outbox_batch(MAX_MUTATIONS_PER_PUSH, PUSH_BATCH_BYTES)?;
             if batch.is_empty() {
                 return Ok(());
             }

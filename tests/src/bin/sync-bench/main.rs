@@ -27,6 +27,11 @@ struct Numbers {
 }
 
 fn main() -> anyhow::Result<()> {
+    // RUST_LOG=stint_client=debug shows how each sync splits between push and pull.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let mut args = std::env::args().skip(1);
     let usage = "usage: sync-bench STINT_SERVER TIMETAGGER_PYTHON [POSTGRES_URL]";
     let server = PathBuf::from(args.next().context(usage)?);
