@@ -192,6 +192,18 @@ impl PostgresTransaction {
     }
 }
 
+fn held_entries(scope: &WorkspaceScope, rows: Vec<EntryRow>) -> Result<Vec<Held<EntryRecord>>> {
+    rows.into_iter()
+        .map(|row| {
+            if scope.owns(row.workspace_id, row.user_id) {
+                entry_record(row).map(Held::Own)
+            } else {
+                Ok(Held::Taken(row.id))
+            }
+        })
+        .collect()
+}
+
 #[async_trait]
 impl Transaction for PostgresTransaction {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -602,34 +614,37 @@ impl Transaction for PostgresTransaction {
         &mut self,
         scope: &WorkspaceScope,
         ids: &[Uuid],
-        timer_ids: &[Uuid],
     ) -> Result<Vec<Held<EntryRecord>>> {
         let rows = sqlx::query_as!(
             EntryRow,
-            r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
-                      task_id AS "task_id!", timer_id, started_at AS "started_at!",
-                      ended_at AS "ended_at!", duration_secs AS "duration_secs!",
-                      status AS "status!", source AS "source!", description AS "description!"
-               FROM entries WHERE id = ANY($1)
-               UNION
-               SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at,
-                      duration_secs, status, source, description
-               FROM entries WHERE timer_id = ANY($2)"#,
-            ids,
-            timer_ids
+            "SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, \
+                    duration_secs, status, source, description \
+             FROM entries WHERE id = ANY($1)",
+            ids
         )
         .fetch_all(self.conn())
         .await
         .map_err(storage_error)?;
-        rows.into_iter()
-            .map(|row| {
-                if scope.owns(row.workspace_id, row.user_id) {
-                    entry_record(row).map(Held::Own)
-                } else {
-                    Ok(Held::Taken(row.id))
-                }
-            })
-            .collect()
+        held_entries(scope, rows)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn entries_of_timers(
+        &mut self,
+        scope: &WorkspaceScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<Held<EntryRecord>>> {
+        let rows = sqlx::query_as!(
+            EntryRow,
+            "SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, \
+                    duration_secs, status, source, description \
+             FROM entries WHERE timer_id = ANY($1)",
+            ids
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        held_entries(scope, rows)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

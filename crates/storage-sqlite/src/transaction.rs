@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus, TimerHead};
 use stint_storage::{
     parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, Held, MembershipRecord,
@@ -13,6 +13,9 @@ use stint_storage::{
 use uuid::Uuid;
 
 use crate::convert::{id, instant, json_ids, millis, storage_error};
+
+/// Rows per multi-row statement: SQLite takes at most 32,766 bound values in one.
+const ROWS_PER_STATEMENT: usize = 1_000;
 
 pub struct SqliteTransaction {
     pub tx: sqlx::Transaction<'static, Sqlite>,
@@ -139,21 +142,37 @@ impl SqliteTransaction {
     ) -> Result<()> {
         let workspace = scope.workspace_id().to_string();
         let owner = entity.owner(scope).map(|user| user.to_string());
-        let (entity, op, ids) = (entity.as_str(), ChangeOp::Upsert.as_str(), json_ids(ids));
-        sqlx::query!(
-            "INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) \
-             SELECT $1, $2, value, $3, $4 FROM json_each($5) ORDER BY key",
-            workspace,
-            entity,
-            op,
-            owner,
-            ids
-        )
-        .execute(self.conn())
-        .await
-        .map_err(storage_error)?;
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let mut insert = QueryBuilder::new(
+                "INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) ",
+            );
+            insert.push_values(chunk, |mut row, id| {
+                row.push_bind(workspace.clone())
+                    .push_bind(entity.as_str())
+                    .push_bind(id.to_string())
+                    .push_bind(ChangeOp::Upsert.as_str())
+                    .push_bind(owner.clone());
+            });
+            insert
+                .build()
+                .execute(self.conn())
+                .await
+                .map_err(storage_error)?;
+        }
         Ok(())
     }
+}
+
+fn held_entries(scope: &WorkspaceScope, rows: Vec<EntryRow>) -> Result<Vec<Held<EntryRecord>>> {
+    rows.into_iter()
+        .map(|row| {
+            if scope.owns(id(&row.workspace_id)?, id(&row.user_id)?) {
+                entry_record(row).map(Held::Own)
+            } else {
+                Ok(Held::Taken(id(&row.id)?))
+            }
+        })
+        .collect()
 }
 
 #[async_trait]
@@ -481,45 +500,38 @@ impl Transaction for SqliteTransaction {
         scope: &WorkspaceScope,
         mutations: &[MutationRecord],
     ) -> Result<()> {
-        if mutations.is_empty() {
-            return Ok(());
-        }
         let workspace = scope.workspace_id().to_string();
-        let rows: Vec<serde_json::Value> = mutations
-            .iter()
-            .map(|m| {
+        for chunk in mutations.chunks(ROWS_PER_STATEMENT) {
+            let mut insert = QueryBuilder::new(
+                "INSERT INTO mutations (stream_id, seq, workspace_id, fingerprint, name, args, \
+                                        device_time, outcome, reason_code, reason_message, \
+                                        reason_details, received_at) ",
+            );
+            insert.push_values(chunk, |mut row, m| {
                 let reason = m.reason.as_ref();
-                serde_json::json!({
-                    "stream_id": m.stream_id,
-                    "seq": m.seq,
-                    "fingerprint": m.fingerprint,
-                    "name": m.name,
-                    "args": m.args.to_string(),
-                    "device_time": millis(m.device_time),
-                    "outcome": m.outcome.as_str(),
-                    "code": reason.map(|r| &r.code),
-                    "message": reason.map(|r| &r.message),
-                    "details": reason.and_then(|r| r.details.as_ref()).map(|d| d.to_string()),
-                    "received_at": millis(m.received_at),
-                })
-            })
-            .collect();
-        let rows = serde_json::Value::from(rows).to_string();
-        sqlx::query!(
-            "INSERT INTO mutations (stream_id, seq, workspace_id, fingerprint, name, args, \
-                                    device_time, outcome, reason_code, reason_message, \
-                                    reason_details, received_at) \
-             SELECT m.value ->> 'stream_id', m.value ->> 'seq', $1, m.value ->> 'fingerprint', \
-                    m.value ->> 'name', m.value ->> 'args', m.value ->> 'device_time', \
-                    m.value ->> 'outcome', m.value ->> 'code', m.value ->> 'message', \
-                    m.value ->> 'details', m.value ->> 'received_at' \
-             FROM json_each($2) AS m",
-            workspace,
-            rows
-        )
-        .execute(self.conn())
-        .await
-        .map_err(storage_error)?;
+                row.push_bind(m.stream_id.to_string())
+                    .push_bind(m.seq)
+                    .push_bind(workspace.clone())
+                    .push_bind(m.fingerprint.clone())
+                    .push_bind(m.name.clone())
+                    .push_bind(m.args.to_string())
+                    .push_bind(millis(m.device_time))
+                    .push_bind(m.outcome.as_str())
+                    .push_bind(reason.map(|r| r.code.clone()))
+                    .push_bind(reason.map(|r| r.message.clone()))
+                    .push_bind(
+                        reason
+                            .and_then(|r| r.details.as_ref())
+                            .map(|d| d.to_string()),
+                    )
+                    .push_bind(millis(m.received_at));
+            });
+            insert
+                .build()
+                .execute(self.conn())
+                .await
+                .map_err(storage_error)?;
+        }
         Ok(())
     }
 
@@ -604,37 +616,41 @@ impl Transaction for SqliteTransaction {
         &mut self,
         scope: &WorkspaceScope,
         ids: &[Uuid],
-        timer_ids: &[Uuid],
     ) -> Result<Vec<Held<EntryRecord>>> {
-        // By the timer index alone: with the user's columns too, SQLite picks the user index
-        // and reads all of their entries (milliseconds a push for a long history).
-        let (ids, timer_ids) = (json_ids(ids), json_ids(timer_ids));
+        let ids = json_ids(ids);
         let rows = sqlx::query_as!(
             EntryRow,
-            r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
-                      task_id AS "task_id!", timer_id, started_at AS "started_at!",
-                      ended_at AS "ended_at!", duration_secs AS "duration_secs!",
-                      status AS "status!", source AS "source!", description AS "description!"
-               FROM entries WHERE id IN (SELECT value FROM json_each($1))
-               UNION
-               SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at,
-                      duration_secs, status, source, description
-               FROM entries WHERE timer_id IN (SELECT value FROM json_each($2))"#,
-            ids,
-            timer_ids
+            "SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, \
+                    duration_secs, status, source, description \
+             FROM entries WHERE id IN (SELECT value FROM json_each($1))",
+            ids
         )
         .fetch_all(self.conn())
         .await
         .map_err(storage_error)?;
-        rows.into_iter()
-            .map(|row| {
-                if scope.owns(id(&row.workspace_id)?, id(&row.user_id)?) {
-                    entry_record(row).map(Held::Own)
-                } else {
-                    Ok(Held::Taken(id(&row.id)?))
-                }
-            })
-            .collect()
+        held_entries(scope, rows)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn entries_of_timers(
+        &mut self,
+        scope: &WorkspaceScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<Held<EntryRecord>>> {
+        // By the timer index alone: with the user's columns too, SQLite picks the user index
+        // and reads all of their entries (milliseconds a push for a long history).
+        let ids = json_ids(ids);
+        let rows = sqlx::query_as!(
+            EntryRow,
+            "SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, \
+                    duration_secs, status, source, description \
+             FROM entries WHERE timer_id IN (SELECT value FROM json_each($1))",
+            ids
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        held_entries(scope, rows)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -644,83 +660,73 @@ impl Transaction for SqliteTransaction {
         timers: &[TimerRecord],
         segments: &[SegmentRecord],
     ) -> Result<()> {
-        if timers.is_empty() {
-            return Ok(());
-        }
         let (workspace, user) = (
             scope.workspace_id().to_string(),
             scope.user_id().to_string(),
         );
-        let rows: Vec<serde_json::Value> = timers
-            .iter()
-            .map(|t| {
-                serde_json::json!({
-                    "id": t.id,
-                    "task_id": t.task_id,
-                    "state": t.state_name(),
-                    "started_at": millis(t.head.started_at),
-                    "closed_millis": t.head.closed_millis,
-                    "segment_count": t.head.segment_count,
-                    "last_start": millis(t.head.last.start),
-                    "last_end": t.head.last.end.map(millis),
-                })
-            })
-            .collect();
-        let rows = serde_json::Value::from(rows).to_string();
-        // A row of another user under the same id is not overwritten; it is counted as missing.
-        let done = sqlx::query!(
-            "INSERT INTO timers (id, workspace_id, user_id, task_id, state, started_at, \
-                                 closed_millis, segment_count, last_start, last_end) \
-             SELECT t.value ->> 'id', $1, $2, t.value ->> 'task_id', t.value ->> 'state', \
-                    t.value ->> 'started_at', t.value ->> 'closed_millis', \
-                    t.value ->> 'segment_count', t.value ->> 'last_start', \
-                    t.value ->> 'last_end' \
-             FROM json_each($3) AS t \
-             WHERE EXISTS (SELECT 1 FROM tasks \
-                           WHERE id = t.value ->> 'task_id' AND workspace_id = $1) \
-             ORDER BY t.key \
-             ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
-                 closed_millis = excluded.closed_millis, \
-                 segment_count = excluded.segment_count, \
-                 last_start = excluded.last_start, last_end = excluded.last_end \
-             WHERE timers.workspace_id = excluded.workspace_id \
-               AND timers.user_id = excluded.user_id",
-            workspace,
-            user,
-            rows
-        )
-        .execute(self.conn())
-        .await
-        .map_err(storage_error)?;
-        if done.rows_affected() != timers.len() as u64 {
-            // Read a moment ago as free: another push took an id, or a task went.
-            return Err(StorageError::Conflict {
-                constraint: "a timer's id or task changed meanwhile".into(),
+        for chunk in timers.chunks(ROWS_PER_STATEMENT) {
+            let mut upsert = QueryBuilder::new(
+                "INSERT INTO timers (id, workspace_id, user_id, task_id, state, started_at, \
+                                     closed_millis, segment_count, last_start, last_end) \
+                 SELECT v.column1, ",
+            );
+            upsert.push_bind(workspace.clone()).push(", ");
+            upsert.push_bind(user.clone()).push(
+                ", v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8 \
+                 FROM (",
+            );
+            upsert.push_values(chunk, |mut row, t| {
+                row.push_bind(t.id.to_string())
+                    .push_bind(t.task_id.to_string())
+                    .push_bind(t.state_name())
+                    .push_bind(millis(t.head.started_at))
+                    .push_bind(t.head.closed_millis)
+                    .push_bind(i64::from(t.head.segment_count))
+                    .push_bind(millis(t.head.last.start))
+                    .push_bind(t.head.last.end.map(millis));
             });
+            upsert.push(
+                ") AS v WHERE EXISTS (SELECT 1 FROM tasks WHERE id = v.column2 AND workspace_id = ",
+            );
+            // A row of another user under the same id is not overwritten; it is counted as
+            // missing.
+            upsert.push_bind(workspace.clone()).push(
+                ") ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
+                     closed_millis = excluded.closed_millis, \
+                     segment_count = excluded.segment_count, \
+                     last_start = excluded.last_start, last_end = excluded.last_end \
+                 WHERE timers.workspace_id = excluded.workspace_id \
+                   AND timers.user_id = excluded.user_id",
+            );
+            let done = upsert
+                .build()
+                .execute(self.conn())
+                .await
+                .map_err(storage_error)?;
+            if done.rows_affected() != chunk.len() as u64 {
+                // Read a moment ago as free: another push took an id, or a task went.
+                return Err(StorageError::Conflict {
+                    constraint: "a timer's id or task changed meanwhile".into(),
+                });
+            }
         }
-        let segments: Vec<serde_json::Value> = segments
-            .iter()
-            .map(|s| {
-                serde_json::json!({
-                    "timer_id": s.timer_id,
-                    "n": s.n,
-                    "started_at": millis(s.segment.start),
-                    "ended_at": s.segment.end.map(millis),
-                })
-            })
-            .collect();
-        let segments = serde_json::Value::from(segments).to_string();
-        sqlx::query!(
-            "INSERT INTO timer_segments (timer_id, n, started_at, ended_at) \
-             SELECT s.value ->> 'timer_id', s.value ->> 'n', s.value ->> 'started_at', \
-                    s.value ->> 'ended_at' \
-             FROM json_each($1) AS s WHERE true \
-             ON CONFLICT (timer_id, n) DO UPDATE SET ended_at = excluded.ended_at",
-            segments
-        )
-        .execute(self.conn())
-        .await
-        .map_err(storage_error)?;
+        for chunk in segments.chunks(ROWS_PER_STATEMENT) {
+            let mut upsert = QueryBuilder::new(
+                "INSERT INTO timer_segments (timer_id, n, started_at, ended_at) ",
+            );
+            upsert.push_values(chunk, |mut row, s| {
+                row.push_bind(s.timer_id.to_string())
+                    .push_bind(i64::from(s.n))
+                    .push_bind(millis(s.segment.start))
+                    .push_bind(s.segment.end.map(millis));
+            });
+            upsert.push(" ON CONFLICT (timer_id, n) DO UPDATE SET ended_at = excluded.ended_at");
+            upsert
+                .build()
+                .execute(self.conn())
+                .await
+                .map_err(storage_error)?;
+        }
         let ids: Vec<Uuid> = timers.iter().map(|t| t.id).collect();
         self.log_changes(scope, Entity::Timer, &ids).await
     }
@@ -731,51 +737,46 @@ impl Transaction for SqliteTransaction {
         scope: &WorkspaceScope,
         entries: &[EntryRecord],
     ) -> Result<()> {
-        if entries.is_empty() {
-            return Ok(());
-        }
         let (workspace, user) = (
             scope.workspace_id().to_string(),
             scope.user_id().to_string(),
         );
-        let rows: Vec<serde_json::Value> = entries
-            .iter()
-            .map(|e| {
-                serde_json::json!({
-                    "id": e.id,
-                    "task_id": e.task_id,
-                    "timer_id": e.timer_id,
-                    "started_at": millis(e.started_at),
-                    "ended_at": millis(e.ended_at),
-                    "duration_secs": e.duration_secs,
-                    "status": e.status.as_str(),
-                    "source": e.source.as_str(),
-                    "description": e.description,
-                })
-            })
-            .collect();
-        let rows = serde_json::Value::from(rows).to_string();
-        let done = sqlx::query!(
-            "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, started_at, \
-                                  ended_at, duration_secs, status, source, description) \
-             SELECT e.value ->> 'id', $1, $2, e.value ->> 'task_id', e.value ->> 'timer_id', \
-                    e.value ->> 'started_at', e.value ->> 'ended_at', \
-                    e.value ->> 'duration_secs', e.value ->> 'status', e.value ->> 'source', \
-                    e.value ->> 'description' \
-             FROM json_each($3) AS e \
-             WHERE EXISTS (SELECT 1 FROM tasks \
-                           WHERE id = e.value ->> 'task_id' AND workspace_id = $1)",
-            workspace,
-            user,
-            rows
-        )
-        .execute(self.conn())
-        .await
-        .map_err(storage_error)?;
-        if done.rows_affected() != entries.len() as u64 {
-            return Err(StorageError::Conflict {
-                constraint: "an entry's task was deleted meanwhile".into(),
+        for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+            let mut insert = QueryBuilder::new(
+                "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, started_at, \
+                                      ended_at, duration_secs, status, source, description) \
+                 SELECT v.column1, ",
+            );
+            insert.push_bind(workspace.clone()).push(", ");
+            insert.push_bind(user.clone()).push(
+                ", v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, \
+                   v.column9 FROM (",
+            );
+            insert.push_values(chunk, |mut row, e| {
+                row.push_bind(e.id.to_string())
+                    .push_bind(e.task_id.to_string())
+                    .push_bind(e.timer_id.map(|t| t.to_string()))
+                    .push_bind(millis(e.started_at))
+                    .push_bind(millis(e.ended_at))
+                    .push_bind(e.duration_secs)
+                    .push_bind(e.status.as_str())
+                    .push_bind(e.source.as_str())
+                    .push_bind(e.description.clone());
             });
+            insert.push(
+                ") AS v WHERE EXISTS (SELECT 1 FROM tasks WHERE id = v.column2 AND workspace_id = ",
+            );
+            insert.push_bind(workspace.clone()).push(")");
+            let done = insert
+                .build()
+                .execute(self.conn())
+                .await
+                .map_err(storage_error)?;
+            if done.rows_affected() != chunk.len() as u64 {
+                return Err(StorageError::Conflict {
+                    constraint: "an entry's task was deleted meanwhile".into(),
+                });
+            }
         }
         let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
         self.log_changes(scope, Entity::Entry, &ids).await

@@ -225,11 +225,16 @@ pub trait Transaction: Send {
         scope: &WorkspaceScope,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<chrono::DateTime<chrono::Utc>>>;
-    /// The entries with these ids, and the entries these timers were stopped into.
+    /// The entries with these ids.
     async fn entries_with_ids(
         &mut self,
         scope: &WorkspaceScope,
         ids: &[Uuid],
+    ) -> Result<Vec<Held<EntryRecord>>>;
+    /// The entries these timers were stopped into.
+    async fn entries_of_timers(
+        &mut self,
+        scope: &WorkspaceScope,
         timer_ids: &[Uuid],
     ) -> Result<Vec<Held<EntryRecord>>>;
     /// Inserts or updates the scope's user's timers (their `user_id` is not read; each on a

@@ -89,10 +89,18 @@ impl Batch {
         );
 
         let mut batch = Batch::default();
-        for (id, status) in tx.task_statuses(scope, &task_ids).await? {
+        let tasks = match task_ids.is_empty() {
+            true => vec![],
+            false => tx.task_statuses(scope, &task_ids).await?,
+        };
+        for (id, status) in tasks {
             batch.tasks.insert(id, (status, status));
         }
-        for timer in tx.timers_with_ids(scope, &timer_ids).await? {
+        let timers = match timer_ids.is_empty() {
+            true => vec![],
+            false => tx.timers_with_ids(scope, &timer_ids).await?,
+        };
+        for timer in timers {
             match timer {
                 Held::Own(timer) => {
                     batch.timers.insert(timer.id, timer);
@@ -113,7 +121,22 @@ impl Batch {
                 .into_iter()
                 .collect();
         }
-        for entry in tx.entries_with_ids(scope, &entry_ids, &timer_ids).await? {
+        // Only a stopped timer has an entry: a backlog of new timers asks for none (and a table
+        // just filled, whose statistics lag, is not scanned for them).
+        let stopped_timer_ids: Vec<Uuid> = batch
+            .timers
+            .values()
+            .filter(|timer| timer.stopped)
+            .map(|timer| timer.id)
+            .collect();
+        let mut entries = match entry_ids.is_empty() {
+            true => vec![],
+            false => tx.entries_with_ids(scope, &entry_ids).await?,
+        };
+        if !stopped_timer_ids.is_empty() {
+            entries.extend(tx.entries_of_timers(scope, &stopped_timer_ids).await?);
+        }
+        for entry in entries {
             match entry {
                 Held::Own(entry) => batch.remember_entry(entry),
                 Held::Taken(id) => {
