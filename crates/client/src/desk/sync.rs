@@ -23,6 +23,13 @@ const OFFSET_NOISE_MS: i64 = 1000;
 /// server cannot keep the device busy for ever.
 const MAX_PULL_PAGES: usize = 10_000;
 
+/// A pulled page, with when it was asked for and when it came (for the clock offset).
+struct FetchedPage {
+    sent: DateTime<Utc>,
+    received: DateTime<Utc>,
+    pull: stint_api::sync::PullResponse,
+}
+
 impl Desk {
     /// Pushes the outbox, then pulls what changed — the pull even when the push failed, so a
     /// change the server refuses to take never hides what others did. Errors are recorded in
@@ -105,7 +112,7 @@ impl Desk {
             let stream = self.store.stream()?;
             let sent = self.clock.now();
             let pushed = client.push(token, workspace, stream.id, batch).await?;
-            self.learn_offset(sent, pushed.server_time)?;
+            self.learn_offset(sent, self.clock.now(), pushed.server_time)?;
             let acknowledged = self
                 .store
                 .acknowledge(&pushed.results, pushed.last_applied_seq)?;
@@ -142,7 +149,9 @@ impl Desk {
     }
 
     /// Pulls every page after the stored cursor. Returns how many changes a snapshot queued
-    /// again because the server lacked them.
+    /// again because the server lacked them. The next page is asked for as soon as a page
+    /// arrives, and travels while this one is written; it is dropped unused if writing fails
+    /// (the stored cursor, which only a written page moves, asks for it again next time).
     async fn pull_all(
         &self,
         client: &ServerClient,
@@ -150,14 +159,21 @@ impl Desk {
         workspace: Uuid,
     ) -> Result<usize, DeskError> {
         let mut requeued = 0;
+        let mut next_page = None;
         for _ in 0..MAX_PULL_PAGES {
-            let cursor = self.store.setting(keys::CURSOR)?;
             let stream = self.store.stream()?;
-            let sent = self.clock.now();
-            let pull = client
-                .pull(token, workspace, cursor.as_deref(), stream.id)
-                .await?;
-            self.learn_offset(sent, pull.server_time)?;
+            let page = match next_page.take() {
+                Some(page) => page,
+                None => {
+                    let cursor = self.store.setting(keys::CURSOR)?;
+                    self.fetch_page(client, token, workspace, cursor, stream.id)
+                }
+            };
+            let page = page
+                .await
+                .map_err(|e| DeskError::Offline(e.to_string()))??;
+            let pull = page.pull;
+            self.learn_offset(page.sent, page.received, pull.server_time)?;
             // The server is behind what it acknowledged (restored), or ahead of anything this
             // store numbered (this store went back in time): start over on a new stream with a
             // snapshot.
@@ -170,6 +186,10 @@ impl Desk {
                 );
                 self.store.start_over()?;
                 continue;
+            }
+            if pull.more {
+                let cursor = Some(pull.cursor.clone());
+                next_page = Some(self.fetch_page(client, token, workspace, cursor, stream.id));
             }
             let applied = self.store.apply_pull(&pull)?;
             if applied.timer_changed || applied.requeued > 0 {
@@ -189,6 +209,30 @@ impl Desk {
         Ok(requeued)
     }
 
+    /// Asks for one page of a pull on a task of its own, so that it travels while the caller
+    /// writes the page before it.
+    fn fetch_page(
+        &self,
+        client: &ServerClient,
+        token: &str,
+        workspace: Uuid,
+        cursor: Option<String>,
+        stream_id: Uuid,
+    ) -> tokio::task::JoinHandle<Result<FetchedPage, DeskError>> {
+        let (client, token, clock) = (client.clone(), token.to_string(), self.clock.clone());
+        tokio::spawn(async move {
+            let sent = clock.now();
+            let pull = client
+                .pull(&token, workspace, cursor.as_deref(), stream_id)
+                .await?;
+            Ok(FetchedPage {
+                sent,
+                received: clock.now(),
+                pull,
+            })
+        })
+    }
+
     /// The device's clock offset from a server answer: the server's time is taken as the middle
     /// of the round trip. A slow round trip says little (the answer may have waited anywhere),
     /// and a change within a second is noise (a retried request, a delay one way): the stored
@@ -196,9 +240,9 @@ impl Desk {
     fn learn_offset(
         &self,
         sent: DateTime<Utc>,
+        received: DateTime<Utc>,
         server_time: DateTime<Utc>,
     ) -> Result<(), DeskError> {
-        let received = self.clock.now();
         let round_trip = received - sent;
         if round_trip > chrono::Duration::seconds(2) || round_trip < chrono::Duration::zero() {
             return Ok(());
