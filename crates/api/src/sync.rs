@@ -187,7 +187,7 @@ pub struct PushResponse {
 
 /// The most changes one pull page reads from the change log, and the most rows a snapshot
 /// page carries: a device loops while `more` is true.
-pub const PULL_PAGE_SIZE: usize = 1_000;
+pub const PULL_PAGE_SIZE: usize = 5_000;
 pub const SNAPSHOT_PAGE_SIZE: usize = 5_000;
 
 /// One page of what changed after `cursor` that the caller may see. `timer` is always the
