@@ -7,6 +7,7 @@
 mod convert;
 mod instances;
 mod reads;
+mod rows;
 mod transaction;
 
 use std::time::Duration;

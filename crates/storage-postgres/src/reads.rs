@@ -12,7 +12,7 @@ use stint_storage::{
 use uuid::Uuid;
 
 use crate::convert::storage_error;
-use crate::transaction::{entry_record, timer_record, EntryRow, TimerRow};
+use crate::rows::{entry_record, timer_record, EntryRow, TimerRow};
 
 pub async fn user_by_email(pool: &PgPool, email: &str) -> Result<Option<UserRecord>> {
     let row = sqlx::query!(

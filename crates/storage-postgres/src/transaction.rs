@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres};
-use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus, TimerHead};
+use stint_domain::TaskStatus;
 use stint_storage::{
     parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, Held, MembershipRecord,
     MutationOutcome, MutationRecord, NewTask, ProjectRecord, Reason, RecordedMutation, Result,
@@ -13,6 +13,7 @@ use stint_storage::{
 use uuid::Uuid;
 
 use crate::convert::storage_error;
+use crate::rows::{entry_record, held, timer_record, EntryRow, TimerRow};
 
 /// Change-log rows and mutation records are kept here and written at commit, one statement
 /// each, instead of one round trip per row: a pushed batch is mostly round trips.
@@ -32,70 +33,6 @@ impl PostgresTransaction {
             mutations: Vec::new(),
         }
     }
-}
-
-/// An `entries` row as read.
-pub struct EntryRow {
-    pub id: Uuid,
-    pub workspace_id: Uuid,
-    pub user_id: Uuid,
-    pub task_id: Uuid,
-    pub timer_id: Option<Uuid>,
-    pub started_at: DateTime<Utc>,
-    pub ended_at: DateTime<Utc>,
-    pub duration_secs: i64,
-    pub status: String,
-    pub source: String,
-    pub description: String,
-}
-
-pub fn entry_record(row: EntryRow) -> Result<EntryRecord> {
-    Ok(EntryRecord {
-        id: row.id,
-        user_id: row.user_id,
-        task_id: row.task_id,
-        timer_id: row.timer_id,
-        started_at: row.started_at,
-        ended_at: row.ended_at,
-        duration_secs: row.duration_secs,
-        status: parse_stored(&row.status, EntryStatus::parse, "entry status")?,
-        source: parse_stored(&row.source, EntrySource::parse, "entry source")?,
-        description: row.description,
-    })
-}
-
-/// A `timers` row as read.
-pub struct TimerRow {
-    pub id: Uuid,
-    pub workspace_id: Uuid,
-    pub user_id: Uuid,
-    pub task_id: Uuid,
-    pub state: String,
-    pub started_at: DateTime<Utc>,
-    pub closed_millis: i64,
-    pub segment_count: i64,
-    pub last_start: DateTime<Utc>,
-    pub last_end: Option<DateTime<Utc>>,
-}
-
-pub fn timer_record(row: TimerRow) -> Result<TimerRecord> {
-    let stopped = TimerRecord::is_stopped(&row.state)?;
-    Ok(TimerRecord {
-        id: row.id,
-        user_id: row.user_id,
-        task_id: row.task_id,
-        head: TimerHead {
-            started_at: row.started_at,
-            closed_millis: row.closed_millis,
-            segment_count: u32::try_from(row.segment_count)
-                .map_err(|_| StorageError::Corrupt("segment count".into()))?,
-            last: Segment {
-                start: row.last_start,
-                end: row.last_end,
-            },
-        },
-        stopped,
-    })
 }
 
 impl PostgresTransaction {
@@ -190,18 +127,6 @@ impl PostgresTransaction {
         .map_err(storage_error)?;
         Ok(())
     }
-}
-
-fn held_entries(scope: &WorkspaceScope, rows: Vec<EntryRow>) -> Result<Vec<Held<EntryRecord>>> {
-    rows.into_iter()
-        .map(|row| {
-            if scope.owns(row.workspace_id, row.user_id) {
-                entry_record(row).map(Held::Own)
-            } else {
-                Ok(Held::Taken(row.id))
-            }
-        })
-        .collect()
 }
 
 #[async_trait]
@@ -580,15 +505,7 @@ impl Transaction for PostgresTransaction {
         .fetch_all(self.conn())
         .await
         .map_err(storage_error)?;
-        rows.into_iter()
-            .map(|row| {
-                if scope.owns(row.workspace_id, row.user_id) {
-                    timer_record(row).map(Held::Own)
-                } else {
-                    Ok(Held::Taken(row.id))
-                }
-            })
-            .collect()
+        held(scope, rows, timer_record)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -625,7 +542,7 @@ impl Transaction for PostgresTransaction {
         .fetch_all(self.conn())
         .await
         .map_err(storage_error)?;
-        held_entries(scope, rows)
+        held(scope, rows, entry_record)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -644,7 +561,7 @@ impl Transaction for PostgresTransaction {
         .fetch_all(self.conn())
         .await
         .map_err(storage_error)?;
-        held_entries(scope, rows)
+        held(scope, rows, entry_record)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -12,6 +12,7 @@
 
 mod convert;
 mod reads;
+mod rows;
 mod transaction;
 
 use std::path::Path;

@@ -4,103 +4,22 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
-use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus, TimerHead};
+use stint_domain::TaskStatus;
 use stint_storage::{
     parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, Held, MembershipRecord,
-    MutationOutcome, MutationRecord, NewTask, ProjectRecord, Reason, RecordedMutation, Result,
+    MutationOutcome, MutationRecord, NewTask, ProjectRecord, RecordedMutation, Result,
     SegmentRecord, StorageError, TimerRecord, TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
 use crate::convert::{id, instant, json_ids, millis, storage_error};
+use crate::rows::{entry_record, held, reason, timer_record, EntryRow, TimerRow};
 
 /// Rows per multi-row statement: SQLite takes at most 32,766 bound values in one.
 const ROWS_PER_STATEMENT: usize = 1_000;
 
 pub struct SqliteTransaction {
     pub tx: sqlx::Transaction<'static, Sqlite>,
-}
-
-/// A `timers` row as read.
-pub struct TimerRow {
-    pub id: String,
-    pub workspace_id: String,
-    pub user_id: String,
-    pub task_id: String,
-    pub state: String,
-    pub started_at: i64,
-    pub closed_millis: i64,
-    pub segment_count: i64,
-    pub last_start: i64,
-    pub last_end: Option<i64>,
-}
-
-pub fn timer_record(row: TimerRow) -> Result<TimerRecord> {
-    let stopped = TimerRecord::is_stopped(&row.state)?;
-    Ok(TimerRecord {
-        id: id(&row.id)?,
-        user_id: id(&row.user_id)?,
-        task_id: id(&row.task_id)?,
-        head: TimerHead {
-            started_at: instant(row.started_at)?,
-            closed_millis: row.closed_millis,
-            segment_count: u32::try_from(row.segment_count)
-                .map_err(|_| StorageError::Corrupt("segment count".into()))?,
-            last: Segment {
-                start: instant(row.last_start)?,
-                end: row.last_end.map(instant).transpose()?,
-            },
-        },
-        stopped,
-    })
-}
-
-/// An `entries` row as read.
-pub struct EntryRow {
-    pub id: String,
-    pub workspace_id: String,
-    pub user_id: String,
-    pub task_id: String,
-    pub timer_id: Option<String>,
-    pub started_at: i64,
-    pub ended_at: i64,
-    pub duration_secs: i64,
-    pub status: String,
-    pub source: String,
-    pub description: String,
-}
-
-pub fn entry_record(row: EntryRow) -> Result<EntryRecord> {
-    Ok(EntryRecord {
-        id: id(&row.id)?,
-        user_id: id(&row.user_id)?,
-        task_id: id(&row.task_id)?,
-        timer_id: row.timer_id.as_deref().map(id).transpose()?,
-        started_at: instant(row.started_at)?,
-        ended_at: instant(row.ended_at)?,
-        duration_secs: row.duration_secs,
-        status: parse_stored(&row.status, EntryStatus::parse, "entry status")?,
-        source: parse_stored(&row.source, EntrySource::parse, "entry source")?,
-        description: row.description,
-    })
-}
-
-/// A recorded reason from its three columns.
-fn reason(
-    code: Option<String>,
-    message: Option<String>,
-    details: Option<String>,
-) -> Result<Option<Reason>> {
-    let Some(code) = code else { return Ok(None) };
-    let details = details
-        .map(|text| serde_json::from_str(&text))
-        .transpose()
-        .map_err(|e| StorageError::Corrupt(format!("reason details: {e}")))?;
-    Ok(Some(Reason {
-        code,
-        message: message.unwrap_or_default(),
-        details,
-    }))
 }
 
 impl SqliteTransaction {
@@ -161,18 +80,6 @@ impl SqliteTransaction {
         }
         Ok(())
     }
-}
-
-fn held_entries(scope: &WorkspaceScope, rows: Vec<EntryRow>) -> Result<Vec<Held<EntryRecord>>> {
-    rows.into_iter()
-        .map(|row| {
-            if scope.owns(id(&row.workspace_id)?, id(&row.user_id)?) {
-                entry_record(row).map(Held::Own)
-            } else {
-                Ok(Held::Taken(id(&row.id)?))
-            }
-        })
-        .collect()
 }
 
 #[async_trait]
@@ -576,15 +483,7 @@ impl Transaction for SqliteTransaction {
         .fetch_all(self.conn())
         .await
         .map_err(storage_error)?;
-        rows.into_iter()
-            .map(|row| {
-                if scope.owns(id(&row.workspace_id)?, id(&row.user_id)?) {
-                    timer_record(row).map(Held::Own)
-                } else {
-                    Ok(Held::Taken(id(&row.id)?))
-                }
-            })
-            .collect()
+        held(scope, rows, timer_record)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -628,7 +527,7 @@ impl Transaction for SqliteTransaction {
         .fetch_all(self.conn())
         .await
         .map_err(storage_error)?;
-        held_entries(scope, rows)
+        held(scope, rows, entry_record)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -650,7 +549,7 @@ impl Transaction for SqliteTransaction {
         .fetch_all(self.conn())
         .await
         .map_err(storage_error)?;
-        held_entries(scope, rows)
+        held(scope, rows, entry_record)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -89,18 +89,10 @@ impl Batch {
         );
 
         let mut batch = Batch::default();
-        let tasks = match task_ids.is_empty() {
-            true => vec![],
-            false => tx.task_statuses(scope, &task_ids).await?,
-        };
-        for (id, status) in tasks {
+        for (id, status) in tx.task_statuses(scope, &task_ids).await? {
             batch.tasks.insert(id, (status, status));
         }
-        let timers = match timer_ids.is_empty() {
-            true => vec![],
-            false => tx.timers_with_ids(scope, &timer_ids).await?,
-        };
-        for timer in timers {
+        for timer in tx.timers_with_ids(scope, &timer_ids).await? {
             match timer {
                 Held::Own(timer) => {
                     batch.timers.insert(timer.id, timer);
@@ -122,17 +114,15 @@ impl Batch {
                 .collect();
         }
         // Only a stopped timer has an entry: a backlog of new timers asks for none (and a table
-        // just filled, whose statistics lag, is not scanned for them).
+        // just filled, whose statistics lag, is not scanned for them; nor for an empty list,
+        // which a reused query plan cannot tell apart).
         let stopped_timer_ids: Vec<Uuid> = batch
             .timers
             .values()
             .filter(|timer| timer.stopped)
             .map(|timer| timer.id)
             .collect();
-        let mut entries = match entry_ids.is_empty() {
-            true => vec![],
-            false => tx.entries_with_ids(scope, &entry_ids).await?,
-        };
+        let mut entries = tx.entries_with_ids(scope, &entry_ids).await?;
         if !stopped_timer_ids.is_empty() {
             entries.extend(tx.entries_of_timers(scope, &stopped_timer_ids).await?);
         }
