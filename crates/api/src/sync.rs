@@ -54,8 +54,12 @@ pub enum Intent {
     RecordEntry {
         entry_id: Uuid,
         task_id: Uuid,
-        /// The timer it was stopped from; left out for an entry made without one.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// The timer it was stopped from; left out (never null) for an entry made without one.
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "present"
+        )]
         #[schema(nullable = false)]
         #[ts(optional)]
         timer_id: Option<Uuid>,
@@ -91,6 +95,16 @@ impl Intent {
             Intent::RecordEntry { ended_at, .. } => ended_at,
         }
     }
+}
+
+/// An optional field that is either left out or holds a value: `null` is refused, as the
+/// schema says, rather than read as left out.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 impl Intent {

@@ -86,6 +86,19 @@ fn check_batch(mutations: &[Mutation]) -> Result<(), ApiError> {
             format!("sequence numbers start at 1, got {}", mutations[index].seq),
         ));
     }
+    // A fingerprint of the wrong shape is a broken client, not a damaged change.
+    let well_formed = |fingerprint: &str| {
+        fingerprint.len() == 64
+            && fingerprint
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    };
+    if let Some(index) = mutations.iter().position(|m| !well_formed(&m.fingerprint)) {
+        return Err(ApiError::invalid(
+            &format!("mutations[{index}].fingerprint"),
+            "a fingerprint is 64 lowercase hex digits",
+        ));
+    }
     Ok(())
 }
 

@@ -436,7 +436,7 @@ async fn sequence_numbers_start_at_one() {
 
 fn record_entry(seq: i64, entry: &Uuid, task: &str, from: i64, to: i64) -> Value {
     json!({ "seq": seq, "name": "record_entry", "args": {
-        "entry_id": entry, "task_id": task, "timer_id": null, "started_at": at(from),
+        "entry_id": entry, "task_id": task, "started_at": at(from),
         "ended_at": at(to), "duration_secs": (to - from) * 60, "description": "" } })
 }
 
@@ -503,6 +503,19 @@ async fn streams_and_fingerprints_are_checked() {
         assert_eq!(outcomes(&body), ["rejected"], "a damaged change is not applied");
         assert_eq!(body["results"][0]["reason"]["code"], "fingerprint_mismatch");
         assert!(server.pull(&ana, None).await["timer"].is_null());
+
+        // A fingerprint of the wrong shape, or a null where the schema has none, is a broken
+        // client: the whole push is refused.
+        let mut malformed = v2(&start(1, &Uuid::now_v7(), SHARED_TASK, 0));
+        malformed["fingerprint"] = json!("");
+        let mut null_timer = v2(&record_entry(1, &Uuid::now_v7(), SHARED_TASK, 0, 1));
+        null_timer["args"]["timer_id"] = Value::Null;
+        for (mutation, code) in [(malformed, "invalid_request"), (null_timer, "malformed_request")] {
+            let body = json!({ "protocol_version": PROTOCOL_VERSION, "stream_id": ana.stream, "mutations": [mutation] });
+            let (status, body) = server.push_raw(&ana, body).await;
+            assert!(status.is_client_error(), "{status} {body}");
+            assert_eq!(body["code"], code, "{body}");
+        }
 
         // A batch that repeats a number answers the repeat like the first time.
         let timer = Uuid::now_v7();
