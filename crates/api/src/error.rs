@@ -35,6 +35,9 @@ pub enum ErrorCode {
     InvalidCredentials,
     /// The device id belongs to another user: the installation signs in as a new device.
     DeviceTaken,
+    /// Too many failed sign-ins for this account or from this address: `Retry-After` (and
+    /// `details.retry_after_secs`) says when to try again.
+    TooManyAttempts,
     Forbidden,
 
     // Sync.

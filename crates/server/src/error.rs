@@ -62,6 +62,16 @@ impl ApiError {
         .with_details(json!({ "limit_bytes": limit_bytes }))
     }
 
+    /// Too many failed sign-ins: try again in `wait` (whole seconds, rounded up).
+    pub fn too_many_attempts(wait: std::time::Duration) -> ApiError {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        ApiError::new(
+            ErrorCode::TooManyAttempts,
+            format!("too many failed sign-ins; try again in {secs} s"),
+        )
+        .with_details(json!({ "retry_after_secs": secs }))
+    }
+
     /// A field outside its allowed range: 400 `invalid_request` naming the field.
     pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
         ApiError::new(ErrorCode::InvalidRequest, message).with_details(json!({ "field": field }))
@@ -78,6 +88,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         DeviceTaken | StreamTaken => StatusCode::CONFLICT,
         PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         Busy => StatusCode::SERVICE_UNAVAILABLE,
         Internal | Unknown => StatusCode::INTERNAL_SERVER_ERROR,
         // Rule codes reach devices inside push results; as a whole response they are a 422.
@@ -116,6 +127,15 @@ impl From<StorageError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = status_of(self.code);
+        let retry_after = match status {
+            // Busy for a moment: devices back off and try again.
+            StatusCode::SERVICE_UNAVAILABLE => Some(1),
+            StatusCode::TOO_MANY_REQUESTS => self
+                .details
+                .as_ref()
+                .and_then(|details| details["retry_after_secs"].as_u64()),
+            _ => None,
+        };
         let body = if status == StatusCode::INTERNAL_SERVER_ERROR {
             // Details of internal failures go to the log, not to the caller.
             tracing::error!(error = %self.message, "request failed");
@@ -128,11 +148,10 @@ impl IntoResponse for ApiError {
             }
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            // Busy for a moment: devices back off and try again.
+        if let Some(secs) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
         }
         if matches!(
             self.code,

@@ -61,6 +61,7 @@ pub fn app(storage: Arc<dyn Storage>, limits: &EdgeLimits) -> (axum::Router, eve
     let state = AppState {
         storage,
         passwords: Passwords::new(),
+        sign_in_limits: Default::default(),
         events: events.clone(),
     };
     (edge::layers(router(state), limits), events)

@@ -1,6 +1,8 @@
 //! Sign-in: email and password for a device token, sent afterwards as `Authorization: Bearer`.
 
-use axum::extract::{FromRequestParts, State};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use stint_api::rest::{TokenRequest, TokenResponse};
@@ -26,14 +28,25 @@ pub fn routes() -> OpenApiRouter<AppState> {
         (status = 408, body = ErrorBody, description = "The request took too long"),
         (status = 409, body = ErrorBody, description = "The device id belongs to another user"),
         (status = 413, body = ErrorBody, description = "The body is over 64 KiB"),
+        (status = 429, body = ErrorBody,
+            description = "Too many failed sign-ins for this account or from this address (`too_many_attempts`); `Retry-After` says when to try again",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 503, body = ErrorBody, description = "The database is busy; try again"),
     ))]
 async fn create_token(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     Json(request): Json<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    let response =
-        accounts::sign_in(&*state.storage, &state.passwords, &request, time::now()).await?;
+    let response = accounts::sign_in(
+        &*state.storage,
+        &state.passwords,
+        &state.sign_in_limits,
+        &request,
+        address,
+        time::now(),
+    )
+    .await?;
     Ok(Json(response))
 }
 
@@ -53,6 +66,22 @@ async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The address a request came from, as `edge::serve` tells it (none when the router is served
+/// some other way).
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _: &S,
+    ) -> Result<ClientAddress, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>();
+        Ok(ClientAddress(peer.map(|ConnectInfo(peer)| peer.ip())))
+    }
+}
+
 /// The raw bearer token of a request.
 pub struct Bearer(pub String);
 
@@ -67,9 +96,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
             .ok_or_else(|| {
                 ApiError::new(ErrorCode::MissingToken, "sign in first: no bearer token")
             })?;
+        // The scheme is case-insensitive (RFC 9110): `bearer` and `BEARER` are `Bearer`.
         value
-            .strip_prefix("Bearer ")
-            .map(|token| Bearer(token.trim().to_string()))
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| Bearer(token.trim().to_string()))
             .ok_or_else(|| {
                 ApiError::new(
                     ErrorCode::InvalidToken,

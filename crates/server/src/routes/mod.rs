@@ -19,12 +19,14 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::events::Events;
 use crate::service::passwords::Passwords;
+use crate::service::sign_in_limits::SignInLimits;
 
 /// What every handler may use.
 #[derive(Clone)]
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
     pub passwords: Passwords,
+    pub sign_in_limits: Arc<SignInLimits>,
     pub events: Events,
 }
 

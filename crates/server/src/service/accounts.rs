@@ -1,5 +1,8 @@
 //! Sign-in: email and password for a device token; tokens back to their caller.
 
+use std::net::IpAddr;
+use std::time::Instant;
+
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -10,6 +13,7 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::service::passwords::Passwords;
+use crate::service::sign_in_limits::SignInLimits;
 
 /// Device tokens last 90 days; signing in again issues a new one.
 pub const TOKEN_TTL: Duration = Duration::days(90);
@@ -30,30 +34,40 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// Email and password for a device token. `address` is the client's, for `limits`: a sign-in
+/// they hold back is answered before any password is hashed.
 pub async fn sign_in(
     storage: &dyn Storage,
     passwords: &Passwords,
+    limits: &SignInLimits,
     request: &TokenRequest,
+    address: Option<IpAddr>,
     now: DateTime<Utc>,
 ) -> Result<TokenResponse, ApiError> {
     let device_name = device_name(&request.device_name)?;
-    if request.email.chars().count() > MAX_EMAIL_CHARS
-        || request.password.len() > MAX_PASSWORD_BYTES
-    {
-        // Too long to be anyone's: the same answer as a wrong password, without the hashing.
-        return Err(wrong_credentials());
+    let email = request.email.trim();
+    if let Some(wait) = limits.wait(email, address, Instant::now()) {
+        return Err(ApiError::too_many_attempts(wait));
     }
-    let user = storage.user_by_email(request.email.trim()).await?;
-    let matches = passwords
-        .verify(
-            &request.password,
-            user.as_ref().map(|u| u.password_hash.as_str()),
-        )
-        .await?;
-    let user = match user {
-        Some(user) if matches => user,
-        _ => return Err(wrong_credentials()),
+    let user =
+        if email.chars().count() > MAX_EMAIL_CHARS || request.password.len() > MAX_PASSWORD_BYTES {
+            // Too long to be anyone's: a wrong password, without the hashing.
+            None
+        } else {
+            let user = storage.user_by_email(email).await?;
+            let matches = passwords
+                .verify(
+                    &request.password,
+                    user.as_ref().map(|u| u.password_hash.as_str()),
+                )
+                .await?;
+            user.filter(|_| matches)
+        };
+    let Some(user) = user else {
+        limits.failed(email, address, Instant::now());
+        return Err(wrong_credentials());
     };
+    limits.succeeded(email, address);
     let issued = issue_token(
         storage,
         user.id,

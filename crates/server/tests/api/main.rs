@@ -274,6 +274,16 @@ async fn sign_in_and_its_errors() {
         }
         let (_, body) = answer(http.get(&tasks_url)).await;
         assert_eq!(body["code"], "missing_token");
+        // The scheme's case does not matter; another scheme is not a bearer token.
+        for scheme in ["bearer", "BEARER"] {
+            let header = format!("{scheme} {}", ana.token);
+            let (status, _) = answer(http.get(&tasks_url).header("authorization", header)).await;
+            assert_eq!(status, StatusCode::OK, "{scheme}");
+        }
+        let basic = http
+            .get(&tasks_url)
+            .header("authorization", format!("Basic {}", ana.token));
+        assert_eq!(answer(basic).await.1["code"], "invalid_token");
 
         // An expired token is told apart from a wrong one.
         let user: Uuid = "01900000-0000-7000-8000-000000000102".parse().unwrap();
@@ -301,6 +311,71 @@ async fn sign_in_and_its_errors() {
         assert_eq!(status, StatusCode::NO_CONTENT);
         let (status, _) = answer(http.get(&tasks_url).bearer_auth(&ana.token)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
+    })
+    .await;
+}
+
+/// A client whose requests come from `address` (any of 127.0.0.0/8 reaches the server).
+fn client_from(address: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(address))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_held_back_and_the_real_user_gets_in() {
+    on_each_backend(|server| async move {
+        let token_url = format!("{}/api/v1/auth/token", server.base);
+        let guesser = client_from([127, 0, 0, 2]);
+        let sign_in = |http: &reqwest::Client, password: &str| {
+            let body = json!({ "email": ANA, "password": password, "device_name": "test" });
+            http.post(&token_url).json(&body).send()
+        };
+        // Five wrong passwords are free, the sixth blocks this address on this account.
+        for n in 0..6 {
+            let answer = sign_in(&guesser, &format!("guess-{n}")).await.unwrap();
+            assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "guess {n}");
+        }
+        let held = sign_in(&guesser, PASSWORD).await.unwrap();
+        assert_eq!(held.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(held.headers()["retry-after"], "1");
+        let body: Value = held.json().await.unwrap();
+        assert_eq!(body["code"], "too_many_attempts");
+        assert_eq!(body["details"]["retry_after_secs"], 1);
+
+        // Ana, from her own address, is not held back.
+        let ana = sign_in(&client_from([127, 0, 0, 3]), PASSWORD)
+            .await
+            .unwrap();
+        assert_eq!(ana.status(), StatusCode::OK);
+
+        // After the wait, the right password works from the guesser's address too, and the
+        // count starts again: the next wrong one is a plain 401.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        assert_eq!(
+            sign_in(&guesser, PASSWORD).await.unwrap().status(),
+            StatusCode::OK
+        );
+        let wrong = sign_in(&guesser, "wrong").await.unwrap();
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+
+        // Many addresses guessing one account slow it down for everyone, for a second at first.
+        for n in 0..20u8 {
+            let answer = sign_in(&client_from([127, 0, 1, n]), "wrong")
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "address {n}");
+        }
+        let held = sign_in(&client_from([127, 0, 2, 1]), PASSWORD)
+            .await
+            .unwrap();
+        assert_eq!(held.status(), StatusCode::TOO_MANY_REQUESTS);
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let ana = sign_in(&client_from([127, 0, 2, 1]), PASSWORD)
+            .await
+            .unwrap();
+        assert_eq!(ana.status(), StatusCode::OK);
     })
     .await;
 }
