@@ -10,7 +10,9 @@ pub mod sync;
 pub mod typescript;
 
 pub use error::ErrorCode;
-pub use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus, TimerState};
+pub use stint_domain::{
+    DefaultRole, EntrySource, EntryStatus, Permission, Segment, TaskStatus, TimerState,
+};
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;

@@ -6,7 +6,7 @@ use ts_rs::TS;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{EntrySource, EntryStatus, Segment, TaskStatus, TimerState};
+use crate::{EntrySource, EntryStatus, Permission, Segment, TaskStatus, TimerState};
 
 // The server refuses control characters other than tab, line feed and carriage return in any
 // text it is sent (`invalid_text`); each pattern below says so for its field. utoipa takes only
@@ -66,8 +66,12 @@ pub struct User {
 pub struct Workspace {
     pub id: Uuid,
     pub name: String,
-    /// The caller's role in it: `admin`, `manager`, `finance` or `member`.
-    pub role: String,
+    /// The names of the caller's roles there.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// What the caller may do there: the union of their roles' permissions (P1).
+    #[serde(default)]
+    pub permissions: Vec<Permission>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]

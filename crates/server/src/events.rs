@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use stint_storage::{FromInstances, Storage, WorkspaceScope};
+use stint_storage::{may, Capability, FromInstances, Storage, WorkspaceScope};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
@@ -169,7 +169,8 @@ impl Events {
     }
 
     /// What the scope's user may hear in the scope's workspace, from now on.
-    pub fn subscribe(&self, scope: &WorkspaceScope) -> Subscription {
+    pub fn subscribe(&self, read: Capability<'_, may::Read>) -> Subscription {
+        let scope = read.scope();
         Subscription {
             workspace_id: scope.workspace_id(),
             user_id: scope.user_id(),

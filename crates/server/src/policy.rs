@@ -1,17 +1,21 @@
 //! The one place that decides who may do what (P5). A `WorkspaceScope` is made only here, after
-//! the membership check, and every storage call on workspace data takes one — so a handler that
-//! forgot the check has no scope to pass. (`clippy.toml` refuses `vouched_by_policy` anywhere
-//! else.)
+//! the membership check, holding the caller's grants: the union of their roles' permissions
+//! (`stint_domain::grants`). Every storage call on workspace data takes a scope, and every call
+//! that needs a permission takes the capability `WorkspaceScope::require` hands out — so a
+//! handler that forgot a check has nothing to pass. (`clippy.toml` refuses `vouched_by_policy`
+//! anywhere else.)
 
+use serde_json::json;
 use stint_api::ErrorCode;
-use stint_storage::{Storage, WorkspaceScope};
+use stint_domain::{DefaultRole, Permissions};
+use stint_storage::{MembershipRecord, Missing, RoleRecord, Storage, WorkspaceScope};
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::service::accounts::Caller;
 
-/// Members may read the workspace's tasks and track their own time. Someone else's workspace
-/// looks the same as one that does not exist.
+/// Members get a scope with what their roles grant. Someone else's workspace looks the same as
+/// one that does not exist.
 pub async fn member_of(
     storage: &dyn Storage,
     caller: &Caller,
@@ -19,18 +23,43 @@ pub async fn member_of(
 ) -> Result<WorkspaceScope, ApiError> {
     match storage.membership(caller.user_id, workspace_id).await? {
         #[allow(clippy::disallowed_methods)] // the check is the line above
-        Some(_) => Ok(WorkspaceScope::vouched_by_policy(
+        Some(membership) => Ok(WorkspaceScope::vouched_by_policy(
             workspace_id,
             caller.user_id,
             caller.device_id,
+            grants_of(&membership),
         )),
         None => Err(ApiError::new(ErrorCode::NotFound, "no such workspace")),
     }
+}
+
+impl From<Missing> for ApiError {
+    fn from(Missing(permission): Missing) -> ApiError {
+        ApiError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "your roles in this workspace do not grant `{}`",
+                permission.as_str()
+            ),
+        )
+        .with_details(json!({ "permission": permission }))
+    }
+}
+
+/// What a member may do in the workspace: the union of their roles' permissions.
+pub fn grants_of(membership: &MembershipRecord) -> Permissions {
+    let held: Vec<_> = membership.roles.iter().map(RoleRecord::held).collect();
+    stint_domain::grants(&held)
 }
 
 /// The scope the command line seeds a workspace in (`stint-server demo`): no request and no
 /// device, acting as the workspace's first admin.
 pub fn seeding(workspace_id: Uuid, admin_id: Uuid) -> WorkspaceScope {
     #[allow(clippy::disallowed_methods)] // the operator at the command line is the authority
-    WorkspaceScope::vouched_by_policy(workspace_id, admin_id, Uuid::nil())
+    WorkspaceScope::vouched_by_policy(
+        workspace_id,
+        admin_id,
+        Uuid::nil(),
+        DefaultRole::Admin.permissions(),
+    )
 }

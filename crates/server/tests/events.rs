@@ -13,7 +13,8 @@ use stint_server::edge::{self, EdgeLimits};
 use stint_server::events::{Event, EventKind, Events};
 use stint_server::service::demo;
 use stint_server::Passwords;
-use stint_storage::{MembershipRecord, Storage, UserRecord};
+use stint_domain::DefaultRole;
+use stint_storage::{Storage, UserRecord};
 use uuid::Uuid;
 
 mod common;
@@ -344,14 +345,10 @@ async fn other_workspace_with_member(storage: &dyn Storage, email: &str) -> Uuid
         .await
         .unwrap();
     tx.insert_user(&user, chrono::Utc::now()).await.unwrap();
-    tx.insert_membership(&MembershipRecord {
-        workspace_id: workspace,
-        workspace_name: "Elsewhere".into(),
-        user_id: user.id,
-        role: "member".into(),
-    })
-    .await
-    .unwrap();
+    let scope = stint_server::policy::seeding(workspace, user.id);
+    tx.insert_membership(&scope, user.id, &[DefaultRole::Member])
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     workspace
 }

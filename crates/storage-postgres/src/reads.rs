@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use stint_domain::{Segment, TaskStatus};
 use stint_storage::{
     parse_stored, Change, ChangeOp, ChangePage, Entity, EntryRecord, MembershipRecord, Result,
-    TaskRecord, TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
+    RoleRecord, TaskRecord, TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -53,23 +53,48 @@ pub async fn memberships(
     user_id: Uuid,
     workspace_id: Option<Uuid>,
 ) -> Result<Vec<MembershipRecord>> {
+    // One read transaction: the memberships and their roles from the same moment.
+    let mut read = pool.begin().await.map_err(storage_error)?;
     let rows = sqlx::query!(
-        "SELECT m.workspace_id, w.name AS workspace_name, m.user_id, m.role \
+        "SELECT m.workspace_id, w.name AS workspace_name, m.user_id \
          FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
          WHERE m.user_id = $1 AND ($2::uuid IS NULL OR m.workspace_id = $2) ORDER BY w.name",
         user_id,
         workspace_id
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
+    let role_rows = sqlx::query!(
+        r#"SELECT mr.workspace_id, r.id, r.name, r.default_role,
+                  array_remove(array_agg(p.permission), NULL) AS "permissions!"
+           FROM member_roles mr JOIN roles r ON r.id = mr.role_id
+                LEFT JOIN role_permissions p ON p.role_id = r.id
+           WHERE mr.user_id = $1 AND ($2::uuid IS NULL OR mr.workspace_id = $2)
+           GROUP BY mr.workspace_id, r.id ORDER BY r.name"#,
+        user_id,
+        workspace_id
+    )
+    .fetch_all(&mut *read)
+    .await
+    .map_err(storage_error)?;
+    let mut roles: HashMap<Uuid, Vec<RoleRecord>> = HashMap::new();
+    for row in role_rows {
+        let role = RoleRecord::from_stored(
+            row.id,
+            row.name,
+            row.default_role.as_deref(),
+            row.permissions.iter().map(String::as_str),
+        )?;
+        roles.entry(row.workspace_id).or_default().push(role);
+    }
     Ok(rows
         .into_iter()
         .map(|row| MembershipRecord {
             workspace_id: row.workspace_id,
+            roles: roles.remove(&row.workspace_id).unwrap_or_default(),
             workspace_name: row.workspace_name,
             user_id: row.user_id,
-            role: row.role,
         })
         .collect())
 }

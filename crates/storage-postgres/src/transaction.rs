@@ -4,11 +4,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres};
-use stint_domain::TaskStatus;
+use stint_domain::{DefaultRole, TaskStatus};
 use stint_storage::{
-    parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, Held, MembershipRecord,
-    MutationOutcome, MutationRecord, NewTask, ProjectRecord, Reason, RecordedMutation, Result,
-    SegmentRecord, StorageError, TimerRecord, TokenRecord, Transaction, UserRecord, WorkspaceScope,
+    parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, Held, MutationOutcome,
+    MutationRecord, NewTask, ProjectRecord, Reason, RecordedMutation, Result, SegmentRecord,
+    StorageError, TimerRecord, TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -150,7 +150,25 @@ impl Transaction for PostgresTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let ids: Vec<Uuid> = DefaultRole::ALL.iter().map(|_| Uuid::now_v7()).collect();
+        let names: Vec<&str> = DefaultRole::ALL.iter().map(|r| r.name()).collect();
+        let keys: Vec<&str> = DefaultRole::ALL.iter().map(|r| r.as_str()).collect();
+        sqlx::query!(
+            "INSERT INTO roles (id, workspace_id, name, default_role) \
+             SELECT role_id, $2, name, key FROM UNNEST($1::uuid[], $3::text[], $4::text[]) \
+                 AS r (role_id, name, key)",
+            &ids,
+            id,
+            &names as &[&str],
+            &keys as &[&str]
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(true)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -172,15 +190,30 @@ impl Transaction for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn insert_membership(&mut self, membership: &MembershipRecord) -> Result<()> {
-        let workspace = membership.workspace_id;
-        let user = membership.user_id;
+    async fn insert_membership(
+        &mut self,
+        scope: &WorkspaceScope,
+        user_id: Uuid,
+        roles: &[DefaultRole],
+    ) -> Result<()> {
+        let workspace = scope.workspace_id();
         sqlx::query!(
-            "INSERT INTO memberships (workspace_id, user_id, role) VALUES ($1, $2, $3) \
+            "INSERT INTO memberships (workspace_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            workspace,
+            user_id
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let keys: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        sqlx::query!(
+            "INSERT INTO member_roles (workspace_id, user_id, role_id) \
+             SELECT workspace_id, $2, id FROM roles \
+             WHERE workspace_id = $1 AND default_role = ANY($3::text[]) \
              ON CONFLICT DO NOTHING",
             workspace,
-            user,
-            membership.role
+            user_id,
+            &keys as &[&str]
         )
         .execute(self.conn())
         .await

@@ -6,7 +6,7 @@ use sqlx::SqlitePool;
 use stint_domain::{Segment, TaskStatus};
 use stint_storage::{
     parse_stored, Change, ChangeOp, ChangePage, Entity, EntryRecord, MembershipRecord, Result,
-    TaskRecord, TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
+    RoleRecord, TaskRecord, TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -60,23 +60,49 @@ pub async fn memberships(
 ) -> Result<Vec<MembershipRecord>> {
     let user = user_id.to_string();
     let workspace = workspace_id.map(|w| w.to_string());
+    // One read transaction: the memberships and their roles from the same moment.
+    let mut read = pool.begin().await.map_err(storage_error)?;
     let rows = sqlx::query!(
-        "SELECT m.workspace_id, w.name AS workspace_name, m.user_id, m.role \
+        "SELECT m.workspace_id, w.name AS workspace_name, m.user_id \
          FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
          WHERE m.user_id = $1 AND ($2 IS NULL OR m.workspace_id = $2) ORDER BY w.name",
         user,
         workspace
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
+    let role_rows = sqlx::query!(
+        r#"SELECT mr.workspace_id, r.id, r.name, r.default_role,
+                  group_concat(p.permission) AS "permissions?: String"
+           FROM member_roles mr JOIN roles r ON r.id = mr.role_id
+                LEFT JOIN role_permissions p ON p.role_id = r.id
+           WHERE mr.user_id = $1 AND ($2 IS NULL OR mr.workspace_id = $2)
+           GROUP BY mr.workspace_id, r.id ORDER BY r.name"#,
+        user,
+        workspace
+    )
+    .fetch_all(&mut *read)
+    .await
+    .map_err(storage_error)?;
+    let mut roles: HashMap<String, Vec<RoleRecord>> = HashMap::new();
+    for row in role_rows {
+        let permissions = row.permissions.unwrap_or_default();
+        let role = RoleRecord::from_stored(
+            id(&row.id)?,
+            row.name,
+            row.default_role.as_deref(),
+            permissions.split(',').filter(|p| !p.is_empty()),
+        )?;
+        roles.entry(row.workspace_id).or_default().push(role);
+    }
     rows.into_iter()
         .map(|row| {
             Ok(MembershipRecord {
                 workspace_id: id(&row.workspace_id)?,
+                roles: roles.remove(&row.workspace_id).unwrap_or_default(),
                 workspace_name: row.workspace_name,
                 user_id: id(&row.user_id)?,
-                role: row.role,
             })
         })
         .collect()

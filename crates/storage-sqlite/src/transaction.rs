@@ -4,11 +4,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
-use stint_domain::TaskStatus;
+use stint_domain::{DefaultRole, TaskStatus};
 use stint_storage::{
-    parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, Held, MembershipRecord,
-    MutationOutcome, MutationRecord, NewTask, ProjectRecord, RecordedMutation, Result,
-    SegmentRecord, StorageError, TimerRecord, TokenRecord, Transaction, UserRecord, WorkspaceScope,
+    parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, Held, MutationOutcome,
+    MutationRecord, NewTask, ProjectRecord, RecordedMutation, Result, SegmentRecord, StorageError,
+    TimerRecord, TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -91,18 +91,34 @@ impl Transaction for SqliteTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_workspace(&mut self, id: Uuid, name: &str, at: DateTime<Utc>) -> Result<bool> {
-        let (id, at) = (id.to_string(), millis(at));
+        let (workspace, at) = (id.to_string(), millis(at));
         let done = sqlx::query!(
             "INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT DO NOTHING",
-            id,
+            workspace,
             name,
             at
         )
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        for role in DefaultRole::ALL {
+            let (id, name, key) = (Uuid::now_v7().to_string(), role.name(), role.as_str());
+            sqlx::query!(
+                "INSERT INTO roles (id, workspace_id, name, default_role) VALUES ($1, $2, $3, $4)",
+                id,
+                workspace,
+                name,
+                key
+            )
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        }
+        Ok(true)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -124,19 +140,36 @@ impl Transaction for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn insert_membership(&mut self, membership: &MembershipRecord) -> Result<()> {
-        let workspace = membership.workspace_id.to_string();
-        let user = membership.user_id.to_string();
+    async fn insert_membership(
+        &mut self,
+        scope: &WorkspaceScope,
+        user_id: Uuid,
+        roles: &[DefaultRole],
+    ) -> Result<()> {
+        let workspace = scope.workspace_id().to_string();
+        let user = user_id.to_string();
         sqlx::query!(
-            "INSERT INTO memberships (workspace_id, user_id, role) VALUES ($1, $2, $3) \
-             ON CONFLICT DO NOTHING",
+            "INSERT INTO memberships (workspace_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
             workspace,
-            user,
-            membership.role
+            user
         )
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
+        for role in roles {
+            let key = role.as_str();
+            sqlx::query!(
+                "INSERT INTO member_roles (workspace_id, user_id, role_id) \
+                 SELECT workspace_id, $2, id FROM roles WHERE workspace_id = $1 AND default_role = $3 \
+                 ON CONFLICT DO NOTHING",
+                workspace,
+                user,
+                key
+            )
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        }
         Ok(())
     }
 

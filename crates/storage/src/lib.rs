@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 pub use error::StorageError;
 pub use records::*;
-pub use scope::WorkspaceScope;
+pub use scope::{may, Capability, Missing, Needs, WorkspaceScope};
 
 pub type Result<T> = std::result::Result<T, StorageError>;
 
@@ -137,6 +137,8 @@ pub trait Transaction: Send {
     async fn commit(self: Box<Self>) -> Result<()>;
 
     // Accounts.
+    /// Creates the workspace with its four default roles; `false` (nothing written) when a
+    /// workspace with that id exists.
     async fn insert_workspace(
         &mut self,
         id: Uuid,
@@ -149,7 +151,14 @@ pub trait Transaction: Send {
         user: &UserRecord,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool>;
-    async fn insert_membership(&mut self, membership: &MembershipRecord) -> Result<()>;
+    /// Makes the user a member of the scope's workspace holding these default roles (added to
+    /// what they hold when they are a member already).
+    async fn insert_membership(
+        &mut self,
+        scope: &WorkspaceScope,
+        user_id: Uuid,
+        roles: &[stint_domain::DefaultRole],
+    ) -> Result<()>;
     async fn device_owner(&mut self, device_id: Uuid) -> Result<Option<Uuid>>;
     /// Creates the device, or renames it when it exists; `false` (and nothing written) when the
     /// id belongs to another user, even one who registered it a moment ago.

@@ -1,7 +1,10 @@
 //! What storage reads and writes: plain values in the domain's types.
 
 use chrono::{DateTime, Utc};
-use stint_domain::{EntrySource, EntryStatus, Segment, TaskStatus, TimerHead, TimerState};
+use stint_domain::{
+    DefaultRole, EntrySource, EntryStatus, HeldRole, Permission, Permissions, Segment, TaskStatus,
+    TimerHead, TimerState,
+};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -12,14 +15,59 @@ pub struct UserRecord {
     pub password_hash: String,
 }
 
-/// A user's place in a workspace. `role` is one of `admin`, `manager`, `finance`, `member`
-/// (a CHECK constraint holds the set in both databases).
+/// A user's place in a workspace: the roles they hold there.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MembershipRecord {
     pub workspace_id: Uuid,
     pub workspace_name: String,
     pub user_id: Uuid,
-    pub role: String,
+    pub roles: Vec<RoleRecord>,
+}
+
+/// A workspace role (P1): one of the four default roles, whose permissions are the code's, or
+/// a custom one with the permissions it was given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub default_role: Option<DefaultRole>,
+    pub permissions: Permissions,
+}
+
+impl RoleRecord {
+    /// A role as both databases store it: the default role's name, or the custom role's
+    /// permissions (a CHECK constraint holds both sets).
+    pub fn from_stored<'a>(
+        id: Uuid,
+        name: String,
+        default_role: Option<&str>,
+        permissions: impl IntoIterator<Item = &'a str>,
+    ) -> crate::Result<RoleRecord> {
+        let default_role = default_role
+            .map(|role| parse_stored(role, DefaultRole::parse, "default role"))
+            .transpose()?;
+        let permissions = match default_role {
+            Some(role) => role.permissions(),
+            None => permissions
+                .into_iter()
+                .map(|p| parse_stored(p, Permission::parse, "permission"))
+                .collect::<crate::Result<Permissions>>()?,
+        };
+        Ok(RoleRecord {
+            id,
+            name,
+            default_role,
+            permissions,
+        })
+    }
+
+    /// What holding it grants, for `stint_domain::grants`.
+    pub fn held(&self) -> HeldRole {
+        match self.default_role {
+            Some(role) => HeldRole::Default(role),
+            None => HeldRole::Custom(self.permissions),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

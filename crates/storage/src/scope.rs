@@ -1,24 +1,35 @@
-/// Proof that `user_id` may act in `workspace_id` (calling from `device_id`). Storage functions
-/// take one instead of a raw workspace id, so no query can forget which workspace it is in.
+//! Who is acting where, and what they may do there: the values storage calls take instead of
+//! raw ids, so that no query can forget the workspace it is in or the permission it needs.
+
+use std::marker::PhantomData;
+
+use stint_domain::{Permission, Permissions};
+
+/// Proof that `user_id` may act in `workspace_id` (calling from `device_id`) with these
+/// permissions. Storage functions take one instead of a raw workspace id, so no query can
+/// forget which workspace it is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkspaceScope {
     workspace_id: uuid::Uuid,
     user_id: uuid::Uuid,
     device_id: uuid::Uuid,
+    permissions: Permissions,
 }
 
 impl WorkspaceScope {
-    /// Only the server's `policy` module calls this, after checking the membership: grep for it
-    /// to find every place a scope is made.
+    /// Only the server's `policy` module calls this, after checking the membership and
+    /// computing the grants: grep for it to find every place a scope is made.
     pub fn vouched_by_policy(
         workspace_id: uuid::Uuid,
         user_id: uuid::Uuid,
         device_id: uuid::Uuid,
+        permissions: Permissions,
     ) -> WorkspaceScope {
         WorkspaceScope {
             workspace_id,
             user_id,
             device_id,
+            permissions,
         }
     }
 
@@ -34,8 +45,78 @@ impl WorkspaceScope {
         self.device_id
     }
 
+    pub fn permissions(&self) -> Permissions {
+        self.permissions
+    }
+
     /// Whether a row of this workspace and user is the scope's own.
     pub fn owns(&self, workspace_id: uuid::Uuid, user_id: uuid::Uuid) -> bool {
         (workspace_id, user_id) == (self.workspace_id, self.user_id)
     }
+
+    /// The capability to do what `P` names, if the caller holds its permission: storage calls
+    /// that need a permission take the capability, so a handler that skipped the check has
+    /// nothing to pass them.
+    pub fn require<P: Needs>(&self) -> Result<Capability<'_, P>, Missing> {
+        if self.permissions.contains(P::PERMISSION) {
+            Ok(Capability {
+                scope: self,
+                needs: PhantomData,
+            })
+        } else {
+            Err(Missing(P::PERMISSION))
+        }
+    }
+}
+
+/// A permission the caller does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("this needs the `{}` permission", .0.as_str())]
+pub struct Missing(pub Permission);
+
+/// Proof that the scope's caller holds `P`'s permission; made only by `WorkspaceScope::require`.
+#[derive(Debug, Clone, Copy)]
+pub struct Capability<'s, P> {
+    scope: &'s WorkspaceScope,
+    needs: PhantomData<P>,
+}
+
+impl<'s, P> Capability<'s, P> {
+    pub fn scope(&self) -> &'s WorkspaceScope {
+        self.scope
+    }
+}
+
+/// What a capability is for: one workspace permission each.
+pub trait Needs {
+    const PERMISSION: Permission;
+}
+
+/// The capabilities' names: `scope.require::<may::Write>()`.
+pub mod may {
+    use super::{Needs, Permission};
+
+    macro_rules! capability {
+        ($(#[$doc:meta])* $name:ident => $permission:ident) => {
+            $(#[$doc])*
+            #[derive(Debug, Clone, Copy)]
+            pub struct $name;
+            impl Needs for $name {
+                const PERMISSION: Permission = Permission::$permission;
+            }
+        };
+    }
+
+    capability!(
+        /// See one's own entries and the workspace's tasks.
+        Read => Read
+    );
+    capability!(
+        /// Log time: start, stop and record entries.
+        Write => Write
+    );
+    capability!(
+        /// Change the workspace's settings, roles and people.
+        ChangeSettings => Settings
+    );
 }

@@ -13,6 +13,7 @@ use crate::error::{ApiError, Path};
 use crate::events::EventKind;
 use crate::policy;
 use crate::service::accounts::Caller;
+use stint_storage::may;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(events))
@@ -38,7 +39,7 @@ async fn events(
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
     let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
     // Subscribed before `ready` is sent: nothing published after it is missed.
-    let subscription = state.events.subscribe(&scope);
+    let subscription = state.events.subscribe(scope.require::<may::Read>()?);
     let ready = SseEvent::default().event("ready").data("{}");
     let events = futures_util::stream::unfold(subscription, |mut subscription| async move {
         let kind = subscription.next().await?;

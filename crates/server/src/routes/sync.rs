@@ -15,6 +15,7 @@ use crate::policy;
 use crate::service::accounts::Caller;
 use crate::service::sync;
 use crate::time;
+use stint_storage::may;
 
 /// A push of the most mutations allowed fits comfortably (a mutation is ~200 bytes).
 pub const PUSH_BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -60,7 +61,7 @@ async fn push(
     let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
     let pushed = sync::push(
         &*state.storage,
-        &scope,
+        scope.require::<may::Write>()?,
         request.stream_id,
         &request.mutations,
         time::now(),
@@ -118,7 +119,7 @@ async fn pull(
     let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
     let response = sync::pull(
         &*state.storage,
-        &scope,
+        scope.require::<may::Read>()?,
         params.cursor.as_deref(),
         params.stream_id,
         time::now(),

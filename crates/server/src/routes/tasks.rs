@@ -10,6 +10,7 @@ use crate::error::{ApiError, Json, Path};
 use crate::policy;
 use crate::service::accounts::Caller;
 use crate::service::tasks;
+use stint_storage::may;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list))
@@ -32,5 +33,7 @@ async fn list(
     Path(workspace_id): Path<Uuid>,
 ) -> Result<Json<Vec<Task>>, ApiError> {
     let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
-    Ok(Json(tasks::all(&*state.storage, &scope).await?))
+    Ok(Json(
+        tasks::all(&*state.storage, scope.require::<may::Read>()?).await?,
+    ))
 }

@@ -12,6 +12,7 @@ use stint_storage::{DeviceRecord, Storage, TokenRecord};
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::policy;
 use crate::service::passwords::Passwords;
 use crate::service::sign_in_limits::SignInLimits;
 
@@ -83,8 +84,9 @@ pub async fn sign_in(
         .into_iter()
         .map(|m| Workspace {
             id: m.workspace_id,
+            permissions: policy::grants_of(&m).to_vec(),
+            roles: m.roles.into_iter().map(|role| role.name).collect(),
             name: m.workspace_name,
-            role: m.role,
         })
         .collect();
     Ok(TokenResponse {

@@ -1,8 +1,8 @@
 //! The demo workspace made by `stint-server demo`: fixed ids, so running it again changes nothing.
 
-use stint_domain::{EntrySource, EntryStatus, TaskStatus};
+use stint_domain::{DefaultRole, EntrySource, EntryStatus, TaskStatus};
 use stint_storage::{
-    EntryRecord, MembershipRecord, NewTask, ProjectRecord, Storage, Transaction, UserRecord,
+    EntryRecord, NewTask, ProjectRecord, Storage, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -16,24 +16,24 @@ pub const DEMO_PASSWORD: &str = "stint-demo";
 const WORKSPACE: (u128, &str) = (0x0190_0000_0000_7000_8000_0000_0000_0001, "Demo Agency");
 
 /// (id, email, name, role)
-const USERS: [(u128, &str, &str, &str); 3] = [
+const USERS: [(u128, &str, &str, DefaultRole); 3] = [
     (
         0x0190_0000_0000_7000_8000_0000_0000_0101,
         "admin@demo.stint.test",
         "Ada Admin",
-        "admin",
+        DefaultRole::Admin,
     ),
     (
         0x0190_0000_0000_7000_8000_0000_0000_0102,
         "ana@demo.stint.test",
         "Ana Alvarez",
-        "member",
+        DefaultRole::Member,
     ),
     (
         0x0190_0000_0000_7000_8000_0000_0000_0103,
         "ben@demo.stint.test",
         "Ben Baker",
-        "member",
+        DefaultRole::Member,
     ),
 ];
 
@@ -112,11 +112,11 @@ pub async fn seed(storage: &dyn Storage, passwords: &Passwords) -> Result<DemoWo
     let password_hash = passwords.hash(DEMO_PASSWORD).await?;
     let mut tx = storage.begin().await?;
     tx.insert_workspace(workspace_id, WORKSPACE.1, now).await?;
+    let scope = policy::seeding(workspace_id, Uuid::from_u128(USERS[0].0));
     for (id, email, name, role) in USERS {
         let user = (Uuid::from_u128(id), email.to_string(), name.to_string());
-        add_member(tx.as_mut(), user, role, &password_hash).await?;
+        add_member(tx.as_mut(), &scope, user, role, &password_hash).await?;
     }
-    let scope = policy::seeding(workspace_id, Uuid::from_u128(USERS[0].0));
     for (id, name, color) in PROJECTS {
         let project = ProjectRecord {
             id: Uuid::from_u128(id),
@@ -146,7 +146,9 @@ pub async fn seed(storage: &dyn Storage, passwords: &Passwords) -> Result<DemoWo
         name: WORKSPACE.1.to_string(),
         users: USERS
             .iter()
-            .map(|(_, email, name, role)| (email.to_string(), name.to_string(), role.to_string()))
+            .map(|(_, email, name, role)| {
+                (email.to_string(), name.to_string(), role.name().to_string())
+            })
             .collect(),
         password: DEMO_PASSWORD,
     })
@@ -163,6 +165,7 @@ pub async fn add_members(
         return Ok(());
     }
     let password_hash = passwords.hash(DEMO_PASSWORD).await?;
+    let scope = policy::seeding(Uuid::from_u128(WORKSPACE.0), Uuid::from_u128(USERS[0].0));
     let mut tx = storage.begin().await?;
     for n in 1..=count {
         let user = (
@@ -170,7 +173,14 @@ pub async fn add_members(
             format!("member{n:03}@demo.stint.test"),
             format!("Member {n:03}"),
         );
-        add_member(tx.as_mut(), user, "member", &password_hash).await?;
+        add_member(
+            tx.as_mut(),
+            &scope,
+            user,
+            DefaultRole::Member,
+            &password_hash,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())
@@ -179,8 +189,9 @@ pub async fn add_members(
 /// Adds (id, email, name) to the demo workspace with `role`, unless they are there already.
 async fn add_member(
     tx: &mut dyn Transaction,
+    scope: &WorkspaceScope,
     (id, email, name): (Uuid, String, String),
-    role: &str,
+    role: DefaultRole,
     password_hash: &str,
 ) -> Result<(), ApiError> {
     let user = UserRecord {
@@ -190,13 +201,7 @@ async fn add_member(
         password_hash: password_hash.to_string(),
     };
     tx.insert_user(&user, time::now()).await?;
-    tx.insert_membership(&MembershipRecord {
-        workspace_id: Uuid::from_u128(WORKSPACE.0),
-        workspace_name: WORKSPACE.1.to_string(),
-        user_id: user.id,
-        role: role.to_string(),
-    })
-    .await?;
+    tx.insert_membership(scope, user.id, &[role]).await?;
     Ok(())
 }
 

@@ -25,8 +25,8 @@ use stint_api::sync::{
 };
 use stint_api::{ErrorBody, ErrorCode};
 use stint_storage::{
-    Entity, EntryRecord, MutationOutcome, MutationRecord, Reason, RecordedMutation, Storage,
-    WorkspaceScope,
+    may, Capability, Entity, EntryRecord, MutationOutcome, MutationRecord, Reason,
+    RecordedMutation, Storage, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -44,11 +44,12 @@ pub struct Pushed {
 
 pub async fn push(
     storage: &dyn Storage,
-    scope: &WorkspaceScope,
+    write: Capability<'_, may::Write>,
     stream_id: Uuid,
     mutations: &[Mutation],
     now: DateTime<Utc>,
 ) -> Result<Pushed, ApiError> {
+    let scope = write.scope();
     check_batch(mutations)?;
     // A batch that failed (a PostgreSQL deadlock, a lock or pool timeout) left nothing behind:
     // trying it again is safe.
@@ -369,11 +370,12 @@ impl std::fmt::Display for Cursor {
 
 pub async fn pull(
     storage: &dyn Storage,
-    scope: &WorkspaceScope,
+    read: Capability<'_, may::Read>,
     cursor: Option<&str>,
     stream_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<PullResponse, ApiError> {
+    let scope = read.scope();
     // A cursor this server cannot read was not handed out by it (or by this version): like one
     // from a restored backup, it starts a snapshot.
     let cursor = cursor.and_then(Cursor::parse);

@@ -1,13 +1,16 @@
 //! Tasks as members see them.
 
 use stint_api::rest::{Assignee, Task};
-use stint_storage::{Storage, TaskRecord, WorkspaceScope};
+use stint_storage::{may, Capability, Storage, TaskRecord};
 
 use crate::error::ApiError;
 
-pub async fn all(storage: &dyn Storage, scope: &WorkspaceScope) -> Result<Vec<Task>, ApiError> {
+pub async fn all(
+    storage: &dyn Storage,
+    read: Capability<'_, may::Read>,
+) -> Result<Vec<Task>, ApiError> {
     Ok(storage
-        .tasks(scope, None)
+        .tasks(read.scope(), None)
         .await?
         .into_iter()
         .map(task)
