@@ -38,7 +38,14 @@ pub enum ErrorCode {
     /// Too many failed sign-ins for this account or from this address: `Retry-After` (and
     /// `details.retry_after_secs`) says when to try again.
     TooManyAttempts,
+    /// The caller's roles do not grant what this needs; `details.permission` names it.
     Forbidden,
+    /// A default role's name and permissions are fixed; custom roles are made for the rest.
+    RoleFixed,
+    /// Another role of the workspace has that name.
+    NameTaken,
+    /// The change would leave the workspace without anyone holding the admin role.
+    LastAdmin,
 
     // Sync.
     UnsupportedProtocol,

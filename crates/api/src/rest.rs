@@ -6,7 +6,7 @@ use ts_rs::TS;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{EntrySource, EntryStatus, Permission, Segment, TaskStatus, TimerState};
+use crate::{DefaultRole, EntrySource, EntryStatus, Permission, Segment, TaskStatus, TimerState};
 
 // The server refuses control characters other than tab, line feed and carriage return in any
 // text it is sent (`invalid_text`); each pattern below says so for its field. utoipa takes only
@@ -72,6 +72,46 @@ pub struct Workspace {
     /// What the caller may do there: the union of their roles' permissions (P1).
     #[serde(default)]
     pub permissions: Vec<Permission>,
+}
+
+/// A workspace role (P1): one of the four default roles, whose names and permissions are fixed,
+/// or a custom one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Role {
+    pub id: Uuid,
+    pub name: String,
+    /// Which default role this is; left out for a custom role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    #[ts(optional)]
+    pub default_role: Option<DefaultRole>,
+    pub permissions: Vec<Permission>,
+}
+
+/// A custom role to create, or what one becomes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct RoleRequest {
+    /// 1 to 100 characters once trimmed; unique in the workspace, whatever the case.
+    #[schema(
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]([^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]{0,98}[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
+    pub name: String,
+    #[schema(max_items = 6)]
+    pub permissions: Vec<Permission>,
+}
+
+/// A member of a workspace, as its admins see them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Member {
+    pub user: User,
+    pub role_ids: Vec<Uuid>,
+}
+
+/// The roles a member is to hold, replacing what they hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct MemberRoles {
+    #[schema(max_items = 100)]
+    pub role_ids: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]

@@ -9,11 +9,11 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use stint_api::sync::{Intent, PROTOCOL_VERSION};
+use stint_domain::DefaultRole;
 use stint_server::edge::{self, EdgeLimits};
 use stint_server::events::{Event, EventKind, Events};
 use stint_server::service::demo;
 use stint_server::Passwords;
-use stint_domain::DefaultRole;
 use stint_storage::{Storage, UserRecord};
 use uuid::Uuid;
 

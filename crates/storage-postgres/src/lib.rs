@@ -16,9 +16,9 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use stint_storage::{
-    ChangePage, CurrentEpoch, EntryRecord, InstanceEvents, MembershipRecord, Result, Storage,
-    StorageError, TaskRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord,
-    WorkspaceScope,
+    may, Capability, ChangePage, CurrentEpoch, EntryRecord, InstanceEvents, MemberRecord,
+    MembershipRecord, Result, RoleRecord, Storage, StorageError, TaskRecord, TimerWithSegments,
+    TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -121,6 +121,22 @@ impl Storage for PostgresStorage {
         Ok(reads::memberships(&self.pool, user_id, Some(workspace_id))
             .await?
             .pop())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn roles(
+        &self,
+        settings: Capability<'_, may::ChangeSettings>,
+    ) -> Result<Vec<RoleRecord>> {
+        reads::roles(&self.pool, settings.scope()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn members(
+        &self,
+        settings: Capability<'_, may::ChangeSettings>,
+    ) -> Result<Vec<MemberRecord>> {
+        reads::members(&self.pool, settings.scope()).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -6,8 +6,9 @@ use std::time::Duration;
 use sqlx::PgPool;
 use stint_domain::{Segment, TaskStatus};
 use stint_storage::{
-    parse_stored, Change, ChangeOp, ChangePage, Entity, EntryRecord, MembershipRecord, Result,
-    RoleRecord, TaskRecord, TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
+    parse_stored, Change, ChangeOp, ChangePage, Entity, EntryRecord, MemberRecord,
+    MembershipRecord, Result, RoleRecord, TaskRecord, TimerWithSegments, TokenRecord, UserRecord,
+    WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -458,4 +459,53 @@ pub async fn cursor_valid(pool: &PgPool, epoch: Uuid, position: i64) -> Result<b
     .fetch_one(pool)
     .await
     .map_err(storage_error)
+}
+
+pub async fn roles(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<RoleRecord>> {
+    let rows = sqlx::query!(
+        r#"SELECT r.id, r.name, r.default_role,
+                  array_remove(array_agg(p.permission), NULL) AS "permissions!"
+           FROM roles r LEFT JOIN role_permissions p ON p.role_id = r.id
+           WHERE r.workspace_id = $1
+           GROUP BY r.id ORDER BY r.default_role IS NULL, lower(r.name)"#,
+        scope.workspace_id()
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.into_iter()
+        .map(|row| {
+            RoleRecord::from_stored(
+                row.id,
+                row.name,
+                row.default_role.as_deref(),
+                row.permissions.iter().map(String::as_str),
+            )
+        })
+        .collect()
+}
+
+pub async fn members(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<MemberRecord>> {
+    let rows = sqlx::query!(
+        r#"SELECT u.id, u.email, u.name,
+                  array_remove(array_agg(mr.role_id), NULL) AS "role_ids!"
+           FROM memberships m JOIN users u ON u.id = m.user_id
+                LEFT JOIN member_roles mr
+                    ON mr.workspace_id = m.workspace_id AND mr.user_id = m.user_id
+           WHERE m.workspace_id = $1
+           GROUP BY u.id ORDER BY lower(u.name), u.id"#,
+        scope.workspace_id()
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| MemberRecord {
+            user_id: row.id,
+            email: row.email,
+            name: row.name,
+            role_ids: row.role_ids,
+        })
+        .collect())
 }

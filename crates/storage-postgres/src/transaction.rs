@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres};
 use stint_domain::{DefaultRole, TaskStatus};
 use stint_storage::{
-    parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, Held, MutationOutcome,
-    MutationRecord, NewTask, ProjectRecord, Reason, RecordedMutation, Result, SegmentRecord,
-    StorageError, TimerRecord, TokenRecord, Transaction, UserRecord, WorkspaceScope,
+    may, parse_stored, Capability, ChangeOp, DeviceRecord, Entity, EntryRecord, Held,
+    MutationOutcome, MutationRecord, NewTask, ProjectRecord, Reason, RecordedMutation, Result,
+    RoleRecord, SegmentRecord, StorageError, TimerRecord, TokenRecord, Transaction, UserRecord,
+    WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -38,6 +39,25 @@ impl PostgresTransaction {
 impl PostgresTransaction {
     fn conn(&mut self) -> &mut PgConnection {
         &mut self.tx
+    }
+
+    /// A custom role's permissions, as rows of role_permissions.
+    async fn write_role_permissions(&mut self, role: &RoleRecord) -> Result<()> {
+        let permissions: Vec<&str> = role
+            .permissions
+            .to_vec()
+            .iter()
+            .map(|p| p.as_str())
+            .collect();
+        sqlx::query!(
+            "INSERT INTO role_permissions (role_id, permission) SELECT $1, p FROM UNNEST($2::text[]) AS p",
+            role.id,
+            &permissions as &[&str]
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
     }
 
     async fn log_change(
@@ -731,6 +751,144 @@ impl Transaction for PostgresTransaction {
                 .await?;
         }
         Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn insert_role(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        role: &RoleRecord,
+    ) -> Result<bool> {
+        let done = sqlx::query!(
+            "INSERT INTO roles (id, workspace_id, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            role.id,
+            settings.scope().workspace_id(),
+            role.name
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        self.write_role_permissions(role).await?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn update_role(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        role: &RoleRecord,
+    ) -> Result<bool> {
+        let workspace = settings.scope().workspace_id();
+        // Locked: a concurrent rename or delete of the same role waits for this one.
+        let custom = sqlx::query_scalar!(
+            "SELECT id FROM roles WHERE id = $1 AND workspace_id = $2 AND default_role IS NULL \
+             FOR UPDATE",
+            role.id,
+            workspace
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if custom.is_none() {
+            return Err(StorageError::NotFound);
+        }
+        let done = sqlx::query!(
+            "UPDATE roles SET name = $1 WHERE id = $2 AND NOT EXISTS \
+                 (SELECT 1 FROM roles o WHERE o.workspace_id = $3 AND o.id <> $2 \
+                  AND lower(o.name) = lower($1))",
+            role.name,
+            role.id,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query!("DELETE FROM role_permissions WHERE role_id = $1", role.id)
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        self.write_role_permissions(role).await?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn delete_role(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        role_id: Uuid,
+    ) -> Result<()> {
+        // Holders go with it: member_roles refers to the role ON DELETE CASCADE.
+        let done = sqlx::query!(
+            "DELETE FROM roles WHERE id = $1 AND workspace_id = $2 AND default_role IS NULL",
+            role_id,
+            settings.scope().workspace_id()
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn set_member_roles(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        user_id: Uuid,
+        role_ids: &[Uuid],
+    ) -> Result<()> {
+        let workspace = settings.scope().workspace_id();
+        // Locked: two changes of one member's roles take turns.
+        let member = sqlx::query_scalar!(
+            "SELECT user_id FROM memberships WHERE workspace_id = $1 AND user_id = $2 FOR UPDATE",
+            workspace,
+            user_id
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if member.is_none() {
+            return Err(StorageError::NotFound);
+        }
+        sqlx::query!(
+            "DELETE FROM member_roles WHERE workspace_id = $1 AND user_id = $2",
+            workspace,
+            user_id
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        sqlx::query!(
+            "INSERT INTO member_roles (workspace_id, user_id, role_id) \
+             SELECT DISTINCT $1::uuid, $2::uuid, role_id FROM UNNEST($3::uuid[]) AS r (role_id)",
+            workspace,
+            user_id,
+            role_ids
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn admin_count(&mut self, settings: Capability<'_, may::ChangeSettings>) -> Result<i64> {
+        sqlx::query_scalar!(
+            r#"SELECT count(*) AS "count!" FROM member_roles mr JOIN roles r ON r.id = mr.role_id
+               WHERE mr.workspace_id = $1 AND r.default_role = 'admin'"#,
+            settings.scope().workspace_id()
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -22,8 +22,9 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use stint_storage::{
-    ChangePage, CurrentEpoch, EntryRecord, InstanceEvents, MembershipRecord, Result, Storage,
-    TaskRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord, WorkspaceScope,
+    may, Capability, ChangePage, CurrentEpoch, EntryRecord, InstanceEvents, MemberRecord,
+    MembershipRecord, Result, RoleRecord, Storage, TaskRecord, TimerWithSegments, TokenRecord,
+    Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -143,6 +144,22 @@ impl Storage for SqliteStorage {
                 .await?
                 .pop(),
         )
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn roles(
+        &self,
+        settings: Capability<'_, may::ChangeSettings>,
+    ) -> Result<Vec<RoleRecord>> {
+        reads::roles(&self.reader, settings.scope()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn members(
+        &self,
+        settings: Capability<'_, may::ChangeSettings>,
+    ) -> Result<Vec<MemberRecord>> {
+        reads::members(&self.reader, settings.scope()).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use sqlx::SqlitePool;
 use stint_domain::{Segment, TaskStatus};
 use stint_storage::{
-    parse_stored, Change, ChangeOp, ChangePage, Entity, EntryRecord, MembershipRecord, Result,
-    RoleRecord, TaskRecord, TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
+    parse_stored, Change, ChangeOp, ChangePage, Entity, EntryRecord, MemberRecord,
+    MembershipRecord, Result, RoleRecord, TaskRecord, TimerWithSegments, TokenRecord, UserRecord,
+    WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -363,4 +364,61 @@ pub async fn cursor_valid(pool: &SqlitePool, epoch: Uuid, position: i64) -> Resu
     .await
     .map_err(storage_error)?;
     Ok(end.is_some_and(|end| position <= end))
+}
+
+pub async fn roles(pool: &SqlitePool, scope: &WorkspaceScope) -> Result<Vec<RoleRecord>> {
+    let workspace = scope.workspace_id().to_string();
+    let rows = sqlx::query!(
+        r#"SELECT r.id, r.name, r.default_role,
+                  group_concat(p.permission) AS "permissions?: String"
+           FROM roles r LEFT JOIN role_permissions p ON p.role_id = r.id
+           WHERE r.workspace_id = $1
+           GROUP BY r.id ORDER BY r.default_role IS NULL, lower(r.name)"#,
+        workspace
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.into_iter()
+        .map(|row| {
+            let permissions = row.permissions.unwrap_or_default();
+            RoleRecord::from_stored(
+                id(&row.id)?,
+                row.name,
+                row.default_role.as_deref(),
+                permissions.split(',').filter(|p| !p.is_empty()),
+            )
+        })
+        .collect()
+}
+
+pub async fn members(pool: &SqlitePool, scope: &WorkspaceScope) -> Result<Vec<MemberRecord>> {
+    let workspace = scope.workspace_id().to_string();
+    let rows = sqlx::query!(
+        r#"SELECT u.id, u.email, u.name, group_concat(mr.role_id) AS "role_ids?: String"
+           FROM memberships m JOIN users u ON u.id = m.user_id
+                LEFT JOIN member_roles mr
+                    ON mr.workspace_id = m.workspace_id AND mr.user_id = m.user_id
+           WHERE m.workspace_id = $1
+           GROUP BY u.id ORDER BY lower(u.name), u.id"#,
+        workspace
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.into_iter()
+        .map(|row| {
+            let role_ids = row.role_ids.unwrap_or_default();
+            Ok(MemberRecord {
+                user_id: id(&row.id)?,
+                email: row.email,
+                name: row.name,
+                role_ids: role_ids
+                    .split(',')
+                    .filter(|r| !r.is_empty())
+                    .map(id)
+                    .collect::<Result<_>>()?,
+            })
+        })
+        .collect()
 }

@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use stint_domain::{DefaultRole, TaskStatus};
 use stint_storage::{
-    parse_stored, ChangeOp, DeviceRecord, Entity, EntryRecord, Held, MutationOutcome,
-    MutationRecord, NewTask, ProjectRecord, RecordedMutation, Result, SegmentRecord, StorageError,
-    TimerRecord, TokenRecord, Transaction, UserRecord, WorkspaceScope,
+    may, parse_stored, Capability, ChangeOp, DeviceRecord, Entity, EntryRecord, Held,
+    MutationOutcome, MutationRecord, NewTask, ProjectRecord, RecordedMutation, Result, RoleRecord,
+    SegmentRecord, StorageError, TimerRecord, TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -77,6 +77,23 @@ impl SqliteTransaction {
                 .execute(self.conn())
                 .await
                 .map_err(storage_error)?;
+        }
+        Ok(())
+    }
+
+    /// A custom role's permissions, as rows of role_permissions.
+    async fn write_role_permissions(&mut self, role: &RoleRecord) -> Result<()> {
+        let role_id = role.id.to_string();
+        for permission in role.permissions.to_vec() {
+            let permission = permission.as_str();
+            sqlx::query!(
+                "INSERT INTO role_permissions (role_id, permission) VALUES ($1, $2)",
+                role_id,
+                permission
+            )
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
         }
         Ok(())
     }
@@ -712,6 +729,153 @@ impl Transaction for SqliteTransaction {
         }
         let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
         self.log_changes(scope, Entity::Entry, &ids).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn insert_role(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        role: &RoleRecord,
+    ) -> Result<bool> {
+        let workspace = settings.scope().workspace_id().to_string();
+        let role_id = role.id.to_string();
+        let done = sqlx::query!(
+            "INSERT INTO roles (id, workspace_id, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            role_id,
+            workspace,
+            role.name
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        self.write_role_permissions(role).await?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn update_role(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        role: &RoleRecord,
+    ) -> Result<bool> {
+        let workspace = settings.scope().workspace_id().to_string();
+        let role_id = role.id.to_string();
+        let custom = sqlx::query_scalar!(
+            "SELECT count(*) FROM roles WHERE id = $1 AND workspace_id = $2 AND default_role IS NULL",
+            role_id,
+            workspace
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if custom == 0 {
+            return Err(StorageError::NotFound);
+        }
+        let done = sqlx::query!(
+            "UPDATE roles SET name = $1 WHERE id = $2 AND NOT EXISTS \
+                 (SELECT 1 FROM roles o WHERE o.workspace_id = $3 AND o.id <> $2 \
+                  AND lower(o.name) = lower($1))",
+            role.name,
+            role_id,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query!("DELETE FROM role_permissions WHERE role_id = $1", role_id)
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        self.write_role_permissions(role).await?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn delete_role(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        role_id: Uuid,
+    ) -> Result<()> {
+        let (workspace, role_id) = (
+            settings.scope().workspace_id().to_string(),
+            role_id.to_string(),
+        );
+        // Holders go with it: member_roles refers to the role ON DELETE CASCADE.
+        let done = sqlx::query!(
+            "DELETE FROM roles WHERE id = $1 AND workspace_id = $2 AND default_role IS NULL",
+            role_id,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn set_member_roles(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        user_id: Uuid,
+        role_ids: &[Uuid],
+    ) -> Result<()> {
+        let (workspace, user) = (
+            settings.scope().workspace_id().to_string(),
+            user_id.to_string(),
+        );
+        let member = sqlx::query_scalar!(
+            "SELECT count(*) FROM memberships WHERE workspace_id = $1 AND user_id = $2",
+            workspace,
+            user
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if member == 0 {
+            return Err(StorageError::NotFound);
+        }
+        sqlx::query!(
+            "DELETE FROM member_roles WHERE workspace_id = $1 AND user_id = $2",
+            workspace,
+            user
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let roles = json_ids(role_ids);
+        sqlx::query!(
+            "INSERT INTO member_roles (workspace_id, user_id, role_id) \
+             SELECT DISTINCT $1, $2, value FROM json_each($3)",
+            workspace,
+            user,
+            roles
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn admin_count(&mut self, settings: Capability<'_, may::ChangeSettings>) -> Result<i64> {
+        let workspace = settings.scope().workspace_id().to_string();
+        sqlx::query_scalar!(
+            "SELECT count(*) FROM member_roles mr JOIN roles r ON r.id = mr.role_id \
+             WHERE mr.workspace_id = $1 AND r.default_role = 'admin'",
+            workspace
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

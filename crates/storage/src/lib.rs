@@ -77,6 +77,17 @@ pub trait Storage: Send + Sync + 'static {
         workspace_id: Uuid,
     ) -> Result<Option<MembershipRecord>>;
 
+    // Roles and people (P1): what changing them needs, `time:settings`, is also what reading
+    // them needs.
+    /// The workspace's roles, default ones first, then by name.
+    async fn roles(&self, settings: Capability<'_, may::ChangeSettings>)
+        -> Result<Vec<RoleRecord>>;
+    /// The workspace's members, by name, with the ids of the roles they hold.
+    async fn members(
+        &self,
+        settings: Capability<'_, may::ChangeSettings>,
+    ) -> Result<Vec<MemberRecord>>;
+
     // Workspace reads.
     /// The workspace's tasks; only those with these ids when `ids` is given.
     async fn tasks(&self, scope: &WorkspaceScope, ids: Option<&[Uuid]>) -> Result<Vec<TaskRecord>>;
@@ -261,6 +272,38 @@ pub trait Transaction: Send {
         scope: &WorkspaceScope,
         entries: &[EntryRecord],
     ) -> Result<()>;
+    /// Adds a custom role (`default_role` is not read); `false` (nothing written) when the
+    /// workspace has a role of that name, in any case.
+    async fn insert_role(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        role: &RoleRecord,
+    ) -> Result<bool>;
+    /// Renames a custom role and replaces its permissions. `NotFound` for a default role or a
+    /// role of another workspace; `false` (nothing written) when the name is another role's.
+    async fn update_role(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        role: &RoleRecord,
+    ) -> Result<bool>;
+    /// Deletes a custom role, and so takes it from its holders. `NotFound` for a default role
+    /// or a role of another workspace.
+    async fn delete_role(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        role_id: Uuid,
+    ) -> Result<()>;
+    /// Replaces the roles a member holds. `NotFound` when the user is not a member; `Conflict`
+    /// when a role is not one of the workspace's.
+    async fn set_member_roles(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        user_id: Uuid,
+        role_ids: &[Uuid],
+    ) -> Result<()>;
+    /// How many members hold the admin role, as this transaction sees it.
+    async fn admin_count(&mut self, settings: Capability<'_, may::ChangeSettings>) -> Result<i64>;
+
     /// Deletes a task that no timer or entry refers to (`Conflict` otherwise, and nothing
     /// changes); devices get a tombstone.
     async fn delete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()>;

@@ -24,6 +24,15 @@ pub struct MembershipRecord {
     pub roles: Vec<RoleRecord>,
 }
 
+/// A member of a workspace as its admins see them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberRecord {
+    pub user_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role_ids: Vec<Uuid>,
+}
+
 /// A workspace role (P1): one of the four default roles, whose permissions are the code's, or
 /// a custom one with the permissions it was given.
 #[derive(Debug, Clone, PartialEq)]

@@ -30,6 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
             description = "A stream of `ready`, `changed` and `timer_stopped` events"),
         (status = 400, body = ErrorBody, description = "A malformed workspace id"),
         (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
+        (status = 403, body = ErrorBody, description = "Needs `time:read`"),
         (status = 404, body = ErrorBody, description = "Not a member of that workspace"),
     ))]
 async fn events(

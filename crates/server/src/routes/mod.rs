@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod events;
 pub mod meta;
+pub mod roles;
 pub mod sync;
 pub mod tasks;
 
@@ -57,6 +58,7 @@ fn feature_routes() -> OpenApiRouter<AppState> {
         .merge(tasks::routes())
         .merge(sync::routes())
         .merge(events::routes())
+        .merge(roles::routes())
 }
 
 /// The OpenAPI document the server serves at `/api/openapi.json`.

@@ -23,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         (status = 200, body = Vec<Task>),
         (status = 400, body = ErrorBody, description = "workspace_id is not a UUID"),
         (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
+        (status = 403, body = ErrorBody, description = "Needs `time:read`"),
         (status = 404, body = ErrorBody, description = "Not a member of that workspace"),
         (status = 408, body = ErrorBody, description = "The request took too long"),
         (status = 503, body = ErrorBody, description = "The database is busy; try again"),

@@ -103,11 +103,17 @@ pub async fn sign_in(
 
 /// The device name as stored: trimmed, then 1 to `MAX_DEVICE_NAME_CHARS` characters.
 pub fn device_name(sent: &str) -> Result<&str, ApiError> {
+    short_name("device_name", sent)
+}
+
+/// A name as stored (of a device, a role …): trimmed, then 1 to `MAX_DEVICE_NAME_CHARS`
+/// characters; `field` names it in the error.
+pub fn short_name<'a>(field: &str, sent: &'a str) -> Result<&'a str, ApiError> {
     let name = sent.trim();
     if name.is_empty() || name.chars().count() > MAX_DEVICE_NAME_CHARS {
         return Err(ApiError::invalid(
-            "device_name",
-            format!("device_name must be 1 to {MAX_DEVICE_NAME_CHARS} characters"),
+            field,
+            format!("{field} must be 1 to {MAX_DEVICE_NAME_CHARS} characters"),
         ));
     }
     Ok(name)

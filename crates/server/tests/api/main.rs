@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 #[path = "../common/mod.rs"]
 mod common;
+mod roles;
 mod sync;
 
 const ANA: &str = "ana@demo.stint.test";
@@ -207,6 +208,11 @@ fn the_openapi_document_states_the_servers_limits() {
     assert_eq!(push["protocol_version"]["minimum"], PROTOCOL_VERSION);
     assert_eq!(push["protocol_version"]["maximum"], PROTOCOL_VERSION);
 
+    // A role's name follows the device name's rule.
+    assert_eq!(
+        schemas["RoleRequest"]["properties"]["name"]["pattern"],
+        token["device_name"]["pattern"]
+    );
     // The device name's pattern accepts exactly what the server takes: a name that is 1 to 100
     // characters once trimmed, without control characters other than tab and line breaks.
     let pattern = regex::Regex::new(token["device_name"]["pattern"].as_str().unwrap()).unwrap();

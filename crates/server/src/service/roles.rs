@@ -1,0 +1,194 @@
+//! Workspace roles and who holds them (P1): custom roles made, edited and deleted, and each
+//! member's roles set, by holders of `time:settings`. Default roles stay as the spec made
+//! them, and the workspace always keeps someone holding the admin role.
+
+use stint_api::rest::{Member, MemberRoles, Role, RoleRequest, User};
+use stint_api::ErrorCode;
+use stint_domain::Permissions;
+use stint_storage::{may, Capability, MemberRecord, RoleRecord, Storage, StorageError};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::service::accounts::short_name;
+
+type Settings<'s> = Capability<'s, may::ChangeSettings>;
+
+pub async fn list(storage: &dyn Storage, settings: Settings<'_>) -> Result<Vec<Role>, ApiError> {
+    Ok(storage
+        .roles(settings)
+        .await?
+        .into_iter()
+        .map(role)
+        .collect())
+}
+
+pub async fn create(
+    storage: &dyn Storage,
+    settings: Settings<'_>,
+    request: &RoleRequest,
+) -> Result<Role, ApiError> {
+    let record = custom_role(Uuid::now_v7(), request)?;
+    let mut tx = storage.begin().await?;
+    if !tx.insert_role(settings, &record).await? {
+        return Err(name_taken(&record.name));
+    }
+    tx.commit().await?;
+    Ok(role(record))
+}
+
+pub async fn update(
+    storage: &dyn Storage,
+    settings: Settings<'_>,
+    role_id: Uuid,
+    request: &RoleRequest,
+) -> Result<Role, ApiError> {
+    refuse_default(storage, settings, role_id).await?;
+    let record = custom_role(role_id, request)?;
+    let mut tx = storage.begin().await?;
+    if !tx
+        .update_role(settings, &record)
+        .await
+        .map_err(no_such_role)?
+    {
+        return Err(name_taken(&record.name));
+    }
+    tx.commit().await?;
+    Ok(role(record))
+}
+
+/// Deletes a custom role; whoever held it no longer does.
+pub async fn delete(
+    storage: &dyn Storage,
+    settings: Settings<'_>,
+    role_id: Uuid,
+) -> Result<(), ApiError> {
+    refuse_default(storage, settings, role_id).await?;
+    let mut tx = storage.begin().await?;
+    tx.delete_role(settings, role_id)
+        .await
+        .map_err(no_such_role)?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn members(
+    storage: &dyn Storage,
+    settings: Settings<'_>,
+) -> Result<Vec<Member>, ApiError> {
+    Ok(storage
+        .members(settings)
+        .await?
+        .into_iter()
+        .map(member)
+        .collect())
+}
+
+/// Replaces the roles a member holds. A role id that is not one of the workspace's is answered
+/// like one that does not exist, whichever workspace it belongs to.
+pub async fn set_member_roles(
+    storage: &dyn Storage,
+    settings: Settings<'_>,
+    user_id: Uuid,
+    request: &MemberRoles,
+) -> Result<Member, ApiError> {
+    let known: Vec<Uuid> = storage
+        .roles(settings)
+        .await?
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    if let Some(unknown) = request.role_ids.iter().find(|id| !known.contains(id)) {
+        return Err(ApiError::invalid(
+            "role_ids",
+            format!("no role {unknown} in this workspace"),
+        ));
+    }
+    let mut tx = storage.begin().await?;
+    tx.set_member_roles(settings, user_id, &request.role_ids)
+        .await
+        .map_err(|error| match error {
+            StorageError::NotFound => ApiError::not_found("no such member"),
+            other => other.into(),
+        })?;
+    if tx.admin_count(settings).await? == 0 {
+        // Dropped without commit: nothing changes.
+        return Err(ApiError::new(
+            ErrorCode::LastAdmin,
+            "someone must keep the admin role: give it to another member first",
+        ));
+    }
+    tx.commit().await?;
+    storage
+        .members(settings)
+        .await?
+        .into_iter()
+        .find(|m| m.user_id == user_id)
+        .map(member)
+        .ok_or_else(|| ApiError::not_found("no such member"))
+}
+
+/// A custom role from a request: its name trimmed and checked.
+fn custom_role(id: Uuid, request: &RoleRequest) -> Result<RoleRecord, ApiError> {
+    Ok(RoleRecord {
+        id,
+        name: short_name("name", &request.name)?.to_string(),
+        default_role: None,
+        permissions: request.permissions.iter().copied().collect::<Permissions>(),
+    })
+}
+
+async fn refuse_default(
+    storage: &dyn Storage,
+    settings: Settings<'_>,
+    role_id: Uuid,
+) -> Result<(), ApiError> {
+    let roles = storage.roles(settings).await?;
+    match roles.iter().find(|r| r.id == role_id) {
+        Some(RoleRecord {
+            default_role: Some(default),
+            ..
+        }) => Err(ApiError::new(
+            ErrorCode::RoleFixed,
+            format!(
+                "{} is a default role: its name and permissions are fixed",
+                default.name()
+            ),
+        )),
+        Some(_) => Ok(()),
+        None => Err(ApiError::not_found("no such role")),
+    }
+}
+
+fn no_such_role(error: StorageError) -> ApiError {
+    match error {
+        StorageError::NotFound => ApiError::not_found("no such role"),
+        other => other.into(),
+    }
+}
+
+fn name_taken(name: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::NameTaken,
+        format!("this workspace has a role named {name:?} already"),
+    )
+}
+
+fn role(record: RoleRecord) -> Role {
+    Role {
+        id: record.id,
+        name: record.name,
+        default_role: record.default_role,
+        permissions: record.permissions.to_vec(),
+    }
+}
+
+fn member(record: MemberRecord) -> Member {
+    Member {
+        user: User {
+            id: record.user_id,
+            email: record.email,
+            name: record.name,
+        },
+        role_ids: record.role_ids,
+    }
+}

@@ -1,0 +1,334 @@
+//! Workspace roles over HTTP, on both backends: custom roles made, edited and deleted by holders
+//! of `time:settings`, default roles fixed, and what a member holds deciding what they may do.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::{answer, on_each_backend, start, SignedIn, TestServer, ANA, BEN, SHARED_TASK};
+
+const ADMIN: &str = "admin@demo.stint.test";
+
+impl TestServer {
+    fn url(&self, who: &SignedIn, path: &str) -> String {
+        format!("{}/api/v1/workspaces/{}{path}", self.base, who.workspace)
+    }
+
+    async fn roles(&self, who: &SignedIn) -> Value {
+        let (status, body) = answer(
+            self.http
+                .get(self.url(who, "/roles"))
+                .bearer_auth(&who.token),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    async fn set_roles(
+        &self,
+        who: &SignedIn,
+        user: &str,
+        role_ids: Vec<Value>,
+    ) -> (StatusCode, Value) {
+        let url = self.url(who, &format!("/members/{user}/roles"));
+        answer(
+            self.http
+                .put(url)
+                .bearer_auth(&who.token)
+                .json(&json!({ "role_ids": role_ids })),
+        )
+        .await
+    }
+}
+
+/// The id of the role named `name` in a roles list.
+fn role_id(roles: &Value, name: &str) -> Value {
+    roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap()["id"]
+        .clone()
+}
+
+#[tokio::test]
+async fn admins_make_edit_and_delete_custom_roles_and_default_ones_stay_fixed() {
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let roles = server.roles(&admin).await;
+        let names: Vec<&str> = roles
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["Admin", "Finance", "Manager", "Member"]);
+        assert_eq!(
+            roles[0]["permissions"],
+            json!([
+                "time:read",
+                "time:read_all",
+                "time:write",
+                "time:approve",
+                "time:settings",
+                "time:invoice"
+            ])
+        );
+        assert_eq!(roles[3]["permissions"], json!(["time:read", "time:write"]));
+        assert_eq!(roles[3]["default_role"], "member");
+
+        let http = &server.http;
+        let new = json!({ "name": "  Invoicer ", "permissions": ["time:invoice", "time:read"] });
+        let (status, created) = answer(
+            http.post(server.url(&admin, "/roles"))
+                .bearer_auth(&admin.token)
+                .json(&new),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        assert_eq!(created["name"], "Invoicer");
+        assert_eq!(created["permissions"], json!(["time:read", "time:invoice"]));
+        assert!(created.get("default_role").is_none());
+
+        // Names are unique in any case; default roles cannot be changed or deleted.
+        let same = json!({ "name": "INVOICER", "permissions": [] });
+        let (status, body) = answer(
+            http.post(server.url(&admin, "/roles"))
+                .bearer_auth(&admin.token)
+                .json(&same),
+        )
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("name_taken"))
+        );
+        let member_role = role_id(&roles, "Member");
+        let member_url = server.url(&admin, &format!("/roles/{}", member_role.as_str().unwrap()));
+        let (status, body) =
+            answer(http.put(&member_url).bearer_auth(&admin.token).json(&same)).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("role_fixed"))
+        );
+        let (status, body) = answer(http.delete(&member_url).bearer_auth(&admin.token)).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("role_fixed"))
+        );
+
+        // A custom role is edited; a name another role has is refused.
+        let invoicer_url = server.url(
+            &admin,
+            &format!("/roles/{}", created["id"].as_str().unwrap()),
+        );
+        let edit = json!({ "name": "Billing", "permissions": ["time:invoice"] });
+        let (status, edited) = answer(
+            http.put(&invoicer_url)
+                .bearer_auth(&admin.token)
+                .json(&edit),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{edited}");
+        assert_eq!(
+            (edited["name"].as_str(), edited["permissions"].clone()),
+            (Some("Billing"), json!(["time:invoice"]))
+        );
+        let clash = json!({ "name": "manager", "permissions": [] });
+        let (status, body) = answer(
+            http.put(&invoicer_url)
+                .bearer_auth(&admin.token)
+                .json(&clash),
+        )
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("name_taken"))
+        );
+        let (status, body) = answer(
+            http.put(&invoicer_url)
+                .bearer_auth(&admin.token)
+                .json(&json!({ "name": " ", "permissions": [] })),
+        )
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_request"))
+        );
+        let (status, _) = answer(http.delete(&invoicer_url).bearer_auth(&admin.token)).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(server.roles(&admin).await.as_array().unwrap().len(), 4);
+
+        // An id that is not a role of this workspace is no role at all.
+        let elsewhere = server.url(&admin, &format!("/roles/{}", Uuid::now_v7()));
+        let (status, _) = answer(http.put(&elsewhere).bearer_auth(&admin.token).json(&edit)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = answer(http.delete(&elsewhere).bearer_auth(&admin.token)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // Members without `time:settings` see nothing of it.
+        let ana = server.sign_in(ANA).await;
+        for path in ["/roles", "/members"] {
+            let (status, body) =
+                answer(http.get(server.url(&ana, path)).bearer_auth(&ana.token)).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+            assert_eq!(body["details"]["permission"], "time:settings");
+        }
+        let (status, _) = answer(
+            http.post(server.url(&ana, "/roles"))
+                .bearer_auth(&ana.token)
+                .json(&new),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_roles_a_member_holds_decide_what_they_may_do() {
+    on_each_backend(|server| async move {
+        let http = &server.http;
+        let admin = server.sign_in(ADMIN).await;
+        let reader = json!({ "name": "Reader", "permissions": ["time:read"] });
+        let (_, reader) = answer(
+            http.post(server.url(&admin, "/roles"))
+                .bearer_auth(&admin.token)
+                .json(&reader),
+        )
+        .await;
+        let (_, members) = answer(
+            http.get(server.url(&admin, "/members"))
+                .bearer_auth(&admin.token),
+        )
+        .await;
+        let ben_id = members
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["user"]["email"] == BEN)
+            .unwrap()["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        // Reading only: Ben's pull works, his push is refused and changes nothing.
+        let (status, member) = server
+            .set_roles(&admin, &ben_id, vec![reader["id"].clone()])
+            .await;
+        assert_eq!(status, StatusCode::OK, "{member}");
+        assert_eq!(member["role_ids"], json!([reader["id"]]));
+        let ben = server.sign_in(BEN).await;
+        let (_, signed_in) = answer(
+            http.post(format!("{}/api/v1/auth/token", server.base))
+                .json(&json!({ "email": BEN, "password": super::PASSWORD, "device_name": "test" })),
+        )
+        .await;
+        assert_eq!(signed_in["workspaces"][0]["roles"], json!(["Reader"]));
+        assert_eq!(
+            signed_in["workspaces"][0]["permissions"],
+            json!(["time:read"])
+        );
+        let (status, body) = server
+            .push(&ben, json!([start(1, &Uuid::now_v7(), SHARED_TASK, 0)]))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body["details"]["permission"], "time:write");
+        assert!(server.pull(&ben, None).await["timer"].is_null());
+
+        // Deleting the role takes it from Ben: he may not even read now.
+        let reader_url = server.url(
+            &admin,
+            &format!("/roles/{}", reader["id"].as_str().unwrap()),
+        );
+        assert_eq!(
+            answer(http.delete(&reader_url).bearer_auth(&admin.token))
+                .await
+                .0,
+            StatusCode::NO_CONTENT
+        );
+        let tasks = http.get(server.url(&ben, "/tasks")).bearer_auth(&ben.token);
+        assert_eq!(answer(tasks).await.0, StatusCode::FORBIDDEN);
+
+        // The member role back: he logs time again.
+        let member_role = role_id(&server.roles(&admin).await, "Member");
+        assert_eq!(
+            server.set_roles(&admin, &ben_id, vec![member_role]).await.0,
+            StatusCode::OK
+        );
+        let (status, body) = server
+            .push(&ben, json!([start(1, &Uuid::now_v7(), SHARED_TASK, 0)]))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn someone_always_holds_the_admin_role_and_only_the_workspaces_roles_are_given() {
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let roles = server.roles(&admin).await;
+        let (_, members) = answer(
+            server
+                .http
+                .get(server.url(&admin, "/members"))
+                .bearer_auth(&admin.token),
+        )
+        .await;
+        let id_of = |email: &str| {
+            members
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["user"]["email"] == email)
+                .unwrap()["user"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let (admin_id, ana_id) = (id_of(ADMIN), id_of(ANA));
+        let (admin_role, member_role) = (role_id(&roles, "Admin"), role_id(&roles, "Member"));
+
+        let (status, body) = server
+            .set_roles(&admin, &admin_id, vec![member_role.clone()])
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("last_admin"))
+        );
+        assert_eq!(server.roles(&admin).await, roles, "nothing changed");
+
+        // With Ana an admin too, the first admin may step down.
+        let both = vec![member_role.clone(), admin_role.clone()];
+        assert_eq!(
+            server.set_roles(&admin, &ana_id, both).await.0,
+            StatusCode::OK
+        );
+        let (status, member) = server
+            .set_roles(&admin, &admin_id, vec![member_role.clone()])
+            .await;
+        assert_eq!(status, StatusCode::OK, "{member}");
+        // …and is no longer allowed to change roles.
+        let (status, _) = server
+            .set_roles(&admin, &ana_id, vec![member_role.clone()])
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        // Unknown roles and people, or another workspace's, are refused without a trace.
+        let ana = server.sign_in(ANA).await;
+        let (status, body) = server
+            .set_roles(&ana, &admin_id, vec![json!(Uuid::now_v7())])
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_request"))
+        );
+        let (status, _) = server
+            .set_roles(&ana, &Uuid::now_v7().to_string(), vec![member_role])
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    })
+    .await;
+}
