@@ -29,9 +29,12 @@ const MAX_EXAMPLES: &str = "300";
 /// A run that takes longer has hung; it is killed and counts as a failure.
 const RUN_DEADLINE: Duration = Duration::from_secs(10 * 60);
 
-/// The demo workspace (`stint-server demo`) and its member Ana.
+/// The demo workspace (`stint-server demo`), its admin, and its members Ana and Ben.
 const DEMO_WORKSPACE: &str = "01900000-0000-7000-8000-000000000001";
+const DEMO_ADMIN: &str = "admin@demo.stint.test";
 const DEMO_EMAIL: &str = "ana@demo.stint.test";
+const DEMO_BEN: &str = "ben@demo.stint.test";
+const DEMO_BEN_ID: &str = "01900000-0000-7000-8000-000000000103";
 const DEMO_PASSWORD: &str = "stint-demo";
 
 /// `cargo xtask contract`: builds the server and runs the contract step alone.
@@ -163,8 +166,13 @@ fn run_schemathesis(schemathesis: &Path, dir: &Path, addr: SocketAddr) -> anyhow
     // of its own, so the others stay signed in. The event stream never ends by design, so each
     // generated request would wait out the timeout: it is left out here, and its answers
     // (stream, 401, 404) are tested in crates/server/tests/events.rs.
-    let token = sign_in(addr)?;
-    let sign_out_token = sign_in(addr)?;
+    //
+    // The admin's token reaches every endpoint. Signing devices out would end it: those
+    // operations act on Ben (his token, his user id), whose signing out ends nothing else; so do
+    // role changes, so that the admin keeps the admin role.
+    let token = sign_in(addr, DEMO_ADMIN)?;
+    let sign_out_token = sign_in(addr, DEMO_EMAIL)?;
+    let ben_token = sign_in(addr, DEMO_BEN)?;
     // Every request names the demo workspace, so that it gets past the membership check to the
     // handler (another workspace answers 404, tested in crates/server/tests). A plain value, not
     // a dictionary mixed with generated ones: the coverage phase, which probes every boundary,
@@ -185,6 +193,22 @@ password = {{ values = ["{DEMO_PASSWORD}"] }}
 [[operations]]
 include-name = "DELETE /api/v1/auth/token"
 headers = {{ Authorization = "Bearer {sign_out_token}" }}
+
+[[operations]]
+include-name = "DELETE /api/v1/devices"
+headers = {{ Authorization = "Bearer {ben_token}" }}
+
+[[operations]]
+include-name = "DELETE /api/v1/devices/{{device_id}}"
+headers = {{ Authorization = "Bearer {ben_token}" }}
+
+[[operations]]
+include-name = "DELETE /api/v1/workspaces/{{workspace_id}}/members/{{user_id}}/devices"
+parameters = {{ "path.user_id" = "{DEMO_BEN_ID}" }}
+
+[[operations]]
+include-name = "PUT /api/v1/workspaces/{{workspace_id}}/members/{{user_id}}/roles"
+parameters = {{ "path.user_id" = "{DEMO_BEN_ID}" }}
 
 [[operations]]
 include-name = "GET /api/v1/workspaces/{{workspace_id}}/events"
@@ -231,10 +255,10 @@ fn wait_until(child: &mut Child, deadline: Instant) -> anyhow::Result<Option<Exi
     }
 }
 
-/// A bearer token for Ana, from `POST /api/v1/auth/token`.
-fn sign_in(addr: SocketAddr) -> anyhow::Result<String> {
+/// A bearer token for a demo user, from `POST /api/v1/auth/token`.
+fn sign_in(addr: SocketAddr, email: &str) -> anyhow::Result<String> {
     let body = serde_json::json!({
-        "email": DEMO_EMAIL,
+        "email": email,
         "password": DEMO_PASSWORD,
         "device_name": "xtask contract",
     })
@@ -253,7 +277,7 @@ fn sign_in(addr: SocketAddr) -> anyhow::Result<String> {
         .split_once("\r\n\r\n")
         .context("signing in: no HTTP answer")?;
     if !head.starts_with("HTTP/1.1 200") {
-        bail!("signing in as {DEMO_EMAIL} failed: {head} {body}");
+        bail!("signing in as {email} failed: {head} {body}");
     }
     let answer: serde_json::Value = serde_json::from_str(body).context("signing in: not JSON")?;
     answer["token"]

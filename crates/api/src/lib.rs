@@ -43,3 +43,13 @@ impl ErrorBody {
         self
     }
 }
+
+/// An optional field that is either left out or holds a value: `null` is refused, as the
+/// schema says, rather than read as left out.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}

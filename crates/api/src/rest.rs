@@ -74,6 +74,59 @@ pub struct Workspace {
     pub permissions: Vec<Permission>,
 }
 
+/// A personal access token to make (I3): it acts with its user's permissions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PersonalTokenRequest {
+    /// 1 to 100 characters once trimmed.
+    #[schema(
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]([^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]{0,98}[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
+    pub name: String,
+    /// When it stops working, in the future; left out for a token that does not expire.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::present"
+    )]
+    #[schema(nullable = false)]
+    #[ts(optional)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A personal access token as listed: never the token itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PersonalToken {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    /// Left out for a token that does not expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    #[ts(optional)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A personal access token just made: the only time the token is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct NewPersonalToken {
+    /// Send as `Authorization: Bearer <token>`; the server keeps only its hash.
+    pub token: String,
+    #[serde(flatten)]
+    pub listed: PersonalToken,
+}
+
+/// One of the caller's devices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Device {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    /// A token of it still works.
+    pub signed_in: bool,
+    /// The device this request came from.
+    pub current: bool,
+}
+
 /// A workspace role (P1): one of the four default roles, whose names and permissions are fixed,
 /// or a custom one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]

@@ -58,7 +58,7 @@ pub enum Intent {
         #[serde(
             default,
             skip_serializing_if = "Option::is_none",
-            deserialize_with = "present"
+            deserialize_with = "crate::present"
         )]
         #[schema(nullable = false)]
         #[ts(optional)]
@@ -95,16 +95,6 @@ impl Intent {
             Intent::RecordEntry { ended_at, .. } => ended_at,
         }
     }
-}
-
-/// An optional field that is either left out or holds a value: `null` is refused, as the
-/// schema says, rather than read as left out.
-fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    T::deserialize(deserializer).map(Some)
 }
 
 impl Intent {

@@ -26,7 +26,8 @@ pub async fn member_of(
         Some(membership) => Ok(WorkspaceScope::vouched_by_policy(
             workspace_id,
             caller.user_id,
-            caller.device_id,
+            // A personal access token has no device: it has no stream to push on either.
+            caller.device_id.unwrap_or(Uuid::nil()),
             grants_of(&membership),
         )),
         None => Err(ApiError::new(ErrorCode::NotFound, "no such workspace")),

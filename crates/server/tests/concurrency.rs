@@ -79,7 +79,7 @@ async fn fifty_sign_ins_and_fifty_devices_pushing_at_once() {
             &*storage,
             &Caller {
                 user_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0101),
-                device_id: Uuid::nil(),
+                device_id: None,
             },
             seeded.workspace_id,
         )

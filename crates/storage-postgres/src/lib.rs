@@ -17,8 +17,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use stint_storage::{
     may, Capability, ChangePage, CurrentEpoch, EntryRecord, InstanceEvents, MemberRecord,
-    MembershipRecord, Result, RoleRecord, Storage, StorageError, TaskRecord, TimerWithSegments,
-    TokenRecord, Transaction, UserRecord, WorkspaceScope,
+    MembershipRecord, Result, RoleRecord, SignedInDevice, Storage, StorageError, TaskRecord,
+    TimerWithSegments, TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -96,6 +96,20 @@ impl Storage for PostgresStorage {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>> {
         reads::token(&self.pool, token_hash).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn personal_tokens(&self, user_id: Uuid) -> Result<Vec<TokenRecord>> {
+        reads::personal_tokens(&self.pool, user_id).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn devices_of(
+        &self,
+        user_id: Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<SignedInDevice>> {
+        reads::devices_of(&self.pool, user_id, now).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -3,12 +3,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use stint_domain::{Segment, TaskStatus};
 use stint_storage::{
-    parse_stored, Change, ChangeOp, ChangePage, Entity, EntryRecord, MemberRecord,
-    MembershipRecord, Result, RoleRecord, TaskRecord, TimerWithSegments, TokenRecord, UserRecord,
-    WorkspaceScope,
+    parse_stored, Change, ChangeOp, ChangePage, DeviceRecord, Entity, EntryRecord, MemberRecord,
+    MembershipRecord, Result, RoleRecord, SignedInDevice, TaskRecord, TimerWithSegments,
+    TokenRecord, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -32,20 +33,57 @@ pub async fn user_by_email(pool: &PgPool, email: &str) -> Result<Option<UserReco
 }
 
 pub async fn token(pool: &PgPool, hash: &str) -> Result<Option<TokenRecord>> {
-    let row = sqlx::query!(
-        "SELECT hash, device_id, user_id, created_at, expires_at FROM tokens WHERE hash = $1",
+    sqlx::query_as!(
+        TokenRecord,
+        "SELECT id, hash, user_id, device_id, name, created_at, expires_at FROM tokens \
+         WHERE hash = $1",
         hash
     )
     .fetch_optional(pool)
     .await
+    .map_err(storage_error)
+}
+
+pub async fn personal_tokens(pool: &PgPool, user_id: Uuid) -> Result<Vec<TokenRecord>> {
+    sqlx::query_as!(
+        TokenRecord,
+        "SELECT id, hash, user_id, device_id, name, created_at, expires_at FROM tokens \
+         WHERE user_id = $1 AND device_id IS NULL ORDER BY created_at DESC, id DESC",
+        user_id
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)
+}
+
+pub async fn devices_of(
+    pool: &PgPool,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<SignedInDevice>> {
+    let rows = sqlx::query!(
+        r#"SELECT d.id, d.name, d.created_at,
+                  EXISTS (SELECT 1 FROM tokens t WHERE t.device_id = d.id AND t.expires_at > $2)
+                      AS "signed_in!"
+           FROM devices d WHERE d.user_id = $1 ORDER BY d.created_at DESC, d.id DESC"#,
+        user_id,
+        now
+    )
+    .fetch_all(pool)
+    .await
     .map_err(storage_error)?;
-    Ok(row.map(|row| TokenRecord {
-        hash: row.hash,
-        device_id: row.device_id,
-        user_id: row.user_id,
-        created_at: row.created_at,
-        expires_at: row.expires_at,
-    }))
+    Ok(rows
+        .into_iter()
+        .map(|row| SignedInDevice {
+            device: DeviceRecord {
+                id: row.id,
+                user_id,
+                name: row.name,
+                created_at: row.created_at,
+            },
+            signed_in: row.signed_in,
+        })
+        .collect())
 }
 
 /// The user's memberships, or only the one in `workspace_id`.

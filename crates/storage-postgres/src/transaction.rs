@@ -271,21 +271,61 @@ impl Transaction for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_token(&mut self, token: &TokenRecord) -> Result<()> {
-        let (device, user) = (token.device_id, token.user_id);
-        let (created, expires) = (token.created_at, token.expires_at);
         sqlx::query!(
-            "INSERT INTO tokens (hash, device_id, user_id, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO tokens (hash, id, user_id, device_id, name, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
             token.hash,
-            device,
-            user,
-            created,
-            expires
+            token.id,
+            token.user_id,
+            token.device_id,
+            token.name,
+            token.created_at,
+            token.expires_at
         )
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
         Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn revoke_device_tokens(
+        &mut self,
+        user_id: Uuid,
+        device_id: Option<Uuid>,
+    ) -> Result<u64> {
+        let done = sqlx::query!(
+            "DELETE FROM tokens WHERE user_id = $1 AND device_id IS NOT NULL \
+             AND ($2::uuid IS NULL OR device_id = $2)",
+            user_id,
+            device_id
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(done.rows_affected())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn revoke_personal_token(&mut self, user_id: Uuid, token_id: Uuid) -> Result<bool> {
+        let done = sqlx::query!(
+            "DELETE FROM tokens WHERE id = $1 AND user_id = $2 AND device_id IS NULL",
+            token_id,
+            user_id
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn purge_tokens(&mut self, before: DateTime<Utc>) -> Result<u64> {
+        let done = sqlx::query!("DELETE FROM tokens WHERE expires_at < $1", before)
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        Ok(done.rows_affected())
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -23,8 +23,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 use stint_storage::{
     may, Capability, ChangePage, CurrentEpoch, EntryRecord, InstanceEvents, MemberRecord,
-    MembershipRecord, Result, RoleRecord, Storage, TaskRecord, TimerWithSegments, TokenRecord,
-    Transaction, UserRecord, WorkspaceScope,
+    MembershipRecord, Result, RoleRecord, SignedInDevice, Storage, TaskRecord, TimerWithSegments,
+    TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -116,6 +116,20 @@ impl Storage for SqliteStorage {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>> {
         reads::token(&self.reader, token_hash).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn personal_tokens(&self, user_id: Uuid) -> Result<Vec<TokenRecord>> {
+        reads::personal_tokens(&self.reader, user_id).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn devices_of(
+        &self,
+        user_id: Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<SignedInDevice>> {
+        reads::devices_of(&self.reader, user_id, now).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

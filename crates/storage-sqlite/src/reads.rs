@@ -2,17 +2,18 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 use stint_domain::{Segment, TaskStatus};
 use stint_storage::{
-    parse_stored, Change, ChangeOp, ChangePage, Entity, EntryRecord, MemberRecord,
-    MembershipRecord, Result, RoleRecord, TaskRecord, TimerWithSegments, TokenRecord, UserRecord,
-    WorkspaceScope,
+    parse_stored, Change, ChangeOp, ChangePage, DeviceRecord, Entity, EntryRecord, MemberRecord,
+    MembershipRecord, Result, RoleRecord, SignedInDevice, TaskRecord, TimerWithSegments,
+    TokenRecord, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
-use crate::convert::{id, instant, json_ids, storage_error};
-use crate::rows::{entry_record, timer_record, EntryRow, TimerRow};
+use crate::convert::{id, instant, json_ids, millis, storage_error};
+use crate::rows::{entry_record, timer_record, token_record, EntryRow, TimerRow, TokenRow};
 
 pub async fn user_by_email(pool: &SqlitePool, email: &str) -> Result<Option<UserRecord>> {
     let row = sqlx::query!(
@@ -34,23 +35,62 @@ pub async fn user_by_email(pool: &SqlitePool, email: &str) -> Result<Option<User
 }
 
 pub async fn token(pool: &SqlitePool, hash: &str) -> Result<Option<TokenRecord>> {
-    let row = sqlx::query!(
-        "SELECT hash, device_id, user_id, created_at, expires_at FROM tokens WHERE hash = $1",
+    let row = sqlx::query_as!(
+        TokenRow,
+        "SELECT id, hash, user_id, device_id, name, created_at, expires_at FROM tokens \
+         WHERE hash = $1",
         hash
     )
     .fetch_optional(pool)
     .await
     .map_err(storage_error)?;
-    row.map(|row| {
-        Ok(TokenRecord {
-            hash: row.hash,
-            device_id: id(&row.device_id)?,
-            user_id: id(&row.user_id)?,
-            created_at: instant(row.created_at)?,
-            expires_at: instant(row.expires_at)?,
+    row.map(token_record).transpose()
+}
+
+pub async fn personal_tokens(pool: &SqlitePool, user_id: Uuid) -> Result<Vec<TokenRecord>> {
+    let user = user_id.to_string();
+    let rows = sqlx::query_as!(
+        TokenRow,
+        "SELECT id, hash, user_id, device_id, name, created_at, expires_at FROM tokens \
+         WHERE user_id = $1 AND device_id IS NULL ORDER BY created_at DESC, id DESC",
+        user
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.into_iter().map(token_record).collect()
+}
+
+pub async fn devices_of(
+    pool: &SqlitePool,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<SignedInDevice>> {
+    let (user, now) = (user_id.to_string(), millis(now));
+    let rows = sqlx::query!(
+        r#"SELECT d.id, d.name, d.created_at,
+                  EXISTS (SELECT 1 FROM tokens t WHERE t.device_id = d.id AND t.expires_at > $2)
+                      AS "signed_in!: bool"
+           FROM devices d WHERE d.user_id = $1 ORDER BY d.created_at DESC, d.id DESC"#,
+        user,
+        now
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(SignedInDevice {
+                device: DeviceRecord {
+                    id: id(&row.id)?,
+                    user_id,
+                    name: row.name,
+                    created_at: instant(row.created_at)?,
+                },
+                signed_in: row.signed_in,
+            })
         })
-    })
-    .transpose()
+        .collect()
 }
 
 /// The user's memberships, or only the one in `workspace_id`.

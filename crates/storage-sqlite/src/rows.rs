@@ -2,7 +2,8 @@
 
 use stint_domain::{EntrySource, EntryStatus, Segment, TimerHead};
 use stint_storage::{
-    parse_stored, EntryRecord, Held, Reason, Result, StorageError, TimerRecord, WorkspaceScope,
+    parse_stored, EntryRecord, Held, Reason, Result, StorageError, TimerRecord, TokenRecord,
+    WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -123,4 +124,26 @@ pub fn held<R: FoundRow, T>(
             }
         })
         .collect()
+}
+
+pub struct TokenRow {
+    pub id: String,
+    pub hash: String,
+    pub user_id: String,
+    pub device_id: Option<String>,
+    pub name: Option<String>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+}
+
+pub fn token_record(row: TokenRow) -> Result<TokenRecord> {
+    Ok(TokenRecord {
+        id: id(&row.id)?,
+        hash: row.hash,
+        user_id: id(&row.user_id)?,
+        device_id: row.device_id.as_deref().map(id).transpose()?,
+        name: row.name,
+        created_at: instant(row.created_at)?,
+        expires_at: row.expires_at.map(instant).transpose()?,
+    })
 }

@@ -221,14 +221,17 @@ impl Transaction for SqliteTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_token(&mut self, token: &TokenRecord) -> Result<()> {
-        let (device, user) = (token.device_id.to_string(), token.user_id.to_string());
-        let (created, expires) = (millis(token.created_at), millis(token.expires_at));
+        let (token_id, user) = (token.id.to_string(), token.user_id.to_string());
+        let device = token.device_id.map(|d| d.to_string());
+        let (created, expires) = (millis(token.created_at), token.expires_at.map(millis));
         sqlx::query!(
-            "INSERT INTO tokens (hash, device_id, user_id, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO tokens (hash, id, user_id, device_id, name, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
             token.hash,
-            device,
+            token_id,
             user,
+            device,
+            token.name,
             created,
             expires
         )
@@ -236,6 +239,49 @@ impl Transaction for SqliteTransaction {
         .await
         .map_err(storage_error)?;
         Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn revoke_device_tokens(
+        &mut self,
+        user_id: Uuid,
+        device_id: Option<Uuid>,
+    ) -> Result<u64> {
+        let (user, device) = (user_id.to_string(), device_id.map(|d| d.to_string()));
+        let done = sqlx::query!(
+            "DELETE FROM tokens WHERE user_id = $1 AND device_id IS NOT NULL \
+             AND ($2 IS NULL OR device_id = $2)",
+            user,
+            device
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(done.rows_affected())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn revoke_personal_token(&mut self, user_id: Uuid, token_id: Uuid) -> Result<bool> {
+        let (user, token_id) = (user_id.to_string(), token_id.to_string());
+        let done = sqlx::query!(
+            "DELETE FROM tokens WHERE id = $1 AND user_id = $2 AND device_id IS NULL",
+            token_id,
+            user
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn purge_tokens(&mut self, before: DateTime<Utc>) -> Result<u64> {
+        let before = millis(before);
+        let done = sqlx::query!("DELETE FROM tokens WHERE expires_at < $1", before)
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        Ok(done.rows_affected())
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -69,6 +69,15 @@ pub trait Storage: Send + Sync + 'static {
     async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>>;
     async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>>;
     async fn delete_token(&self, token_hash: &str) -> Result<()>;
+    /// The user's personal access tokens, newest first.
+    async fn personal_tokens(&self, user_id: Uuid) -> Result<Vec<TokenRecord>>;
+    /// The user's devices, newest first, each signed in while one of its tokens is unexpired
+    /// at `now`.
+    async fn devices_of(
+        &self,
+        user_id: Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<SignedInDevice>>;
     async fn memberships_of(&self, user_id: Uuid) -> Result<Vec<MembershipRecord>>;
     /// The user's membership of the workspace, if any: what `policy` builds a scope from.
     async fn membership(
@@ -175,6 +184,13 @@ pub trait Transaction: Send {
     /// id belongs to another user, even one who registered it a moment ago.
     async fn upsert_device(&mut self, device: &DeviceRecord) -> Result<bool>;
     async fn insert_token(&mut self, token: &TokenRecord) -> Result<()>;
+    /// Revokes the tokens of the user's device, or of all their devices; how many.
+    async fn revoke_device_tokens(&mut self, user_id: Uuid, device_id: Option<Uuid>)
+        -> Result<u64>;
+    /// Revokes one of the user's personal access tokens; `false` when they have none by that id.
+    async fn revoke_personal_token(&mut self, user_id: Uuid, token_id: Uuid) -> Result<bool>;
+    /// Deletes every token that expired before `before`; how many.
+    async fn purge_tokens(&mut self, before: chrono::DateTime<chrono::Utc>) -> Result<u64>;
 
     // Sync bookkeeping.
     /// The stream's last applied seq, creating the stream (for the scope's device and

@@ -87,14 +87,24 @@ pub struct DeviceRecord {
     pub created_at: DateTime<Utc>,
 }
 
-/// A device token, known by its SHA-256 only.
+/// A token, known by its SHA-256 only: a device's, issued at sign-in, or a personal access
+/// token, which has a name instead of a device and may never expire.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenRecord {
+    pub id: Uuid,
     pub hash: String,
-    pub device_id: Uuid,
     pub user_id: Uuid,
+    pub device_id: Option<Uuid>,
+    pub name: Option<String>,
     pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// One of a user's devices, and whether a token of it still works.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignedInDevice {
+    pub device: DeviceRecord,
+    pub signed_in: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

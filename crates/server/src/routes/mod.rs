@@ -8,6 +8,7 @@ pub mod meta;
 pub mod roles;
 pub mod sync;
 pub mod tasks;
+pub mod tokens;
 
 use std::sync::Arc;
 
@@ -59,6 +60,7 @@ fn feature_routes() -> OpenApiRouter<AppState> {
         .merge(sync::routes())
         .merge(events::routes())
         .merge(roles::routes())
+        .merge(tokens::routes())
 }
 
 /// The OpenAPI document the server serves at `/api/openapi.json`.

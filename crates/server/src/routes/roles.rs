@@ -13,7 +13,7 @@ use super::AppState;
 use crate::error::{ApiError, Json, Path};
 use crate::policy;
 use crate::service::accounts::Caller;
-use crate::service::roles;
+use crate::service::{roles, tokens};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -21,6 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(update, delete))
         .routes(routes!(members))
         .routes(routes!(set_member_roles))
+        .routes(routes!(sign_out_member))
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace_id}/roles", tag = "roles",
@@ -172,4 +173,27 @@ async fn set_member_roles(
     Ok(Json(
         roles::set_member_roles(&*state.storage, settings, user_id, &request).await?,
     ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/workspaces/{workspace_id}/members/{user_id}/devices",
+    tag = "roles", security(("bearer" = [])),
+    params(("workspace_id" = Uuid, Path), ("user_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Every device of the member is signed out"),
+        (status = 400, body = ErrorBody, description = "An id is not a UUID"),
+        (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
+        (status = 403, body = ErrorBody, description = "Needs `time:settings`"),
+        (status = 404, body = ErrorBody, description = "No such member in a workspace of the caller's"),
+        (status = 408, body = ErrorBody, description = "The request took too long"),
+        (status = 503, body = ErrorBody, description = "The database is busy; try again"),
+    ))]
+async fn sign_out_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((workspace_id, user_id)): Path<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
+    let settings = scope.require::<may::ChangeSettings>()?;
+    tokens::sign_out_member(&*state.storage, settings, user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -44,7 +44,7 @@ fn check_protocol(version: u32) -> Result<(), ApiError> {
         (status = 400, body = ErrorBody,
             description = "Not JSON, not this shape, a control character in text, a sequence number below 1, or an unsupported protocol"),
         (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
-        (status = 403, body = ErrorBody, description = "Needs `time:write`"),
+        (status = 403, body = ErrorBody, description = "Needs `time:write`, and a device's sign-in (not a personal access token)"),
         (status = 404, body = ErrorBody, description = "Not a member of that workspace"),
         (status = 408, body = ErrorBody, description = "The request took too long"),
         (status = 409, body = ErrorBody, description = "The stream belongs to another device or workspace (`stream_taken`)"),
@@ -59,6 +59,12 @@ async fn push(
     Json(request): Json<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
     check_protocol(request.protocol_version)?;
+    if caller.device_id.is_none() {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "pushing needs a device's sign-in: a personal access token has no device to number changes on",
+        ));
+    }
     let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
     let pushed = sync::push(
         &*state.storage,

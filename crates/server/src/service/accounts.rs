@@ -23,16 +23,28 @@ pub const MAX_EMAIL_CHARS: usize = 254;
 /// argon2's cost grows with the password: a megabyte "password" must not buy a megabyte of work.
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
-/// Who is calling: the token's user and device. Workspace access is decided by `policy`.
+/// How long an expired token is kept (answered `token_expired`, not `invalid_token`) before a
+/// sign-in purges it.
+const EXPIRED_TOKENS_KEPT: Duration = Duration::days(30);
+
+/// Who is calling: the token's user, and its device (none for a personal access token).
+/// Workspace access is decided by `policy`.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller {
     pub user_id: Uuid,
-    pub device_id: Uuid,
+    pub device_id: Option<Uuid>,
 }
 
 /// Tokens are random; only their SHA-256 is stored, so a leaked database holds no usable token.
-fn token_hash(token: &str) -> String {
+pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new random token, as handed out once.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("stint_{}", hex::encode(bytes))
 }
 
 /// Email and password for a device token. `address` is the client's, for `limits`: a sign-in
@@ -128,8 +140,9 @@ pub struct IssuedToken {
     pub device_id: Uuid,
 }
 
-/// Issues a token for `user_id` on a device (a new one when `device_id` is `None`). A device id
-/// already bound to another user is refused: that installation signs in as a new device.
+/// Issues a token for `user_id` on a device (a new one when `device_id` is `None`), revoking the
+/// device's older tokens and purging long-expired ones. A device id already bound to another
+/// user is refused: that installation signs in as a new device.
 pub async fn issue_token(
     storage: &dyn Storage,
     user_id: Uuid,
@@ -139,9 +152,7 @@ pub async fn issue_token(
     ttl: Duration,
 ) -> Result<IssuedToken, ApiError> {
     let device_id = device_id.unwrap_or_else(Uuid::now_v7);
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = format!("stint_{}", hex::encode(bytes));
+    let token = new_token();
     let mut tx = storage.begin().await?;
     if tx
         .device_owner(device_id)
@@ -162,12 +173,16 @@ pub async fn issue_token(
         // Another user's sign-in registered this id between the check above and now.
         return Err(device_taken());
     }
+    tx.revoke_device_tokens(user_id, Some(device_id)).await?;
+    tx.purge_tokens(now - EXPIRED_TOKENS_KEPT).await?;
     tx.insert_token(&TokenRecord {
+        id: Uuid::now_v7(),
         hash: token_hash(&token),
-        device_id,
         user_id,
+        device_id: Some(device_id),
+        name: None,
         created_at: now,
-        expires_at: now + ttl,
+        expires_at: Some(now + ttl),
     })
     .await?;
     tx.commit().await?;
@@ -190,7 +205,7 @@ pub async fn caller_for_token(
         .token(&token_hash(token))
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, "the token is not valid"))?;
-    if record.expires_at <= now {
+    if record.expires_at.is_some_and(|expires| expires <= now) {
         return Err(ApiError::new(
             ErrorCode::TokenExpired,
             "the token has expired; sign in again",

@@ -1,6 +1,7 @@
 //! The rules, written once above storage: sign-in and tokens (`accounts`), the timer rules T1,
 //! T2 and T3 (`timers`, on a pushed batch's view of the user's data: `batch`), sync push and pull
-//! (`sync`), workspace roles and who holds them (`roles`), the demo workspace (`demo`), and how fast failed sign-ins may be tried
+//! (`sync`), workspace roles and who holds them (`roles`), personal access tokens and devices
+//! (`tokens`), the demo workspace (`demo`), and how fast failed sign-ins may be tried
 //! (`sign_in_limits`).
 
 pub mod accounts;
@@ -12,3 +13,4 @@ pub mod sign_in_limits;
 pub mod sync;
 pub mod tasks;
 mod timers;
+pub mod tokens;

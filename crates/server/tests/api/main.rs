@@ -18,6 +18,7 @@ use uuid::Uuid;
 mod common;
 mod roles;
 mod sync;
+mod tokens;
 
 const ANA: &str = "ana@demo.stint.test";
 const BEN: &str = "ben@demo.stint.test";
@@ -54,6 +55,7 @@ where
     }
 }
 
+#[derive(Clone)]
 struct SignedIn {
     token: String,
     workspace: String,
@@ -305,6 +307,22 @@ async fn sign_in_and_its_errors() {
         .unwrap();
         let (status, body) = answer(http.get(&tasks_url).bearer_auth(&expired.token)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["code"], "token_expired");
+        // A token expired for over a month is purged at the next sign-in: then it is unknown.
+        let ancient = accounts::issue_token(
+            &*server.storage,
+            user,
+            None,
+            "older laptop",
+            Utc::now(),
+            Duration::days(-31),
+        )
+        .await
+        .unwrap();
+        server.sign_in(BEN).await;
+        let (_, body) = answer(http.get(&tasks_url).bearer_auth(&ancient.token)).await;
+        assert_eq!(body["code"], "invalid_token");
+        let (_, body) = answer(http.get(&tasks_url).bearer_auth(&expired.token)).await;
         assert_eq!(body["code"], "token_expired");
 
         // Another workspace's id looks like no workspace at all.
