@@ -12,6 +12,7 @@ pub mod typescript;
 pub use error::ErrorCode;
 pub use stint_domain::{
     DefaultRole, EntrySource, EntryStatus, Permission, Segment, TaskStatus, TimerState,
+    TimesheetAccess,
 };
 
 use serde::{Deserialize, Serialize};
@@ -52,4 +53,13 @@ where
     T: Deserialize<'de>,
 {
     T::deserialize(deserializer).map(Some)
+}
+
+/// An optional field that may also be `null`: left out is `None`, `null` is `Some(None)`.
+fn value_or_null<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }

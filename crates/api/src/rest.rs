@@ -6,7 +6,10 @@ use ts_rs::TS;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{DefaultRole, EntrySource, EntryStatus, Permission, Segment, TaskStatus, TimerState};
+use crate::{
+    DefaultRole, EntrySource, EntryStatus, Permission, Segment, TaskStatus, TimerState,
+    TimesheetAccess,
+};
 
 // The server refuses control characters other than tab, line feed and carriage return in any
 // text it is sent (`invalid_text`); each pattern below says so for its field. utoipa takes only
@@ -149,7 +152,7 @@ pub struct RoleRequest {
         pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]([^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]{0,98}[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
     )]
     pub name: String,
-    #[schema(max_items = 6)]
+    /// Each at most once counts; repeats change nothing.
     pub permissions: Vec<Permission>,
 }
 
@@ -158,6 +161,55 @@ pub struct RoleRequest {
 pub struct Member {
     pub user: User,
     pub role_ids: Vec<Uuid>,
+    /// A deactivated member's tokens no longer reach the workspace; their entries stay.
+    pub active: bool,
+    /// Left out when they have no manager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    #[ts(optional)]
+    pub manager_id: Option<Uuid>,
+    /// The hours a week they are expected to work.
+    pub weekly_hours: f64,
+    pub timesheet_access: TimesheetAccess,
+}
+
+/// What to change of a member: fields left out stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct MemberChange {
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::present"
+    )]
+    #[schema(nullable = false)]
+    #[ts(optional)]
+    pub active: Option<bool>,
+    /// Another member of the workspace; `null` for no manager.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::value_or_null"
+    )]
+    #[schema(value_type = Option<Uuid>, nullable = true)]
+    #[ts(optional, type = "string | null")]
+    pub manager_id: Option<Option<Uuid>>,
+    /// 0 to 168, kept to the minute.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::present"
+    )]
+    #[schema(nullable = false, minimum = 0, maximum = 168)]
+    #[ts(optional)]
+    pub weekly_hours: Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::present"
+    )]
+    #[schema(nullable = false)]
+    #[ts(optional)]
+    pub timesheet_access: Option<TimesheetAccess>,
 }
 
 /// The roles a member is to hold, replacing what they hold.

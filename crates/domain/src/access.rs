@@ -153,6 +153,31 @@ impl DefaultRole {
     }
 }
 
+/// A member's timesheet permission level (T5): full, or timer access only (time is logged by
+/// the timer alone; Stop completes the task and submits the entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wire", derive(ts_rs::TS, utoipa::ToSchema))]
+pub enum TimesheetAccess {
+    Full,
+    TimerOnly,
+}
+
+impl TimesheetAccess {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimesheetAccess::Full => "full",
+            TimesheetAccess::TimerOnly => "timer_only",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TimesheetAccess> {
+        [TimesheetAccess::Full, TimesheetAccess::TimerOnly]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+}
+
 /// A role a user holds: a default one, or a custom one with the permissions it was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeldRole {

@@ -8,7 +8,7 @@ mod status;
 mod timer;
 mod timer_head;
 
-pub use access::{grants, DefaultRole, HeldRole, Permission, Permissions};
+pub use access::{grants, DefaultRole, HeldRole, Permission, Permissions, TimesheetAccess};
 pub use status::{EntrySource, EntryStatus, TaskStatus};
 pub use timer::{format_hm, Segment, StoppedTimer, Timer, TimerError, TimerState};
 pub use timer_head::{StoppedHead, TimerHead, MAX_SEGMENTS};

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
-use stint_domain::{Segment, TaskStatus};
+use stint_domain::{Segment, TaskStatus, TimesheetAccess};
 use stint_storage::{
     parse_stored, Change, ChangeOp, ChangePage, DeviceRecord, Entity, EntryRecord, MemberRecord,
-    MembershipRecord, Result, RoleRecord, SignedInDevice, TaskRecord, TimerWithSegments,
-    TokenRecord, UserRecord, WorkspaceScope,
+    MemberSettings, MembershipRecord, Result, RoleRecord, SignedInDevice, TaskRecord,
+    TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -97,7 +97,8 @@ pub async fn memberships(
     let rows = sqlx::query!(
         "SELECT m.workspace_id, w.name AS workspace_name, m.user_id \
          FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
-         WHERE m.user_id = $1 AND ($2::uuid IS NULL OR m.workspace_id = $2) ORDER BY w.name",
+         WHERE m.user_id = $1 AND ($2::uuid IS NULL OR m.workspace_id = $2) AND m.active \
+         ORDER BY w.name",
         user_id,
         workspace_id
     )
@@ -526,24 +527,36 @@ pub async fn roles(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<RoleReco
 pub async fn members(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<MemberRecord>> {
     let rows = sqlx::query!(
         r#"SELECT u.id, u.email, u.name,
-                  array_remove(array_agg(mr.role_id), NULL) AS "role_ids!"
+                  array_remove(array_agg(mr.role_id), NULL) AS "role_ids!",
+                  m.active, m.manager_id, m.weekly_minutes, m.timesheet_access
            FROM memberships m JOIN users u ON u.id = m.user_id
                 LEFT JOIN member_roles mr
                     ON mr.workspace_id = m.workspace_id AND mr.user_id = m.user_id
            WHERE m.workspace_id = $1
-           GROUP BY u.id ORDER BY lower(u.name), u.id"#,
+           GROUP BY u.id, m.workspace_id, m.user_id ORDER BY lower(u.name), u.id"#,
         scope.workspace_id()
     )
     .fetch_all(pool)
     .await
     .map_err(storage_error)?;
-    Ok(rows
-        .into_iter()
-        .map(|row| MemberRecord {
-            user_id: row.id,
-            email: row.email,
-            name: row.name,
-            role_ids: row.role_ids,
+    rows.into_iter()
+        .map(|row| {
+            Ok(MemberRecord {
+                user_id: row.id,
+                email: row.email,
+                name: row.name,
+                role_ids: row.role_ids,
+                settings: MemberSettings {
+                    active: row.active,
+                    manager_id: row.manager_id,
+                    weekly_minutes: i64::from(row.weekly_minutes),
+                    timesheet_access: parse_stored(
+                        &row.timesheet_access,
+                        TimesheetAccess::parse,
+                        "timesheet access",
+                    )?,
+                },
+            })
         })
-        .collect())
+        .collect()
 }

@@ -7,9 +7,9 @@ use sqlx::{PgConnection, Postgres};
 use stint_domain::{DefaultRole, TaskStatus};
 use stint_storage::{
     may, parse_stored, Capability, ChangeOp, DeviceRecord, Entity, EntryRecord, Held,
-    MutationOutcome, MutationRecord, NewTask, ProjectRecord, Reason, RecordedMutation, Result,
-    RoleRecord, SegmentRecord, StorageError, TimerRecord, TokenRecord, Transaction, UserRecord,
-    WorkspaceScope,
+    MemberSettings, MutationOutcome, MutationRecord, NewTask, ProjectRecord, Reason,
+    RecordedMutation, Result, RoleRecord, SegmentRecord, StorageError, TimerRecord, TokenRecord,
+    Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -920,10 +920,41 @@ impl Transaction for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn update_member(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        user_id: Uuid,
+        member: &MemberSettings,
+    ) -> Result<()> {
+        let weekly_minutes = i32::try_from(member.weekly_minutes)
+            .map_err(|_| StorageError::Other("weekly minutes out of range".into()))?;
+        let done = sqlx::query!(
+            "UPDATE memberships SET active = $3, manager_id = $4, weekly_minutes = $5, \
+                 timesheet_access = $6 \
+             WHERE workspace_id = $1 AND user_id = $2",
+            settings.scope().workspace_id(),
+            user_id,
+            member.active,
+            member.manager_id,
+            weekly_minutes,
+            member.timesheet_access.as_str()
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn admin_count(&mut self, settings: Capability<'_, may::ChangeSettings>) -> Result<i64> {
         sqlx::query_scalar!(
             r#"SELECT count(*) AS "count!" FROM member_roles mr JOIN roles r ON r.id = mr.role_id
-               WHERE mr.workspace_id = $1 AND r.default_role = 'admin'"#,
+                   JOIN memberships m
+                       ON m.workspace_id = mr.workspace_id AND m.user_id = mr.user_id
+               WHERE mr.workspace_id = $1 AND r.default_role = 'admin' AND m.active"#,
             settings.scope().workspace_id()
         )
         .fetch_one(self.conn())

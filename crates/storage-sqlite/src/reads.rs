@@ -4,11 +4,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
-use stint_domain::{Segment, TaskStatus};
+use stint_domain::{Segment, TaskStatus, TimesheetAccess};
 use stint_storage::{
     parse_stored, Change, ChangeOp, ChangePage, DeviceRecord, Entity, EntryRecord, MemberRecord,
-    MembershipRecord, Result, RoleRecord, SignedInDevice, TaskRecord, TimerWithSegments,
-    TokenRecord, UserRecord, WorkspaceScope,
+    MemberSettings, MembershipRecord, Result, RoleRecord, SignedInDevice, TaskRecord,
+    TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -106,7 +106,8 @@ pub async fn memberships(
     let rows = sqlx::query!(
         "SELECT m.workspace_id, w.name AS workspace_name, m.user_id \
          FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
-         WHERE m.user_id = $1 AND ($2 IS NULL OR m.workspace_id = $2) ORDER BY w.name",
+         WHERE m.user_id = $1 AND ($2 IS NULL OR m.workspace_id = $2) AND m.active \
+         ORDER BY w.name",
         user,
         workspace
     )
@@ -435,7 +436,8 @@ pub async fn roles(pool: &SqlitePool, scope: &WorkspaceScope) -> Result<Vec<Role
 pub async fn members(pool: &SqlitePool, scope: &WorkspaceScope) -> Result<Vec<MemberRecord>> {
     let workspace = scope.workspace_id().to_string();
     let rows = sqlx::query!(
-        r#"SELECT u.id, u.email, u.name, group_concat(mr.role_id) AS "role_ids?: String"
+        r#"SELECT u.id, u.email, u.name, group_concat(mr.role_id) AS "role_ids?: String",
+                  m.active AS "active: bool", m.manager_id, m.weekly_minutes, m.timesheet_access
            FROM memberships m JOIN users u ON u.id = m.user_id
                 LEFT JOIN member_roles mr
                     ON mr.workspace_id = m.workspace_id AND mr.user_id = m.user_id
@@ -458,6 +460,16 @@ pub async fn members(pool: &SqlitePool, scope: &WorkspaceScope) -> Result<Vec<Me
                     .filter(|r| !r.is_empty())
                     .map(id)
                     .collect::<Result<_>>()?,
+                settings: MemberSettings {
+                    active: row.active,
+                    manager_id: row.manager_id.as_deref().map(id).transpose()?,
+                    weekly_minutes: row.weekly_minutes,
+                    timesheet_access: parse_stored(
+                        &row.timesheet_access,
+                        TimesheetAccess::parse,
+                        "timesheet access",
+                    )?,
+                },
             })
         })
         .collect()

@@ -7,8 +7,9 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use stint_domain::{DefaultRole, TaskStatus};
 use stint_storage::{
     may, parse_stored, Capability, ChangeOp, DeviceRecord, Entity, EntryRecord, Held,
-    MutationOutcome, MutationRecord, NewTask, ProjectRecord, RecordedMutation, Result, RoleRecord,
-    SegmentRecord, StorageError, TimerRecord, TokenRecord, Transaction, UserRecord, WorkspaceScope,
+    MemberSettings, MutationOutcome, MutationRecord, NewTask, ProjectRecord, RecordedMutation,
+    Result, RoleRecord, SegmentRecord, StorageError, TimerRecord, TokenRecord, Transaction,
+    UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -912,11 +913,45 @@ impl Transaction for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn update_member(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        user_id: Uuid,
+        member: &MemberSettings,
+    ) -> Result<()> {
+        let (workspace, user) = (
+            settings.scope().workspace_id().to_string(),
+            user_id.to_string(),
+        );
+        let manager = member.manager_id.map(|m| m.to_string());
+        let access = member.timesheet_access.as_str();
+        let done = sqlx::query!(
+            "UPDATE memberships SET active = $3, manager_id = $4, weekly_minutes = $5, \
+                 timesheet_access = $6 \
+             WHERE workspace_id = $1 AND user_id = $2",
+            workspace,
+            user,
+            member.active,
+            manager,
+            member.weekly_minutes,
+            access
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn admin_count(&mut self, settings: Capability<'_, may::ChangeSettings>) -> Result<i64> {
         let workspace = settings.scope().workspace_id().to_string();
         sqlx::query_scalar!(
             "SELECT count(*) FROM member_roles mr JOIN roles r ON r.id = mr.role_id \
-             WHERE mr.workspace_id = $1 AND r.default_role = 'admin'",
+                 JOIN memberships m ON m.workspace_id = mr.workspace_id AND m.user_id = mr.user_id \
+             WHERE mr.workspace_id = $1 AND r.default_role = 'admin' AND m.active",
             workspace
         )
         .fetch_one(self.conn())

@@ -79,7 +79,8 @@ pub trait Storage: Send + Sync + 'static {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<SignedInDevice>>;
     async fn memberships_of(&self, user_id: Uuid) -> Result<Vec<MembershipRecord>>;
-    /// The user's membership of the workspace, if any: what `policy` builds a scope from.
+    /// The user's active membership of the workspace, if any: what `policy` builds a scope
+    /// from. (`memberships_of` lists active ones only, too.)
     async fn membership(
         &self,
         user_id: Uuid,
@@ -317,7 +318,14 @@ pub trait Transaction: Send {
         user_id: Uuid,
         role_ids: &[Uuid],
     ) -> Result<()>;
-    /// How many members hold the admin role, as this transaction sees it.
+    /// Changes what admins set for a member. `NotFound` when the user is not a member.
+    async fn update_member(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        user_id: Uuid,
+        member: &MemberSettings,
+    ) -> Result<()>;
+    /// How many active members hold the admin role, as this transaction sees it.
     async fn admin_count(&mut self, settings: Capability<'_, may::ChangeSettings>) -> Result<i64>;
 
     /// Deletes a task that no timer or entry refers to (`Conflict` otherwise, and nothing

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use stint_domain::{
     DefaultRole, EntrySource, EntryStatus, HeldRole, Permission, Permissions, Segment, TaskStatus,
-    TimerHead, TimerState,
+    TimerHead, TimerState, TimesheetAccess,
 };
 use uuid::Uuid;
 
@@ -31,6 +31,18 @@ pub struct MemberRecord {
     pub email: String,
     pub name: String,
     pub role_ids: Vec<Uuid>,
+    pub settings: MemberSettings,
+}
+
+/// What admins set per member (P1, T5).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MemberSettings {
+    /// A deactivated member's tokens no longer reach the workspace; their entries stay.
+    pub active: bool,
+    /// A member of the same workspace.
+    pub manager_id: Option<Uuid>,
+    pub weekly_minutes: i64,
+    pub timesheet_access: TimesheetAccess,
 }
 
 /// A workspace role (P1): one of the four default roles, whose permissions are the code's, or

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use stint_api::rest::{Member, MemberRoles, Role, RoleRequest};
+use stint_api::rest::{Member, MemberChange, MemberRoles, Role, RoleRequest};
 use stint_api::ErrorBody;
 use stint_storage::may;
 use utoipa_axum::router::OpenApiRouter;
@@ -21,6 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(update, delete))
         .routes(routes!(members))
         .routes(routes!(set_member_roles))
+        .routes(routes!(update_member))
         .routes(routes!(sign_out_member))
 }
 
@@ -196,4 +197,32 @@ async fn sign_out_member(
     let settings = scope.require::<may::ChangeSettings>()?;
     tokens::sign_out_member(&*state.storage, settings, user_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(patch, path = "/api/v1/workspaces/{workspace_id}/members/{user_id}",
+    tag = "roles", security(("bearer" = [])),
+    params(("workspace_id" = Uuid, Path), ("user_id" = Uuid, Path)),
+    request_body = MemberChange,
+    responses(
+        (status = 200, body = Member),
+        (status = 400, body = ErrorBody, description = "Not this shape, a manager who is not another member, or weekly hours outside 0 to 168"),
+        (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
+        (status = 403, body = ErrorBody, description = "Needs `time:settings`"),
+        (status = 404, body = ErrorBody, description = "No such member in a workspace of the caller's"),
+        (status = 408, body = ErrorBody, description = "The request took too long"),
+        (status = 409, body = ErrorBody, description = "No active member would hold the admin role any more (`last_admin`)"),
+        (status = 413, body = ErrorBody, description = "The body is over 64 KiB"),
+        (status = 503, body = ErrorBody, description = "The database is busy; try again"),
+    ))]
+async fn update_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((workspace_id, user_id)): Path<(Uuid, Uuid)>,
+    Json(change): Json<MemberChange>,
+) -> Result<Json<Member>, ApiError> {
+    let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
+    let settings = scope.require::<may::ChangeSettings>()?;
+    Ok(Json(
+        roles::update_member(&*state.storage, settings, user_id, &change).await?,
+    ))
 }

@@ -1,8 +1,9 @@
-//! Workspace roles and who holds them (P1): custom roles made, edited and deleted, and each
-//! member's roles set, by holders of `time:settings`. Default roles stay as the spec made
+//! Workspace roles and members (P1, T5): custom roles made, edited and deleted, and each
+//! member's roles and settings (active, manager, weekly hours, timesheet access) set, by
+//! holders of `time:settings`. Default roles stay as the spec made
 //! them, and the workspace always keeps someone holding the admin role.
 
-use stint_api::rest::{Member, MemberRoles, Role, RoleRequest, User};
+use stint_api::rest::{Member, MemberChange, MemberRoles, Role, RoleRequest, User};
 use stint_api::ErrorCode;
 use stint_domain::Permissions;
 use stint_storage::{may, Capability, MemberRecord, RoleRecord, Storage, StorageError};
@@ -12,6 +13,9 @@ use crate::error::ApiError;
 use crate::service::accounts::short_name;
 
 type Settings<'s> = Capability<'s, may::ChangeSettings>;
+
+/// The most role ids one request may give a member (the schema's `maxItems`).
+pub const MAX_ROLES_HELD: usize = 100;
 
 pub async fn list(storage: &dyn Storage, settings: Settings<'_>) -> Result<Vec<Role>, ApiError> {
     Ok(storage
@@ -91,6 +95,12 @@ pub async fn set_member_roles(
     user_id: Uuid,
     request: &MemberRoles,
 ) -> Result<Member, ApiError> {
+    if request.role_ids.len() > MAX_ROLES_HELD {
+        return Err(ApiError::invalid(
+            "role_ids",
+            format!("at most {MAX_ROLES_HELD} roles"),
+        ));
+    }
     let known: Vec<Uuid> = storage
         .roles(settings)
         .await?
@@ -112,10 +122,7 @@ pub async fn set_member_roles(
         })?;
     if tx.admin_count(settings).await? == 0 {
         // Dropped without commit: nothing changes.
-        return Err(ApiError::new(
-            ErrorCode::LastAdmin,
-            "someone must keep the admin role: give it to another member first",
-        ));
+        return Err(last_admin());
     }
     tx.commit().await?;
     storage
@@ -125,6 +132,69 @@ pub async fn set_member_roles(
         .find(|m| m.user_id == user_id)
         .map(member)
         .ok_or_else(|| ApiError::not_found("no such member"))
+}
+
+/// Changes what admins set for a member: active or not, manager, weekly hours, timesheet
+/// access. Deactivating keeps the member's entries; their tokens stop reaching the workspace.
+pub async fn update_member(
+    storage: &dyn Storage,
+    settings: Settings<'_>,
+    user_id: Uuid,
+    change: &MemberChange,
+) -> Result<Member, ApiError> {
+    let members = storage.members(settings).await?;
+    let current = members
+        .iter()
+        .find(|m| m.user_id == user_id)
+        .ok_or_else(|| ApiError::not_found("no such member"))?;
+    let mut next = current.settings;
+    if let Some(active) = change.active {
+        next.active = active;
+    }
+    if let Some(manager_id) = change.manager_id {
+        let known = |id: Uuid| id != user_id && members.iter().any(|m| m.user_id == id);
+        if manager_id.is_some_and(|id| !known(id)) {
+            return Err(ApiError::invalid(
+                "manager_id",
+                "the manager is another member of this workspace",
+            ));
+        }
+        next.manager_id = manager_id;
+    }
+    if let Some(hours) = change.weekly_hours {
+        if !(0.0..=168.0).contains(&hours) {
+            return Err(ApiError::invalid(
+                "weekly_hours",
+                "weekly_hours is 0 to 168",
+            ));
+        }
+        next.weekly_minutes = (hours * 60.0).round() as i64;
+    }
+    if let Some(access) = change.timesheet_access {
+        next.timesheet_access = access;
+    }
+    let mut tx = storage.begin().await?;
+    tx.update_member(settings, user_id, &next)
+        .await
+        .map_err(|error| match error {
+            StorageError::NotFound => ApiError::not_found("no such member"),
+            other => other.into(),
+        })?;
+    if tx.admin_count(settings).await? == 0 {
+        return Err(last_admin());
+    }
+    tx.commit().await?;
+    Ok(member(MemberRecord {
+        settings: next,
+        ..current.clone()
+    }))
+}
+
+fn last_admin() -> ApiError {
+    ApiError::new(
+        ErrorCode::LastAdmin,
+        "an active member must keep the admin role: give it to another member first",
+    )
 }
 
 /// A custom role from a request: its name trimmed and checked.
@@ -190,5 +260,9 @@ fn member(record: MemberRecord) -> Member {
             name: record.name,
         },
         role_ids: record.role_ids,
+        active: record.settings.active,
+        manager_id: record.settings.manager_id,
+        weekly_hours: record.settings.weekly_minutes as f64 / 60.0,
+        timesheet_access: record.settings.timesheet_access,
     }
 }

@@ -210,6 +210,10 @@ fn the_openapi_document_states_the_servers_limits() {
     assert_eq!(push["protocol_version"]["minimum"], PROTOCOL_VERSION);
     assert_eq!(push["protocol_version"]["maximum"], PROTOCOL_VERSION);
 
+    assert_eq!(
+        schemas["MemberRoles"]["properties"]["role_ids"]["maxItems"],
+        stint_server::service::roles::MAX_ROLES_HELD
+    );
     // A role's name follows the device name's rule.
     assert_eq!(
         schemas["RoleRequest"]["properties"]["name"]["pattern"],

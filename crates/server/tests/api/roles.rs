@@ -332,3 +332,123 @@ async fn someone_always_holds_the_admin_role_and_only_the_workspaces_roles_are_g
     })
     .await;
 }
+
+#[tokio::test]
+async fn admins_set_members_manager_hours_and_access_and_deactivate_them() {
+    on_each_backend(|server| async move {
+        let http = &server.http;
+        let admin = server.sign_in(ADMIN).await;
+        let (_, members) = answer(
+            http.get(server.url(&admin, "/members"))
+                .bearer_auth(&admin.token),
+        )
+        .await;
+        let id_of = |email: &str| {
+            members
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["user"]["email"] == email)
+                .unwrap()["user"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let (admin_id, ana_id, ben_id) = (id_of(ADMIN), id_of(ANA), id_of(BEN));
+        let ben_row = members
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["user"]["id"] == ben_id.as_str())
+            .unwrap();
+        assert_eq!(
+            (ben_row["active"].clone(), ben_row["weekly_hours"].clone()),
+            (json!(true), json!(40.0))
+        );
+        assert_eq!(ben_row["timesheet_access"], "full");
+        let patch = |user: &str, body: Value| {
+            http.patch(server.url(&admin, &format!("/members/{user}")))
+                .bearer_auth(&admin.token)
+                .json(&body)
+        };
+
+        let (status, ben) = answer(patch(
+            &ben_id,
+            json!({ "manager_id": ana_id, "weekly_hours": 32.5, "timesheet_access": "timer_only" }),
+        ))
+        .await;
+        assert_eq!(status, StatusCode::OK, "{ben}");
+        assert_eq!(ben["manager_id"], ana_id.as_str());
+        assert_eq!(
+            (ben["weekly_hours"].clone(), ben["timesheet_access"].clone()),
+            (json!(32.5), json!("timer_only"))
+        );
+        // `null` clears the manager; what is left out stays.
+        let (_, ben) = answer(patch(&ben_id, json!({ "manager_id": null }))).await;
+        assert!(ben.get("manager_id").is_none());
+        assert_eq!(ben["weekly_hours"], 32.5);
+        // Nobody manages themselves, and a manager is a member here.
+        for manager in [ben_id.clone(), Uuid::now_v7().to_string()] {
+            let (status, body) = answer(patch(&ben_id, json!({ "manager_id": manager }))).await;
+            assert_eq!(
+                (status, body["details"]["field"].as_str()),
+                (StatusCode::BAD_REQUEST, Some("manager_id"))
+            );
+        }
+        assert_eq!(
+            answer(patch(&ben_id, json!({ "weekly_hours": 169 })))
+                .await
+                .0,
+            StatusCode::BAD_REQUEST
+        );
+
+        // Ben logs time, then is deactivated: his token no longer reaches the workspace, and he
+        // is no member of it when he signs in; his entry stays for when he is back.
+        let bens_device = server.sign_in(BEN).await;
+        let timer = Uuid::now_v7();
+        let (_, body) = server
+            .push(
+                &bens_device,
+                json!([
+                    start(1, &timer, SHARED_TASK, 0),
+                    super::stop(2, &timer, &Uuid::now_v7(), 5)
+                ]),
+            )
+            .await;
+        assert_eq!(super::outcomes(&body), ["applied", "applied"]);
+        assert_eq!(
+            answer(patch(&ben_id, json!({ "active": false }))).await.0,
+            StatusCode::OK
+        );
+        let tasks = http
+            .get(server.url(&bens_device, "/tasks"))
+            .bearer_auth(&bens_device.token);
+        assert_eq!(answer(tasks).await.0, StatusCode::NOT_FOUND);
+        let body = json!({ "email": BEN, "password": super::PASSWORD, "device_name": "test" });
+        let (_, signed_in) = answer(
+            http.post(format!("{}/api/v1/auth/token", server.base))
+                .json(&body),
+        )
+        .await;
+        assert_eq!(signed_in["workspaces"], json!([]));
+        assert_eq!(
+            answer(patch(&ben_id, json!({ "active": true }))).await.0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            server.pull(&bens_device, None).await["entries"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+
+        // The only active admin stays active.
+        let (status, body) = answer(patch(&admin_id, json!({ "active": false }))).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("last_admin"))
+        );
+    })
+    .await;
+}
