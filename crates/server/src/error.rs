@@ -227,12 +227,18 @@ where
             .await
             .map_err(|rejection| json_rejection(rejection, limit_bytes))?;
         let value = integral_numbers_as_integers(value);
-        let body: T = serde_path_to_error::deserialize(value)
+        let body: T = serde_path_to_error::deserialize(&value)
             .map_err(|error| ApiError::malformed(error.to_string()))?;
         // What was read, written back: the request's fields without those serde ignored, at
         // the same JSON paths.
         let read =
             serde_json::to_value(&body).map_err(|error| ApiError::internal(error.to_string()))?;
+        if let Some(field) = first_object_sent_as_array(&value, &read) {
+            // serde reads a struct from an array of its fields in order; the schema says object.
+            return Err(ApiError::malformed(format!(
+                "`{field}` must be a JSON object"
+            )));
+        }
         if let Some(field) = first_control_text(&read) {
             return Err(ApiError::new(
                 ErrorCode::InvalidText,
@@ -297,6 +303,38 @@ fn integral_numbers_as_integers(value: Value) -> Value {
             .map(|(key, item)| (key, integral_numbers_as_integers(item)))
             .collect(),
         other => other,
+    }
+}
+
+/// The JSON path of the first object of `read` (the body as read, written back) that `sent`
+/// held as an array.
+fn first_object_sent_as_array(sent: &Value, read: &Value) -> Option<String> {
+    let mut path = String::from("$");
+    find_object_sent_as_array(sent, read, &mut path).then_some(path)
+}
+
+/// Leaves `path` pointing at the offending value when it finds one.
+fn find_object_sent_as_array(sent: &Value, read: &Value, path: &mut String) -> bool {
+    let start = path.len();
+    match (sent, read) {
+        (Value::Array(_), Value::Object(_)) => true,
+        (Value::Array(sent), Value::Array(read)) => {
+            sent.iter()
+                .zip(read)
+                .enumerate()
+                .any(|(index, (sent, read))| {
+                    path.truncate(start);
+                    path.push_str(&format!("[{index}]"));
+                    find_object_sent_as_array(sent, read, path)
+                })
+        }
+        (Value::Object(sent), Value::Object(read)) => read.iter().any(|(key, read)| {
+            path.truncate(start);
+            push_key(path, key);
+            sent.get(key)
+                .is_some_and(|sent| find_object_sent_as_array(sent, read, path))
+        }),
+        _ => false,
     }
 }
 

@@ -468,3 +468,23 @@ async fn nul_and_control_characters_are_refused_before_the_database() {
     })
     .await;
 }
+
+/// serde would read a struct from an array of its fields; the schema says object, and so does
+/// the server, at the top and inside.
+#[tokio::test]
+async fn objects_sent_as_arrays_are_refused() {
+    on_each_backend(|server| async move {
+        let url = format!("{}/api/v1/auth/token", server.base);
+        let (status, body) = answer(server.http.post(&url).json(&json!([ANA, PASSWORD, "x"]))).await;
+        assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("malformed_request")), "{body}");
+        let ana = server.sign_in(ANA).await;
+        let mut mutation = v2(&start(1, &Uuid::now_v7(), SHARED_TASK, 0));
+        let args = mutation["args"].clone();
+        mutation["args"] = json!([args["timer_id"], args["task_id"], args["at"]]);
+        let push = json!({ "protocol_version": PROTOCOL_VERSION, "stream_id": ana.stream, "mutations": [mutation] });
+        let (status, body) = server.push_raw(&ana, push).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(server.pull(&ana, None).await["timer"].is_null());
+    })
+    .await;
+}
