@@ -224,6 +224,10 @@ include-name = "POST /api/v1/tokens"
 checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
 
 [[operations]]
+include-name = "POST /api/v1/workspaces/{{workspace_id}}/invitations"
+checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
+
+[[operations]]
 include-name = "GET /api/v1/workspaces/{{workspace_id}}/events"
 enabled = false
 "#
@@ -270,7 +274,8 @@ fn wait_until(child: &mut Child, deadline: Instant) -> anyhow::Result<Option<Exi
 
 /// What schemathesis accepts for well-formed requests (its default), plus 400 for operations
 /// whose body refers to other objects or instants that a schema cannot check: a role id that is
-/// not the workspace's, a manager who is not a member, an expiry in the past.
+/// not the workspace's, a manager who is not a member, an expiry in the past, an email without
+/// an `@`.
 const REFERENCES_CHECKED: &str =
     r#"["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]"#;
 

@@ -130,6 +130,75 @@ pub struct Device {
     pub current: bool,
 }
 
+/// Someone to invite into a workspace, with the roles they will hold there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct InvitationRequest {
+    /// At most 254 characters.
+    #[schema(
+        max_length = 254,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
+    pub email: String,
+    /// 1 to 100 characters once trimmed: the name their account gets if they have none yet.
+    #[schema(
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]([^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]{0,98}[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
+    pub name: String,
+    #[schema(max_items = 100)]
+    pub role_ids: Vec<Uuid>,
+}
+
+/// An invitation not accepted yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Invitation {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role_ids: Vec<Uuid>,
+    pub created_at: DateTime<Utc>,
+    /// After this the token no longer works; invite again.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An invitation just made: the only time its token is shown. The invitee sends it to
+/// `POST /api/v1/invitations/accept`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct NewInvitation {
+    pub token: String,
+    #[serde(flatten)]
+    pub invitation: Invitation,
+}
+
+/// Joining with an invitation's token: a new account's password, or, when the invited email
+/// has an account already, that account's password. Signs the device in.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
+pub struct AcceptInvitation {
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
+    pub token: String,
+    /// 8 to 1,024 bytes for a new account.
+    #[schema(
+        min_length = 8,
+        max_length = 1024,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
+    pub password: String,
+    /// As at sign-in.
+    #[schema(
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]([^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]{0,98}[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
+    pub device_name: String,
+    /// As at sign-in.
+    #[serde(default)]
+    #[ts(optional)]
+    #[schema(
+        pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
+    pub device_id: Option<Uuid>,
+}
+
 /// A workspace role (P1): one of the four default roles, whose names and permissions are fixed,
 /// or a custom one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]

@@ -7,8 +7,10 @@
 
 use serde_json::json;
 use stint_api::ErrorCode;
-use stint_domain::{DefaultRole, Permissions};
-use stint_storage::{MembershipRecord, Missing, RoleRecord, Storage, WorkspaceScope};
+use stint_domain::{DefaultRole, Permission, Permissions};
+use stint_storage::{
+    InvitationRecord, MembershipRecord, Missing, RoleRecord, Storage, WorkspaceScope,
+};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -51,6 +53,18 @@ impl From<Missing> for ApiError {
 pub fn grants_of(membership: &MembershipRecord) -> Permissions {
     let held: Vec<_> = membership.roles.iter().map(RoleRecord::held).collect();
     stint_domain::grants(&held)
+}
+
+/// The scope an invitation is accepted in: its workspace, acting as the admin who invited
+/// (who held `time:settings` to do so), allowed only to change members.
+pub fn invited(invitation: &InvitationRecord) -> WorkspaceScope {
+    #[allow(clippy::disallowed_methods)] // the invitation's token was checked by the caller
+    WorkspaceScope::vouched_by_policy(
+        invitation.workspace_id,
+        invitation.invited_by,
+        Uuid::nil(),
+        Permissions::of(&[Permission::Settings]),
+    )
 }
 
 /// The scope the command line seeds a workspace in (`stint-server demo`): no request and no

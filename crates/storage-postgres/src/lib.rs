@@ -16,9 +16,9 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use stint_storage::{
-    may, Capability, ChangePage, CurrentEpoch, EntryRecord, InstanceEvents, MemberRecord,
-    MembershipRecord, Result, RoleRecord, SignedInDevice, Storage, StorageError, TaskRecord,
-    TimerWithSegments, TokenRecord, Transaction, UserRecord, WorkspaceScope,
+    may, Capability, ChangePage, CurrentEpoch, EntryRecord, InstanceEvents, InvitationRecord,
+    MemberRecord, MembershipRecord, Result, RoleRecord, SignedInDevice, Storage, StorageError,
+    TaskRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -143,6 +143,23 @@ impl Storage for PostgresStorage {
         settings: Capability<'_, may::ChangeSettings>,
     ) -> Result<Vec<RoleRecord>> {
         reads::roles(&self.pool, settings.scope()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn open_invitation(
+        &self,
+        token_hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<InvitationRecord>> {
+        reads::open_invitation(&self.pool, token_hash, now).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn invitations(
+        &self,
+        settings: Capability<'_, may::ChangeSettings>,
+    ) -> Result<Vec<InvitationRecord>> {
+        reads::invitations(&self.pool, settings.scope()).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use stint_domain::{Segment, TaskStatus, TimesheetAccess};
 use stint_storage::{
-    parse_stored, Change, ChangeOp, ChangePage, DeviceRecord, Entity, EntryRecord, MemberRecord,
-    MemberSettings, MembershipRecord, Result, RoleRecord, SignedInDevice, TaskRecord,
-    TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
+    parse_stored, Change, ChangeOp, ChangePage, DeviceRecord, Entity, EntryRecord,
+    InvitationRecord, MemberRecord, MemberSettings, MembershipRecord, Result, RoleRecord,
+    SignedInDevice, TaskRecord, TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -559,4 +559,46 @@ pub async fn members(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<Member
             })
         })
         .collect()
+}
+
+/// Open invitations by token hash, or the workspace's unaccepted ones: one query, two uses.
+async fn invitation_rows(
+    pool: &PgPool,
+    token_hash: Option<&str>,
+    workspace: Option<&WorkspaceScope>,
+    open_at: Option<DateTime<Utc>>,
+) -> Result<Vec<InvitationRecord>> {
+    let workspace = workspace.map(|scope| scope.workspace_id());
+    sqlx::query_as!(
+        InvitationRecord,
+        r#"SELECT i.id, i.workspace_id, i.email, i.name, i.token_hash, i.invited_by,
+                  i.created_at, i.expires_at,
+                  array_remove(array_agg(r.role_id), NULL) AS "role_ids!"
+           FROM invitations i LEFT JOIN invitation_roles r ON r.invitation_id = i.id
+           WHERE i.accepted_at IS NULL
+             AND ($1::text IS NULL OR i.token_hash = $1)
+             AND ($2::uuid IS NULL OR i.workspace_id = $2)
+             AND ($3::timestamptz IS NULL OR i.expires_at > $3)
+           GROUP BY i.id ORDER BY i.created_at DESC, i.id DESC"#,
+        token_hash,
+        workspace,
+        open_at
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)
+}
+
+pub async fn open_invitation(
+    pool: &PgPool,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<InvitationRecord>> {
+    Ok(invitation_rows(pool, Some(token_hash), None, Some(now))
+        .await?
+        .pop())
+}
+
+pub async fn invitations(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<InvitationRecord>> {
+    invitation_rows(pool, None, Some(scope), None).await
 }

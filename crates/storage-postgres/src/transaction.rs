@@ -7,9 +7,9 @@ use sqlx::{PgConnection, Postgres};
 use stint_domain::{DefaultRole, TaskStatus};
 use stint_storage::{
     may, parse_stored, Capability, ChangeOp, DeviceRecord, Entity, EntryRecord, Held,
-    MemberSettings, MutationOutcome, MutationRecord, NewTask, ProjectRecord, Reason,
-    RecordedMutation, Result, RoleRecord, SegmentRecord, StorageError, TimerRecord, TokenRecord,
-    Transaction, UserRecord, WorkspaceScope,
+    InvitationRecord, MemberSettings, MutationOutcome, MutationRecord, NewTask, ProjectRecord,
+    Reason, RecordedMutation, Result, RoleRecord, SegmentRecord, StorageError, TimerRecord,
+    TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -917,6 +917,73 @@ impl Transaction for PostgresTransaction {
         .await
         .map_err(storage_error)?;
         Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn insert_invitation(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        invitation: &InvitationRecord,
+    ) -> Result<()> {
+        let workspace = settings.scope().workspace_id();
+        sqlx::query!(
+            "INSERT INTO invitations \
+                 (id, workspace_id, email, name, token_hash, invited_by, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            invitation.id,
+            workspace,
+            invitation.email,
+            invitation.name,
+            invitation.token_hash,
+            invitation.invited_by,
+            invitation.created_at,
+            invitation.expires_at
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        sqlx::query!(
+            "INSERT INTO invitation_roles (workspace_id, invitation_id, role_id) \
+             SELECT DISTINCT $1::uuid, $2::uuid, role_id FROM UNNEST($3::uuid[]) AS r (role_id)",
+            workspace,
+            invitation.id,
+            &invitation.role_ids
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn delete_invitation(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        invitation_id: Uuid,
+    ) -> Result<bool> {
+        let done = sqlx::query!(
+            "DELETE FROM invitations WHERE id = $1 AND workspace_id = $2 AND accepted_at IS NULL",
+            invitation_id,
+            settings.scope().workspace_id()
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn accept_invitation(&mut self, invitation_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query!(
+            "UPDATE invitations SET accepted_at = $2 \
+             WHERE id = $1 AND accepted_at IS NULL AND expires_at > $2",
+            invitation_id,
+            now
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(done.rows_affected() > 0)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -22,9 +22,9 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use stint_storage::{
-    may, Capability, ChangePage, CurrentEpoch, EntryRecord, InstanceEvents, MemberRecord,
-    MembershipRecord, Result, RoleRecord, SignedInDevice, Storage, TaskRecord, TimerWithSegments,
-    TokenRecord, Transaction, UserRecord, WorkspaceScope,
+    may, Capability, ChangePage, CurrentEpoch, EntryRecord, InstanceEvents, InvitationRecord,
+    MemberRecord, MembershipRecord, Result, RoleRecord, SignedInDevice, Storage, TaskRecord,
+    TimerWithSegments, TokenRecord, Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -166,6 +166,23 @@ impl Storage for SqliteStorage {
         settings: Capability<'_, may::ChangeSettings>,
     ) -> Result<Vec<RoleRecord>> {
         reads::roles(&self.reader, settings.scope()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn open_invitation(
+        &self,
+        token_hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<InvitationRecord>> {
+        reads::open_invitation(&self.reader, token_hash, now).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn invitations(
+        &self,
+        settings: Capability<'_, may::ChangeSettings>,
+    ) -> Result<Vec<InvitationRecord>> {
+        reads::invitations(&self.reader, settings.scope()).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

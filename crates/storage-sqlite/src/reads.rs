@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 use stint_domain::{Segment, TaskStatus, TimesheetAccess};
 use stint_storage::{
-    parse_stored, Change, ChangeOp, ChangePage, DeviceRecord, Entity, EntryRecord, MemberRecord,
-    MemberSettings, MembershipRecord, Result, RoleRecord, SignedInDevice, TaskRecord,
-    TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
+    parse_stored, Change, ChangeOp, ChangePage, DeviceRecord, Entity, EntryRecord,
+    InvitationRecord, MemberRecord, MemberSettings, MembershipRecord, Result, RoleRecord,
+    SignedInDevice, TaskRecord, TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -473,4 +473,68 @@ pub async fn members(pool: &SqlitePool, scope: &WorkspaceScope) -> Result<Vec<Me
             })
         })
         .collect()
+}
+
+/// Open invitations by token hash, or the workspace's unaccepted ones: one query, two uses.
+async fn invitation_rows(
+    pool: &SqlitePool,
+    token_hash: Option<&str>,
+    workspace: Option<&WorkspaceScope>,
+    open_at: Option<DateTime<Utc>>,
+) -> Result<Vec<InvitationRecord>> {
+    let workspace = workspace.map(|scope| scope.workspace_id().to_string());
+    let open_at = open_at.map(millis);
+    let rows = sqlx::query!(
+        r#"SELECT i.id, i.workspace_id, i.email, i.name, i.token_hash, i.invited_by,
+                  i.created_at, i.expires_at, group_concat(r.role_id) AS "role_ids?: String"
+           FROM invitations i LEFT JOIN invitation_roles r ON r.invitation_id = i.id
+           WHERE i.accepted_at IS NULL
+             AND ($1 IS NULL OR i.token_hash = $1)
+             AND ($2 IS NULL OR i.workspace_id = $2)
+             AND ($3 IS NULL OR i.expires_at > $3)
+           GROUP BY i.id ORDER BY i.created_at DESC, i.id DESC"#,
+        token_hash,
+        workspace,
+        open_at
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.into_iter()
+        .map(|row| {
+            let role_ids = row.role_ids.unwrap_or_default();
+            Ok(InvitationRecord {
+                id: id(&row.id)?,
+                workspace_id: id(&row.workspace_id)?,
+                email: row.email,
+                name: row.name,
+                token_hash: row.token_hash,
+                invited_by: id(&row.invited_by)?,
+                role_ids: role_ids
+                    .split(',')
+                    .filter(|r| !r.is_empty())
+                    .map(id)
+                    .collect::<Result<_>>()?,
+                created_at: instant(row.created_at)?,
+                expires_at: instant(row.expires_at)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn open_invitation(
+    pool: &SqlitePool,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<InvitationRecord>> {
+    Ok(invitation_rows(pool, Some(token_hash), None, Some(now))
+        .await?
+        .pop())
+}
+
+pub async fn invitations(
+    pool: &SqlitePool,
+    scope: &WorkspaceScope,
+) -> Result<Vec<InvitationRecord>> {
+    invitation_rows(pool, None, Some(scope), None).await
 }

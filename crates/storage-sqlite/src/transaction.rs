@@ -7,9 +7,9 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use stint_domain::{DefaultRole, TaskStatus};
 use stint_storage::{
     may, parse_stored, Capability, ChangeOp, DeviceRecord, Entity, EntryRecord, Held,
-    MemberSettings, MutationOutcome, MutationRecord, NewTask, ProjectRecord, RecordedMutation,
-    Result, RoleRecord, SegmentRecord, StorageError, TimerRecord, TokenRecord, Transaction,
-    UserRecord, WorkspaceScope,
+    InvitationRecord, MemberSettings, MutationOutcome, MutationRecord, NewTask, ProjectRecord,
+    RecordedMutation, Result, RoleRecord, SegmentRecord, StorageError, TimerRecord, TokenRecord,
+    Transaction, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -910,6 +910,82 @@ impl Transaction for SqliteTransaction {
         .await
         .map_err(storage_error)?;
         Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn insert_invitation(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        invitation: &InvitationRecord,
+    ) -> Result<()> {
+        let workspace = settings.scope().workspace_id().to_string();
+        let (invitation_id, invited_by) =
+            (invitation.id.to_string(), invitation.invited_by.to_string());
+        let (created, expires) = (millis(invitation.created_at), millis(invitation.expires_at));
+        sqlx::query!(
+            "INSERT INTO invitations \
+                 (id, workspace_id, email, name, token_hash, invited_by, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            invitation_id,
+            workspace,
+            invitation.email,
+            invitation.name,
+            invitation.token_hash,
+            invited_by,
+            created,
+            expires
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let roles = json_ids(&invitation.role_ids);
+        sqlx::query!(
+            "INSERT INTO invitation_roles (workspace_id, invitation_id, role_id) \
+             SELECT DISTINCT $1, $2, value FROM json_each($3)",
+            workspace,
+            invitation_id,
+            roles
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn delete_invitation(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        invitation_id: Uuid,
+    ) -> Result<bool> {
+        let (workspace, invitation_id) = (
+            settings.scope().workspace_id().to_string(),
+            invitation_id.to_string(),
+        );
+        let done = sqlx::query!(
+            "DELETE FROM invitations WHERE id = $1 AND workspace_id = $2 AND accepted_at IS NULL",
+            invitation_id,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn accept_invitation(&mut self, invitation_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        let (invitation_id, now) = (invitation_id.to_string(), millis(now));
+        let done = sqlx::query!(
+            "UPDATE invitations SET accepted_at = $2 \
+             WHERE id = $1 AND accepted_at IS NULL AND expires_at > $2",
+            invitation_id,
+            now
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(done.rows_affected() > 0)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

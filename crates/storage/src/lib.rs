@@ -79,6 +79,12 @@ pub trait Storage: Send + Sync + 'static {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<SignedInDevice>>;
     async fn memberships_of(&self, user_id: Uuid) -> Result<Vec<MembershipRecord>>;
+    /// The invitation with this token hash that is neither accepted nor expired at `now`.
+    async fn open_invitation(
+        &self,
+        token_hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<InvitationRecord>>;
     /// The user's active membership of the workspace, if any: what `policy` builds a scope
     /// from. (`memberships_of` lists active ones only, too.)
     async fn membership(
@@ -92,6 +98,11 @@ pub trait Storage: Send + Sync + 'static {
     /// The workspace's roles, default ones first, then by name.
     async fn roles(&self, settings: Capability<'_, may::ChangeSettings>)
         -> Result<Vec<RoleRecord>>;
+    /// The workspace's invitations not accepted yet (expired ones too), newest first.
+    async fn invitations(
+        &self,
+        settings: Capability<'_, may::ChangeSettings>,
+    ) -> Result<Vec<InvitationRecord>>;
     /// The workspace's members, by name, with the ids of the roles they hold.
     async fn members(
         &self,
@@ -318,6 +329,26 @@ pub trait Transaction: Send {
         user_id: Uuid,
         role_ids: &[Uuid],
     ) -> Result<()>;
+    /// Adds an invitation (its `workspace_id` is the scope's) with its roles (`Conflict` when
+    /// one is not the workspace's).
+    async fn insert_invitation(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        invitation: &InvitationRecord,
+    ) -> Result<()>;
+    /// Withdraws an invitation not accepted yet; `false` when there is none by that id.
+    async fn delete_invitation(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        invitation_id: Uuid,
+    ) -> Result<bool>;
+    /// Marks the invitation accepted, if it is still open at `now`; `false` otherwise (used
+    /// or expired meanwhile), and nothing changes.
+    async fn accept_invitation(
+        &mut self,
+        invitation_id: Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool>;
     /// Changes what admins set for a member. `NotFound` when the user is not a member.
     async fn update_member(
         &mut self,

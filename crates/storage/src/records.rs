@@ -24,6 +24,21 @@ pub struct MembershipRecord {
     pub roles: Vec<RoleRecord>,
 }
 
+/// An invitation to join a workspace with some roles; its one-time token is known by its
+/// SHA-256 only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvitationRecord {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub token_hash: String,
+    pub invited_by: Uuid,
+    pub role_ids: Vec<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// A member of a workspace as its admins see them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberRecord {

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod events;
+pub mod invitations;
 pub mod meta;
 pub mod roles;
 pub mod sync;
@@ -61,6 +62,7 @@ fn feature_routes() -> OpenApiRouter<AppState> {
         .merge(events::routes())
         .merge(roles::routes())
         .merge(tokens::routes())
+        .merge(invitations::routes())
 }
 
 /// The OpenAPI document the server serves at `/api/openapi.json`.

@@ -8,7 +8,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use stint_api::rest::{TokenRequest, TokenResponse, User, Workspace};
 use stint_api::ErrorCode;
-use stint_storage::{DeviceRecord, Storage, TokenRecord};
+use stint_storage::{DeviceRecord, Storage, TokenRecord, UserRecord};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -90,6 +90,16 @@ pub async fn sign_in(
         TOKEN_TTL,
     )
     .await?;
+    signed_in(storage, user, issued).await
+}
+
+/// What a device is told when it is signed in: its token, who it is, and where they are a
+/// member.
+pub async fn signed_in(
+    storage: &dyn Storage,
+    user: UserRecord,
+    issued: IssuedToken,
+) -> Result<TokenResponse, ApiError> {
     let workspaces = storage
         .memberships_of(user.id)
         .await?

@@ -1,12 +1,13 @@
 //! The rules, written once above storage: sign-in and tokens (`accounts`), the timer rules T1,
 //! T2 and T3 (`timers`, on a pushed batch's view of the user's data: `batch`), sync push and pull
 //! (`sync`), workspace roles and who holds them (`roles`), personal access tokens and devices
-//! (`tokens`), the demo workspace (`demo`), and how fast failed sign-ins may be tried
+//! (`tokens`), invitations to join a workspace (`invitations`), the demo workspace (`demo`), and how fast failed sign-ins may be tried
 //! (`sign_in_limits`).
 
 pub mod accounts;
 mod batch;
 pub mod demo;
+pub mod invitations;
 pub mod passwords;
 pub mod roles;
 pub mod sign_in_limits;

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 #[path = "../common/mod.rs"]
 mod common;
+mod invitations;
 mod roles;
 mod sync;
 mod tokens;

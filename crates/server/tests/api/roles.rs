@@ -8,6 +8,10 @@ use uuid::Uuid;
 use super::{answer, on_each_backend, start, SignedIn, TestServer, ANA, BEN, SHARED_TASK};
 
 const ADMIN: &str = "admin@demo.stint.test";
+/// The demo users' fixed ids.
+const ADMIN_ID: &str = "01900000-0000-7000-8000-000000000101";
+const ANA_ID: &str = "01900000-0000-7000-8000-000000000102";
+const BEN_ID: &str = "01900000-0000-7000-8000-000000000103";
 
 impl TestServer {
     fn url(&self, who: &SignedIn, path: &str) -> String {
@@ -198,24 +202,11 @@ async fn the_roles_a_member_holds_decide_what_they_may_do() {
                 .json(&reader),
         )
         .await;
-        let (_, members) = answer(
-            http.get(server.url(&admin, "/members"))
-                .bearer_auth(&admin.token),
-        )
-        .await;
-        let ben_id = members
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["user"]["email"] == BEN)
-            .unwrap()["user"]["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let ben_id = BEN_ID;
 
         // Reading only: Ben's pull works, his push is refused and changes nothing.
         let (status, member) = server
-            .set_roles(&admin, &ben_id, vec![reader["id"].clone()])
+            .set_roles(&admin, ben_id, vec![reader["id"].clone()])
             .await;
         assert_eq!(status, StatusCode::OK, "{member}");
         assert_eq!(member["role_ids"], json!([reader["id"]]));
@@ -254,7 +245,7 @@ async fn the_roles_a_member_holds_decide_what_they_may_do() {
         // The member role back: he logs time again.
         let member_role = role_id(&server.roles(&admin).await, "Member");
         assert_eq!(
-            server.set_roles(&admin, &ben_id, vec![member_role]).await.0,
+            server.set_roles(&admin, ben_id, vec![member_role]).await.0,
             StatusCode::OK
         );
         let (status, body) = server
@@ -270,29 +261,11 @@ async fn someone_always_holds_the_admin_role_and_only_the_workspaces_roles_are_g
     on_each_backend(|server| async move {
         let admin = server.sign_in(ADMIN).await;
         let roles = server.roles(&admin).await;
-        let (_, members) = answer(
-            server
-                .http
-                .get(server.url(&admin, "/members"))
-                .bearer_auth(&admin.token),
-        )
-        .await;
-        let id_of = |email: &str| {
-            members
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|m| m["user"]["email"] == email)
-                .unwrap()["user"]["id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        };
-        let (admin_id, ana_id) = (id_of(ADMIN), id_of(ANA));
+        let (admin_id, ana_id) = (ADMIN_ID, ANA_ID);
         let (admin_role, member_role) = (role_id(&roles, "Admin"), role_id(&roles, "Member"));
 
         let (status, body) = server
-            .set_roles(&admin, &admin_id, vec![member_role.clone()])
+            .set_roles(&admin, admin_id, vec![member_role.clone()])
             .await;
         assert_eq!(
             (status, body["code"].as_str()),
@@ -303,23 +276,23 @@ async fn someone_always_holds_the_admin_role_and_only_the_workspaces_roles_are_g
         // With Ana an admin too, the first admin may step down.
         let both = vec![member_role.clone(), admin_role.clone()];
         assert_eq!(
-            server.set_roles(&admin, &ana_id, both).await.0,
+            server.set_roles(&admin, ana_id, both).await.0,
             StatusCode::OK
         );
         let (status, member) = server
-            .set_roles(&admin, &admin_id, vec![member_role.clone()])
+            .set_roles(&admin, admin_id, vec![member_role.clone()])
             .await;
         assert_eq!(status, StatusCode::OK, "{member}");
         // …and is no longer allowed to change roles.
         let (status, _) = server
-            .set_roles(&admin, &ana_id, vec![member_role.clone()])
+            .set_roles(&admin, ana_id, vec![member_role.clone()])
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
 
         // Unknown roles and people, or another workspace's, are refused without a trace.
         let ana = server.sign_in(ANA).await;
         let (status, body) = server
-            .set_roles(&ana, &admin_id, vec![json!(Uuid::now_v7())])
+            .set_roles(&ana, admin_id, vec![json!(Uuid::now_v7())])
             .await;
         assert_eq!(
             (status, body["code"].as_str()),
@@ -343,23 +316,12 @@ async fn admins_set_members_manager_hours_and_access_and_deactivate_them() {
                 .bearer_auth(&admin.token),
         )
         .await;
-        let id_of = |email: &str| {
-            members
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|m| m["user"]["email"] == email)
-                .unwrap()["user"]["id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        };
-        let (admin_id, ana_id, ben_id) = (id_of(ADMIN), id_of(ANA), id_of(BEN));
+        let (admin_id, ana_id, ben_id) = (ADMIN_ID, ANA_ID, BEN_ID);
         let ben_row = members
             .as_array()
             .unwrap()
             .iter()
-            .find(|m| m["user"]["id"] == ben_id.as_str())
+            .find(|m| m["user"]["id"] == ben_id)
             .unwrap();
         assert_eq!(
             (ben_row["active"].clone(), ben_row["weekly_hours"].clone()),
@@ -373,30 +335,30 @@ async fn admins_set_members_manager_hours_and_access_and_deactivate_them() {
         };
 
         let (status, ben) = answer(patch(
-            &ben_id,
+            ben_id,
             json!({ "manager_id": ana_id, "weekly_hours": 32.5, "timesheet_access": "timer_only" }),
         ))
         .await;
         assert_eq!(status, StatusCode::OK, "{ben}");
-        assert_eq!(ben["manager_id"], ana_id.as_str());
+        assert_eq!(ben["manager_id"], ana_id);
         assert_eq!(
             (ben["weekly_hours"].clone(), ben["timesheet_access"].clone()),
             (json!(32.5), json!("timer_only"))
         );
         // `null` clears the manager; what is left out stays.
-        let (_, ben) = answer(patch(&ben_id, json!({ "manager_id": null }))).await;
+        let (_, ben) = answer(patch(ben_id, json!({ "manager_id": null }))).await;
         assert!(ben.get("manager_id").is_none());
         assert_eq!(ben["weekly_hours"], 32.5);
         // Nobody manages themselves, and a manager is a member here.
-        for manager in [ben_id.clone(), Uuid::now_v7().to_string()] {
-            let (status, body) = answer(patch(&ben_id, json!({ "manager_id": manager }))).await;
+        for manager in [ben_id.to_string(), Uuid::now_v7().to_string()] {
+            let (status, body) = answer(patch(ben_id, json!({ "manager_id": manager }))).await;
             assert_eq!(
                 (status, body["details"]["field"].as_str()),
                 (StatusCode::BAD_REQUEST, Some("manager_id"))
             );
         }
         assert_eq!(
-            answer(patch(&ben_id, json!({ "weekly_hours": 169 })))
+            answer(patch(ben_id, json!({ "weekly_hours": 169 })))
                 .await
                 .0,
             StatusCode::BAD_REQUEST
@@ -417,7 +379,7 @@ async fn admins_set_members_manager_hours_and_access_and_deactivate_them() {
             .await;
         assert_eq!(super::outcomes(&body), ["applied", "applied"]);
         assert_eq!(
-            answer(patch(&ben_id, json!({ "active": false }))).await.0,
+            answer(patch(ben_id, json!({ "active": false }))).await.0,
             StatusCode::OK
         );
         let tasks = http
@@ -432,7 +394,7 @@ async fn admins_set_members_manager_hours_and_access_and_deactivate_them() {
         .await;
         assert_eq!(signed_in["workspaces"], json!([]));
         assert_eq!(
-            answer(patch(&ben_id, json!({ "active": true }))).await.0,
+            answer(patch(ben_id, json!({ "active": true }))).await.0,
             StatusCode::OK
         );
         assert_eq!(
@@ -444,7 +406,7 @@ async fn admins_set_members_manager_hours_and_access_and_deactivate_them() {
         );
 
         // The only active admin stays active.
-        let (status, body) = answer(patch(&admin_id, json!({ "active": false }))).await;
+        let (status, body) = answer(patch(admin_id, json!({ "active": false }))).await;
         assert_eq!(
             (status, body["code"].as_str()),
             (StatusCode::CONFLICT, Some("last_admin"))

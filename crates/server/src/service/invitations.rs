@@ -1,0 +1,224 @@
+//! Invitations (P1): holders of `time:settings` invite someone by email with the roles they
+//! will hold, and get a one-time token (shown once, kept as its SHA-256) to pass on. The
+//! invitee joins with it: a new account gets the password they choose; an email that has an
+//! account already must give that account's password (so the admin learns nothing about who
+//! has one). Either way the device is signed in.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, Utc};
+use stint_api::rest::{
+    AcceptInvitation, Invitation, InvitationRequest, NewInvitation, TokenResponse,
+};
+use stint_api::ErrorCode;
+use stint_storage::{may, Capability, InvitationRecord, Storage, UserRecord};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::policy;
+use crate::service::accounts::{
+    self, device_name, new_token, short_name, token_hash, MAX_EMAIL_CHARS, MAX_PASSWORD_BYTES,
+    TOKEN_TTL,
+};
+use crate::service::passwords::Passwords;
+use crate::service::roles::MAX_ROLES_HELD;
+use crate::service::sign_in_limits::SignInLimits;
+
+/// How long an invitation's token works.
+pub const INVITATION_TTL: Duration = Duration::days(7);
+/// The shortest password a new account may have.
+pub const MIN_PASSWORD_BYTES: usize = 8;
+
+type Settings<'s> = Capability<'s, may::ChangeSettings>;
+
+pub async fn invite(
+    storage: &dyn Storage,
+    settings: Settings<'_>,
+    request: &InvitationRequest,
+    now: DateTime<Utc>,
+) -> Result<NewInvitation, ApiError> {
+    let email = request.email.trim();
+    if email.is_empty() || email.chars().count() > MAX_EMAIL_CHARS || !email.contains('@') {
+        return Err(ApiError::invalid(
+            "email",
+            "an email address, at most 254 characters",
+        ));
+    }
+    let name = short_name("name", &request.name)?;
+    if request.role_ids.len() > MAX_ROLES_HELD {
+        return Err(ApiError::invalid(
+            "role_ids",
+            format!("at most {MAX_ROLES_HELD} roles"),
+        ));
+    }
+    let known: Vec<Uuid> = storage
+        .roles(settings)
+        .await?
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    if let Some(unknown) = request.role_ids.iter().find(|id| !known.contains(id)) {
+        return Err(ApiError::invalid(
+            "role_ids",
+            format!("no role {unknown} in this workspace"),
+        ));
+    }
+    let token = new_token();
+    let record = InvitationRecord {
+        id: Uuid::now_v7(),
+        workspace_id: settings.scope().workspace_id(),
+        email: email.to_string(),
+        name: name.to_string(),
+        token_hash: token_hash(&token),
+        invited_by: settings.scope().user_id(),
+        role_ids: request.role_ids.clone(),
+        created_at: now,
+        expires_at: now + INVITATION_TTL,
+    };
+    let mut tx = storage.begin().await?;
+    tx.insert_invitation(settings, &record).await?;
+    tx.commit().await?;
+    Ok(NewInvitation {
+        token,
+        invitation: invitation(record),
+    })
+}
+
+pub async fn list(
+    storage: &dyn Storage,
+    settings: Settings<'_>,
+) -> Result<Vec<Invitation>, ApiError> {
+    Ok(storage
+        .invitations(settings)
+        .await?
+        .into_iter()
+        .map(invitation)
+        .collect())
+}
+
+pub async fn withdraw(
+    storage: &dyn Storage,
+    settings: Settings<'_>,
+    invitation_id: Uuid,
+) -> Result<(), ApiError> {
+    let mut tx = storage.begin().await?;
+    if !tx.delete_invitation(settings, invitation_id).await? {
+        return Err(ApiError::not_found("no such invitation"));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Joins the invitation's workspace with its roles (added to any the invitee holds there, and
+/// active again if they were deactivated), and signs the device in. A wrong password for an
+/// existing account counts as a failed sign-in.
+pub async fn accept(
+    storage: &dyn Storage,
+    passwords: &Passwords,
+    limits: &SignInLimits,
+    request: &AcceptInvitation,
+    address: Option<IpAddr>,
+    now: DateTime<Utc>,
+) -> Result<TokenResponse, ApiError> {
+    let device_name = device_name(&request.device_name)?;
+    let unknown = || ApiError::not_found("no such invitation: it may have expired or been used");
+    let invitation = storage
+        .open_invitation(&token_hash(&request.token), now)
+        .await?
+        .ok_or_else(unknown)?;
+    if let Some(wait) = limits.wait(&invitation.email, address, Instant::now()) {
+        return Err(ApiError::too_many_attempts(wait));
+    }
+    if request.password.len() > MAX_PASSWORD_BYTES {
+        return Err(ApiError::invalid("password", "at most 1,024 bytes"));
+    }
+    let existing = storage.user_by_email(&invitation.email).await?;
+    let (user, new_user) = match existing {
+        Some(user) => {
+            if !passwords
+                .verify(&request.password, Some(&user.password_hash))
+                .await?
+            {
+                limits.failed(&invitation.email, address, Instant::now());
+                return Err(ApiError::new(
+                    ErrorCode::InvalidCredentials,
+                    "this email has an account: give its password to join",
+                ));
+            }
+            (user, false)
+        }
+        None => {
+            if request.password.len() < MIN_PASSWORD_BYTES {
+                return Err(ApiError::invalid(
+                    "password",
+                    format!("a new password is at least {MIN_PASSWORD_BYTES} bytes"),
+                ));
+            }
+            let user = UserRecord {
+                id: Uuid::now_v7(),
+                email: invitation.email.clone(),
+                name: invitation.name.clone(),
+                password_hash: passwords.hash(&request.password).await?,
+            };
+            (user, true)
+        }
+    };
+    let scope = policy::invited(&invitation);
+    let settings = scope.require::<may::ChangeSettings>()?;
+    // What the invitee holds there already (nothing when new), and the invitation's roles
+    // that still exist.
+    let members = storage.members(settings).await?;
+    let member = members.iter().find(|m| m.user_id == user.id);
+    let mut role_ids = member.map(|m| m.role_ids.clone()).unwrap_or_default();
+    let known: Vec<Uuid> = storage
+        .roles(settings)
+        .await?
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    for role in invitation.role_ids.iter().filter(|r| known.contains(r)) {
+        if !role_ids.contains(role) {
+            role_ids.push(*role);
+        }
+    }
+    let mut tx = storage.begin().await?;
+    if !tx.accept_invitation(invitation.id, now).await? {
+        return Err(unknown());
+    }
+    if new_user && !tx.insert_user(&user, now).await? {
+        return Err(ApiError::internal("a new user's id was taken"));
+    }
+    tx.insert_membership(&scope, user.id, &[]).await?;
+    tx.set_member_roles(settings, user.id, &role_ids).await?;
+    if let Some(member) = member.filter(|m| !m.settings.active) {
+        let active = stint_storage::MemberSettings {
+            active: true,
+            ..member.settings
+        };
+        tx.update_member(settings, user.id, &active).await?;
+    }
+    tx.commit().await?;
+    limits.succeeded(&invitation.email, address);
+    let issued = accounts::issue_token(
+        storage,
+        user.id,
+        request.device_id,
+        device_name,
+        now,
+        TOKEN_TTL,
+    )
+    .await?;
+    accounts::signed_in(storage, user, issued).await
+}
+
+fn invitation(record: InvitationRecord) -> Invitation {
+    Invitation {
+        id: record.id,
+        email: record.email,
+        name: record.name,
+        role_ids: record.role_ids,
+        created_at: record.created_at,
+        expires_at: record.expires_at,
+    }
+}

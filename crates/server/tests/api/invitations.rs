@@ -1,0 +1,197 @@
+//! Invitations over HTTP, on both backends: made by holders of `time:settings`, accepted once
+//! with the token, by a new person or by someone who has an account already.
+
+use chrono::Utc;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use stint_storage::{may, InvitationRecord};
+use uuid::Uuid;
+
+use super::{answer, on_each_backend, SignedIn, TestServer, ANA, BEN, PASSWORD};
+
+const ADMIN: &str = "admin@demo.stint.test";
+
+impl TestServer {
+    /// Invites `email` with the roles named; the answer.
+    async fn invite(
+        &self,
+        who: &SignedIn,
+        email: &str,
+        role_names: &[&str],
+    ) -> (StatusCode, Value) {
+        let url = format!("{}/api/v1/workspaces/{}/roles", self.base, who.workspace);
+        let (_, roles) = answer(self.http.get(url).bearer_auth(&who.token)).await;
+        let role_ids: Vec<Value> = roles
+            .as_array()
+            .map(|roles| {
+                roles
+                    .iter()
+                    .filter(|r| role_names.contains(&r["name"].as_str().unwrap()))
+                    .map(|r| r["id"].clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let url = format!(
+            "{}/api/v1/workspaces/{}/invitations",
+            self.base, who.workspace
+        );
+        let body = json!({ "email": email, "name": "New Person", "role_ids": role_ids });
+        answer(self.http.post(url).bearer_auth(&who.token).json(&body)).await
+    }
+
+    async fn accept(&self, token: &str, password: &str) -> (StatusCode, Value) {
+        let body = json!({ "token": token, "password": password, "device_name": "new laptop" });
+        answer(
+            self.http
+                .post(format!("{}/api/v1/invitations/accept", self.base))
+                .json(&body),
+        )
+        .await
+    }
+
+    async fn invitations(&self, who: &SignedIn) -> Value {
+        let url = format!(
+            "{}/api/v1/workspaces/{}/invitations",
+            self.base, who.workspace
+        );
+        answer(self.http.get(url).bearer_auth(&who.token)).await.1
+    }
+}
+
+#[tokio::test]
+async fn a_new_person_joins_with_the_token_once() {
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let (status, made) = server.invite(&admin, " new.person@example.test ", &["Member"]).await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        let token = made["token"].as_str().unwrap().to_string();
+        assert_eq!(made["email"], "new.person@example.test");
+        let listed = server.invitations(&admin).await;
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+        assert!(!listed.to_string().contains(&token));
+
+        let (status, body) = server.accept(&token, "short").await;
+        assert_eq!((status, body["details"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("password")));
+        let (status, joined) = server.accept(&token, "a long new password").await;
+        assert_eq!(status, StatusCode::OK, "{joined}");
+        assert_eq!(joined["user"]["name"], "New Person");
+        assert_eq!(joined["workspaces"][0]["roles"], json!(["Member"]));
+        let tasks = format!("{}/api/v1/workspaces/{}/tasks", server.base, admin.workspace);
+        let (status, _) = answer(server.http.get(&tasks).bearer_auth(joined["token"].as_str().unwrap())).await;
+        assert_eq!(status, StatusCode::OK);
+
+        // Used: the token works no more, and the invitation is no longer listed.
+        assert_eq!(server.accept(&token, "a long new password").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(server.invitations(&admin).await, json!([]));
+        // The new person signs in like anyone.
+        let body = json!({ "email": "NEW.person@example.test", "password": "a long new password", "device_name": "x" });
+        let (status, _) = answer(server.http.post(format!("{}/api/v1/auth/token", server.base)).json(&body)).await;
+        assert_eq!(status, StatusCode::OK);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn someone_with_an_account_joins_with_their_own_password_and_keeps_their_roles() {
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let (_, made) = server.invite(&admin, BEN, &["Finance"]).await;
+        let token = made["token"].as_str().unwrap().to_string();
+        let (status, body) = server.accept(&token, "not bens password").await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("invalid_credentials"))
+        );
+        let (status, joined) = server.accept(&token, PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "{joined}");
+        assert_eq!(joined["user"]["email"], BEN);
+        assert_eq!(
+            joined["workspaces"][0]["roles"],
+            json!(["Finance", "Member"])
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn invitations_are_for_admins_and_withdrawn_or_expired_ones_do_not_work() {
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let ana = server.sign_in(ANA).await;
+        assert_eq!(
+            server.invite(&ana, "x@example.test", &[]).await.0,
+            StatusCode::FORBIDDEN
+        );
+        let url = format!(
+            "{}/api/v1/workspaces/{}/invitations",
+            server.base, admin.workspace
+        );
+        let unknown_role =
+            json!({ "email": "x@example.test", "name": "X", "role_ids": [Uuid::now_v7()] });
+        let (status, body) = answer(
+            server
+                .http
+                .post(&url)
+                .bearer_auth(&admin.token)
+                .json(&unknown_role),
+        )
+        .await;
+        assert_eq!(
+            (status, body["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("role_ids"))
+        );
+
+        let (_, made) = server
+            .invite(&admin, "withdrawn@example.test", &["Member"])
+            .await;
+        let withdraw = format!("{url}/{}", made["id"].as_str().unwrap());
+        assert_eq!(
+            answer(server.http.delete(&withdraw).bearer_auth(&admin.token))
+                .await
+                .0,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            server
+                .accept(made["token"].as_str().unwrap(), "a long password")
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            answer(server.http.delete(&withdraw).bearer_auth(&admin.token))
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+
+        // An invitation past its time answers like none.
+        let workspace = admin.workspace.parse().unwrap();
+        let admin_id = "01900000-0000-7000-8000-000000000101".parse().unwrap();
+        let scope = stint_server::policy::seeding(workspace, admin_id);
+        let token = "stint_expired_invitation";
+        let mut tx = server.storage.begin().await.unwrap();
+        tx.insert_invitation(
+            scope.require::<may::ChangeSettings>().unwrap(),
+            &InvitationRecord {
+                id: Uuid::now_v7(),
+                workspace_id: workspace,
+                email: "late@example.test".into(),
+                name: "Late".into(),
+                token_hash: stint_server::service::accounts::token_hash(token),
+                invited_by: admin_id,
+                role_ids: vec![],
+                created_at: Utc::now() - chrono::Duration::days(8),
+                expires_at: Utc::now() - chrono::Duration::days(1),
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            server.accept(token, "a long password").await.0,
+            StatusCode::NOT_FOUND
+        );
+    })
+    .await;
+}
