@@ -1,14 +1,16 @@
 //! Stint's rules, free of IO: the timer's segment arithmetic, the states of tasks and entries,
-//! and workspace permissions and roles.
+//! workspace permissions and roles, and the filters of groups and users.
 //! Every function that needs "now" takes it as an argument, so tests and crash recovery see the
 //! same arithmetic as the live app.
 
 mod access;
+mod filters;
 mod status;
 mod timer;
 mod timer_head;
 
 pub use access::{grants, DefaultRole, HeldRole, Permission, Permissions, TimesheetAccess};
+pub use filters::{resolve_filter, Filter, FilterSettings, FilterSource, Page};
 pub use status::{EntrySource, EntryStatus, TaskStatus};
 pub use timer::{format_hm, Segment, StoppedTimer, Timer, TimerError, TimerState};
 pub use timer_head::{StoppedHead, TimerHead, MAX_SEGMENTS};

@@ -1,0 +1,165 @@
+//! Groups' and users' filters (P3): what narrows — never widens — the lists and reports that
+//! support filtering. Which filter a page gets is decided in four steps, by `resolve_filter`.
+
+use serde::{Deserialize, Serialize};
+
+/// A filter on a page's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wire", derive(ts_rs::TS, utoipa::ToSchema))]
+pub enum Filter {
+    /// Everything the permissions allow.
+    None,
+    /// Only the people the user manages.
+    Manager,
+    /// Only the projects the user leads.
+    ProjectLeader,
+    /// Only the user's own hours.
+    OwnHours,
+}
+
+impl Filter {
+    pub const ALL: [Filter; 4] = [
+        Filter::None,
+        Filter::Manager,
+        Filter::ProjectLeader,
+        Filter::OwnHours,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Filter::None => "none",
+            Filter::Manager => "manager",
+            Filter::ProjectLeader => "project_leader",
+            Filter::OwnHours => "own_hours",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Filter> {
+        Filter::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// The pages that support filtering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wire", derive(ts_rs::TS, utoipa::ToSchema))]
+pub enum Page {
+    Timesheets,
+    Approvals,
+    Reports,
+    Members,
+}
+
+impl Page {
+    pub const ALL: [Page; 4] = [Page::Timesheets, Page::Approvals, Page::Reports, Page::Members];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Page::Timesheets => "timesheets",
+            Page::Approvals => "approvals",
+            Page::Reports => "reports",
+            Page::Members => "members",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Page> {
+        Page::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// Where the filter a page gets was set: what the window shows beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wire", derive(ts_rs::TS, utoipa::ToSchema))]
+pub enum FilterSource {
+    UserOverrule,
+    GroupOverrule,
+    User,
+    Group,
+}
+
+/// The filter settings that bear on one page for one user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FilterSettings {
+    /// The user's overrule for this page.
+    pub user_overrule: Option<Filter>,
+    /// Their group's overrule for this page.
+    pub group_overrule: Option<Filter>,
+    /// The user's own filter (optional).
+    pub user: Option<Filter>,
+    /// Their group's filter (every group has one).
+    pub group: Filter,
+}
+
+/// P3's resolution: (1) the user's overrule for the page, else (2) the group's overrule for
+/// the page, else (3) the user's filter, else (4) the group's filter.
+pub fn resolve_filter(settings: FilterSettings) -> (Filter, FilterSource) {
+    if let Some(filter) = settings.user_overrule {
+        return (filter, FilterSource::UserOverrule);
+    }
+    if let Some(filter) = settings.group_overrule {
+        return (filter, FilterSource::GroupOverrule);
+    }
+    if let Some(filter) = settings.user {
+        return (filter, FilterSource::User);
+    }
+    (settings.group, FilterSource::Group)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Filter::*;
+    use FilterSource as From;
+
+    /// Every combination of present and absent settings, each level with a filter of its own so
+    /// that the answer shows which level won.
+    #[test]
+    fn the_four_steps_in_every_combination() {
+        let (u_over, g_over, user, group) = (OwnHours, ProjectLeader, Manager, None);
+        let table = [
+            // user overrule, group overrule, user filter → filter, source
+            (true, true, true, (OwnHours, From::UserOverrule)),
+            (true, true, false, (OwnHours, From::UserOverrule)),
+            (true, false, true, (OwnHours, From::UserOverrule)),
+            (true, false, false, (OwnHours, From::UserOverrule)),
+            (false, true, true, (ProjectLeader, From::GroupOverrule)),
+            (false, true, false, (ProjectLeader, From::GroupOverrule)),
+            (false, false, true, (Manager, From::User)),
+            (false, false, false, (None, From::Group)),
+        ];
+        for (has_user_overrule, has_group_overrule, has_user_filter, expected) in table {
+            let settings = FilterSettings {
+                user_overrule: has_user_overrule.then_some(u_over),
+                group_overrule: has_group_overrule.then_some(g_over),
+                user: has_user_filter.then_some(user),
+                group,
+            };
+            assert_eq!(resolve_filter(settings), expected, "{settings:?}");
+        }
+    }
+
+    #[test]
+    fn a_level_may_set_the_same_filter_as_another_and_still_be_the_source() {
+        let settings = FilterSettings {
+            user_overrule: Option::None,
+            group_overrule: Some(Manager),
+            user: Some(Manager),
+            group: Manager,
+        };
+        assert_eq!(resolve_filter(settings), (Manager, From::GroupOverrule));
+    }
+
+    #[test]
+    fn spellings_round_trip() {
+        for f in Filter::ALL {
+            assert_eq!(Filter::parse(f.as_str()), Some(f));
+            assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
+        }
+        for p in Page::ALL {
+            assert_eq!(Page::parse(p.as_str()), Some(p));
+            assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
+        }
+    }
+}
