@@ -52,7 +52,12 @@ pub enum Page {
 }
 
 impl Page {
-    pub const ALL: [Page; 4] = [Page::Timesheets, Page::Approvals, Page::Reports, Page::Members];
+    pub const ALL: [Page; 4] = [
+        Page::Timesheets,
+        Page::Approvals,
+        Page::Reports,
+        Page::Members,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -59,9 +59,9 @@ pub async fn sign_in(
 ) -> Result<TokenResponse, ApiError> {
     let device_name = device_name(&request.device_name)?;
     let email = request.email.trim();
-    if let Some(wait) = limits.wait(email, address, Instant::now()) {
-        return Err(ApiError::too_many_attempts(wait));
-    }
+    limits
+        .attempt(email, address, Instant::now())
+        .map_err(ApiError::too_many_attempts)?;
     let user =
         if email.chars().count() > MAX_EMAIL_CHARS || request.password.len() > MAX_PASSWORD_BYTES {
             // Too long to be anyone's: a wrong password, without the hashing.
@@ -77,7 +77,6 @@ pub async fn sign_in(
             user.filter(|_| matches)
         };
     let Some(user) = user else {
-        limits.failed(email, address, Instant::now());
         return Err(wrong_credentials());
     };
     limits.succeeded(email, address);

@@ -111,8 +111,8 @@ pub async fn withdraw(
 }
 
 /// Joins the invitation's workspace with its roles (added to any the invitee holds there, and
-/// active again if they were deactivated), and signs the device in. A wrong password for an
-/// existing account counts as a failed sign-in.
+/// active again if they were deactivated), and signs the device in. It counts as a sign-in
+/// for `limits`: a wrong password for an existing account is a failed one.
 pub async fn accept(
     storage: &dyn Storage,
     passwords: &Passwords,
@@ -127,9 +127,9 @@ pub async fn accept(
         .open_invitation(&token_hash(&request.token), now)
         .await?
         .ok_or_else(unknown)?;
-    if let Some(wait) = limits.wait(&invitation.email, address, Instant::now()) {
-        return Err(ApiError::too_many_attempts(wait));
-    }
+    limits
+        .attempt(&invitation.email, address, Instant::now())
+        .map_err(ApiError::too_many_attempts)?;
     if request.password.len() > MAX_PASSWORD_BYTES {
         return Err(ApiError::invalid("password", "at most 1,024 bytes"));
     }
@@ -140,7 +140,6 @@ pub async fn accept(
                 .verify(&request.password, Some(&user.password_hash))
                 .await?
             {
-                limits.failed(&invitation.email, address, Instant::now());
                 return Err(ApiError::new(
                     ErrorCode::InvalidCredentials,
                     "this email has an account: give its password to join",

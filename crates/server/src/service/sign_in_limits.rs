@@ -3,7 +3,9 @@
 //! Failures are counted under three keys, each with a number of free failures, after which
 //! every further failure blocks that key for twice as long as the one before (1 s, 2 s, 4 s …)
 //! up to a cap; a blocked key is answered `429` with `Retry-After` before any password is
-//! hashed. A key is forgotten `FORGET_AFTER` its last failure.
+//! hashed. A try counts as failed from the moment it is let through until it succeeds, so that
+//! tries sent all at once are held back too. A key is forgotten `FORGET_AFTER` its last
+//! failure.
 //!
 //! - the account from one client address: 5 free, capped at 15 minutes — one guesser, one
 //!   account;
@@ -66,50 +68,38 @@ impl SignInLimits {
         SignInLimits::default()
     }
 
-    /// How long this sign-in must wait, if it may not be tried now.
-    pub fn wait(&self, email: &str, address: Option<IpAddr>, now: Instant) -> Option<Duration> {
-        let keys = self.lock();
-        keys_of(email, address)
-            .iter()
-            .filter_map(|key| keys.get(key))
-            .filter(|failures| now.duration_since(failures.last) < FORGET_AFTER)
-            .map(|failures| failures.blocked_until.saturating_duration_since(now))
-            .filter(|wait| !wait.is_zero())
-            .max()
-    }
-
-    /// Counts a failed sign-in under each of its keys.
-    pub fn failed(&self, email: &str, address: Option<IpAddr>, now: Instant) {
+    /// Whether a sign-in may be tried now; else how long it must wait. One that may is counted
+    /// as failed until `succeeded` says otherwise: so many tries sent at once are counted as
+    /// they arrive, not as their passwords are checked.
+    pub fn attempt(
+        &self,
+        email: &str,
+        address: Option<IpAddr>,
+        now: Instant,
+    ) -> Result<(), Duration> {
         let mut keys = self.lock();
-        if keys.len() >= MAX_KEYS {
-            make_room(&mut keys, now);
+        if let Some(wait) = wait(&keys, email, address, now) {
+            return Err(wait);
         }
-        for key in keys_of(email, address) {
-            let (free, cap) = key.rule();
-            let failures = keys.entry(key).or_insert(Failures {
-                count: 0,
-                last: now,
-                blocked_until: now,
-            });
-            if now.duration_since(failures.last) >= FORGET_AFTER {
-                failures.count = 0;
-            }
-            failures.count += 1;
-            failures.last = now;
-            if failures.count > free {
-                let doublings = (failures.count - free - 1).min(20);
-                let block = Duration::from_secs(1u64 << doublings).min(cap);
-                failures.blocked_until = now + block;
-            }
-        }
+        count_failure(&mut keys, email, address, now);
+        Ok(())
     }
 
-    /// A sign-in that succeeded: its account starts again from nothing.
+    /// A sign-in that succeeded: its account starts again from nothing, and its address's
+    /// count forgets this try.
     pub fn succeeded(&self, email: &str, address: Option<IpAddr>) {
         let mut keys = self.lock();
         for key in keys_of(email, address) {
             if !matches!(key, Key::Address(_)) {
                 keys.remove(&key);
+                continue;
+            }
+            let (free, _) = key.rule();
+            if let Some(failures) = keys.get_mut(&key) {
+                failures.count = failures.count.saturating_sub(1);
+                if failures.count <= free {
+                    failures.blocked_until = failures.last;
+                }
             }
         }
     }
@@ -119,6 +109,52 @@ impl SignInLimits {
         self.keys
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// How long a sign-in must wait, if it may not be tried now.
+fn wait(
+    keys: &HashMap<Key, Failures>,
+    email: &str,
+    address: Option<IpAddr>,
+    now: Instant,
+) -> Option<Duration> {
+    keys_of(email, address)
+        .iter()
+        .filter_map(|key| keys.get(key))
+        .filter(|failures| now.duration_since(failures.last) < FORGET_AFTER)
+        .map(|failures| failures.blocked_until.saturating_duration_since(now))
+        .filter(|wait| !wait.is_zero())
+        .max()
+}
+
+/// Counts a failed sign-in under each of its keys.
+fn count_failure(
+    keys: &mut HashMap<Key, Failures>,
+    email: &str,
+    address: Option<IpAddr>,
+    now: Instant,
+) {
+    if keys.len() >= MAX_KEYS {
+        make_room(keys, now);
+    }
+    for key in keys_of(email, address) {
+        let (free, cap) = key.rule();
+        let failures = keys.entry(key).or_insert(Failures {
+            count: 0,
+            last: now,
+            blocked_until: now,
+        });
+        if now.duration_since(failures.last) >= FORGET_AFTER {
+            failures.count = 0;
+        }
+        failures.count += 1;
+        failures.last = now;
+        if failures.count > free {
+            let doublings = (failures.count - free - 1).min(20);
+            let block = Duration::from_secs(1u64 << doublings).min(cap);
+            failures.blocked_until = now + block;
+        }
     }
 }
 
@@ -155,6 +191,46 @@ mod tests {
     use super::*;
 
     const ANA: &str = "ana@example.test";
+
+    /// The counting alone, without `attempt`'s check.
+    impl SignInLimits {
+        fn failed(&self, email: &str, address: Option<IpAddr>, now: Instant) {
+            count_failure(&mut self.lock(), email, address, now);
+        }
+
+        fn wait(&self, email: &str, address: Option<IpAddr>, now: Instant) -> Option<Duration> {
+            wait(&self.lock(), email, address, now)
+        }
+    }
+
+    #[test]
+    fn tries_sent_at_once_are_counted_as_they_arrive() {
+        let limits = SignInLimits::new();
+        let now = Instant::now();
+        // A hundred guesses in flight together: six get their password checked, the five free
+        // ones and the one whose count starts the block.
+        let let_through = (0..100)
+            .filter(|_| limits.attempt(ANA, address(1), now).is_ok())
+            .count();
+        assert_eq!(let_through, 6);
+        assert_eq!(
+            limits.attempt(ANA, address(1), now),
+            Err(Duration::from_secs(1))
+        );
+    }
+
+    #[test]
+    fn a_success_is_not_a_failure_of_its_address() {
+        let limits = SignInLimits::new();
+        let now = Instant::now();
+        // Twenty-five colleagues behind one address sign in, each at the first try.
+        for n in 0..25 {
+            let email = format!("user{n}@example.test");
+            assert_eq!(limits.attempt(&email, address(1), now), Ok(()), "{email}");
+            limits.succeeded(&email, address(1));
+        }
+        assert_eq!(limits.attempt("late@example.test", address(1), now), Ok(()));
+    }
 
     fn address(last: u8) -> Option<IpAddr> {
         Some(IpAddr::from([192, 0, 2, last]))
@@ -227,10 +303,17 @@ mod tests {
         let limits = SignInLimits::new();
         let now = Instant::now();
         fail(&limits, ANA, address(1), 6, now);
-        assert!(limits.wait(ANA, address(1), now).is_some());
+        assert_eq!(
+            limits.attempt(ANA, address(1), now),
+            Err(Duration::from_secs(1))
+        );
+        // After the wait, the right password: the account's counts go, the address's stay
+        // (six failures; the successful try itself is not one).
+        let now = now + Duration::from_secs(1);
+        assert_eq!(limits.attempt(ANA, address(1), now), Ok(()));
         limits.succeeded(ANA, address(1));
         assert_eq!(limits.wait(ANA, address(1), now), None);
-        // The address's own count stayed: 15 more failures on other accounts block it.
+        // 15 more failures on other accounts block the address.
         for n in 0..15 {
             limits.failed(&format!("user{n}@example.test"), address(1), now);
         }
