@@ -133,10 +133,10 @@ pub struct Device {
 /// Someone to invite into a workspace, with the roles they will hold there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct InvitationRequest {
-    /// At most 254 characters.
+    /// At most 254 characters, with an `@`.
     #[schema(
         max_length = 254,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*@[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
     )]
     pub email: String,
     /// 1 to 100 characters once trimmed: the name their account gets if they have none yet.
