@@ -22,7 +22,7 @@ use crate::service::accounts::{
     TOKEN_TTL,
 };
 use crate::service::passwords::Passwords;
-use crate::service::roles::MAX_ROLES_HELD;
+use crate::service::roles::check_role_ids;
 use crate::service::sign_in_limits::SignInLimits;
 
 /// How long an invitation's token works.
@@ -46,24 +46,7 @@ pub async fn invite(
         ));
     }
     let name = short_name("name", &request.name)?;
-    if request.role_ids.len() > MAX_ROLES_HELD {
-        return Err(ApiError::invalid(
-            "role_ids",
-            format!("at most {MAX_ROLES_HELD} roles"),
-        ));
-    }
-    let known: Vec<Uuid> = storage
-        .roles(settings)
-        .await?
-        .iter()
-        .map(|r| r.id)
-        .collect();
-    if let Some(unknown) = request.role_ids.iter().find(|id| !known.contains(id)) {
-        return Err(ApiError::invalid(
-            "role_ids",
-            format!("no role {unknown} in this workspace"),
-        ));
-    }
+    check_role_ids(storage, settings, &request.role_ids).await?;
     let token = new_token();
     let record = InvitationRecord {
         id: Uuid::now_v7(),

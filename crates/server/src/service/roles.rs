@@ -95,24 +95,7 @@ pub async fn set_member_roles(
     user_id: Uuid,
     request: &MemberRoles,
 ) -> Result<Member, ApiError> {
-    if request.role_ids.len() > MAX_ROLES_HELD {
-        return Err(ApiError::invalid(
-            "role_ids",
-            format!("at most {MAX_ROLES_HELD} roles"),
-        ));
-    }
-    let known: Vec<Uuid> = storage
-        .roles(settings)
-        .await?
-        .iter()
-        .map(|r| r.id)
-        .collect();
-    if let Some(unknown) = request.role_ids.iter().find(|id| !known.contains(id)) {
-        return Err(ApiError::invalid(
-            "role_ids",
-            format!("no role {unknown} in this workspace"),
-        ));
-    }
+    check_role_ids(storage, settings, &request.role_ids).await?;
     let mut tx = storage.begin().await?;
     tx.set_member_roles(settings, user_id, &request.role_ids)
         .await
@@ -195,6 +178,34 @@ fn last_admin() -> ApiError {
         ErrorCode::LastAdmin,
         "an active member must keep the admin role: give it to another member first",
     )
+}
+
+/// At most `MAX_ROLES_HELD` ids, each of a role of this workspace (another workspace's is
+/// answered like one that does not exist).
+pub async fn check_role_ids(
+    storage: &dyn Storage,
+    settings: Settings<'_>,
+    role_ids: &[Uuid],
+) -> Result<(), ApiError> {
+    if role_ids.len() > MAX_ROLES_HELD {
+        return Err(ApiError::invalid(
+            "role_ids",
+            format!("at most {MAX_ROLES_HELD} roles"),
+        ));
+    }
+    let known: Vec<Uuid> = storage
+        .roles(settings)
+        .await?
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    match role_ids.iter().find(|id| !known.contains(id)) {
+        Some(unknown) => Err(ApiError::invalid(
+            "role_ids",
+            format!("no role {unknown} in this workspace"),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A custom role from a request: its name trimmed and checked.
