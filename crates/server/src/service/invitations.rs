@@ -22,7 +22,7 @@ use crate::service::accounts::{
     TOKEN_TTL,
 };
 use crate::service::passwords::Passwords;
-use crate::service::roles::check_role_ids;
+use crate::service::roles::{check_role_ids, within_grants};
 use crate::service::sign_in_limits::SignInLimits;
 
 /// How long an invitation's token works.
@@ -46,7 +46,8 @@ pub async fn invite(
         ));
     }
     let name = short_name("name", &request.name)?;
-    check_role_ids(storage, settings, &request.role_ids).await?;
+    let granted = check_role_ids(storage, settings, &request.role_ids).await?;
+    within_grants(settings, granted)?;
     let token = new_token();
     let record = InvitationRecord {
         id: Uuid::now_v7(),

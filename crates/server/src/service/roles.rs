@@ -1,7 +1,9 @@
 //! Workspace roles and members (P1, T5): custom roles made, edited and deleted, and each
 //! member's roles and settings (active, manager, weekly hours, timesheet access) set, by
-//! holders of `time:settings`. Default roles stay as the spec made
-//! them, and the workspace always keeps someone holding the admin role.
+//! holders of `time:settings`. Default roles stay as the spec made them, and the workspace
+//! always keeps someone holding the admin role. Nobody gives what they do not hold: a role's
+//! permissions, the roles given to someone, and the member acted on stay within the caller's
+//! own grants (`within_grants`).
 
 use stint_api::rest::{Member, MemberChange, MemberRoles, Role, RoleRequest, User};
 use stint_api::ErrorCode;
@@ -32,6 +34,7 @@ pub async fn create(
     request: &RoleRequest,
 ) -> Result<Role, ApiError> {
     let record = custom_role(Uuid::now_v7(), request)?;
+    within_grants(settings, record.permissions)?;
     let mut tx = storage.begin().await?;
     if !tx.insert_role(settings, &record).await? {
         return Err(name_taken(&record.name));
@@ -46,8 +49,9 @@ pub async fn update(
     role_id: Uuid,
     request: &RoleRequest,
 ) -> Result<Role, ApiError> {
-    refuse_default(storage, settings, role_id).await?;
+    let current = custom_role_of(storage, settings, role_id).await?;
     let record = custom_role(role_id, request)?;
+    within_grants(settings, current.permissions.union(record.permissions))?;
     let mut tx = storage.begin().await?;
     if !tx
         .update_role(settings, &record)
@@ -66,7 +70,8 @@ pub async fn delete(
     settings: Settings<'_>,
     role_id: Uuid,
 ) -> Result<(), ApiError> {
-    refuse_default(storage, settings, role_id).await?;
+    let current = custom_role_of(storage, settings, role_id).await?;
+    within_grants(settings, current.permissions)?;
     let mut tx = storage.begin().await?;
     tx.delete_role(settings, role_id)
         .await
@@ -95,7 +100,9 @@ pub async fn set_member_roles(
     user_id: Uuid,
     request: &MemberRoles,
 ) -> Result<Member, ApiError> {
-    check_role_ids(storage, settings, &request.role_ids).await?;
+    let given = check_role_ids(storage, settings, &request.role_ids).await?;
+    let held = member_grants(storage, settings, user_id).await?;
+    within_grants(settings, given.union(held))?;
     let mut tx = storage.begin().await?;
     tx.set_member_roles(settings, user_id, &request.role_ids)
         .await
@@ -130,6 +137,7 @@ pub async fn update_member(
         .iter()
         .find(|m| m.user_id == user_id)
         .ok_or_else(|| ApiError::not_found("no such member"))?;
+    within_grants(settings, member_grants(storage, settings, user_id).await?)?;
     let mut next = current.settings;
     if let Some(active) = change.active {
         next.active = active;
@@ -181,31 +189,64 @@ fn last_admin() -> ApiError {
 }
 
 /// At most `MAX_ROLES_HELD` ids, each of a role of this workspace (another workspace's is
-/// answered like one that does not exist).
+/// answered like one that does not exist): what holding them all grants.
 pub async fn check_role_ids(
     storage: &dyn Storage,
     settings: Settings<'_>,
     role_ids: &[Uuid],
-) -> Result<(), ApiError> {
+) -> Result<Permissions, ApiError> {
     if role_ids.len() > MAX_ROLES_HELD {
         return Err(ApiError::invalid(
             "role_ids",
             format!("at most {MAX_ROLES_HELD} roles"),
         ));
     }
-    let known: Vec<Uuid> = storage
-        .roles(settings)
-        .await?
-        .iter()
-        .map(|r| r.id)
-        .collect();
-    match role_ids.iter().find(|id| !known.contains(id)) {
-        Some(unknown) => Err(ApiError::invalid(
-            "role_ids",
-            format!("no role {unknown} in this workspace"),
-        )),
+    let roles = storage.roles(settings).await?;
+    let mut granted = Permissions::NONE;
+    for id in role_ids {
+        let role = roles.iter().find(|r| r.id == *id).ok_or_else(|| {
+            ApiError::invalid("role_ids", format!("no role {id} in this workspace"))
+        })?;
+        granted = granted.union(role.permissions);
+    }
+    Ok(granted)
+}
+
+/// Nobody gives what they do not hold (nor acts on someone who holds more): `permissions`
+/// must be within the caller's own grants.
+pub fn within_grants(settings: Settings<'_>, permissions: Permissions) -> Result<(), ApiError> {
+    let held = settings.scope().permissions();
+    match permissions
+        .to_vec()
+        .into_iter()
+        .find(|p| !held.contains(*p))
+    {
+        Some(missing) => Err(ApiError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "this would give or touch `{}`, which your roles do not grant",
+                missing.as_str()
+            ),
+        )
+        .with_details(serde_json::json!({ "permission": missing }))),
         None => Ok(()),
     }
+}
+
+/// What a member's roles grant now (nothing for someone who is no member).
+async fn member_grants(
+    storage: &dyn Storage,
+    settings: Settings<'_>,
+    user_id: Uuid,
+) -> Result<Permissions, ApiError> {
+    let held = storage
+        .members(settings)
+        .await?
+        .into_iter()
+        .find(|m| m.user_id == user_id)
+        .map(|m| m.role_ids)
+        .unwrap_or_default();
+    check_role_ids(storage, settings, &held).await
 }
 
 /// A custom role from a request: its name trimmed and checked.
@@ -218,13 +259,14 @@ fn custom_role(id: Uuid, request: &RoleRequest) -> Result<RoleRecord, ApiError> 
     })
 }
 
-async fn refuse_default(
+/// The custom role with this id: a default role's is refused, an unknown one is not found.
+async fn custom_role_of(
     storage: &dyn Storage,
     settings: Settings<'_>,
     role_id: Uuid,
-) -> Result<(), ApiError> {
+) -> Result<RoleRecord, ApiError> {
     let roles = storage.roles(settings).await?;
-    match roles.iter().find(|r| r.id == role_id) {
+    match roles.into_iter().find(|r| r.id == role_id) {
         Some(RoleRecord {
             default_role: Some(default),
             ..
@@ -235,7 +277,7 @@ async fn refuse_default(
                 default.name()
             ),
         )),
-        Some(_) => Ok(()),
+        Some(role) => Ok(role),
         None => Err(ApiError::not_found("no such role")),
     }
 }

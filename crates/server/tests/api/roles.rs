@@ -414,3 +414,54 @@ async fn admins_set_members_manager_hours_and_access_and_deactivate_them() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn nobody_gives_what_they_do_not_hold() {
+    on_each_backend(|server| async move {
+        let http = &server.http;
+        let admin = server.sign_in(ADMIN).await;
+        let roles = server.roles(&admin).await;
+        let people = json!({ "name": "People", "permissions": ["time:settings"] });
+        let (_, people) = answer(
+            http.post(server.url(&admin, "/roles"))
+                .bearer_auth(&admin.token)
+                .json(&people),
+        )
+        .await;
+        // Ana looks after people: she holds Member and People (read, write, settings).
+        let ana_roles = vec![role_id(&roles, "Member"), people["id"].clone()];
+        assert_eq!(server.set_roles(&admin, ANA_ID, ana_roles.clone()).await.0, StatusCode::OK);
+        let ana = server.sign_in(ANA).await;
+
+        // What she holds she may give; more she may not, to others or to herself.
+        let member = vec![role_id(&roles, "Member")];
+        assert_eq!(server.set_roles(&ana, BEN_ID, member).await.0, StatusCode::OK);
+        for (user, role) in [(BEN_ID, "Manager"), (ANA_ID, "Admin"), (BEN_ID, "Finance")] {
+            let (status, body) = server.set_roles(&ana, user, vec![role_id(&roles, role)]).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{role}: {body}");
+        }
+        let approver = json!({ "name": "Approver", "permissions": ["time:approve"] });
+        let (status, body) = answer(
+            http.post(server.url(&ana, "/roles"))
+                .bearer_auth(&ana.token)
+                .json(&approver),
+        )
+        .await;
+        assert_eq!((status, body["details"]["permission"].as_str()), (StatusCode::FORBIDDEN, Some("time:approve")));
+        // Nor may she act on someone who holds more: the admin stays as the admin set things.
+        let patch = |user: &str| {
+            http.patch(server.url(&ana, &format!("/members/{user}")))
+                .bearer_auth(&ana.token)
+                .json(&json!({ "active": false }))
+        };
+        assert_eq!(answer(patch(ADMIN_ID)).await.0, StatusCode::FORBIDDEN);
+        let (status, _) = server.set_roles(&ana, ADMIN_ID, ana_roles).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(answer(patch(BEN_ID)).await.0, StatusCode::OK);
+        // Nor invite with roles she does not hold.
+        let url = server.url(&ana, "/invitations");
+        let invite = json!({ "email": "x@example.test", "name": "X", "role_ids": [role_id(&roles, "Admin")] });
+        assert_eq!(answer(http.post(&url).bearer_auth(&ana.token).json(&invite)).await.0, StatusCode::FORBIDDEN);
+    })
+    .await;
+}
