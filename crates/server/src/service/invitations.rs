@@ -12,6 +12,7 @@ use stint_api::rest::{
     AcceptInvitation, Invitation, InvitationRequest, NewInvitation, TokenResponse,
 };
 use stint_api::ErrorCode;
+use stint_domain::{Permission, Permissions};
 use stint_storage::{may, Capability, InvitationRecord, Storage, UserRecord};
 use uuid::Uuid;
 
@@ -94,8 +95,9 @@ pub async fn withdraw(
     Ok(())
 }
 
-/// Joins the invitation's workspace with its roles (added to any the invitee holds there, and
-/// active again if they were deactivated), and signs the device in. It counts as a sign-in
+/// Joins the invitation's workspace with its roles (added to any the invitee holds there), and
+/// signs the device in. It answers like an unknown invitation when its maker no longer holds
+/// what it gives, or when the invitee is a member an admin deactivated. It counts as a sign-in
 /// for `limits`: a wrong password for an existing account is a failed one.
 pub async fn accept(
     storage: &dyn Storage,
@@ -149,20 +151,36 @@ pub async fn accept(
     };
     let scope = policy::invited(&invitation);
     let settings = scope.require::<may::ChangeSettings>()?;
-    // What the invitee holds there already (nothing when new), and the invitation's roles
-    // that still exist.
+    // The invitation's roles that still exist, and what they grant.
+    let roles = storage.roles(settings).await?;
+    let invited: Vec<_> = roles
+        .iter()
+        .filter(|r| invitation.role_ids.contains(&r.id))
+        .collect();
+    let grants = invited
+        .iter()
+        .fold(Permissions::NONE, |all, r| all.union(r.permissions));
+    // The invitation speaks for the admin who made it only while they could still make it:
+    // an active member holding `time:settings` and everything the invited roles grant.
+    let inviter = storage
+        .membership(invitation.invited_by, invitation.workspace_id)
+        .await?
+        .map(|m| policy::grants_of(&m))
+        .unwrap_or_default();
+    if !inviter.contains(Permission::Settings) || grants.union(inviter) != inviter {
+        return Err(unknown());
+    }
+    // What the invitee holds there already (nothing when new). A member an admin deactivated
+    // is not brought back by an invitation: only an admin reactivates them.
     let members = storage.members(settings).await?;
     let member = members.iter().find(|m| m.user_id == user.id);
+    if member.is_some_and(|m| !m.settings.active) {
+        return Err(unknown());
+    }
     let mut role_ids = member.map(|m| m.role_ids.clone()).unwrap_or_default();
-    let known: Vec<Uuid> = storage
-        .roles(settings)
-        .await?
-        .iter()
-        .map(|r| r.id)
-        .collect();
-    for role in invitation.role_ids.iter().filter(|r| known.contains(r)) {
-        if !role_ids.contains(role) {
-            role_ids.push(*role);
+    for role in &invited {
+        if !role_ids.contains(&role.id) {
+            role_ids.push(role.id);
         }
     }
     let mut tx = storage.begin().await?;
@@ -174,13 +192,6 @@ pub async fn accept(
     }
     tx.insert_membership(&scope, user.id, &[]).await?;
     tx.set_member_roles(settings, user.id, &role_ids).await?;
-    if let Some(member) = member.filter(|m| !m.settings.active) {
-        let active = stint_storage::MemberSettings {
-            active: true,
-            ..member.settings
-        };
-        tx.update_member(settings, user.id, &active).await?;
-    }
     tx.commit().await?;
     limits.succeeded(&invitation.email, address);
     let issued = accounts::issue_token(

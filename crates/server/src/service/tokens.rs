@@ -112,8 +112,9 @@ pub async fn sign_out_member(
     settings: Capability<'_, may::ChangeSettings>,
     user_id: Uuid,
 ) -> Result<(), ApiError> {
-    let workspace_id = settings.scope().workspace_id();
-    if storage.membership(user_id, workspace_id).await?.is_none() {
+    // Deactivated members too: their tokens must not wait for a reactivation.
+    let members = storage.members(settings).await?;
+    if !members.iter().any(|m| m.user_id == user_id) {
         return Err(ApiError::not_found("no such member"));
     }
     let mut tx = storage.begin().await?;

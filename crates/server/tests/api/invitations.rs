@@ -10,6 +10,8 @@ use uuid::Uuid;
 use super::{answer, on_each_backend, SignedIn, TestServer, ANA, BEN, PASSWORD};
 
 const ADMIN: &str = "admin@demo.stint.test";
+const ANA_ID: &str = "01900000-0000-7000-8000-000000000102";
+const BEN_ID: &str = "01900000-0000-7000-8000-000000000103";
 
 impl TestServer {
     /// Invites `email` with the roles named; the answer.
@@ -192,6 +194,95 @@ async fn invitations_are_for_admins_and_withdrawn_or_expired_ones_do_not_work() 
             server.accept(token, "a long password").await.0,
             StatusCode::NOT_FOUND
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_invitation_speaks_for_its_maker_only_while_they_may_make_it() {
+    on_each_backend(|server| async move {
+        let http = &server.http;
+        let admin = server.sign_in(ADMIN).await;
+        let members_url = |rest: &str| {
+            format!(
+                "{}/api/v1/workspaces/{}/members/{rest}",
+                server.base, admin.workspace
+            )
+        };
+        let roles_url = format!(
+            "{}/api/v1/workspaces/{}/roles",
+            server.base, admin.workspace
+        );
+        let (_, roles) = answer(http.get(&roles_url).bearer_auth(&admin.token)).await;
+        let id_of = |name: &str| {
+            roles
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["name"] == name)
+                .unwrap()["id"]
+                .clone()
+        };
+        let set_roles = |user: &str, ids: Vec<Value>| {
+            http.put(members_url(&format!("{user}/roles")))
+                .bearer_auth(&admin.token)
+                .json(&json!({ "role_ids": ids }))
+        };
+        // Ana, made admin, invites herself as admin; then she is made a member again.
+        assert_eq!(
+            answer(set_roles(ANA_ID, vec![id_of("Admin")])).await.0,
+            StatusCode::OK
+        );
+        let ana = server.sign_in(ANA).await;
+        let (status, made) = server.invite(&ana, ANA, &["Admin"]).await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        assert_eq!(
+            answer(set_roles(ANA_ID, vec![id_of("Member")])).await.0,
+            StatusCode::OK
+        );
+        let (status, _) = server
+            .accept(made["token"].as_str().unwrap(), PASSWORD)
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "the invitation no longer speaks for anyone"
+        );
+
+        // Ben is invited, then deactivated: the invitation does not bring him back.
+        let (_, made) = server.invite(&admin, BEN, &["Finance"]).await;
+        let deactivate = http
+            .patch(members_url(BEN_ID))
+            .bearer_auth(&admin.token)
+            .json(&json!({ "active": false }));
+        assert_eq!(answer(deactivate).await.0, StatusCode::OK);
+        let (status, _) = server
+            .accept(made["token"].as_str().unwrap(), PASSWORD)
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (_, members) = answer(
+            http.get(members_url("").trim_end_matches('/'))
+                .bearer_auth(&admin.token),
+        )
+        .await;
+        let ben = members
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["user"]["id"] == BEN_ID)
+            .unwrap();
+        assert_eq!(
+            (
+                ben["active"].clone(),
+                ben["role_ids"].as_array().unwrap().len()
+            ),
+            (json!(false), 1)
+        );
+        // He can still be signed out of every device while deactivated.
+        let sign_out = http
+            .delete(members_url(&format!("{BEN_ID}/devices")))
+            .bearer_auth(&admin.token);
+        assert_eq!(answer(sign_out).await.0, StatusCode::NO_CONTENT);
     })
     .await;
 }
