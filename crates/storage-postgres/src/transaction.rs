@@ -991,28 +991,33 @@ impl Transaction for PostgresTransaction {
         &mut self,
         settings: Capability<'_, may::ChangeSettings>,
         user_id: Uuid,
-        member: &MemberSettings,
-    ) -> Result<()> {
-        let weekly_minutes = i32::try_from(member.weekly_minutes)
-            .map_err(|_| StorageError::Other("weekly minutes out of range".into()))?;
+        before: &MemberSettings,
+        after: &MemberSettings,
+    ) -> Result<bool> {
+        let minutes = |m: i64| {
+            i32::try_from(m).map_err(|_| StorageError::Other("weekly minutes out of range".into()))
+        };
         let done = sqlx::query!(
             "UPDATE memberships SET active = $3, manager_id = $4, weekly_minutes = $5, \
                  timesheet_access = $6 \
-             WHERE workspace_id = $1 AND user_id = $2",
+             WHERE workspace_id = $1 AND user_id = $2 AND active = $7 \
+                 AND manager_id IS NOT DISTINCT FROM $8 AND weekly_minutes = $9 \
+                 AND timesheet_access = $10",
             settings.scope().workspace_id(),
             user_id,
-            member.active,
-            member.manager_id,
-            weekly_minutes,
-            member.timesheet_access.as_str()
+            after.active,
+            after.manager_id,
+            minutes(after.weekly_minutes)?,
+            after.timesheet_access.as_str(),
+            before.active,
+            before.manager_id,
+            minutes(before.weekly_minutes)?,
+            before.timesheet_access.as_str()
         )
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
-        }
-        Ok(())
+        Ok(done.rows_affected() > 0)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

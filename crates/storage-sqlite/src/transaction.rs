@@ -993,32 +993,41 @@ impl Transaction for SqliteTransaction {
         &mut self,
         settings: Capability<'_, may::ChangeSettings>,
         user_id: Uuid,
-        member: &MemberSettings,
-    ) -> Result<()> {
+        before: &MemberSettings,
+        after: &MemberSettings,
+    ) -> Result<bool> {
         let (workspace, user) = (
             settings.scope().workspace_id().to_string(),
             user_id.to_string(),
         );
-        let manager = member.manager_id.map(|m| m.to_string());
-        let access = member.timesheet_access.as_str();
+        let (manager, was_manager) = (
+            after.manager_id.map(|m| m.to_string()),
+            before.manager_id.map(|m| m.to_string()),
+        );
+        let (access, was_access) = (
+            after.timesheet_access.as_str(),
+            before.timesheet_access.as_str(),
+        );
         let done = sqlx::query!(
             "UPDATE memberships SET active = $3, manager_id = $4, weekly_minutes = $5, \
                  timesheet_access = $6 \
-             WHERE workspace_id = $1 AND user_id = $2",
+             WHERE workspace_id = $1 AND user_id = $2 AND active = $7 AND manager_id IS $8 \
+                 AND weekly_minutes = $9 AND timesheet_access = $10",
             workspace,
             user,
-            member.active,
+            after.active,
             manager,
-            member.weekly_minutes,
-            access
+            after.weekly_minutes,
+            access,
+            before.active,
+            was_manager,
+            before.weekly_minutes,
+            was_access
         )
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
-        }
-        Ok(())
+        Ok(done.rows_affected() > 0)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

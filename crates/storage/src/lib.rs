@@ -349,13 +349,15 @@ pub trait Transaction: Send {
         invitation_id: Uuid,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool>;
-    /// Changes what admins set for a member. `NotFound` when the user is not a member.
+    /// Changes what admins set for a member from `before` to `after`; `false` (nothing
+    /// written) when the member's settings are not `before` any more, or they are no member.
     async fn update_member(
         &mut self,
         settings: Capability<'_, may::ChangeSettings>,
         user_id: Uuid,
-        member: &MemberSettings,
-    ) -> Result<()>;
+        before: &MemberSettings,
+        after: &MemberSettings,
+    ) -> Result<bool>;
     /// How many active members hold the admin role, as this transaction sees it.
     async fn admin_count(&mut self, settings: Capability<'_, may::ChangeSettings>) -> Result<i64>;
 

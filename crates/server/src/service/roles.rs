@@ -8,7 +8,9 @@
 use stint_api::rest::{Member, MemberChange, MemberRoles, Role, RoleRequest, User};
 use stint_api::ErrorCode;
 use stint_domain::Permissions;
-use stint_storage::{may, Capability, MemberRecord, RoleRecord, Storage, StorageError};
+use stint_storage::{
+    may, Capability, MemberRecord, MemberSettings, RoleRecord, Storage, StorageError,
+};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -132,13 +134,49 @@ pub async fn update_member(
     user_id: Uuid,
     change: &MemberChange,
 ) -> Result<Member, ApiError> {
-    let members = storage.members(settings).await?;
-    let current = members
-        .iter()
-        .find(|m| m.user_id == user_id)
-        .ok_or_else(|| ApiError::not_found("no such member"))?;
-    within_grants(settings, member_grants(storage, settings, user_id).await?)?;
-    let mut next = current.settings;
+    // Read, change, and write only if nothing changed meanwhile: two admins changing one
+    // member at once must not undo each other (the second reads again).
+    for _ in 0..MEMBER_CHANGE_TRIES {
+        let members = storage.members(settings).await?;
+        let current = members
+            .iter()
+            .find(|m| m.user_id == user_id)
+            .ok_or_else(|| ApiError::not_found("no such member"))?;
+        within_grants(settings, member_grants(storage, settings, user_id).await?)?;
+        let next = changed_settings(current.settings, change, user_id, &members)?;
+        let mut tx = storage.begin().await?;
+        if !tx
+            .update_member(settings, user_id, &current.settings, &next)
+            .await?
+        {
+            continue;
+        }
+        if tx.admin_count(settings).await? == 0 {
+            return Err(last_admin());
+        }
+        tx.commit().await?;
+        return Ok(member(MemberRecord {
+            settings: next,
+            ..current.clone()
+        }));
+    }
+    Err(ApiError {
+        retryable: true,
+        ..ApiError::new(ErrorCode::Busy, "the member keeps changing; try again")
+    })
+}
+
+/// How often a member change reads again after losing a race before it gives up.
+const MEMBER_CHANGE_TRIES: usize = 3;
+
+/// A member's settings with `change` applied, checked.
+fn changed_settings(
+    current: MemberSettings,
+    change: &MemberChange,
+    user_id: Uuid,
+    members: &[MemberRecord],
+) -> Result<MemberSettings, ApiError> {
+    let mut next = current;
     if let Some(active) = change.active {
         next.active = active;
     }
@@ -164,21 +202,7 @@ pub async fn update_member(
     if let Some(access) = change.timesheet_access {
         next.timesheet_access = access;
     }
-    let mut tx = storage.begin().await?;
-    tx.update_member(settings, user_id, &next)
-        .await
-        .map_err(|error| match error {
-            StorageError::NotFound => ApiError::not_found("no such member"),
-            other => other.into(),
-        })?;
-    if tx.admin_count(settings).await? == 0 {
-        return Err(last_admin());
-    }
-    tx.commit().await?;
-    Ok(member(MemberRecord {
-        settings: next,
-        ..current.clone()
-    }))
+    Ok(next)
 }
 
 fn last_admin() -> ApiError {

@@ -465,3 +465,50 @@ async fn nobody_gives_what_they_do_not_hold() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn two_changes_to_one_member_at_once_both_hold() {
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let patch = |body: Value| {
+            server
+                .http
+                .patch(server.url(&admin, &format!("/members/{BEN_ID}")))
+                .bearer_auth(&admin.token)
+                .json(&body)
+        };
+        // Each round changes Ben's hours and his access at the same moment; a change that read
+        // the member before the other wrote must not put the other's field back.
+        for round in 0..10 {
+            let hours = 20.0 + f64::from(round);
+            let access = if round % 2 == 0 { "timer_only" } else { "full" };
+            let (hours_change, access_change) = tokio::join!(
+                answer(patch(json!({ "weekly_hours": hours }))),
+                answer(patch(json!({ "timesheet_access": access }))),
+            );
+            for (status, body) in [&hours_change, &access_change] {
+                assert_eq!(*status, StatusCode::OK, "{body}");
+            }
+            let (_, members) = answer(
+                server
+                    .http
+                    .get(server.url(&admin, "/members"))
+                    .bearer_auth(&admin.token),
+            )
+            .await;
+            let ben = members
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["user"]["id"] == BEN_ID)
+                .unwrap()
+                .clone();
+            assert_eq!(
+                (ben["weekly_hours"].clone(), ben["timesheet_access"].clone()),
+                (json!(hours), json!(access)),
+                "round {round}"
+            );
+        }
+    })
+    .await;
+}
