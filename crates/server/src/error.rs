@@ -113,10 +113,18 @@ impl From<StorageError> for ApiError {
                     ..ApiError::new(ErrorCode::Busy, "the server is busy; try again in a moment")
                 }
             }
-            StorageError::Conflict { .. } => ApiError {
-                retryable: true,
-                ..ApiError::internal(error.to_string())
-            },
+            // Two requests wrote the same thing at once (two accepts of one email, a role
+            // deleted while given): trying again reads the winner's result and decides anew.
+            StorageError::Conflict { constraint } => {
+                tracing::info!(%constraint, "write collided with a concurrent one");
+                ApiError {
+                    retryable: true,
+                    ..ApiError::new(
+                        ErrorCode::Busy,
+                        "another change collided with this one; try again in a moment",
+                    )
+                }
+            }
             StorageError::Corrupt(_) | StorageError::Other(_) => {
                 ApiError::internal(error.to_string())
             }

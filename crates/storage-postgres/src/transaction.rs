@@ -920,6 +920,40 @@ impl Transaction for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn add_member_roles(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        user_id: Uuid,
+        role_ids: &[Uuid],
+    ) -> Result<()> {
+        let workspace = settings.scope().workspace_id();
+        // Locked: a change of the member's roles at the same time takes its turn.
+        let member = sqlx::query_scalar!(
+            "SELECT user_id FROM memberships WHERE workspace_id = $1 AND user_id = $2 FOR UPDATE",
+            workspace,
+            user_id
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if member.is_none() {
+            return Err(StorageError::NotFound);
+        }
+        sqlx::query!(
+            "INSERT INTO member_roles (workspace_id, user_id, role_id) \
+             SELECT $1, $2, id FROM roles WHERE workspace_id = $1 AND id = ANY($3) \
+             ON CONFLICT DO NOTHING",
+            workspace,
+            user_id,
+            role_ids
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_invitation(
         &mut self,
         settings: Capability<'_, may::ChangeSettings>,

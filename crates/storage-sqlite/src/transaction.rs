@@ -913,6 +913,44 @@ impl Transaction for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn add_member_roles(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        user_id: Uuid,
+        role_ids: &[Uuid],
+    ) -> Result<()> {
+        let (workspace, user) = (
+            settings.scope().workspace_id().to_string(),
+            user_id.to_string(),
+        );
+        let member = sqlx::query_scalar!(
+            "SELECT count(*) FROM memberships WHERE workspace_id = $1 AND user_id = $2",
+            workspace,
+            user
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if member == 0 {
+            return Err(StorageError::NotFound);
+        }
+        let roles = json_ids(role_ids);
+        sqlx::query!(
+            "INSERT INTO member_roles (workspace_id, user_id, role_id) \
+             SELECT $1, $2, id FROM roles \
+             WHERE workspace_id = $1 AND id IN (SELECT value FROM json_each($3)) \
+             ON CONFLICT DO NOTHING",
+            workspace,
+            user,
+            roles
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_invitation(
         &mut self,
         settings: Capability<'_, may::ChangeSettings>,

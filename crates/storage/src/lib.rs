@@ -329,6 +329,14 @@ pub trait Transaction: Send {
         user_id: Uuid,
         role_ids: &[Uuid],
     ) -> Result<()>;
+    /// Gives a member these roles besides those they hold; ids that are not (or no longer)
+    /// the workspace's roles are passed over. `NotFound` when the user is not a member.
+    async fn add_member_roles(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        user_id: Uuid,
+        role_ids: &[Uuid],
+    ) -> Result<()>;
     /// Adds an invitation (its `workspace_id` is the scope's) with its roles (`Conflict` when
     /// one is not the workspace's).
     async fn insert_invitation(

@@ -177,12 +177,7 @@ pub async fn accept(
     if member.is_some_and(|m| !m.settings.active) {
         return Err(unknown());
     }
-    let mut role_ids = member.map(|m| m.role_ids.clone()).unwrap_or_default();
-    for role in &invited {
-        if !role_ids.contains(&role.id) {
-            role_ids.push(role.id);
-        }
-    }
+    let role_ids: Vec<Uuid> = invited.iter().map(|r| r.id).collect();
     let mut tx = storage.begin().await?;
     if !tx.accept_invitation(invitation.id, now).await? {
         return Err(unknown());
@@ -191,7 +186,9 @@ pub async fn accept(
         return Err(ApiError::internal("a new user's id was taken"));
     }
     tx.insert_membership(&scope, user.id, &[]).await?;
-    tx.set_member_roles(settings, user.id, &role_ids).await?;
+    // Added to what they hold when the transaction runs, not to what was read above: a role
+    // an admin gave or took meanwhile is not undone.
+    tx.add_member_roles(settings, user.id, &role_ids).await?;
     tx.commit().await?;
     limits.succeeded(&invitation.email, address);
     let issued = accounts::issue_token(
