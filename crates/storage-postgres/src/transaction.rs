@@ -41,6 +41,23 @@ impl PostgresTransaction {
         &mut self.tx
     }
 
+    /// Locks the user's membership row, so that changes of one member's roles take turns;
+    /// `NotFound` unless they are a member of the workspace (active or not).
+    async fn lock_member(&mut self, workspace: Uuid, user_id: Uuid) -> Result<()> {
+        let member = sqlx::query_scalar!(
+            "SELECT user_id FROM memberships WHERE workspace_id = $1 AND user_id = $2 FOR UPDATE",
+            workspace,
+            user_id
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if member.is_none() {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+
     /// A custom role's permissions, as rows of role_permissions.
     async fn write_role_permissions(&mut self, role: &RoleRecord) -> Result<()> {
         let permissions: Vec<&str> = role
@@ -886,18 +903,7 @@ impl Transaction for PostgresTransaction {
         role_ids: &[Uuid],
     ) -> Result<()> {
         let workspace = settings.scope().workspace_id();
-        // Locked: two changes of one member's roles take turns.
-        let member = sqlx::query_scalar!(
-            "SELECT user_id FROM memberships WHERE workspace_id = $1 AND user_id = $2 FOR UPDATE",
-            workspace,
-            user_id
-        )
-        .fetch_optional(self.conn())
-        .await
-        .map_err(storage_error)?;
-        if member.is_none() {
-            return Err(StorageError::NotFound);
-        }
+        self.lock_member(workspace, user_id).await?;
         sqlx::query!(
             "DELETE FROM member_roles WHERE workspace_id = $1 AND user_id = $2",
             workspace,
@@ -927,18 +933,7 @@ impl Transaction for PostgresTransaction {
         role_ids: &[Uuid],
     ) -> Result<()> {
         let workspace = settings.scope().workspace_id();
-        // Locked: a change of the member's roles at the same time takes its turn.
-        let member = sqlx::query_scalar!(
-            "SELECT user_id FROM memberships WHERE workspace_id = $1 AND user_id = $2 FOR UPDATE",
-            workspace,
-            user_id
-        )
-        .fetch_optional(self.conn())
-        .await
-        .map_err(storage_error)?;
-        if member.is_none() {
-            return Err(StorageError::NotFound);
-        }
+        self.lock_member(workspace, user_id).await?;
         sqlx::query!(
             "INSERT INTO member_roles (workspace_id, user_id, role_id) \
              SELECT $1, $2, id FROM roles WHERE workspace_id = $1 AND id = ANY($3) \

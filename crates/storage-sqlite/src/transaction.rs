@@ -28,6 +28,22 @@ impl SqliteTransaction {
         &mut self.tx
     }
 
+    /// `NotFound` unless the user is a member of the workspace (active or not).
+    async fn member_exists(&mut self, workspace: &str, user: &str) -> Result<()> {
+        let member = sqlx::query_scalar!(
+            "SELECT count(*) FROM memberships WHERE workspace_id = $1 AND user_id = $2",
+            workspace,
+            user
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if member == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+
     async fn log_change(
         &mut self,
         scope: &WorkspaceScope,
@@ -879,17 +895,7 @@ impl Transaction for SqliteTransaction {
             settings.scope().workspace_id().to_string(),
             user_id.to_string(),
         );
-        let member = sqlx::query_scalar!(
-            "SELECT count(*) FROM memberships WHERE workspace_id = $1 AND user_id = $2",
-            workspace,
-            user
-        )
-        .fetch_one(self.conn())
-        .await
-        .map_err(storage_error)?;
-        if member == 0 {
-            return Err(StorageError::NotFound);
-        }
+        self.member_exists(&workspace, &user).await?;
         sqlx::query!(
             "DELETE FROM member_roles WHERE workspace_id = $1 AND user_id = $2",
             workspace,
@@ -923,17 +929,7 @@ impl Transaction for SqliteTransaction {
             settings.scope().workspace_id().to_string(),
             user_id.to_string(),
         );
-        let member = sqlx::query_scalar!(
-            "SELECT count(*) FROM memberships WHERE workspace_id = $1 AND user_id = $2",
-            workspace,
-            user
-        )
-        .fetch_one(self.conn())
-        .await
-        .map_err(storage_error)?;
-        if member == 0 {
-            return Err(StorageError::NotFound);
-        }
+        self.member_exists(&workspace, &user).await?;
         let roles = json_ids(role_ids);
         sqlx::query!(
             "INSERT INTO member_roles (workspace_id, user_id, role_id) \

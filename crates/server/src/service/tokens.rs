@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::service::accounts::{new_token, short_name, token_hash, Caller};
+use crate::service::roles;
 
 pub async fn create(
     storage: &dyn Storage,
@@ -114,9 +115,16 @@ pub async fn sign_out_member(
 ) -> Result<(), ApiError> {
     // Deactivated members too: their tokens must not wait for a reactivation.
     let members = storage.members(settings).await?;
-    if !members.iter().any(|m| m.user_id == user_id) {
-        return Err(ApiError::not_found("no such member"));
-    }
+    let member = members
+        .iter()
+        .find(|m| m.user_id == user_id)
+        .ok_or_else(|| ApiError::not_found("no such member"))?;
+    // Like any change to a member: only by someone holding everything the member holds (a
+    // custom role with `time:settings` alone does not sign the admins out).
+    roles::within_grants(
+        settings,
+        roles::check_role_ids(storage, settings, &member.role_ids).await?,
+    )?;
     let mut tx = storage.begin().await?;
     tx.revoke_device_tokens(user_id, None).await?;
     tx.commit().await?;

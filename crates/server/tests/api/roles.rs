@@ -462,6 +462,15 @@ async fn nobody_gives_what_they_do_not_hold() {
         let url = server.url(&ana, "/invitations");
         let invite = json!({ "email": "x@example.test", "name": "X", "role_ids": [role_id(&roles, "Admin")] });
         assert_eq!(answer(http.post(&url).bearer_auth(&ana.token).json(&invite)).await.0, StatusCode::FORBIDDEN);
+        // Nor sign the admin out of their devices; Ben she may.
+        let sign_out = |user: &str| {
+            http.delete(server.url(&ana, &format!("/members/{user}/devices")))
+                .bearer_auth(&ana.token)
+        };
+        assert_eq!(answer(sign_out(ADMIN_ID)).await.0, StatusCode::FORBIDDEN);
+        let admins_tasks = http.get(server.url(&admin, "/tasks")).bearer_auth(&admin.token);
+        assert_eq!(answer(admins_tasks).await.0, StatusCode::OK);
+        assert_eq!(answer(sign_out(BEN_ID)).await.0, StatusCode::NO_CONTENT);
     })
     .await;
 }
