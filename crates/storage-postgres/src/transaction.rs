@@ -324,6 +324,15 @@ impl Transaction for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn revoke_all_tokens(&mut self, user_id: Uuid) -> Result<u64> {
+        let done = sqlx::query!("DELETE FROM tokens WHERE user_id = $1", user_id)
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        Ok(done.rows_affected())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn revoke_personal_token(&mut self, user_id: Uuid, token_id: Uuid) -> Result<bool> {
         let done = sqlx::query!(
             "DELETE FROM tokens WHERE id = $1 AND user_id = $2 AND device_id IS NULL",

@@ -278,6 +278,16 @@ impl Transaction for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn revoke_all_tokens(&mut self, user_id: Uuid) -> Result<u64> {
+        let user = user_id.to_string();
+        let done = sqlx::query!("DELETE FROM tokens WHERE user_id = $1", user)
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        Ok(done.rows_affected())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn revoke_personal_token(&mut self, user_id: Uuid, token_id: Uuid) -> Result<bool> {
         let (user, token_id) = (user_id.to_string(), token_id.to_string());
         let done = sqlx::query!(

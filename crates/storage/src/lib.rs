@@ -199,6 +199,8 @@ pub trait Transaction: Send {
     /// Revokes the tokens of the user's device, or of all their devices; how many.
     async fn revoke_device_tokens(&mut self, user_id: Uuid, device_id: Option<Uuid>)
         -> Result<u64>;
+    /// Revokes every token of the user, their personal access tokens too; how many.
+    async fn revoke_all_tokens(&mut self, user_id: Uuid) -> Result<u64>;
     /// Revokes one of the user's personal access tokens; `false` when they have none by that id.
     async fn revoke_personal_token(&mut self, user_id: Uuid, token_id: Uuid) -> Result<bool>;
     /// Deletes every token that expired before `before`; how many.

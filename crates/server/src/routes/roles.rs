@@ -180,7 +180,7 @@ async fn set_member_roles(
     tag = "roles", security(("bearer" = [])),
     params(("workspace_id" = Uuid, Path), ("user_id" = Uuid, Path)),
     responses(
-        (status = 204, description = "Every device of the member is signed out"),
+        (status = 204, description = "Every device of the member is signed out, and their personal access tokens revoked"),
         (status = 400, body = ErrorBody, description = "An id is not a UUID"),
         (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
         (status = 403, body = ErrorBody, description = "Needs `time:settings`"),

@@ -107,7 +107,8 @@ pub async fn sign_out_devices(
     Ok(())
 }
 
-/// An admin signs a member of their workspace out of every device.
+/// An admin signs a member of their workspace out of every device and revokes their personal
+/// access tokens.
 pub async fn sign_out_member(
     storage: &dyn Storage,
     settings: Capability<'_, may::ChangeSettings>,
@@ -126,7 +127,9 @@ pub async fn sign_out_member(
         roles::check_role_ids(storage, settings, &member.role_ids).await?,
     )?;
     let mut tx = storage.begin().await?;
-    tx.revoke_device_tokens(user_id, None).await?;
+    // Their personal access tokens too: an admin cutting off an account (a lost laptop, a
+    // leaver) must not leave a script's token working.
+    tx.revoke_all_tokens(user_id).await?;
     tx.commit().await?;
     Ok(())
 }

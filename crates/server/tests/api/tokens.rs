@@ -239,13 +239,23 @@ async fn an_admin_signs_a_member_out_of_every_device() {
             StatusCode::NOT_FOUND
         );
 
+        // Ben's script token goes with his devices.
+        let (_, bens_script) = answer(
+            http.post(server.api("/tokens"))
+                .bearer_auth(&ben.token)
+                .json(&json!({ "name": "script" })),
+        )
+        .await;
+        let bens_script = bens_script["token"].as_str().unwrap().to_string();
+        assert_eq!(server.tasks_status(&bens_script).await, StatusCode::OK);
+
         assert_eq!(
             answer(http.delete(url(ben_id)).bearer_auth(&admin.token))
                 .await
                 .0,
             StatusCode::NO_CONTENT
         );
-        for token in [&ben.token, &ben_elsewhere.token] {
+        for token in [&ben.token, &ben_elsewhere.token, &bens_script] {
             assert_eq!(server.tasks_status(token).await, StatusCode::UNAUTHORIZED);
         }
         assert_eq!(server.tasks_status(&ana.token).await, StatusCode::OK);
