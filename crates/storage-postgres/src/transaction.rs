@@ -41,6 +41,28 @@ impl PostgresTransaction {
         &mut self.tx
     }
 
+    /// Gives a member those of these roles that are the workspace's (a role deleted meanwhile
+    /// is passed over) and that they do not hold yet.
+    async fn insert_member_roles(
+        &mut self,
+        workspace: Uuid,
+        user_id: Uuid,
+        role_ids: &[Uuid],
+    ) -> Result<()> {
+        sqlx::query!(
+            "INSERT INTO member_roles (workspace_id, user_id, role_id) \
+             SELECT $1, $2, id FROM roles WHERE workspace_id = $1 AND id = ANY($3) \
+             ON CONFLICT DO NOTHING",
+            workspace,
+            user_id,
+            role_ids
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
     /// Locks the user's membership row, so that changes of one member's roles take turns;
     /// `NotFound` unless they are a member of the workspace (active or not).
     async fn lock_member(&mut self, workspace: Uuid, user_id: Uuid) -> Result<()> {
@@ -921,17 +943,7 @@ impl Transaction for PostgresTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        sqlx::query!(
-            "INSERT INTO member_roles (workspace_id, user_id, role_id) \
-             SELECT DISTINCT $1::uuid, $2::uuid, role_id FROM UNNEST($3::uuid[]) AS r (role_id)",
-            workspace,
-            user_id,
-            role_ids
-        )
-        .execute(self.conn())
-        .await
-        .map_err(storage_error)?;
-        Ok(())
+        self.insert_member_roles(workspace, user_id, role_ids).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -943,18 +955,7 @@ impl Transaction for PostgresTransaction {
     ) -> Result<()> {
         let workspace = settings.scope().workspace_id();
         self.lock_member(workspace, user_id).await?;
-        sqlx::query!(
-            "INSERT INTO member_roles (workspace_id, user_id, role_id) \
-             SELECT $1, $2, id FROM roles WHERE workspace_id = $1 AND id = ANY($3) \
-             ON CONFLICT DO NOTHING",
-            workspace,
-            user_id,
-            role_ids
-        )
-        .execute(self.conn())
-        .await
-        .map_err(storage_error)?;
-        Ok(())
+        self.insert_member_roles(workspace, user_id, role_ids).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

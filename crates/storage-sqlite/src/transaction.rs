@@ -28,6 +28,30 @@ impl SqliteTransaction {
         &mut self.tx
     }
 
+    /// Gives a member those of these roles that are the workspace's (a role deleted meanwhile
+    /// is passed over) and that they do not hold yet.
+    async fn insert_member_roles(
+        &mut self,
+        workspace: &str,
+        user: &str,
+        role_ids: &[Uuid],
+    ) -> Result<()> {
+        let roles = json_ids(role_ids);
+        sqlx::query!(
+            "INSERT INTO member_roles (workspace_id, user_id, role_id) \
+             SELECT $1, $2, id FROM roles \
+             WHERE workspace_id = $1 AND id IN (SELECT value FROM json_each($3)) \
+             ON CONFLICT DO NOTHING",
+            workspace,
+            user,
+            roles
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
     /// `NotFound` unless the user is a member of the workspace (active or not).
     async fn member_exists(&mut self, workspace: &str, user: &str) -> Result<()> {
         let member = sqlx::query_scalar!(
@@ -914,18 +938,7 @@ impl Transaction for SqliteTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        let roles = json_ids(role_ids);
-        sqlx::query!(
-            "INSERT INTO member_roles (workspace_id, user_id, role_id) \
-             SELECT DISTINCT $1, $2, value FROM json_each($3)",
-            workspace,
-            user,
-            roles
-        )
-        .execute(self.conn())
-        .await
-        .map_err(storage_error)?;
-        Ok(())
+        self.insert_member_roles(&workspace, &user, role_ids).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -940,20 +953,7 @@ impl Transaction for SqliteTransaction {
             user_id.to_string(),
         );
         self.member_exists(&workspace, &user).await?;
-        let roles = json_ids(role_ids);
-        sqlx::query!(
-            "INSERT INTO member_roles (workspace_id, user_id, role_id) \
-             SELECT $1, $2, id FROM roles \
-             WHERE workspace_id = $1 AND id IN (SELECT value FROM json_each($3)) \
-             ON CONFLICT DO NOTHING",
-            workspace,
-            user,
-            roles
-        )
-        .execute(self.conn())
-        .await
-        .map_err(storage_error)?;
-        Ok(())
+        self.insert_member_roles(&workspace, &user, role_ids).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -323,8 +323,8 @@ pub trait Transaction: Send {
         settings: Capability<'_, may::ChangeSettings>,
         role_id: Uuid,
     ) -> Result<()>;
-    /// Replaces the roles a member holds. `NotFound` when the user is not a member; `Conflict`
-    /// when a role is not one of the workspace's.
+    /// Replaces the roles a member holds; ids that are not (or no longer) the workspace's roles
+    /// are passed over. `NotFound` when the user is not a member.
     async fn set_member_roles(
         &mut self,
         settings: Capability<'_, may::ChangeSettings>,
