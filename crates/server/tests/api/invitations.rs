@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use stint_storage::{may, InvitationRecord};
 use uuid::Uuid;
 
-use super::{answer, on_each_backend, SignedIn, TestServer, ANA, BEN, PASSWORD};
+use super::{answer, on_each_backend, role_id, SignedIn, TestServer, ANA, BEN, PASSWORD};
 
 const ADMIN: &str = "admin@demo.stint.test";
 const ANA_ID: &str = "01900000-0000-7000-8000-000000000102";
@@ -209,20 +209,8 @@ async fn an_invitation_speaks_for_its_maker_only_while_they_may_make_it() {
                 server.base, admin.workspace
             )
         };
-        let roles_url = format!(
-            "{}/api/v1/workspaces/{}/roles",
-            server.base, admin.workspace
-        );
-        let (_, roles) = answer(http.get(&roles_url).bearer_auth(&admin.token)).await;
-        let id_of = |name: &str| {
-            roles
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|r| r["name"] == name)
-                .unwrap()["id"]
-                .clone()
-        };
+        let roles = server.roles(&admin).await;
+        let id_of = |name: &str| role_id(&roles, name);
         let set_roles = |user: &str, ids: Vec<Value>| {
             http.put(members_url(&format!("{user}/roles")))
                 .bearer_auth(&admin.token)
@@ -260,17 +248,7 @@ async fn an_invitation_speaks_for_its_maker_only_while_they_may_make_it() {
             .accept(made["token"].as_str().unwrap(), PASSWORD)
             .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
-        let (_, members) = answer(
-            http.get(members_url("").trim_end_matches('/'))
-                .bearer_auth(&admin.token),
-        )
-        .await;
-        let ben = members
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["user"]["id"] == BEN_ID)
-            .unwrap();
+        let ben = server.member(&admin, BEN_ID).await;
         assert_eq!(
             (
                 ben["active"].clone(),
@@ -291,28 +269,13 @@ async fn an_invitation_speaks_for_its_maker_only_while_they_may_make_it() {
 async fn accepting_adds_roles_and_never_undoes_an_admins_change_made_at_the_same_time() {
     on_each_backend(|server| async move {
         let admin = server.sign_in(ADMIN).await;
-        let base = format!("{}/api/v1/workspaces/{}", server.base, admin.workspace);
-        let (_, roles) = answer(
-            server
-                .http
-                .get(format!("{base}/roles"))
-                .bearer_auth(&admin.token),
-        )
-        .await;
-        let id_of = |name: &str| {
-            roles
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|r| r["name"] == name)
-                .unwrap()["id"]
-                .clone()
-        };
+        let roles = server.roles(&admin).await;
+        let id_of = |name: &str| role_id(&roles, name);
         let set_bens_roles = |names: &[&str]| {
             let role_ids: Vec<Value> = names.iter().map(|n| id_of(n)).collect();
             server
                 .http
-                .put(format!("{base}/members/{BEN_ID}/roles"))
+                .put(server.url(&admin, &format!("/members/{BEN_ID}/roles")))
                 .bearer_auth(&admin.token)
                 .json(&json!({ "role_ids": role_ids }))
         };
@@ -330,20 +293,7 @@ async fn accepting_adds_roles_and_never_undoes_an_admins_change_made_at_the_same
             );
             assert_eq!(accepted.0, StatusCode::OK, "{}", accepted.1);
             assert_eq!(changed.0, StatusCode::OK, "{}", changed.1);
-            let (_, members) = answer(
-                server
-                    .http
-                    .get(format!("{base}/members"))
-                    .bearer_auth(&admin.token),
-            )
-            .await;
-            let held = members
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|m| m["user"]["id"] == BEN_ID)
-                .unwrap()["role_ids"]
-                .clone();
+            let held = server.member(&admin, BEN_ID).await["role_ids"].clone();
             let held = held.as_array().unwrap();
             assert!(held.contains(&id_of("Manager")), "round {round}: {held:?}");
             assert!(!held.contains(&id_of("Member")), "round {round}: {held:?}");

@@ -135,6 +135,53 @@ impl TestServer {
     }
 }
 
+/// Reads of a workspace's roles and people, for the tests of `roles`, `invitations`, `tokens`.
+impl TestServer {
+    fn url(&self, who: &SignedIn, path: &str) -> String {
+        format!("{}/api/v1/workspaces/{}{path}", self.base, who.workspace)
+    }
+
+    async fn roles(&self, who: &SignedIn) -> Value {
+        let (status, body) = answer(
+            self.http
+                .get(self.url(who, "/roles"))
+                .bearer_auth(&who.token),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// The member row of `user_id`, as `GET …/members` answers it to `who`.
+    async fn member(&self, who: &SignedIn, user_id: &str) -> Value {
+        let (status, members) = answer(
+            self.http
+                .get(self.url(who, "/members"))
+                .bearer_auth(&who.token),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{members}");
+        members
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["user"]["id"] == user_id)
+            .unwrap()
+            .clone()
+    }
+}
+
+/// The id of the role named `name` in a roles list.
+fn role_id(roles: &Value, name: &str) -> Value {
+    roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap()["id"]
+        .clone()
+}
+
 fn at(minutes: i64) -> String {
     (Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap() + Duration::minutes(minutes)).to_rfc3339()
 }

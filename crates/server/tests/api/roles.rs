@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{answer, on_each_backend, start, SignedIn, TestServer, ANA, BEN, SHARED_TASK};
+use super::{answer, on_each_backend, role_id, start, SignedIn, TestServer, ANA, BEN, SHARED_TASK};
 
 const ADMIN: &str = "admin@demo.stint.test";
 /// The demo users' fixed ids.
@@ -14,21 +14,6 @@ const ANA_ID: &str = "01900000-0000-7000-8000-000000000102";
 const BEN_ID: &str = "01900000-0000-7000-8000-000000000103";
 
 impl TestServer {
-    fn url(&self, who: &SignedIn, path: &str) -> String {
-        format!("{}/api/v1/workspaces/{}{path}", self.base, who.workspace)
-    }
-
-    async fn roles(&self, who: &SignedIn) -> Value {
-        let (status, body) = answer(
-            self.http
-                .get(self.url(who, "/roles"))
-                .bearer_auth(&who.token),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body
-    }
-
     async fn set_roles(
         &self,
         who: &SignedIn,
@@ -44,17 +29,6 @@ impl TestServer {
         )
         .await
     }
-}
-
-/// The id of the role named `name` in a roles list.
-fn role_id(roles: &Value, name: &str) -> Value {
-    roles
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == name)
-        .unwrap()["id"]
-        .clone()
 }
 
 #[tokio::test]
@@ -311,18 +285,8 @@ async fn admins_set_members_manager_hours_and_access_and_deactivate_them() {
     on_each_backend(|server| async move {
         let http = &server.http;
         let admin = server.sign_in(ADMIN).await;
-        let (_, members) = answer(
-            http.get(server.url(&admin, "/members"))
-                .bearer_auth(&admin.token),
-        )
-        .await;
         let (admin_id, ana_id, ben_id) = (ADMIN_ID, ANA_ID, BEN_ID);
-        let ben_row = members
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["user"]["id"] == ben_id)
-            .unwrap();
+        let ben_row = server.member(&admin, ben_id).await;
         assert_eq!(
             (ben_row["active"].clone(), ben_row["weekly_hours"].clone()),
             (json!(true), json!(40.0))
@@ -498,20 +462,7 @@ async fn two_changes_to_one_member_at_once_both_hold() {
             for (status, body) in [&hours_change, &access_change] {
                 assert_eq!(*status, StatusCode::OK, "{body}");
             }
-            let (_, members) = answer(
-                server
-                    .http
-                    .get(server.url(&admin, "/members"))
-                    .bearer_auth(&admin.token),
-            )
-            .await;
-            let ben = members
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|m| m["user"]["id"] == BEN_ID)
-                .unwrap()
-                .clone();
+            let ben = server.member(&admin, BEN_ID).await;
             assert_eq!(
                 (ben["weekly_hours"].clone(), ben["timesheet_access"].clone()),
                 (json!(hours), json!(access)),
