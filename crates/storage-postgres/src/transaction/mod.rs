@@ -1,0 +1,141 @@
+//! The write transaction (READ COMMITTED). Methods that change an entity append its change-log
+//! row themselves.
+
+mod accounts;
+mod people;
+mod sync;
+mod work;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, Postgres};
+use stint_storage::{
+    ChangeOp, Entity, MutationRecord, Result, Transaction, WorkspaceScope,
+};
+use uuid::Uuid;
+
+use crate::convert::storage_error;
+
+/// Change-log rows and mutation records are kept here and written at commit, one statement
+/// each, instead of one round trip per row: a pushed batch is mostly round trips.
+pub struct PostgresTransaction {
+    tx: sqlx::Transaction<'static, Postgres>,
+    /// (workspace, entity, id, op, owner)
+    changes: Vec<(Uuid, Entity, Uuid, ChangeOp, Option<Uuid>)>,
+    /// (workspace, record)
+    mutations: Vec<(Uuid, MutationRecord)>,
+}
+
+impl PostgresTransaction {
+    pub fn new(tx: sqlx::Transaction<'static, Postgres>) -> PostgresTransaction {
+        PostgresTransaction {
+            tx,
+            changes: Vec::new(),
+            mutations: Vec::new(),
+        }
+    }
+}
+
+impl PostgresTransaction {
+    fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    async fn log_change(
+        &mut self,
+        scope: &WorkspaceScope,
+        entity: Entity,
+        entity_id: Uuid,
+        op: ChangeOp,
+    ) -> Result<()> {
+        let owner = entity.owner(scope);
+        self.changes
+            .push((scope.workspace_id(), entity, entity_id, op, owner));
+        Ok(())
+    }
+
+    /// Writes the kept change-log rows, in the order they were logged.
+    async fn write_changes(&mut self) -> Result<()> {
+        if self.changes.is_empty() {
+            return Ok(());
+        }
+        let workspaces: Vec<Uuid> = self.changes.iter().map(|c| c.0).collect();
+        let entities: Vec<&str> = self.changes.iter().map(|c| c.1.as_str()).collect();
+        let ids: Vec<Uuid> = self.changes.iter().map(|c| c.2).collect();
+        let ops: Vec<&str> = self.changes.iter().map(|c| c.3.as_str()).collect();
+        let owners: Vec<Option<Uuid>> = self.changes.iter().map(|c| c.4).collect();
+        sqlx::query!(
+            "INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) \
+             SELECT w, e, i, o, u \
+             FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::uuid[]) \
+                 WITH ORDINALITY AS c (w, e, i, o, u, n) \
+             ORDER BY n",
+            &workspaces,
+            &entities as &[&str],
+            &ids,
+            &ops as &[&str],
+            &owners as &[Option<Uuid>]
+        )
+        .execute(&mut *self.tx)
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    async fn write_mutations(&mut self) -> Result<()> {
+        if self.mutations.is_empty() {
+            return Ok(());
+        }
+        let m = &self.mutations;
+        let streams: Vec<Uuid> = m.iter().map(|(_, r)| r.stream_id).collect();
+        let seqs: Vec<i64> = m.iter().map(|(_, r)| r.seq).collect();
+        let workspaces: Vec<Uuid> = m.iter().map(|(workspace, _)| *workspace).collect();
+        let fingerprints: Vec<&str> = m.iter().map(|(_, r)| r.fingerprint.as_str()).collect();
+        let names: Vec<&str> = m.iter().map(|(_, r)| r.name.as_str()).collect();
+        let args: Vec<serde_json::Value> = m.iter().map(|(_, r)| r.args.clone()).collect();
+        let device_times: Vec<DateTime<Utc>> = m.iter().map(|(_, r)| r.device_time).collect();
+        let outcomes: Vec<&str> = m.iter().map(|(_, r)| r.outcome.as_str()).collect();
+        let reasons = || m.iter().map(|(_, r)| r.reason.as_ref());
+        let codes: Vec<Option<&str>> = reasons().map(|r| r.map(|r| r.code.as_str())).collect();
+        let messages: Vec<Option<&str>> =
+            reasons().map(|r| r.map(|r| r.message.as_str())).collect();
+        let details: Vec<Option<serde_json::Value>> = reasons()
+            .map(|r| r.and_then(|r| r.details.clone()))
+            .collect();
+        let received: Vec<DateTime<Utc>> = m.iter().map(|(_, r)| r.received_at).collect();
+        sqlx::query!(
+            "INSERT INTO mutations (stream_id, seq, workspace_id, fingerprint, name, args, \
+                                    device_time, outcome, reason_code, reason_message, \
+                                    reason_details, received_at) \
+             SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], \
+                                  $6::jsonb[], $7::timestamptz[], $8::text[], $9::text[], \
+                                  $10::text[], $11::jsonb[], $12::timestamptz[])",
+            &streams,
+            &seqs,
+            &workspaces,
+            &fingerprints as &[&str],
+            &names as &[&str],
+            &args,
+            &device_times,
+            &outcomes as &[&str],
+            &codes as &[Option<&str>],
+            &messages as &[Option<&str>],
+            &details as &[Option<serde_json::Value>],
+            &received
+        )
+        .execute(&mut *self.tx)
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Transaction for PostgresTransaction {
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn commit(mut self: Box<Self>) -> Result<()> {
+        self.write_changes().await?;
+        self.write_mutations().await?;
+        self.tx.commit().await.map_err(storage_error)
+    }
+}

@@ -1,0 +1,419 @@
+//! Projects, tasks, timers and entries.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use stint_domain::TaskStatus;
+use stint_storage::{
+    parse_stored, ChangeOp, Entity, EntryRecord, Held, NewTask, ProjectRecord, Result,
+    SegmentRecord, StorageError, TimerRecord, WorkWrites, WorkspaceScope,
+};
+use uuid::Uuid;
+
+use super::PostgresTransaction;
+use crate::convert::storage_error;
+use crate::rows::{entry_record, held, timer_record, EntryRow, TimerRow};
+
+#[async_trait]
+impl WorkWrites for PostgresTransaction {
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn insert_project(
+        &mut self,
+        scope: &WorkspaceScope,
+        project: &ProjectRecord,
+    ) -> Result<bool> {
+        let (id, workspace) = (project.id, scope.workspace_id());
+        let done = sqlx::query!(
+            "INSERT INTO projects (id, workspace_id, name, color) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
+            id,
+            workspace,
+            project.name,
+            project.color
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let inserted = done.rows_affected() > 0;
+        if inserted {
+            self.log_change(scope, Entity::Project, project.id, ChangeOp::Upsert)
+                .await?;
+        }
+        Ok(inserted)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn insert_task(&mut self, scope: &WorkspaceScope, task: &NewTask) -> Result<bool> {
+        let (id, workspace) = (task.id, scope.workspace_id());
+        let (project, status) = (task.project_id, task.status.as_str());
+        // The project must be in the same workspace: the foreign key alone would not say so.
+        let done = sqlx::query!(
+            "INSERT INTO tasks (id, workspace_id, project_id, title, status) \
+             SELECT $1, $2, $3, $4, $5 \
+             WHERE EXISTS (SELECT 1 FROM projects WHERE id = $3 AND workspace_id = $2) \
+             ON CONFLICT DO NOTHING",
+            id,
+            workspace,
+            project,
+            task.title,
+            status
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let inserted = done.rows_affected() > 0;
+        if inserted {
+            self.log_change(scope, Entity::Task, task.id, ChangeOp::Upsert)
+                .await?;
+        }
+        Ok(inserted)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn change_task_status(
+        &mut self,
+        scope: &WorkspaceScope,
+        task_id: Uuid,
+        from: TaskStatus,
+        to: TaskStatus,
+    ) -> Result<bool> {
+        // READ COMMITTED re-checks `status = from` after waiting for a concurrent writer.
+        let done = sqlx::query!(
+            "UPDATE tasks SET status = $1 WHERE id = $2 AND workspace_id = $3 AND status = $4",
+            to.as_str(),
+            task_id,
+            scope.workspace_id(),
+            from.as_str()
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let changed = done.rows_affected() > 0;
+        if changed {
+            self.log_change(scope, Entity::Task, task_id, ChangeOp::Upsert)
+                .await?;
+        }
+        Ok(changed)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn assign(
+        &mut self,
+        scope: &WorkspaceScope,
+        task_id: Uuid,
+        user_id: Uuid,
+    ) -> Result<bool> {
+        let workspace = scope.workspace_id();
+        let done = sqlx::query!(
+            "INSERT INTO task_assignees (task_id, user_id) \
+             SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND workspace_id = $3) \
+                             AND EXISTS (SELECT 1 FROM memberships \
+                                         WHERE workspace_id = $3 AND user_id = $2) \
+             ON CONFLICT DO NOTHING",
+            task_id,
+            user_id,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let assigned = done.rows_affected() > 0;
+        if assigned {
+            // Assignees travel with the task.
+            self.log_change(scope, Entity::Task, task_id, ChangeOp::Upsert)
+                .await?;
+        }
+        Ok(assigned)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn own_active_timer(&mut self, scope: &WorkspaceScope) -> Result<Option<TimerRecord>> {
+        let workspace = scope.workspace_id();
+        let user = scope.user_id();
+        let row = sqlx::query_as!(
+            TimerRow,
+            "SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, segment_count, \
+                    last_start, last_end \
+             FROM timers WHERE workspace_id = $1 AND user_id = $2 AND state <> 'stopped'",
+            workspace,
+            user
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        row.map(timer_record).transpose()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn task_statuses(
+        &mut self,
+        scope: &WorkspaceScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<(Uuid, TaskStatus)>> {
+        let rows = sqlx::query!(
+            "SELECT id, status FROM tasks WHERE workspace_id = $1 AND id = ANY($2)",
+            scope.workspace_id(),
+            ids
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        rows.into_iter()
+            .map(|row| {
+                let status = parse_stored(&row.status, TaskStatus::parse, "task status")?;
+                Ok((row.id, status))
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn timers_with_ids(
+        &mut self,
+        scope: &WorkspaceScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<Held<TimerRecord>>> {
+        let rows = sqlx::query_as!(
+            TimerRow,
+            "SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, \
+                    segment_count, last_start, last_end \
+             FROM timers WHERE id = ANY($1)",
+            ids
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        held(scope, rows, timer_record)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn own_timer_starts_after(
+        &mut self,
+        scope: &WorkspaceScope,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>> {
+        sqlx::query_scalar!(
+            "SELECT started_at FROM timers \
+             WHERE workspace_id = $1 AND user_id = $2 AND started_at > $3",
+            scope.workspace_id(),
+            scope.user_id(),
+            at
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn entries_with_ids(
+        &mut self,
+        scope: &WorkspaceScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<Held<EntryRecord>>> {
+        let rows = sqlx::query_as!(
+            EntryRow,
+            "SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, \
+                    duration_secs, status, source, description \
+             FROM entries WHERE id = ANY($1)",
+            ids
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        held(scope, rows, entry_record)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn entries_of_timers(
+        &mut self,
+        scope: &WorkspaceScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<Held<EntryRecord>>> {
+        let rows = sqlx::query_as!(
+            EntryRow,
+            "SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, \
+                    duration_secs, status, source, description \
+             FROM entries WHERE timer_id = ANY($1)",
+            ids
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        held(scope, rows, entry_record)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn save_timers(
+        &mut self,
+        scope: &WorkspaceScope,
+        timers: &[TimerRecord],
+        segments: &[SegmentRecord],
+    ) -> Result<()> {
+        if timers.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = timers.iter().map(|t| t.id).collect();
+        let tasks: Vec<Uuid> = timers.iter().map(|t| t.task_id).collect();
+        let states: Vec<&str> = timers.iter().map(|t| t.state_name()).collect();
+        let started: Vec<DateTime<Utc>> = timers.iter().map(|t| t.head.started_at).collect();
+        let closed: Vec<i64> = timers.iter().map(|t| t.head.closed_millis).collect();
+        let counts: Vec<i64> = timers
+            .iter()
+            .map(|t| i64::from(t.head.segment_count))
+            .collect();
+        let last_starts: Vec<DateTime<Utc>> = timers.iter().map(|t| t.head.last.start).collect();
+        let last_ends: Vec<Option<DateTime<Utc>>> =
+            timers.iter().map(|t| t.head.last.end).collect();
+        // A row of another user under the same id is not overwritten; it is counted as missing.
+        let done = sqlx::query!(
+            "INSERT INTO timers (id, workspace_id, user_id, task_id, state, started_at, \
+                                 closed_millis, segment_count, last_start, last_end) \
+             SELECT t.id, $1, $2, t.task, t.state, t.started, t.closed, t.count, t.ls, t.le \
+             FROM UNNEST($3::uuid[], $4::uuid[], $5::text[], $6::timestamptz[], $7::bigint[], \
+                         $8::bigint[], $9::timestamptz[], $10::timestamptz[]) \
+                  WITH ORDINALITY AS t (id, task, state, started, closed, count, ls, le, n) \
+             WHERE EXISTS (SELECT 1 FROM tasks WHERE id = t.task AND workspace_id = $1) \
+             ORDER BY t.n \
+             ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
+                 closed_millis = excluded.closed_millis, \
+                 segment_count = excluded.segment_count, \
+                 last_start = excluded.last_start, last_end = excluded.last_end \
+             WHERE timers.workspace_id = excluded.workspace_id \
+               AND timers.user_id = excluded.user_id",
+            scope.workspace_id(),
+            scope.user_id(),
+            &ids,
+            &tasks,
+            &states as &[&str],
+            &started,
+            &closed,
+            &counts,
+            &last_starts,
+            &last_ends as &[Option<DateTime<Utc>>]
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() != timers.len() as u64 {
+            // Read a moment ago as free: another push took an id, or a task went.
+            return Err(StorageError::Conflict {
+                constraint: "a timer's id or task changed meanwhile".into(),
+            });
+        }
+        let timer_ids: Vec<Uuid> = segments.iter().map(|s| s.timer_id).collect();
+        let ns: Vec<i64> = segments.iter().map(|s| i64::from(s.n)).collect();
+        let starts: Vec<DateTime<Utc>> = segments.iter().map(|s| s.segment.start).collect();
+        let ends: Vec<Option<DateTime<Utc>>> = segments.iter().map(|s| s.segment.end).collect();
+        sqlx::query!(
+            "INSERT INTO timer_segments (timer_id, n, started_at, ended_at) \
+             SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::timestamptz[], \
+                                  $4::timestamptz[]) \
+             ON CONFLICT (timer_id, n) DO UPDATE SET ended_at = excluded.ended_at",
+            &timer_ids,
+            &ns,
+            &starts,
+            &ends as &[Option<DateTime<Utc>>]
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        for id in ids {
+            self.log_change(scope, Entity::Timer, id, ChangeOp::Upsert)
+                .await?;
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn insert_entries(
+        &mut self,
+        scope: &WorkspaceScope,
+        entries: &[EntryRecord],
+    ) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
+        let tasks: Vec<Uuid> = entries.iter().map(|e| e.task_id).collect();
+        let timers: Vec<Option<Uuid>> = entries.iter().map(|e| e.timer_id).collect();
+        let started: Vec<DateTime<Utc>> = entries.iter().map(|e| e.started_at).collect();
+        let ended: Vec<DateTime<Utc>> = entries.iter().map(|e| e.ended_at).collect();
+        let durations: Vec<i64> = entries.iter().map(|e| e.duration_secs).collect();
+        let statuses: Vec<&str> = entries.iter().map(|e| e.status.as_str()).collect();
+        let sources: Vec<&str> = entries.iter().map(|e| e.source.as_str()).collect();
+        let descriptions: Vec<&str> = entries.iter().map(|e| e.description.as_str()).collect();
+        let done = sqlx::query!(
+            "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, started_at, \
+                                  ended_at, duration_secs, status, source, description) \
+             SELECT e.id, $1, $2, e.task, e.timer, e.started, e.ended, e.duration, e.status, \
+                    e.source, e.description \
+             FROM UNNEST($3::uuid[], $4::uuid[], $5::uuid[], $6::timestamptz[], \
+                         $7::timestamptz[], $8::bigint[], $9::text[], $10::text[], $11::text[]) \
+                  AS e (id, task, timer, started, ended, duration, status, source, description) \
+             WHERE EXISTS (SELECT 1 FROM tasks WHERE id = e.task AND workspace_id = $1)",
+            scope.workspace_id(),
+            scope.user_id(),
+            &ids,
+            &tasks,
+            &timers as &[Option<Uuid>],
+            &started,
+            &ended,
+            &durations,
+            &statuses as &[&str],
+            &sources as &[&str],
+            &descriptions as &[&str]
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() != entries.len() as u64 {
+            return Err(StorageError::Conflict {
+                constraint: "an entry's task was deleted meanwhile".into(),
+            });
+        }
+        for id in ids {
+            self.log_change(scope, Entity::Entry, id, ChangeOp::Upsert)
+                .await?;
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn delete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()> {
+        let (task, workspace) = (task_id, scope.workspace_id());
+        // Checked first, so a refused delete leaves everything as it was (assignees included).
+        let in_use = sqlx::query_scalar!(
+            "SELECT EXISTS (SELECT 1 FROM timers WHERE task_id = $1) \
+                 OR EXISTS (SELECT 1 FROM entries WHERE task_id = $1) AS \"in_use!\"",
+            task
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if in_use {
+            return Err(StorageError::Conflict {
+                constraint: "task_in_use".into(),
+            });
+        }
+        sqlx::query!(
+            "DELETE FROM task_assignees WHERE task_id = $1 \
+             AND EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND workspace_id = $2)",
+            task,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let done = sqlx::query!(
+            "DELETE FROM tasks WHERE id = $1 AND workspace_id = $2",
+            task,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        self.log_change(scope, Entity::Task, task_id, ChangeOp::Delete)
+            .await
+    }
+}

@@ -1,0 +1,275 @@
+//! What a writing transaction can do, in four parts a backend implements one file each:
+//! accounts (workspaces, users, devices, tokens), people (roles, members, invitations), sync
+//! bookkeeping (streams, recorded mutations) and work (projects, tasks, timers, entries).
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use crate::{
+    may, Capability, DeviceRecord, EntryRecord, Held, InvitationRecord, MemberSettings,
+    MutationRecord, NewTask, ProjectRecord, RecordedMutation, Result, RoleRecord, SegmentRecord,
+    TimerRecord, TokenRecord, UserRecord, WorkspaceScope,
+};
+
+/// One writing transaction. Every method that changes a project, task, timer or entry appends
+/// `(workspace, change_no, entity, id, op, owner)` to the change log in the same transaction, so
+/// the sync feed (and later webhooks and live updates) never miss a committed change. Dropping
+/// it without `commit` rolls back.
+#[async_trait]
+pub trait Transaction: AccountWrites + PeopleWrites + SyncWrites + WorkWrites + Send {
+    async fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// Workspaces, users, memberships, devices and tokens.
+#[async_trait]
+pub trait AccountWrites: Send {
+    /// Creates the workspace with its four default roles; `false` (nothing written) when a
+    /// workspace with that id exists.
+    async fn insert_workspace(
+        &mut self,
+        id: Uuid,
+        name: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool>;
+
+    /// Inserts the user unless one with that id exists; `true` when inserted.
+    async fn insert_user(
+        &mut self,
+        user: &UserRecord,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool>;
+
+    /// Makes the user a member of the scope's workspace holding these default roles (added to
+    /// what they hold when they are a member already).
+    async fn insert_membership(
+        &mut self,
+        scope: &WorkspaceScope,
+        user_id: Uuid,
+        roles: &[stint_domain::DefaultRole],
+    ) -> Result<()>;
+
+    async fn device_owner(&mut self, device_id: Uuid) -> Result<Option<Uuid>>;
+
+    /// Creates the device, or renames it when it exists; `false` (and nothing written) when the
+    /// id belongs to another user, even one who registered it a moment ago.
+    async fn upsert_device(&mut self, device: &DeviceRecord) -> Result<bool>;
+
+    async fn insert_token(&mut self, token: &TokenRecord) -> Result<()>;
+
+    /// Revokes the tokens of the user's device, or of all their devices; how many.
+    async fn revoke_device_tokens(&mut self, user_id: Uuid, device_id: Option<Uuid>)
+        -> Result<u64>;
+
+    /// Revokes every token of the user, their personal access tokens too; how many.
+    async fn revoke_all_tokens(&mut self, user_id: Uuid) -> Result<u64>;
+
+    /// Revokes one of the user's personal access tokens; `false` when they have none by that id.
+    async fn revoke_personal_token(&mut self, user_id: Uuid, token_id: Uuid) -> Result<bool>;
+
+    /// Deletes every token that expired before `before`; how many.
+    async fn purge_tokens(&mut self, before: chrono::DateTime<chrono::Utc>) -> Result<u64>;
+}
+
+/// Roles, what members hold and what admins set for them, invitations (P1). Each takes the
+/// `time:settings` capability.
+#[async_trait]
+pub trait PeopleWrites: Send {
+    /// Adds a custom role (`default_role` is not read); `false` (nothing written) when the
+    /// workspace has a role of that name, in any case.
+    async fn insert_role(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        role: &RoleRecord,
+    ) -> Result<bool>;
+
+    /// Renames a custom role and replaces its permissions. `NotFound` for a default role or a
+    /// role of another workspace; `false` (nothing written) when the name is another role's.
+    async fn update_role(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        role: &RoleRecord,
+    ) -> Result<bool>;
+
+    /// Deletes a custom role, and so takes it from its holders. `NotFound` for a default role
+    /// or a role of another workspace.
+    async fn delete_role(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        role_id: Uuid,
+    ) -> Result<()>;
+
+    /// Replaces the roles a member holds; ids that are not (or no longer) the workspace's roles
+    /// are passed over. `NotFound` when the user is not a member.
+    async fn set_member_roles(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        user_id: Uuid,
+        role_ids: &[Uuid],
+    ) -> Result<()>;
+
+    /// Gives a member these roles besides those they hold; ids that are not (or no longer)
+    /// the workspace's roles are passed over. `NotFound` when the user is not a member.
+    async fn add_member_roles(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        user_id: Uuid,
+        role_ids: &[Uuid],
+    ) -> Result<()>;
+
+    /// Adds an invitation (its `workspace_id` is the scope's) with its roles (`Conflict` when
+    /// one is not the workspace's).
+    async fn insert_invitation(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        invitation: &InvitationRecord,
+    ) -> Result<()>;
+
+    /// Withdraws an invitation not accepted yet; `false` when there is none by that id.
+    async fn delete_invitation(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        invitation_id: Uuid,
+    ) -> Result<bool>;
+
+    /// Marks the invitation accepted, if it is still open at `now`; `false` otherwise (used
+    /// or expired meanwhile), and nothing changes.
+    async fn accept_invitation(
+        &mut self,
+        invitation_id: Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool>;
+
+    /// Changes what admins set for a member from `before` to `after`; `false` (nothing
+    /// written) when the member's settings are not `before` any more, or they are no member.
+    async fn update_member(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        user_id: Uuid,
+        before: &MemberSettings,
+        after: &MemberSettings,
+    ) -> Result<bool>;
+
+    /// How many active members hold the admin role, as this transaction sees it.
+    async fn admin_count(&mut self, settings: Capability<'_, may::ChangeSettings>) -> Result<i64>;
+}
+
+/// The device streams of pushes and the mutations recorded on them.
+#[async_trait]
+pub trait SyncWrites: Send {
+    /// The stream's last applied seq, creating the stream (for the scope's device and
+    /// workspace) at 0 when new; `None` when the id is another device's or workspace's. The
+    /// stream is locked until commit, so two pushes on one stream take turns.
+    async fn lock_stream(&mut self, scope: &WorkspaceScope, stream_id: Uuid)
+        -> Result<Option<i64>>;
+
+    async fn set_stream_seq(&mut self, stream_id: Uuid, seq: i64) -> Result<()>;
+
+    /// The stream's recorded mutations with seq in `from..=to`, by seq.
+    async fn recorded_mutations(
+        &mut self,
+        stream_id: Uuid,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<RecordedMutation>>;
+
+    /// Records a pushed batch's decided mutations.
+    async fn record_mutations(
+        &mut self,
+        scope: &WorkspaceScope,
+        mutations: &[MutationRecord],
+    ) -> Result<()>;
+
+    /// Makes concurrent changes to one user's timers wait for each other (T1 holds per user).
+    /// PostgreSQL locks the membership row; SQLite's single writer already serialises.
+    async fn lock_user_timers(&mut self, scope: &WorkspaceScope) -> Result<()>;
+}
+
+/// Projects, tasks, timers and entries.
+#[async_trait]
+pub trait WorkWrites: Send {
+    async fn insert_project(
+        &mut self,
+        scope: &WorkspaceScope,
+        project: &ProjectRecord,
+    ) -> Result<bool>;
+
+    async fn insert_task(&mut self, scope: &WorkspaceScope, task: &NewTask) -> Result<bool>;
+
+    /// The statuses of those of `ids` that are tasks of the scope's workspace.
+    async fn task_statuses(
+        &mut self,
+        scope: &WorkspaceScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<(Uuid, stint_domain::TaskStatus)>>;
+
+    /// Moves the task from `from` to `to`; `false` when it was no longer in `from` (someone
+    /// changed it meanwhile), and then nothing changes.
+    async fn change_task_status(
+        &mut self,
+        scope: &WorkspaceScope,
+        task_id: Uuid,
+        from: stint_domain::TaskStatus,
+        to: stint_domain::TaskStatus,
+    ) -> Result<bool>;
+
+    /// Assigns a member of the workspace to the task; `true` when they were not assigned before.
+    async fn assign(
+        &mut self,
+        scope: &WorkspaceScope,
+        task_id: Uuid,
+        user_id: Uuid,
+    ) -> Result<bool>;
+
+    // Timers and entries, read and written a pushed batch at a time. Ids are made by devices:
+    // a lookup by id looks across all workspaces, and answers another user's row as `Held::Taken`.
+    async fn timers_with_ids(
+        &mut self,
+        scope: &WorkspaceScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<Held<TimerRecord>>>;
+
+    async fn own_active_timer(&mut self, scope: &WorkspaceScope) -> Result<Option<TimerRecord>>;
+
+    /// The starts of the scope's user's timers that started after `at` (T1 in time order: a
+    /// start that arrives late closes at the next one).
+    async fn own_timer_starts_after(
+        &mut self,
+        scope: &WorkspaceScope,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<chrono::DateTime<chrono::Utc>>>;
+
+    /// The entries with these ids.
+    async fn entries_with_ids(
+        &mut self,
+        scope: &WorkspaceScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<Held<EntryRecord>>>;
+
+    /// The entries these timers were stopped into.
+    async fn entries_of_timers(
+        &mut self,
+        scope: &WorkspaceScope,
+        timer_ids: &[Uuid],
+    ) -> Result<Vec<Held<EntryRecord>>>;
+
+    /// Inserts or updates the scope's user's timers (their `user_id` is not read; each on a
+    /// task of the scope's workspace), then their segments. Timers are written in the order
+    /// given: stopped ones first, so one user never holds two active timers in between.
+    async fn save_timers(
+        &mut self,
+        scope: &WorkspaceScope,
+        timers: &[TimerRecord],
+        segments: &[SegmentRecord],
+    ) -> Result<()>;
+
+    /// Inserts entries of the scope's user (`user_id` is not read) on tasks of its workspace.
+    async fn insert_entries(
+        &mut self,
+        scope: &WorkspaceScope,
+        entries: &[EntryRecord],
+    ) -> Result<()>;
+
+    /// Deletes a task that no timer or entry refers to (`Conflict` otherwise, and nothing
+    /// changes); devices get a tombstone.
+    async fn delete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()>;
+}
