@@ -34,6 +34,10 @@ const DEMO_WORKSPACE: &str = "01900000-0000-7000-8000-000000000001";
 const DEMO_ADMIN: &str = "admin@demo.stint.test";
 const DEMO_EMAIL: &str = "ana@demo.stint.test";
 const DEMO_BEN_ID: &str = "01900000-0000-7000-8000-000000000103";
+const DEMO_ANA_ID: &str = "01900000-0000-7000-8000-000000000102";
+/// The demo's public team, led by Ana, Ben a member: the team operations act on it (deleting
+/// it is left to ids of no team, so that the others keep reaching it).
+const DEMO_TEAM: &str = "01900000-0000-7000-8000-000000000401";
 const DEMO_PASSWORD: &str = "stint-demo";
 
 /// `cargo xtask contract`: builds the server and runs the contract step alone.
@@ -182,6 +186,7 @@ fn run_schemathesis(schemathesis: &Path, dir: &Path, addr: SocketAddr) -> anyhow
     // a dictionary mixed with generated ones: the coverage phase, which probes every boundary,
     // ignores dictionaries. Ana's credentials in half of the sign-ins, so that their answers
     // are checked too.
+    let teams = team_operations();
     let config = format!(
         r#"headers = {{ Authorization = "Bearer {token}" }}
 
@@ -225,6 +230,7 @@ checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
 include-name = "POST /api/v1/workspaces/{{workspace_id}}/invitations"
 checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
 
+{teams}
 [[operations]]
 include-name = "GET /api/v1/workspaces/{{workspace_id}}/events"
 enabled = false
@@ -270,10 +276,46 @@ fn wait_until(child: &mut Child, deadline: Instant) -> anyhow::Result<Option<Exi
     }
 }
 
+/// The team operations act on the demo team, a member's on Ben; making a team names Ana as its
+/// lead. Their bodies refer to ids a schema cannot check. Deleting a team gets ids of no team:
+/// in the stateful phase it would learn the demo team's id from a listing and delete it, and
+/// the other operations would find no team from then on.
+fn team_operations() -> String {
+    let team = format!(r#""path.team_id" = "{DEMO_TEAM}""#);
+    let ben = format!(r#"{team}, "path.user_id" = "{DEMO_BEN_ID}""#);
+    let operations = [
+        (
+            "POST /teams",
+            format!(r#""body.lead_id" = "{DEMO_ANA_ID}""#),
+        ),
+        ("PATCH /teams/{team_id}", team.clone()),
+        ("POST /teams/{team_id}/roles", team.clone()),
+        ("PUT /teams/{team_id}/roles/{role_id}", team.clone()),
+        ("DELETE /teams/{team_id}/roles/{role_id}", team.clone()),
+        ("PUT /teams/{team_id}/members/{user_id}", ben.clone()),
+        ("DELETE /teams/{team_id}/members/{user_id}", ben),
+    ];
+    let prefix = "/api/v1/workspaces/{workspace_id}";
+    let mut config = format!(
+        "[[operations]]\ninclude-name = \"GET {prefix}/teams/{{team_id}}\"\nparameters = {{ {team} }}\n\n\
+         [[operations]]\ninclude-name = \"DELETE {prefix}/teams/{{team_id}}\"\n\
+         phases.stateful.enabled = false\n\
+         checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}\n\n"
+    );
+    for (operation, parameters) in operations {
+        let (method, path) = operation.split_once(' ').unwrap();
+        config += &format!(
+            "[[operations]]\ninclude-name = \"{method} {prefix}{path}\"\nparameters = {{ {parameters} }}\n\
+             checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}\n\n"
+        );
+    }
+    config
+}
+
 /// What schemathesis accepts for well-formed requests (its default), plus 400 for operations
 /// whose body refers to other objects or instants that a schema cannot check: a role id that is
 /// not the workspace's, a manager who is not a member, an expiry in the past, an email without
-/// an `@`.
+/// an `@`, a team lead who is not a member, a secured team while the workspace allows none.
 const REFERENCES_CHECKED: &str =
     r#"["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]"#;
 

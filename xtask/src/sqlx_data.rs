@@ -68,12 +68,7 @@ pub fn prepare(postgres: &Postgres, check: bool) -> anyhow::Result<()> {
         let _ = std::fs::remove_dir_all(&out);
         std::fs::create_dir_all(&out)?;
         // The macros run again only when cargo sees the source change.
-        for source in std::fs::read_dir(krate.dir.join("src"))? {
-            std::fs::File::options()
-                .append(true)
-                .open(source?.path())?
-                .set_modified(SystemTime::now())?;
-        }
+        touch_all(&krate.dir.join("src"))?;
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         run(Command::new(cargo)
             .args(["check", "--quiet", "-p", krate.package])
@@ -118,4 +113,20 @@ fn file_set(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
     }
     files.sort();
     Ok(files)
+}
+
+/// Marks every file under `dir` (its subfolders too) modified now.
+fn touch_all(dir: &Path) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            touch_all(&path)?;
+        } else {
+            std::fs::File::options()
+                .append(true)
+                .open(&path)?
+                .set_modified(SystemTime::now())?;
+        }
+    }
+    Ok(())
 }

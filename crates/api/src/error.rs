@@ -46,6 +46,12 @@ pub enum ErrorCode {
     NameTaken,
     /// The change would leave the workspace without anyone holding the admin role.
     LastAdmin,
+    /// A team's work-log visibility is chosen when it is made and never changes.
+    WorkLogsFixed,
+    /// The workspace does not allow teams with secured work logs (an admin can turn it on).
+    SecuredTeamsOff,
+    /// The change would leave the team without an active member who may manage it.
+    LastTeamManager,
 
     // Sync.
     UnsupportedProtocol,

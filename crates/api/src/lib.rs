@@ -11,8 +11,8 @@ pub mod typescript;
 
 pub use error::ErrorCode;
 pub use stint_domain::{
-    DefaultRole, EntrySource, EntryStatus, Permission, Segment, TaskStatus, TimerState,
-    TimesheetAccess,
+    DefaultRole, DefaultTeamRole, EntrySource, EntryStatus, Permission, Segment, TaskStatus,
+    TeamPermission, TimerState, TimesheetAccess, WorkLogs,
 };
 
 use serde::{Deserialize, Serialize};

@@ -2,6 +2,8 @@
 //! value, and a caller's grants are the union of their roles' (`grants`). Nothing here reads
 //! a database; the server's policy layer feeds these functions and hands out capabilities.
 
+use std::marker::PhantomData;
+
 use serde::{Deserialize, Serialize};
 
 /// One of P1's workspace permissions.
@@ -53,49 +55,68 @@ impl Permission {
     pub fn parse(s: &str) -> Option<Permission> {
         Permission::ALL.into_iter().find(|p| p.as_str() == s)
     }
+}
+
+/// A closed set of flags (permissions, team permissions) that fits one byte.
+pub trait Flag: Copy + 'static {
+    /// Every flag, in the order sets list them.
+    const ALL: &'static [Self];
+    fn bit(self) -> u8;
+}
+
+impl Flag for Permission {
+    const ALL: &'static [Permission] = &Permission::ALL;
 
     fn bit(self) -> u8 {
         1 << (self as u8)
     }
 }
 
-/// A set of permissions.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Permissions(u8);
+/// A set of flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Set<F>(u8, PhantomData<F>);
 
-impl Permissions {
-    pub const NONE: Permissions = Permissions(0);
+/// A set of workspace permissions.
+pub type Permissions = Set<Permission>;
 
-    pub fn of(permissions: &[Permission]) -> Permissions {
-        permissions
+impl<F: Flag> Set<F> {
+    pub const NONE: Set<F> = Set(0, PhantomData);
+
+    pub fn of(flags: &[F]) -> Set<F> {
+        flags.iter().copied().collect()
+    }
+
+    pub fn with(self, flag: F) -> Set<F> {
+        Set(self.0 | flag.bit(), PhantomData)
+    }
+
+    pub fn union(self, other: Set<F>) -> Set<F> {
+        Set(self.0 | other.0, PhantomData)
+    }
+
+    pub fn contains(self, flag: F) -> bool {
+        self.0 & flag.bit() != 0
+    }
+
+    /// In `Flag::ALL` order.
+    pub fn to_vec(self) -> Vec<F> {
+        F::ALL
             .iter()
-            .fold(Permissions::NONE, |set, p| set.with(*p))
-    }
-
-    pub fn with(self, permission: Permission) -> Permissions {
-        Permissions(self.0 | permission.bit())
-    }
-
-    pub fn union(self, other: Permissions) -> Permissions {
-        Permissions(self.0 | other.0)
-    }
-
-    pub fn contains(self, permission: Permission) -> bool {
-        self.0 & permission.bit() != 0
-    }
-
-    /// In `Permission::ALL` order.
-    pub fn to_vec(self) -> Vec<Permission> {
-        Permission::ALL
-            .into_iter()
-            .filter(|p| self.contains(*p))
+            .copied()
+            .filter(|f| self.contains(*f))
             .collect()
     }
 }
 
-impl FromIterator<Permission> for Permissions {
-    fn from_iter<I: IntoIterator<Item = Permission>>(iter: I) -> Permissions {
-        iter.into_iter().fold(Permissions::NONE, Permissions::with)
+impl<F: Flag> Default for Set<F> {
+    fn default() -> Set<F> {
+        Set::NONE
+    }
+}
+
+impl<F: Flag> FromIterator<F> for Set<F> {
+    fn from_iter<I: IntoIterator<Item = F>>(iter: I) -> Set<F> {
+        iter.into_iter().fold(Set::NONE, Set::with)
     }
 }
 

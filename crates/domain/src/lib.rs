@@ -1,17 +1,23 @@
 //! Stint's rules, free of IO: the timer's segment arithmetic, the states of tasks and entries,
-//! workspace permissions and roles, and the filters of groups and users.
+//! workspace permissions and roles, teams, and the filters of groups and users.
 //! Every function that needs "now" takes it as an argument, so tests and crash recovery see the
 //! same arithmetic as the live app.
 
 mod access;
 mod filters;
 mod status;
+mod teams;
 mod timer;
 mod timer_head;
 
-pub use access::{grants, DefaultRole, HeldRole, Permission, Permissions, TimesheetAccess};
+pub use access::{
+    grants, DefaultRole, Flag, HeldRole, Permission, Permissions, Set, TimesheetAccess,
+};
 pub use filters::{resolve_filter, Filter, FilterSettings, FilterSource, Page};
 pub use status::{EntrySource, EntryStatus, TaskStatus};
+pub use teams::{
+    team_grants, DefaultTeamRole, HeldTeamRole, TeamPermission, TeamPermissions, WorkLogs,
+};
 pub use timer::{format_hm, Segment, StoppedTimer, Timer, TimerError, TimerState};
 pub use timer_head::{StoppedHead, TimerHead, MAX_SEGMENTS};
 

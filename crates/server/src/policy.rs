@@ -7,9 +7,12 @@
 
 use serde_json::json;
 use stint_api::ErrorCode;
-use stint_domain::{DefaultRole, Permission, Permissions};
+use stint_domain::{
+    DefaultRole, Permission, Permissions, TeamPermission, TeamPermissions, WorkLogs,
+};
 use stint_storage::{
-    InvitationRecord, MembershipRecord, Missing, RoleRecord, Storage, WorkspaceScope,
+    InvitationRecord, MembershipRecord, Missing, RoleRecord, Storage, TeamManagement, TeamRecord,
+    WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -53,6 +56,38 @@ impl From<Missing> for ApiError {
 pub fn grants_of(membership: &MembershipRecord) -> Permissions {
     let held: Vec<_> = membership.roles.iter().map(RoleRecord::held).collect();
     stint_domain::grants(&held)
+}
+
+/// What the caller may do in a team: their team roles' permissions, cut to their workspace
+/// grants (`stint_domain::team_grants`).
+pub fn team_grants(scope: &WorkspaceScope, team: &TeamRecord) -> TeamPermissions {
+    stint_domain::team_grants(&team.held_by(scope.user_id()), scope.permissions())
+}
+
+/// Who may change a team (P2, P4): a holder of *manage this team* there, giving at most what
+/// they hold in it; or, for a public team only, a holder of `time:settings`, giving any team
+/// role. A secured team is managed from inside only: an admin could otherwise make themselves
+/// a viewer of its entries.
+pub fn team_management<'s>(
+    scope: &'s WorkspaceScope,
+    team: &TeamRecord,
+) -> Result<TeamManagement<'s>, ApiError> {
+    let mine = team_grants(scope, team);
+    let admin =
+        team.work_logs == WorkLogs::Public && scope.permissions().contains(Permission::Settings);
+    let grants = if admin {
+        TeamPermissions::of(&TeamPermission::ALL)
+    } else if mine.contains(TeamPermission::ManageTeam) {
+        mine
+    } else {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "changing this team needs its `manage_team` permission",
+        )
+        .with_details(json!({ "team_permission": TeamPermission::ManageTeam })));
+    };
+    #[allow(clippy::disallowed_methods)] // the check is the lines above
+    Ok(TeamManagement::vouched_by_policy(scope, team.id, grants))
 }
 
 /// The scope an invitation is accepted in: its workspace, acting as the admin who invited

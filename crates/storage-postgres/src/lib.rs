@@ -18,7 +18,8 @@ use sqlx::PgPool;
 use stint_storage::{
     may, Capability, ChangePage, CurrentEpoch, EntryRecord, InstanceEvents, InvitationRecord,
     MemberRecord, MembershipRecord, Result, RoleRecord, SignedInDevice, Storage, StorageError,
-    TaskRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord, WorkspaceScope,
+    TaskRecord, TeamRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord,
+    WorkspaceRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -168,6 +169,20 @@ impl Storage for PostgresStorage {
         settings: Capability<'_, may::ChangeSettings>,
     ) -> Result<Vec<MemberRecord>> {
         reads::members(&self.pool, settings.scope()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn workspace(&self, scope: &WorkspaceScope) -> Result<WorkspaceRecord> {
+        reads::workspace(&self.pool, scope).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn teams(
+        &self,
+        scope: &WorkspaceScope,
+        team_id: Option<Uuid>,
+    ) -> Result<Vec<TeamRecord>> {
+        reads::teams(&self.pool, scope, team_id).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -24,7 +24,8 @@ use sqlx::SqlitePool;
 use stint_storage::{
     may, Capability, ChangePage, CurrentEpoch, EntryRecord, InstanceEvents, InvitationRecord,
     MemberRecord, MembershipRecord, Result, RoleRecord, SignedInDevice, Storage, TaskRecord,
-    TimerWithSegments, TokenRecord, Transaction, UserRecord, WorkspaceScope,
+    TeamRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord, WorkspaceRecord,
+    WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -191,6 +192,20 @@ impl Storage for SqliteStorage {
         settings: Capability<'_, may::ChangeSettings>,
     ) -> Result<Vec<MemberRecord>> {
         reads::members(&self.reader, settings.scope()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn workspace(&self, scope: &WorkspaceScope) -> Result<WorkspaceRecord> {
+        reads::workspace(&self.reader, scope).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn teams(
+        &self,
+        scope: &WorkspaceScope,
+        team_id: Option<Uuid>,
+    ) -> Result<Vec<TeamRecord>> {
+        reads::teams(&self.reader, scope, team_id).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -17,8 +17,10 @@ use uuid::Uuid;
 
 pub use error::StorageError;
 pub use records::*;
-pub use scope::{may, Capability, Missing, Needs, WorkspaceScope};
-pub use transaction::{AccountWrites, PeopleWrites, SyncWrites, Transaction, WorkWrites};
+pub use scope::{may, Capability, Missing, Needs, TeamManagement, WorkspaceScope};
+pub use transaction::{
+    AccountWrites, PeopleWrites, SyncWrites, TeamWrites, Transaction, WorkWrites,
+};
 
 pub type Result<T> = std::result::Result<T, StorageError>;
 
@@ -110,6 +112,14 @@ pub trait Storage: Send + Sync + 'static {
         &self,
         settings: Capability<'_, may::ChangeSettings>,
     ) -> Result<Vec<MemberRecord>>;
+
+    // Workspaces and teams (P2).
+    /// The scope's workspace.
+    async fn workspace(&self, scope: &WorkspaceScope) -> Result<WorkspaceRecord>;
+    /// The workspace's teams by name, with their roles and members; only the one with this id
+    /// when `team_id` is given.
+    async fn teams(&self, scope: &WorkspaceScope, team_id: Option<Uuid>)
+        -> Result<Vec<TeamRecord>>;
 
     // Workspace reads.
     /// The workspace's tasks; only those with these ids when `ids` is given.

@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use stint_domain::{
-    DefaultRole, EntrySource, EntryStatus, HeldRole, Permission, Permissions, Segment, TaskStatus,
-    TimerHead, TimerState, TimesheetAccess,
+    DefaultRole, DefaultTeamRole, EntrySource, EntryStatus, HeldRole, HeldTeamRole, Permission,
+    Permissions, Segment, TaskStatus, TeamPermission, TeamPermissions, TimerHead, TimerState,
+    TimesheetAccess, WorkLogs,
 };
 use uuid::Uuid;
 
@@ -104,6 +105,105 @@ impl RoleRecord {
             None => HeldRole::Custom(self.permissions),
         }
     }
+}
+
+/// A workspace's own settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkspaceRecord {
+    pub id: Uuid,
+    pub name: String,
+    /// Whether teams with secured work logs may be created (P4).
+    pub secured_teams: bool,
+}
+
+/// A team (P2) with its roles and members.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub work_logs: WorkLogs,
+    pub created_at: DateTime<Utc>,
+    /// Default roles first, then by name.
+    pub roles: Vec<TeamRoleRecord>,
+    /// By name.
+    pub members: Vec<TeamMemberRecord>,
+}
+
+impl TeamRecord {
+    /// What a member's team roles are, for `stint_domain::team_grants` (none for a non-member).
+    pub fn held_by(&self, user_id: Uuid) -> Vec<HeldTeamRole> {
+        let Some(member) = self.members.iter().find(|m| m.user_id == user_id) else {
+            return Vec::new();
+        };
+        self.roles
+            .iter()
+            .filter(|role| member.role_ids.contains(&role.id))
+            .map(TeamRoleRecord::held)
+            .collect()
+    }
+}
+
+/// What a new team is made with; its two default roles are made with it, and its lead holds
+/// the Team Lead role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTeam {
+    pub id: Uuid,
+    pub name: String,
+    pub work_logs: WorkLogs,
+    pub created_at: DateTime<Utc>,
+    pub lead_id: Uuid,
+}
+
+/// A team role: one of the two default roles, whose permissions are the code's, or a custom
+/// one with the permissions it was given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamRoleRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub default_role: Option<DefaultTeamRole>,
+    pub permissions: TeamPermissions,
+}
+
+impl TeamRoleRecord {
+    /// A team role as both databases store it (see `RoleRecord::from_stored`).
+    pub fn from_stored<'a>(
+        id: Uuid,
+        name: String,
+        default_role: Option<&str>,
+        permissions: impl IntoIterator<Item = &'a str>,
+    ) -> crate::Result<TeamRoleRecord> {
+        let default_role = default_role
+            .map(|role| parse_stored(role, DefaultTeamRole::parse, "default team role"))
+            .transpose()?;
+        let permissions = match default_role {
+            Some(role) => role.permissions(),
+            None => permissions
+                .into_iter()
+                .map(|p| parse_stored(p, TeamPermission::parse, "team permission"))
+                .collect::<crate::Result<TeamPermissions>>()?,
+        };
+        Ok(TeamRoleRecord {
+            id,
+            name,
+            default_role,
+            permissions,
+        })
+    }
+
+    pub fn held(&self) -> HeldTeamRole {
+        match self.default_role {
+            Some(role) => HeldTeamRole::Default(role),
+            None => HeldTeamRole::Custom(self.permissions),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamMemberRecord {
+    pub user_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role_ids: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

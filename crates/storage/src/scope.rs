@@ -3,7 +3,7 @@
 
 use std::marker::PhantomData;
 
-use stint_domain::{Permission, Permissions};
+use stint_domain::{Permission, Permissions, TeamPermissions};
 
 /// Proof that `user_id` may act in `workspace_id` (calling from `device_id`) with these
 /// permissions. Storage functions take one instead of a raw workspace id, so no query can
@@ -84,6 +84,45 @@ pub struct Capability<'s, P> {
 impl<'s, P> Capability<'s, P> {
     pub fn scope(&self) -> &'s WorkspaceScope {
         self.scope
+    }
+}
+
+/// Proof that the scope's caller may change one team of its workspace — its name, members and
+/// custom roles — and give at most `grants` of the team permissions. Made only by the server's
+/// `policy` (which checks the caller manages the team, or holds `time:settings` and the team
+/// is public); the storage calls that change a team take one.
+#[derive(Debug, Clone, Copy)]
+pub struct TeamManagement<'s> {
+    scope: &'s WorkspaceScope,
+    team_id: uuid::Uuid,
+    grants: TeamPermissions,
+}
+
+impl<'s> TeamManagement<'s> {
+    /// Only the server's `policy` module calls this.
+    pub fn vouched_by_policy(
+        scope: &'s WorkspaceScope,
+        team_id: uuid::Uuid,
+        grants: TeamPermissions,
+    ) -> TeamManagement<'s> {
+        TeamManagement {
+            scope,
+            team_id,
+            grants,
+        }
+    }
+
+    pub fn scope(&self) -> &'s WorkspaceScope {
+        self.scope
+    }
+
+    pub fn team_id(&self) -> uuid::Uuid {
+        self.team_id
+    }
+
+    /// The team permissions the caller may give (and act on holders of).
+    pub fn grants(&self) -> TeamPermissions {
+        self.grants
     }
 }
 

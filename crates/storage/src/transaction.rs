@@ -1,5 +1,5 @@
-//! What a writing transaction can do, in four parts a backend implements one file each:
-//! accounts (workspaces, users, devices, tokens), people (roles, members, invitations), sync
+//! What a writing transaction can do, in five parts a backend implements one file each:
+//! accounts (workspaces, users, devices, tokens), people (roles, members, invitations), teams, sync
 //! bookkeeping (streams, recorded mutations) and work (projects, tasks, timers, entries).
 
 use async_trait::async_trait;
@@ -7,8 +7,9 @@ use uuid::Uuid;
 
 use crate::{
     may, Capability, DeviceRecord, EntryRecord, Held, InvitationRecord, MemberSettings,
-    MutationRecord, NewTask, ProjectRecord, RecordedMutation, Result, RoleRecord, SegmentRecord,
-    TimerRecord, TokenRecord, UserRecord, WorkspaceScope,
+    MutationRecord, NewTask, NewTeam, ProjectRecord, RecordedMutation, Result, RoleRecord,
+    SegmentRecord, TeamManagement, TeamRoleRecord, TimerRecord, TokenRecord, UserRecord,
+    WorkspaceScope,
 };
 
 /// One writing transaction. Every method that changes a project, task, timer or entry appends
@@ -16,7 +17,9 @@ use crate::{
 /// the sync feed (and later webhooks and live updates) never miss a committed change. Dropping
 /// it without `commit` rolls back.
 #[async_trait]
-pub trait Transaction: AccountWrites + PeopleWrites + SyncWrites + WorkWrites + Send {
+pub trait Transaction:
+    AccountWrites + PeopleWrites + TeamWrites + SyncWrites + WorkWrites + Send
+{
     async fn commit(self: Box<Self>) -> Result<()>;
 }
 
@@ -151,6 +154,75 @@ pub trait PeopleWrites: Send {
 
     /// How many active members hold the admin role, as this transaction sees it.
     async fn admin_count(&mut self, settings: Capability<'_, may::ChangeSettings>) -> Result<i64>;
+}
+
+/// Teams, their roles and members (P2). Making and deleting a team and the workspace's
+/// secured-teams option take `time:settings`; changing a team takes its `TeamManagement`.
+#[async_trait]
+pub trait TeamWrites: Send {
+    /// Whether teams with secured work logs may be made from now on (existing ones stay).
+    async fn set_secured_teams(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        allowed: bool,
+    ) -> Result<()>;
+
+    /// Makes the team with its two default roles, and its lead a member holding Team Lead.
+    /// `false` (nothing written) when the workspace has a team of that name, in any case;
+    /// `NotFound` when the lead is not an active member.
+    async fn insert_team(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        team: &NewTeam,
+    ) -> Result<bool>;
+
+    /// `false` (nothing written) when another team has the name, in any case.
+    async fn rename_team(&mut self, team: TeamManagement<'_>, name: &str) -> Result<bool>;
+
+    /// Deletes the team with its roles and memberships; `false` when there is none by that id.
+    async fn delete_team(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        team_id: Uuid,
+    ) -> Result<bool>;
+
+    /// Adds a custom team role (`default_role` is not read); `false` (nothing written) when the
+    /// team has a role of that name, in any case.
+    async fn insert_team_role(
+        &mut self,
+        team: TeamManagement<'_>,
+        role: &TeamRoleRecord,
+    ) -> Result<bool>;
+
+    /// Renames a custom team role and replaces its permissions. `NotFound` for a default role
+    /// or another team's; `false` (nothing written) when the name is another role's.
+    async fn update_team_role(
+        &mut self,
+        team: TeamManagement<'_>,
+        role: &TeamRoleRecord,
+    ) -> Result<bool>;
+
+    /// Deletes a custom team role, and so takes it from its holders. `NotFound` for a default
+    /// role or another team's.
+    async fn delete_team_role(&mut self, team: TeamManagement<'_>, role_id: Uuid) -> Result<()>;
+
+    /// Makes the user a member of the team (if they are not) holding exactly these of the
+    /// team's roles; ids that are not (or no longer) the team's are passed over. `NotFound`
+    /// when the user is not an active member of the workspace.
+    async fn set_team_member_roles(
+        &mut self,
+        team: TeamManagement<'_>,
+        user_id: Uuid,
+        role_ids: &[Uuid],
+    ) -> Result<()>;
+
+    /// `false` when the user was not a member of the team.
+    async fn remove_team_member(&mut self, team: TeamManagement<'_>, user_id: Uuid)
+        -> Result<bool>;
+
+    /// How many active members may manage the team (hold *manage this team*), as this
+    /// transaction sees it.
+    async fn team_manager_count(&mut self, team: TeamManagement<'_>) -> Result<i64>;
 }
 
 /// The device streams of pushes and the mutations recorded on them.

@@ -9,6 +9,7 @@ pub mod meta;
 pub mod roles;
 pub mod sync;
 pub mod tasks;
+pub mod teams;
 pub mod tokens;
 
 use std::sync::Arc;
@@ -63,6 +64,7 @@ fn feature_routes() -> OpenApiRouter<AppState> {
         .merge(roles::routes())
         .merge(tokens::routes())
         .merge(invitations::routes())
+        .merge(teams::routes())
 }
 
 /// The OpenAPI document the server serves at `/api/openapi.json`.

@@ -1,8 +1,9 @@
 //! The demo workspace made by `stint-server demo`: fixed ids, so running it again changes nothing.
 
-use stint_domain::{DefaultRole, EntrySource, EntryStatus, TaskStatus};
+use stint_domain::{DefaultRole, DefaultTeamRole, EntrySource, EntryStatus, TaskStatus, WorkLogs};
 use stint_storage::{
-    EntryRecord, NewTask, ProjectRecord, Storage, Transaction, UserRecord, WorkspaceScope,
+    may, EntryRecord, NewTask, NewTeam, ProjectRecord, Storage, Transaction, UserRecord,
+    WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -97,6 +98,14 @@ const TASKS: [(u128, usize, &str, &[usize]); 7] = [
     ),
 ];
 
+/// (id, name, lead index, member indexes): public teams.
+const TEAM: (u128, &str, usize, &[usize]) = (
+    0x0190_0000_0000_7000_8000_0000_0000_0401,
+    "Web team",
+    1,
+    &[2],
+);
+
 pub struct DemoWorkspace {
     pub workspace_id: Uuid,
     pub name: String,
@@ -140,7 +149,19 @@ pub async fn seed(storage: &dyn Storage, passwords: &Passwords) -> Result<DemoWo
                 .await?;
         }
     }
+    let team = NewTeam {
+        id: Uuid::from_u128(TEAM.0),
+        name: TEAM.1.to_string(),
+        work_logs: WorkLogs::Public,
+        created_at: now,
+        lead_id: Uuid::from_u128(USERS[TEAM.2].0),
+    };
+    let settings = scope.require::<may::ChangeSettings>()?;
+    let team_is_new = tx.insert_team(settings, &team).await?;
     tx.commit().await?;
+    if team_is_new {
+        add_team_members(storage, &scope, team.id).await?;
+    }
     Ok(DemoWorkspace {
         workspace_id,
         name: WORKSPACE.1.to_string(),
@@ -152,6 +173,33 @@ pub async fn seed(storage: &dyn Storage, passwords: &Passwords) -> Result<DemoWo
             .collect(),
         password: DEMO_PASSWORD,
     })
+}
+
+/// Gives the demo team its members, as Team Members.
+async fn add_team_members(
+    storage: &dyn Storage,
+    scope: &WorkspaceScope,
+    team_id: Uuid,
+) -> Result<(), ApiError> {
+    let team = storage
+        .teams(scope, Some(team_id))
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::internal("the demo team is gone"))?;
+    let management = policy::team_management(scope, &team)?;
+    let member_role = team
+        .roles
+        .iter()
+        .find(|role| role.default_role == Some(DefaultTeamRole::TeamMember))
+        .map(|role| role.id)
+        .ok_or_else(|| ApiError::internal("the demo team has no Team Member role"))?;
+    let mut tx = storage.begin().await?;
+    for &user in TEAM.3 {
+        tx.set_team_member_roles(management, Uuid::from_u128(USERS[user].0), &[member_role])
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// `count` more members (`member001@demo.stint.test` …, fixed ids, the demo password), for

@@ -1,7 +1,8 @@
 //! The rules, written once above storage: sign-in and tokens (`accounts`), the timer rules T1,
 //! T2 and T3 (`timers`, on a pushed batch's view of the user's data: `batch`), sync push and pull
-//! (`sync`), workspace roles and who holds them (`roles`), personal access tokens and devices
-//! (`tokens`), invitations to join a workspace (`invitations`), the demo workspace (`demo`), and how fast failed sign-ins may be tried
+//! (`sync`), workspace roles and who holds them (`roles`), teams and their roles (`teams`),
+//! personal access tokens and devices (`tokens`), invitations to join a workspace
+//! (`invitations`), the demo workspace (`demo`), and how fast failed sign-ins may be tried
 //! (`sign_in_limits`).
 
 pub mod accounts;
@@ -13,5 +14,6 @@ pub mod roles;
 pub mod sign_in_limits;
 pub mod sync;
 pub mod tasks;
+pub mod teams;
 mod timers;
 pub mod tokens;

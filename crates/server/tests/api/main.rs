@@ -19,6 +19,7 @@ mod common;
 mod invitations;
 mod roles;
 mod sync;
+mod teams;
 mod tokens;
 
 const ANA: &str = "ana@demo.stint.test";

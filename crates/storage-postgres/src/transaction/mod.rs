@@ -4,14 +4,13 @@
 mod accounts;
 mod people;
 mod sync;
+mod teams;
 mod work;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres};
-use stint_storage::{
-    ChangeOp, Entity, MutationRecord, Result, Transaction, WorkspaceScope,
-};
+use stint_storage::{ChangeOp, Entity, MutationRecord, Result, Transaction, WorkspaceScope};
 use uuid::Uuid;
 
 use crate::convert::storage_error;

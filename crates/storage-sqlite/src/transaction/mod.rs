@@ -4,13 +4,12 @@
 mod accounts;
 mod people;
 mod sync;
+mod teams;
 mod work;
 
 use async_trait::async_trait;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
-use stint_storage::{
-    ChangeOp, Entity, Result, Transaction, WorkspaceScope,
-};
+use stint_storage::{ChangeOp, Entity, Result, Transaction, WorkspaceScope};
 use uuid::Uuid;
 
 use crate::convert::storage_error;

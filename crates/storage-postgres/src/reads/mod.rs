@@ -1,5 +1,7 @@
 //! Reads outside a transaction, each on a pooled connection.
 
+mod teams;
+
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -12,6 +14,8 @@ use stint_storage::{
     SignedInDevice, TaskRecord, TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
+
+pub use teams::{teams, workspace};
 
 use crate::convert::storage_error;
 use crate::rows::{entry_record, timer_record, EntryRow, TimerRow};

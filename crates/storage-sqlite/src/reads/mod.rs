@@ -1,5 +1,7 @@
 //! Reads on the reader pool: they never wait for the writer (WAL).
 
+mod teams;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -13,6 +15,8 @@ use stint_storage::{
 use uuid::Uuid;
 
 use crate::convert::{id, instant, json_ids, millis, storage_error};
+pub use teams::{teams, workspace};
+
 use crate::rows::{entry_record, timer_record, token_record, EntryRow, TimerRow, TokenRow};
 
 pub async fn user_by_email(pool: &SqlitePool, email: &str) -> Result<Option<UserRecord>> {

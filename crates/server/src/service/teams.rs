@@ -1,0 +1,468 @@
+//! Teams (P2) and the workspace's secured-teams option (P4). Admins (`time:settings`) make and
+//! delete teams; a team's name, members and custom roles are changed by whoever `policy`
+//! hands a `TeamManagement` to. Default team roles stay as the spec made them, nobody gives a
+//! team permission they do not hold there, and every team keeps an active member who may
+//! manage it.
+
+use stint_api::rest::{
+    NewTeamRequest, Team, TeamChange, TeamDeletion, TeamMember, TeamMemberRoles, TeamRole,
+    TeamRoleRequest, User, WorkspaceChange, WorkspaceSettings,
+};
+use stint_api::ErrorCode;
+use stint_domain::{DefaultTeamRole, TeamPermissions, WorkLogs};
+use stint_storage::{
+    may, Capability, NewTeam, Storage, StorageError, TeamManagement, TeamRecord, TeamRoleRecord,
+    WorkspaceScope,
+};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::policy;
+use crate::service::accounts::short_name;
+use crate::time::now;
+
+type Settings<'s> = Capability<'s, may::ChangeSettings>;
+type Read<'s> = Capability<'s, may::Read>;
+
+/// The most team role ids one request may give a member (the schema's `maxItems`).
+const MAX_TEAM_ROLES_HELD: usize = 100;
+
+pub async fn workspace(
+    storage: &dyn Storage,
+    scope: &WorkspaceScope,
+) -> Result<WorkspaceSettings, ApiError> {
+    let record = storage.workspace(scope).await?;
+    Ok(WorkspaceSettings {
+        id: record.id,
+        name: record.name,
+        secured_teams: record.secured_teams,
+    })
+}
+
+pub async fn change_workspace(
+    storage: &dyn Storage,
+    settings: Settings<'_>,
+    change: &WorkspaceChange,
+) -> Result<WorkspaceSettings, ApiError> {
+    if let Some(allowed) = change.secured_teams {
+        let mut tx = storage.begin().await?;
+        tx.set_secured_teams(settings, allowed).await?;
+        tx.commit().await?;
+    }
+    workspace(storage, settings.scope()).await
+}
+
+/// The workspace's teams by name, each as the caller sees it.
+pub async fn list(storage: &dyn Storage, read: Read<'_>) -> Result<Vec<Team>, ApiError> {
+    let scope = read.scope();
+    Ok(storage
+        .teams(scope, None)
+        .await?
+        .into_iter()
+        .map(|record| team(scope, record))
+        .collect())
+}
+
+pub async fn get(storage: &dyn Storage, read: Read<'_>, team_id: Uuid) -> Result<Team, ApiError> {
+    Ok(team(
+        read.scope(),
+        team_of(storage, read.scope(), team_id).await?,
+    ))
+}
+
+/// Makes a team with its two default roles; its lead holds Team Lead.
+pub async fn create(
+    storage: &dyn Storage,
+    settings: Settings<'_>,
+    request: &NewTeamRequest,
+) -> Result<Team, ApiError> {
+    let name = short_name("name", &request.name)?;
+    if request.work_logs == WorkLogs::Secured
+        && !storage.workspace(settings.scope()).await?.secured_teams
+    {
+        return Err(ApiError::new(
+            ErrorCode::SecuredTeamsOff,
+            "this workspace does not allow teams with secured work logs; an admin can turn them on",
+        ));
+    }
+    let record = NewTeam {
+        id: Uuid::now_v7(),
+        name: name.to_string(),
+        work_logs: request.work_logs,
+        created_at: now(),
+        lead_id: request.lead_id,
+    };
+    let mut tx = storage.begin().await?;
+    let inserted = tx
+        .insert_team(settings, &record)
+        .await
+        .map_err(|error| match error {
+            StorageError::NotFound => {
+                ApiError::invalid("lead_id", "the lead is an active member of this workspace")
+            }
+            other => other.into(),
+        })?;
+    if !inserted {
+        return Err(name_taken("team", name));
+    }
+    tx.commit().await?;
+    get_for(storage, settings.scope(), record.id).await
+}
+
+/// Renames a team. Its work-log visibility cannot change: asking for another is refused.
+pub async fn change(
+    storage: &dyn Storage,
+    scope: &WorkspaceScope,
+    team_id: Uuid,
+    change: &TeamChange,
+) -> Result<Team, ApiError> {
+    let current = team_of(storage, scope, team_id).await?;
+    if change.work_logs.is_some_and(|w| w != current.work_logs) {
+        return Err(ApiError::new(
+            ErrorCode::WorkLogsFixed,
+            "a team's work-log visibility is chosen when it is made; make a new team instead",
+        ));
+    }
+    let management = policy::team_management(scope, &current)?;
+    if let Some(name) = &change.name {
+        let name = short_name("name", name)?;
+        let mut tx = storage.begin().await?;
+        if !tx
+            .rename_team(management, name)
+            .await
+            .map_err(no_such_team)?
+        {
+            return Err(name_taken("team", name));
+        }
+        tx.commit().await?;
+    }
+    get_for(storage, scope, team_id).await
+}
+
+/// Deletes a team, its roles and memberships. A secured team's deletion says what becomes of
+/// its entries and confirms it cannot be undone.
+pub async fn delete(
+    storage: &dyn Storage,
+    settings: Settings<'_>,
+    team_id: Uuid,
+    deletion: &TeamDeletion,
+) -> Result<(), ApiError> {
+    let current = team_of(storage, settings.scope(), team_id).await?;
+    if current.work_logs == WorkLogs::Secured {
+        if deletion.entries.is_none() {
+            return Err(ApiError::invalid(
+                "entries",
+                "say what becomes of a secured team's entries: entries=convert_to_public or entries=delete",
+            ));
+        }
+        if deletion.confirm.as_deref() != Some("irreversible") {
+            return Err(ApiError::invalid(
+                "confirm",
+                "deleting a secured team cannot be undone: confirm=irreversible",
+            ));
+        }
+    }
+    let mut tx = storage.begin().await?;
+    if !tx.delete_team(settings, team_id).await? {
+        return Err(ApiError::not_found("no such team"));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn create_role(
+    storage: &dyn Storage,
+    scope: &WorkspaceScope,
+    team_id: Uuid,
+    request: &TeamRoleRequest,
+) -> Result<Team, ApiError> {
+    let current = team_of(storage, scope, team_id).await?;
+    let management = policy::team_management(scope, &current)?;
+    let record = custom_role(Uuid::now_v7(), request)?;
+    within_team_grants(&management, record.permissions)?;
+    let mut tx = storage.begin().await?;
+    if !tx
+        .insert_team_role(management, &record)
+        .await
+        .map_err(no_such_team)?
+    {
+        return Err(name_taken("team role", &record.name));
+    }
+    tx.commit().await?;
+    get_for(storage, scope, team_id).await
+}
+
+pub async fn update_role(
+    storage: &dyn Storage,
+    scope: &WorkspaceScope,
+    team_id: Uuid,
+    role_id: Uuid,
+    request: &TeamRoleRequest,
+) -> Result<Team, ApiError> {
+    let current = team_of(storage, scope, team_id).await?;
+    let management = policy::team_management(scope, &current)?;
+    let before = custom_role_of(&current, role_id)?;
+    let record = custom_role(role_id, request)?;
+    within_team_grants(&management, before.permissions.union(record.permissions))?;
+    let mut tx = storage.begin().await?;
+    if !tx
+        .update_team_role(management, &record)
+        .await
+        .map_err(no_such_role)?
+    {
+        return Err(name_taken("team role", &record.name));
+    }
+    if tx.team_manager_count(management).await? == 0 {
+        return Err(last_team_manager());
+    }
+    tx.commit().await?;
+    get_for(storage, scope, team_id).await
+}
+
+/// Deletes a custom team role; whoever held it no longer does.
+pub async fn delete_role(
+    storage: &dyn Storage,
+    scope: &WorkspaceScope,
+    team_id: Uuid,
+    role_id: Uuid,
+) -> Result<(), ApiError> {
+    let current = team_of(storage, scope, team_id).await?;
+    let management = policy::team_management(scope, &current)?;
+    within_team_grants(&management, custom_role_of(&current, role_id)?.permissions)?;
+    let mut tx = storage.begin().await?;
+    tx.delete_team_role(management, role_id)
+        .await
+        .map_err(no_such_role)?;
+    if tx.team_manager_count(management).await? == 0 {
+        return Err(last_team_manager());
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Adds a member to the team, or replaces the team roles they hold. Left out, the roles are
+/// Team Member. A role id that is not one of the team's is answered like an unknown one.
+pub async fn set_member_roles(
+    storage: &dyn Storage,
+    scope: &WorkspaceScope,
+    team_id: Uuid,
+    user_id: Uuid,
+    request: &TeamMemberRoles,
+) -> Result<Team, ApiError> {
+    let current = team_of(storage, scope, team_id).await?;
+    let management = policy::team_management(scope, &current)?;
+    let role_ids = match &request.role_ids {
+        Some(ids) => ids.clone(),
+        None => vec![default_role_id(&current, DefaultTeamRole::TeamMember)?],
+    };
+    if role_ids.len() > MAX_TEAM_ROLES_HELD {
+        return Err(ApiError::invalid(
+            "role_ids",
+            format!("at most {MAX_TEAM_ROLES_HELD} team roles"),
+        ));
+    }
+    let given = role_permissions(&current, &role_ids)?;
+    let held = role_permissions(&current, &held_role_ids(&current, user_id))?;
+    within_team_grants(&management, given.union(held))?;
+    let mut tx = storage.begin().await?;
+    tx.set_team_member_roles(management, user_id, &role_ids)
+        .await
+        .map_err(|error| match error {
+            StorageError::NotFound => ApiError::not_found("no such member in this workspace"),
+            other => other.into(),
+        })?;
+    if tx.team_manager_count(management).await? == 0 {
+        return Err(last_team_manager());
+    }
+    tx.commit().await?;
+    get_for(storage, scope, team_id).await
+}
+
+pub async fn remove_member(
+    storage: &dyn Storage,
+    scope: &WorkspaceScope,
+    team_id: Uuid,
+    user_id: Uuid,
+) -> Result<(), ApiError> {
+    let current = team_of(storage, scope, team_id).await?;
+    let management = policy::team_management(scope, &current)?;
+    within_team_grants(
+        &management,
+        role_permissions(&current, &held_role_ids(&current, user_id))?,
+    )?;
+    let mut tx = storage.begin().await?;
+    if !tx
+        .remove_team_member(management, user_id)
+        .await
+        .map_err(no_such_team)?
+    {
+        return Err(ApiError::not_found("no such member of this team"));
+    }
+    if tx.team_manager_count(management).await? == 0 {
+        return Err(last_team_manager());
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The team with this id in the scope's workspace (another workspace's is not found).
+async fn team_of(
+    storage: &dyn Storage,
+    scope: &WorkspaceScope,
+    team_id: Uuid,
+) -> Result<TeamRecord, ApiError> {
+    storage
+        .teams(scope, Some(team_id))
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::not_found("no such team"))
+}
+
+async fn get_for(
+    storage: &dyn Storage,
+    scope: &WorkspaceScope,
+    team_id: Uuid,
+) -> Result<Team, ApiError> {
+    Ok(team(scope, team_of(storage, scope, team_id).await?))
+}
+
+/// Nobody gives a team permission they do not hold there (nor acts on someone who holds more).
+fn within_team_grants(
+    management: &TeamManagement<'_>,
+    permissions: TeamPermissions,
+) -> Result<(), ApiError> {
+    let held = management.grants();
+    match permissions
+        .to_vec()
+        .into_iter()
+        .find(|p| !held.contains(*p))
+    {
+        Some(missing) => Err(ApiError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "this would give or touch `{}`, which you do not hold in this team",
+                missing.as_str()
+            ),
+        )
+        .with_details(serde_json::json!({ "team_permission": missing }))),
+        None => Ok(()),
+    }
+}
+
+/// What holding these roles of the team gives; an id that is not the team's is refused.
+fn role_permissions(team: &TeamRecord, role_ids: &[Uuid]) -> Result<TeamPermissions, ApiError> {
+    role_ids
+        .iter()
+        .try_fold(TeamPermissions::NONE, |granted, id| {
+            let role = team.roles.iter().find(|r| r.id == *id).ok_or_else(|| {
+                ApiError::invalid("role_ids", format!("no role {id} in this team"))
+            })?;
+            Ok(granted.union(role.permissions))
+        })
+}
+
+fn held_role_ids(team: &TeamRecord, user_id: Uuid) -> Vec<Uuid> {
+    team.members
+        .iter()
+        .find(|m| m.user_id == user_id)
+        .map(|m| m.role_ids.clone())
+        .unwrap_or_default()
+}
+
+fn default_role_id(team: &TeamRecord, role: DefaultTeamRole) -> Result<Uuid, ApiError> {
+    team.roles
+        .iter()
+        .find(|r| r.default_role == Some(role))
+        .map(|r| r.id)
+        .ok_or_else(|| ApiError::internal(format!("team {} has no {} role", team.id, role.name())))
+}
+
+fn custom_role(id: Uuid, request: &TeamRoleRequest) -> Result<TeamRoleRecord, ApiError> {
+    Ok(TeamRoleRecord {
+        id,
+        name: short_name("name", &request.name)?.to_string(),
+        default_role: None,
+        permissions: request.permissions.iter().copied().collect(),
+    })
+}
+
+/// The team's custom role with this id: a default role's is refused, an unknown one is not
+/// found.
+fn custom_role_of(team: &TeamRecord, role_id: Uuid) -> Result<TeamRoleRecord, ApiError> {
+    match team.roles.iter().find(|r| r.id == role_id) {
+        Some(TeamRoleRecord {
+            default_role: Some(default),
+            ..
+        }) => Err(ApiError::new(
+            ErrorCode::RoleFixed,
+            format!(
+                "{} is a default team role: its name and permissions are fixed",
+                default.name()
+            ),
+        )),
+        Some(role) => Ok(role.clone()),
+        None => Err(ApiError::not_found("no such team role")),
+    }
+}
+
+fn no_such_team(error: StorageError) -> ApiError {
+    match error {
+        StorageError::NotFound => ApiError::not_found("no such team"),
+        other => other.into(),
+    }
+}
+
+fn no_such_role(error: StorageError) -> ApiError {
+    match error {
+        StorageError::NotFound => ApiError::not_found("no such team role"),
+        other => other.into(),
+    }
+}
+
+fn name_taken(what: &str, name: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::NameTaken,
+        format!("there is a {what} named {name:?} already"),
+    )
+}
+
+fn last_team_manager() -> ApiError {
+    ApiError::new(
+        ErrorCode::LastTeamManager,
+        "the team must keep an active member who may manage it: give Team Lead or `manage_team` to another member first",
+    )
+}
+
+fn team(scope: &WorkspaceScope, record: TeamRecord) -> Team {
+    let my_permissions = policy::team_grants(scope, &record).to_vec();
+    let managed_by_me = policy::team_management(scope, &record).is_ok();
+    Team {
+        id: record.id,
+        name: record.name,
+        work_logs: record.work_logs,
+        roles: record
+            .roles
+            .into_iter()
+            .map(|role| TeamRole {
+                id: role.id,
+                name: role.name,
+                default_role: role.default_role,
+                permissions: role.permissions.to_vec(),
+            })
+            .collect(),
+        members: record
+            .members
+            .into_iter()
+            .map(|member| TeamMember {
+                user: User {
+                    id: member.user_id,
+                    email: member.email,
+                    name: member.name,
+                },
+                role_ids: member.role_ids,
+            })
+            .collect(),
+        my_permissions,
+        managed_by_me,
+    }
+}

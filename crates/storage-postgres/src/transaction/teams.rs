@@ -1,0 +1,345 @@
+//! Teams, their roles and members (P2). Every change to a team locks its row first, so two
+//! changes to one team take turns (and the last manager cannot be removed twice at once).
+
+use async_trait::async_trait;
+use stint_domain::DefaultTeamRole;
+use stint_storage::{
+    may, Capability, NewTeam, Result, StorageError, TeamManagement, TeamRoleRecord, TeamWrites,
+};
+use uuid::Uuid;
+
+use super::PostgresTransaction;
+use crate::convert::storage_error;
+
+impl PostgresTransaction {
+    /// Locks the team until commit; `NotFound` when it is gone.
+    async fn lock_team(&mut self, team: &TeamManagement<'_>) -> Result<()> {
+        let found = sqlx::query_scalar!(
+            "SELECT id FROM teams WHERE id = $1 AND workspace_id = $2 FOR UPDATE",
+            team.team_id(),
+            team.scope().workspace_id()
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        found.map(|_| ()).ok_or(StorageError::NotFound)
+    }
+
+    /// A custom team role's permissions, as rows of team_role_permissions.
+    async fn write_team_role_permissions(&mut self, role: &TeamRoleRecord) -> Result<()> {
+        let permissions: Vec<String> = role
+            .permissions
+            .to_vec()
+            .into_iter()
+            .map(|p| p.as_str().to_owned())
+            .collect();
+        sqlx::query!(
+            "INSERT INTO team_role_permissions (role_id, permission) \
+             SELECT $1, unnest($2::text[])",
+            role.id,
+            &permissions
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    /// `NotFound` for a default role or a role of another team.
+    async fn custom_team_role_exists(&mut self, team_id: Uuid, role_id: Uuid) -> Result<()> {
+        let custom = sqlx::query_scalar!(
+            "SELECT id FROM team_roles WHERE id = $1 AND team_id = $2 AND default_role IS NULL",
+            role_id,
+            team_id
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        custom.map(|_| ()).ok_or(StorageError::NotFound)
+    }
+}
+
+#[async_trait]
+impl TeamWrites for PostgresTransaction {
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn set_secured_teams(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        allowed: bool,
+    ) -> Result<()> {
+        sqlx::query!(
+            "UPDATE workspaces SET secured_teams = $1 WHERE id = $2",
+            allowed,
+            settings.scope().workspace_id()
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn insert_team(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        team: &NewTeam,
+    ) -> Result<bool> {
+        let workspace = settings.scope().workspace_id();
+        // Locked: the lead cannot be deactivated or removed before this commits.
+        let lead = sqlx::query_scalar!(
+            "SELECT user_id FROM memberships WHERE workspace_id = $1 AND user_id = $2 AND active \
+             FOR SHARE",
+            workspace,
+            team.lead_id
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if lead.is_none() {
+            return Err(StorageError::NotFound);
+        }
+        let done = sqlx::query!(
+            "INSERT INTO teams (id, workspace_id, name, work_logs, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            team.id,
+            workspace,
+            team.name,
+            team.work_logs.as_str(),
+            team.created_at
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let lead_role = Uuid::now_v7();
+        for role in DefaultTeamRole::ALL {
+            let id = match role {
+                DefaultTeamRole::TeamLead => lead_role,
+                DefaultTeamRole::TeamMember => Uuid::now_v7(),
+            };
+            sqlx::query!(
+                "INSERT INTO team_roles (id, team_id, name, default_role) VALUES ($1, $2, $3, $4)",
+                id,
+                team.id,
+                role.name(),
+                role.as_str()
+            )
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        }
+        sqlx::query!(
+            "INSERT INTO team_members (workspace_id, team_id, user_id) VALUES ($1, $2, $3)",
+            workspace,
+            team.id,
+            team.lead_id
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        sqlx::query!(
+            "INSERT INTO team_member_roles (team_id, user_id, role_id) VALUES ($1, $2, $3)",
+            team.id,
+            team.lead_id,
+            lead_role
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn rename_team(&mut self, team: TeamManagement<'_>, name: &str) -> Result<bool> {
+        self.lock_team(&team).await?;
+        let done = sqlx::query!(
+            "UPDATE teams SET name = $1 WHERE id = $2 AND workspace_id = $3 AND NOT EXISTS \
+                 (SELECT 1 FROM teams o WHERE o.workspace_id = $3 AND o.id <> $2 \
+                  AND lower(o.name) = lower($1))",
+            name,
+            team.team_id(),
+            team.scope().workspace_id()
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn delete_team(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        team_id: Uuid,
+    ) -> Result<bool> {
+        let done = sqlx::query!(
+            "DELETE FROM teams WHERE id = $1 AND workspace_id = $2",
+            team_id,
+            settings.scope().workspace_id()
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn insert_team_role(
+        &mut self,
+        team: TeamManagement<'_>,
+        role: &TeamRoleRecord,
+    ) -> Result<bool> {
+        self.lock_team(&team).await?;
+        let done = sqlx::query!(
+            "INSERT INTO team_roles (id, team_id, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            role.id,
+            team.team_id(),
+            role.name
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        self.write_team_role_permissions(role).await?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn update_team_role(
+        &mut self,
+        team: TeamManagement<'_>,
+        role: &TeamRoleRecord,
+    ) -> Result<bool> {
+        self.lock_team(&team).await?;
+        self.custom_team_role_exists(team.team_id(), role.id)
+            .await?;
+        let done = sqlx::query!(
+            "UPDATE team_roles SET name = $1 WHERE id = $2 AND NOT EXISTS \
+                 (SELECT 1 FROM team_roles o WHERE o.team_id = $3 AND o.id <> $2 \
+                  AND lower(o.name) = lower($1))",
+            role.name,
+            role.id,
+            team.team_id()
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query!(
+            "DELETE FROM team_role_permissions WHERE role_id = $1",
+            role.id
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        self.write_team_role_permissions(role).await?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn delete_team_role(&mut self, team: TeamManagement<'_>, role_id: Uuid) -> Result<()> {
+        self.lock_team(&team).await?;
+        self.custom_team_role_exists(team.team_id(), role_id)
+            .await?;
+        sqlx::query!("DELETE FROM team_roles WHERE id = $1", role_id)
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn set_team_member_roles(
+        &mut self,
+        team: TeamManagement<'_>,
+        user_id: Uuid,
+        role_ids: &[Uuid],
+    ) -> Result<()> {
+        self.lock_team(&team).await?;
+        let workspace = team.scope().workspace_id();
+        let active = sqlx::query_scalar!(
+            "SELECT user_id FROM memberships WHERE workspace_id = $1 AND user_id = $2 AND active \
+             FOR SHARE",
+            workspace,
+            user_id
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if active.is_none() {
+            return Err(StorageError::NotFound);
+        }
+        sqlx::query!(
+            "INSERT INTO team_members (workspace_id, team_id, user_id) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+            workspace,
+            team.team_id(),
+            user_id
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        sqlx::query!(
+            "DELETE FROM team_member_roles WHERE team_id = $1 AND user_id = $2",
+            team.team_id(),
+            user_id
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        sqlx::query!(
+            "INSERT INTO team_member_roles (team_id, user_id, role_id) \
+             SELECT $1, $2, id FROM team_roles WHERE team_id = $1 AND id = ANY($3)",
+            team.team_id(),
+            user_id,
+            role_ids
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn remove_team_member(
+        &mut self,
+        team: TeamManagement<'_>,
+        user_id: Uuid,
+    ) -> Result<bool> {
+        self.lock_team(&team).await?;
+        let done = sqlx::query!(
+            "DELETE FROM team_members WHERE team_id = $1 AND user_id = $2",
+            team.team_id(),
+            user_id
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn team_manager_count(&mut self, team: TeamManagement<'_>) -> Result<i64> {
+        sqlx::query_scalar!(
+            r#"SELECT count(DISTINCT tm.user_id) AS "count!" FROM team_members tm
+                   JOIN memberships m
+                       ON m.workspace_id = tm.workspace_id AND m.user_id = tm.user_id AND m.active
+                   JOIN team_member_roles tmr
+                       ON tmr.team_id = tm.team_id AND tmr.user_id = tm.user_id
+                   JOIN team_roles r ON r.id = tmr.role_id
+               WHERE tm.team_id = $1 AND (r.default_role = 'team_lead' OR EXISTS
+                   (SELECT 1 FROM team_role_permissions p
+                    WHERE p.role_id = r.id AND p.permission = 'manage_team'))"#,
+            team.team_id()
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)
+    }
+}

@@ -1,0 +1,336 @@
+//! Teams, their roles and members (P2).
+
+use async_trait::async_trait;
+use stint_domain::DefaultTeamRole;
+use stint_storage::{
+    may, Capability, NewTeam, Result, StorageError, TeamManagement, TeamRoleRecord, TeamWrites,
+};
+use uuid::Uuid;
+
+use super::SqliteTransaction;
+use crate::convert::{json_ids, millis, storage_error};
+
+impl SqliteTransaction {
+    /// A custom team role's permissions, as rows of team_role_permissions.
+    async fn write_team_role_permissions(&mut self, role: &TeamRoleRecord) -> Result<()> {
+        let role_id = role.id.to_string();
+        for permission in role.permissions.to_vec() {
+            let permission = permission.as_str();
+            sqlx::query!(
+                "INSERT INTO team_role_permissions (role_id, permission) VALUES ($1, $2)",
+                role_id,
+                permission
+            )
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        }
+        Ok(())
+    }
+
+    /// `NotFound` for a default role or a role of another team.
+    async fn custom_team_role_exists(&mut self, team: &str, role: &str) -> Result<()> {
+        let custom = sqlx::query_scalar!(
+            "SELECT count(*) FROM team_roles \
+             WHERE id = $1 AND team_id = $2 AND default_role IS NULL",
+            role,
+            team
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if custom == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl TeamWrites for SqliteTransaction {
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn set_secured_teams(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        allowed: bool,
+    ) -> Result<()> {
+        let workspace = settings.scope().workspace_id().to_string();
+        sqlx::query!(
+            "UPDATE workspaces SET secured_teams = $1 WHERE id = $2",
+            allowed,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn insert_team(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        team: &NewTeam,
+    ) -> Result<bool> {
+        let workspace = settings.scope().workspace_id().to_string();
+        let (team_id, lead) = (team.id.to_string(), team.lead_id.to_string());
+        let lead_is_member = sqlx::query_scalar!(
+            "SELECT count(*) FROM memberships WHERE workspace_id = $1 AND user_id = $2 AND active",
+            workspace,
+            lead
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if lead_is_member == 0 {
+            return Err(StorageError::NotFound);
+        }
+        let (work_logs, at) = (team.work_logs.as_str(), millis(team.created_at));
+        let done = sqlx::query!(
+            "INSERT INTO teams (id, workspace_id, name, work_logs, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            team_id,
+            workspace,
+            team.name,
+            work_logs,
+            at
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let mut lead_role = String::new();
+        for role in DefaultTeamRole::ALL {
+            let (id, name, key) = (Uuid::now_v7().to_string(), role.name(), role.as_str());
+            sqlx::query!(
+                "INSERT INTO team_roles (id, team_id, name, default_role) VALUES ($1, $2, $3, $4)",
+                id,
+                team_id,
+                name,
+                key
+            )
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+            if role == DefaultTeamRole::TeamLead {
+                lead_role = id;
+            }
+        }
+        sqlx::query!(
+            "INSERT INTO team_members (workspace_id, team_id, user_id) VALUES ($1, $2, $3)",
+            workspace,
+            team_id,
+            lead
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        sqlx::query!(
+            "INSERT INTO team_member_roles (team_id, user_id, role_id) VALUES ($1, $2, $3)",
+            team_id,
+            lead,
+            lead_role
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn rename_team(&mut self, team: TeamManagement<'_>, name: &str) -> Result<bool> {
+        let workspace = team.scope().workspace_id().to_string();
+        let team_id = team.team_id().to_string();
+        let done = sqlx::query!(
+            "UPDATE teams SET name = $1 WHERE id = $2 AND workspace_id = $3 AND NOT EXISTS \
+                 (SELECT 1 FROM teams o WHERE o.workspace_id = $3 AND o.id <> $2 \
+                  AND lower(o.name) = lower($1))",
+            name,
+            team_id,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn delete_team(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        team_id: Uuid,
+    ) -> Result<bool> {
+        let workspace = settings.scope().workspace_id().to_string();
+        let team_id = team_id.to_string();
+        let done = sqlx::query!(
+            "DELETE FROM teams WHERE id = $1 AND workspace_id = $2",
+            team_id,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn insert_team_role(
+        &mut self,
+        team: TeamManagement<'_>,
+        role: &TeamRoleRecord,
+    ) -> Result<bool> {
+        let (team_id, role_id) = (team.team_id().to_string(), role.id.to_string());
+        let done = sqlx::query!(
+            "INSERT INTO team_roles (id, team_id, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            role_id,
+            team_id,
+            role.name
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        self.write_team_role_permissions(role).await?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn update_team_role(
+        &mut self,
+        team: TeamManagement<'_>,
+        role: &TeamRoleRecord,
+    ) -> Result<bool> {
+        let (team_id, role_id) = (team.team_id().to_string(), role.id.to_string());
+        self.custom_team_role_exists(&team_id, &role_id).await?;
+        let done = sqlx::query!(
+            "UPDATE team_roles SET name = $1 WHERE id = $2 AND NOT EXISTS \
+                 (SELECT 1 FROM team_roles o WHERE o.team_id = $3 AND o.id <> $2 \
+                  AND lower(o.name) = lower($1))",
+            role.name,
+            role_id,
+            team_id
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query!(
+            "DELETE FROM team_role_permissions WHERE role_id = $1",
+            role_id
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        self.write_team_role_permissions(role).await?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn delete_team_role(&mut self, team: TeamManagement<'_>, role_id: Uuid) -> Result<()> {
+        let (team_id, role_id) = (team.team_id().to_string(), role_id.to_string());
+        self.custom_team_role_exists(&team_id, &role_id).await?;
+        sqlx::query!("DELETE FROM team_roles WHERE id = $1", role_id)
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn set_team_member_roles(
+        &mut self,
+        team: TeamManagement<'_>,
+        user_id: Uuid,
+        role_ids: &[Uuid],
+    ) -> Result<()> {
+        let workspace = team.scope().workspace_id().to_string();
+        let (team_id, user) = (team.team_id().to_string(), user_id.to_string());
+        let active = sqlx::query_scalar!(
+            "SELECT count(*) FROM memberships WHERE workspace_id = $1 AND user_id = $2 AND active",
+            workspace,
+            user
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if active == 0 {
+            return Err(StorageError::NotFound);
+        }
+        sqlx::query!(
+            "INSERT INTO team_members (workspace_id, team_id, user_id) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+            workspace,
+            team_id,
+            user
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        sqlx::query!(
+            "DELETE FROM team_member_roles WHERE team_id = $1 AND user_id = $2",
+            team_id,
+            user
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let roles = json_ids(role_ids);
+        sqlx::query!(
+            "INSERT INTO team_member_roles (team_id, user_id, role_id) \
+             SELECT $1, $2, id FROM team_roles \
+             WHERE team_id = $1 AND id IN (SELECT value FROM json_each($3))",
+            team_id,
+            user,
+            roles
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn remove_team_member(
+        &mut self,
+        team: TeamManagement<'_>,
+        user_id: Uuid,
+    ) -> Result<bool> {
+        let (team_id, user) = (team.team_id().to_string(), user_id.to_string());
+        let done = sqlx::query!(
+            "DELETE FROM team_members WHERE team_id = $1 AND user_id = $2",
+            team_id,
+            user
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn team_manager_count(&mut self, team: TeamManagement<'_>) -> Result<i64> {
+        let team_id = team.team_id().to_string();
+        sqlx::query_scalar!(
+            "SELECT count(DISTINCT tm.user_id) FROM team_members tm \
+                 JOIN memberships m \
+                     ON m.workspace_id = tm.workspace_id AND m.user_id = tm.user_id AND m.active \
+                 JOIN team_member_roles tmr \
+                     ON tmr.team_id = tm.team_id AND tmr.user_id = tm.user_id \
+                 JOIN team_roles r ON r.id = tmr.role_id \
+             WHERE tm.team_id = $1 AND (r.default_role = 'team_lead' OR EXISTS \
+                 (SELECT 1 FROM team_role_permissions p \
+                  WHERE p.role_id = r.id AND p.permission = 'manage_team'))",
+            team_id
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)
+    }
+}
