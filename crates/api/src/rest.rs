@@ -470,6 +470,11 @@ pub struct Entry {
     pub task_id: Uuid,
     #[serde(default)]
     pub timer_id: Option<Uuid>,
+    /// The team it is logged to; left out for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    #[ts(optional)]
+    pub team_id: Option<Uuid>,
     pub started_at: DateTime<Utc>,
     pub ended_at: DateTime<Utc>,
     #[ts(type = "number")]
@@ -477,6 +482,64 @@ pub struct Entry {
     pub status: EntryStatus,
     pub source: EntrySource,
     pub description: String,
+}
+
+/// Which of the visible entries to list, newest first.
+#[derive(
+    Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema, utoipa::IntoParams,
+)]
+#[into_params(parameter_in = Query)]
+pub struct EntryListQuery {
+    /// Only this person's.
+    #[serde(default)]
+    #[param(nullable = false)]
+    pub user_id: Option<Uuid>,
+    /// Only this team's.
+    #[serde(default)]
+    #[param(nullable = false)]
+    pub team_id: Option<Uuid>,
+    /// Only those started at or after this instant.
+    #[serde(default)]
+    #[param(nullable = false)]
+    pub from: Option<DateTime<Utc>>,
+    /// Only those started before this instant.
+    #[serde(default)]
+    #[param(nullable = false)]
+    pub to: Option<DateTime<Utc>>,
+    /// At most this many (1 to 1,000; 100 when left out).
+    #[serde(default)]
+    #[param(nullable = false, minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+}
+
+/// Entries the caller may see, and what decided it (P1, P4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct EntryList {
+    /// Newest first.
+    pub entries: Vec<Entry>,
+    /// Every public entry of the workspace is visible (`time:read_all`); otherwise only the
+    /// caller's own and those of `team_ids`.
+    pub all_public: bool,
+    /// The teams whose entries, public and secured, a team role lets the caller view.
+    pub team_ids: Vec<Uuid>,
+}
+
+/// The team an entry is to be logged to; `null` for none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct EntryTeam {
+    #[schema(nullable = true)]
+    pub team_id: Option<Uuid>,
+}
+
+/// What deleting a team did to its secured entries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct TeamDeleted {
+    /// Secured entries that became public entries of no team.
+    #[ts(type = "number")]
+    pub entries_converted: u64,
+    /// Secured entries deleted.
+    #[ts(type = "number")]
+    pub entries_deleted: u64,
 }
 
 /// The caller's running or paused timer, as the server knows it.

@@ -11,8 +11,8 @@ use stint_domain::{
     DefaultRole, Permission, Permissions, TeamPermission, TeamPermissions, WorkLogs,
 };
 use stint_storage::{
-    InvitationRecord, MembershipRecord, Missing, RoleRecord, Storage, TeamManagement, TeamRecord,
-    WorkspaceScope,
+    may, Capability, InvitationRecord, MembershipRecord, Missing, RoleRecord, Storage,
+    TeamManagement, TeamRecord, Visibility, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -88,6 +88,26 @@ pub fn team_management<'s>(
     };
     #[allow(clippy::disallowed_methods)] // the check is the lines above
     Ok(TeamManagement::vouched_by_policy(scope, team.id, grants))
+}
+
+/// Which entries the caller may see (P1, P4): their own; every public entry with
+/// `time:read_all`; and the entries of the teams where a team role lets them view work logs.
+/// No workspace permission shows a secured entry.
+pub async fn visibility<'s>(
+    storage: &dyn Storage,
+    read: Capability<'s, may::Read>,
+) -> Result<Visibility<'s>, ApiError> {
+    let scope = read.scope();
+    let viewed = storage
+        .teams(scope, None)
+        .await?
+        .iter()
+        .filter(|team| team_grants(scope, team).contains(TeamPermission::ViewWorkLogs))
+        .map(|team| team.id)
+        .collect();
+    let all_public = scope.permissions().contains(Permission::ReadAll);
+    #[allow(clippy::disallowed_methods)] // decided by the lines above
+    Ok(Visibility::vouched_by_policy(scope, all_public, viewed))
 }
 
 /// The scope an invitation is accepted in: its workspace, acting as the admin who invited

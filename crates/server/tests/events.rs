@@ -9,12 +9,11 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use stint_api::sync::{Intent, PROTOCOL_VERSION};
-use stint_domain::DefaultRole;
 use stint_server::edge::{self, EdgeLimits};
 use stint_server::events::{Event, EventKind, Events};
 use stint_server::service::demo;
 use stint_server::Passwords;
-use stint_storage::{Storage, UserRecord};
+use stint_storage::Storage;
 use uuid::Uuid;
 
 mod common;
@@ -266,7 +265,8 @@ async fn a_stream_carries_only_what_its_user_may_see() {
     for backend in common::backends().await {
         let storage = backend.storage.clone();
         demo::seed(&*storage, &Passwords::new()).await.unwrap();
-        let elsewhere = other_workspace_with_member(&*storage, "olga@other.stint.test").await;
+        let elsewhere =
+            common::other_workspace_with_member(&*storage, "olga@other.stint.test").await;
         let (base, hub) = serve_demo(storage).await;
         let mut ana = Device::sign_in(&base, "ana@demo.stint.test").await;
         let ben = Device::sign_in(&base, "ben@demo.stint.test").await;
@@ -329,28 +329,6 @@ async fn a_stream_carries_only_what_its_user_may_see() {
 fn marker_of(data: &str) -> Uuid {
     let data: Value = serde_json::from_str(data).unwrap();
     data["timer_id"].as_str().unwrap().parse().unwrap()
-}
-
-/// A second workspace beside the demo's, with one member who has the demo password.
-async fn other_workspace_with_member(storage: &dyn Storage, email: &str) -> Uuid {
-    let workspace = Uuid::now_v7();
-    let user = UserRecord {
-        id: Uuid::now_v7(),
-        email: email.into(),
-        name: "Olga Other".into(),
-        password_hash: Passwords::new().hash(demo::DEMO_PASSWORD).await.unwrap(),
-    };
-    let mut tx = storage.begin().await.unwrap();
-    tx.insert_workspace(workspace, "Elsewhere", chrono::Utc::now())
-        .await
-        .unwrap();
-    tx.insert_user(&user, chrono::Utc::now()).await.unwrap();
-    let scope = stint_server::policy::seeding(workspace, user.id);
-    tx.insert_membership(&scope, user.id, &[DefaultRole::Member])
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    workspace
 }
 
 /// Two server instances on one PostgreSQL database: a push to one reaches a device listening

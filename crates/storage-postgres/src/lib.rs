@@ -16,10 +16,10 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use stint_storage::{
-    may, Capability, ChangePage, CurrentEpoch, EntryRecord, InstanceEvents, InvitationRecord,
-    MemberRecord, MembershipRecord, Result, RoleRecord, SignedInDevice, Storage, StorageError,
-    TaskRecord, TeamRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord,
-    WorkspaceRecord, WorkspaceScope,
+    may, Capability, ChangePage, CurrentEpoch, EntryQuery, EntryRecord, InstanceEvents,
+    InvitationRecord, MemberRecord, MembershipRecord, Result, RoleRecord, SignedInDevice, Storage,
+    StorageError, TaskRecord, TeamRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord,
+    Visibility, WorkspaceRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -169,6 +169,15 @@ impl Storage for PostgresStorage {
         settings: Capability<'_, may::ChangeSettings>,
     ) -> Result<Vec<MemberRecord>> {
         reads::members(&self.pool, settings.scope()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn visible_entries(
+        &self,
+        visibility: &Visibility<'_>,
+        query: &EntryQuery,
+    ) -> Result<Vec<EntryRecord>> {
+        reads::visible_entries(&self.pool, visibility, query).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

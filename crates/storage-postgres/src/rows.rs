@@ -7,13 +7,14 @@ use stint_storage::{
 };
 use uuid::Uuid;
 
-/// An `entries` row as read.
+/// An `entries` or `secured_entries` row as read.
 pub struct EntryRow {
     pub id: Uuid,
     pub workspace_id: Uuid,
     pub user_id: Uuid,
     pub task_id: Uuid,
     pub timer_id: Option<Uuid>,
+    pub team_id: Option<Uuid>,
     pub started_at: DateTime<Utc>,
     pub ended_at: DateTime<Utc>,
     pub duration_secs: i64,
@@ -28,6 +29,7 @@ pub fn entry_record(row: EntryRow) -> Result<EntryRecord> {
         user_id: row.user_id,
         task_id: row.task_id,
         timer_id: row.timer_id,
+        team_id: row.team_id,
         started_at: row.started_at,
         ended_at: row.ended_at,
         duration_secs: row.duration_secs,

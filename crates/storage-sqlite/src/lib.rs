@@ -22,10 +22,10 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use stint_storage::{
-    may, Capability, ChangePage, CurrentEpoch, EntryRecord, InstanceEvents, InvitationRecord,
-    MemberRecord, MembershipRecord, Result, RoleRecord, SignedInDevice, Storage, TaskRecord,
-    TeamRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord, WorkspaceRecord,
-    WorkspaceScope,
+    may, Capability, ChangePage, CurrentEpoch, EntryQuery, EntryRecord, InstanceEvents,
+    InvitationRecord, MemberRecord, MembershipRecord, Result, RoleRecord, SignedInDevice, Storage,
+    TaskRecord, TeamRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord, Visibility,
+    WorkspaceRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -192,6 +192,15 @@ impl Storage for SqliteStorage {
         settings: Capability<'_, may::ChangeSettings>,
     ) -> Result<Vec<MemberRecord>> {
         reads::members(&self.reader, settings.scope()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn visible_entries(
+        &self,
+        visibility: &Visibility<'_>,
+        query: &EntryQuery,
+    ) -> Result<Vec<EntryRecord>> {
+        reads::visible_entries(&self.reader, visibility, query).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -43,13 +43,14 @@ pub fn timer_record(row: TimerRow) -> Result<TimerRecord> {
     })
 }
 
-/// An `entries` row as read.
+/// An `entries` or `secured_entries` row as read.
 pub struct EntryRow {
     pub id: String,
     pub workspace_id: String,
     pub user_id: String,
     pub task_id: String,
     pub timer_id: Option<String>,
+    pub team_id: Option<String>,
     pub started_at: i64,
     pub ended_at: i64,
     pub duration_secs: i64,
@@ -64,6 +65,7 @@ pub fn entry_record(row: EntryRow) -> Result<EntryRecord> {
         user_id: id(&row.user_id)?,
         task_id: id(&row.task_id)?,
         timer_id: row.timer_id.as_deref().map(id).transpose()?,
+        team_id: row.team_id.as_deref().map(id).transpose()?,
         started_at: instant(row.started_at)?,
         ended_at: instant(row.ended_at)?,
         duration_secs: row.duration_secs,

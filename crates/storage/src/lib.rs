@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 pub use error::StorageError;
 pub use records::*;
-pub use scope::{may, Capability, Missing, Needs, TeamManagement, WorkspaceScope};
+pub use scope::{may, Capability, Missing, Needs, TeamManagement, Visibility, WorkspaceScope};
 pub use transaction::{
     AccountWrites, PeopleWrites, SyncWrites, TeamWrites, Transaction, WorkWrites,
 };
@@ -120,6 +120,14 @@ pub trait Storage: Send + Sync + 'static {
     /// when `team_id` is given.
     async fn teams(&self, scope: &WorkspaceScope, team_id: Option<Uuid>)
         -> Result<Vec<TeamRecord>>;
+
+    /// The entries `visibility` lets its caller see that match `query`, newest first: the one
+    /// read of other people's entries (P1, P4).
+    async fn visible_entries(
+        &self,
+        visibility: &Visibility<'_>,
+        query: &EntryQuery,
+    ) -> Result<Vec<EntryRecord>>;
 
     // Workspace reads.
     /// The workspace's tasks; only those with these ids when `ids` is given.

@@ -322,12 +322,26 @@ pub struct EntryRecord {
     pub user_id: Uuid,
     pub task_id: Uuid,
     pub timer_id: Option<Uuid>,
+    /// The team it is logged to, if any; a secured team's entries are stored apart (P4).
+    pub team_id: Option<Uuid>,
     pub started_at: DateTime<Utc>,
     pub ended_at: DateTime<Utc>,
     pub duration_secs: i64,
     pub status: EntryStatus,
     pub source: EntrySource,
     pub description: String,
+}
+
+/// Which of the visible entries to list: each field left out matches every entry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EntryQuery {
+    pub user_id: Option<Uuid>,
+    pub team_id: Option<Uuid>,
+    /// Entries that started at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Entries that started before this instant.
+    pub to: Option<DateTime<Utc>>,
+    pub limit: usize,
 }
 
 /// A pushed mutation as the server recorded it on its stream: applied, rejected or reconciled,

@@ -126,6 +126,47 @@ impl<'s> TeamManagement<'s> {
     }
 }
 
+/// Which entries the scope's caller may see (P1, P4): their own, in either store; every public
+/// entry when they hold `time:read_all`; and the entries, public or secured, of the teams whose
+/// work logs a team role lets them view (`teams`). Holding `time:read_all`, `time:approve` or
+/// the admin role shows no secured entry. Made only by the server's `policy`; the one storage
+/// read of other people's entries takes it.
+#[derive(Debug, Clone)]
+pub struct Visibility<'s> {
+    scope: &'s WorkspaceScope,
+    all_public: bool,
+    teams: Vec<uuid::Uuid>,
+}
+
+impl<'s> Visibility<'s> {
+    /// Only the server's `policy` module calls this.
+    pub fn vouched_by_policy(
+        scope: &'s WorkspaceScope,
+        all_public: bool,
+        teams: Vec<uuid::Uuid>,
+    ) -> Visibility<'s> {
+        Visibility {
+            scope,
+            all_public,
+            teams,
+        }
+    }
+
+    pub fn scope(&self) -> &'s WorkspaceScope {
+        self.scope
+    }
+
+    /// Whether every public entry of the workspace is visible.
+    pub fn all_public(&self) -> bool {
+        self.all_public
+    }
+
+    /// The teams whose entries (public and secured) are visible.
+    pub fn teams(&self) -> &[uuid::Uuid] {
+        &self.teams
+    }
+}
+
 /// What a capability is for: one workspace permission each.
 pub trait Needs {
     const PERMISSION: Permission;

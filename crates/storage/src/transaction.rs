@@ -179,12 +179,16 @@ pub trait TeamWrites: Send {
     /// `false` (nothing written) when another team has the name, in any case.
     async fn rename_team(&mut self, team: TeamManagement<'_>, name: &str) -> Result<bool>;
 
-    /// Deletes the team with its roles and memberships; `false` when there is none by that id.
+    /// Deletes the team with its roles and memberships; its public entries then belong to no
+    /// team. Its secured entries become public entries of no team when `keep_secured`, else
+    /// they are deleted; their authors' devices hear of it through the change log. How many
+    /// secured entries were converted or deleted; `None` when there is no team by that id.
     async fn delete_team(
         &mut self,
         settings: Capability<'_, may::ChangeSettings>,
         team_id: Uuid,
-    ) -> Result<bool>;
+        keep_secured: bool,
+    ) -> Result<Option<u64>>;
 
     /// Adds a custom team role (`default_role` is not read); `false` (nothing written) when the
     /// team has a role of that name, in any case.
@@ -334,11 +338,23 @@ pub trait WorkWrites: Send {
         segments: &[SegmentRecord],
     ) -> Result<()>;
 
-    /// Inserts entries of the scope's user (`user_id` is not read) on tasks of its workspace.
+    /// Inserts entries of the scope's user (`user_id` is not read) on tasks of its workspace,
+    /// in the public store and on no team (`team_id` is not read).
     async fn insert_entries(
         &mut self,
         scope: &WorkspaceScope,
         entries: &[EntryRecord],
+    ) -> Result<()>;
+
+    /// Moves one of the scope's user's entries to a team (`Some((team, its visibility))`, a team
+    /// of the scope's workspace) or to no team; between the public and the secured store when
+    /// the visibility changes (a delete and an insert, in this transaction). `NotFound` when
+    /// the user has no entry by that id.
+    async fn move_entry(
+        &mut self,
+        write: Capability<'_, may::Write>,
+        entry_id: Uuid,
+        to: Option<(Uuid, stint_domain::WorkLogs)>,
     ) -> Result<()>;
 
     /// Deletes a task that no timer or entry refers to (`Conflict` otherwise, and nothing

@@ -157,6 +157,7 @@ fn stop_active(
         user_id: me.map(|u| u.id).unwrap_or_default(),
         task_id: active.task_id,
         timer_id: Some(active.id),
+        team_id: None,
         started_at: stopped.started_at,
         ended_at: stopped.ended_at,
         duration_secs: stopped.duration_secs,

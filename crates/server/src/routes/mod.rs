@@ -3,6 +3,7 @@
 //! (`utoipa_axum::routes!`), so the document at `/api/openapi.json` cannot drift from the router.
 
 pub mod auth;
+pub mod entries;
 pub mod events;
 pub mod invitations;
 pub mod meta;
@@ -65,6 +66,7 @@ fn feature_routes() -> OpenApiRouter<AppState> {
         .merge(tokens::routes())
         .merge(invitations::routes())
         .merge(teams::routes())
+        .merge(entries::routes())
 }
 
 /// The OpenAPI document the server serves at `/api/openapi.json`.

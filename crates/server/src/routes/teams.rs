@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use stint_api::rest::{
-    NewTeamRequest, Team, TeamChange, TeamDeletion, TeamMemberRoles, TeamRoleRequest,
+    NewTeamRequest, Team, TeamChange, TeamDeleted, TeamDeletion, TeamMemberRoles, TeamRoleRequest,
     WorkspaceChange, WorkspaceSettings,
 };
 use stint_api::ErrorBody;
@@ -178,7 +178,7 @@ async fn change(
     security(("bearer" = [])),
     params(("workspace_id" = Uuid, Path), ("team_id" = Uuid, Path), TeamDeletion),
     responses(
-        (status = 204, description = "Deleted, with its roles and memberships"),
+        (status = 200, body = TeamDeleted, description = "Deleted, with its roles and memberships; its public entries belong to no team now"),
         (status = 400, body = ErrorBody, description = "An id is not a UUID, or a secured team without `entries` and `confirm=irreversible`"),
         (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
         (status = 403, body = ErrorBody, description = "Needs `time:settings`"),
@@ -191,11 +191,12 @@ async fn delete(
     caller: Caller,
     Path((workspace_id, team_id)): Path<(Uuid, Uuid)>,
     Query(deletion): Query<TeamDeletion>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Json<TeamDeleted>, ApiError> {
     let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
     let settings = scope.require::<may::ChangeSettings>()?;
-    teams::delete(&*state.storage, settings, team_id, &deletion).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Json(
+        teams::delete(&*state.storage, settings, team_id, &deletion).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/workspaces/{workspace_id}/teams/{team_id}/roles",

@@ -272,6 +272,7 @@ pub async fn add_entries(storage: &dyn Storage, count: u32) -> Result<(), ApiErr
                     user_id: ana,
                     task_id: task,
                     timer_id: None,
+                    team_id: None,
                     started_at,
                     ended_at: started_at + chrono::Duration::minutes(1),
                     duration_secs: 60,

@@ -562,6 +562,7 @@ pub fn entry(record: EntryRecord) -> Entry {
         user_id: record.user_id,
         task_id: record.task_id,
         timer_id: record.timer_id,
+        team_id: record.team_id,
         started_at: record.started_at,
         ended_at: record.ended_at,
         duration_secs: record.duration_secs,

@@ -5,8 +5,8 @@
 //! manage it.
 
 use stint_api::rest::{
-    NewTeamRequest, Team, TeamChange, TeamDeletion, TeamMember, TeamMemberRoles, TeamRole,
-    TeamRoleRequest, User, WorkspaceChange, WorkspaceSettings,
+    NewTeamRequest, SecuredEntries, Team, TeamChange, TeamDeleted, TeamDeletion, TeamMember,
+    TeamMemberRoles, TeamRole, TeamRoleRequest, User, WorkspaceChange, WorkspaceSettings,
 };
 use stint_api::ErrorCode;
 use stint_domain::{DefaultTeamRole, TeamPermissions, WorkLogs};
@@ -139,35 +139,50 @@ pub async fn change(
     get_for(storage, scope, team_id).await
 }
 
-/// Deletes a team, its roles and memberships. A secured team's deletion says what becomes of
-/// its entries and confirms it cannot be undone.
+/// Deletes a team, its roles and memberships; its public entries then belong to no team. A
+/// secured team's deletion says what becomes of its entries — converted to public entries of no
+/// team, or deleted — and confirms it cannot be undone. All of it happens in one transaction:
+/// a deletion cut short (the server killed, the database gone) leaves the team and every entry
+/// as they were, and is simply asked again.
 pub async fn delete(
     storage: &dyn Storage,
     settings: Settings<'_>,
     team_id: Uuid,
     deletion: &TeamDeletion,
-) -> Result<(), ApiError> {
+) -> Result<TeamDeleted, ApiError> {
     let current = team_of(storage, settings.scope(), team_id).await?;
-    if current.work_logs == WorkLogs::Secured {
-        if deletion.entries.is_none() {
-            return Err(ApiError::invalid(
-                "entries",
-                "say what becomes of a secured team's entries: entries=convert_to_public or entries=delete",
-            ));
+    let keep_secured = match current.work_logs {
+        WorkLogs::Public => true,
+        WorkLogs::Secured => {
+            let Some(entries) = deletion.entries else {
+                return Err(ApiError::invalid(
+                    "entries",
+                    "say what becomes of a secured team's entries: entries=convert_to_public or entries=delete",
+                ));
+            };
+            if deletion.confirm.as_deref() != Some("irreversible") {
+                return Err(ApiError::invalid(
+                    "confirm",
+                    "deleting a secured team cannot be undone: confirm=irreversible",
+                ));
+            }
+            entries == SecuredEntries::ConvertToPublic
         }
-        if deletion.confirm.as_deref() != Some("irreversible") {
-            return Err(ApiError::invalid(
-                "confirm",
-                "deleting a secured team cannot be undone: confirm=irreversible",
-            ));
-        }
-    }
+    };
     let mut tx = storage.begin().await?;
-    if !tx.delete_team(settings, team_id).await? {
+    let Some(handled) = tx.delete_team(settings, team_id, keep_secured).await? else {
         return Err(ApiError::not_found("no such team"));
-    }
+    };
     tx.commit().await?;
-    Ok(())
+    let (entries_converted, entries_deleted) = if keep_secured {
+        (handled, 0)
+    } else {
+        (0, handled)
+    };
+    Ok(TeamDeleted {
+        entries_converted,
+        entries_deleted,
+    })
 }
 
 pub async fn create_role(

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 #[path = "../common/mod.rs"]
 mod common;
+mod entries;
 mod invitations;
 mod roles;
 mod sync;
@@ -169,6 +170,65 @@ impl TestServer {
             .find(|m| m["user"]["id"] == user_id)
             .unwrap()
             .clone()
+    }
+}
+
+/// Teams, for the tests of `teams` and `entries`.
+impl TestServer {
+    async fn make_team(
+        &self,
+        who: &SignedIn,
+        name: &str,
+        lead: &str,
+        work_logs: &str,
+    ) -> (StatusCode, Value) {
+        let request = json!({ "name": name, "lead_id": lead, "work_logs": work_logs });
+        answer(
+            self.http
+                .post(self.url(who, "/teams"))
+                .bearer_auth(&who.token)
+                .json(&request),
+        )
+        .await
+    }
+
+    async fn team(&self, who: &SignedIn, team: &Value) -> Value {
+        let url = self.url(who, &format!("/teams/{}", team["id"].as_str().unwrap()));
+        let (status, body) = answer(self.http.get(url).bearer_auth(&who.token)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// Sends `body` with `method` to a path under the team.
+    async fn on_team(
+        &self,
+        who: &SignedIn,
+        method: reqwest::Method,
+        team: &Value,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let url = self.url(
+            who,
+            &format!("/teams/{}{path}", team["id"].as_str().unwrap()),
+        );
+        let mut request = self.http.request(method, url).bearer_auth(&who.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        answer(request).await
+    }
+
+    async fn allow_secured_teams(&self, admin: &SignedIn) {
+        let (status, body) = answer(
+            self.http
+                .patch(self.url(admin, ""))
+                .bearer_auth(&admin.token)
+                .json(&json!({ "secured_teams": true })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["secured_teams"], true);
     }
 }
 

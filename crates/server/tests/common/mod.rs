@@ -6,7 +6,10 @@
 
 use std::sync::Arc;
 
-use stint_storage::Storage;
+use stint_domain::DefaultRole;
+use stint_server::service::demo;
+use stint_server::Passwords;
+use stint_storage::{Storage, UserRecord};
 use uuid::Uuid;
 
 pub struct Backend {
@@ -72,4 +75,26 @@ pub async fn serve(
         std::future::pending(),
     ));
     (base, server)
+}
+
+/// A second workspace beside the demo's, with one member who has the demo password.
+pub async fn other_workspace_with_member(storage: &dyn Storage, email: &str) -> Uuid {
+    let workspace = Uuid::now_v7();
+    let user = UserRecord {
+        id: Uuid::now_v7(),
+        email: email.into(),
+        name: "Olga Other".into(),
+        password_hash: Passwords::new().hash(demo::DEMO_PASSWORD).await.unwrap(),
+    };
+    let mut tx = storage.begin().await.unwrap();
+    tx.insert_workspace(workspace, "Elsewhere", chrono::Utc::now())
+        .await
+        .unwrap();
+    tx.insert_user(&user, chrono::Utc::now()).await.unwrap();
+    let scope = stint_server::policy::seeding(workspace, user.id);
+    tx.insert_membership(&scope, user.id, &[DefaultRole::Member])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    workspace
 }

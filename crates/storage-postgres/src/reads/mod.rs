@@ -1,5 +1,6 @@
 //! Reads outside a transaction, each on a pooled connection.
 
+mod entries;
 mod teams;
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use stint_storage::{
 };
 use uuid::Uuid;
 
+pub use entries::visible_entries;
 pub use teams::{teams, workspace};
 
 use crate::convert::storage_error;
@@ -198,6 +200,7 @@ pub async fn tasks(
         .collect()
 }
 
+/// The user's own entries are theirs to see in either store (P4).
 pub async fn own_entries(
     pool: &PgPool,
     scope: &WorkspaceScope,
@@ -205,10 +208,16 @@ pub async fn own_entries(
 ) -> Result<Vec<EntryRecord>> {
     let rows = sqlx::query_as!(
         EntryRow,
-        "SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
-                source, description \
-         FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id = ANY($3) \
-         ORDER BY started_at",
+        r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
+                  task_id AS "task_id!", timer_id, team_id, started_at AS "started_at!",
+                  ended_at AS "ended_at!", duration_secs AS "duration_secs!", status AS "status!",
+                  source AS "source!", description AS "description!"
+           FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id = ANY($3)
+           UNION ALL
+           SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at,
+                  duration_secs, status, source, description
+           FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 AND id = ANY($3)
+           ORDER BY 7"#,
         scope.workspace_id(),
         scope.user_id(),
         ids
@@ -227,10 +236,18 @@ pub async fn own_entries_page(
 ) -> Result<Vec<EntryRecord>> {
     let rows = sqlx::query_as!(
         EntryRow,
-        "SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
-                source, description \
-         FROM entries WHERE workspace_id = $1 AND user_id = $2 AND ($3::uuid IS NULL OR id > $3) \
-         ORDER BY id LIMIT $4",
+        r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
+                  task_id AS "task_id!", timer_id, team_id, started_at AS "started_at!",
+                  ended_at AS "ended_at!", duration_secs AS "duration_secs!", status AS "status!",
+                  source AS "source!", description AS "description!"
+           FROM entries
+           WHERE workspace_id = $1 AND user_id = $2 AND ($3::uuid IS NULL OR id > $3)
+           UNION ALL
+           SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at,
+                  duration_secs, status, source, description
+           FROM secured_entries
+           WHERE workspace_id = $1 AND user_id = $2 AND ($3::uuid IS NULL OR id > $3)
+           ORDER BY 1 LIMIT $4"#,
         scope.workspace_id(),
         scope.user_id(),
         after,

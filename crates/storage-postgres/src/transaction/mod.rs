@@ -48,9 +48,20 @@ impl PostgresTransaction {
         op: ChangeOp,
     ) -> Result<()> {
         let owner = entity.owner(scope);
-        self.changes
-            .push((scope.workspace_id(), entity, entity_id, op, owner));
+        self.log_change_of(scope.workspace_id(), entity, entity_id, op, owner);
         Ok(())
+    }
+
+    /// A change of a row whose owner is not the scope's user (a team's entries, say).
+    fn log_change_of(
+        &mut self,
+        workspace: Uuid,
+        entity: Entity,
+        entity_id: Uuid,
+        op: ChangeOp,
+        owner: Option<Uuid>,
+    ) {
+        self.changes.push((workspace, entity, entity_id, op, owner));
     }
 
     /// Writes the kept change-log rows, in the order they were logged.

@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 use stint_domain::DefaultTeamRole;
 use stint_storage::{
-    may, Capability, NewTeam, Result, StorageError, TeamManagement, TeamRoleRecord, TeamWrites,
+    may, Capability, ChangeOp, Entity, NewTeam, Result, StorageError, TeamManagement,
+    TeamRoleRecord, TeamWrites,
 };
 use uuid::Uuid;
 
@@ -173,16 +174,69 @@ impl TeamWrites for PostgresTransaction {
         &mut self,
         settings: Capability<'_, may::ChangeSettings>,
         team_id: Uuid,
-    ) -> Result<bool> {
-        let done = sqlx::query!(
+        keep_secured: bool,
+    ) -> Result<Option<u64>> {
+        let workspace = settings.scope().workspace_id();
+        let exists = sqlx::query_scalar!(
+            "SELECT id FROM teams WHERE id = $1 AND workspace_id = $2 FOR UPDATE",
+            team_id,
+            workspace
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if exists.is_none() {
+            return Ok(None);
+        }
+        let moved = if keep_secured {
+            sqlx::query!(
+                r#"WITH moved AS (DELETE FROM secured_entries
+                                  WHERE team_id = $1 AND workspace_id = $2 RETURNING *)
+                   INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, status, source, description)
+                   SELECT id, workspace_id, user_id, task_id, timer_id, NULL, started_at, ended_at,
+                          duration_secs, status, source, description FROM moved
+                   RETURNING id, user_id"#,
+                team_id,
+                workspace
+            )
+            .fetch_all(self.conn())
+            .await
+            .map_err(storage_error)?
+            .into_iter()
+            .map(|row| (row.id, row.user_id))
+            .collect::<Vec<_>>()
+        } else {
+            sqlx::query!(
+                "DELETE FROM secured_entries WHERE team_id = $1 AND workspace_id = $2 \
+                 RETURNING id, user_id",
+                team_id,
+                workspace
+            )
+            .fetch_all(self.conn())
+            .await
+            .map_err(storage_error)?
+            .into_iter()
+            .map(|row| (row.id, row.user_id))
+            .collect()
+        };
+        // Their authors' devices hear of each secured entry: converted (read again) or gone.
+        let op = if keep_secured {
+            ChangeOp::Upsert
+        } else {
+            ChangeOp::Delete
+        };
+        for (entry_id, author) in &moved {
+            self.log_change_of(workspace, Entity::Entry, *entry_id, op, Some(*author));
+        }
+        sqlx::query!(
             "DELETE FROM teams WHERE id = $1 AND workspace_id = $2",
             team_id,
-            settings.scope().workspace_id()
+            workspace
         )
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        Ok(done.rows_affected() == 1)
+        Ok(Some(moved.len() as u64))
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

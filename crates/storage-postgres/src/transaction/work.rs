@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use stint_domain::TaskStatus;
+use stint_domain::{TaskStatus, WorkLogs};
 use stint_storage::{
-    parse_stored, ChangeOp, Entity, EntryRecord, Held, NewTask, ProjectRecord, Result,
-    SegmentRecord, StorageError, TimerRecord, WorkWrites, WorkspaceScope,
+    may, parse_stored, Capability, ChangeOp, Entity, EntryRecord, Held, NewTask, ProjectRecord,
+    Result, SegmentRecord, StorageError, SyncWrites, TimerRecord, WorkWrites, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -210,9 +210,15 @@ impl WorkWrites for PostgresTransaction {
     ) -> Result<Vec<Held<EntryRecord>>> {
         let rows = sqlx::query_as!(
             EntryRow,
-            "SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, \
-                    duration_secs, status, source, description \
-             FROM entries WHERE id = ANY($1)",
+            r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
+                      task_id AS "task_id!", timer_id, team_id, started_at AS "started_at!",
+                      ended_at AS "ended_at!", duration_secs AS "duration_secs!",
+                      status AS "status!", source AS "source!", description AS "description!"
+               FROM entries WHERE id = ANY($1)
+               UNION ALL
+               SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at,
+                      duration_secs, status, source, description
+               FROM secured_entries WHERE id = ANY($1)"#,
             ids
         )
         .fetch_all(self.conn())
@@ -229,9 +235,15 @@ impl WorkWrites for PostgresTransaction {
     ) -> Result<Vec<Held<EntryRecord>>> {
         let rows = sqlx::query_as!(
             EntryRow,
-            "SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, \
-                    duration_secs, status, source, description \
-             FROM entries WHERE timer_id = ANY($1)",
+            r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
+                      task_id AS "task_id!", timer_id, team_id, started_at AS "started_at!",
+                      ended_at AS "ended_at!", duration_secs AS "duration_secs!",
+                      status AS "status!", source AS "source!", description AS "description!"
+               FROM entries WHERE timer_id = ANY($1)
+               UNION ALL
+               SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at,
+                      duration_secs, status, source, description
+               FROM secured_entries WHERE timer_id = ANY($1)"#,
             ids
         )
         .fetch_all(self.conn())
@@ -377,12 +389,92 @@ impl WorkWrites for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn move_entry(
+        &mut self,
+        write: Capability<'_, may::Write>,
+        entry_id: Uuid,
+        to: Option<(Uuid, WorkLogs)>,
+    ) -> Result<()> {
+        let scope = write.scope();
+        // The user's pushes take turns with this: none re-creates the entry in the store it
+        // is leaving.
+        self.lock_user_timers(scope).await?;
+        let found = sqlx::query_scalar!(
+            r#"SELECT false AS "secured!" FROM entries
+                   WHERE id = $1 AND workspace_id = $2 AND user_id = $3
+               UNION ALL
+               SELECT true FROM secured_entries
+                   WHERE id = $1 AND workspace_id = $2 AND user_id = $3"#,
+            entry_id,
+            scope.workspace_id(),
+            scope.user_id()
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let Some(from_secured) = found else {
+            return Err(StorageError::NotFound);
+        };
+        let team = to.map(|(team, _)| team);
+        let to_secured = matches!(to, Some((_, WorkLogs::Secured)));
+        match (from_secured, to_secured) {
+            (false, false) => {
+                sqlx::query!(
+                    "UPDATE entries SET team_id = $1 WHERE id = $2",
+                    team,
+                    entry_id
+                )
+                .execute(self.conn())
+                .await
+                .map_err(storage_error)?;
+            }
+            (true, true) => {
+                sqlx::query!(
+                    "UPDATE secured_entries SET team_id = $1 WHERE id = $2",
+                    team,
+                    entry_id
+                )
+                .execute(self.conn())
+                .await
+                .map_err(storage_error)?;
+            }
+            (false, true) => {
+                sqlx::query!(
+                    "WITH moved AS (DELETE FROM entries WHERE id = $2 RETURNING *) \
+                     INSERT INTO secured_entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, status, source, description) \
+                     SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, status, source, description FROM moved",
+                    team,
+                    entry_id
+                )
+                .execute(self.conn())
+                .await
+                .map_err(storage_error)?;
+            }
+            (true, false) => {
+                sqlx::query!(
+                    "WITH moved AS (DELETE FROM secured_entries WHERE id = $2 RETURNING *) \
+                     INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, status, source, description) \
+                     SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, status, source, description FROM moved",
+                    team,
+                    entry_id
+                )
+                .execute(self.conn())
+                .await
+                .map_err(storage_error)?;
+            }
+        }
+        self.log_change(scope, Entity::Entry, entry_id, ChangeOp::Upsert)
+            .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn delete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()> {
         let (task, workspace) = (task_id, scope.workspace_id());
         // Checked first, so a refused delete leaves everything as it was (assignees included).
         let in_use = sqlx::query_scalar!(
             "SELECT EXISTS (SELECT 1 FROM timers WHERE task_id = $1) \
-                 OR EXISTS (SELECT 1 FROM entries WHERE task_id = $1) AS \"in_use!\"",
+                 OR EXISTS (SELECT 1 FROM entries WHERE task_id = $1) \
+                 OR EXISTS (SELECT 1 FROM secured_entries WHERE task_id = $1) AS \"in_use!\"",
             task
         )
         .fetch_one(self.conn())

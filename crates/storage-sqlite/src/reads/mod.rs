@@ -1,5 +1,6 @@
 //! Reads on the reader pool: they never wait for the writer (WAL).
 
+mod entries;
 mod teams;
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use stint_storage::{
 use uuid::Uuid;
 
 use crate::convert::{id, instant, json_ids, millis, storage_error};
+pub use entries::visible_entries;
 pub use teams::{teams, workspace};
 
 use crate::rows::{entry_record, timer_record, token_record, EntryRow, TimerRow, TokenRow};
@@ -208,6 +210,7 @@ pub async fn tasks(
         .collect()
 }
 
+/// The user's own entries are theirs to see in either store (P4).
 pub async fn own_entries(
     pool: &SqlitePool,
     scope: &WorkspaceScope,
@@ -218,10 +221,15 @@ pub async fn own_entries(
     let ids = json_ids(ids);
     let rows = sqlx::query_as!(
         EntryRow,
-        "SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
-                source, description \
+        "SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
+                duration_secs, status, source, description \
          FROM entries WHERE workspace_id = $1 AND user_id = $2 \
                         AND id IN (SELECT value FROM json_each($3)) \
+         UNION ALL \
+         SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
+                duration_secs, status, source, description \
+         FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 \
+                                AND id IN (SELECT value FROM json_each($3)) \
          ORDER BY started_at",
         workspace,
         user,
@@ -245,9 +253,13 @@ pub async fn own_entries_page(
     let limit = limit as i64;
     let rows = sqlx::query_as!(
         EntryRow,
-        "SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, duration_secs, status, \
-                source, description \
+        "SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
+                duration_secs, status, source, description \
          FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id > $3 \
+         UNION ALL \
+         SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
+                duration_secs, status, source, description \
+         FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 AND id > $3 \
          ORDER BY id LIMIT $4",
         workspace,
         user,

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use stint_domain::DefaultTeamRole;
 use stint_storage::{
-    may, Capability, NewTeam, Result, StorageError, TeamManagement, TeamRoleRecord, TeamWrites,
+    may, Capability, ChangeOp, Entity, NewTeam, Result, StorageError, TeamManagement,
+    TeamRoleRecord, TeamWrites,
 };
 use uuid::Uuid;
 
@@ -162,18 +163,72 @@ impl TeamWrites for SqliteTransaction {
         &mut self,
         settings: Capability<'_, may::ChangeSettings>,
         team_id: Uuid,
-    ) -> Result<bool> {
+        keep_secured: bool,
+    ) -> Result<Option<u64>> {
         let workspace = settings.scope().workspace_id().to_string();
-        let team_id = team_id.to_string();
-        let done = sqlx::query!(
-            "DELETE FROM teams WHERE id = $1 AND workspace_id = $2",
-            team_id,
+        let team = team_id.to_string();
+        let exists = sqlx::query_scalar!(
+            "SELECT count(*) FROM teams WHERE id = $1 AND workspace_id = $2",
+            team,
+            workspace
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if exists == 0 {
+            return Ok(None);
+        }
+        // Their authors' devices hear of each secured entry: converted (read again) or gone.
+        let op = if keep_secured {
+            ChangeOp::Upsert
+        } else {
+            ChangeOp::Delete
+        }
+        .as_str();
+        let entry = Entity::Entry.as_str();
+        sqlx::query!(
+            "INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) \
+             SELECT workspace_id, $1, id, $2, user_id FROM secured_entries \
+             WHERE team_id = $3 AND workspace_id = $4 ORDER BY id",
+            entry,
+            op,
+            team,
             workspace
         )
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        Ok(done.rows_affected() == 1)
+        if keep_secured {
+            sqlx::query!(
+                "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, status, source, description) \
+                 SELECT id, workspace_id, user_id, task_id, timer_id, NULL, started_at, ended_at, \
+                        duration_secs, status, source, description \
+                 FROM secured_entries WHERE team_id = $1 AND workspace_id = $2",
+                team,
+                workspace
+            )
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        }
+        let handled = sqlx::query!(
+            "DELETE FROM secured_entries WHERE team_id = $1 AND workspace_id = $2",
+            team,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?
+        .rows_affected();
+        sqlx::query!(
+            "DELETE FROM teams WHERE id = $1 AND workspace_id = $2",
+            team,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(Some(handled))
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

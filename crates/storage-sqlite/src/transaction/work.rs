@@ -3,10 +3,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
-use stint_domain::TaskStatus;
+use stint_domain::{TaskStatus, WorkLogs};
 use stint_storage::{
-    parse_stored, ChangeOp, Entity, EntryRecord, Held, NewTask, ProjectRecord, Result,
-    SegmentRecord, StorageError, TimerRecord, WorkWrites, WorkspaceScope,
+    may, parse_stored, Capability, ChangeOp, Entity, EntryRecord, Held, NewTask, ProjectRecord,
+    Result, SegmentRecord, StorageError, TimerRecord, WorkWrites, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -223,9 +223,13 @@ impl WorkWrites for SqliteTransaction {
         let ids = json_ids(ids);
         let rows = sqlx::query_as!(
             EntryRow,
-            "SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, \
+            "SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
                     duration_secs, status, source, description \
-             FROM entries WHERE id IN (SELECT value FROM json_each($1))",
+             FROM entries WHERE id IN (SELECT value FROM json_each($1)) \
+             UNION ALL \
+             SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
+                    duration_secs, status, source, description \
+             FROM secured_entries WHERE id IN (SELECT value FROM json_each($1))",
             ids
         )
         .fetch_all(self.conn())
@@ -245,9 +249,13 @@ impl WorkWrites for SqliteTransaction {
         let ids = json_ids(ids);
         let rows = sqlx::query_as!(
             EntryRow,
-            "SELECT id, workspace_id, user_id, task_id, timer_id, started_at, ended_at, \
+            "SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
                     duration_secs, status, source, description \
-             FROM entries WHERE timer_id IN (SELECT value FROM json_each($1))",
+             FROM entries WHERE timer_id IN (SELECT value FROM json_each($1)) \
+             UNION ALL \
+             SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
+                    duration_secs, status, source, description \
+             FROM secured_entries WHERE timer_id IN (SELECT value FROM json_each($1))",
             ids
         )
         .fetch_all(self.conn())
@@ -386,12 +394,102 @@ impl WorkWrites for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn move_entry(
+        &mut self,
+        write: Capability<'_, may::Write>,
+        entry_id: Uuid,
+        to: Option<(Uuid, WorkLogs)>,
+    ) -> Result<()> {
+        let scope = write.scope();
+        let (workspace, user) = (
+            scope.workspace_id().to_string(),
+            scope.user_id().to_string(),
+        );
+        let entry = entry_id.to_string();
+        let public = sqlx::query_scalar!(
+            "SELECT count(*) FROM entries WHERE id = $1 AND workspace_id = $2 AND user_id = $3",
+            entry,
+            workspace,
+            user
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let secured = sqlx::query_scalar!(
+            "SELECT count(*) FROM secured_entries \
+             WHERE id = $1 AND workspace_id = $2 AND user_id = $3",
+            entry,
+            workspace,
+            user
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if public + secured == 0 {
+            return Err(StorageError::NotFound);
+        }
+        let team = to.map(|(team, _)| team.to_string());
+        let to_secured = matches!(to, Some((_, WorkLogs::Secured)));
+        match (secured > 0, to_secured) {
+            (false, false) => {
+                sqlx::query!("UPDATE entries SET team_id = $1 WHERE id = $2", team, entry)
+                    .execute(self.conn())
+                    .await
+                    .map_err(storage_error)?;
+            }
+            (true, true) => {
+                sqlx::query!(
+                    "UPDATE secured_entries SET team_id = $1 WHERE id = $2",
+                    team,
+                    entry
+                )
+                .execute(self.conn())
+                .await
+                .map_err(storage_error)?;
+            }
+            (false, true) => {
+                sqlx::query!(
+                    "INSERT INTO secured_entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, status, source, description) \
+                     SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, status, source, description FROM entries WHERE id = $2",
+                    team,
+                    entry
+                )
+                .execute(self.conn())
+                .await
+                .map_err(storage_error)?;
+                sqlx::query!("DELETE FROM entries WHERE id = $1", entry)
+                    .execute(self.conn())
+                    .await
+                    .map_err(storage_error)?;
+            }
+            (true, false) => {
+                sqlx::query!(
+                    "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, status, source, description) \
+                     SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, status, source, description FROM secured_entries WHERE id = $2",
+                    team,
+                    entry
+                )
+                .execute(self.conn())
+                .await
+                .map_err(storage_error)?;
+                sqlx::query!("DELETE FROM secured_entries WHERE id = $1", entry)
+                    .execute(self.conn())
+                    .await
+                    .map_err(storage_error)?;
+            }
+        }
+        self.log_change(scope, Entity::Entry, entry_id, ChangeOp::Upsert)
+            .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn delete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()> {
         let (task, workspace) = (task_id.to_string(), scope.workspace_id().to_string());
         // Checked first, so a refused delete leaves everything as it was (assignees included).
         let in_use = sqlx::query_scalar!(
             "SELECT EXISTS (SELECT 1 FROM timers WHERE task_id = $1) \
-                 OR EXISTS (SELECT 1 FROM entries WHERE task_id = $1) AS \"in_use!: bool\"",
+                 OR EXISTS (SELECT 1 FROM entries WHERE task_id = $1) \
+                 OR EXISTS (SELECT 1 FROM secured_entries WHERE task_id = $1) AS \"in_use!: bool\"",
             task
         )
         .fetch_one(self.conn())

@@ -5,4 +5,8 @@ import type { EntryStatus } from "./EntryStatus";
 /**
  * One time entry ("timesheet" in OneDesk's words).
  */
-export type Entry = { id: string, user_id: string, task_id: string, timer_id: string | null, started_at: string, ended_at: string, duration_secs: number, status: EntryStatus, source: EntrySource, description: string, };
+export type Entry = { id: string, user_id: string, task_id: string, timer_id: string | null, 
+/**
+ * The team it is logged to; left out for none.
+ */
+team_id?: string, started_at: string, ended_at: string, duration_secs: number, status: EntryStatus, source: EntrySource, description: string, };

@@ -1,0 +1,90 @@
+//! Entries over REST: the list of those the caller may see (`policy::visibility`, applied by
+//! the one storage read of other people's entries), and moving one's own entry to a team or
+//! off it — between the public and the secured store when the team's visibility differs (P4).
+
+use stint_api::rest::{Entry, EntryList, EntryListQuery};
+use stint_api::ErrorCode;
+use stint_domain::TeamPermission;
+use stint_storage::{may, Capability, EntryQuery, Storage, StorageError};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::policy;
+use crate::service::sync::entry;
+
+/// The most entries one list answers.
+pub const MAX_ENTRIES_LISTED: u32 = 1_000;
+const ENTRIES_LISTED: u32 = 100;
+
+pub async fn list(
+    storage: &dyn Storage,
+    read: Capability<'_, may::Read>,
+    query: &EntryListQuery,
+) -> Result<EntryList, ApiError> {
+    let limit = query.limit.unwrap_or(ENTRIES_LISTED);
+    if !(1..=MAX_ENTRIES_LISTED).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("limit is 1 to {MAX_ENTRIES_LISTED}"),
+        ));
+    }
+    let visibility = policy::visibility(storage, read).await?;
+    let query = EntryQuery {
+        user_id: query.user_id,
+        team_id: query.team_id,
+        from: query.from,
+        to: query.to,
+        limit: limit as usize,
+    };
+    let entries = storage.visible_entries(&visibility, &query).await?;
+    Ok(EntryList {
+        entries: entries.into_iter().map(entry).collect(),
+        all_public: visibility.all_public(),
+        team_ids: visibility.teams().to_vec(),
+    })
+}
+
+/// Logs one of the caller's entries to a team where they may work on issues (and hold
+/// `time:write`), or to no team.
+pub async fn move_to_team(
+    storage: &dyn Storage,
+    write: Capability<'_, may::Write>,
+    entry_id: Uuid,
+    team_id: Option<Uuid>,
+) -> Result<Entry, ApiError> {
+    let scope = write.scope();
+    let to = match team_id {
+        None => None,
+        Some(team_id) => {
+            let team = storage
+                .teams(scope, Some(team_id))
+                .await?
+                .pop()
+                .ok_or_else(|| ApiError::invalid("team_id", "no such team in this workspace"))?;
+            if !policy::team_grants(scope, &team).contains(TeamPermission::WorkOnIssues) {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "logging time to this team needs its `work_on_issues` permission",
+                )
+                .with_details(
+                    serde_json::json!({ "team_permission": TeamPermission::WorkOnIssues }),
+                ));
+            }
+            Some((team.id, team.work_logs))
+        }
+    };
+    let mut tx = storage.begin().await?;
+    tx.move_entry(write, entry_id, to)
+        .await
+        .map_err(|error| match error {
+            StorageError::NotFound => ApiError::not_found("no such entry of yours"),
+            other => other.into(),
+        })?;
+    tx.commit().await?;
+    storage
+        .own_entries(scope, &[entry_id])
+        .await?
+        .pop()
+        .map(entry)
+        .ok_or_else(|| ApiError::not_found("no such entry of yours"))
+}

@@ -1,0 +1,435 @@
+//! Entries over REST, on both backends (P1, P4): who sees which, logging one's own entry to a
+//! team (between the public and the secured store), deleting a secured team with its entries,
+//! and a scan of every GET endpoint for a secured entry's text as everyone who may not see it.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use stint_domain::DefaultRole;
+use stint_server::service::demo;
+use stint_server::Passwords;
+use uuid::Uuid;
+
+use super::{
+    answer, at, common, on_each_backend, role_id, SignedIn, TestServer, ANA, BEN, SHARED_TASK,
+};
+
+const ADMIN: &str = "admin@demo.stint.test";
+const ANA_ID: &str = "01900000-0000-7000-8000-000000000102";
+const BEN_ID: &str = "01900000-0000-7000-8000-000000000103";
+/// `demo::add_members` makes them, with the demo password.
+const VIEWER: &str = "member001@demo.stint.test";
+const VIEWER_ID: &str = "01900000-0000-7000-8000-000000010001";
+const MANAGER: &str = "member002@demo.stint.test";
+const MANAGER_ID: &str = "01900000-0000-7000-8000-000000010002";
+
+fn record_entry(seq: i64, entry: &Uuid, from: i64, description: &str) -> Value {
+    json!({ "seq": seq, "name": "record_entry", "args": {
+        "entry_id": entry, "task_id": SHARED_TASK, "started_at": at(from),
+        "ended_at": at(from + 30), "duration_secs": 1800, "description": description } })
+}
+
+impl TestServer {
+    /// The ids of the entries `who` sees, and the list's answer.
+    async fn visible(&self, who: &SignedIn) -> (Vec<String>, Value) {
+        let (status, list) = answer(
+            self.http
+                .get(self.url(who, "/entries?limit=1000"))
+                .bearer_auth(&who.token),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        let ids = list["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_string())
+            .collect();
+        (ids, list)
+    }
+
+    async fn move_entry(
+        &self,
+        who: &SignedIn,
+        entry: &Uuid,
+        team: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let body = json!({ "team_id": team.map(|t| t["id"].clone()) });
+        let url = self.url(who, &format!("/entries/{entry}/team"));
+        answer(self.http.put(url).bearer_auth(&who.token).json(&body)).await
+    }
+
+    /// A custom workspace role or a default one given to a demo member.
+    async fn give_role(&self, admin: &SignedIn, user: &str, role: &str) {
+        let roles = self.roles(admin).await;
+        let url = self.url(admin, &format!("/members/{user}/roles"));
+        let body = json!({ "role_ids": [role_id(&roles, role)] });
+        let (status, body) = answer(self.http.put(url).bearer_auth(&admin.token).json(&body)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+}
+
+/// The demo, plus a secured team "Legal" led by Ana in which Ben is a Team Member (logs time,
+/// views nothing) and member001 a Viewer; member002 a workspace Manager.
+struct Legal {
+    admin: SignedIn,
+    ana: SignedIn,
+    ben: SignedIn,
+    viewer: SignedIn,
+    manager: SignedIn,
+    team: Value,
+}
+
+async fn legal(server: &TestServer) -> Legal {
+    demo::add_members(&*server.storage, &Passwords::new(), 2)
+        .await
+        .unwrap();
+    let admin = server.sign_in(ADMIN).await;
+    let ana = server.sign_in(ANA).await;
+    server.allow_secured_teams(&admin).await;
+    let (status, team) = server.make_team(&admin, "Legal", ANA_ID, "secured").await;
+    assert_eq!(status, StatusCode::CREATED, "{team}");
+    let viewer_role = json!({ "name": "Viewer", "permissions": ["view_work_logs"] });
+    let (_, team) = server
+        .on_team(&ana, Method::POST, &team, "/roles", Some(viewer_role))
+        .await;
+    let viewer_role = role_id(&team["roles"], "Viewer");
+    for (user, roles) in [
+        (BEN_ID, json!({})),
+        (VIEWER_ID, json!({ "role_ids": [viewer_role] })),
+    ] {
+        let path = format!("/members/{user}");
+        let (status, body) = server
+            .on_team(&ana, Method::PUT, &team, &path, Some(roles))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    server
+        .give_role(&admin, MANAGER_ID, DefaultRole::Manager.name())
+        .await;
+    Legal {
+        ben: server.sign_in(BEN).await,
+        viewer: server.sign_in(VIEWER).await,
+        manager: server.sign_in(MANAGER).await,
+        admin,
+        ana,
+        team,
+    }
+}
+
+#[tokio::test]
+async fn secured_entries_are_seen_by_their_author_and_their_team_only() {
+    on_each_backend(|server| async move {
+        let Legal {
+            admin,
+            ana,
+            ben,
+            viewer,
+            manager,
+            team,
+        } = legal(&server).await;
+        let (secret, public, bens) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let pushed = json!([
+            record_entry(1, &secret, 0, "merger talks"),
+            record_entry(2, &public, 60, "")
+        ]);
+        assert_eq!(server.push(&ana, pushed).await.0, StatusCode::OK);
+        assert_eq!(
+            server
+                .push(&ben, json!([record_entry(1, &bens, 120, "")]))
+                .await
+                .0,
+            StatusCode::OK
+        );
+
+        // Into the secured team: the author may (she may work on issues there).
+        let (status, moved) = server.move_entry(&ana, &secret, Some(&team)).await;
+        assert_eq!(status, StatusCode::OK, "{moved}");
+        assert_eq!(moved["team_id"], team["id"]);
+        assert_eq!(moved["description"], "merger talks");
+
+        let sees = |ids: &[String], entry: &Uuid| ids.contains(&entry.to_string());
+        let (ids, list) = server.visible(&ana).await;
+        assert!(
+            sees(&ids, &secret) && sees(&ids, &public) && !sees(&ids, &bens),
+            "{list}"
+        );
+        // She leads the demo's public "Web team" too.
+        assert_eq!(list["all_public"], false);
+        assert!(list["team_ids"].as_array().unwrap().contains(&team["id"]), "{list}");
+        // Ben logs time to the team but views nothing there: his own entry only.
+        let (ids, _) = server.visible(&ben).await;
+        assert_eq!(ids, [bens.to_string()]);
+        // The team's viewer sees the secured entry; admins and managers see every public
+        // entry and no secured one.
+        let (ids, _) = server.visible(&viewer).await;
+        assert_eq!(ids, [secret.to_string()]);
+        for who in [&admin, &manager] {
+            let (ids, list) = server.visible(who).await;
+            assert_eq!(list["all_public"], true);
+            assert!(
+                !sees(&ids, &secret) && sees(&ids, &public) && sees(&ids, &bens),
+                "{list}"
+            );
+        }
+
+        // Ben logs his entry to the team: it leaves what the admin sees, and Ana (the lead,
+        // who views the team's logs) sees it now. Filters by person and team hold.
+        let (status, _) = server.move_entry(&ben, &bens, Some(&team)).await;
+        assert_eq!(status, StatusCode::OK);
+        let (ids, _) = server.visible(&admin).await;
+        assert!(!sees(&ids, &bens));
+        let url = server.url(
+            &ana,
+            &format!("/entries?team_id={}", team["id"].as_str().unwrap()),
+        );
+        let (_, list) = answer(server.http.get(url).bearer_auth(&ana.token)).await;
+        assert_eq!(list["entries"].as_array().unwrap().len(), 2, "{list}");
+        let url = server.url(&ana, &format!("/entries?user_id={BEN_ID}"));
+        let (_, list) = answer(server.http.get(url).bearer_auth(&ana.token)).await;
+        assert_eq!(list["entries"][0]["id"], bens.to_string());
+
+        // Only the author moves an entry; only into a team where they may work on issues.
+        let (status, _) = server.move_entry(&viewer, &secret, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let mine = Uuid::now_v7();
+        server
+            .push(&viewer, json!([record_entry(1, &mine, 180, "")]))
+            .await;
+        let (status, body) = server.move_entry(&viewer, &mine, Some(&team)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body["details"]["team_permission"], "work_on_issues");
+        let nowhere = json!({ "id": Uuid::now_v7() });
+        let (status, _) = server.move_entry(&ana, &public, Some(&nowhere)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+
+        // The author's devices keep it, once, through the move; pushing its id again makes no
+        // second copy in the public store.
+        let feed = server.pull(&ana, None).await;
+        let copies = feed["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["id"] == secret.to_string())
+            .count();
+        assert_eq!(copies, 1, "{feed}");
+        server
+            .push(&ana, json!([record_entry(3, &secret, 0, "merger talks")]))
+            .await;
+        let (ids, _) = server.visible(&ana).await;
+        assert_eq!(
+            ids.iter().filter(|id| **id == secret.to_string()).count(),
+            1
+        );
+        let (ids, _) = server.visible(&admin).await;
+        assert!(!sees(&ids, &secret));
+
+        // Back to no team: public again.
+        let (status, moved) = server.move_entry(&ana, &secret, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(moved.get("team_id").is_none(), "{moved}");
+        let (ids, _) = server.visible(&admin).await;
+        assert!(sees(&ids, &secret));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn deleting_a_secured_team_converts_or_deletes_its_entries_at_once() {
+    on_each_backend(|server| async move {
+        let Legal {
+            admin, ana, team, ..
+        } = legal(&server).await;
+        let (kept, dropped) = (Uuid::now_v7(), Uuid::now_v7());
+        server
+            .push(
+                &ana,
+                json!([
+                    record_entry(1, &kept, 0, ""),
+                    record_entry(2, &dropped, 60, "")
+                ]),
+            )
+            .await;
+        server.move_entry(&ana, &kept, Some(&team)).await;
+        let (_, other) = server.make_team(&admin, "Audit", ANA_ID, "secured").await;
+        server.move_entry(&ana, &dropped, Some(&other)).await;
+        let cursor = server.pull(&ana, None).await["cursor"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        // A deletion cut short changes nothing: the same transaction, dropped before commit.
+        let scope = stint_server::policy::seeding(
+            ana.workspace.parse().unwrap(),
+            "01900000-0000-7000-8000-000000000101".parse().unwrap(),
+        );
+        let settings = scope
+            .require::<stint_storage::may::ChangeSettings>()
+            .unwrap();
+        let mut tx = server.storage.begin().await.unwrap();
+        let team_id: Uuid = team["id"].as_str().unwrap().parse().unwrap();
+        assert_eq!(
+            tx.delete_team(settings, team_id, true).await.unwrap(),
+            Some(1)
+        );
+        drop(tx);
+        let (ids, _) = server.visible(&admin).await;
+        assert!(!ids.contains(&kept.to_string()));
+        assert_eq!(server.team(&ana, &team).await["name"], "Legal");
+
+        let (status, done) = server
+            .on_team(
+                &admin,
+                Method::DELETE,
+                &team,
+                "?entries=convert_to_public&confirm=irreversible",
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{done}");
+        assert_eq!(
+            done,
+            json!({ "entries_converted": 1, "entries_deleted": 0 })
+        );
+        let (ids, list) = server.visible(&admin).await;
+        assert!(ids.contains(&kept.to_string()), "{list}");
+        let (status, done) = server
+            .on_team(
+                &admin,
+                Method::DELETE,
+                &other,
+                "?entries=delete&confirm=irreversible",
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, done),
+            (
+                StatusCode::OK,
+                json!({ "entries_converted": 0, "entries_deleted": 1 })
+            )
+        );
+        let (ids, _) = server.visible(&ana).await;
+        assert!(ids.contains(&kept.to_string()) && !ids.contains(&dropped.to_string()));
+
+        // Ana's devices hear of both: the converted entry again (no team now), the other gone.
+        let feed = server.pull(&ana, Some(&cursor)).await;
+        let converted = feed["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == kept.to_string());
+        assert!(
+            converted.is_some_and(|e| e.get("team_id").is_none()),
+            "{feed}"
+        );
+        assert!(
+            feed["removed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["id"] == dropped.to_string()),
+            "{feed}"
+        );
+    })
+    .await;
+}
+
+/// A secured entry's text, looked for in the answer of every GET endpoint of the OpenAPI
+/// document, as everyone without the right to see it: workspace admin, manager, a team member
+/// whose role cannot view, a member of another workspace, and nobody signed in. The author and
+/// the team's viewer find it (the scan can fail).
+#[tokio::test]
+async fn no_get_endpoint_shows_a_secured_entry_to_anyone_without_the_right() {
+    on_each_backend(|server| async move {
+        let Legal {
+            admin,
+            ana,
+            ben,
+            viewer,
+            manager,
+            team,
+        } = legal(&server).await;
+        let marker = format!("SECRET-{}", Uuid::now_v7());
+        let secret = Uuid::now_v7();
+        server
+            .push(&ana, json!([record_entry(1, &secret, 0, &marker)]))
+            .await;
+        server.move_entry(&ana, &secret, Some(&team)).await;
+        common::other_workspace_with_member(&*server.storage, "olga@other.stint.test").await;
+        let olga = SignedIn {
+            workspace: ana.workspace.clone(),
+            ..server.sign_in("olga@other.stint.test").await
+        };
+        let nobody = SignedIn {
+            token: String::new(),
+            ..ana.clone()
+        };
+
+        let (_, document) =
+            answer(server.http.get(format!("{}/api/openapi.json", server.base))).await;
+        let paths: Vec<String> = document["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, item)| item.get("get").is_some())
+            .map(|(path, _)| path.clone())
+            // An event stream never ends; what it carries is tested in events.rs.
+            .filter(|path| !path.ends_with("/events"))
+            .collect();
+        let fill = |path: &str| {
+            path.replace("{workspace_id}", &ana.workspace)
+                .replace("{team_id}", team["id"].as_str().unwrap())
+                .replace("{entry_id}", &secret.to_string())
+                .replace("{user_id}", ANA_ID)
+        };
+        let query = |path: &str| match path {
+            p if p.ends_with("/sync/pull") => {
+                format!("?protocol_version=2&stream_id={}", Uuid::now_v7())
+            }
+            p if p.ends_with("/entries") => "?limit=1000".to_string(),
+            _ => String::new(),
+        };
+        let mut calls = 0;
+        for who in [&admin, &manager, &ben, &olga, &nobody] {
+            for path in &paths {
+                let url = format!("{}{}{}", server.base, fill(path), query(path));
+                let response = server
+                    .http
+                    .get(&url)
+                    .bearer_auth(&who.token)
+                    .send()
+                    .await
+                    .unwrap();
+                let body = response.text().await.unwrap();
+                calls += 1;
+                assert!(
+                    !body.contains(&marker),
+                    "GET {path} showed the secured entry: {body}"
+                );
+            }
+        }
+        for who in [&ana, &viewer] {
+            let url = format!(
+                "{}{}",
+                server.base,
+                fill("/api/v1/workspaces/{workspace_id}/entries")
+            );
+            let body = server
+                .http
+                .get(&url)
+                .bearer_auth(&who.token)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(body.contains(&marker));
+        }
+        eprintln!(
+            "leak scan: {calls} calls over {} GET endpoints, no secured text",
+            paths.len()
+        );
+    })
+    .await;
+}

@@ -1,0 +1,50 @@
+//! The one read of other people's entries: what a `Visibility` lets its caller see (P1, P4).
+
+use sqlx::PgPool;
+use stint_storage::{EntryQuery, EntryRecord, Result, Visibility};
+
+use crate::convert::storage_error;
+use crate::rows::{entry_record, EntryRow};
+
+pub async fn visible_entries(
+    pool: &PgPool,
+    visibility: &Visibility<'_>,
+    query: &EntryQuery,
+) -> Result<Vec<EntryRecord>> {
+    let scope = visibility.scope();
+    // Secured entries only ever through their author or a team that may view them.
+    let rows = sqlx::query_as!(
+        EntryRow,
+        r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
+                  task_id AS "task_id!", timer_id, team_id, started_at AS "started_at!",
+                  ended_at AS "ended_at!", duration_secs AS "duration_secs!", status AS "status!",
+                  source AS "source!", description AS "description!"
+           FROM entries
+           WHERE workspace_id = $1 AND (user_id = $2 OR $3 OR team_id = ANY($4))
+             AND ($5::uuid IS NULL OR user_id = $5) AND ($6::uuid IS NULL OR team_id = $6)
+             AND ($7::timestamptz IS NULL OR started_at >= $7)
+             AND ($8::timestamptz IS NULL OR started_at < $8)
+           UNION ALL
+           SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at,
+                  duration_secs, status, source, description
+           FROM secured_entries
+           WHERE workspace_id = $1 AND (user_id = $2 OR team_id = ANY($4))
+             AND ($5::uuid IS NULL OR user_id = $5) AND ($6::uuid IS NULL OR team_id = $6)
+             AND ($7::timestamptz IS NULL OR started_at >= $7)
+             AND ($8::timestamptz IS NULL OR started_at < $8)
+           ORDER BY 7 DESC, 1 LIMIT $9"#,
+        scope.workspace_id(),
+        scope.user_id(),
+        visibility.all_public(),
+        visibility.teams(),
+        query.user_id,
+        query.team_id,
+        query.from,
+        query.to,
+        query.limit as i64
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.into_iter().map(entry_record).collect()
+}

@@ -1,0 +1,58 @@
+//! The one read of other people's entries: what a `Visibility` lets its caller see (P1, P4).
+
+use sqlx::SqlitePool;
+use stint_storage::{EntryQuery, EntryRecord, Result, Visibility};
+
+use crate::convert::{json_ids, millis, storage_error};
+use crate::rows::{entry_record, EntryRow};
+
+pub async fn visible_entries(
+    pool: &SqlitePool,
+    visibility: &Visibility<'_>,
+    query: &EntryQuery,
+) -> Result<Vec<EntryRecord>> {
+    let scope = visibility.scope();
+    let (workspace, me) = (
+        scope.workspace_id().to_string(),
+        scope.user_id().to_string(),
+    );
+    let all_public = visibility.all_public();
+    let teams = json_ids(visibility.teams());
+    let user = query.user_id.map(|u| u.to_string());
+    let team = query.team_id.map(|t| t.to_string());
+    let (from, to) = (query.from.map(millis), query.to.map(millis));
+    let limit = query.limit as i64;
+    // Secured entries only ever through their author or a team that may view them.
+    let rows = sqlx::query_as!(
+        EntryRow,
+        "SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
+                duration_secs, status, source, description \
+         FROM entries \
+         WHERE workspace_id = $1 \
+           AND (user_id = $2 OR $3 OR team_id IN (SELECT value FROM json_each($4))) \
+           AND ($5 IS NULL OR user_id = $5) AND ($6 IS NULL OR team_id = $6) \
+           AND ($7 IS NULL OR started_at >= $7) AND ($8 IS NULL OR started_at < $8) \
+         UNION ALL \
+         SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
+                duration_secs, status, source, description \
+         FROM secured_entries \
+         WHERE workspace_id = $1 \
+           AND (user_id = $2 OR team_id IN (SELECT value FROM json_each($4))) \
+           AND ($5 IS NULL OR user_id = $5) AND ($6 IS NULL OR team_id = $6) \
+           AND ($7 IS NULL OR started_at >= $7) AND ($8 IS NULL OR started_at < $8) \
+         ORDER BY started_at DESC, id LIMIT $9",
+        workspace,
+        me,
+        all_public,
+        teams,
+        user,
+        team,
+        from,
+        to,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.into_iter().map(entry_record).collect()
+}
