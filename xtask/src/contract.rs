@@ -232,6 +232,10 @@ checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
 
 {teams}
 [[operations]]
+include-name = "PUT /api/v1/workspaces/{{workspace_id}}/entries/{{entry_id}}/team"
+checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
+
+[[operations]]
 include-name = "GET /api/v1/workspaces/{{workspace_id}}/events"
 enabled = false
 "#
@@ -315,7 +319,8 @@ fn team_operations() -> String {
 /// What schemathesis accepts for well-formed requests (its default), plus 400 for operations
 /// whose body refers to other objects or instants that a schema cannot check: a role id that is
 /// not the workspace's, a manager who is not a member, an expiry in the past, an email without
-/// an `@`, a team lead who is not a member, a secured team while the workspace allows none.
+/// an `@`, a team lead who is not a member, a secured team while the workspace allows none,
+/// a team to log an entry to that does not exist.
 const REFERENCES_CHECKED: &str =
     r#"["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]"#;
 

@@ -65,9 +65,9 @@ pub fn team_grants(scope: &WorkspaceScope, team: &TeamRecord) -> TeamPermissions
 }
 
 /// Who may change a team (P2, P4): a holder of *manage this team* there, giving at most what
-/// they hold in it; or, for a public team only, a holder of `time:settings`, giving any team
-/// role. A secured team is managed from inside only: an admin could otherwise make themselves
-/// a viewer of its entries.
+/// they hold in it; or, for a public team only, a holder of `time:settings`, giving what their
+/// workspace permissions cover (`admin_team_grants`). A secured team is managed from inside
+/// only: an admin could otherwise make themselves a viewer of its entries.
 pub fn team_management<'s>(
     scope: &'s WorkspaceScope,
     team: &TeamRecord,
@@ -76,7 +76,7 @@ pub fn team_management<'s>(
     let admin =
         team.work_logs == WorkLogs::Public && scope.permissions().contains(Permission::Settings);
     let grants = if admin {
-        TeamPermissions::of(&TeamPermission::ALL)
+        mine.union(admin_team_grants(scope.permissions()))
     } else if mine.contains(TeamPermission::ManageTeam) {
         mine
     } else {
@@ -87,7 +87,32 @@ pub fn team_management<'s>(
         .with_details(json!({ "team_permission": TeamPermission::ManageTeam })));
     };
     #[allow(clippy::disallowed_methods)] // the check is the lines above
-    Ok(TeamManagement::vouched_by_policy(scope, team.id, grants))
+    Ok(TeamManagement::vouched_by_policy(
+        scope,
+        team.id,
+        team.version,
+        grants,
+    ))
+}
+
+/// The team permissions a `time:settings` holder may give on a public team: those their
+/// workspace permissions already cover, so that giving them widens nothing — managing the team
+/// (settings), logging time to it (`time:write`), viewing its members' logs (`time:read_all`),
+/// managing them (`time:read_all` and `time:write`).
+fn admin_team_grants(workspace: Permissions) -> TeamPermissions {
+    let (read_all, write) = (
+        workspace.contains(Permission::ReadAll),
+        workspace.contains(Permission::Write),
+    );
+    [
+        (TeamPermission::ManageTeam, true),
+        (TeamPermission::WorkOnIssues, write),
+        (TeamPermission::ViewWorkLogs, read_all),
+        (TeamPermission::ManageWorkLogs, read_all && write),
+    ]
+    .into_iter()
+    .filter_map(|(permission, granted)| granted.then_some(permission))
+    .collect()
 }
 
 /// Which entries the caller may see (P1, P4): their own; every public entry with

@@ -11,6 +11,9 @@ CREATE TABLE teams (
     workspace_id uuid NOT NULL REFERENCES workspaces (id),
     name text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
     work_logs text NOT NULL CHECK (work_logs IN ('public', 'secured')),
+    -- Moves on with every change to the team, its roles or members: a change checked against
+    -- what it read writes only if nothing changed meanwhile.
+    version bigint NOT NULL DEFAULT 0,
     created_at timestamptz NOT NULL,
     UNIQUE (workspace_id, id)
 );

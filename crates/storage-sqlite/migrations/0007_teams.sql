@@ -11,6 +11,9 @@ CREATE TABLE teams (
     workspace_id TEXT NOT NULL REFERENCES workspaces (id),
     name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
     work_logs TEXT NOT NULL CHECK (work_logs IN ('public', 'secured')),
+    -- Moves on with every change to the team, its roles or members: a change checked against
+    -- what it read writes only if nothing changed meanwhile.
+    version INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL,
     UNIQUE (workspace_id, id)
 );

@@ -123,6 +123,8 @@ pub struct TeamRecord {
     pub name: String,
     pub work_logs: WorkLogs,
     pub created_at: DateTime<Utc>,
+    /// Moves on with every change to the team, its roles or members.
+    pub version: i64,
     /// Default roles first, then by name.
     pub roles: Vec<TeamRoleRecord>,
     /// By name.
@@ -152,6 +154,9 @@ pub struct NewTeam {
     pub work_logs: WorkLogs,
     pub created_at: DateTime<Utc>,
     pub lead_id: Uuid,
+    /// The ids its Team Lead and Team Member roles get.
+    pub lead_role_id: Uuid,
+    pub member_role_id: Uuid,
 }
 
 /// A team role: one of the two default roles, whose permissions are the code's, or a custom

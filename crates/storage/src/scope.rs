@@ -88,13 +88,16 @@ impl<'s, P> Capability<'s, P> {
 }
 
 /// Proof that the scope's caller may change one team of its workspace — its name, members and
-/// custom roles — and give at most `grants` of the team permissions. Made only by the server's
+/// custom roles — and give at most `grants` of the team permissions, decided on the team as it
+/// was at `version`: each change claims that version (moving it on) before it writes, and
+/// answers `Conflict` when the team changed meanwhile, so the decision is made again. Made only by the server's
 /// `policy` (which checks the caller manages the team, or holds `time:settings` and the team
 /// is public); the storage calls that change a team take one.
 #[derive(Debug, Clone, Copy)]
 pub struct TeamManagement<'s> {
     scope: &'s WorkspaceScope,
     team_id: uuid::Uuid,
+    version: i64,
     grants: TeamPermissions,
 }
 
@@ -103,11 +106,13 @@ impl<'s> TeamManagement<'s> {
     pub fn vouched_by_policy(
         scope: &'s WorkspaceScope,
         team_id: uuid::Uuid,
+        version: i64,
         grants: TeamPermissions,
     ) -> TeamManagement<'s> {
         TeamManagement {
             scope,
             team_id,
+            version,
             grants,
         }
     }
@@ -118,6 +123,11 @@ impl<'s> TeamManagement<'s> {
 
     pub fn team_id(&self) -> uuid::Uuid {
         self.team_id
+    }
+
+    /// The team's version the decision was made on: a change writes only while it still is.
+    pub fn version(&self) -> i64 {
+        self.version
     }
 
     /// The team permissions the caller may give (and act on holders of).

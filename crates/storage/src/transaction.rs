@@ -157,7 +157,9 @@ pub trait PeopleWrites: Send {
 }
 
 /// Teams, their roles and members (P2). Making and deleting a team and the workspace's
-/// secured-teams option take `time:settings`; changing a team takes its `TeamManagement`.
+/// secured-teams option take `time:settings`; changing a team takes its `TeamManagement`, and
+/// a change answers `Conflict` (writing nothing) when the team is no longer at the version the
+/// management was decided on. One change to a team per transaction.
 #[async_trait]
 pub trait TeamWrites: Send {
     /// Whether teams with secured work logs may be made from now on (existing ones stay).
@@ -167,9 +169,16 @@ pub trait TeamWrites: Send {
         allowed: bool,
     ) -> Result<()>;
 
+    /// Whether teams with secured work logs may be made, as this transaction sees it (and, on
+    /// PostgreSQL, holding the option until commit).
+    async fn secured_teams_allowed(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+    ) -> Result<bool>;
+
     /// Makes the team with its two default roles, and its lead a member holding Team Lead.
-    /// `false` (nothing written) when the workspace has a team of that name, in any case;
-    /// `NotFound` when the lead is not an active member.
+    /// `false` (nothing written) when a team with that id exists, or the workspace has a team
+    /// of that name in any case; `NotFound` when the lead is not an active member.
     async fn insert_team(
         &mut self,
         settings: Capability<'_, may::ChangeSettings>,
@@ -224,9 +233,10 @@ pub trait TeamWrites: Send {
     async fn remove_team_member(&mut self, team: TeamManagement<'_>, user_id: Uuid)
         -> Result<bool>;
 
-    /// How many active members may manage the team (hold *manage this team*), as this
-    /// transaction sees it.
-    async fn team_manager_count(&mut self, team: TeamManagement<'_>) -> Result<i64>;
+    /// How many of the workspace's teams have no active member who may manage them (hold
+    /// *manage this team*), as this transaction sees it: a change that makes it grow leaves a
+    /// team nobody can manage.
+    async fn unmanaged_teams(&mut self, scope: &WorkspaceScope) -> Result<i64>;
 }
 
 /// The device streams of pushes and the mutations recorded on them.

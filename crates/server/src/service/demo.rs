@@ -1,9 +1,9 @@
 //! The demo workspace made by `stint-server demo`: fixed ids, so running it again changes nothing.
 
-use stint_domain::{DefaultRole, DefaultTeamRole, EntrySource, EntryStatus, TaskStatus, WorkLogs};
+use stint_domain::{DefaultRole, EntrySource, EntryStatus, TaskStatus, WorkLogs};
 use stint_storage::{
-    may, EntryRecord, NewTask, NewTeam, ProjectRecord, Storage, Transaction, UserRecord,
-    WorkspaceScope,
+    may, EntryRecord, NewTask, NewTeam, ProjectRecord, Storage, TeamRecord, Transaction,
+    UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -149,19 +149,8 @@ pub async fn seed(storage: &dyn Storage, passwords: &Passwords) -> Result<DemoWo
                 .await?;
         }
     }
-    let team = NewTeam {
-        id: Uuid::from_u128(TEAM.0),
-        name: TEAM.1.to_string(),
-        work_logs: WorkLogs::Public,
-        created_at: now,
-        lead_id: Uuid::from_u128(USERS[TEAM.2].0),
-    };
-    let settings = scope.require::<may::ChangeSettings>()?;
-    let team_is_new = tx.insert_team(settings, &team).await?;
+    add_team(tx.as_mut(), &scope, now).await?;
     tx.commit().await?;
-    if team_is_new {
-        add_team_members(storage, &scope, team.id).await?;
-    }
     Ok(DemoWorkspace {
         workspace_id,
         name: WORKSPACE.1.to_string(),
@@ -175,30 +164,47 @@ pub async fn seed(storage: &dyn Storage, passwords: &Passwords) -> Result<DemoWo
     })
 }
 
-/// Gives the demo team its members, as Team Members.
-async fn add_team_members(
-    storage: &dyn Storage,
+/// The demo team, led by Ana with Ben a Team Member, unless it was made before (however it
+/// changed since).
+async fn add_team(
+    tx: &mut dyn Transaction,
     scope: &WorkspaceScope,
-    team_id: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), ApiError> {
-    let team = storage
-        .teams(scope, Some(team_id))
+    let team = NewTeam {
+        id: Uuid::from_u128(TEAM.0),
+        name: TEAM.1.to_string(),
+        work_logs: WorkLogs::Public,
+        created_at: now,
+        lead_id: Uuid::from_u128(USERS[TEAM.2].0),
+        lead_role_id: Uuid::now_v7(),
+        member_role_id: Uuid::now_v7(),
+    };
+    if !tx
+        .insert_team(scope.require::<may::ChangeSettings>()?, &team)
         .await?
-        .pop()
-        .ok_or_else(|| ApiError::internal("the demo team is gone"))?;
-    let management = policy::team_management(scope, &team)?;
-    let member_role = team
-        .roles
-        .iter()
-        .find(|role| role.default_role == Some(DefaultTeamRole::TeamMember))
-        .map(|role| role.id)
-        .ok_or_else(|| ApiError::internal("the demo team has no Team Member role"))?;
-    let mut tx = storage.begin().await?;
-    for &user in TEAM.3 {
-        tx.set_team_member_roles(management, Uuid::from_u128(USERS[user].0), &[member_role])
-            .await?;
+    {
+        return Ok(());
     }
-    tx.commit().await?;
+    // As made a moment ago: public, at version 0, with its two roles.
+    let made = TeamRecord {
+        id: team.id,
+        name: team.name,
+        work_logs: team.work_logs,
+        created_at: now,
+        version: 0,
+        roles: Vec::new(),
+        members: Vec::new(),
+    };
+    let management = policy::team_management(scope, &made)?;
+    for &user in TEAM.3 {
+        tx.set_team_member_roles(
+            management,
+            Uuid::from_u128(USERS[user].0),
+            &[team.member_role_id],
+        )
+        .await?;
+    }
     Ok(())
 }
 

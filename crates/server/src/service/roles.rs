@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::service::accounts::short_name;
+use crate::service::teams;
 
 type Settings<'s> = Capability<'s, may::ChangeSettings>;
 
@@ -145,6 +146,7 @@ pub async fn update_member(
         within_grants(settings, member_grants(storage, settings, user_id).await?)?;
         let next = changed_settings(current.settings, change, user_id, &members)?;
         let mut tx = storage.begin().await?;
+        let unmanaged = tx.unmanaged_teams(settings.scope()).await?;
         if !tx
             .update_member(settings, user_id, &current.settings, &next)
             .await?
@@ -154,6 +156,8 @@ pub async fn update_member(
         if tx.admin_count(settings).await? == 0 {
             return Err(last_admin());
         }
+        // Deactivating the last who may manage a team would leave it to nobody.
+        teams::still_managed(tx.as_mut(), settings.scope(), unmanaged).await?;
         tx.commit().await?;
         return Ok(member(MemberRecord {
             settings: next,

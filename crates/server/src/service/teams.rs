@@ -12,7 +12,7 @@ use stint_api::ErrorCode;
 use stint_domain::{DefaultTeamRole, TeamPermissions, WorkLogs};
 use stint_storage::{
     may, Capability, NewTeam, Storage, StorageError, TeamManagement, TeamRecord, TeamRoleRecord,
-    WorkspaceScope,
+    Transaction, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -77,22 +77,22 @@ pub async fn create(
     request: &NewTeamRequest,
 ) -> Result<Team, ApiError> {
     let name = short_name("name", &request.name)?;
-    if request.work_logs == WorkLogs::Secured
-        && !storage.workspace(settings.scope()).await?.secured_teams
-    {
-        return Err(ApiError::new(
-            ErrorCode::SecuredTeamsOff,
-            "this workspace does not allow teams with secured work logs; an admin can turn them on",
-        ));
-    }
     let record = NewTeam {
         id: Uuid::now_v7(),
         name: name.to_string(),
         work_logs: request.work_logs,
         created_at: now(),
         lead_id: request.lead_id,
+        lead_role_id: Uuid::now_v7(),
+        member_role_id: Uuid::now_v7(),
     };
     let mut tx = storage.begin().await?;
+    if request.work_logs == WorkLogs::Secured && !tx.secured_teams_allowed(settings).await? {
+        return Err(ApiError::new(
+            ErrorCode::SecuredTeamsOff,
+            "this workspace does not allow teams with secured work logs; an admin can turn them on",
+        ));
+    }
     let inserted = tx
         .insert_team(settings, &record)
         .await
@@ -116,26 +116,26 @@ pub async fn change(
     team_id: Uuid,
     change: &TeamChange,
 ) -> Result<Team, ApiError> {
-    let current = team_of(storage, scope, team_id).await?;
-    if change.work_logs.is_some_and(|w| w != current.work_logs) {
-        return Err(ApiError::new(
-            ErrorCode::WorkLogsFixed,
-            "a team's work-log visibility is chosen when it is made; make a new team instead",
-        ));
-    }
-    let management = policy::team_management(scope, &current)?;
-    if let Some(name) = &change.name {
-        let name = short_name("name", name)?;
-        let mut tx = storage.begin().await?;
-        if !tx
-            .rename_team(management, name)
-            .await
-            .map_err(no_such_team)?
-        {
-            return Err(name_taken("team", name));
+    decided_again(|| async move {
+        let current = team_of(storage, scope, team_id).await?;
+        let management = policy::team_management(scope, &current)?;
+        if change.work_logs.is_some_and(|w| w != current.work_logs) {
+            return Err(ApiError::new(
+                ErrorCode::WorkLogsFixed,
+                "a team's work-log visibility is chosen when it is made; make a new team instead",
+            ));
         }
-        tx.commit().await?;
-    }
+        if let Some(name) = &change.name {
+            let name = short_name("name", name)?;
+            let mut tx = storage.begin().await?;
+            if !tx.rename_team(management, name).await? {
+                return Err(name_taken("team", name));
+            }
+            tx.commit().await?;
+        }
+        Ok(())
+    })
+    .await?;
     get_for(storage, scope, team_id).await
 }
 
@@ -191,22 +191,25 @@ pub async fn create_role(
     team_id: Uuid,
     request: &TeamRoleRequest,
 ) -> Result<Team, ApiError> {
-    let current = team_of(storage, scope, team_id).await?;
-    let management = policy::team_management(scope, &current)?;
     let record = custom_role(Uuid::now_v7(), request)?;
-    within_team_grants(&management, record.permissions)?;
-    let mut tx = storage.begin().await?;
-    if !tx
-        .insert_team_role(management, &record)
-        .await
-        .map_err(no_such_team)?
-    {
-        return Err(name_taken("team role", &record.name));
-    }
-    tx.commit().await?;
+    let record = &record;
+    decided_again(|| async move {
+        let current = team_of(storage, scope, team_id).await?;
+        let management = policy::team_management(scope, &current)?;
+        within_team_grants(&management, record.permissions)?;
+        let mut tx = storage.begin().await?;
+        if !tx.insert_team_role(management, record).await? {
+            return Err(name_taken("team role", &record.name));
+        }
+        tx.commit().await?;
+        Ok(())
+    })
+    .await?;
     get_for(storage, scope, team_id).await
 }
 
+/// Renames a custom team role and replaces its permissions; what its holders hold changes
+/// with it, so the caller must hold all they hold.
 pub async fn update_role(
     storage: &dyn Storage,
     scope: &WorkspaceScope,
@@ -214,49 +217,60 @@ pub async fn update_role(
     role_id: Uuid,
     request: &TeamRoleRequest,
 ) -> Result<Team, ApiError> {
-    let current = team_of(storage, scope, team_id).await?;
-    let management = policy::team_management(scope, &current)?;
-    let before = custom_role_of(&current, role_id)?;
     let record = custom_role(role_id, request)?;
-    within_team_grants(&management, before.permissions.union(record.permissions))?;
-    let mut tx = storage.begin().await?;
-    if !tx
-        .update_team_role(management, &record)
-        .await
-        .map_err(no_such_role)?
-    {
-        return Err(name_taken("team role", &record.name));
-    }
-    if tx.team_manager_count(management).await? == 0 {
-        return Err(last_team_manager());
-    }
-    tx.commit().await?;
+    let record = &record;
+    decided_again(|| async move {
+        let current = team_of(storage, scope, team_id).await?;
+        let management = policy::team_management(scope, &current)?;
+        custom_role_of(&current, role_id)?;
+        within_team_grants(&management, record.permissions)?;
+        within_team_grants(&management, holders_grants(&current, role_id)?)?;
+        let mut tx = storage.begin().await?;
+        let unmanaged = tx.unmanaged_teams(scope).await?;
+        if !tx
+            .update_team_role(management, record)
+            .await
+            .map_err(no_such_role)?
+        {
+            return Err(name_taken("team role", &record.name));
+        }
+        still_managed(tx.as_mut(), scope, unmanaged).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await?;
     get_for(storage, scope, team_id).await
 }
 
-/// Deletes a custom team role; whoever held it no longer does.
+/// Deletes a custom team role; whoever held it no longer does, so the caller must hold all
+/// they hold.
 pub async fn delete_role(
     storage: &dyn Storage,
     scope: &WorkspaceScope,
     team_id: Uuid,
     role_id: Uuid,
 ) -> Result<(), ApiError> {
-    let current = team_of(storage, scope, team_id).await?;
-    let management = policy::team_management(scope, &current)?;
-    within_team_grants(&management, custom_role_of(&current, role_id)?.permissions)?;
-    let mut tx = storage.begin().await?;
-    tx.delete_team_role(management, role_id)
-        .await
-        .map_err(no_such_role)?;
-    if tx.team_manager_count(management).await? == 0 {
-        return Err(last_team_manager());
-    }
-    tx.commit().await?;
-    Ok(())
+    decided_again(|| async move {
+        let current = team_of(storage, scope, team_id).await?;
+        let management = policy::team_management(scope, &current)?;
+        let role = custom_role_of(&current, role_id)?;
+        within_team_grants(&management, role.permissions)?;
+        within_team_grants(&management, holders_grants(&current, role_id)?)?;
+        let mut tx = storage.begin().await?;
+        let unmanaged = tx.unmanaged_teams(scope).await?;
+        tx.delete_team_role(management, role_id)
+            .await
+            .map_err(no_such_role)?;
+        still_managed(tx.as_mut(), scope, unmanaged).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Adds a member to the team, or replaces the team roles they hold. Left out, the roles are
-/// Team Member. A role id that is not one of the team's is answered like an unknown one.
+/// Team Member for someone new and what they hold for a member. A role id that is not one of
+/// the team's is answered like an unknown one.
 pub async fn set_member_roles(
     storage: &dyn Storage,
     scope: &WorkspaceScope,
@@ -264,32 +278,41 @@ pub async fn set_member_roles(
     user_id: Uuid,
     request: &TeamMemberRoles,
 ) -> Result<Team, ApiError> {
-    let current = team_of(storage, scope, team_id).await?;
-    let management = policy::team_management(scope, &current)?;
-    let role_ids = match &request.role_ids {
-        Some(ids) => ids.clone(),
-        None => vec![default_role_id(&current, DefaultTeamRole::TeamMember)?],
-    };
-    if role_ids.len() > MAX_TEAM_ROLES_HELD {
+    if request
+        .role_ids
+        .as_ref()
+        .is_some_and(|ids| ids.len() > MAX_TEAM_ROLES_HELD)
+    {
         return Err(ApiError::invalid(
             "role_ids",
             format!("at most {MAX_TEAM_ROLES_HELD} team roles"),
         ));
     }
-    let given = role_permissions(&current, &role_ids)?;
-    let held = role_permissions(&current, &held_role_ids(&current, user_id))?;
-    within_team_grants(&management, given.union(held))?;
-    let mut tx = storage.begin().await?;
-    tx.set_team_member_roles(management, user_id, &role_ids)
-        .await
-        .map_err(|error| match error {
-            StorageError::NotFound => ApiError::not_found("no such member in this workspace"),
-            other => other.into(),
-        })?;
-    if tx.team_manager_count(management).await? == 0 {
-        return Err(last_team_manager());
-    }
-    tx.commit().await?;
+    decided_again(|| async move {
+        let current = team_of(storage, scope, team_id).await?;
+        let management = policy::team_management(scope, &current)?;
+        let held = current.members.iter().find(|m| m.user_id == user_id);
+        let role_ids = match (&request.role_ids, held) {
+            (Some(ids), _) => ids.clone(),
+            (None, Some(member)) => member.role_ids.clone(),
+            (None, None) => vec![default_role_id(&current, DefaultTeamRole::TeamMember)?],
+        };
+        let given = role_permissions(&current, &role_ids)?;
+        let held = role_permissions(&current, &held_role_ids(&current, user_id))?;
+        within_team_grants(&management, given.union(held))?;
+        let mut tx = storage.begin().await?;
+        let unmanaged = tx.unmanaged_teams(scope).await?;
+        tx.set_team_member_roles(management, user_id, &role_ids)
+            .await
+            .map_err(|error| match error {
+                StorageError::NotFound => ApiError::not_found("no such member in this workspace"),
+                other => other.into(),
+            })?;
+        still_managed(tx.as_mut(), scope, unmanaged).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await?;
     get_for(storage, scope, team_id).await
 }
 
@@ -299,25 +322,68 @@ pub async fn remove_member(
     team_id: Uuid,
     user_id: Uuid,
 ) -> Result<(), ApiError> {
-    let current = team_of(storage, scope, team_id).await?;
-    let management = policy::team_management(scope, &current)?;
-    within_team_grants(
-        &management,
-        role_permissions(&current, &held_role_ids(&current, user_id))?,
-    )?;
-    let mut tx = storage.begin().await?;
-    if !tx
-        .remove_team_member(management, user_id)
-        .await
-        .map_err(no_such_team)?
-    {
-        return Err(ApiError::not_found("no such member of this team"));
+    decided_again(|| async move {
+        let current = team_of(storage, scope, team_id).await?;
+        let management = policy::team_management(scope, &current)?;
+        within_team_grants(
+            &management,
+            role_permissions(&current, &held_role_ids(&current, user_id))?,
+        )?;
+        let mut tx = storage.begin().await?;
+        let unmanaged = tx.unmanaged_teams(scope).await?;
+        if !tx.remove_team_member(management, user_id).await? {
+            return Err(ApiError::not_found("no such member of this team"));
+        }
+        still_managed(tx.as_mut(), scope, unmanaged).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+/// How often a team change is decided again, on the team as it is now, after the team changed
+/// between the decision and the write, before it answers `busy`.
+const TEAM_CHANGE_TRIES: usize = 3;
+
+/// Runs `change` — read the team, decide, write if the team is still as read — until it is
+/// not overtaken by another change to the team, at most `TEAM_CHANGE_TRIES` times. (Storage
+/// answers a write on a team that changed meanwhile with `Conflict`, which is `busy`.)
+async fn decided_again<T, F, Fut>(mut change: F) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
+    for _ in 1..TEAM_CHANGE_TRIES {
+        match change().await {
+            Err(error) if error.code == ErrorCode::Busy => continue,
+            done => return done,
+        }
     }
-    if tx.team_manager_count(management).await? == 0 {
+    change().await
+}
+
+/// Refuses (before commit) a change that left one more team with nobody who may manage it.
+/// A team nobody managed before may still be changed (by an admin, if public).
+pub async fn still_managed(
+    tx: &mut dyn Transaction,
+    scope: &WorkspaceScope,
+    unmanaged_before: i64,
+) -> Result<(), ApiError> {
+    if tx.unmanaged_teams(scope).await? > unmanaged_before {
         return Err(last_team_manager());
     }
-    tx.commit().await?;
     Ok(())
+}
+
+/// What the holders of a role hold in the team, all together: changing or deleting the role
+/// touches each of them.
+fn holders_grants(team: &TeamRecord, role_id: Uuid) -> Result<TeamPermissions, ApiError> {
+    team.members
+        .iter()
+        .filter(|m| m.role_ids.contains(&role_id))
+        .try_fold(TeamPermissions::NONE, |all, m| {
+            Ok(all.union(role_permissions(team, &m.role_ids)?))
+        })
 }
 
 /// The team with this id in the scope's workspace (another workspace's is not found).
@@ -417,13 +483,6 @@ fn custom_role_of(team: &TeamRecord, role_id: Uuid) -> Result<TeamRoleRecord, Ap
         )),
         Some(role) => Ok(role.clone()),
         None => Err(ApiError::not_found("no such team role")),
-    }
-}
-
-fn no_such_team(error: StorageError) -> ApiError {
-    match error {
-        StorageError::NotFound => ApiError::not_found("no such team"),
-        other => other.into(),
     }
 }
 

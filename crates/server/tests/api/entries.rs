@@ -57,15 +57,6 @@ impl TestServer {
         let url = self.url(who, &format!("/entries/{entry}/team"));
         answer(self.http.put(url).bearer_auth(&who.token).json(&body)).await
     }
-
-    /// A custom workspace role or a default one given to a demo member.
-    async fn give_role(&self, admin: &SignedIn, user: &str, role: &str) {
-        let roles = self.roles(admin).await;
-        let url = self.url(admin, &format!("/members/{user}/roles"));
-        let body = json!({ "role_ids": [role_id(&roles, role)] });
-        let (status, body) = answer(self.http.put(url).bearer_auth(&admin.token).json(&body)).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-    }
 }
 
 /// The demo, plus a secured team "Legal" led by Ana in which Ben is a Team Member (logs time,
@@ -155,7 +146,10 @@ async fn secured_entries_are_seen_by_their_author_and_their_team_only() {
         );
         // She leads the demo's public "Web team" too.
         assert_eq!(list["all_public"], false);
-        assert!(list["team_ids"].as_array().unwrap().contains(&team["id"]), "{list}");
+        assert!(
+            list["team_ids"].as_array().unwrap().contains(&team["id"]),
+            "{list}"
+        );
         // Ben logs time to the team but views nothing there: his own entry only.
         let (ids, _) = server.visible(&ben).await;
         assert_eq!(ids, [bens.to_string()]);

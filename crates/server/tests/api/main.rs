@@ -219,6 +219,15 @@ impl TestServer {
         answer(request).await
     }
 
+    /// The workspace role named `role` (custom or default), and no other, given to a member.
+    async fn give_role(&self, admin: &SignedIn, user: &str, role: &str) {
+        let roles = self.roles(admin).await;
+        let url = self.url(admin, &format!("/members/{user}/roles"));
+        let body = json!({ "role_ids": [role_id(&roles, role)] });
+        let (status, body) = answer(self.http.put(url).bearer_auth(&admin.token).json(&body)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
     async fn allow_secured_teams(&self, admin: &SignedIn) {
         let (status, body) = answer(
             self.http

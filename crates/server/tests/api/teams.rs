@@ -471,3 +471,145 @@ async fn team_roles_never_widen_workspace_permissions() {
     })
     .await;
 }
+
+/// A holder of `time:settings` manages public teams, but gives only the team permissions their
+/// workspace permissions cover: without `time:read_all` no viewing of others' logs.
+#[tokio::test]
+async fn an_admin_of_public_teams_gives_only_what_their_workspace_roles_cover() {
+    use reqwest::Method;
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let (_, support) = server.make_team(&admin, "Support", ANA_ID, "public").await;
+        let settings_only = json!({ "name": "People admin", "permissions": ["time:read", "time:write", "time:settings"] });
+        let (status, _) = answer(server.http.post(server.url(&admin, "/roles")).bearer_auth(&admin.token).json(&settings_only)).await;
+        assert_eq!(status, StatusCode::CREATED);
+        server.give_role(&admin, BEN_ID, "People admin").await;
+        let ben = server.sign_in(BEN).await;
+        let lead = support["roles"][0]["id"].clone();
+        let path = format!("/members/{BEN_ID}");
+        let (status, body) = server
+            .on_team(&ben, Method::PUT, &support, &path, Some(json!({ "role_ids": [lead] })))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body["details"]["team_permission"], "view_work_logs");
+        let (status, team) = server.on_team(&ben, Method::PUT, &support, &path, Some(json!({}))).await;
+        assert_eq!(status, StatusCode::OK, "{team}");
+        assert_eq!(server.team(&ben, &support).await["my_permissions"], json!(["work_on_issues"]));
+    })
+    .await;
+}
+
+/// Two leads removing each other at the same moment: each decision was made on a team where the
+/// other was still there, but the second write finds the team changed and is decided again —
+/// the team always keeps someone who may manage it.
+#[tokio::test]
+async fn two_leads_removing_each_other_at_once_leave_one() {
+    use reqwest::Method;
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let ana = server.sign_in(ANA).await;
+        let ben = server.sign_in(BEN).await;
+        for round in 0..10 {
+            let (_, team) = server
+                .make_team(&admin, &format!("Pair {round}"), ANA_ID, "public")
+                .await;
+            let lead = json!({ "role_ids": [team["roles"][0]["id"]] });
+            let (status, _) = server
+                .on_team(
+                    &ana,
+                    Method::PUT,
+                    &team,
+                    &format!("/members/{BEN_ID}"),
+                    Some(lead),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK);
+            let (ben_path, ana_path) = (format!("/members/{BEN_ID}"), format!("/members/{ANA_ID}"));
+            let (a, b) = tokio::join!(
+                server.on_team(&ana, Method::DELETE, &team, &ben_path, None),
+                server.on_team(&ben, Method::DELETE, &team, &ana_path, None),
+            );
+            let removed = [&a, &b]
+                .iter()
+                .filter(|(status, _)| *status == StatusCode::NO_CONTENT)
+                .count();
+            assert_eq!(removed, 1, "round {round}: {a:?} {b:?}");
+            let left = server.team(&admin, &team).await;
+            assert_eq!(
+                left["members"].as_array().unwrap().len(),
+                1,
+                "round {round}: {left}"
+            );
+        }
+    })
+    .await;
+}
+
+/// The edges of changing a team's people: a role of another team, a deactivated member, adding
+/// someone again without roles, and deactivating the only one who manages a secured team.
+#[tokio::test]
+async fn team_members_are_active_members_holding_the_teams_own_roles() {
+    use reqwest::Method;
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let ana = server.sign_in(ANA).await;
+        let (_, support) = server.make_team(&admin, "Support", ANA_ID, "public").await;
+        let (_, sales) = server.make_team(&admin, "Sales", ANA_ID, "public").await;
+        let ben_path = format!("/members/{BEN_ID}");
+
+        // Another team's role is not this team's.
+        let theirs = json!({ "role_ids": [sales["roles"][1]["id"]] });
+        let (status, body) = server
+            .on_team(&ana, Method::PUT, &support, &ben_path, Some(theirs))
+            .await;
+        assert_eq!(
+            (status, &body["details"]["field"]),
+            (StatusCode::BAD_REQUEST, &json!("role_ids"))
+        );
+
+        // Sent again without roles, a member keeps theirs (Team Lead here).
+        let lead = json!({ "role_ids": [support["roles"][0]["id"]] });
+        server
+            .on_team(&ana, Method::PUT, &support, &ben_path, Some(lead.clone()))
+            .await;
+        let (status, team) = server
+            .on_team(&ana, Method::PUT, &support, &ben_path, Some(json!({})))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(member_roles(&team, BEN_ID), Some(lead["role_ids"].clone()));
+
+        // Deactivated, Ben cannot be added to another team.
+        let member = server.url(&admin, &format!("/members/{BEN_ID}"));
+        let (status, _) = answer(
+            server
+                .http
+                .patch(&member)
+                .bearer_auth(&admin.token)
+                .json(&json!({ "active": false })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = server
+            .on_team(&ana, Method::PUT, &sales, &ben_path, Some(json!({})))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // Ana alone manages a secured team: she cannot be deactivated until someone else does.
+        server.allow_secured_teams(&admin).await;
+        server.make_team(&admin, "Legal", ANA_ID, "secured").await;
+        let ana_member = server.url(&admin, &format!("/members/{ANA_ID}"));
+        let (status, body) = answer(
+            server
+                .http
+                .patch(&ana_member)
+                .bearer_auth(&admin.token)
+                .json(&json!({ "active": false })),
+        )
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("last_team_manager"))
+        );
+    })
+    .await;
+}

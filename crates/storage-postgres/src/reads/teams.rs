@@ -33,7 +33,7 @@ pub async fn teams(
 ) -> Result<Vec<TeamRecord>> {
     let workspace = scope.workspace_id();
     let team_rows = sqlx::query!(
-        "SELECT id, name, work_logs, created_at FROM teams \
+        "SELECT id, name, work_logs, created_at, version FROM teams \
          WHERE workspace_id = $1 AND ($2::uuid IS NULL OR id = $2) ORDER BY lower(name), id",
         workspace,
         team_id
@@ -49,6 +49,7 @@ pub async fn teams(
                 name: row.name,
                 work_logs: parse_stored(&row.work_logs, WorkLogs::parse, "work-log visibility")?,
                 created_at: row.created_at,
+                version: row.version,
                 roles: Vec::new(),
                 members: Vec::new(),
             })

@@ -1,11 +1,11 @@
-//! Teams, their roles and members (P2). Every change to a team locks its row first, so two
-//! changes to one team take turns (and the last manager cannot be removed twice at once).
+//! Teams, their roles and members (P2). Every change to a team claims its version first (see
+//! `TeamManagement`), which also locks its row until commit.
 
 use async_trait::async_trait;
 use stint_domain::DefaultTeamRole;
 use stint_storage::{
     may, Capability, ChangeOp, Entity, NewTeam, Result, StorageError, TeamManagement,
-    TeamRoleRecord, TeamWrites,
+    TeamRoleRecord, TeamWrites, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -13,17 +13,23 @@ use super::PostgresTransaction;
 use crate::convert::storage_error;
 
 impl PostgresTransaction {
-    /// Locks the team until commit; `NotFound` when it is gone.
-    async fn lock_team(&mut self, team: &TeamManagement<'_>) -> Result<()> {
-        let found = sqlx::query_scalar!(
-            "SELECT id FROM teams WHERE id = $1 AND workspace_id = $2 FOR UPDATE",
+    /// Claims the team at the version its management was decided on, moving the version on
+    /// (and locking the row until commit); `Conflict` when it changed (or went) meanwhile.
+    async fn claim_team(&mut self, team: &TeamManagement<'_>) -> Result<()> {
+        let claimed = sqlx::query!(
+            "UPDATE teams SET version = version + 1 \
+             WHERE id = $1 AND workspace_id = $2 AND version = $3",
             team.team_id(),
-            team.scope().workspace_id()
+            team.scope().workspace_id(),
+            team.version()
         )
-        .fetch_optional(self.conn())
+        .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        found.map(|_| ()).ok_or(StorageError::NotFound)
+        if claimed.rows_affected() == 0 {
+            return Err(team_changed());
+        }
+        Ok(())
     }
 
     /// A custom team role's permissions, as rows of team_role_permissions.
@@ -80,12 +86,34 @@ impl TeamWrites for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn secured_teams_allowed(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+    ) -> Result<bool> {
+        // Shared-locked: an admin turning the option off waits for this transaction.
+        sqlx::query_scalar!(
+            "SELECT secured_teams FROM workspaces WHERE id = $1 FOR SHARE",
+            settings.scope().workspace_id()
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_team(
         &mut self,
         settings: Capability<'_, may::ChangeSettings>,
         team: &NewTeam,
     ) -> Result<bool> {
         let workspace = settings.scope().workspace_id();
+        let exists = sqlx::query_scalar!("SELECT id FROM teams WHERE id = $1", team.id)
+            .fetch_optional(self.conn())
+            .await
+            .map_err(storage_error)?;
+        if exists.is_some() {
+            return Ok(false);
+        }
         // Locked: the lead cannot be deactivated or removed before this commits.
         let lead = sqlx::query_scalar!(
             "SELECT user_id FROM memberships WHERE workspace_id = $1 AND user_id = $2 AND active \
@@ -114,12 +142,10 @@ impl TeamWrites for PostgresTransaction {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
-        let lead_role = Uuid::now_v7();
-        for role in DefaultTeamRole::ALL {
-            let id = match role {
-                DefaultTeamRole::TeamLead => lead_role,
-                DefaultTeamRole::TeamMember => Uuid::now_v7(),
-            };
+        for (role, id) in [
+            (DefaultTeamRole::TeamLead, team.lead_role_id),
+            (DefaultTeamRole::TeamMember, team.member_role_id),
+        ] {
             sqlx::query!(
                 "INSERT INTO team_roles (id, team_id, name, default_role) VALUES ($1, $2, $3, $4)",
                 id,
@@ -144,7 +170,7 @@ impl TeamWrites for PostgresTransaction {
             "INSERT INTO team_member_roles (team_id, user_id, role_id) VALUES ($1, $2, $3)",
             team.id,
             team.lead_id,
-            lead_role
+            team.lead_role_id
         )
         .execute(self.conn())
         .await
@@ -154,7 +180,7 @@ impl TeamWrites for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn rename_team(&mut self, team: TeamManagement<'_>, name: &str) -> Result<bool> {
-        self.lock_team(&team).await?;
+        self.claim_team(&team).await?;
         let done = sqlx::query!(
             "UPDATE teams SET name = $1 WHERE id = $2 AND workspace_id = $3 AND NOT EXISTS \
                  (SELECT 1 FROM teams o WHERE o.workspace_id = $3 AND o.id <> $2 \
@@ -245,7 +271,7 @@ impl TeamWrites for PostgresTransaction {
         team: TeamManagement<'_>,
         role: &TeamRoleRecord,
     ) -> Result<bool> {
-        self.lock_team(&team).await?;
+        self.claim_team(&team).await?;
         let done = sqlx::query!(
             "INSERT INTO team_roles (id, team_id, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             role.id,
@@ -268,7 +294,7 @@ impl TeamWrites for PostgresTransaction {
         team: TeamManagement<'_>,
         role: &TeamRoleRecord,
     ) -> Result<bool> {
-        self.lock_team(&team).await?;
+        self.claim_team(&team).await?;
         self.custom_team_role_exists(team.team_id(), role.id)
             .await?;
         let done = sqlx::query!(
@@ -298,7 +324,7 @@ impl TeamWrites for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn delete_team_role(&mut self, team: TeamManagement<'_>, role_id: Uuid) -> Result<()> {
-        self.lock_team(&team).await?;
+        self.claim_team(&team).await?;
         self.custom_team_role_exists(team.team_id(), role_id)
             .await?;
         sqlx::query!("DELETE FROM team_roles WHERE id = $1", role_id)
@@ -315,7 +341,7 @@ impl TeamWrites for PostgresTransaction {
         user_id: Uuid,
         role_ids: &[Uuid],
     ) -> Result<()> {
-        self.lock_team(&team).await?;
+        self.claim_team(&team).await?;
         let workspace = team.scope().workspace_id();
         let active = sqlx::query_scalar!(
             "SELECT user_id FROM memberships WHERE workspace_id = $1 AND user_id = $2 AND active \
@@ -366,7 +392,7 @@ impl TeamWrites for PostgresTransaction {
         team: TeamManagement<'_>,
         user_id: Uuid,
     ) -> Result<bool> {
-        self.lock_team(&team).await?;
+        self.claim_team(&team).await?;
         let done = sqlx::query!(
             "DELETE FROM team_members WHERE team_id = $1 AND user_id = $2",
             team.team_id(),
@@ -379,21 +405,28 @@ impl TeamWrites for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn team_manager_count(&mut self, team: TeamManagement<'_>) -> Result<i64> {
+    async fn unmanaged_teams(&mut self, scope: &WorkspaceScope) -> Result<i64> {
         sqlx::query_scalar!(
-            r#"SELECT count(DISTINCT tm.user_id) AS "count!" FROM team_members tm
-                   JOIN memberships m
-                       ON m.workspace_id = tm.workspace_id AND m.user_id = tm.user_id AND m.active
-                   JOIN team_member_roles tmr
-                       ON tmr.team_id = tm.team_id AND tmr.user_id = tm.user_id
-                   JOIN team_roles r ON r.id = tmr.role_id
-               WHERE tm.team_id = $1 AND (r.default_role = 'team_lead' OR EXISTS
-                   (SELECT 1 FROM team_role_permissions p
-                    WHERE p.role_id = r.id AND p.permission = 'manage_team'))"#,
-            team.team_id()
+            r#"SELECT count(*) AS "count!" FROM teams t WHERE t.workspace_id = $1 AND NOT EXISTS
+                   (SELECT 1 FROM team_members tm
+                        JOIN memberships m ON m.workspace_id = tm.workspace_id
+                                          AND m.user_id = tm.user_id AND m.active
+                        JOIN team_member_roles tmr
+                            ON tmr.team_id = tm.team_id AND tmr.user_id = tm.user_id
+                        JOIN team_roles r ON r.id = tmr.role_id
+                    WHERE tm.team_id = t.id AND (r.default_role = 'team_lead' OR EXISTS
+                        (SELECT 1 FROM team_role_permissions p
+                         WHERE p.role_id = r.id AND p.permission = 'manage_team')))"#,
+            scope.workspace_id()
         )
         .fetch_one(self.conn())
         .await
         .map_err(storage_error)
+    }
+}
+
+fn team_changed() -> StorageError {
+    StorageError::Conflict {
+        constraint: "the team changed meanwhile".into(),
     }
 }

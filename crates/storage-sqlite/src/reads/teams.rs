@@ -35,7 +35,7 @@ pub async fn teams(
     let workspace = scope.workspace_id().to_string();
     let team = team_id.map(|team| team.to_string());
     let team_rows = sqlx::query!(
-        "SELECT id, name, work_logs, created_at FROM teams \
+        "SELECT id, name, work_logs, created_at, version FROM teams \
          WHERE workspace_id = $1 AND ($2 IS NULL OR id = $2) ORDER BY lower(name), id",
         workspace,
         team
@@ -51,6 +51,7 @@ pub async fn teams(
                 name: row.name,
                 work_logs: parse_stored(&row.work_logs, WorkLogs::parse, "work-log visibility")?,
                 created_at: instant(row.created_at)?,
+                version: row.version,
                 roles: Vec::new(),
                 members: Vec::new(),
             })

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use stint_domain::DefaultTeamRole;
 use stint_storage::{
     may, Capability, ChangeOp, Entity, NewTeam, Result, StorageError, TeamManagement,
-    TeamRoleRecord, TeamWrites,
+    TeamRoleRecord, TeamWrites, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -12,6 +12,30 @@ use super::SqliteTransaction;
 use crate::convert::{json_ids, millis, storage_error};
 
 impl SqliteTransaction {
+    /// Claims the team at the version its management was decided on, moving the version on;
+    /// `Conflict` when it changed (or went) meanwhile.
+    async fn claim_team(&mut self, team: &TeamManagement<'_>) -> Result<()> {
+        let (team_id, workspace) = (
+            team.team_id().to_string(),
+            team.scope().workspace_id().to_string(),
+        );
+        let version = team.version();
+        let claimed = sqlx::query!(
+            "UPDATE teams SET version = version + 1 \
+             WHERE id = $1 AND workspace_id = $2 AND version = $3",
+            team_id,
+            workspace,
+            version
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if claimed.rows_affected() == 0 {
+            return Err(team_changed());
+        }
+        Ok(())
+    }
+
     /// A custom team role's permissions, as rows of team_role_permissions.
     async fn write_team_role_permissions(&mut self, role: &TeamRoleRecord) -> Result<()> {
         let role_id = role.id.to_string();
@@ -68,6 +92,21 @@ impl TeamWrites for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn secured_teams_allowed(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+    ) -> Result<bool> {
+        let workspace = settings.scope().workspace_id().to_string();
+        sqlx::query_scalar!(
+            r#"SELECT secured_teams AS "allowed: bool" FROM workspaces WHERE id = $1"#,
+            workspace
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_team(
         &mut self,
         settings: Capability<'_, may::ChangeSettings>,
@@ -75,6 +114,13 @@ impl TeamWrites for SqliteTransaction {
     ) -> Result<bool> {
         let workspace = settings.scope().workspace_id().to_string();
         let (team_id, lead) = (team.id.to_string(), team.lead_id.to_string());
+        let exists = sqlx::query_scalar!("SELECT count(*) FROM teams WHERE id = $1", team_id)
+            .fetch_one(self.conn())
+            .await
+            .map_err(storage_error)?;
+        if exists > 0 {
+            return Ok(false);
+        }
         let lead_is_member = sqlx::query_scalar!(
             "SELECT count(*) FROM memberships WHERE workspace_id = $1 AND user_id = $2 AND active",
             workspace,
@@ -102,9 +148,15 @@ impl TeamWrites for SqliteTransaction {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
-        let mut lead_role = String::new();
-        for role in DefaultTeamRole::ALL {
-            let (id, name, key) = (Uuid::now_v7().to_string(), role.name(), role.as_str());
+        let lead_role = team.lead_role_id.to_string();
+        for (role, id) in [
+            (DefaultTeamRole::TeamLead, &lead_role),
+            (
+                DefaultTeamRole::TeamMember,
+                &team.member_role_id.to_string(),
+            ),
+        ] {
+            let (name, key) = (role.name(), role.as_str());
             sqlx::query!(
                 "INSERT INTO team_roles (id, team_id, name, default_role) VALUES ($1, $2, $3, $4)",
                 id,
@@ -115,9 +167,6 @@ impl TeamWrites for SqliteTransaction {
             .execute(self.conn())
             .await
             .map_err(storage_error)?;
-            if role == DefaultTeamRole::TeamLead {
-                lead_role = id;
-            }
         }
         sqlx::query!(
             "INSERT INTO team_members (workspace_id, team_id, user_id) VALUES ($1, $2, $3)",
@@ -142,6 +191,7 @@ impl TeamWrites for SqliteTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn rename_team(&mut self, team: TeamManagement<'_>, name: &str) -> Result<bool> {
+        self.claim_team(&team).await?;
         let workspace = team.scope().workspace_id().to_string();
         let team_id = team.team_id().to_string();
         let done = sqlx::query!(
@@ -237,6 +287,7 @@ impl TeamWrites for SqliteTransaction {
         team: TeamManagement<'_>,
         role: &TeamRoleRecord,
     ) -> Result<bool> {
+        self.claim_team(&team).await?;
         let (team_id, role_id) = (team.team_id().to_string(), role.id.to_string());
         let done = sqlx::query!(
             "INSERT INTO team_roles (id, team_id, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -260,6 +311,7 @@ impl TeamWrites for SqliteTransaction {
         team: TeamManagement<'_>,
         role: &TeamRoleRecord,
     ) -> Result<bool> {
+        self.claim_team(&team).await?;
         let (team_id, role_id) = (team.team_id().to_string(), role.id.to_string());
         self.custom_team_role_exists(&team_id, &role_id).await?;
         let done = sqlx::query!(
@@ -289,6 +341,7 @@ impl TeamWrites for SqliteTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn delete_team_role(&mut self, team: TeamManagement<'_>, role_id: Uuid) -> Result<()> {
+        self.claim_team(&team).await?;
         let (team_id, role_id) = (team.team_id().to_string(), role_id.to_string());
         self.custom_team_role_exists(&team_id, &role_id).await?;
         sqlx::query!("DELETE FROM team_roles WHERE id = $1", role_id)
@@ -305,6 +358,7 @@ impl TeamWrites for SqliteTransaction {
         user_id: Uuid,
         role_ids: &[Uuid],
     ) -> Result<()> {
+        self.claim_team(&team).await?;
         let workspace = team.scope().workspace_id().to_string();
         let (team_id, user) = (team.team_id().to_string(), user_id.to_string());
         let active = sqlx::query_scalar!(
@@ -357,6 +411,7 @@ impl TeamWrites for SqliteTransaction {
         team: TeamManagement<'_>,
         user_id: Uuid,
     ) -> Result<bool> {
+        self.claim_team(&team).await?;
         let (team_id, user) = (team.team_id().to_string(), user_id.to_string());
         let done = sqlx::query!(
             "DELETE FROM team_members WHERE team_id = $1 AND user_id = $2",
@@ -370,22 +425,29 @@ impl TeamWrites for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn team_manager_count(&mut self, team: TeamManagement<'_>) -> Result<i64> {
-        let team_id = team.team_id().to_string();
+    async fn unmanaged_teams(&mut self, scope: &WorkspaceScope) -> Result<i64> {
+        let workspace = scope.workspace_id().to_string();
         sqlx::query_scalar!(
-            "SELECT count(DISTINCT tm.user_id) FROM team_members tm \
-                 JOIN memberships m \
-                     ON m.workspace_id = tm.workspace_id AND m.user_id = tm.user_id AND m.active \
-                 JOIN team_member_roles tmr \
-                     ON tmr.team_id = tm.team_id AND tmr.user_id = tm.user_id \
-                 JOIN team_roles r ON r.id = tmr.role_id \
-             WHERE tm.team_id = $1 AND (r.default_role = 'team_lead' OR EXISTS \
-                 (SELECT 1 FROM team_role_permissions p \
-                  WHERE p.role_id = r.id AND p.permission = 'manage_team'))",
-            team_id
+            "SELECT count(*) FROM teams t WHERE t.workspace_id = $1 AND NOT EXISTS \
+                 (SELECT 1 FROM team_members tm \
+                      JOIN memberships m ON m.workspace_id = tm.workspace_id \
+                                        AND m.user_id = tm.user_id AND m.active \
+                      JOIN team_member_roles tmr \
+                          ON tmr.team_id = tm.team_id AND tmr.user_id = tm.user_id \
+                      JOIN team_roles r ON r.id = tmr.role_id \
+                  WHERE tm.team_id = t.id AND (r.default_role = 'team_lead' OR EXISTS \
+                      (SELECT 1 FROM team_role_permissions p \
+                       WHERE p.role_id = r.id AND p.permission = 'manage_team')))",
+            workspace
         )
         .fetch_one(self.conn())
         .await
         .map_err(storage_error)
+    }
+}
+
+fn team_changed() -> StorageError {
+    StorageError::Conflict {
+        constraint: "the team changed meanwhile".into(),
     }
 }
