@@ -232,6 +232,27 @@ checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
 
 {teams}
 [[operations]]
+include-name = "GET /api/v1/workspaces/{{workspace_id}}/members/{{user_id}}/filters"
+parameters = {{ "path.user_id" = "{DEMO_BEN_ID}" }}
+
+[[operations]]
+include-name = "PUT /api/v1/workspaces/{{workspace_id}}/members/{{user_id}}/filters"
+parameters = {{ "path.user_id" = "{DEMO_BEN_ID}" }}
+checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
+
+[[operations]]
+include-name = "POST /api/v1/workspaces/{{workspace_id}}/groups"
+checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
+
+[[operations]]
+include-name = "PUT /api/v1/workspaces/{{workspace_id}}/groups/{{group_id}}"
+checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
+
+[[operations]]
+include-name = "DELETE /api/v1/workspaces/{{workspace_id}}/groups/{{group_id}}"
+checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
+
+[[operations]]
 include-name = "PUT /api/v1/workspaces/{{workspace_id}}/entries/{{entry_id}}/team"
 checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
 
@@ -320,7 +341,8 @@ fn team_operations() -> String {
 /// whose body refers to other objects or instants that a schema cannot check: a role id that is
 /// not the workspace's, a manager who is not a member, an expiry in the past, an email without
 /// an `@`, a team lead who is not a member, a secured team while the workspace allows none,
-/// a team to log an entry to that does not exist.
+/// a team to log an entry to that does not exist, two overrules of one page, a group with
+/// members deleted.
 const REFERENCES_CHECKED: &str =
     r#"["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]"#;
 

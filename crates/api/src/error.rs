@@ -52,6 +52,8 @@ pub enum ErrorCode {
     SecuredTeamsOff,
     /// The change would leave the team without an active member who may manage it.
     LastTeamManager,
+    /// A group with members cannot be deleted: move them to other groups first.
+    GroupNotEmpty,
 
     // Sync.
     UnsupportedProtocol,

@@ -11,8 +11,8 @@ pub mod typescript;
 
 pub use error::ErrorCode;
 pub use stint_domain::{
-    DefaultRole, DefaultTeamRole, EntrySource, EntryStatus, Permission, Segment, TaskStatus,
-    TeamPermission, TimerState, TimesheetAccess, WorkLogs,
+    DefaultGroup, DefaultRole, DefaultTeamRole, EntrySource, EntryStatus, Filter, FilterSource,
+    Page, Permission, Segment, TaskStatus, TeamPermission, TimerState, TimesheetAccess, WorkLogs,
 };
 
 use serde::{Deserialize, Serialize};

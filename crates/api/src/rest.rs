@@ -7,8 +7,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    DefaultRole, DefaultTeamRole, EntrySource, EntryStatus, Permission, Segment, TaskStatus,
-    TeamPermission, TimerState, TimesheetAccess, WorkLogs,
+    DefaultGroup, DefaultRole, DefaultTeamRole, EntrySource, EntryStatus, Filter, FilterSource,
+    Page, Permission, Segment, TaskStatus, TeamPermission, TimerState, TimesheetAccess, WorkLogs,
 };
 
 // The server refuses control characters other than tab, line feed and carriage return in any
@@ -288,6 +288,79 @@ pub struct MemberRoles {
     pub role_ids: Vec<Uuid>,
 }
 
+/// The filter one page gets, set over the one that would apply otherwise (P3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PageFilter {
+    pub page: Page,
+    pub filter: Filter,
+}
+
+/// A group (P3): which pages its members may open, the filter their lists get, and per-page
+/// overrules of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Group {
+    pub id: Uuid,
+    pub name: String,
+    pub filter: Filter,
+    /// Which default group it was made as; left out for others. New members are placed by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    #[ts(optional)]
+    pub default_group: Option<DefaultGroup>,
+    pub pages: Vec<Page>,
+    pub overrules: Vec<PageFilter>,
+    #[ts(type = "number")]
+    pub member_count: u64,
+}
+
+/// A group to make, or what one becomes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct GroupRequest {
+    /// 1 to 100 characters once trimmed; unique in the workspace, whatever the case.
+    #[schema(
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]([^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]{0,98}[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
+    pub name: String,
+    /// Required: what its members' lists get unless overruled.
+    pub filter: Filter,
+    /// The pages its members may open; repeats change nothing.
+    #[schema(max_items = 4)]
+    pub pages: Vec<Page>,
+    /// At most one per page.
+    #[schema(max_items = 4)]
+    pub overrules: Vec<PageFilter>,
+}
+
+/// A member's group and their own filter settings (P3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct MemberFilters {
+    pub group_id: Uuid,
+    /// Their own filter, over the group's; `null` for none.
+    #[schema(nullable = true)]
+    pub filter: Option<Filter>,
+    /// At most one per page; over everything else.
+    #[schema(max_items = 4)]
+    pub overrules: Vec<PageFilter>,
+}
+
+/// What the caller's group and filter settings give them on each page that has a filter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct MyPages {
+    pub group_id: Uuid,
+    pub group_name: String,
+    pub pages: Vec<PageAccess>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PageAccess {
+    pub page: Page,
+    /// Whether their group lets them open it.
+    pub may_open: bool,
+    /// The filter its lists get, and where it was set: what the window shows beside it.
+    pub filter: Filter,
+    pub filter_source: FilterSource,
+}
+
 /// A workspace's own settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct WorkspaceSettings {
@@ -522,6 +595,9 @@ pub struct EntryList {
     pub all_public: bool,
     /// The teams whose entries, public and secured, a team role lets the caller view.
     pub team_ids: Vec<Uuid>,
+    /// The filter the list got (the timesheets page's, P3), and where it was set.
+    pub filter: Filter,
+    pub filter_source: FilterSource,
 }
 
 /// The team an entry is to be logged to; `null` for none.

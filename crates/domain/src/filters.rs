@@ -73,6 +73,81 @@ impl Page {
     }
 }
 
+/// The groups every workspace starts with (P3). They can be renamed, changed and (when empty)
+/// removed like any other; a new member joins the one their roles suggest (`for_roles`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wire", derive(ts_rs::TS, utoipa::ToSchema))]
+pub enum DefaultGroup {
+    Administrators,
+    Managers,
+    ProjectLeaders,
+    Employees,
+}
+
+impl DefaultGroup {
+    pub const ALL: [DefaultGroup; 4] = [
+        DefaultGroup::Administrators,
+        DefaultGroup::Managers,
+        DefaultGroup::ProjectLeaders,
+        DefaultGroup::Employees,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DefaultGroup::Administrators => "administrators",
+            DefaultGroup::Managers => "managers",
+            DefaultGroup::ProjectLeaders => "project_leaders",
+            DefaultGroup::Employees => "employees",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DefaultGroup> {
+        DefaultGroup::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DefaultGroup::Administrators => "Administrators",
+            DefaultGroup::Managers => "Managers",
+            DefaultGroup::ProjectLeaders => "Project leaders",
+            DefaultGroup::Employees => "Employees",
+        }
+    }
+
+    /// The filter the group starts with.
+    pub fn filter(self) -> Filter {
+        match self {
+            DefaultGroup::Administrators => Filter::None,
+            DefaultGroup::Managers => Filter::Manager,
+            DefaultGroup::ProjectLeaders => Filter::ProjectLeader,
+            DefaultGroup::Employees => Filter::OwnHours,
+        }
+    }
+
+    /// The pages its members may open, as it starts.
+    pub fn pages(self) -> &'static [Page] {
+        match self {
+            DefaultGroup::Administrators | DefaultGroup::Managers => &Page::ALL,
+            DefaultGroup::ProjectLeaders => &[Page::Timesheets, Page::Reports],
+            DefaultGroup::Employees => &[Page::Timesheets],
+        }
+    }
+
+    /// Where a new member with these default roles goes: admins to Administrators, managers
+    /// to Managers, everyone else to Employees.
+    pub fn for_roles(roles: &[crate::DefaultRole]) -> DefaultGroup {
+        use crate::DefaultRole;
+        if roles.contains(&DefaultRole::Admin) {
+            DefaultGroup::Administrators
+        } else if roles.contains(&DefaultRole::Manager) {
+            DefaultGroup::Managers
+        } else {
+            DefaultGroup::Employees
+        }
+    }
+}
+
 /// Where the filter a page gets was set: what the window shows beside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -157,6 +232,24 @@ mod tests {
     }
 
     #[test]
+    fn new_members_join_the_group_their_roles_suggest() {
+        use crate::DefaultRole as R;
+        assert_eq!(
+            DefaultGroup::for_roles(&[R::Member, R::Admin]),
+            DefaultGroup::Administrators
+        );
+        assert_eq!(
+            DefaultGroup::for_roles(&[R::Manager]),
+            DefaultGroup::Managers
+        );
+        assert_eq!(
+            DefaultGroup::for_roles(&[R::Finance]),
+            DefaultGroup::Employees
+        );
+        assert_eq!(DefaultGroup::for_roles(&[]), DefaultGroup::Employees);
+    }
+
+    #[test]
     fn spellings_round_trip() {
         for f in Filter::ALL {
             assert_eq!(Filter::parse(f.as_str()), Some(f));
@@ -165,6 +258,10 @@ mod tests {
         for p in Page::ALL {
             assert_eq!(Page::parse(p.as_str()), Some(p));
             assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
+        }
+        for g in DefaultGroup::ALL {
+            assert_eq!(DefaultGroup::parse(g.as_str()), Some(g));
+            assert_eq!(serde_json::to_value(g).unwrap(), g.as_str());
         }
     }
 }

@@ -13,7 +13,7 @@ mod timer_head;
 pub use access::{
     grants, DefaultRole, Flag, HeldRole, Permission, Permissions, Set, TimesheetAccess,
 };
-pub use filters::{resolve_filter, Filter, FilterSettings, FilterSource, Page};
+pub use filters::{resolve_filter, DefaultGroup, Filter, FilterSettings, FilterSource, Page};
 pub use status::{EntrySource, EntryStatus, TaskStatus};
 pub use teams::{
     team_grants, DefaultTeamRole, HeldTeamRole, TeamPermission, TeamPermissions, WorkLogs,

@@ -272,6 +272,7 @@ async fn a_change_that_commits_late_is_still_delivered() {
             id: Uuid::now_v7(),
             name: "early".into(),
             color: "#123456".into(),
+            leader_id: None,
         };
         let mut quick = storage.begin().await.unwrap();
         quick.insert_project(&scope, &early).await.unwrap();

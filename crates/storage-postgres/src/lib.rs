@@ -16,10 +16,10 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use stint_storage::{
-    may, Capability, ChangePage, CurrentEpoch, EntryQuery, EntryRecord, InstanceEvents,
-    InvitationRecord, MemberRecord, MembershipRecord, Result, RoleRecord, SignedInDevice, Storage,
-    StorageError, TaskRecord, TeamRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord,
-    Visibility, WorkspaceRecord, WorkspaceScope,
+    may, Capability, ChangePage, CurrentEpoch, EntryQuery, EntryRecord, GroupRecord,
+    InstanceEvents, InvitationRecord, MemberFiltersRecord, MemberRecord, MembershipRecord, Result,
+    RoleRecord, SignedInDevice, Storage, StorageError, TaskRecord, TeamRecord, TimerWithSegments,
+    TokenRecord, Transaction, UserRecord, Visibility, WorkspaceRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -169,6 +169,20 @@ impl Storage for PostgresStorage {
         settings: Capability<'_, may::ChangeSettings>,
     ) -> Result<Vec<MemberRecord>> {
         reads::members(&self.pool, settings.scope()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn groups(&self, scope: &WorkspaceScope) -> Result<Vec<GroupRecord>> {
+        reads::groups(&self.pool, scope).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn member_filters(
+        &self,
+        scope: &WorkspaceScope,
+        user_id: Uuid,
+    ) -> Result<Option<MemberFiltersRecord>> {
+        reads::member_filters(&self.pool, scope, user_id).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

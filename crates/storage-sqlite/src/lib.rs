@@ -22,10 +22,10 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use stint_storage::{
-    may, Capability, ChangePage, CurrentEpoch, EntryQuery, EntryRecord, InstanceEvents,
-    InvitationRecord, MemberRecord, MembershipRecord, Result, RoleRecord, SignedInDevice, Storage,
-    TaskRecord, TeamRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord, Visibility,
-    WorkspaceRecord, WorkspaceScope,
+    may, Capability, ChangePage, CurrentEpoch, EntryQuery, EntryRecord, GroupRecord,
+    InstanceEvents, InvitationRecord, MemberFiltersRecord, MemberRecord, MembershipRecord, Result,
+    RoleRecord, SignedInDevice, Storage, TaskRecord, TeamRecord, TimerWithSegments, TokenRecord,
+    Transaction, UserRecord, Visibility, WorkspaceRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -192,6 +192,20 @@ impl Storage for SqliteStorage {
         settings: Capability<'_, may::ChangeSettings>,
     ) -> Result<Vec<MemberRecord>> {
         reads::members(&self.reader, settings.scope()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn groups(&self, scope: &WorkspaceScope) -> Result<Vec<GroupRecord>> {
+        reads::groups(&self.reader, scope).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn member_filters(
+        &self,
+        scope: &WorkspaceScope,
+        user_id: Uuid,
+    ) -> Result<Option<MemberFiltersRecord>> {
+        reads::member_filters(&self.reader, scope, user_id).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

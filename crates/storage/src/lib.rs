@@ -19,7 +19,7 @@ pub use error::StorageError;
 pub use records::*;
 pub use scope::{may, Capability, Missing, Needs, TeamManagement, Visibility, WorkspaceScope};
 pub use transaction::{
-    AccountWrites, PeopleWrites, SyncWrites, TeamWrites, Transaction, WorkWrites,
+    AccountWrites, GroupWrites, PeopleWrites, SyncWrites, TeamWrites, Transaction, WorkWrites,
 };
 
 pub type Result<T> = std::result::Result<T, StorageError>;
@@ -112,6 +112,16 @@ pub trait Storage: Send + Sync + 'static {
         &self,
         settings: Capability<'_, may::ChangeSettings>,
     ) -> Result<Vec<MemberRecord>>;
+
+    // Groups and filters (P3).
+    /// The workspace's groups, by name.
+    async fn groups(&self, scope: &WorkspaceScope) -> Result<Vec<GroupRecord>>;
+    /// A member's group and filter settings; `None` for someone who is no member.
+    async fn member_filters(
+        &self,
+        scope: &WorkspaceScope,
+        user_id: Uuid,
+    ) -> Result<Option<MemberFiltersRecord>>;
 
     // Workspaces and teams (P2).
     /// The scope's workspace.

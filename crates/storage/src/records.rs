@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use stint_domain::{
-    DefaultRole, DefaultTeamRole, EntrySource, EntryStatus, HeldRole, HeldTeamRole, Permission,
-    Permissions, Segment, TaskStatus, TeamPermission, TeamPermissions, TimerHead, TimerState,
-    TimesheetAccess, WorkLogs,
+    DefaultGroup, DefaultRole, DefaultTeamRole, EntrySource, EntryStatus, Filter, HeldRole,
+    HeldTeamRole, Page, Permission, Permissions, Segment, TaskStatus, TeamPermission,
+    TeamPermissions, TimerHead, TimerState, TimesheetAccess, WorkLogs,
 };
 use uuid::Uuid;
 
@@ -105,6 +105,93 @@ impl RoleRecord {
             None => HeldRole::Custom(self.permissions),
         }
     }
+}
+
+/// A group (P3): the pages its members may open, its filter and its per-page overrules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub filter: Filter,
+    /// Which default group it was made as; new members are placed by it.
+    pub default_group: Option<DefaultGroup>,
+    /// In `Page::ALL` order.
+    pub pages: Vec<Page>,
+    /// At most one per page, in `Page::ALL` order.
+    pub overrules: Vec<(Page, Filter)>,
+    /// How many members are in it (`insert_group` and `update_group` do not read it).
+    pub member_count: i64,
+}
+
+impl GroupRecord {
+    /// A default group as a new workspace gets it.
+    pub fn new_default(id: Uuid, group: DefaultGroup) -> GroupRecord {
+        GroupRecord {
+            id,
+            name: group.name().to_string(),
+            filter: group.filter(),
+            default_group: Some(group),
+            pages: group.pages().to_vec(),
+            overrules: Vec::new(),
+            member_count: 0,
+        }
+    }
+
+    /// A group as both databases store it: its pages, and its overrules as `page:filter`.
+    pub fn from_stored<'a>(
+        id: Uuid,
+        name: String,
+        filter: &str,
+        default_group: Option<&str>,
+        pages: impl IntoIterator<Item = &'a str>,
+        overrules: impl IntoIterator<Item = &'a str>,
+        member_count: i64,
+    ) -> crate::Result<GroupRecord> {
+        let mut pages = pages
+            .into_iter()
+            .map(|page| parse_stored(page, Page::parse, "page"))
+            .collect::<crate::Result<Vec<_>>>()?;
+        pages.sort_by_key(|page| Page::ALL.iter().position(|p| p == page));
+        Ok(GroupRecord {
+            id,
+            name,
+            filter: parse_stored(filter, Filter::parse, "filter")?,
+            default_group: default_group
+                .map(|group| parse_stored(group, DefaultGroup::parse, "default group"))
+                .transpose()?,
+            pages,
+            overrules: parse_overrules(overrules)?,
+            member_count,
+        })
+    }
+}
+
+/// Per-page filter overrules stored as `page:filter`, in `Page::ALL` order.
+pub fn parse_overrules<'a>(
+    stored: impl IntoIterator<Item = &'a str>,
+) -> crate::Result<Vec<(Page, Filter)>> {
+    let mut overrules = stored
+        .into_iter()
+        .map(|text| {
+            let (page, filter) = text.split_once(':').unwrap_or((text, ""));
+            Ok((
+                parse_stored(page, Page::parse, "page")?,
+                parse_stored(filter, Filter::parse, "filter")?,
+            ))
+        })
+        .collect::<crate::Result<Vec<_>>>()?;
+    overrules.sort_by_key(|(page, _)| Page::ALL.iter().position(|p| p == page));
+    Ok(overrules)
+}
+
+/// A member's group and their own filter settings (P3).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberFiltersRecord {
+    pub group: GroupRecord,
+    /// Their own filter, over the group's; none set when `None`.
+    pub filter: Option<Filter>,
+    /// At most one per page, in `Page::ALL` order.
+    pub overrules: Vec<(Page, Filter)>,
 }
 
 /// A workspace's own settings.
@@ -245,6 +332,8 @@ pub struct ProjectRecord {
     pub name: String,
     /// `#rrggbb`.
     pub color: String,
+    /// A member who leads it (the project-leader filter, P3).
+    pub leader_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -342,6 +431,10 @@ pub struct EntryRecord {
 pub struct EntryQuery {
     pub user_id: Option<Uuid>,
     pub team_id: Option<Uuid>,
+    /// Only the entries of the people this user manages (the manager filter, P3).
+    pub managed_by: Option<Uuid>,
+    /// Only the entries on projects this user leads (the project-leader filter, P3).
+    pub projects_led_by: Option<Uuid>,
     /// Entries that started at or after this instant.
     pub from: Option<DateTime<Utc>>,
     /// Entries that started before this instant.

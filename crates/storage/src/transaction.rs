@@ -1,15 +1,16 @@
-//! What a writing transaction can do, in five parts a backend implements one file each:
-//! accounts (workspaces, users, devices, tokens), people (roles, members, invitations), teams, sync
+//! What a writing transaction can do, in six parts a backend implements one file each:
+//! accounts (workspaces, users, devices, tokens), people (roles, members, invitations), groups,
+//! teams, sync
 //! bookkeeping (streams, recorded mutations) and work (projects, tasks, timers, entries).
 
 use async_trait::async_trait;
 use uuid::Uuid;
 
 use crate::{
-    may, Capability, DeviceRecord, EntryRecord, Held, InvitationRecord, MemberSettings,
-    MutationRecord, NewTask, NewTeam, ProjectRecord, RecordedMutation, Result, RoleRecord,
-    SegmentRecord, TeamManagement, TeamRoleRecord, TimerRecord, TokenRecord, UserRecord,
-    WorkspaceScope,
+    may, Capability, DeviceRecord, EntryRecord, GroupRecord, Held, InvitationRecord,
+    MemberSettings, MutationRecord, NewTask, NewTeam, ProjectRecord, RecordedMutation, Result,
+    RoleRecord, SegmentRecord, TeamManagement, TeamRoleRecord, TimerRecord, TokenRecord,
+    UserRecord, WorkspaceScope,
 };
 
 /// One writing transaction. Every method that changes a project, task, timer or entry appends
@@ -18,7 +19,7 @@ use crate::{
 /// it without `commit` rolls back.
 #[async_trait]
 pub trait Transaction:
-    AccountWrites + PeopleWrites + TeamWrites + SyncWrites + WorkWrites + Send
+    AccountWrites + PeopleWrites + GroupWrites + TeamWrites + SyncWrites + WorkWrites + Send
 {
     async fn commit(self: Box<Self>) -> Result<()>;
 }
@@ -26,8 +27,8 @@ pub trait Transaction:
 /// Workspaces, users, memberships, devices and tokens.
 #[async_trait]
 pub trait AccountWrites: Send {
-    /// Creates the workspace with its four default roles; `false` (nothing written) when a
-    /// workspace with that id exists.
+    /// Creates the workspace with its four default roles and four default groups; `false`
+    /// (nothing written) when a workspace with that id exists.
     async fn insert_workspace(
         &mut self,
         id: Uuid,
@@ -43,7 +44,8 @@ pub trait AccountWrites: Send {
     ) -> Result<bool>;
 
     /// Makes the user a member of the scope's workspace holding these default roles (added to
-    /// what they hold when they are a member already).
+    /// what they hold when they are a member already), in the group their roles suggest
+    /// (`DefaultGroup::for_roles`; Employees, or the first group by name, when it is gone).
     async fn insert_membership(
         &mut self,
         scope: &WorkspaceScope,
@@ -154,6 +156,45 @@ pub trait PeopleWrites: Send {
 
     /// How many active members hold the admin role, as this transaction sees it.
     async fn admin_count(&mut self, settings: Capability<'_, may::ChangeSettings>) -> Result<i64>;
+}
+
+/// Groups and members' filter settings (P3), by holders of `time:settings`.
+#[async_trait]
+pub trait GroupWrites: Send {
+    /// Adds a group with its pages and overrules; `false` (nothing written) when the workspace
+    /// has a group of that name, in any case.
+    async fn insert_group(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        group: &GroupRecord,
+    ) -> Result<bool>;
+
+    /// Renames a group and replaces its filter, pages and overrules. `NotFound` for a group of
+    /// another workspace; `false` (nothing written) when the name is another group's.
+    async fn update_group(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        group: &GroupRecord,
+    ) -> Result<bool>;
+
+    /// Deletes a group nobody is in. `NotFound` for a group of another workspace; `Conflict`
+    /// (nothing written) while it has members.
+    async fn delete_group(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        group_id: Uuid,
+    ) -> Result<()>;
+
+    /// Puts a member in a group of the workspace and sets their own filter and overrules.
+    /// `NotFound` when the user is no member or the group is not the workspace's.
+    async fn set_member_filters(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        user_id: Uuid,
+        group_id: Uuid,
+        filter: Option<stint_domain::Filter>,
+        overrules: &[(stint_domain::Page, stint_domain::Filter)],
+    ) -> Result<()>;
 }
 
 /// Teams, their roles and members (P2). Making and deleting a team and the workspace's

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod entries;
 pub mod events;
+pub mod groups;
 pub mod invitations;
 pub mod meta;
 pub mod roles;
@@ -67,6 +68,7 @@ fn feature_routes() -> OpenApiRouter<AppState> {
         .merge(invitations::routes())
         .merge(teams::routes())
         .merge(entries::routes())
+        .merge(groups::routes())
 }
 
 /// The OpenAPI document the server serves at `/api/openapi.json`.

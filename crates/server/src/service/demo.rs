@@ -38,17 +38,19 @@ const USERS: [(u128, &str, &str, DefaultRole); 3] = [
     ),
 ];
 
-/// (id, name, colour)
-const PROJECTS: [(u128, &str, &str); 2] = [
+/// (id, name, colour, leader index)
+const PROJECTS: [(u128, &str, &str, Option<usize>); 2] = [
     (
         0x0190_0000_0000_7000_8000_0000_0000_0201,
         "Website relaunch",
         "#3b82f6",
+        None,
     ),
     (
         0x0190_0000_0000_7000_8000_0000_0000_0202,
         "Support desk",
         "#10b981",
+        Some(2),
     ),
 ];
 
@@ -126,11 +128,12 @@ pub async fn seed(storage: &dyn Storage, passwords: &Passwords) -> Result<DemoWo
         let user = (Uuid::from_u128(id), email.to_string(), name.to_string());
         add_member(tx.as_mut(), &scope, user, role, &password_hash).await?;
     }
-    for (id, name, color) in PROJECTS {
+    for (id, name, color, leader) in PROJECTS {
         let project = ProjectRecord {
             id: Uuid::from_u128(id),
             name: name.to_string(),
             color: color.to_string(),
+            leader_id: leader.map(|user| Uuid::from_u128(USERS[user].0)),
         };
         tx.insert_project(&scope, &project).await?;
     }

@@ -1,15 +1,16 @@
 //! Entries over REST: the list of those the caller may see (`policy::visibility`, applied by
-//! the one storage read of other people's entries), and moving one's own entry to a team or
+//! the one storage read of other people's entries, narrowed by their timesheets filter), and moving one's own entry to a team or
 //! off it — between the public and the secured store when the team's visibility differs (P4).
 
 use stint_api::rest::{Entry, EntryList, EntryListQuery};
 use stint_api::ErrorCode;
-use stint_domain::TeamPermission;
+use stint_domain::{Filter, Page, TeamPermission};
 use stint_storage::{may, Capability, EntryQuery, Storage, StorageError};
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::policy;
+use crate::service::groups;
 use crate::service::sync::entry;
 
 /// The most entries one list answers.
@@ -28,19 +29,40 @@ pub async fn list(
             format!("limit is 1 to {MAX_ENTRIES_LISTED}"),
         ));
     }
-    let visibility = policy::visibility(storage, read).await?;
-    let query = EntryQuery {
+    let scope = read.scope();
+    // This list is the timesheets page: its filter narrows what visibility allows (P3).
+    let (filter, filter_source) = groups::filter_for(storage, scope, Page::Timesheets).await?;
+    let me = scope.user_id();
+    let mut narrowed = EntryQuery {
         user_id: query.user_id,
         team_id: query.team_id,
+        managed_by: None,
+        projects_led_by: None,
         from: query.from,
         to: query.to,
         limit: limit as usize,
     };
-    let entries = storage.visible_entries(&visibility, &query).await?;
+    match filter {
+        Filter::None => {}
+        Filter::Manager => narrowed.managed_by = Some(me),
+        Filter::ProjectLeader => narrowed.projects_led_by = Some(me),
+        Filter::OwnHours => match narrowed.user_id {
+            Some(user) if user != me => narrowed.limit = 0,
+            _ => narrowed.user_id = Some(me),
+        },
+    }
+    let visibility = policy::visibility(storage, read).await?;
+    let entries = if narrowed.limit == 0 {
+        Vec::new()
+    } else {
+        storage.visible_entries(&visibility, &narrowed).await?
+    };
     Ok(EntryList {
         entries: entries.into_iter().map(entry).collect(),
         all_public: visibility.all_public(),
         team_ids: visibility.teams().to_vec(),
+        filter,
+        filter_source,
     })
 }
 

@@ -1,7 +1,7 @@
 //! The rules, written once above storage: sign-in and tokens (`accounts`), the timer rules T1,
 //! T2 and T3 (`timers`, on a pushed batch's view of the user's data: `batch`), sync push and pull
 //! (`sync`), entries as REST lists them (`entries`), workspace roles and who holds them
-//! (`roles`), teams and their roles (`teams`),
+//! (`roles`), groups and filters (`groups`), teams and their roles (`teams`),
 //! personal access tokens and devices (`tokens`), invitations to join a workspace
 //! (`invitations`), the demo workspace (`demo`), and how fast failed sign-ins may be tried
 //! (`sign_in_limits`).
@@ -10,6 +10,7 @@ pub mod accounts;
 mod batch;
 pub mod demo;
 pub mod entries;
+pub mod groups;
 pub mod invitations;
 pub mod passwords;
 pub mod roles;

@@ -262,7 +262,7 @@ pub fn within_grants(settings: Settings<'_>, permissions: Permissions) -> Result
 }
 
 /// What a member's roles grant now (nothing for someone who is no member).
-async fn member_grants(
+pub async fn member_grants(
     storage: &dyn Storage,
     settings: Settings<'_>,
     user_id: Uuid,

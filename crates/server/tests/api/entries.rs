@@ -61,16 +61,16 @@ impl TestServer {
 
 /// The demo, plus a secured team "Legal" led by Ana in which Ben is a Team Member (logs time,
 /// views nothing) and member001 a Viewer; member002 a workspace Manager.
-struct Legal {
-    admin: SignedIn,
-    ana: SignedIn,
-    ben: SignedIn,
-    viewer: SignedIn,
-    manager: SignedIn,
-    team: Value,
+pub(super) struct Legal {
+    pub(super) admin: SignedIn,
+    pub(super) ana: SignedIn,
+    pub(super) ben: SignedIn,
+    pub(super) viewer: SignedIn,
+    pub(super) manager: SignedIn,
+    pub(super) team: Value,
 }
 
-async fn legal(server: &TestServer) -> Legal {
+pub(super) async fn legal(server: &TestServer) -> Legal {
     demo::add_members(&*server.storage, &Passwords::new(), 2)
         .await
         .unwrap();
@@ -97,6 +97,33 @@ async fn legal(server: &TestServer) -> Legal {
     server
         .give_role(&admin, MANAGER_ID, DefaultRole::Manager.name())
         .await;
+    // Their group, Employees, shows its members their own hours only (P3): these see all they may.
+    let (_, groups) = answer(
+        server
+            .http
+            .get(server.url(&admin, "/groups"))
+            .bearer_auth(&admin.token),
+    )
+    .await;
+    let employees = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "Employees")
+        .unwrap();
+    for user in [ANA_ID, VIEWER_ID, MANAGER_ID] {
+        let url = server.url(&admin, &format!("/members/{user}/filters"));
+        let filters = json!({ "group_id": employees["id"], "filter": "none", "overrules": [] });
+        let (status, body) = answer(
+            server
+                .http
+                .put(url)
+                .bearer_auth(&admin.token)
+                .json(&filters),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
     Legal {
         ben: server.sign_in(BEN).await,
         viewer: server.sign_in(VIEWER).await,

@@ -17,6 +17,7 @@ use uuid::Uuid;
 #[path = "../common/mod.rs"]
 mod common;
 mod entries;
+mod groups;
 mod invitations;
 mod roles;
 mod sync;

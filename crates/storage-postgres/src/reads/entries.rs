@@ -24,6 +24,11 @@ pub async fn visible_entries(
              AND ($5::uuid IS NULL OR user_id = $5) AND ($6::uuid IS NULL OR team_id = $6)
              AND ($7::timestamptz IS NULL OR started_at >= $7)
              AND ($8::timestamptz IS NULL OR started_at < $8)
+             AND ($10::uuid IS NULL OR user_id IN (SELECT user_id FROM memberships
+                                                   WHERE workspace_id = $1 AND manager_id = $10))
+             AND ($11::uuid IS NULL OR task_id IN (SELECT t.id FROM tasks t
+                                                   JOIN projects p ON p.id = t.project_id
+                                                   WHERE p.leader_id = $11))
            UNION ALL
            SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at,
                   duration_secs, status, source, description
@@ -32,6 +37,11 @@ pub async fn visible_entries(
              AND ($5::uuid IS NULL OR user_id = $5) AND ($6::uuid IS NULL OR team_id = $6)
              AND ($7::timestamptz IS NULL OR started_at >= $7)
              AND ($8::timestamptz IS NULL OR started_at < $8)
+             AND ($10::uuid IS NULL OR user_id IN (SELECT user_id FROM memberships
+                                                   WHERE workspace_id = $1 AND manager_id = $10))
+             AND ($11::uuid IS NULL OR task_id IN (SELECT t.id FROM tasks t
+                                                   JOIN projects p ON p.id = t.project_id
+                                                   WHERE p.leader_id = $11))
            ORDER BY 7 DESC, 1 LIMIT $9"#,
         scope.workspace_id(),
         scope.user_id(),
@@ -41,7 +51,9 @@ pub async fn visible_entries(
         query.team_id,
         query.from,
         query.to,
-        query.limit as i64
+        query.limit as i64,
+        query.managed_by,
+        query.projects_led_by
     )
     .fetch_all(pool)
     .await

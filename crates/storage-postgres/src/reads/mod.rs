@@ -1,6 +1,7 @@
 //! Reads outside a transaction, each on a pooled connection.
 
 mod entries;
+mod groups;
 mod teams;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use stint_storage::{
 use uuid::Uuid;
 
 pub use entries::visible_entries;
+pub use groups::{groups, member_filters};
 pub use teams::{teams, workspace};
 
 use crate::convert::storage_error;

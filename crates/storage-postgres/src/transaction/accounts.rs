@@ -2,8 +2,10 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use stint_domain::DefaultRole;
-use stint_storage::{AccountWrites, DeviceRecord, Result, TokenRecord, UserRecord, WorkspaceScope};
+use stint_domain::{DefaultGroup, DefaultRole};
+use stint_storage::{
+    AccountWrites, DeviceRecord, GroupRecord, Result, TokenRecord, UserRecord, WorkspaceScope,
+};
 use uuid::Uuid;
 
 use super::PostgresTransaction;
@@ -41,6 +43,22 @@ impl AccountWrites for PostgresTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
+        for group in DefaultGroup::ALL {
+            let record = GroupRecord::new_default(Uuid::now_v7(), group);
+            sqlx::query!(
+                "INSERT INTO groups (id, workspace_id, name, filter, default_group) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                record.id,
+                id,
+                record.name,
+                record.filter.as_str(),
+                group.as_str()
+            )
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+            self.write_group_details(&record).await?;
+        }
         Ok(true)
     }
 
@@ -87,6 +105,21 @@ impl AccountWrites for PostgresTransaction {
             workspace,
             user_id,
             &keys as &[&str]
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        // In the group the roles suggest; Employees, or the first group, when that one is gone.
+        sqlx::query!(
+            "INSERT INTO member_groups (workspace_id, user_id, group_id) \
+             SELECT $1, $2, (SELECT id FROM groups WHERE workspace_id = $1 \
+                             ORDER BY default_group IS NOT DISTINCT FROM $3 DESC, \
+                                      default_group IS NOT DISTINCT FROM 'employees' DESC, \
+                                      lower(name) LIMIT 1) \
+             ON CONFLICT DO NOTHING",
+            workspace,
+            user_id,
+            DefaultGroup::for_roles(roles).as_str()
         )
         .execute(self.conn())
         .await

@@ -2,6 +2,7 @@
 //! row themselves.
 
 mod accounts;
+mod groups;
 mod people;
 mod sync;
 mod teams;

@@ -23,12 +23,13 @@ impl WorkWrites for PostgresTransaction {
     ) -> Result<bool> {
         let (id, workspace) = (project.id, scope.workspace_id());
         let done = sqlx::query!(
-            "INSERT INTO projects (id, workspace_id, name, color) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT DO NOTHING",
+            "INSERT INTO projects (id, workspace_id, name, color, leader_id) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
             id,
             workspace,
             project.name,
-            project.color
+            project.color,
+            project.leader_id
         )
         .execute(self.conn())
         .await

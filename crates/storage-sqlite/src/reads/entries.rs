@@ -21,6 +21,8 @@ pub async fn visible_entries(
     let user = query.user_id.map(|u| u.to_string());
     let team = query.team_id.map(|t| t.to_string());
     let (from, to) = (query.from.map(millis), query.to.map(millis));
+    let managed_by = query.managed_by.map(|u| u.to_string());
+    let led_by = query.projects_led_by.map(|u| u.to_string());
     let limit = query.limit as i64;
     // Secured entries only ever through their author or a team that may view them.
     let rows = sqlx::query_as!(
@@ -32,6 +34,11 @@ pub async fn visible_entries(
            AND (user_id = $2 OR $3 OR team_id IN (SELECT value FROM json_each($4))) \
            AND ($5 IS NULL OR user_id = $5) AND ($6 IS NULL OR team_id = $6) \
            AND ($7 IS NULL OR started_at >= $7) AND ($8 IS NULL OR started_at < $8) \
+           AND ($10 IS NULL OR user_id IN (SELECT user_id FROM memberships \
+                                           WHERE workspace_id = $1 AND manager_id = $10)) \
+           AND ($11 IS NULL OR task_id IN (SELECT t.id FROM tasks t \
+                                           JOIN projects p ON p.id = t.project_id \
+                                           WHERE p.leader_id = $11)) \
          UNION ALL \
          SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
                 duration_secs, status, source, description \
@@ -40,6 +47,11 @@ pub async fn visible_entries(
            AND (user_id = $2 OR team_id IN (SELECT value FROM json_each($4))) \
            AND ($5 IS NULL OR user_id = $5) AND ($6 IS NULL OR team_id = $6) \
            AND ($7 IS NULL OR started_at >= $7) AND ($8 IS NULL OR started_at < $8) \
+           AND ($10 IS NULL OR user_id IN (SELECT user_id FROM memberships \
+                                           WHERE workspace_id = $1 AND manager_id = $10)) \
+           AND ($11 IS NULL OR task_id IN (SELECT t.id FROM tasks t \
+                                           JOIN projects p ON p.id = t.project_id \
+                                           WHERE p.leader_id = $11)) \
          ORDER BY started_at DESC, id LIMIT $9",
         workspace,
         me,
@@ -49,7 +61,9 @@ pub async fn visible_entries(
         team,
         from,
         to,
-        limit
+        limit,
+        managed_by,
+        led_by
     )
     .fetch_all(pool)
     .await

@@ -1,6 +1,7 @@
 //! Reads on the reader pool: they never wait for the writer (WAL).
 
 mod entries;
+mod groups;
 mod teams;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use uuid::Uuid;
 
 use crate::convert::{id, instant, json_ids, millis, storage_error};
 pub use entries::visible_entries;
+pub use groups::{groups, member_filters};
 pub use teams::{teams, workspace};
 
 use crate::rows::{entry_record, timer_record, token_record, EntryRow, TimerRow, TokenRow};

@@ -2,8 +2,10 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use stint_domain::DefaultRole;
-use stint_storage::{AccountWrites, DeviceRecord, Result, TokenRecord, UserRecord, WorkspaceScope};
+use stint_domain::{DefaultGroup, DefaultRole};
+use stint_storage::{
+    AccountWrites, DeviceRecord, GroupRecord, Result, TokenRecord, UserRecord, WorkspaceScope,
+};
 use uuid::Uuid;
 
 use super::SqliteTransaction;
@@ -39,6 +41,27 @@ impl AccountWrites for SqliteTransaction {
             .execute(self.conn())
             .await
             .map_err(storage_error)?;
+        }
+        for group in DefaultGroup::ALL {
+            let record = GroupRecord::new_default(Uuid::now_v7(), group);
+            let (id, filter, key) = (
+                record.id.to_string(),
+                record.filter.as_str(),
+                group.as_str(),
+            );
+            sqlx::query!(
+                "INSERT INTO groups (id, workspace_id, name, filter, default_group) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                id,
+                workspace,
+                record.name,
+                filter,
+                key
+            )
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+            self.write_group_details(&record).await?;
         }
         Ok(true)
     }
@@ -92,6 +115,21 @@ impl AccountWrites for SqliteTransaction {
             .await
             .map_err(storage_error)?;
         }
+        // In the group the roles suggest; Employees, or the first group, when that one is gone.
+        let group = DefaultGroup::for_roles(roles).as_str();
+        sqlx::query!(
+            "INSERT INTO member_groups (workspace_id, user_id, group_id) \
+             SELECT $1, $2, (SELECT id FROM groups WHERE workspace_id = $1 \
+                             ORDER BY default_group IS $3 DESC, \
+                                      default_group IS 'employees' DESC, lower(name) LIMIT 1) \
+             WHERE true ON CONFLICT DO NOTHING",
+            workspace,
+            user,
+            group
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
         Ok(())
     }
 

@@ -23,13 +23,15 @@ impl WorkWrites for SqliteTransaction {
         project: &ProjectRecord,
     ) -> Result<bool> {
         let (id, workspace) = (project.id.to_string(), scope.workspace_id().to_string());
+        let leader = project.leader_id.map(|l| l.to_string());
         let done = sqlx::query!(
-            "INSERT INTO projects (id, workspace_id, name, color) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT DO NOTHING",
+            "INSERT INTO projects (id, workspace_id, name, color, leader_id) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
             id,
             workspace,
             project.name,
-            project.color
+            project.color,
+            leader
         )
         .execute(self.conn())
         .await

@@ -1,0 +1,79 @@
+//! Groups and members' filter settings (P3).
+
+use sqlx::PgPool;
+use stint_domain::Filter;
+use stint_storage::{
+    parse_overrules, parse_stored, GroupRecord, MemberFiltersRecord, Result, WorkspaceScope,
+};
+use uuid::Uuid;
+
+use crate::convert::storage_error;
+
+pub async fn groups(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<GroupRecord>> {
+    let rows = sqlx::query!(
+        r#"SELECT g.id, g.name, g.filter, g.default_group,
+                  ARRAY(SELECT page FROM group_pages WHERE group_id = g.id) AS "pages!",
+                  ARRAY(SELECT page || ':' || filter FROM group_filter_overrules
+                        WHERE group_id = g.id) AS "overrules!",
+                  (SELECT count(*) FROM member_groups WHERE group_id = g.id) AS "members!"
+           FROM groups g WHERE g.workspace_id = $1 ORDER BY lower(g.name), g.id"#,
+        scope.workspace_id()
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.into_iter()
+        .map(|row| {
+            GroupRecord::from_stored(
+                row.id,
+                row.name,
+                &row.filter,
+                row.default_group.as_deref(),
+                row.pages.iter().map(String::as_str),
+                row.overrules.iter().map(String::as_str),
+                row.members,
+            )
+        })
+        .collect()
+}
+
+pub async fn member_filters(
+    pool: &PgPool,
+    scope: &WorkspaceScope,
+    user_id: Uuid,
+) -> Result<Option<MemberFiltersRecord>> {
+    let Some(row) = sqlx::query!(
+        r#"SELECT mg.group_id, m.filter,
+                  ARRAY(SELECT page || ':' || filter FROM member_filter_overrules o
+                        WHERE o.workspace_id = m.workspace_id AND o.user_id = m.user_id)
+                      AS "overrules!"
+           FROM memberships m
+                JOIN member_groups mg ON mg.workspace_id = m.workspace_id AND mg.user_id = m.user_id
+           WHERE m.workspace_id = $1 AND m.user_id = $2"#,
+        scope.workspace_id(),
+        user_id
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(storage_error)?
+    else {
+        return Ok(None);
+    };
+    // Read a moment apart: a group changed between the reads shows its newer state.
+    let Some(group) = groups(pool, scope)
+        .await?
+        .into_iter()
+        .find(|g| g.id == row.group_id)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(MemberFiltersRecord {
+        group,
+        filter: row
+            .filter
+            .as_deref()
+            .map(|f| parse_stored(f, Filter::parse, "filter"))
+            .transpose()?,
+        overrules: parse_overrules(row.overrules.iter().map(String::as_str))?,
+    }))
+}
