@@ -14,6 +14,7 @@ use stint_server::Passwords;
 use stint_storage::Storage;
 use uuid::Uuid;
 
+mod access;
 #[path = "../common/mod.rs"]
 mod common;
 mod entries;
