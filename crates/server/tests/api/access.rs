@@ -1,9 +1,9 @@
-//! The access matrix (P5), on both backends: every GET endpoint of the OpenAPI document × every
-//! kind of caller × the objects its path names (the caller's workspace or another's; a public
-//! team, a secured one, another workspace's; a teammate or another workspace's user) → the
-//! status a rule table expects. An endpoint the table does not know fails the test, so a new
-//! one cannot slip past it. (What the answers contain is the leak scan's and the visibility
-//! tests' business, in `entries.rs`.)
+//! The access matrix (P5), on both backends: every endpoint of the OpenAPI document × every
+//! kind of caller × the objects its path names (the demo workspace or another; the demo's
+//! objects — a public team, a secured one, a teammate, an entry — or another workspace's) → the
+//! status a rule table expects. An endpoint the tables do not know fails the test, so a new one
+//! cannot slip past it. (What the answers contain is the leak scan's and the visibility tests'
+//! business, in `entries.rs`.)
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -13,7 +13,7 @@ use stint_storage::{may, NewTeam};
 use uuid::Uuid;
 
 use super::entries::{legal, Legal};
-use super::{answer, common, on_each_backend};
+use super::{answer, common, on_each_backend, SignedIn};
 
 const BEN_ID: &str = "01900000-0000-7000-8000-000000000103";
 const WEB_TEAM: &str = "01900000-0000-7000-8000-000000000401";
@@ -382,6 +382,312 @@ async fn every_get_endpoint_answers_every_caller_as_the_rules_say() {
             "access matrix: {cases} cases ({endpoints} GET endpoints x {} callers x their objects)",
             callers.len()
         );
+    })
+    .await;
+}
+
+/// What a writing endpoint asks of a member of the workspace in its path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Gate {
+    Settings,
+    Write,
+    /// *manage this team* in the team of the path (the secured team here: no admin exception).
+    ManageTeam,
+}
+
+/// Whether an endpoint checks the caller's permission before it looks the object up (403
+/// before 404), or after (a team's managers are known once the team is found).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Order {
+    PermissionFirst,
+    LookupFirst,
+}
+
+/// A writing endpoint: what it needs, in which order, a well-formed body, and whether a caller
+/// allowed to may run it here for real (it changes nothing), or the cell is left to the
+/// feature tests (it would change the demo under the other cases).
+struct Writing {
+    method: &'static str,
+    path: &'static str,
+    gate: Gate,
+    order: Order,
+    body: Option<Value>,
+    harmless: bool,
+}
+
+/// The rule table of the workspace's writing endpoints. (Those outside a workspace — signing in
+/// and out, devices, personal tokens, accepting an invitation — act on the caller's own account
+/// and are tested in `tokens.rs` and `invitations.rs`.)
+fn writing(path: &str, method: &str) -> Option<Writing> {
+    use Gate::*;
+    use Order::*;
+    let rest = path.strip_prefix("/api/v1/workspaces/{workspace_id}")?;
+    let role = json!({ "name": format!("Matrix {}", Uuid::now_v7()), "permissions": [] });
+    let group = json!({ "name": format!("Matrix {}", Uuid::now_v7()), "filter": "none", "pages": [], "overrules": [] });
+    let (gate, order, body, harmless) = match (method, rest) {
+        ("PATCH", "") => (Settings, PermissionFirst, Some(json!({})), true),
+        ("POST", "/sync/push") => (Write, PermissionFirst, None, true),
+        ("PUT", "/entries/{entry_id}/team") => (
+            Write,
+            PermissionFirst,
+            Some(json!({ "team_id": null })),
+            false,
+        ),
+        ("POST", "/groups") => (Settings, PermissionFirst, Some(group), false),
+        ("PUT", "/groups/{group_id}") => (Settings, PermissionFirst, Some(group), false),
+        ("DELETE", "/groups/{group_id}") => (Settings, PermissionFirst, None, false),
+        ("POST", "/invitations") => (
+            Settings,
+            PermissionFirst,
+            Some(json!({ "email": "new@demo.stint.test", "name": "New", "role_ids": [] })),
+            false,
+        ),
+        ("DELETE", "/invitations/{invitation_id}") => (Settings, PermissionFirst, None, false),
+        ("PATCH", "/members/{user_id}") => (Settings, PermissionFirst, Some(json!({})), false),
+        ("DELETE", "/members/{user_id}/devices") => (Settings, PermissionFirst, None, false),
+        // Its body (a group of the workspace) and a push's (a stream of the caller's) are made
+        // per case.
+        ("PUT", "/members/{user_id}/filters") => (Settings, PermissionFirst, None, false),
+        ("PUT", "/members/{user_id}/roles") => (
+            Settings,
+            PermissionFirst,
+            Some(json!({ "role_ids": [] })),
+            false,
+        ),
+        ("POST", "/roles") => (Settings, PermissionFirst, Some(role), false),
+        ("PUT", "/roles/{role_id}") => (Settings, PermissionFirst, Some(role), false),
+        ("DELETE", "/roles/{role_id}") => (Settings, PermissionFirst, None, false),
+        ("POST", "/teams") => (
+            Settings,
+            PermissionFirst,
+            Some(
+                json!({ "name": format!("Matrix {}", Uuid::now_v7()), "lead_id": BEN_ID, "work_logs": "public" }),
+            ),
+            false,
+        ),
+        ("DELETE", "/teams/{team_id}") => (Settings, PermissionFirst, None, false),
+        ("PATCH", "/teams/{team_id}") => (ManageTeam, LookupFirst, Some(json!({})), false),
+        ("PUT", "/teams/{team_id}/members/{user_id}") => {
+            (ManageTeam, LookupFirst, Some(json!({})), false)
+        }
+        ("DELETE", "/teams/{team_id}/members/{user_id}") => (ManageTeam, LookupFirst, None, false),
+        ("POST", "/teams/{team_id}/roles") => (ManageTeam, LookupFirst, Some(role), false),
+        ("PUT", "/teams/{team_id}/roles/{role_id}") => (ManageTeam, LookupFirst, Some(role), false),
+        ("DELETE", "/teams/{team_id}/roles/{role_id}") => (ManageTeam, LookupFirst, None, false),
+        _ => {
+            panic!("{method} {path} is not in the writing access matrix's rule table: add its row")
+        }
+    };
+    Some(Writing {
+        method: leak(method),
+        path: leak(path),
+        gate,
+        order,
+        body,
+        harmless,
+    })
+}
+
+fn leak(text: &str) -> &'static str {
+    Box::leak(text.to_string().into_boxed_str())
+}
+
+/// A caller of the writing matrix: who they are in the demo workspace.
+struct Writer<'a> {
+    caller: &'a Caller,
+    write: bool,
+    manages_team: bool,
+    /// Ana: the author of the entry the matrix names.
+    author: bool,
+    /// Olga: the other workspace is hers; writing there is left out.
+    of_other: bool,
+}
+
+/// The status the rules give, or `None` where a caller allowed to would change the demo.
+fn expected_write(
+    row: &Writing,
+    who: &Writer,
+    in_demo: bool,
+    object: Option<bool>,
+) -> Option<StatusCode> {
+    let foreign = object == Some(true);
+    if who.caller.token.is_empty() {
+        return Some(StatusCode::UNAUTHORIZED);
+    }
+    if !in_demo {
+        return (!who.of_other).then_some(StatusCode::NOT_FOUND);
+    }
+    let Some(holds) = who.caller.demo else {
+        return Some(StatusCode::NOT_FOUND);
+    };
+    let allowed = match row.gate {
+        Gate::Settings => holds.settings,
+        Gate::Write => who.write,
+        Gate::ManageTeam => who.manages_team,
+    };
+    match row.order {
+        Order::PermissionFirst if !allowed => Some(StatusCode::FORBIDDEN),
+        Order::LookupFirst if foreign => Some(StatusCode::NOT_FOUND),
+        Order::LookupFirst if !allowed => Some(StatusCode::FORBIDDEN),
+        _ if foreign => Some(StatusCode::NOT_FOUND),
+        // Someone else's entry is answered like an unknown one.
+        _ if row.path.contains("{entry_id}") && !who.author => Some(StatusCode::NOT_FOUND),
+        _ if row.harmless => Some(StatusCode::OK),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn every_writing_endpoint_refuses_whoever_the_rules_refuse() {
+    use reqwest::Method;
+    on_each_backend(|server| async move {
+        let Legal { admin, ana, ben, viewer, manager, team } = legal(&server).await;
+        demo::add_members(&*server.storage, &Passwords::new(), 6).await.unwrap();
+        let member = |n: u32| format!("member{n:03}@demo.stint.test");
+        let finance = server.sign_in(&member(3)).await;
+        let timer_only = server.sign_in(&member(4)).await;
+        let deputy = server.sign_in(&member(5)).await;
+        let gone = server.sign_in(&member(6)).await;
+        server.give_role(&admin, "01900000-0000-7000-8000-000000010003", "Finance").await;
+        for (user, change) in [("010004", json!({ "timesheet_access": "timer_only" })), ("010006", json!({ "active": false }))] {
+            let url = server.url(&admin, &format!("/members/01900000-0000-7000-8000-000000{user}"));
+            let (status, _) = answer(server.http.patch(url).bearer_auth(&admin.token).json(&change)).await;
+            assert_eq!(status, StatusCode::OK);
+        }
+        let deputy_role = json!({ "name": "Deputy", "permissions": ["manage_team"] });
+        let (_, team) = server.on_team(&ana, Method::POST, &team, "/roles", Some(deputy_role)).await;
+        let roles = json!({ "role_ids": [super::role_id(&team["roles"], "Deputy")] });
+        let path = "/members/01900000-0000-7000-8000-000000010005";
+        server.on_team(&ana, Method::PUT, &team, path, Some(roles)).await;
+
+        // The demo's objects each path can name, and another workspace's.
+        let entry = Uuid::now_v7();
+        let pushed = json!([{ "seq": 1, "name": "record_entry", "args": { "entry_id": entry,
+            "task_id": super::SHARED_TASK, "started_at": super::at(0), "ended_at": super::at(30),
+            "duration_secs": 1800, "description": "" } }]);
+        assert_eq!(server.push(&ana, pushed).await.0, StatusCode::OK);
+        let (_, custom) = answer(server.http.post(server.url(&admin, "/roles")).bearer_auth(&admin.token)
+            .json(&json!({ "name": "Matrix", "permissions": [] }))).await;
+        let (_, groups) = answer(server.http.get(server.url(&admin, "/groups")).bearer_auth(&admin.token)).await;
+        let employees = groups.as_array().unwrap().iter().find(|g| g["name"] == "Employees").unwrap()["id"].clone();
+        let (_, invitation) = answer(server.http.post(server.url(&admin, "/invitations")).bearer_auth(&admin.token)
+            .json(&json!({ "email": "someone@demo.stint.test", "name": "Someone", "role_ids": [] }))).await;
+        let other = common::other_workspace_with_member(&*server.storage, "olga@other.stint.test").await;
+        let olga = server.sign_in("olga@other.stint.test").await;
+        let olga_id = server.storage.user_by_email("olga@other.stint.test").await.unwrap().unwrap().id;
+        let scope = stint_server::policy::seeding(other, olga_id);
+        let settings = scope.require::<may::ChangeSettings>().unwrap();
+        let their_role = server.storage.roles(settings).await.unwrap()[0].id;
+        let their_group = server.storage.groups(&scope).await.unwrap()[0].id;
+        let (their_team, their_team_role) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut tx = server.storage.begin().await.unwrap();
+        let new = NewTeam {
+            id: their_team,
+            name: "Theirs".into(),
+            work_logs: stint_domain::WorkLogs::Public,
+            created_at: chrono::Utc::now(),
+            lead_id: olga_id,
+            lead_role_id: Uuid::now_v7(),
+            member_role_id: their_team_role,
+        };
+        assert!(tx.insert_team(settings, &new).await.unwrap());
+        tx.commit().await.unwrap();
+
+        let ids = |foreign: bool, param: &str, team_path: bool| -> String {
+            match (param, foreign) {
+                ("workspace_id", _) => ana.workspace.clone(),
+                ("entry_id", false) => entry.to_string(),
+                ("group_id", false) => employees.as_str().unwrap().to_string(),
+                ("invitation_id", false) => invitation["id"].as_str().unwrap().to_string(),
+                ("user_id", false) => BEN_ID.to_string(),
+                ("team_id", false) => team["id"].as_str().unwrap().to_string(),
+                ("role_id", false) if team_path => super::role_id(&team["roles"], "Viewer").as_str().unwrap().to_string(),
+                ("role_id", false) => custom["id"].as_str().unwrap().to_string(),
+                ("group_id", true) => their_group.to_string(),
+                ("user_id", true) => olga_id.to_string(),
+                ("team_id", true) => their_team.to_string(),
+                ("role_id", true) if team_path => their_team_role.to_string(),
+                ("role_id", true) => their_role.to_string(),
+                // Unknown ones: nothing of the other workspace's by that kind exists here.
+                (_, true) => Uuid::now_v7().to_string(),
+                _ => unreachable!("{param}"),
+            }
+        };
+
+        let writers = [
+            (&admin, true, false, false, false, "admin", Some(Holds { read: true, settings: true })),
+            (&manager, true, false, false, false, "manager", MEMBER),
+            (&finance, false, false, false, false, "finance", MEMBER),
+            (&ben, true, false, false, false, "member", MEMBER),
+            (&timer_only, true, false, false, false, "timer-only member", MEMBER),
+            (&ana, true, true, true, false, "team lead", MEMBER),
+            (&viewer, true, false, false, false, "team viewer (custom team role)", MEMBER),
+            (&deputy, true, true, false, false, "team deputy (custom team role)", MEMBER),
+            (&olga, true, false, false, true, "another workspace's member", None),
+            (&gone, false, false, false, false, "deactivated member", None),
+        ];
+        let nobody = SignedIn { token: String::new(), ..ana.clone() };
+        let mut callers: Vec<(Caller, bool, bool, bool, bool)> = writers
+            .iter()
+            .map(|&(who, write, manages, author, of_other, name, demo)| {
+                (Caller { name, token: who.token.clone(), demo, other: None }, write, manages, author, of_other)
+            })
+            .collect();
+        callers.push((Caller { name: "no token", token: nobody.token, demo: None, other: None }, false, false, false, false));
+
+        let (_, document) = answer(server.http.get(format!("{}/api/openapi.json", server.base))).await;
+        let (mut cases, mut left, mut endpoints) = (0, 0, 0);
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for method in ["post", "put", "patch", "delete"] {
+                if item.get(method).is_none() {
+                    continue;
+                }
+                let Some(row) = writing(path, &method.to_uppercase()) else { continue };
+                endpoints += 1;
+                let params: Vec<&str> = path
+                    .split('{')
+                    .skip(1)
+                    .map(|p| p.split('}').next().unwrap())
+                    .filter(|p| *p != "workspace_id")
+                    .collect();
+                let objects: Vec<Option<bool>> =
+                    if params.is_empty() { vec![None] } else { vec![Some(false), Some(true)] };
+                for (caller, write, manages_team, author, of_other) in &callers {
+                    let who = Writer { caller, write: *write, manages_team: *manages_team, author: *author, of_other: *of_other };
+                    for in_demo in [true, false] {
+                        for object in &objects {
+                            let Some(want) = expected_write(&row, &who, in_demo, *object) else {
+                                left += 1;
+                                continue;
+                            };
+                            let team_path = path.contains("/teams/");
+                            let mut url = path.to_string();
+                            for param in &params {
+                                url = url.replace(&format!("{{{param}}}"), &ids(object.unwrap_or(false), param, team_path));
+                            }
+                            let workspace = if in_demo { ana.workspace.clone() } else { other.to_string() };
+                            let url = format!("{}{}", server.base, url.replace("{workspace_id}", &workspace));
+                            // A member's filters name a group of theirs; a push, a stream of the caller's.
+                            let body = if row.path.ends_with("/filters") {
+                                Some(json!({ "group_id": employees, "filter": null, "overrules": [] }))
+                            } else if row.path.ends_with("/sync/push") {
+                                Some(json!({ "protocol_version": 2, "stream_id": Uuid::now_v7(), "mutations": [] }))
+                            } else {
+                                row.body.clone()
+                            };
+                            let mut request = server.http.request(Method::from_bytes(row.method.as_bytes()).unwrap(), &url).bearer_auth(&caller.token);
+                            if let Some(body) = body {
+                                request = request.json(&body);
+                            }
+                            let status = request.send().await.unwrap().status();
+                            assert_eq!(status, want, "{} {path} as {} (demo workspace: {in_demo}, another's object: {object:?})", row.method, caller.name);
+                            cases += 1;
+                        }
+                    }
+                }
+            }
+        }
+        eprintln!("writing access matrix: {cases} cases over {endpoints} endpoints x {} callers; {left} cells where an allowed caller would change the demo are left to the feature tests", callers.len());
     })
     .await;
 }
