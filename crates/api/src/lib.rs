@@ -11,8 +11,9 @@ pub mod typescript;
 
 pub use error::ErrorCode;
 pub use stint_domain::{
-    DefaultGroup, DefaultRole, DefaultTeamRole, EntrySource, EntryStatus, Filter, FilterSource,
-    Page, Permission, Segment, TaskStatus, TeamPermission, TimerState, TimesheetAccess, WorkLogs,
+    ActivityKind, DefaultGroup, DefaultRole, DefaultTeamRole, EntrySource, EntryStatus, Filter,
+    FilterSource, Page, Permission, Segment, TaskStatus, TeamPermission, TimerState,
+    TimesheetAccess, WorkLogs,
 };
 
 use serde::{Deserialize, Serialize};

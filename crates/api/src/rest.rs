@@ -7,8 +7,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    DefaultGroup, DefaultRole, DefaultTeamRole, EntrySource, EntryStatus, Filter, FilterSource,
-    Page, Permission, Segment, TaskStatus, TeamPermission, TimerState, TimesheetAccess, WorkLogs,
+    ActivityKind, DefaultGroup, DefaultRole, DefaultTeamRole, EntrySource, EntryStatus, Filter,
+    FilterSource, Page, Permission, Segment, TaskStatus, TeamPermission, TimerState,
+    TimesheetAccess, WorkLogs,
 };
 
 // The server refuses control characters other than tab, line feed and carriage return in any
@@ -598,6 +599,25 @@ pub struct EntryList {
     /// The filter the list got (the timesheets page's, P3), and where it was set.
     pub filter: Filter,
     pub filter_source: FilterSource,
+}
+
+/// One event of an entry's activity feed (E1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct EntryActivity {
+    pub at: DateTime<Utc>,
+    /// Who did it.
+    pub actor: Assignee,
+    pub kind: ActivityKind,
+    /// For `moved`: the team it left, left out for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    #[ts(optional)]
+    pub from_team_id: Option<Uuid>,
+    /// For `moved`: the team it went to, left out for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    #[ts(optional)]
+    pub to_team_id: Option<Uuid>,
 }
 
 /// The team an entry is to be logged to; `null` for none.

@@ -4,6 +4,7 @@
 //! same arithmetic as the live app.
 
 mod access;
+mod activity;
 mod filters;
 mod status;
 mod teams;
@@ -13,6 +14,7 @@ mod timer_head;
 pub use access::{
     grants, DefaultRole, Flag, HeldRole, Permission, Permissions, Set, TimesheetAccess,
 };
+pub use activity::ActivityKind;
 pub use filters::{resolve_filter, DefaultGroup, Filter, FilterSettings, FilterSource, Page};
 pub use status::{EntrySource, EntryStatus, TaskStatus};
 pub use teams::{

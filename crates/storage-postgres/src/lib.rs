@@ -16,10 +16,11 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use stint_storage::{
-    may, Capability, ChangePage, CurrentEpoch, EntryQuery, EntryRecord, GroupRecord,
-    InstanceEvents, InvitationRecord, MemberFiltersRecord, MemberRecord, MembershipRecord, Result,
-    RoleRecord, SignedInDevice, Storage, StorageError, TaskRecord, TeamRecord, TimerWithSegments,
-    TokenRecord, Transaction, UserRecord, Visibility, WorkspaceRecord, WorkspaceScope,
+    may, ActivityRecord, Capability, ChangePage, CurrentEpoch, EntryQuery, EntryRecord,
+    GroupRecord, InstanceEvents, InvitationRecord, MemberFiltersRecord, MemberRecord,
+    MembershipRecord, Result, RoleRecord, SignedInDevice, Storage, StorageError, TaskRecord,
+    TeamRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord, Visibility,
+    WorkspaceRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -169,6 +170,15 @@ impl Storage for PostgresStorage {
         settings: Capability<'_, may::ChangeSettings>,
     ) -> Result<Vec<MemberRecord>> {
         reads::members(&self.pool, settings.scope()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn entry_activity(
+        &self,
+        visibility: &Visibility<'_>,
+        entry_id: Uuid,
+    ) -> Result<Vec<ActivityRecord>> {
+        reads::entry_activity(&self.pool, visibility, entry_id).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

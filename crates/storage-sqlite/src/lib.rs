@@ -22,10 +22,11 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use stint_storage::{
-    may, Capability, ChangePage, CurrentEpoch, EntryQuery, EntryRecord, GroupRecord,
-    InstanceEvents, InvitationRecord, MemberFiltersRecord, MemberRecord, MembershipRecord, Result,
-    RoleRecord, SignedInDevice, Storage, TaskRecord, TeamRecord, TimerWithSegments, TokenRecord,
-    Transaction, UserRecord, Visibility, WorkspaceRecord, WorkspaceScope,
+    may, ActivityRecord, Capability, ChangePage, CurrentEpoch, EntryQuery, EntryRecord,
+    GroupRecord, InstanceEvents, InvitationRecord, MemberFiltersRecord, MemberRecord,
+    MembershipRecord, Result, RoleRecord, SignedInDevice, Storage, TaskRecord, TeamRecord,
+    TimerWithSegments, TokenRecord, Transaction, UserRecord, Visibility, WorkspaceRecord,
+    WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -192,6 +193,15 @@ impl Storage for SqliteStorage {
         settings: Capability<'_, may::ChangeSettings>,
     ) -> Result<Vec<MemberRecord>> {
         reads::members(&self.reader, settings.scope()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn entry_activity(
+        &self,
+        visibility: &Visibility<'_>,
+        entry_id: Uuid,
+    ) -> Result<Vec<ActivityRecord>> {
+        reads::entry_activity(&self.reader, visibility, entry_id).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

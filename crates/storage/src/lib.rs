@@ -113,6 +113,14 @@ pub trait Storage: Send + Sync + 'static {
         settings: Capability<'_, may::ChangeSettings>,
     ) -> Result<Vec<MemberRecord>>;
 
+    /// An entry's activity feed, oldest first (E1). Read it only for an entry `visibility`
+    /// shows its caller (the service checks with `visible_entries` first).
+    async fn entry_activity(
+        &self,
+        visibility: &Visibility<'_>,
+        entry_id: Uuid,
+    ) -> Result<Vec<ActivityRecord>>;
+
     // Groups and filters (P3).
     /// The workspace's groups, by name.
     async fn groups(&self, scope: &WorkspaceScope) -> Result<Vec<GroupRecord>>;

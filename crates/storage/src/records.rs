@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use stint_domain::{
-    DefaultGroup, DefaultRole, DefaultTeamRole, EntrySource, EntryStatus, Filter, HeldRole,
-    HeldTeamRole, Page, Permission, Permissions, Segment, TaskStatus, TeamPermission,
+    ActivityKind, DefaultGroup, DefaultRole, DefaultTeamRole, EntrySource, EntryStatus, Filter,
+    HeldRole, HeldTeamRole, Page, Permission, Permissions, Segment, TaskStatus, TeamPermission,
     TeamPermissions, TimerHead, TimerState, TimesheetAccess, WorkLogs,
 };
 use uuid::Uuid;
@@ -426,9 +426,23 @@ pub struct EntryRecord {
     pub description: String,
 }
 
+/// One event of an entry's activity feed (E1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityRecord {
+    pub at: DateTime<Utc>,
+    pub actor_id: Uuid,
+    pub actor_name: String,
+    pub kind: ActivityKind,
+    /// For `Moved`: the team it left and the one it went to.
+    pub from_team_id: Option<Uuid>,
+    pub to_team_id: Option<Uuid>,
+}
+
 /// Which of the visible entries to list: each field left out matches every entry.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EntryQuery {
+    /// Only this entry.
+    pub entry_id: Option<Uuid>,
     pub user_id: Option<Uuid>,
     pub team_id: Option<Uuid>,
     /// Only the entries of the people this user manages (the manager filter, P3).

@@ -232,12 +232,14 @@ pub trait TeamWrites: Send {
     /// Deletes the team with its roles and memberships; its public entries then belong to no
     /// team. Its secured entries become public entries of no team when `keep_secured`, else
     /// they are deleted; their authors' devices hear of it through the change log. How many
-    /// secured entries were converted or deleted; `None` when there is no team by that id.
+    /// secured entries were converted (their feeds record it `moved`, at `at`) or deleted (with
+    /// their feeds); `None` when there is no team by that id.
     async fn delete_team(
         &mut self,
         settings: Capability<'_, may::ChangeSettings>,
         team_id: Uuid,
         keep_secured: bool,
+        at: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<u64>>;
 
     /// Adds a custom team role (`default_role` is not read); `false` (nothing written) when the
@@ -390,22 +392,25 @@ pub trait WorkWrites: Send {
     ) -> Result<()>;
 
     /// Inserts entries of the scope's user (`user_id` is not read) on tasks of its workspace,
-    /// in the public store and on no team (`team_id` is not read).
+    /// in the public store and on no team (`team_id` is not read); each feed records it
+    /// `created` at `at`.
     async fn insert_entries(
         &mut self,
         scope: &WorkspaceScope,
         entries: &[EntryRecord],
+        at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()>;
 
     /// Moves one of the scope's user's entries to a team (`Some((team, its visibility))`, a team
     /// of the scope's workspace) or to no team; between the public and the secured store when
     /// the visibility changes (a delete and an insert, in this transaction). `NotFound` when
-    /// the user has no entry by that id.
+    /// the user has no entry by that id. Its feed records it `moved` at `at`.
     async fn move_entry(
         &mut self,
         write: Capability<'_, may::Write>,
         entry_id: Uuid,
         to: Option<(Uuid, stint_domain::WorkLogs)>,
+        at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()>;
 
     /// Deletes a task that no timer or entry refers to (`Conflict` otherwise, and nothing

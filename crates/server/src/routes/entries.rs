@@ -2,7 +2,7 @@
 //! team (P1, P4).
 
 use axum::extract::State;
-use stint_api::rest::{Entry, EntryList, EntryListQuery, EntryTeam};
+use stint_api::rest::{Entry, EntryActivity, EntryList, EntryListQuery, EntryTeam};
 use stint_api::ErrorBody;
 use stint_storage::may;
 use utoipa_axum::router::OpenApiRouter;
@@ -19,6 +19,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list))
         .routes(routes!(move_to_team))
+        .routes(routes!(activity))
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace_id}/entries", tag = "entries",
@@ -68,5 +69,29 @@ async fn move_to_team(
     let write = scope.require::<may::Write>()?;
     Ok(Json(
         entries::move_to_team(&*state.storage, write, entry_id, request.team_id).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/workspaces/{workspace_id}/entries/{entry_id}/activity",
+    tag = "entries", security(("bearer" = [])),
+    params(("workspace_id" = Uuid, Path), ("entry_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = Vec<EntryActivity>, description = "Oldest first: made, moved between teams … with who and when (E1)"),
+        (status = 400, body = ErrorBody, description = "An id is not a UUID"),
+        (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
+        (status = 403, body = ErrorBody, description = "Needs `time:read`"),
+        (status = 404, body = ErrorBody, description = "No entry by that id that the caller may see"),
+        (status = 408, body = ErrorBody, description = "The request took too long"),
+        (status = 503, body = ErrorBody, description = "The database is busy; try again"),
+    ))]
+async fn activity(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((workspace_id, entry_id)): Path<(Uuid, Uuid)>,
+) -> Result<Json<Vec<EntryActivity>>, ApiError> {
+    let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
+    let read = scope.require::<may::Read>()?;
+    Ok(Json(
+        entries::activity(&*state.storage, read, entry_id).await?,
     ))
 }

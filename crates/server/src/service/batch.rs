@@ -142,6 +142,7 @@ impl Batch {
         self,
         tx: &mut dyn Transaction,
         scope: &WorkspaceScope,
+        now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), ApiError> {
         // Stopped timers first: the user never holds two active timers in between.
         let mut timers: Vec<TimerRecord> =
@@ -157,7 +158,7 @@ impl Batch {
             })
             .collect();
         tx.save_timers(scope, &timers, &segments).await?;
-        tx.insert_entries(scope, &self.new_entries).await?;
+        tx.insert_entries(scope, &self.new_entries, now).await?;
         for &task_id in &self.worked_on {
             tx.assign(scope, task_id, scope.user_id()).await?;
             let (read, now) = self.tasks[&task_id];

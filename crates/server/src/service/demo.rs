@@ -292,7 +292,7 @@ pub async fn add_entries(storage: &dyn Storage, count: u32) -> Result<(), ApiErr
             })
             .collect();
         let mut tx = storage.begin().await?;
-        tx.insert_entries(&scope, &entries).await?;
+        tx.insert_entries(&scope, &entries, now).await?;
         tx.commit().await?;
     }
     Ok(())

@@ -2,7 +2,7 @@
 //! the one storage read of other people's entries, narrowed by their timesheets filter), and moving one's own entry to a team or
 //! off it — between the public and the secured store when the team's visibility differs (P4).
 
-use stint_api::rest::{Entry, EntryList, EntryListQuery};
+use stint_api::rest::{Assignee, Entry, EntryActivity, EntryList, EntryListQuery};
 use stint_api::ErrorCode;
 use stint_domain::{Filter, Page, TeamPermission};
 use stint_storage::{may, Capability, EntryQuery, Storage, StorageError};
@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::policy;
 use crate::service::groups;
 use crate::service::sync::entry;
+use crate::time::now;
 
 /// The most entries one list answers.
 pub const MAX_ENTRIES_LISTED: u32 = 1_000;
@@ -34,6 +35,7 @@ pub async fn list(
     let (filter, filter_source) = groups::filter_for(storage, scope, Page::Timesheets).await?;
     let me = scope.user_id();
     let mut narrowed = EntryQuery {
+        entry_id: None,
         user_id: query.user_id,
         team_id: query.team_id,
         managed_by: None,
@@ -96,7 +98,7 @@ pub async fn move_to_team(
         }
     };
     let mut tx = storage.begin().await?;
-    tx.move_entry(write, entry_id, to)
+    tx.move_entry(write, entry_id, to, now())
         .await
         .map_err(|error| match error {
             StorageError::NotFound => ApiError::not_found("no such entry of yours"),
@@ -109,4 +111,41 @@ pub async fn move_to_team(
         .pop()
         .map(entry)
         .ok_or_else(|| ApiError::not_found("no such entry of yours"))
+}
+
+/// An entry's activity feed (E1), oldest first — only for whoever may see the entry: to
+/// anyone else it does not exist.
+pub async fn activity(
+    storage: &dyn Storage,
+    read: Capability<'_, may::Read>,
+    entry_id: Uuid,
+) -> Result<Vec<EntryActivity>, ApiError> {
+    let visibility = policy::visibility(storage, read).await?;
+    let this_entry = EntryQuery {
+        entry_id: Some(entry_id),
+        limit: 1,
+        ..EntryQuery::default()
+    };
+    if storage
+        .visible_entries(&visibility, &this_entry)
+        .await?
+        .is_empty()
+    {
+        return Err(ApiError::not_found("no such entry"));
+    }
+    Ok(storage
+        .entry_activity(&visibility, entry_id)
+        .await?
+        .into_iter()
+        .map(|event| EntryActivity {
+            at: event.at,
+            actor: Assignee {
+                user_id: event.actor_id,
+                name: event.actor_name,
+            },
+            kind: event.kind,
+            from_team_id: event.from_team_id,
+            to_team_id: event.to_team_id,
+        })
+        .collect())
 }

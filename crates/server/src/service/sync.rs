@@ -201,7 +201,7 @@ async fn push_batch(
         });
         last = mutation.seq;
     }
-    batch.write(tx.as_mut(), scope).await?;
+    batch.write(tx.as_mut(), scope, now).await?;
     tx.record_mutations(scope, &records).await?;
     tx.set_stream_seq(stream_id, last).await?;
     tx.commit().await?;

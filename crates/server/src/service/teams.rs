@@ -170,7 +170,10 @@ pub async fn delete(
         }
     };
     let mut tx = storage.begin().await?;
-    let Some(handled) = tx.delete_team(settings, team_id, keep_secured).await? else {
+    let Some(handled) = tx
+        .delete_team(settings, team_id, keep_secured, now())
+        .await?
+    else {
         return Err(ApiError::not_found("no such team"));
     };
     tx.commit().await?;

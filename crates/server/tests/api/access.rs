@@ -29,6 +29,9 @@ enum Needs {
     Read,
     /// … holding `time:settings`.
     Settings,
+    /// … holding `time:read`, for an entry they may see (a secured one here: its author and
+    /// the team's viewers and managers).
+    SeesEntry,
 }
 
 /// The rule table: every GET endpoint and what it needs. `None`: not in the matrix (an event
@@ -46,6 +49,7 @@ fn needs(path: &str) -> Option<Needs> {
             _,
             Some("/roles" | "/members" | "/invitations" | "/groups" | "/members/{user_id}/filters"),
         ) => Needs::Settings,
+        (_, Some("/entries/{entry_id}/activity")) => Needs::SeesEntry,
         (_, Some("/events")) => return None,
         _ => panic!("GET {path} is not in the access matrix's rule table: add its row"),
     })
@@ -58,6 +62,8 @@ struct Caller {
     demo: Option<Holds>,
     /// Whether they are an active member of the other workspace.
     other: Option<Holds>,
+    /// Whether they may see the demo's secured entry.
+    sees_secured: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -108,13 +114,15 @@ fn expected(
         return StatusCode::NOT_FOUND;
     };
     let allowed = match needs {
-        Needs::Read => holds.read,
+        Needs::Read | Needs::SeesEntry => holds.read,
         Needs::Settings => holds.settings,
         _ => true,
     };
     if !allowed {
         StatusCode::FORBIDDEN
-    } else if object_foreign {
+    } else if object_foreign
+        || (needs == Needs::SeesEntry && !(workspace_is_demo && caller.sees_secured))
+    {
         StatusCode::NOT_FOUND
     } else {
         StatusCode::OK
@@ -185,6 +193,23 @@ async fn every_get_endpoint_answers_every_caller_as_the_rules_say() {
             StatusCode::OK
         );
 
+        // A secured entry of Ana's, in the team.
+        let secret = Uuid::now_v7();
+        let pushed = json!([{ "seq": 1, "name": "record_entry", "args": { "entry_id": secret,
+            "task_id": super::SHARED_TASK, "started_at": super::at(0), "ended_at": super::at(30),
+            "duration_secs": 1800, "description": "" } }]);
+        assert_eq!(server.push(&ana, pushed).await.0, StatusCode::OK);
+        let url = server.url(&ana, &format!("/entries/{secret}/team"));
+        let (status, _) = answer(
+            server
+                .http
+                .put(url)
+                .bearer_auth(&ana.token)
+                .json(&json!({ "team_id": team["id"] })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+
         // Another workspace, its member, and a team there.
         let other =
             common::other_workspace_with_member(&*server.storage, "olga@other.stint.test").await;
@@ -221,73 +246,41 @@ async fn every_get_endpoint_answers_every_caller_as_the_rules_say() {
             read: true,
             settings: true,
         });
+        let caller = |name, who: &SignedIn, demo, other, sees_secured| Caller {
+            name,
+            token: who.token.clone(),
+            demo,
+            other,
+            sees_secured,
+        };
+        let nobody = SignedIn {
+            token: String::new(),
+            ..ana.clone()
+        };
         let callers = [
-            Caller {
-                name: "admin",
-                token: admin.token.clone(),
-                demo: admin_holds,
-                other: None,
-            },
-            Caller {
-                name: "manager",
-                token: manager.token.clone(),
-                demo: MEMBER,
-                other: None,
-            },
-            Caller {
-                name: "finance",
-                token: finance.token.clone(),
-                demo: MEMBER,
-                other: None,
-            },
-            Caller {
-                name: "member",
-                token: ben.token.clone(),
-                demo: MEMBER,
-                other: None,
-            },
-            Caller {
-                name: "timer-only member",
-                token: timer_only.token.clone(),
-                demo: MEMBER,
-                other: None,
-            },
-            Caller {
-                name: "team lead",
-                token: ana.token.clone(),
-                demo: MEMBER,
-                other: None,
-            },
-            Caller {
-                name: "team viewer (custom team role)",
-                token: viewer.token.clone(),
-                demo: MEMBER,
-                other: None,
-            },
-            Caller {
-                name: "team deputy (custom team role)",
-                token: deputy.token.clone(),
-                demo: MEMBER,
-                other: None,
-            },
-            Caller {
-                name: "another workspace's member",
-                token: olga.token.clone(),
-                demo: None,
-                other: MEMBER,
-            },
-            Caller {
-                name: "deactivated member",
-                token: gone.token.clone(),
-                demo: None,
-                other: None,
-            },
-            Caller {
-                name: "no token",
-                token: String::new(),
-                demo: None,
-                other: None,
-            },
+            caller("admin", &admin, admin_holds, None, false),
+            caller("manager", &manager, MEMBER, None, false),
+            caller("finance", &finance, MEMBER, None, false),
+            caller("member", &ben, MEMBER, None, false),
+            caller("timer-only member", &timer_only, MEMBER, None, false),
+            caller("team lead", &ana, MEMBER, None, true),
+            caller(
+                "team viewer (custom team role)",
+                &viewer,
+                MEMBER,
+                None,
+                true,
+            ),
+            caller(
+                "team deputy (custom team role)",
+                &deputy,
+                MEMBER,
+                None,
+                true,
+            ),
+            caller("another workspace's member", &olga, None, MEMBER, false),
+            caller("deactivated member", &gone, None, None, false),
+            caller("no token", &nobody, None, None, false),
         ];
 
         let (_, document) =
@@ -308,10 +301,12 @@ async fn every_get_endpoint_answers_every_caller_as_the_rules_say() {
             // Each object the path can name: (workspace, team, user), and whether the workspace
             // is the demo's and whether the named thing is another workspace's.
             let objects: Vec<(Object, String, bool, bool)> = {
+                let entry = secret.to_string();
                 let fill = |ws: &str, team: &str, user: &str| {
                     path.replace("{workspace_id}", ws)
                         .replace("{team_id}", team)
                         .replace("{user_id}", user)
+                        .replace("{entry_id}", &entry)
                 };
                 let mut objects = vec![
                     (
@@ -630,10 +625,10 @@ async fn every_writing_endpoint_refuses_whoever_the_rules_refuse() {
         let mut callers: Vec<(Caller, bool, bool, bool, bool)> = writers
             .iter()
             .map(|&(who, write, manages, author, of_other, name, demo)| {
-                (Caller { name, token: who.token.clone(), demo, other: None }, write, manages, author, of_other)
+                (Caller { name, token: who.token.clone(), demo, other: None, sees_secured: false }, write, manages, author, of_other)
             })
             .collect();
-        callers.push((Caller { name: "no token", token: nobody.token, demo: None, other: None }, false, false, false, false));
+        callers.push((Caller { name: "no token", token: nobody.token, demo: None, other: None, sees_secured: false }, false, false, false, false));
 
         let (_, document) = answer(server.http.get(format!("{}/api/openapi.json", server.base))).await;
         let (mut cases, mut left, mut endpoints) = (0, 0, 0);

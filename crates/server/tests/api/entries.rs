@@ -250,6 +250,31 @@ async fn secured_entries_are_seen_by_their_author_and_their_team_only() {
         assert!(moved.get("team_id").is_none(), "{moved}");
         let (ids, _) = server.visible(&admin).await;
         assert!(sees(&ids, &secret));
+
+        // Its feed: made, into the team, out of it — who and when (E1).
+        let url = server.url(&ana, &format!("/entries/{secret}/activity"));
+        let (status, feed) = answer(server.http.get(&url).bearer_auth(&ana.token)).await;
+        assert_eq!(status, StatusCode::OK, "{feed}");
+        let kinds: Vec<&str> = feed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["created", "moved", "moved"]);
+        assert_eq!(
+            (&feed[1]["to_team_id"], &feed[2]["from_team_id"]),
+            (&team["id"], &team["id"])
+        );
+        assert_eq!(feed[0]["actor"]["name"], "Ana Alvarez");
+        // The feed has the entry's visibility: Ben's entry, still secured, is not the admin's
+        // to see, nor its feed; the team's viewer sees both.
+        let url = server.url(&admin, &format!("/entries/{bens}/activity"));
+        let (status, _) = answer(server.http.get(&url).bearer_auth(&admin.token)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, feed) = answer(server.http.get(&url).bearer_auth(&viewer.token)).await;
+        assert_eq!(status, StatusCode::OK, "{feed}");
+        assert_eq!(feed[1]["actor"]["name"], "Ben Baker");
     })
     .await;
 }
@@ -289,7 +314,9 @@ async fn deleting_a_secured_team_converts_or_deletes_its_entries_at_once() {
         let mut tx = server.storage.begin().await.unwrap();
         let team_id: Uuid = team["id"].as_str().unwrap().parse().unwrap();
         assert_eq!(
-            tx.delete_team(settings, team_id, true).await.unwrap(),
+            tx.delete_team(settings, team_id, true, chrono::Utc::now())
+                .await
+                .unwrap(),
             Some(1)
         );
         drop(tx);

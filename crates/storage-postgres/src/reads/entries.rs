@@ -1,7 +1,9 @@
 //! The one read of other people's entries: what a `Visibility` lets its caller see (P1, P4).
 
 use sqlx::PgPool;
-use stint_storage::{EntryQuery, EntryRecord, Result, Visibility};
+use stint_domain::ActivityKind;
+use stint_storage::{parse_stored, ActivityRecord, EntryQuery, EntryRecord, Result, Visibility};
+use uuid::Uuid;
 
 use crate::convert::storage_error;
 use crate::rows::{entry_record, EntryRow};
@@ -22,6 +24,7 @@ pub async fn visible_entries(
            FROM entries
            WHERE workspace_id = $1 AND (user_id = $2 OR $3 OR team_id = ANY($4))
              AND ($5::uuid IS NULL OR user_id = $5) AND ($6::uuid IS NULL OR team_id = $6)
+             AND ($12::uuid IS NULL OR id = $12)
              AND ($7::timestamptz IS NULL OR started_at >= $7)
              AND ($8::timestamptz IS NULL OR started_at < $8)
              AND ($10::uuid IS NULL OR user_id IN (SELECT user_id FROM memberships
@@ -35,6 +38,7 @@ pub async fn visible_entries(
            FROM secured_entries
            WHERE workspace_id = $1 AND (user_id = $2 OR team_id = ANY($4))
              AND ($5::uuid IS NULL OR user_id = $5) AND ($6::uuid IS NULL OR team_id = $6)
+             AND ($12::uuid IS NULL OR id = $12)
              AND ($7::timestamptz IS NULL OR started_at >= $7)
              AND ($8::timestamptz IS NULL OR started_at < $8)
              AND ($10::uuid IS NULL OR user_id IN (SELECT user_id FROM memberships
@@ -53,10 +57,41 @@ pub async fn visible_entries(
         query.to,
         query.limit as i64,
         query.managed_by,
-        query.projects_led_by
+        query.projects_led_by,
+        query.entry_id
     )
     .fetch_all(pool)
     .await
     .map_err(storage_error)?;
     rows.into_iter().map(entry_record).collect()
+}
+
+/// An entry's feed, oldest first; the caller checked the entry is visible.
+pub async fn entry_activity(
+    pool: &PgPool,
+    visibility: &Visibility<'_>,
+    entry_id: Uuid,
+) -> Result<Vec<ActivityRecord>> {
+    let rows = sqlx::query!(
+        "SELECT a.at, a.actor_id, u.name AS actor_name, a.kind, a.from_team_id, a.to_team_id \
+         FROM entry_activity a JOIN users u ON u.id = a.actor_id \
+         WHERE a.workspace_id = $1 AND a.entry_id = $2 ORDER BY a.id",
+        visibility.scope().workspace_id(),
+        entry_id
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(ActivityRecord {
+                at: row.at,
+                actor_id: row.actor_id,
+                actor_name: row.actor_name,
+                kind: parse_stored(&row.kind, ActivityKind::parse, "activity kind")?,
+                from_team_id: row.from_team_id,
+                to_team_id: row.to_team_id,
+            })
+        })
+        .collect()
 }

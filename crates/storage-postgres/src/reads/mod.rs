@@ -17,7 +17,7 @@ use stint_storage::{
 };
 use uuid::Uuid;
 
-pub use entries::visible_entries;
+pub use entries::{entry_activity, visible_entries};
 pub use groups::{groups, member_filters};
 pub use teams::{teams, workspace};
 

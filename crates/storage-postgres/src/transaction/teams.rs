@@ -2,7 +2,8 @@
 //! `TeamManagement`), which also locks its row until commit.
 
 use async_trait::async_trait;
-use stint_domain::DefaultTeamRole;
+use chrono::{DateTime, Utc};
+use stint_domain::{ActivityKind, DefaultTeamRole};
 use stint_storage::{
     may, Capability, ChangeOp, Entity, NewTeam, Result, StorageError, TeamManagement,
     TeamRoleRecord, TeamWrites, WorkspaceScope,
@@ -201,6 +202,7 @@ impl TeamWrites for PostgresTransaction {
         settings: Capability<'_, may::ChangeSettings>,
         team_id: Uuid,
         keep_secured: bool,
+        at: DateTime<Utc>,
     ) -> Result<Option<u64>> {
         let workspace = settings.scope().workspace_id();
         let exists = sqlx::query_scalar!(
@@ -213,6 +215,36 @@ impl TeamWrites for PostgresTransaction {
         .map_err(storage_error)?;
         if exists.is_none() {
             return Ok(None);
+        }
+        // The feeds: every entry leaving the team (public ones belong to no team now, secured
+        // ones kept likewise) records it; a deleted entry's feed goes with it.
+        sqlx::query!(
+            "INSERT INTO entry_activity (workspace_id, entry_id, at, actor_id, kind, from_team_id) \
+             SELECT workspace_id, id, $1::timestamptz, $2::uuid, $3::text, team_id FROM entries \
+             WHERE team_id = $4 AND workspace_id = $5 \
+             UNION ALL \
+             SELECT workspace_id, id, $1, $2, $3, team_id FROM secured_entries \
+             WHERE team_id = $4 AND workspace_id = $5 AND $6",
+            at,
+            settings.scope().user_id(),
+            ActivityKind::Moved.as_str(),
+            team_id,
+            workspace,
+            keep_secured
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if !keep_secured {
+            sqlx::query!(
+                "DELETE FROM entry_activity WHERE entry_id IN \
+                     (SELECT id FROM secured_entries WHERE team_id = $1 AND workspace_id = $2)",
+                team_id,
+                workspace
+            )
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
         }
         let moved = if keep_secured {
             sqlx::query!(

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use stint_domain::{TaskStatus, WorkLogs};
+use stint_domain::{ActivityKind, TaskStatus, WorkLogs};
 use stint_storage::{
     may, parse_stored, Capability, ChangeOp, Entity, EntryRecord, Held, NewTask, ProjectRecord,
     Result, SegmentRecord, StorageError, SyncWrites, TimerRecord, WorkWrites, WorkspaceScope,
@@ -340,6 +340,7 @@ impl WorkWrites for PostgresTransaction {
         &mut self,
         scope: &WorkspaceScope,
         entries: &[EntryRecord],
+        at: DateTime<Utc>,
     ) -> Result<()> {
         if entries.is_empty() {
             return Ok(());
@@ -382,6 +383,18 @@ impl WorkWrites for PostgresTransaction {
                 constraint: "an entry's task was deleted meanwhile".into(),
             });
         }
+        sqlx::query!(
+            "INSERT INTO entry_activity (workspace_id, entry_id, at, actor_id, kind) \
+             SELECT $1, unnest($2::uuid[]), $3, $4, $5",
+            scope.workspace_id(),
+            &ids,
+            at,
+            scope.user_id(),
+            ActivityKind::Created.as_str()
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
         for id in ids {
             self.log_change(scope, Entity::Entry, id, ChangeOp::Upsert)
                 .await?;
@@ -395,16 +408,17 @@ impl WorkWrites for PostgresTransaction {
         write: Capability<'_, may::Write>,
         entry_id: Uuid,
         to: Option<(Uuid, WorkLogs)>,
+        at: DateTime<Utc>,
     ) -> Result<()> {
         let scope = write.scope();
         // The user's pushes take turns with this: none re-creates the entry in the store it
         // is leaving.
         self.lock_user_timers(scope).await?;
-        let found = sqlx::query_scalar!(
-            r#"SELECT false AS "secured!" FROM entries
+        let found = sqlx::query!(
+            r#"SELECT false AS "secured!", team_id FROM entries
                    WHERE id = $1 AND workspace_id = $2 AND user_id = $3
                UNION ALL
-               SELECT true FROM secured_entries
+               SELECT true, team_id FROM secured_entries
                    WHERE id = $1 AND workspace_id = $2 AND user_id = $3"#,
             entry_id,
             scope.workspace_id(),
@@ -413,9 +427,10 @@ impl WorkWrites for PostgresTransaction {
         .fetch_optional(self.conn())
         .await
         .map_err(storage_error)?;
-        let Some(from_secured) = found else {
+        let Some(found) = found else {
             return Err(StorageError::NotFound);
         };
+        let (from_secured, from_team) = (found.secured, found.team_id);
         let team = to.map(|(team, _)| team);
         let to_secured = matches!(to, Some((_, WorkLogs::Secured)));
         match (from_secured, to_secured) {
@@ -464,6 +479,21 @@ impl WorkWrites for PostgresTransaction {
                 .map_err(storage_error)?;
             }
         }
+        sqlx::query!(
+            "INSERT INTO entry_activity \
+                 (workspace_id, entry_id, at, actor_id, kind, from_team_id, to_team_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            scope.workspace_id(),
+            entry_id,
+            at,
+            scope.user_id(),
+            ActivityKind::Moved.as_str(),
+            from_team,
+            team
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
         self.log_change(scope, Entity::Entry, entry_id, ChangeOp::Upsert)
             .await
     }

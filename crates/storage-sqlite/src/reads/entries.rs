@@ -1,9 +1,11 @@
 //! The one read of other people's entries: what a `Visibility` lets its caller see (P1, P4).
 
 use sqlx::SqlitePool;
-use stint_storage::{EntryQuery, EntryRecord, Result, Visibility};
+use stint_domain::ActivityKind;
+use stint_storage::{parse_stored, ActivityRecord, EntryQuery, EntryRecord, Result, Visibility};
+use uuid::Uuid;
 
-use crate::convert::{json_ids, millis, storage_error};
+use crate::convert::{id, instant, json_ids, millis, storage_error};
 use crate::rows::{entry_record, EntryRow};
 
 pub async fn visible_entries(
@@ -18,6 +20,7 @@ pub async fn visible_entries(
     );
     let all_public = visibility.all_public();
     let teams = json_ids(visibility.teams());
+    let entry = query.entry_id.map(|e| e.to_string());
     let user = query.user_id.map(|u| u.to_string());
     let team = query.team_id.map(|t| t.to_string());
     let (from, to) = (query.from.map(millis), query.to.map(millis));
@@ -33,6 +36,7 @@ pub async fn visible_entries(
          WHERE workspace_id = $1 \
            AND (user_id = $2 OR $3 OR team_id IN (SELECT value FROM json_each($4))) \
            AND ($5 IS NULL OR user_id = $5) AND ($6 IS NULL OR team_id = $6) \
+           AND ($12 IS NULL OR id = $12) \
            AND ($7 IS NULL OR started_at >= $7) AND ($8 IS NULL OR started_at < $8) \
            AND ($10 IS NULL OR user_id IN (SELECT user_id FROM memberships \
                                            WHERE workspace_id = $1 AND manager_id = $10)) \
@@ -46,6 +50,7 @@ pub async fn visible_entries(
          WHERE workspace_id = $1 \
            AND (user_id = $2 OR team_id IN (SELECT value FROM json_each($4))) \
            AND ($5 IS NULL OR user_id = $5) AND ($6 IS NULL OR team_id = $6) \
+           AND ($12 IS NULL OR id = $12) \
            AND ($7 IS NULL OR started_at >= $7) AND ($8 IS NULL OR started_at < $8) \
            AND ($10 IS NULL OR user_id IN (SELECT user_id FROM memberships \
                                            WHERE workspace_id = $1 AND manager_id = $10)) \
@@ -63,10 +68,45 @@ pub async fn visible_entries(
         to,
         limit,
         managed_by,
-        led_by
+        led_by,
+        entry
     )
     .fetch_all(pool)
     .await
     .map_err(storage_error)?;
     rows.into_iter().map(entry_record).collect()
+}
+
+/// An entry's feed, oldest first; the caller checked the entry is visible.
+pub async fn entry_activity(
+    pool: &SqlitePool,
+    visibility: &Visibility<'_>,
+    entry_id: Uuid,
+) -> Result<Vec<ActivityRecord>> {
+    let (workspace, entry) = (
+        visibility.scope().workspace_id().to_string(),
+        entry_id.to_string(),
+    );
+    let rows = sqlx::query!(
+        "SELECT a.at, a.actor_id, u.name AS actor_name, a.kind, a.from_team_id, a.to_team_id \
+         FROM entry_activity a JOIN users u ON u.id = a.actor_id \
+         WHERE a.workspace_id = $1 AND a.entry_id = $2 ORDER BY a.id",
+        workspace,
+        entry
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(ActivityRecord {
+                at: instant(row.at)?,
+                actor_id: id(&row.actor_id)?,
+                actor_name: row.actor_name,
+                kind: parse_stored(&row.kind, ActivityKind::parse, "activity kind")?,
+                from_team_id: row.from_team_id.as_deref().map(id).transpose()?,
+                to_team_id: row.to_team_id.as_deref().map(id).transpose()?,
+            })
+        })
+        .collect()
 }

@@ -17,7 +17,7 @@ use stint_storage::{
 use uuid::Uuid;
 
 use crate::convert::{id, instant, json_ids, millis, storage_error};
-pub use entries::visible_entries;
+pub use entries::{entry_activity, visible_entries};
 pub use groups::{groups, member_filters};
 pub use teams::{teams, workspace};
 

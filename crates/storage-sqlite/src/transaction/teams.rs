@@ -1,7 +1,8 @@
 //! Teams, their roles and members (P2).
 
 use async_trait::async_trait;
-use stint_domain::DefaultTeamRole;
+use chrono::{DateTime, Utc};
+use stint_domain::{ActivityKind, DefaultTeamRole};
 use stint_storage::{
     may, Capability, ChangeOp, Entity, NewTeam, Result, StorageError, TeamManagement,
     TeamRoleRecord, TeamWrites, WorkspaceScope,
@@ -214,6 +215,7 @@ impl TeamWrites for SqliteTransaction {
         settings: Capability<'_, may::ChangeSettings>,
         team_id: Uuid,
         keep_secured: bool,
+        at: DateTime<Utc>,
     ) -> Result<Option<u64>> {
         let workspace = settings.scope().workspace_id().to_string();
         let team = team_id.to_string();
@@ -248,6 +250,41 @@ impl TeamWrites for SqliteTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
+        // The feeds: every entry leaving the team (public ones belong to no team now, secured
+        // ones kept likewise) records it; a deleted entry's feed goes with it.
+        let (actor, at, moved) = (
+            settings.scope().user_id().to_string(),
+            millis(at),
+            ActivityKind::Moved.as_str(),
+        );
+        sqlx::query!(
+            "INSERT INTO entry_activity (workspace_id, entry_id, at, actor_id, kind, from_team_id) \
+             SELECT workspace_id, id, $1, $2, $3, team_id FROM entries \
+             WHERE team_id = $4 AND workspace_id = $5 \
+             UNION ALL \
+             SELECT workspace_id, id, $1, $2, $3, team_id FROM secured_entries \
+             WHERE team_id = $4 AND workspace_id = $5 AND $6",
+            at,
+            actor,
+            moved,
+            team,
+            workspace,
+            keep_secured
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if !keep_secured {
+            sqlx::query!(
+                "DELETE FROM entry_activity WHERE entry_id IN \
+                     (SELECT id FROM secured_entries WHERE team_id = $1 AND workspace_id = $2)",
+                team,
+                workspace
+            )
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        }
         if keep_secured {
             sqlx::query!(
                 "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, status, source, description) \

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
-use stint_domain::{TaskStatus, WorkLogs};
+use stint_domain::{ActivityKind, TaskStatus, WorkLogs};
 use stint_storage::{
     may, parse_stored, Capability, ChangeOp, Entity, EntryRecord, Held, NewTask, ProjectRecord,
     Result, SegmentRecord, StorageError, TimerRecord, WorkWrites, WorkspaceScope,
@@ -349,6 +349,7 @@ impl WorkWrites for SqliteTransaction {
         &mut self,
         scope: &WorkspaceScope,
         entries: &[EntryRecord],
+        at: DateTime<Utc>,
     ) -> Result<()> {
         let (workspace, user) = (
             scope.workspace_id().to_string(),
@@ -391,6 +392,24 @@ impl WorkWrites for SqliteTransaction {
                 });
             }
         }
+        let (at, created) = (millis(at), ActivityKind::Created.as_str());
+        for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+            let mut insert = QueryBuilder::new(
+                "INSERT INTO entry_activity (workspace_id, entry_id, at, actor_id, kind) ",
+            );
+            insert.push_values(chunk, |mut row, e| {
+                row.push_bind(workspace.clone())
+                    .push_bind(e.id.to_string())
+                    .push_bind(at)
+                    .push_bind(user.clone())
+                    .push_bind(created);
+            });
+            insert
+                .build()
+                .execute(self.conn())
+                .await
+                .map_err(storage_error)?;
+        }
         let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
         self.log_changes(scope, Entity::Entry, &ids).await
     }
@@ -401,6 +420,7 @@ impl WorkWrites for SqliteTransaction {
         write: Capability<'_, may::Write>,
         entry_id: Uuid,
         to: Option<(Uuid, WorkLogs)>,
+        at: DateTime<Utc>,
     ) -> Result<()> {
         let scope = write.scope();
         let (workspace, user) = (
@@ -409,30 +429,32 @@ impl WorkWrites for SqliteTransaction {
         );
         let entry = entry_id.to_string();
         let public = sqlx::query_scalar!(
-            "SELECT count(*) FROM entries WHERE id = $1 AND workspace_id = $2 AND user_id = $3",
+            "SELECT team_id FROM entries WHERE id = $1 AND workspace_id = $2 AND user_id = $3",
             entry,
             workspace,
             user
         )
-        .fetch_one(self.conn())
+        .fetch_optional(self.conn())
         .await
         .map_err(storage_error)?;
         let secured = sqlx::query_scalar!(
-            "SELECT count(*) FROM secured_entries \
+            "SELECT team_id FROM secured_entries \
              WHERE id = $1 AND workspace_id = $2 AND user_id = $3",
             entry,
             workspace,
             user
         )
-        .fetch_one(self.conn())
+        .fetch_optional(self.conn())
         .await
         .map_err(storage_error)?;
-        if public + secured == 0 {
-            return Err(StorageError::NotFound);
-        }
+        let (from_secured, from_team) = match (public, secured) {
+            (Some(team), _) => (false, team),
+            (None, Some(team)) => (true, Some(team)),
+            (None, None) => return Err(StorageError::NotFound),
+        };
         let team = to.map(|(team, _)| team.to_string());
         let to_secured = matches!(to, Some((_, WorkLogs::Secured)));
-        match (secured > 0, to_secured) {
+        match (from_secured, to_secured) {
             (false, false) => {
                 sqlx::query!("UPDATE entries SET team_id = $1 WHERE id = $2", team, entry)
                     .execute(self.conn())
@@ -480,6 +502,22 @@ impl WorkWrites for SqliteTransaction {
                     .map_err(storage_error)?;
             }
         }
+        let (at, moved) = (millis(at), ActivityKind::Moved.as_str());
+        sqlx::query!(
+            "INSERT INTO entry_activity \
+                 (workspace_id, entry_id, at, actor_id, kind, from_team_id, to_team_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            workspace,
+            entry,
+            at,
+            user,
+            moved,
+            from_team,
+            team
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
         self.log_change(scope, Entity::Entry, entry_id, ChangeOp::Upsert)
             .await
     }
