@@ -58,11 +58,14 @@ export function start(command, args, options = {}) {
   return child;
 }
 
-/** A demo `stint-server` on SQLite, on a free loopback port; `restart()` after `child.kill()`. */
-export async function startServer() {
+/**
+ * A demo `stint-server` on SQLite, on a free loopback port; `restart()` after `child.kill()`.
+ * `demoArgs`: more `stint-server demo` options (`--second-workspace`).
+ */
+export async function startServer(demoArgs = []) {
   const dataDir = tempDir('server');
   const server = path.join(binDir, 'stint-server');
-  execFileSync(server, ['demo', '--data-dir', dataDir], { stdio: 'ignore' });
+  execFileSync(server, ['demo', '--data-dir', dataDir, ...demoArgs], { stdio: 'ignore' });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const handle = { url };

@@ -5,6 +5,7 @@ use stint_api::rest::Entry;
 use stint_api::ErrorCode;
 use stint_client::DeskError;
 use stint_tests::{free_port, open_desk, ServerProcess};
+use uuid::Uuid;
 
 const ANA: &str = "ana@demo.stint.test";
 const PASSWORD: &str = "stint-demo";
@@ -182,4 +183,71 @@ async fn a_backlog_larger_than_one_push_reaches_the_server_in_batches() {
     let status = desk.sync_now().await.unwrap();
     assert_eq!((status.pending, status.issues), (0, 0));
     assert_eq!(entries_on_server(&url).await.len(), ENTRIES);
+}
+
+/// A user in two workspaces (`stint-server demo --second-workspace`): the desktop opens one,
+/// switches to the other once nothing waits to be sent, keeps each workspace's work apart, and
+/// opens the chosen one again at the next sign-in.
+#[tokio::test]
+async fn a_user_in_two_workspaces_switches_and_the_choice_is_remembered() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let desk_dir = tempfile::tempdir().unwrap();
+    let database = stint_tests::Database::SqliteDir(server_dir.path().to_path_buf());
+    let binary = stint_tests::workspace_binary("stint-server");
+    let demo = ["--second-workspace".to_string()];
+    let server = ServerProcess::start_with_demo(&binary, &database, &demo, free_port()).unwrap();
+
+    let desk = open_desk(desk_dir.path(), "laptop");
+    let session = desk.sign_in(&server.url, ANA, PASSWORD).await.unwrap();
+    let names: Vec<&str> = session.workspaces.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(names, ["Demo Agency", "Demo Studio"]);
+    assert_eq!(session.workspace.name, "Demo Agency");
+    let agency = session.workspace.id;
+    let studio = session.workspaces[1].id;
+
+    // Work in the first one is not sent yet: switching would lose it, so it is refused.
+    let task = desk.tasks().unwrap()[0].id;
+    desk.start_work(task).unwrap();
+    let agency_entry = desk.stop().unwrap().entry.id;
+    assert!(matches!(
+        desk.switch_workspace(studio).await,
+        Err(DeskError::UnsyncedChanges { count: 2 })
+    ));
+    desk.sync_now().await.unwrap();
+
+    // The other workspace: its own tasks, none of the first one's entries.
+    let session = desk.switch_workspace(studio).await.unwrap();
+    assert_eq!(session.workspace.name, "Demo Studio");
+    let tasks: Vec<String> = desk.tasks().unwrap().into_iter().map(|t| t.title).collect();
+    assert_eq!(tasks, ["Draft the colour palette"]);
+    assert!(desk.week_entries().unwrap().is_empty());
+    desk.start_work(desk.tasks().unwrap()[0].id).unwrap();
+    let studio_entry = desk.stop().unwrap().entry.id;
+    desk.sync_now().await.unwrap();
+    assert!(
+        desk.switch_workspace(Uuid::now_v7()).await.is_err(),
+        "not a workspace of hers"
+    );
+
+    // Signed out and in again: the workspace she chose last.
+    desk.sign_out().await.unwrap();
+    let session = desk.sign_in(&server.url, ANA, PASSWORD).await.unwrap();
+    assert_eq!(session.workspace.id, studio);
+    let week: Vec<_> = desk
+        .week_entries()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.entry.id)
+        .collect();
+    assert_eq!(week, [studio_entry]);
+
+    // Back to the first: its entry comes from the server, the other's stays there.
+    desk.switch_workspace(agency).await.unwrap();
+    let week: Vec<_> = desk
+        .week_entries()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.entry.id)
+        .collect();
+    assert_eq!(week, [agency_entry]);
 }

@@ -16,8 +16,12 @@ use crate::{Segment, TimerState};
 desk_calls! {
     /// Who is signed in, or `null` (also when the token of an earlier run is gone).
     session: Session -> Option<Session>;
-    /// Signs in to the user's first workspace and fetches its tasks.
+    /// Signs in — to the workspace this user chose last on this installation, else their first
+    /// — and fetches its tasks.
     sign_in: SignIn { server_url: String, email: String, password: String } -> Session;
+    /// Opens another of the user's workspaces (remembered for the next sign-in); refused while
+    /// changes wait to be sent or sync issues wait to be looked at.
+    switch_workspace: SwitchWorkspace { workspace_id: Uuid } -> Session;
     /// Revokes the token and forgets the user's local data; refused while changes wait.
     sign_out: SignOut -> ();
     /// Tasks from the local cache (works offline).
@@ -48,6 +52,9 @@ pub struct Session {
     pub server_url: String,
     pub user: User,
     pub workspace: Workspace,
+    /// Every workspace the user could open when they signed in, by name: the window offers
+    /// the choice when there are several.
+    pub workspaces: Vec<Workspace>,
     pub token_storage: TokenStorage,
 }
 

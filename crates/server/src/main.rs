@@ -44,6 +44,10 @@ enum Command {
         /// Also add this many one-minute entries for ana@demo.stint.test, e.g. for the sync bench.
         #[arg(long, default_value_t = 0)]
         entries: u32,
+        /// Also make a second workspace, "Demo Studio", with the admin and Ana in it: a user in
+        /// two workspaces chooses one in the desktop app.
+        #[arg(long)]
+        second_workspace: bool,
     },
 }
 
@@ -203,6 +207,7 @@ async fn main() -> anyhow::Result<()> {
             database,
             members,
             entries,
+            second_workspace,
         } => {
             init_logging(LogFormat::Text);
             let storage = database.open().await?;
@@ -210,6 +215,10 @@ async fn main() -> anyhow::Result<()> {
             let demo = demo::seed(&*storage, &passwords).await?;
             demo::add_members(&*storage, &passwords, members).await?;
             demo::add_entries(&*storage, entries).await?;
+            if second_workspace {
+                let (id, name) = demo::add_second_workspace(&*storage).await?;
+                println!("Demo workspace \"{name}\" ({id}): the admin and Ana");
+            }
             println!("Demo workspace \"{}\" ({})", demo.name, demo.workspace_id);
             for (email, name, role) in &demo.users {
                 println!("  {email:<24} {name:<12} {role}");

@@ -21,6 +21,7 @@ export const desk = {
   signIn: (server_url: string, email: string, password: string) =>
     call({ method: 'sign_in', args: { server_url, email, password } }),
   signOut: () => call({ method: 'sign_out' }),
+  switchWorkspace: (workspace_id: string) => call({ method: 'switch_workspace', args: { workspace_id } }),
   tasks: () => call({ method: 'tasks' }),
   startWork: (task_id: string) => call({ method: 'start_work', args: { task_id } }),
   pause: () => call({ method: 'pause' }),

@@ -129,6 +129,10 @@ impl DeskHandler for Desk {
         Desk::sign_out(self).await
     }
 
+    async fn switch_workspace(&self, workspace_id: Uuid) -> Result<Session, DeskError> {
+        Desk::switch_workspace(self, workspace_id).await
+    }
+
     async fn tasks(&self) -> Result<Vec<Task>, DeskError> {
         Desk::tasks(self)
     }

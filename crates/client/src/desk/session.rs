@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use stint_api::desk::Session;
 use stint_api::rest::{TokenRequest, User, Workspace};
 use stint_api::ErrorCode;
+use uuid::Uuid;
 
 use super::Desk;
 use crate::error::{DeskError, StoreError};
@@ -16,6 +17,10 @@ pub(super) struct StoredSession {
     pub server_url: String,
     pub user: User,
     pub workspace: Workspace,
+    /// Every workspace the user could open at sign-in (none in a session kept by an older
+    /// version: then the current one only).
+    #[serde(default)]
+    pub workspaces: Vec<Workspace>,
 }
 
 impl Desk {
@@ -37,6 +42,11 @@ impl Desk {
 
     pub fn session(&self) -> Result<Option<Session>, DeskError> {
         Ok(self.signed_in()?.map(|(s, _)| Session {
+            workspaces: if s.workspaces.is_empty() {
+                vec![s.workspace.clone()]
+            } else {
+                s.workspaces
+            },
             server_url: s.server_url,
             user: s.user,
             workspace: s.workspace,
@@ -81,9 +91,17 @@ impl Desk {
             }
             other => other?,
         };
-        let workspace = response.workspaces.first().cloned().ok_or_else(|| {
-            DeskError::InvalidInput("this account is not a member of any workspace yet".into())
-        })?;
+        let last = self.store.setting(keys::LAST_WORKSPACE)?;
+        let chosen_before = |w: &&Workspace| last == Some(format!("{}:{}", response.user.id, w.id));
+        let workspace = response
+            .workspaces
+            .iter()
+            .find(chosen_before)
+            .or(response.workspaces.first())
+            .cloned()
+            .ok_or_else(|| {
+                DeskError::InvalidInput("this account is not a member of any workspace yet".into())
+            })?;
         if let Some(previous) = self.stored_session()? {
             if previous.user.id != response.user.id || previous.workspace.id != workspace.id {
                 let pending = self.store.pending_count()?;
@@ -98,16 +116,65 @@ impl Desk {
             server_url: client.base_url().to_string(),
             user: response.user,
             workspace,
+            workspaces: response.workspaces,
         };
+        self.open_workspace(&stored).await
+    }
+
+    /// Opens another of the signed-in user's workspaces, with its own tasks, entries and sync
+    /// stream; the choice is remembered for the next sign-in. What this device holds of the
+    /// current one is dropped, so nothing may be waiting to be sent or looked at.
+    pub async fn switch_workspace(&self, workspace_id: Uuid) -> Result<Session, DeskError> {
+        let Some((current, _)) = self.signed_in()? else {
+            return Err(DeskError::NotSignedIn);
+        };
+        if current.workspace.id == workspace_id {
+            return self.session()?.ok_or(DeskError::NotSignedIn);
+        }
+        let Some(workspace) = current
+            .workspaces
+            .iter()
+            .find(|w| w.id == workspace_id)
+            .cloned()
+        else {
+            return Err(DeskError::InvalidInput(
+                "that is not one of your workspaces; sign in again to see new ones".into(),
+            ));
+        };
+        let pending = self.store.pending_count()?;
+        if pending > 0 {
+            return Err(DeskError::UnsyncedChanges { count: pending });
+        }
+        let issues = self.store.issue_count()?;
+        if issues > 0 {
+            return Err(DeskError::InvalidInput(format!(
+                "look at the {issues} sync issue(s) of this workspace first: retry or dismiss them"
+            )));
+        }
+        self.store.clear_user_data()?;
+        self.open_workspace(&StoredSession {
+            workspace,
+            ..current
+        })
+        .await
+    }
+
+    /// Keeps `stored` as the session, remembers its workspace as this user's choice, and
+    /// fetches what the workspace holds.
+    async fn open_workspace(&self, stored: &StoredSession) -> Result<Session, DeskError> {
         self.store.set_setting(
             keys::SESSION,
-            &serde_json::to_string(&stored).map_err(StoreError::from)?,
+            &serde_json::to_string(stored).map_err(StoreError::from)?,
+        )?;
+        self.store.set_setting(
+            keys::LAST_WORKSPACE,
+            &format!("{}:{}", stored.user.id, stored.workspace.id),
         )?;
         // Signed in: the shell shows it, and the event stream opens for this session.
         self.changed();
         // Fetch the tasks now; if this fails the sync loop tries again.
         if let Err(error) = self.sync_now().await {
-            tracing::warn!(%error, "first sync after sign-in failed");
+            tracing::warn!(%error, "first sync of the workspace failed");
         }
         self.session()?.ok_or(DeskError::NotSignedIn)
     }

@@ -45,6 +45,9 @@ pub mod keys {
     pub const LAST_SYNCED_AT: &str = "last_synced_at";
     pub const OFFLINE_SINCE: &str = "offline_since";
     pub const LAST_ERROR: &str = "last_sync_error";
+    /// `user id:workspace id` of the last workspace chosen: the next sign-in of that user
+    /// opens it again (kept through signing out).
+    pub const LAST_WORKSPACE: &str = "last_workspace";
 }
 
 impl LocalStore {

@@ -211,6 +211,48 @@ async fn add_team(
     Ok(())
 }
 
+/// A second workspace, "Demo Studio", with the demo's admin (Admin) and Ana (Member) and one
+/// project with a task: a user in two workspaces, for the desktop's workspace choice. The
+/// demo users must exist (`seed` first). Idempotent.
+pub async fn add_second_workspace(storage: &dyn Storage) -> Result<(Uuid, String), ApiError> {
+    let (id, name) = (Uuid::from_u128(SECOND_WORKSPACE.0), SECOND_WORKSPACE.1);
+    let admin = Uuid::from_u128(USERS[0].0);
+    let scope = policy::seeding(id, admin);
+    let mut tx = storage.begin().await?;
+    if tx.insert_workspace(id, name, time::now()).await? {
+        tx.insert_membership(&scope, admin, &[DefaultRole::Admin])
+            .await?;
+        tx.insert_membership(&scope, Uuid::from_u128(USERS[1].0), &[DefaultRole::Member])
+            .await?;
+        let project = ProjectRecord {
+            id: Uuid::from_u128(SECOND_WORKSPACE.2),
+            name: "Brand book".to_string(),
+            color: "#a855f7".to_string(),
+            leader_id: None,
+        };
+        tx.insert_project(&scope, &project).await?;
+        let task = NewTask {
+            id: Uuid::from_u128(SECOND_WORKSPACE.3),
+            project_id: project.id,
+            title: "Draft the colour palette".to_string(),
+            status: TaskStatus::Open,
+        };
+        tx.insert_task(&scope, &task).await?;
+        tx.assign(&scope, task.id, Uuid::from_u128(USERS[1].0))
+            .await?;
+    }
+    tx.commit().await?;
+    Ok((id, name.to_string()))
+}
+
+/// (id, name, project id, task id)
+const SECOND_WORKSPACE: (u128, &str, u128, u128) = (
+    0x0190_0000_0000_7000_8000_0000_0000_0002,
+    "Demo Studio",
+    0x0190_0000_0000_7000_8000_0000_0000_0203,
+    0x0190_0000_0000_7000_8000_0000_0000_0308,
+);
+
 /// `count` more members (`member001@demo.stint.test` …, fixed ids, the demo password), for
 /// trying the server with many people: the load bench has fifty push at once. Idempotent.
 pub async fn add_members(

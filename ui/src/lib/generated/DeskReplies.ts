@@ -16,9 +16,15 @@ export type DeskReplies = {
  */
 session: Session | null, 
 /**
- * Signs in to the user's first workspace and fetches its tasks.
+ * Signs in — to the workspace this user chose last on this installation, else their first
+ * — and fetches its tasks.
  */
 sign_in: Session, 
+/**
+ * Opens another of the user's workspaces (remembered for the next sign-in); refused while
+ * changes wait to be sent or sync issues wait to be looked at.
+ */
+switch_workspace: Session, 
 /**
  * Revokes the token and forgets the user's local data; refused while changes wait.
  */

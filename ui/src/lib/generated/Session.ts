@@ -6,4 +6,9 @@ import type { Workspace } from "./Workspace";
 /**
  * Who is signed in, where, and where the device token is kept (D4).
  */
-export type Session = { server_url: string, user: User, workspace: Workspace, token_storage: TokenStorage, };
+export type Session = { server_url: string, user: User, workspace: Workspace, 
+/**
+ * Every workspace the user could open when they signed in, by name: the window offers
+ * the choice when there are several.
+ */
+workspaces: Array<Workspace>, token_storage: TokenStorage, };
