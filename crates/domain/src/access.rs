@@ -98,6 +98,12 @@ impl<F: Flag> Set<F> {
         self.0 & flag.bit() != 0
     }
 
+    /// The first flag (in `Flag::ALL` order) of this set that `held` lacks: what giving this
+    /// set would add beyond what its giver holds.
+    pub fn first_not_in(self, held: Set<F>) -> Option<F> {
+        self.to_vec().into_iter().find(|f| !held.contains(*f))
+    }
+
     /// In `Flag::ALL` order.
     pub fn to_vec(self) -> Vec<F> {
         F::ALL

@@ -151,7 +151,7 @@ impl GroupRecord {
             .into_iter()
             .map(|page| parse_stored(page, Page::parse, "page"))
             .collect::<crate::Result<Vec<_>>>()?;
-        pages.sort_by_key(|page| Page::ALL.iter().position(|p| p == page));
+        pages.sort();
         Ok(GroupRecord {
             id,
             name,
@@ -180,7 +180,7 @@ pub fn parse_overrules<'a>(
             ))
         })
         .collect::<crate::Result<Vec<_>>>()?;
-    overrules.sort_by_key(|(page, _)| Page::ALL.iter().position(|p| p == page));
+    overrules.sort_by_key(|(page, _)| *page);
     Ok(overrules)
 }
 

@@ -198,7 +198,7 @@ async fn group_of(
 
 fn group_record(id: Uuid, request: &GroupRequest) -> Result<GroupRecord, ApiError> {
     let mut pages = request.pages.clone();
-    pages.sort_by_key(|page| Page::ALL.iter().position(|p| p == page));
+    pages.sort();
     pages.dedup();
     Ok(GroupRecord {
         id,
@@ -214,7 +214,7 @@ fn group_record(id: Uuid, request: &GroupRequest) -> Result<GroupRecord, ApiErro
 /// At most one overrule per page.
 fn overrules(sent: &[PageFilter]) -> Result<Vec<(Page, Filter)>, ApiError> {
     let mut overrules: Vec<(Page, Filter)> = sent.iter().map(|o| (o.page, o.filter)).collect();
-    overrules.sort_by_key(|(page, _)| Page::ALL.iter().position(|p| p == page));
+    overrules.sort_by_key(|(page, _)| *page);
     if overrules.windows(2).any(|pair| pair[0].0 == pair[1].0) {
         return Err(ApiError::invalid(
             "overrules",

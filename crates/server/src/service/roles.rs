@@ -243,12 +243,7 @@ pub async fn check_role_ids(
 /// Nobody gives what they do not hold (nor acts on someone who holds more): `permissions`
 /// must be within the caller's own grants.
 pub fn within_grants(settings: Settings<'_>, permissions: Permissions) -> Result<(), ApiError> {
-    let held = settings.scope().permissions();
-    match permissions
-        .to_vec()
-        .into_iter()
-        .find(|p| !held.contains(*p))
-    {
+    match permissions.first_not_in(settings.scope().permissions()) {
         Some(missing) => Err(ApiError::new(
             ErrorCode::Forbidden,
             format!(

@@ -415,12 +415,7 @@ fn within_team_grants(
     management: &TeamManagement<'_>,
     permissions: TeamPermissions,
 ) -> Result<(), ApiError> {
-    let held = management.grants();
-    match permissions
-        .to_vec()
-        .into_iter()
-        .find(|p| !held.contains(*p))
-    {
+    match permissions.first_not_in(management.grants()) {
         Some(missing) => Err(ApiError::new(
             ErrorCode::Forbidden,
             format!(

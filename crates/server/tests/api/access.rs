@@ -12,7 +12,7 @@ use stint_server::Passwords;
 use stint_storage::{may, NewTeam};
 use uuid::Uuid;
 
-use super::entries::{legal, Legal};
+use super::entries::{legal, record_entry, Legal};
 use super::{answer, common, on_each_backend, SignedIn};
 
 const BEN_ID: &str = "01900000-0000-7000-8000-000000000103";
@@ -195,9 +195,7 @@ async fn every_get_endpoint_answers_every_caller_as_the_rules_say() {
 
         // A secured entry of Ana's, in the team.
         let secret = Uuid::now_v7();
-        let pushed = json!([{ "seq": 1, "name": "record_entry", "args": { "entry_id": secret,
-            "task_id": super::SHARED_TASK, "started_at": super::at(0), "ended_at": super::at(30),
-            "duration_secs": 1800, "description": "" } }]);
+        let pushed = json!([record_entry(1, &secret, 0, "")]);
         assert_eq!(server.push(&ana, pushed).await.0, StatusCode::OK);
         let url = server.url(&ana, &format!("/entries/{secret}/team"));
         let (status, _) = answer(
@@ -557,9 +555,7 @@ async fn every_writing_endpoint_refuses_whoever_the_rules_refuse() {
 
         // The demo's objects each path can name, and another workspace's.
         let entry = Uuid::now_v7();
-        let pushed = json!([{ "seq": 1, "name": "record_entry", "args": { "entry_id": entry,
-            "task_id": super::SHARED_TASK, "started_at": super::at(0), "ended_at": super::at(30),
-            "duration_secs": 1800, "description": "" } }]);
+        let pushed = json!([record_entry(1, &entry, 0, "")]);
         assert_eq!(server.push(&ana, pushed).await.0, StatusCode::OK);
         let (_, custom) = answer(server.http.post(server.url(&admin, "/roles")).bearer_auth(&admin.token)
             .json(&json!({ "name": "Matrix", "permissions": [] }))).await;

@@ -22,7 +22,7 @@ const VIEWER_ID: &str = "01900000-0000-7000-8000-000000010001";
 const MANAGER: &str = "member002@demo.stint.test";
 const MANAGER_ID: &str = "01900000-0000-7000-8000-000000010002";
 
-fn record_entry(seq: i64, entry: &Uuid, from: i64, description: &str) -> Value {
+pub(super) fn record_entry(seq: i64, entry: &Uuid, from: i64, description: &str) -> Value {
     json!({ "seq": seq, "name": "record_entry", "args": {
         "entry_id": entry, "task_id": SHARED_TASK, "started_at": at(from),
         "ended_at": at(from + 30), "duration_secs": 1800, "description": description } })
