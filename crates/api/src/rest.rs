@@ -324,7 +324,7 @@ pub struct GroupRequest {
     pub name: String,
     /// Required: what its members' lists get unless overruled.
     pub filter: Filter,
-    /// The pages its members may open; repeats change nothing.
+    /// The pages its members may open (at most 4 items); repeats change nothing.
     #[schema(max_items = 4)]
     pub pages: Vec<Page>,
     /// At most one per page.

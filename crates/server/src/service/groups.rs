@@ -197,6 +197,12 @@ async fn group_of(
 }
 
 fn group_record(id: Uuid, request: &GroupRequest) -> Result<GroupRecord, ApiError> {
+    if request.pages.len() > Page::ALL.len() {
+        return Err(ApiError::invalid(
+            "pages",
+            format!("at most {} pages", Page::ALL.len()),
+        ));
+    }
     let mut pages = request.pages.clone();
     pages.sort();
     pages.dedup();

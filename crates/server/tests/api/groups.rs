@@ -161,6 +161,9 @@ async fn every_member_is_in_a_group_whose_filter_narrows_their_lists() {
                             "overrules": [{ "page": "reports", "filter": "none" }, { "page": "reports", "filter": "manager" }] });
         let (status, body) = answer(server.http.post(server.url(&admin, "/groups")).bearer_auth(&admin.token).json(&twice)).await;
         assert_eq!((status, &body["details"]["field"]), (StatusCode::BAD_REQUEST, &json!("overrules")));
+        let many = json!({ "name": "Many", "filter": "none", "pages": vec!["members"; 5], "overrules": [] });
+        let (status, body) = answer(server.http.post(server.url(&admin, "/groups")).bearer_auth(&admin.token).json(&many)).await;
+        assert_eq!((status, &body["details"]["field"]), (StatusCode::BAD_REQUEST, &json!("pages")));
         let group_url = server.url(&admin, &format!("/groups/{}", made["id"].as_str().unwrap()));
         let (status, body) = answer(server.http.delete(&group_url).bearer_auth(&admin.token)).await;
         assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("group_not_empty")));
