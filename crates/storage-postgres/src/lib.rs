@@ -7,6 +7,7 @@
 mod convert;
 mod instances;
 mod reads;
+mod rls;
 mod rows;
 mod transaction;
 
@@ -14,7 +15,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
+use sqlx::{Connection, Executor, PgConnection, PgPool};
 use stint_storage::{
     may, ActivityRecord, Capability, ChangePage, CurrentEpoch, EntryQuery, EntryRecord,
     GroupRecord, InstanceEvents, InvitationRecord, MemberFiltersRecord, MemberRecord,
@@ -47,16 +48,28 @@ impl PostgresStorage {
             ("default_transaction_isolation", "read\\ committed"),
             ("lock_timeout", "10s"),
         ]);
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options)
+        // Migrations run as the connecting user, who owns the tables; the server itself acts
+        // as `stint_app`, subject to row level security even when that user is a superuser.
+        let mut owner = PgConnection::connect_with(&options)
             .await
             .map_err(storage_error)?;
         MIGRATIONS
-            .run(&pool)
+            .run(&mut owner)
             .await
             .map_err(|e| StorageError::Other(format!("migrating: {e}")))?;
+        owner.close().await.map_err(storage_error)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(rls::SET_APP_ROLE).await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(storage_error)?;
         let epoch = CurrentEpoch::new(open_epoch(&pool).await?);
         Ok(PostgresStorage { pool, epoch })
     }

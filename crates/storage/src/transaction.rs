@@ -136,10 +136,11 @@ pub trait PeopleWrites: Send {
         invitation_id: Uuid,
     ) -> Result<bool>;
 
-    /// Marks the invitation accepted, if it is still open at `now`; `false` otherwise (used
-    /// or expired meanwhile), and nothing changes.
+    /// Marks the workspace's invitation accepted, if it is still open at `now`; `false`
+    /// otherwise (used or expired meanwhile, or another workspace's), and nothing changes.
     async fn accept_invitation(
         &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
         invitation_id: Uuid,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool>;

@@ -179,7 +179,7 @@ pub async fn accept(
     }
     let role_ids: Vec<Uuid> = invited.iter().map(|r| r.id).collect();
     let mut tx = storage.begin().await?;
-    if !tx.accept_invitation(invitation.id, now).await? {
+    if !tx.accept_invitation(settings, invitation.id, now).await? {
         return Err(unknown());
     }
     if new_user && !tx.insert_user(&user, now).await? {

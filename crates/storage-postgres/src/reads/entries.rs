@@ -6,6 +6,7 @@ use stint_storage::{parse_stored, ActivityRecord, EntryQuery, EntryRecord, Resul
 use uuid::Uuid;
 
 use crate::convert::storage_error;
+use crate::rls;
 use crate::rows::{entry_record, EntryRow};
 
 pub async fn visible_entries(
@@ -13,6 +14,7 @@ pub async fn visible_entries(
     visibility: &Visibility<'_>,
     query: &EntryQuery,
 ) -> Result<Vec<EntryRecord>> {
+    let mut read = rls::read_in(pool, visibility.scope().workspace_id()).await?;
     let scope = visibility.scope();
     // Secured entries only ever through their author or a team that may view them.
     let rows = sqlx::query_as!(
@@ -60,7 +62,7 @@ pub async fn visible_entries(
         query.projects_led_by,
         query.entry_id
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
     rows.into_iter().map(entry_record).collect()
@@ -72,6 +74,7 @@ pub async fn entry_activity(
     visibility: &Visibility<'_>,
     entry_id: Uuid,
 ) -> Result<Vec<ActivityRecord>> {
+    let mut read = rls::read_in(pool, visibility.scope().workspace_id()).await?;
     let rows = sqlx::query!(
         "SELECT a.at, a.actor_id, u.name AS actor_name, a.kind, a.from_team_id, a.to_team_id \
          FROM entry_activity a JOIN users u ON u.id = a.actor_id \
@@ -79,7 +82,7 @@ pub async fn entry_activity(
         visibility.scope().workspace_id(),
         entry_id
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
     rows.into_iter()

@@ -8,8 +8,10 @@ use stint_storage::{
 use uuid::Uuid;
 
 use crate::convert::storage_error;
+use crate::rls;
 
 pub async fn groups(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<GroupRecord>> {
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
     let rows = sqlx::query!(
         r#"SELECT g.id, g.name, g.filter, g.default_group,
                   ARRAY(SELECT page FROM group_pages WHERE group_id = g.id) AS "pages!",
@@ -19,7 +21,7 @@ pub async fn groups(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<GroupRe
            FROM groups g WHERE g.workspace_id = $1 ORDER BY lower(g.name), g.id"#,
         scope.workspace_id()
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
     rows.into_iter()
@@ -42,6 +44,7 @@ pub async fn member_filters(
     scope: &WorkspaceScope,
     user_id: Uuid,
 ) -> Result<Option<MemberFiltersRecord>> {
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
     let Some(row) = sqlx::query!(
         r#"SELECT mg.group_id, m.filter,
                   ARRAY(SELECT page || ':' || filter FROM member_filter_overrules o
@@ -53,7 +56,7 @@ pub async fn member_filters(
         scope.workspace_id(),
         user_id
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *read)
     .await
     .map_err(storage_error)?
     else {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use stint_domain::{Segment, TaskStatus, TimesheetAccess};
 use stint_storage::{
     parse_stored, Change, ChangeOp, ChangePage, DeviceRecord, Entity, EntryRecord,
@@ -22,14 +22,17 @@ pub use groups::{groups, member_filters};
 pub use teams::{teams, workspace};
 
 use crate::convert::storage_error;
+use crate::rls;
 use crate::rows::{entry_record, timer_record, EntryRow, TimerRow};
 
+/// Signing in, before any workspace: password hashes are `stint_lookup`'s alone to read.
 pub async fn user_by_email(pool: &PgPool, email: &str) -> Result<Option<UserRecord>> {
+    let mut read = rls::lookup(pool).await?;
     let row = sqlx::query!(
         "SELECT id, email, name, password_hash FROM users WHERE lower(email) = lower($1)",
         email
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *read)
     .await
     .map_err(storage_error)?;
     Ok(row.map(|row| UserRecord {
@@ -40,14 +43,16 @@ pub async fn user_by_email(pool: &PgPool, email: &str) -> Result<Option<UserReco
     }))
 }
 
+/// Whose token this is, before anyone is known: as `stint_lookup`.
 pub async fn token(pool: &PgPool, hash: &str) -> Result<Option<TokenRecord>> {
+    let mut read = rls::lookup(pool).await?;
     sqlx::query_as!(
         TokenRecord,
         "SELECT id, hash, user_id, device_id, name, created_at, expires_at FROM tokens \
          WHERE hash = $1",
         hash
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *read)
     .await
     .map_err(storage_error)
 }
@@ -100,8 +105,12 @@ pub async fn memberships(
     user_id: Uuid,
     workspace_id: Option<Uuid>,
 ) -> Result<Vec<MembershipRecord>> {
-    // One read transaction: the memberships and their roles from the same moment.
-    let mut read = pool.begin().await.map_err(storage_error)?;
+    // One read transaction: the memberships and their roles from the same moment. Listing
+    // all of a user's workspaces crosses workspaces: only `stint_lookup` may.
+    let mut read = match workspace_id {
+        Some(workspace_id) => rls::read_in(pool, workspace_id).await?,
+        None => rls::lookup(pool).await?,
+    };
     let rows = sqlx::query!(
         "SELECT m.workspace_id, w.name AS workspace_name, m.user_id \
          FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
@@ -153,10 +162,7 @@ pub async fn tasks(
     ids: Option<&[Uuid]>,
 ) -> Result<Vec<TaskRecord>> {
     // One read transaction: the tasks and their assignees from the same moment.
-    let mut read = pool
-        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .await
-        .map_err(storage_error)?;
+    let mut read = rls::snapshot_in(pool, scope.workspace_id()).await?;
     let rows = sqlx::query!(
         "SELECT t.id, t.title, t.status, p.id AS project_id, p.name AS project_name, \
                 p.color AS project_color \
@@ -208,6 +214,7 @@ pub async fn own_entries(
     scope: &WorkspaceScope,
     ids: &[Uuid],
 ) -> Result<Vec<EntryRecord>> {
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
     let rows = sqlx::query_as!(
         EntryRow,
         r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
@@ -224,7 +231,7 @@ pub async fn own_entries(
         scope.user_id(),
         ids
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
     rows.into_iter().map(entry_record).collect()
@@ -236,6 +243,7 @@ pub async fn own_entries_page(
     after: Option<Uuid>,
     limit: usize,
 ) -> Result<Vec<EntryRecord>> {
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
     let rows = sqlx::query_as!(
         EntryRow,
         r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
@@ -255,7 +263,7 @@ pub async fn own_entries_page(
         after,
         limit as i64
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
     rows.into_iter().map(entry_record).collect()
@@ -268,6 +276,7 @@ pub async fn task_ids_page(
     after: Option<Uuid>,
     limit: usize,
 ) -> Result<Vec<Uuid>> {
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
     sqlx::query_scalar!(
         "SELECT id FROM tasks WHERE workspace_id = $1 AND ($2::uuid IS NULL OR id > $2) \
          ORDER BY id LIMIT $3",
@@ -275,7 +284,7 @@ pub async fn task_ids_page(
         after,
         limit as i64
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)
 }
@@ -285,10 +294,7 @@ pub async fn active_timer(
     scope: &WorkspaceScope,
 ) -> Result<Option<TimerWithSegments>> {
     // One snapshot: the head and its segments from the same moment.
-    let mut read = pool
-        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .await
-        .map_err(storage_error)?;
+    let mut read = rls::snapshot_in(pool, scope.workspace_id()).await?;
     let row = sqlx::query_as!(
         TimerRow,
         "SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, segment_count, \
@@ -397,6 +403,7 @@ async fn changes_page(
     position: i64,
     limit: usize,
 ) -> Result<ChangePage> {
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
     let rows = sqlx::query!(
         r#"WITH horizon AS (
                SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin
@@ -418,7 +425,7 @@ async fn changes_page(
         scope.user_id(),
         (limit as i64).saturating_add(1)
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
     let horizon = rows.first().map_or(position, |row| row.horizon);
@@ -471,6 +478,7 @@ async fn whole_transaction(
     scope: &WorkspaceScope,
     txid: i64,
 ) -> Result<Vec<Change>> {
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
     let rows = sqlx::query!(
         "SELECT change_no, entity, entity_id, op FROM changes \
          WHERE workspace_id = $1 AND txid = $2 AND (owner_id IS NULL OR owner_id = $3) \
@@ -479,7 +487,7 @@ async fn whole_transaction(
         txid,
         scope.user_id()
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
     rows.into_iter()
@@ -495,6 +503,7 @@ async fn whole_transaction(
 }
 
 pub async fn stream_seq(pool: &PgPool, scope: &WorkspaceScope, stream_id: Uuid) -> Result<i64> {
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
     let seq = sqlx::query_scalar!(
         "SELECT last_applied_seq FROM streams \
          WHERE id = $1 AND device_id = $2 AND workspace_id = $3",
@@ -502,7 +511,7 @@ pub async fn stream_seq(pool: &PgPool, scope: &WorkspaceScope, stream_id: Uuid) 
         scope.device_id(),
         scope.workspace_id()
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *read)
     .await
     .map_err(storage_error)?;
     Ok(seq.unwrap_or(0))
@@ -524,6 +533,7 @@ pub async fn cursor_valid(pool: &PgPool, epoch: Uuid, position: i64) -> Result<b
 }
 
 pub async fn roles(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<RoleRecord>> {
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
     let rows = sqlx::query!(
         r#"SELECT r.id, r.name, r.default_role,
                   array_remove(array_agg(p.permission), NULL) AS "permissions!"
@@ -532,7 +542,7 @@ pub async fn roles(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<RoleReco
            GROUP BY r.id ORDER BY r.default_role IS NULL, lower(r.name)"#,
         scope.workspace_id()
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
     rows.into_iter()
@@ -548,6 +558,7 @@ pub async fn roles(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<RoleReco
 }
 
 pub async fn members(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<MemberRecord>> {
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
     let rows = sqlx::query!(
         r#"SELECT u.id, u.email, u.name,
                   array_remove(array_agg(mr.role_id), NULL) AS "role_ids!",
@@ -559,7 +570,7 @@ pub async fn members(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<Member
            GROUP BY u.id, m.workspace_id, m.user_id ORDER BY lower(u.name), u.id"#,
         scope.workspace_id()
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
     rows.into_iter()
@@ -586,7 +597,7 @@ pub async fn members(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<Member
 
 /// Open invitations by token hash, or the workspace's unaccepted ones: one query, two uses.
 async fn invitation_rows(
-    pool: &PgPool,
+    read: &mut PgConnection,
     token_hash: Option<&str>,
     workspace: Option<&WorkspaceScope>,
     open_at: Option<DateTime<Utc>>,
@@ -607,21 +618,27 @@ async fn invitation_rows(
         workspace,
         open_at
     )
-    .fetch_all(pool)
+    .fetch_all(read)
     .await
     .map_err(storage_error)
 }
 
+/// Before the invitee joins, the invitation's workspace is not known: by its token, as
+/// `stint_lookup`.
 pub async fn open_invitation(
     pool: &PgPool,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<InvitationRecord>> {
-    Ok(invitation_rows(pool, Some(token_hash), None, Some(now))
-        .await?
-        .pop())
+    let mut read = rls::lookup(pool).await?;
+    Ok(
+        invitation_rows(&mut read, Some(token_hash), None, Some(now))
+            .await?
+            .pop(),
+    )
 }
 
 pub async fn invitations(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<InvitationRecord>> {
-    invitation_rows(pool, None, Some(scope), None).await
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
+    invitation_rows(&mut read, None, Some(scope), None).await
 }

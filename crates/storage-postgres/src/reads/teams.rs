@@ -9,13 +9,15 @@ use stint_storage::{
 use uuid::Uuid;
 
 use crate::convert::storage_error;
+use crate::rls;
 
 pub async fn workspace(pool: &PgPool, scope: &WorkspaceScope) -> Result<WorkspaceRecord> {
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
     let row = sqlx::query!(
         "SELECT id, name, secured_teams FROM workspaces WHERE id = $1",
         scope.workspace_id()
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *read)
     .await
     .map_err(storage_error)?
     .ok_or(StorageError::NotFound)?;
@@ -31,6 +33,7 @@ pub async fn teams(
     scope: &WorkspaceScope,
     team_id: Option<Uuid>,
 ) -> Result<Vec<TeamRecord>> {
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
     let workspace = scope.workspace_id();
     let team_rows = sqlx::query!(
         "SELECT id, name, work_logs, created_at, version FROM teams \
@@ -38,7 +41,7 @@ pub async fn teams(
         workspace,
         team_id
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
     let mut teams = team_rows
@@ -66,7 +69,7 @@ pub async fn teams(
         workspace,
         team_id
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
     for row in role_rows {
@@ -92,7 +95,7 @@ pub async fn teams(
         workspace,
         team_id
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
     for row in member_rows {

@@ -15,6 +15,7 @@ use crate::convert::storage_error;
 impl AccountWrites for PostgresTransaction {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_workspace(&mut self, id: Uuid, name: &str, at: DateTime<Utc>) -> Result<bool> {
+        self.enter_workspace(id).await?;
         let done = sqlx::query!(
             "INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT DO NOTHING",
@@ -87,6 +88,7 @@ impl AccountWrites for PostgresTransaction {
         user_id: Uuid,
         roles: &[DefaultRole],
     ) -> Result<()> {
+        self.enter(scope).await?;
         let workspace = scope.workspace_id();
         sqlx::query!(
             "INSERT INTO memberships (workspace_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",

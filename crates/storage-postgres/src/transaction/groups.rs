@@ -60,6 +60,7 @@ impl GroupWrites for PostgresTransaction {
         settings: Capability<'_, may::ChangeSettings>,
         group: &GroupRecord,
     ) -> Result<bool> {
+        self.enter(settings.scope()).await?;
         let done = sqlx::query!(
             "INSERT INTO groups (id, workspace_id, name, filter, default_group) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -85,6 +86,7 @@ impl GroupWrites for PostgresTransaction {
         settings: Capability<'_, may::ChangeSettings>,
         group: &GroupRecord,
     ) -> Result<bool> {
+        self.enter(settings.scope()).await?;
         let workspace = settings.scope().workspace_id();
         self.lock_group(workspace, group.id).await?;
         let done = sqlx::query!(
@@ -123,6 +125,7 @@ impl GroupWrites for PostgresTransaction {
         settings: Capability<'_, may::ChangeSettings>,
         group_id: Uuid,
     ) -> Result<()> {
+        self.enter(settings.scope()).await?;
         // Locked: a member put in it meanwhile waits, then finds it gone.
         self.lock_group(settings.scope().workspace_id(), group_id)
             .await?;
@@ -154,6 +157,7 @@ impl GroupWrites for PostgresTransaction {
         filter: Option<Filter>,
         overrules: &[(Page, Filter)],
     ) -> Result<()> {
+        self.enter(settings.scope()).await?;
         let workspace = settings.scope().workspace_id();
         // Shared-locked: the group cannot be deleted before this commits.
         let group = sqlx::query_scalar!(

@@ -11,15 +11,20 @@ mod work;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres};
-use stint_storage::{ChangeOp, Entity, MutationRecord, Result, Transaction, WorkspaceScope};
+use stint_storage::{
+    ChangeOp, Entity, MutationRecord, Result, StorageError, Transaction, WorkspaceScope,
+};
 use uuid::Uuid;
 
 use crate::convert::storage_error;
+use crate::rls;
 
 /// Change-log rows and mutation records are kept here and written at commit, one statement
 /// each, instead of one round trip per row: a pushed batch is mostly round trips.
 pub struct PostgresTransaction {
     tx: sqlx::Transaction<'static, Postgres>,
+    /// The workspace row level security lets this transaction see, once a method named one.
+    workspace: Option<Uuid>,
     /// (workspace, entity, id, op, owner)
     changes: Vec<(Uuid, Entity, Uuid, ChangeOp, Option<Uuid>)>,
     /// (workspace, record)
@@ -30,6 +35,7 @@ impl PostgresTransaction {
     pub fn new(tx: sqlx::Transaction<'static, Postgres>) -> PostgresTransaction {
         PostgresTransaction {
             tx,
+            workspace: None,
             changes: Vec::new(),
             mutations: Vec::new(),
         }
@@ -39,6 +45,32 @@ impl PostgresTransaction {
 impl PostgresTransaction {
     fn conn(&mut self) -> &mut PgConnection {
         &mut self.tx
+    }
+
+    /// Names the scope's workspace for row level security, on the first call. One transaction
+    /// writes in one workspace: a scope of another is refused, before it reads or writes.
+    async fn enter(&mut self, scope: &WorkspaceScope) -> Result<()> {
+        self.enter_workspace(scope.workspace_id()).await
+    }
+
+    async fn enter_workspace(&mut self, workspace_id: Uuid) -> Result<()> {
+        match self.workspace {
+            Some(entered) if entered == workspace_id => Ok(()),
+            Some(entered) => Err(StorageError::Other(format!(
+                "a transaction in workspace {entered} was asked to act in {workspace_id}"
+            ))),
+            None => {
+                rls::set_workspace(&mut self.tx, workspace_id).await?;
+                self.workspace = Some(workspace_id);
+                Ok(())
+            }
+        }
+    }
+
+    /// The workspace entered, for methods that act on rows found through an earlier one.
+    fn entered(&self) -> Result<Uuid> {
+        self.workspace
+            .ok_or_else(|| StorageError::Other("no workspace entered in this transaction".into()))
     }
 
     async fn log_change(

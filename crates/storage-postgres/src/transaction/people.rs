@@ -79,6 +79,7 @@ impl PeopleWrites for PostgresTransaction {
         settings: Capability<'_, may::ChangeSettings>,
         role: &RoleRecord,
     ) -> Result<bool> {
+        self.enter(settings.scope()).await?;
         let done = sqlx::query!(
             "INSERT INTO roles (id, workspace_id, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             role.id,
@@ -101,6 +102,7 @@ impl PeopleWrites for PostgresTransaction {
         settings: Capability<'_, may::ChangeSettings>,
         role: &RoleRecord,
     ) -> Result<bool> {
+        self.enter(settings.scope()).await?;
         let workspace = settings.scope().workspace_id();
         // Locked: a concurrent rename or delete of the same role waits for this one.
         let custom = sqlx::query_scalar!(
@@ -143,6 +145,7 @@ impl PeopleWrites for PostgresTransaction {
         settings: Capability<'_, may::ChangeSettings>,
         role_id: Uuid,
     ) -> Result<()> {
+        self.enter(settings.scope()).await?;
         // Holders go with it: member_roles refers to the role ON DELETE CASCADE.
         let done = sqlx::query!(
             "DELETE FROM roles WHERE id = $1 AND workspace_id = $2 AND default_role IS NULL",
@@ -165,6 +168,7 @@ impl PeopleWrites for PostgresTransaction {
         user_id: Uuid,
         role_ids: &[Uuid],
     ) -> Result<()> {
+        self.enter(settings.scope()).await?;
         let workspace = settings.scope().workspace_id();
         self.lock_member(workspace, user_id).await?;
         sqlx::query!(
@@ -185,6 +189,7 @@ impl PeopleWrites for PostgresTransaction {
         user_id: Uuid,
         role_ids: &[Uuid],
     ) -> Result<()> {
+        self.enter(settings.scope()).await?;
         let workspace = settings.scope().workspace_id();
         self.lock_member(workspace, user_id).await?;
         self.insert_member_roles(workspace, user_id, role_ids).await
@@ -196,6 +201,7 @@ impl PeopleWrites for PostgresTransaction {
         settings: Capability<'_, may::ChangeSettings>,
         invitation: &InvitationRecord,
     ) -> Result<()> {
+        self.enter(settings.scope()).await?;
         let workspace = settings.scope().workspace_id();
         sqlx::query!(
             "INSERT INTO invitations \
@@ -232,6 +238,7 @@ impl PeopleWrites for PostgresTransaction {
         settings: Capability<'_, may::ChangeSettings>,
         invitation_id: Uuid,
     ) -> Result<bool> {
+        self.enter(settings.scope()).await?;
         let done = sqlx::query!(
             "DELETE FROM invitations WHERE id = $1 AND workspace_id = $2 AND accepted_at IS NULL",
             invitation_id,
@@ -244,12 +251,19 @@ impl PeopleWrites for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn accept_invitation(&mut self, invitation_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    async fn accept_invitation(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        invitation_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.enter(settings.scope()).await?;
         let done = sqlx::query!(
             "UPDATE invitations SET accepted_at = $2 \
-             WHERE id = $1 AND accepted_at IS NULL AND expires_at > $2",
+             WHERE id = $1 AND workspace_id = $3 AND accepted_at IS NULL AND expires_at > $2",
             invitation_id,
-            now
+            now,
+            settings.scope().workspace_id()
         )
         .execute(self.conn())
         .await
@@ -265,6 +279,7 @@ impl PeopleWrites for PostgresTransaction {
         before: &MemberSettings,
         after: &MemberSettings,
     ) -> Result<bool> {
+        self.enter(settings.scope()).await?;
         let minutes = |m: i64| {
             i32::try_from(m).map_err(|_| StorageError::Other("weekly minutes out of range".into()))
         };
@@ -293,6 +308,7 @@ impl PeopleWrites for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn admin_count(&mut self, settings: Capability<'_, may::ChangeSettings>) -> Result<i64> {
+        self.enter(settings.scope()).await?;
         sqlx::query_scalar!(
             r#"SELECT count(*) AS "count!" FROM member_roles mr JOIN roles r ON r.id = mr.role_id
                    JOIN memberships m

@@ -18,6 +18,7 @@ impl SyncWrites for PostgresTransaction {
         scope: &WorkspaceScope,
         stream_id: Uuid,
     ) -> Result<Option<i64>> {
+        self.enter(scope).await?;
         sqlx::query!(
             "INSERT INTO streams (id, device_id, workspace_id, created_at) \
              VALUES ($1, $2, $3, now()) ON CONFLICT (id) DO NOTHING",
@@ -44,10 +45,13 @@ impl SyncWrites for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn set_stream_seq(&mut self, stream_id: Uuid, seq: i64) -> Result<()> {
+        // The stream was locked through a scope, in this transaction's workspace.
+        let workspace = self.entered()?;
         sqlx::query!(
-            "UPDATE streams SET last_applied_seq = $1 WHERE id = $2",
+            "UPDATE streams SET last_applied_seq = $1 WHERE id = $2 AND workspace_id = $3",
             seq,
-            stream_id
+            stream_id,
+            workspace
         )
         .execute(self.conn())
         .await
@@ -62,12 +66,15 @@ impl SyncWrites for PostgresTransaction {
         from: i64,
         to: i64,
     ) -> Result<Vec<RecordedMutation>> {
+        let workspace = self.entered()?;
         let rows = sqlx::query!(
             "SELECT seq, fingerprint, outcome, reason_code, reason_message, reason_details \
-             FROM mutations WHERE stream_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq",
+             FROM mutations \
+             WHERE stream_id = $1 AND seq BETWEEN $2 AND $3 AND workspace_id = $4 ORDER BY seq",
             stream_id,
             from,
-            to
+            to,
+            workspace
         )
         .fetch_all(self.conn())
         .await
@@ -90,6 +97,7 @@ impl SyncWrites for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn lock_user_timers(&mut self, scope: &WorkspaceScope) -> Result<()> {
+        self.enter(scope).await?;
         // Two devices of one user starting timers at once would both see "no timer running" and
         // the second insert would break `one_active_timer`; this row lock makes them take turns.
         // Other users' writes do not wait.
@@ -110,6 +118,7 @@ impl SyncWrites for PostgresTransaction {
         scope: &WorkspaceScope,
         mutations: &[MutationRecord],
     ) -> Result<()> {
+        self.enter(scope).await?;
         let workspace = scope.workspace_id();
         self.mutations
             .extend(mutations.iter().map(|m| (workspace, m.clone())));

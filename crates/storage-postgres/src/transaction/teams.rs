@@ -75,6 +75,7 @@ impl TeamWrites for PostgresTransaction {
         settings: Capability<'_, may::ChangeSettings>,
         allowed: bool,
     ) -> Result<()> {
+        self.enter(settings.scope()).await?;
         sqlx::query!(
             "UPDATE workspaces SET secured_teams = $1 WHERE id = $2",
             allowed,
@@ -91,6 +92,7 @@ impl TeamWrites for PostgresTransaction {
         &mut self,
         settings: Capability<'_, may::ChangeSettings>,
     ) -> Result<bool> {
+        self.enter(settings.scope()).await?;
         // Shared-locked: an admin turning the option off waits for this transaction.
         sqlx::query_scalar!(
             "SELECT secured_teams FROM workspaces WHERE id = $1 FOR SHARE",
@@ -107,6 +109,7 @@ impl TeamWrites for PostgresTransaction {
         settings: Capability<'_, may::ChangeSettings>,
         team: &NewTeam,
     ) -> Result<bool> {
+        self.enter(settings.scope()).await?;
         let workspace = settings.scope().workspace_id();
         let exists = sqlx::query_scalar!("SELECT id FROM teams WHERE id = $1", team.id)
             .fetch_optional(self.conn())
@@ -181,6 +184,7 @@ impl TeamWrites for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn rename_team(&mut self, team: TeamManagement<'_>, name: &str) -> Result<bool> {
+        self.enter(team.scope()).await?;
         self.claim_team(&team).await?;
         let done = sqlx::query!(
             "UPDATE teams SET name = $1 WHERE id = $2 AND workspace_id = $3 AND NOT EXISTS \
@@ -204,6 +208,7 @@ impl TeamWrites for PostgresTransaction {
         keep_secured: bool,
         at: DateTime<Utc>,
     ) -> Result<Option<u64>> {
+        self.enter(settings.scope()).await?;
         let workspace = settings.scope().workspace_id();
         let exists = sqlx::query_scalar!(
             "SELECT id FROM teams WHERE id = $1 AND workspace_id = $2 FOR UPDATE",
@@ -303,6 +308,7 @@ impl TeamWrites for PostgresTransaction {
         team: TeamManagement<'_>,
         role: &TeamRoleRecord,
     ) -> Result<bool> {
+        self.enter(team.scope()).await?;
         self.claim_team(&team).await?;
         let done = sqlx::query!(
             "INSERT INTO team_roles (id, team_id, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -326,6 +332,7 @@ impl TeamWrites for PostgresTransaction {
         team: TeamManagement<'_>,
         role: &TeamRoleRecord,
     ) -> Result<bool> {
+        self.enter(team.scope()).await?;
         self.claim_team(&team).await?;
         self.custom_team_role_exists(team.team_id(), role.id)
             .await?;
@@ -356,6 +363,7 @@ impl TeamWrites for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn delete_team_role(&mut self, team: TeamManagement<'_>, role_id: Uuid) -> Result<()> {
+        self.enter(team.scope()).await?;
         self.claim_team(&team).await?;
         self.custom_team_role_exists(team.team_id(), role_id)
             .await?;
@@ -373,6 +381,7 @@ impl TeamWrites for PostgresTransaction {
         user_id: Uuid,
         role_ids: &[Uuid],
     ) -> Result<()> {
+        self.enter(team.scope()).await?;
         self.claim_team(&team).await?;
         let workspace = team.scope().workspace_id();
         let active = sqlx::query_scalar!(
@@ -424,6 +433,7 @@ impl TeamWrites for PostgresTransaction {
         team: TeamManagement<'_>,
         user_id: Uuid,
     ) -> Result<bool> {
+        self.enter(team.scope()).await?;
         self.claim_team(&team).await?;
         let done = sqlx::query!(
             "DELETE FROM team_members WHERE team_id = $1 AND user_id = $2",
@@ -438,6 +448,7 @@ impl TeamWrites for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn unmanaged_teams(&mut self, scope: &WorkspaceScope) -> Result<i64> {
+        self.enter(scope).await?;
         sqlx::query_scalar!(
             r#"SELECT count(*) AS "count!" FROM teams t WHERE t.workspace_id = $1 AND NOT EXISTS
                    (SELECT 1 FROM team_members tm

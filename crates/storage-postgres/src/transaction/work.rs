@@ -21,6 +21,7 @@ impl WorkWrites for PostgresTransaction {
         scope: &WorkspaceScope,
         project: &ProjectRecord,
     ) -> Result<bool> {
+        self.enter(scope).await?;
         let (id, workspace) = (project.id, scope.workspace_id());
         let done = sqlx::query!(
             "INSERT INTO projects (id, workspace_id, name, color, leader_id) \
@@ -44,6 +45,7 @@ impl WorkWrites for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_task(&mut self, scope: &WorkspaceScope, task: &NewTask) -> Result<bool> {
+        self.enter(scope).await?;
         let (id, workspace) = (task.id, scope.workspace_id());
         let (project, status) = (task.project_id, task.status.as_str());
         // The project must be in the same workspace: the foreign key alone would not say so.
@@ -77,6 +79,7 @@ impl WorkWrites for PostgresTransaction {
         from: TaskStatus,
         to: TaskStatus,
     ) -> Result<bool> {
+        self.enter(scope).await?;
         // READ COMMITTED re-checks `status = from` after waiting for a concurrent writer.
         let done = sqlx::query!(
             "UPDATE tasks SET status = $1 WHERE id = $2 AND workspace_id = $3 AND status = $4",
@@ -103,6 +106,7 @@ impl WorkWrites for PostgresTransaction {
         task_id: Uuid,
         user_id: Uuid,
     ) -> Result<bool> {
+        self.enter(scope).await?;
         let workspace = scope.workspace_id();
         let done = sqlx::query!(
             "INSERT INTO task_assignees (task_id, user_id) \
@@ -128,6 +132,7 @@ impl WorkWrites for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn own_active_timer(&mut self, scope: &WorkspaceScope) -> Result<Option<TimerRecord>> {
+        self.enter(scope).await?;
         let workspace = scope.workspace_id();
         let user = scope.user_id();
         let row = sqlx::query_as!(
@@ -150,6 +155,7 @@ impl WorkWrites for PostgresTransaction {
         scope: &WorkspaceScope,
         ids: &[Uuid],
     ) -> Result<Vec<(Uuid, TaskStatus)>> {
+        self.enter(scope).await?;
         let rows = sqlx::query!(
             "SELECT id, status FROM tasks WHERE workspace_id = $1 AND id = ANY($2)",
             scope.workspace_id(),
@@ -172,6 +178,7 @@ impl WorkWrites for PostgresTransaction {
         scope: &WorkspaceScope,
         ids: &[Uuid],
     ) -> Result<Vec<Held<TimerRecord>>> {
+        self.enter(scope).await?;
         let rows = sqlx::query_as!(
             TimerRow,
             "SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, \
@@ -182,7 +189,14 @@ impl WorkWrites for PostgresTransaction {
         .fetch_all(self.conn())
         .await
         .map_err(storage_error)?;
-        held(scope, rows, timer_record)
+        let elsewhere = sqlx::query_scalar!(
+            r#"SELECT taken AS "id!" FROM stint_timer_ids_elsewhere($1) AS taken"#,
+            ids
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(with_taken(held(scope, rows, timer_record)?, elsewhere))
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -191,6 +205,7 @@ impl WorkWrites for PostgresTransaction {
         scope: &WorkspaceScope,
         at: DateTime<Utc>,
     ) -> Result<Vec<DateTime<Utc>>> {
+        self.enter(scope).await?;
         sqlx::query_scalar!(
             "SELECT started_at FROM timers \
              WHERE workspace_id = $1 AND user_id = $2 AND started_at > $3",
@@ -209,6 +224,7 @@ impl WorkWrites for PostgresTransaction {
         scope: &WorkspaceScope,
         ids: &[Uuid],
     ) -> Result<Vec<Held<EntryRecord>>> {
+        self.enter(scope).await?;
         let rows = sqlx::query_as!(
             EntryRow,
             r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
@@ -225,7 +241,14 @@ impl WorkWrites for PostgresTransaction {
         .fetch_all(self.conn())
         .await
         .map_err(storage_error)?;
-        held(scope, rows, entry_record)
+        let elsewhere = sqlx::query_scalar!(
+            r#"SELECT taken AS "id!" FROM stint_entry_ids_elsewhere($1) AS taken"#,
+            ids
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(with_taken(held(scope, rows, entry_record)?, elsewhere))
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -234,6 +257,7 @@ impl WorkWrites for PostgresTransaction {
         scope: &WorkspaceScope,
         ids: &[Uuid],
     ) -> Result<Vec<Held<EntryRecord>>> {
+        self.enter(scope).await?;
         let rows = sqlx::query_as!(
             EntryRow,
             r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
@@ -260,6 +284,7 @@ impl WorkWrites for PostgresTransaction {
         timers: &[TimerRecord],
         segments: &[SegmentRecord],
     ) -> Result<()> {
+        self.enter(scope).await?;
         if timers.is_empty() {
             return Ok(());
         }
@@ -342,6 +367,7 @@ impl WorkWrites for PostgresTransaction {
         entries: &[EntryRecord],
         at: DateTime<Utc>,
     ) -> Result<()> {
+        self.enter(scope).await?;
         if entries.is_empty() {
             return Ok(());
         }
@@ -410,6 +436,7 @@ impl WorkWrites for PostgresTransaction {
         to: Option<(Uuid, WorkLogs)>,
         at: DateTime<Utc>,
     ) -> Result<()> {
+        self.enter(write.scope()).await?;
         let scope = write.scope();
         // The user's pushes take turns with this: none re-creates the entry in the store it
         // is leaving.
@@ -500,6 +527,7 @@ impl WorkWrites for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn delete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()> {
+        self.enter(scope).await?;
         let (task, workspace) = (task_id, scope.workspace_id());
         // Checked first, so a refused delete leaves everything as it was (assignees included).
         let in_use = sqlx::query_scalar!(
@@ -539,4 +567,12 @@ impl WorkWrites for PostgresTransaction {
         self.log_change(scope, Entity::Task, task_id, ChangeOp::Delete)
             .await
     }
+}
+
+/// Ids are made by devices and unique across workspaces, but row level security shows this
+/// workspace's rows only: the ids another workspace holds (asked of `stint_lookup` through
+/// the migration's `stint_*_ids_elsewhere`, which answer ids and nothing more) are taken too.
+fn with_taken<T>(mut held: Vec<Held<T>>, elsewhere: Vec<Uuid>) -> Vec<Held<T>> {
+    held.extend(elsewhere.into_iter().map(Held::Taken));
+    held
 }

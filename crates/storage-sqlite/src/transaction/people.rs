@@ -262,13 +262,20 @@ impl PeopleWrites for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn accept_invitation(&mut self, invitation_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    async fn accept_invitation(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        invitation_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let (invitation_id, now) = (invitation_id.to_string(), millis(now));
+        let workspace = settings.scope().workspace_id().to_string();
         let done = sqlx::query!(
             "UPDATE invitations SET accepted_at = $2 \
-             WHERE id = $1 AND accepted_at IS NULL AND expires_at > $2",
+             WHERE id = $1 AND workspace_id = $3 AND accepted_at IS NULL AND expires_at > $2",
             invitation_id,
-            now
+            now,
+            workspace
         )
         .execute(self.conn())
         .await
