@@ -538,6 +538,45 @@ async fn streams_and_fingerprints_are_checked() {
     .await;
 }
 
+/// Ids are made by devices and unique across workspaces: one used in another workspace is
+/// refused like one of another user's, though the other workspace's rows are out of sight (on
+/// PostgreSQL, row level security hides them; see `stint_timer_ids_elsewhere`).
+#[tokio::test]
+async fn an_id_taken_in_another_workspace_is_refused() {
+    on_each_backend(|server| async move {
+        let (second, _) = demo::add_second_workspace(&*server.storage).await.unwrap();
+        let ana = server.sign_in(ANA).await;
+        let (timer, entry) = (Uuid::now_v7(), Uuid::now_v7());
+        let batch = json!([
+            start(1, &timer, SHARED_TASK, 0),
+            stop(2, &timer, &entry, 30)
+        ]);
+        let (_, body) = server.push(&ana, batch).await;
+        assert_eq!(outcomes(&body), ["applied", "applied"], "{body}");
+
+        let elsewhere = SignedIn {
+            workspace: second.to_string(),
+            stream: Uuid::now_v7().to_string(),
+            ..ana.clone()
+        };
+        assert_ne!(elsewhere.workspace, ana.workspace);
+        let pulled = server.pull(&elsewhere, None).await;
+        let task = pulled["tasks"][0]["id"].as_str().unwrap().to_string();
+        let batch = json!([
+            start(1, &timer, &task, 40),
+            record_entry(2, &entry, &task, 50, 60),
+            start(3, &Uuid::now_v7(), &task, 70),
+        ]);
+        let (status, body) = server.push(&elsewhere, batch).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(outcomes(&body), ["rejected", "rejected", "applied"]);
+        for result in &body["results"].as_array().unwrap()[..2] {
+            assert_eq!(result["reason"]["code"], "id_conflict", "{body}");
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_recorded_entry_is_kept_once_and_the_servers_version_wins() {
     on_each_backend(|server| async move {
