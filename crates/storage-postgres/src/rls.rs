@@ -53,3 +53,60 @@ pub async fn lookup(pool: &PgPool) -> Result<Read> {
         .await
         .map_err(storage_error)
 }
+
+#[cfg(test)]
+mod tests {
+    use sqlx::{Connection, PgConnection};
+    use uuid::Uuid;
+
+    use crate::PostgresStorage;
+
+    /// The server's connections act as `stint_app` even when its URL names a superuser (as the
+    /// tests' URL does, and whom row level security would never stop).
+    #[tokio::test]
+    async fn pooled_connections_act_as_the_application_role() {
+        let Some(url) = fresh_database().await else {
+            return;
+        };
+        let storage = PostgresStorage::connect(&url, 2).await.unwrap();
+        let mut owner = PgConnection::connect(&url).await.unwrap();
+        sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES ($1, 'A', now())")
+            .bind(Uuid::now_v7())
+            .execute(&mut owner)
+            .await
+            .unwrap();
+
+        let (role, superuser): (String, bool) = sqlx::query_as(
+            "SELECT current_user::text, rolsuper FROM pg_roles WHERE rolname = current_user",
+        )
+        .fetch_one(&storage.pool)
+        .await
+        .unwrap();
+        assert_eq!((role.as_str(), superuser), ("stint_app", false));
+        let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM workspaces")
+            .fetch_one(&storage.pool)
+            .await
+            .unwrap();
+        assert_eq!(seen, 0, "a workspace outside any transaction that named it");
+    }
+
+    /// A new database on STINT_TEST_DATABASE_URL's cluster (`cargo xtask test` sets it); `None`
+    /// only when STINT_SKIP_POSTGRES says to skip PostgreSQL.
+    async fn fresh_database() -> Option<String> {
+        let Ok(admin_url) = std::env::var("STINT_TEST_DATABASE_URL") else {
+            assert!(
+                std::env::var("STINT_SKIP_POSTGRES").is_ok(),
+                "set STINT_TEST_DATABASE_URL (cargo xtask test does) or STINT_SKIP_POSTGRES=1"
+            );
+            return None;
+        };
+        let name = format!("stint_test_{}", Uuid::now_v7().simple());
+        let mut admin = PgConnection::connect(&admin_url).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let (base, _) = admin_url.rsplit_once('/').unwrap();
+        Some(format!("{base}/{name}"))
+    }
+}
