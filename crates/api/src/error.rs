@@ -54,6 +54,8 @@ pub enum ErrorCode {
     LastTeamManager,
     /// A group with members cannot be deleted: move them to other groups first.
     GroupNotEmpty,
+    /// A submitted or approved entry stays where it is until it is returned to its author.
+    EntryLocked,
 
     // Sync.
     UnsupportedProtocol,

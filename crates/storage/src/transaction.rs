@@ -9,8 +9,8 @@ use uuid::Uuid;
 use crate::{
     may, Capability, DeviceRecord, EntryRecord, GroupRecord, Held, InvitationRecord,
     MemberSettings, MutationRecord, NewTask, NewTeam, ProjectRecord, RecordedMutation, Result,
-    RoleRecord, SegmentRecord, TeamManagement, TeamRoleRecord, TimerRecord, TokenRecord,
-    UserRecord, WorkspaceScope,
+    RoleRecord, SegmentRecord, TeamManagement, TeamRecord, TeamRoleRecord, TimerRecord,
+    TokenRecord, UserRecord, WorkspaceScope,
 };
 
 /// One writing transaction. Every method that changes a project, task, timer or entry appends
@@ -401,15 +401,16 @@ pub trait WorkWrites: Send {
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()>;
 
-    /// Moves one of the scope's user's entries to a team (`Some((team, its visibility))`, a team
-    /// of the scope's workspace) or to no team; between the public and the secured store when
-    /// the visibility changes (a delete and an insert, in this transaction). `NotFound` when
-    /// the user has no entry by that id. Its feed records it `moved` at `at`.
+    /// Moves one of the scope's user's entries (as the move was decided on) to a team (of the
+    /// scope's workspace, likewise) or to no team; between the public and the secured store
+    /// when the visibility changes (a delete and an insert, in this transaction). `NotFound`
+    /// when the user has no entry by that id; `Conflict` when the entry's team or the team it
+    /// goes to changed since (decide again). Its feed records it `moved` at `at`.
     async fn move_entry(
         &mut self,
         write: Capability<'_, may::Write>,
-        entry_id: Uuid,
-        to: Option<(Uuid, stint_domain::WorkLogs)>,
+        entry: &EntryRecord,
+        to: Option<&TeamRecord>,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()>;
 

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use stint_domain::{ActivityKind, TaskStatus, WorkLogs};
 use stint_storage::{
     may, parse_stored, Capability, ChangeOp, Entity, EntryRecord, Held, NewTask, ProjectRecord,
-    Result, SegmentRecord, StorageError, SyncWrites, TimerRecord, WorkWrites, WorkspaceScope,
+    Result, SegmentRecord, StorageError, SyncWrites, TeamRecord, TimerRecord, WorkWrites,
+    WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -406,21 +407,36 @@ impl WorkWrites for PostgresTransaction {
     async fn move_entry(
         &mut self,
         write: Capability<'_, may::Write>,
-        entry_id: Uuid,
-        to: Option<(Uuid, WorkLogs)>,
+        entry: &EntryRecord,
+        to: Option<&TeamRecord>,
         at: DateTime<Utc>,
     ) -> Result<()> {
         let scope = write.scope();
         // The user's pushes take turns with this: none re-creates the entry in the store it
         // is leaving.
         self.lock_user_timers(scope).await?;
+        if let Some(team) = to {
+            // Held until commit: the team's roles cannot change, nor the team go, before the
+            // entry is in it.
+            let version = sqlx::query_scalar!(
+                "SELECT version FROM teams WHERE id = $1 AND workspace_id = $2 FOR SHARE",
+                team.id,
+                scope.workspace_id()
+            )
+            .fetch_optional(self.conn())
+            .await
+            .map_err(storage_error)?;
+            if version != Some(team.version) {
+                return Err(StorageError::changed_meanwhile("team"));
+            }
+        }
         let found = sqlx::query!(
             r#"SELECT false AS "secured!", team_id FROM entries
                    WHERE id = $1 AND workspace_id = $2 AND user_id = $3
                UNION ALL
                SELECT true, team_id FROM secured_entries
                    WHERE id = $1 AND workspace_id = $2 AND user_id = $3"#,
-            entry_id,
+            entry.id,
             scope.workspace_id(),
             scope.user_id()
         )
@@ -430,54 +446,58 @@ impl WorkWrites for PostgresTransaction {
         let Some(found) = found else {
             return Err(StorageError::NotFound);
         };
-        let (from_secured, from_team) = (found.secured, found.team_id);
-        let team = to.map(|(team, _)| team);
-        let to_secured = matches!(to, Some((_, WorkLogs::Secured)));
-        match (from_secured, to_secured) {
-            (false, false) => {
-                sqlx::query!(
-                    "UPDATE entries SET team_id = $1 WHERE id = $2",
-                    team,
-                    entry_id
-                )
-                .execute(self.conn())
-                .await
-                .map_err(storage_error)?;
-            }
-            (true, true) => {
-                sqlx::query!(
-                    "UPDATE secured_entries SET team_id = $1 WHERE id = $2",
-                    team,
-                    entry_id
-                )
-                .execute(self.conn())
-                .await
-                .map_err(storage_error)?;
-            }
-            (false, true) => {
-                sqlx::query!(
-                    "WITH moved AS (DELETE FROM entries WHERE id = $2 RETURNING *) \
-                     INSERT INTO secured_entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, status, source, description) \
-                     SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, status, source, description FROM moved",
-                    team,
-                    entry_id
-                )
-                .execute(self.conn())
-                .await
-                .map_err(storage_error)?;
-            }
-            (true, false) => {
-                sqlx::query!(
-                    "WITH moved AS (DELETE FROM secured_entries WHERE id = $2 RETURNING *) \
-                     INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, status, source, description) \
-                     SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, status, source, description FROM moved",
-                    team,
-                    entry_id
-                )
-                .execute(self.conn())
-                .await
-                .map_err(storage_error)?;
-            }
+        if found.team_id != entry.team_id {
+            return Err(StorageError::changed_meanwhile("entry"));
+        }
+        let (entry_id, from_secured, from_team) = (entry.id, found.secured, entry.team_id);
+        let team = to.map(|team| team.id);
+        let to_secured = to.is_some_and(|team| team.work_logs == WorkLogs::Secured);
+        // Each statement moves the entry only from where it was read: a team deletion that
+        // committed in between (it locks its entries) leaves nothing to move, and the move is
+        // decided again.
+        let moved = match (from_secured, to_secured) {
+            (false, false) => sqlx::query!(
+                "UPDATE entries SET team_id = $1 WHERE id = $2 AND team_id IS NOT DISTINCT FROM $3",
+                team,
+                entry_id,
+                from_team
+            )
+            .execute(self.conn())
+            .await,
+            (true, true) => sqlx::query!(
+                "UPDATE secured_entries SET team_id = $1 WHERE id = $2 AND team_id = $3",
+                team,
+                entry_id,
+                from_team
+            )
+            .execute(self.conn())
+            .await,
+            (false, true) => sqlx::query!(
+                "WITH moved AS (DELETE FROM entries \
+                                WHERE id = $2 AND team_id IS NOT DISTINCT FROM $3 RETURNING *) \
+                 INSERT INTO secured_entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, status, source, description) \
+                 SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, status, source, description FROM moved",
+                team,
+                entry_id,
+                from_team
+            )
+            .execute(self.conn())
+            .await,
+            (true, false) => sqlx::query!(
+                "WITH moved AS (DELETE FROM secured_entries \
+                                WHERE id = $2 AND team_id = $3 RETURNING *) \
+                 INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, status, source, description) \
+                 SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, status, source, description FROM moved",
+                team,
+                entry_id,
+                from_team
+            )
+            .execute(self.conn())
+            .await,
+        }
+        .map_err(storage_error)?;
+        if moved.rows_affected() != 1 {
+            return Err(StorageError::changed_meanwhile("entry"));
         }
         sqlx::query!(
             "INSERT INTO entry_activity \

@@ -32,7 +32,7 @@ impl SqliteTransaction {
         .await
         .map_err(storage_error)?;
         if claimed.rows_affected() == 0 {
-            return Err(team_changed());
+            return Err(StorageError::changed_meanwhile("team"));
         }
         Ok(())
     }
@@ -230,14 +230,27 @@ impl TeamWrites for SqliteTransaction {
         if exists == 0 {
             return Ok(None);
         }
-        // Their authors' devices hear of each secured entry: converted (read again) or gone.
+        // Their authors' devices hear of each entry: no longer in the team (read again), or,
+        // when a secured team's entries are deleted with it, gone.
+        let (entry, upsert) = (Entity::Entry.as_str(), ChangeOp::Upsert.as_str());
+        sqlx::query!(
+            "INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) \
+             SELECT workspace_id, $1, id, $2, user_id FROM entries \
+             WHERE team_id = $3 AND workspace_id = $4 ORDER BY id",
+            entry,
+            upsert,
+            team,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
         let op = if keep_secured {
             ChangeOp::Upsert
         } else {
             ChangeOp::Delete
         }
         .as_str();
-        let entry = Entity::Entry.as_str();
         sqlx::query!(
             "INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) \
              SELECT workspace_id, $1, id, $2, user_id FROM secured_entries \
@@ -270,6 +283,14 @@ impl TeamWrites for SqliteTransaction {
             team,
             workspace,
             keep_secured
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        sqlx::query!(
+            "UPDATE entries SET team_id = NULL WHERE team_id = $1 AND workspace_id = $2",
+            team,
+            workspace
         )
         .execute(self.conn())
         .await
@@ -480,11 +501,5 @@ impl TeamWrites for SqliteTransaction {
         .fetch_one(self.conn())
         .await
         .map_err(storage_error)
-    }
-}
-
-fn team_changed() -> StorageError {
-    StorageError::Conflict {
-        constraint: "the team changed meanwhile".into(),
     }
 }

@@ -6,7 +6,7 @@ use sqlx::QueryBuilder;
 use stint_domain::{ActivityKind, TaskStatus, WorkLogs};
 use stint_storage::{
     may, parse_stored, Capability, ChangeOp, Entity, EntryRecord, Held, NewTask, ProjectRecord,
-    Result, SegmentRecord, StorageError, TimerRecord, WorkWrites, WorkspaceScope,
+    Result, SegmentRecord, StorageError, TeamRecord, TimerRecord, WorkWrites, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -418,8 +418,8 @@ impl WorkWrites for SqliteTransaction {
     async fn move_entry(
         &mut self,
         write: Capability<'_, may::Write>,
-        entry_id: Uuid,
-        to: Option<(Uuid, WorkLogs)>,
+        entry: &EntryRecord,
+        to: Option<&TeamRecord>,
         at: DateTime<Utc>,
     ) -> Result<()> {
         let scope = write.scope();
@@ -427,6 +427,22 @@ impl WorkWrites for SqliteTransaction {
             scope.workspace_id().to_string(),
             scope.user_id().to_string(),
         );
+        if let Some(team) = to {
+            let team_id = team.id.to_string();
+            let version = sqlx::query_scalar!(
+                "SELECT version FROM teams WHERE id = $1 AND workspace_id = $2",
+                team_id,
+                workspace
+            )
+            .fetch_optional(self.conn())
+            .await
+            .map_err(storage_error)?;
+            if version != Some(team.version) {
+                return Err(StorageError::changed_meanwhile("team"));
+            }
+        }
+        let entry_id = entry.id;
+        let expected_team = entry.team_id.map(|team| team.to_string());
         let entry = entry_id.to_string();
         let public = sqlx::query_scalar!(
             "SELECT team_id FROM entries WHERE id = $1 AND workspace_id = $2 AND user_id = $3",
@@ -452,8 +468,11 @@ impl WorkWrites for SqliteTransaction {
             (None, Some(team)) => (true, Some(team)),
             (None, None) => return Err(StorageError::NotFound),
         };
-        let team = to.map(|(team, _)| team.to_string());
-        let to_secured = matches!(to, Some((_, WorkLogs::Secured)));
+        if from_team != expected_team {
+            return Err(StorageError::changed_meanwhile("entry"));
+        }
+        let team = to.map(|team| team.id.to_string());
+        let to_secured = to.is_some_and(|team| team.work_logs == WorkLogs::Secured);
         match (from_secured, to_secured) {
             (false, false) => {
                 sqlx::query!("UPDATE entries SET team_id = $1 WHERE id = $2", team, entry)
