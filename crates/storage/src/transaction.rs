@@ -45,7 +45,8 @@ pub trait AccountWrites: Send {
 
     /// Makes the user a member of the scope's workspace holding these default roles (added to
     /// what they hold when they are a member already), in the group their roles suggest
-    /// (`DefaultGroup::for_roles`; Employees, or the first group by name, when it is gone).
+    /// (`DefaultGroup::for_roles`; when it is gone, Employees, or the first group by name other
+    /// than Administrators).
     async fn insert_membership(
         &mut self,
         scope: &WorkspaceScope,

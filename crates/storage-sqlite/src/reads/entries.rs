@@ -90,7 +90,7 @@ pub async fn entry_activity(
     let rows = sqlx::query!(
         "SELECT a.at, a.actor_id, u.name AS actor_name, a.kind, a.from_team_id, a.to_team_id \
          FROM entry_activity a JOIN users u ON u.id = a.actor_id \
-         WHERE a.workspace_id = $1 AND a.entry_id = $2 ORDER BY a.id",
+         WHERE a.workspace_id = $1 AND a.entry_id = $2 ORDER BY a.at, a.id",
         workspace,
         entry
     )
