@@ -56,6 +56,10 @@ pub enum ErrorCode {
     GroupNotEmpty,
     /// A submitted or approved entry stays where it is until it is returned to its author.
     EntryLocked,
+    /// A project with tasks cannot be deleted: delete or move its tasks first.
+    ProjectHasTasks,
+    /// A task that time was logged to, or a timer runs on, cannot be deleted.
+    TaskInUse,
 
     // Sync.
     UnsupportedProtocol,

@@ -87,7 +87,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         DeviceTaken | StreamTaken | RoleFixed | NameTaken | LastAdmin | WorkLogsFixed
-        | SecuredTeamsOff | LastTeamManager | GroupNotEmpty | EntryLocked => StatusCode::CONFLICT,
+        | SecuredTeamsOff | LastTeamManager | GroupNotEmpty | EntryLocked | ProjectHasTasks
+        | TaskInUse => StatusCode::CONFLICT,
         PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         Busy => StatusCode::SERVICE_UNAVAILABLE,

@@ -8,9 +8,9 @@ use uuid::Uuid;
 
 use crate::{
     may, Capability, DeviceRecord, EntryRecord, GroupRecord, Held, InvitationRecord,
-    MemberSettings, MutationRecord, NewTask, NewTeam, ProjectRecord, RecordedMutation, Result,
-    RoleRecord, SegmentRecord, TeamManagement, TeamRecord, TeamRoleRecord, TimerRecord,
-    TokenRecord, UserRecord, WorkspaceScope,
+    MemberSettings, MutationRecord, NewTeam, ProjectRecord, ProjectUpdate, RecordedMutation,
+    Result, RoleRecord, SegmentRecord, TaskFields, TaskUpdate, TeamManagement, TeamRecord,
+    TeamRoleRecord, TimerRecord, TokenRecord, UserRecord, WorkspaceScope,
 };
 
 /// One writing transaction. Every method that changes a project, task, timer or entry appends
@@ -323,7 +323,43 @@ pub trait WorkWrites: Send {
         project: &ProjectRecord,
     ) -> Result<bool>;
 
-    async fn insert_task(&mut self, scope: &WorkspaceScope, task: &NewTask) -> Result<bool>;
+    /// Changes a project of the scope's workspace; `false` when there is none by that id. Its
+    /// tasks travel with its name and colour: devices hear of each.
+    async fn update_project(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        project: &ProjectUpdate,
+    ) -> Result<bool>;
+
+    /// Deletes a project without tasks; `false` when there is none by that id, `Conflict`
+    /// (`project_has_tasks`) while it has tasks.
+    async fn delete_project(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        project_id: Uuid,
+    ) -> Result<bool>;
+
+    /// Makes a task in a project of the scope's workspace; `false` when the id is taken or the
+    /// project is not the workspace's.
+    async fn insert_task(&mut self, scope: &WorkspaceScope, task: &TaskFields) -> Result<bool>;
+
+    /// Changes a task of the scope's workspace (its project must be the workspace's too);
+    /// `false` when either is not found.
+    async fn update_task(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        task: &TaskUpdate,
+    ) -> Result<bool>;
+
+    /// Replaces who works on a task of the scope's workspace: members and teams of the
+    /// workspace (others are passed over; the caller checked them); `false` for no such task.
+    async fn set_task_assignees(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        task_id: Uuid,
+        user_ids: &[Uuid],
+        team_ids: &[Uuid],
+    ) -> Result<bool>;
 
     /// The statuses of those of `ids` that are tasks of the scope's workspace.
     async fn task_statuses(
@@ -417,5 +453,9 @@ pub trait WorkWrites: Send {
 
     /// Deletes a task that no timer or entry refers to (`Conflict` otherwise, and nothing
     /// changes); devices get a tombstone.
-    async fn delete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()>;
+    async fn delete_task(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        task_id: Uuid,
+    ) -> Result<()>;
 }

@@ -6,10 +6,12 @@ const task = (title: string, project: string, assignees: string[]): Task => ({
   id: title,
   title,
   status: 'open',
+  percent_complete: 0,
   project_id: project,
   project_name: project,
   project_color: '#000000',
   assignees: assignees.map((user_id) => ({ user_id, name: user_id })),
+  teams: [],
 });
 
 const tasks = [

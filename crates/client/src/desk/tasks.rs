@@ -18,10 +18,12 @@ impl Desk {
             id: task_id,
             title: "Task not on this device yet".into(),
             status: stint_domain::TaskStatus::Open,
+            percent_complete: 0,
             project_id: Uuid::nil(),
             project_name: String::new(),
             project_color: "#888888".into(),
             assignees: vec![],
+            teams: vec![],
         }))
     }
 }

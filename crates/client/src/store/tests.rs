@@ -18,10 +18,12 @@ fn task(title: &str) -> Task {
         id: Uuid::now_v7(),
         title: title.into(),
         status: TaskStatus::Open,
+        percent_complete: 0,
         project_id: Uuid::now_v7(),
         project_name: "Project".into(),
         project_color: "#3b82f6".into(),
         assignees: vec![],
+        teams: vec![],
     }
 }
 

@@ -45,20 +45,11 @@ pub async fn list(
         to: query.to,
         limit: limit as usize,
     };
-    match filter {
-        Filter::None => {}
-        Filter::Manager => narrowed.managed_by = Some(me),
-        Filter::ProjectLeader => narrowed.projects_led_by = Some(me),
-        Filter::OwnHours => match narrowed.user_id {
-            Some(user) if user != me => narrowed.limit = 0,
-            _ => narrowed.user_id = Some(me),
-        },
-    }
     let visibility = policy::visibility(storage, read).await?;
-    let entries = if narrowed.limit == 0 {
-        Vec::new()
-    } else {
+    let entries = if apply_filter(filter, me, &mut narrowed) {
         storage.visible_entries(&visibility, &narrowed).await?
+    } else {
+        Vec::new()
     };
     Ok(EntryList {
         entries: entries.into_iter().map(sync::entry).collect(),
@@ -67,6 +58,21 @@ pub async fn list(
         filter,
         filter_source,
     })
+}
+
+/// Narrows `query` to the entries `filter` shows `me`; `false` when it shows none of them
+/// (own hours only, and someone else's asked for).
+pub fn apply_filter(filter: Filter, me: Uuid, query: &mut EntryQuery) -> bool {
+    match filter {
+        Filter::None => {}
+        Filter::Manager => query.managed_by = Some(me),
+        Filter::ProjectLeader => query.projects_led_by = Some(me),
+        Filter::OwnHours => match query.user_id {
+            Some(user) if user != me => return false,
+            _ => query.user_id = Some(me),
+        },
+    }
+    true
 }
 
 /// Logs one of the caller's draft or rejected entries to a team where they may work on issues

@@ -95,3 +95,55 @@ pub async fn entry_activity(
         })
         .collect()
 }
+
+/// The seconds on each task in the entries `visible_entries` would list for `query` (its
+/// entry and limit aside): one sum per task, however many entries.
+pub async fn task_totals(
+    pool: &PgPool,
+    visibility: &Visibility<'_>,
+    query: &EntryQuery,
+) -> Result<Vec<(Uuid, i64)>> {
+    let scope = visibility.scope();
+    let rows = sqlx::query!(
+        r#"SELECT task_id AS "task_id!", SUM(duration_secs)::bigint AS "secs!"
+           FROM (SELECT task_id, duration_secs FROM entries
+                 WHERE workspace_id = $1 AND (user_id = $2 OR $3 OR team_id = ANY($4))
+                   AND ($5::uuid IS NULL OR user_id = $5) AND ($6::uuid IS NULL OR team_id = $6)
+                   AND ($7::timestamptz IS NULL OR started_at >= $7)
+                   AND ($8::timestamptz IS NULL OR started_at < $8)
+                   AND ($9::uuid IS NULL OR user_id IN (SELECT user_id FROM memberships
+                                                        WHERE workspace_id = $1 AND manager_id = $9))
+                   AND ($10::uuid IS NULL OR task_id IN (SELECT t.id FROM tasks t
+                                                         JOIN projects p ON p.id = t.project_id
+                                                         WHERE p.leader_id = $10))
+                 UNION ALL
+                 SELECT task_id, duration_secs FROM secured_entries
+                 WHERE workspace_id = $1 AND (user_id = $2 OR team_id = ANY($4))
+                   AND ($5::uuid IS NULL OR user_id = $5) AND ($6::uuid IS NULL OR team_id = $6)
+                   AND ($7::timestamptz IS NULL OR started_at >= $7)
+                   AND ($8::timestamptz IS NULL OR started_at < $8)
+                   AND ($9::uuid IS NULL OR user_id IN (SELECT user_id FROM memberships
+                                                        WHERE workspace_id = $1 AND manager_id = $9))
+                   AND ($10::uuid IS NULL OR task_id IN (SELECT t.id FROM tasks t
+                                                         JOIN projects p ON p.id = t.project_id
+                                                         WHERE p.leader_id = $10))) e
+           GROUP BY task_id"#,
+        scope.workspace_id(),
+        scope.user_id(),
+        visibility.all_public(),
+        visibility.teams(),
+        query.user_id,
+        query.team_id,
+        query.from,
+        query.to,
+        query.managed_by,
+        query.projects_led_by
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.task_id, row.secs))
+        .collect())
+}

@@ -312,6 +312,18 @@ impl TeamWrites for PostgresTransaction {
         for (entry_id, author) in &secured {
             self.log_change_of(workspace, Entity::Entry, *entry_id, op, Some(*author));
         }
+        // The tasks it worked on: devices hear of each (their teams travel with them).
+        let tasks = sqlx::query_scalar!(
+            "DELETE FROM task_teams WHERE team_id = $1 AND workspace_id = $2 RETURNING task_id",
+            team_id,
+            workspace
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        for task_id in tasks {
+            self.log_change_of(workspace, Entity::Task, task_id, ChangeOp::Upsert, None);
+        }
         sqlx::query!(
             "DELETE FROM teams WHERE id = $1 AND workspace_id = $2",
             team_id,

@@ -110,3 +110,65 @@ pub async fn entry_activity(
         })
         .collect()
 }
+
+/// The seconds on each task in the entries `visible_entries` would list for `query` (its
+/// entry and limit aside): one sum per task, however many entries.
+pub async fn task_totals(
+    pool: &SqlitePool,
+    visibility: &Visibility<'_>,
+    query: &EntryQuery,
+) -> Result<Vec<(Uuid, i64)>> {
+    let scope = visibility.scope();
+    let (workspace, me) = (
+        scope.workspace_id().to_string(),
+        scope.user_id().to_string(),
+    );
+    let all_public = visibility.all_public();
+    let teams = json_ids(visibility.teams());
+    let user = query.user_id.map(|u| u.to_string());
+    let team = query.team_id.map(|t| t.to_string());
+    let (from, to) = (query.from.map(millis), query.to.map(millis));
+    let managed_by = query.managed_by.map(|u| u.to_string());
+    let led_by = query.projects_led_by.map(|u| u.to_string());
+    let rows = sqlx::query!(
+        r#"SELECT task_id AS "task_id!", SUM(duration_secs) AS "secs!: i64"
+           FROM (SELECT task_id, duration_secs FROM entries
+                 WHERE workspace_id = $1
+                   AND (user_id = $2 OR $3 OR team_id IN (SELECT value FROM json_each($4)))
+                   AND ($5 IS NULL OR user_id = $5) AND ($6 IS NULL OR team_id = $6)
+                   AND ($7 IS NULL OR started_at >= $7) AND ($8 IS NULL OR started_at < $8)
+                   AND ($9 IS NULL OR user_id IN (SELECT user_id FROM memberships
+                                                  WHERE workspace_id = $1 AND manager_id = $9))
+                   AND ($10 IS NULL OR task_id IN (SELECT t.id FROM tasks t
+                                                   JOIN projects p ON p.id = t.project_id
+                                                   WHERE p.leader_id = $10))
+                 UNION ALL
+                 SELECT task_id, duration_secs FROM secured_entries
+                 WHERE workspace_id = $1
+                   AND (user_id = $2 OR team_id IN (SELECT value FROM json_each($4)))
+                   AND ($5 IS NULL OR user_id = $5) AND ($6 IS NULL OR team_id = $6)
+                   AND ($7 IS NULL OR started_at >= $7) AND ($8 IS NULL OR started_at < $8)
+                   AND ($9 IS NULL OR user_id IN (SELECT user_id FROM memberships
+                                                  WHERE workspace_id = $1 AND manager_id = $9))
+                   AND ($10 IS NULL OR task_id IN (SELECT t.id FROM tasks t
+                                                   JOIN projects p ON p.id = t.project_id
+                                                   WHERE p.leader_id = $10)))
+           GROUP BY task_id"#,
+        workspace,
+        me,
+        all_public,
+        teams,
+        user,
+        team,
+        from,
+        to,
+        managed_by,
+        led_by
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.into_iter()
+        .map(|row| Ok((id(&row.task_id)?, row.secs)))
+        .collect()
+}

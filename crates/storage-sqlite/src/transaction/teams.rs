@@ -328,6 +328,28 @@ impl TeamWrites for SqliteTransaction {
         .await
         .map_err(storage_error)?
         .rows_affected();
+        // The tasks it worked on: devices hear of each (their teams travel with them).
+        let (task, upsert) = (Entity::Task.as_str(), ChangeOp::Upsert.as_str());
+        sqlx::query!(
+            "INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) \
+             SELECT workspace_id, $3, task_id, $4, NULL FROM task_teams \
+             WHERE team_id = $1 AND workspace_id = $2 ORDER BY task_id",
+            team,
+            workspace,
+            task,
+            upsert
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        sqlx::query!(
+            "DELETE FROM task_teams WHERE team_id = $1 AND workspace_id = $2",
+            team,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
         sqlx::query!(
             "DELETE FROM teams WHERE id = $1 AND workspace_id = $2",
             team,
