@@ -13,19 +13,19 @@ pub async fn visible_entries(
     visibility: &Visibility<'_>,
     query: &EntryQuery,
 ) -> Result<Vec<EntryRecord>> {
-    let scope = visibility.scope();
-    let (workspace, me) = (
-        scope.workspace_id().to_string(),
-        scope.user_id().to_string(),
-    );
-    let all_public = visibility.all_public();
-    let teams = json_ids(visibility.teams());
+    let Bound {
+        workspace,
+        me,
+        all_public,
+        teams,
+        user,
+        team,
+        from,
+        to,
+        managed_by,
+        led_by,
+    } = bound(visibility, query);
     let entry = query.entry_id.map(|e| e.to_string());
-    let user = query.user_id.map(|u| u.to_string());
-    let team = query.team_id.map(|t| t.to_string());
-    let (from, to) = (query.from.map(millis), query.to.map(millis));
-    let managed_by = query.managed_by.map(|u| u.to_string());
-    let led_by = query.projects_led_by.map(|u| u.to_string());
     let limit = query.limit as i64;
     // Secured entries only ever through their author or a team that may view them.
     let rows = sqlx::query_as!(
@@ -118,18 +118,18 @@ pub async fn task_totals(
     visibility: &Visibility<'_>,
     query: &EntryQuery,
 ) -> Result<Vec<(Uuid, i64)>> {
-    let scope = visibility.scope();
-    let (workspace, me) = (
-        scope.workspace_id().to_string(),
-        scope.user_id().to_string(),
-    );
-    let all_public = visibility.all_public();
-    let teams = json_ids(visibility.teams());
-    let user = query.user_id.map(|u| u.to_string());
-    let team = query.team_id.map(|t| t.to_string());
-    let (from, to) = (query.from.map(millis), query.to.map(millis));
-    let managed_by = query.managed_by.map(|u| u.to_string());
-    let led_by = query.projects_led_by.map(|u| u.to_string());
+    let Bound {
+        workspace,
+        me,
+        all_public,
+        teams,
+        user,
+        team,
+        from,
+        to,
+        managed_by,
+        led_by,
+    } = bound(visibility, query);
     let rows = sqlx::query!(
         r#"SELECT task_id AS "task_id!", SUM(duration_secs) AS "secs!: i64"
            FROM (SELECT task_id, duration_secs FROM entries
@@ -171,4 +171,36 @@ pub async fn task_totals(
     rows.into_iter()
         .map(|row| Ok((id(&row.task_id)?, row.secs)))
         .collect()
+}
+
+/// What both reads of visible entries bind, as SQLite takes it.
+struct Bound {
+    workspace: String,
+    me: String,
+    all_public: bool,
+    /// A JSON array of ids.
+    teams: String,
+    user: Option<String>,
+    team: Option<String>,
+    from: Option<i64>,
+    to: Option<i64>,
+    managed_by: Option<String>,
+    led_by: Option<String>,
+}
+
+fn bound(visibility: &Visibility<'_>, query: &EntryQuery) -> Bound {
+    let scope = visibility.scope();
+    let text = |id: Option<Uuid>| id.map(|id| id.to_string());
+    Bound {
+        workspace: scope.workspace_id().to_string(),
+        me: scope.user_id().to_string(),
+        all_public: visibility.all_public(),
+        teams: json_ids(visibility.teams()),
+        user: text(query.user_id),
+        team: text(query.team_id),
+        from: query.from.map(millis),
+        to: query.to.map(millis),
+        managed_by: text(query.managed_by),
+        led_by: text(query.projects_led_by),
+    }
 }
