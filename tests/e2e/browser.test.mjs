@@ -59,6 +59,10 @@ test('sign in, start work, stop: the entry is listed and synced', DEADLINE, asyn
   assert.equal(title, 'Migrate blog posts');
   await task.click();
   await page.getByTestId('timer-task').filter({ hasText: title }).waitFor();
+  // The task worked on heads the list, under "Recent", and is listed once.
+  await page.getByRole('heading', { name: 'Recent' }).waitFor();
+  assert.equal(await page.getByTestId('task').first().locator('.title').textContent(), title);
+  assert.equal(await page.getByTestId('task').filter({ hasText: title }).count(), 1);
   await page.screenshot({ path: path.join(artifacts, 'browser-running.png') });
 
   await page.getByTestId('stop').click();

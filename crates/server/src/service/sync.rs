@@ -425,6 +425,14 @@ pub async fn pull(
         Some(stream_id) => storage.stream_seq(scope, stream_id).await?,
         None => 0,
     };
+    let me = scope.user_id();
+    let my_team_ids = storage
+        .teams(scope, None)
+        .await?
+        .into_iter()
+        .filter(|team| team.members.iter().any(|member| member.user_id == me))
+        .map(|team| team.id)
+        .collect();
     Ok(PullResponse {
         cursor: page.cursor,
         more: page.more,
@@ -435,6 +443,7 @@ pub async fn pull(
         timer,
         last_applied_seq,
         server_time: now,
+        my_team_ids,
     })
 }
 
