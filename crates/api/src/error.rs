@@ -33,8 +33,6 @@ pub enum ErrorCode {
     InvalidToken,
     TokenExpired,
     InvalidCredentials,
-    /// The device id belongs to another user: the installation signs in as a new device.
-    DeviceTaken,
     /// Too many failed sign-ins for this account or from this address: `Retry-After` (and
     /// `details.retry_after_secs`) says when to try again.
     TooManyAttempts,

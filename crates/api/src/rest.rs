@@ -38,8 +38,9 @@ pub struct TokenRequest {
         pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]([^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]{0,98}[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
     )]
     pub device_name: String,
-    /// The device's own id (UUIDv7, made once per installation). The server makes one when it
-    /// is absent; the sync protocol numbers each device's mutations.
+    /// The id the server gave this installation when this user signed in on it before. Any
+    /// other (none, or an id the user has not signed in with) gets a fresh one in the answer,
+    /// which the device adopts; the sync protocol numbers each device's mutations.
     // The pattern repeats the format: schemathesis (4.32) ignores `format` on a nullable string
     // and would send "" as a valid id.
     #[serde(default)]
@@ -54,6 +55,7 @@ pub struct TokenRequest {
 pub struct TokenResponse {
     /// Opaque bearer token; the server keeps only its hash.
     pub token: String,
+    /// The device's id from now on: the one sent, if this user signed in with it before.
     pub device_id: Uuid,
     pub user: User,
     pub workspaces: Vec<Workspace>,

@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 use stint_api::desk::Session;
 use stint_api::rest::{TokenRequest, User, Workspace};
-use stint_api::ErrorCode;
 use uuid::Uuid;
 
 use super::Desk;
@@ -76,21 +75,22 @@ impl Desk {
             device_name: self.device_name.clone(),
             device_id: Some(device_id),
         };
-        let response = match client.sign_in(&request(self.store.device_id()?)).await {
-            // This installation was used by someone else before: it becomes a new device —
-            // only once nothing of theirs waits to be pushed (their outbox is numbered on this
-            // device's streams).
-            Err(DeskError::Server(body)) if body.code == ErrorCode::DeviceTaken => {
-                let pending = self.store.pending_count()?;
-                if pending > 0 {
-                    return Err(DeskError::UnsyncedChanges { count: pending });
+        let sent_device_id = self.store.device_id()?;
+        let response = client.sign_in(&request(sent_device_id)).await?;
+        if response.device_id != sent_device_id {
+            // The server names the device when this user has not signed in on it before (a new
+            // installation, or one used by someone else). Taken only once nothing of the
+            // previous user waits to be pushed: their outbox is numbered on the old id's streams.
+            let pending = self.store.pending_count()?;
+            if pending > 0 {
+                if let Err(error) = client.revoke(&response.token).await {
+                    tracing::warn!(%error, "revoking the unused token failed");
                 }
-                let device_id = self.store.renew_device_id()?;
-                self.vault.set_account(device_id.to_string());
-                client.sign_in(&request(device_id)).await?
+                return Err(DeskError::UnsyncedChanges { count: pending });
             }
-            other => other?,
-        };
+            self.store.set_device_id(response.device_id)?;
+            self.vault.set_account(response.device_id.to_string());
+        }
         let last = self.store.setting(keys::LAST_WORKSPACE)?;
         let chosen_before = |w: &&Workspace| last == Some(format!("{}:{}", response.user.id, w.id));
         let workspace = response

@@ -87,12 +87,10 @@ impl LocalStore {
         Uuid::parse_str(&text).map_err(|_| StoreError::Corrupt("device id".into()))
     }
 
-    /// A new device id: used when this installation signs in as a user the server has not seen
-    /// it with before (only once nothing of the previous user waits to be pushed).
-    pub fn renew_device_id(&self) -> Result<Uuid, StoreError> {
-        let id = Uuid::now_v7();
-        self.set_setting(keys::DEVICE_ID, &id.to_string())?;
-        Ok(id)
+    /// The id the server gave this installation for the user signing in (only once nothing of
+    /// the previous user waits to be pushed).
+    pub fn set_device_id(&self, id: Uuid) -> Result<(), StoreError> {
+        self.set_setting(keys::DEVICE_ID, &id.to_string())
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
