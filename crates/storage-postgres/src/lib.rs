@@ -224,6 +224,11 @@ impl Storage for PostgresStorage {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn my_team_ids(&self, scope: &WorkspaceScope) -> Result<Vec<Uuid>> {
+        reads::my_team_ids(&self.pool, scope).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn projects(&self, scope: &WorkspaceScope) -> Result<Vec<ProjectRecord>> {
         reads::projects(&self.pool, scope).await
     }

@@ -247,6 +247,11 @@ impl Storage for SqliteStorage {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn my_team_ids(&self, scope: &WorkspaceScope) -> Result<Vec<Uuid>> {
+        reads::my_team_ids(&self.reader, scope).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn projects(&self, scope: &WorkspaceScope) -> Result<Vec<ProjectRecord>> {
         reads::projects(&self.reader, scope).await
     }

@@ -151,6 +151,9 @@ pub trait Storage: Send + Sync + 'static {
     /// The workspace's tasks; only those with these ids when `ids` is given.
     async fn tasks(&self, scope: &WorkspaceScope, ids: Option<&[Uuid]>) -> Result<Vec<TaskRecord>>;
 
+    /// The teams the scope's user is a member of, by id.
+    async fn my_team_ids(&self, scope: &WorkspaceScope) -> Result<Vec<Uuid>>;
+
     /// The workspace's projects, by name.
     async fn projects(&self, scope: &WorkspaceScope) -> Result<Vec<ProjectRecord>>;
 

@@ -319,7 +319,7 @@ pub trait SyncWrites: Send {
 pub trait WorkWrites: Send {
     async fn insert_project(
         &mut self,
-        scope: &WorkspaceScope,
+        settings: Capability<'_, may::ChangeSettings>,
         project: &ProjectRecord,
     ) -> Result<bool>;
 
@@ -341,7 +341,11 @@ pub trait WorkWrites: Send {
 
     /// Makes a task in a project of the scope's workspace; `false` when the id is taken or the
     /// project is not the workspace's.
-    async fn insert_task(&mut self, scope: &WorkspaceScope, task: &TaskFields) -> Result<bool>;
+    async fn insert_task(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        task: &TaskFields,
+    ) -> Result<bool>;
 
     /// Changes a task of the scope's workspace (its project must be the workspace's too);
     /// `false` when either is not found.

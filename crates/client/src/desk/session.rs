@@ -102,23 +102,27 @@ impl Desk {
             .ok_or_else(|| {
                 DeskError::InvalidInput("this account is not a member of any workspace yet".into())
             })?;
-        if let Some(previous) = self.stored_session()? {
-            if previous.user.id != response.user.id || previous.workspace.id != workspace.id {
-                let pending = self.store.pending_count()?;
-                if pending > 0 {
-                    return Err(DeskError::UnsyncedChanges { count: pending });
+        {
+            // As for a switch: no sync of what this device held may land after the clear.
+            let _no_sync = self.sync_lock.lock().await;
+            if let Some(previous) = self.stored_session()? {
+                if previous.user.id != response.user.id || previous.workspace.id != workspace.id {
+                    let pending = self.store.pending_count()?;
+                    if pending > 0 {
+                        return Err(DeskError::UnsyncedChanges { count: pending });
+                    }
+                    self.store.clear_user_data()?;
                 }
-                self.store.clear_user_data()?;
             }
+            self.vault.save(&response.token);
+            self.keep_session(&StoredSession {
+                server_url: client.base_url().to_string(),
+                user: response.user,
+                workspace,
+                workspaces: response.workspaces,
+            })?;
         }
-        self.vault.save(&response.token);
-        let stored = StoredSession {
-            server_url: client.base_url().to_string(),
-            user: response.user,
-            workspace,
-            workspaces: response.workspaces,
-        };
-        self.open_workspace(&stored).await
+        self.open_workspace().await
     }
 
     /// Opens another of the signed-in user's workspaces, with its own tasks, entries and sync
@@ -141,27 +145,31 @@ impl Desk {
                 "that is not one of your workspaces; sign in again to see new ones".into(),
             ));
         };
-        let pending = self.store.pending_count()?;
-        if pending > 0 {
-            return Err(DeskError::UnsyncedChanges { count: pending });
+        {
+            // A sync of the old workspace in flight would write its tasks, cursor and teams
+            // over the new one's: the switch waits for it, and no other starts until it is done.
+            let _no_sync = self.sync_lock.lock().await;
+            let pending = self.store.pending_count()?;
+            if pending > 0 {
+                return Err(DeskError::UnsyncedChanges { count: pending });
+            }
+            let issues = self.store.issue_count()?;
+            if issues > 0 {
+                return Err(DeskError::InvalidInput(format!(
+                    "look at the {issues} sync issue(s) of this workspace first: retry or dismiss them"
+                )));
+            }
+            self.store.clear_user_data()?;
+            self.keep_session(&StoredSession {
+                workspace,
+                ..current
+            })?;
         }
-        let issues = self.store.issue_count()?;
-        if issues > 0 {
-            return Err(DeskError::InvalidInput(format!(
-                "look at the {issues} sync issue(s) of this workspace first: retry or dismiss them"
-            )));
-        }
-        self.store.clear_user_data()?;
-        self.open_workspace(&StoredSession {
-            workspace,
-            ..current
-        })
-        .await
+        self.open_workspace().await
     }
 
-    /// Keeps `stored` as the session, remembers its workspace as this user's choice, and
-    /// fetches what the workspace holds.
-    async fn open_workspace(&self, stored: &StoredSession) -> Result<Session, DeskError> {
+    /// Keeps `stored` as the session and remembers its workspace as this user's choice.
+    fn keep_session(&self, stored: &StoredSession) -> Result<(), DeskError> {
         self.store.set_setting(
             keys::SESSION,
             &serde_json::to_string(stored).map_err(StoreError::from)?,
@@ -170,6 +178,11 @@ impl Desk {
             keys::LAST_WORKSPACE,
             &format!("{}:{}", stored.user.id, stored.workspace.id),
         )?;
+        Ok(())
+    }
+
+    /// Fetches what the session's workspace holds.
+    async fn open_workspace(&self) -> Result<Session, DeskError> {
         // Signed in: the shell shows it, and the event stream opens for this session.
         self.changed();
         // Fetch the tasks now; if this fails the sync loop tries again.

@@ -134,14 +134,16 @@ impl LocalStore {
         }
     }
 
-    /// The tasks of the timer and of the latest entries, latest first.
+    /// The tasks of the timer and of the latest entries (the last 200: the list is read at
+    /// every refresh of the window), latest first.
     pub fn recent_task_ids(&self, limit: usize) -> Result<Vec<Uuid>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "SELECT task_id FROM ( \
                  SELECT task_id, 1 AS timer, 0 AS started_at FROM timer \
                  UNION ALL \
-                 SELECT json_extract(json, '$.task_id'), 0, started_at FROM entries) \
+                 SELECT json_extract(json, '$.task_id'), 0, started_at \
+                 FROM (SELECT json, started_at FROM entries ORDER BY started_at DESC LIMIT 200)) \
              GROUP BY task_id ORDER BY max(timer) DESC, max(started_at) DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map(params![limit as i64], |r| r.get::<_, String>(0))?;

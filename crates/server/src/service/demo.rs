@@ -135,7 +135,8 @@ pub async fn seed(storage: &dyn Storage, passwords: &Passwords) -> Result<DemoWo
             color: color.to_string(),
             leader_id: leader.map(|user| Uuid::from_u128(USERS[user].0)),
         };
-        tx.insert_project(&scope, &project).await?;
+        tx.insert_project(scope.require::<may::ChangeSettings>()?, &project)
+            .await?;
     }
     for (id, project, title, assignees) in TASKS {
         let task = TaskFields {
@@ -145,7 +146,10 @@ pub async fn seed(storage: &dyn Storage, passwords: &Passwords) -> Result<DemoWo
             status: TaskStatus::Open,
             percent_complete: 0,
         };
-        if !tx.insert_task(&scope, &task).await? {
+        if !tx
+            .insert_task(scope.require::<may::ChangeSettings>()?, &task)
+            .await?
+        {
             continue; // seeded before; its assignees may have changed since, leave them
         }
         for &user in assignees {
@@ -231,7 +235,8 @@ pub async fn add_second_workspace(storage: &dyn Storage) -> Result<(Uuid, String
             color: "#a855f7".to_string(),
             leader_id: None,
         };
-        tx.insert_project(&scope, &project).await?;
+        tx.insert_project(scope.require::<may::ChangeSettings>()?, &project)
+            .await?;
         let task = TaskFields {
             id: Uuid::from_u128(SECOND_WORKSPACE.3),
             project_id: project.id,
@@ -239,7 +244,8 @@ pub async fn add_second_workspace(storage: &dyn Storage) -> Result<(Uuid, String
             status: TaskStatus::Open,
             percent_complete: 0,
         };
-        tx.insert_task(&scope, &task).await?;
+        tx.insert_task(scope.require::<may::ChangeSettings>()?, &task)
+            .await?;
         tx.assign(&scope, task.id, Uuid::from_u128(USERS[1].0))
             .await?;
     }

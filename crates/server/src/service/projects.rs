@@ -36,7 +36,7 @@ pub async fn create(
         active_member(storage, settings, leader).await?;
     }
     let mut tx = storage.begin().await?;
-    tx.insert_project(settings.scope(), &record).await?;
+    tx.insert_project(settings, &record).await?;
     tx.commit().await?;
     Ok(project(record))
 }
@@ -60,11 +60,14 @@ pub async fn update(
     if let Some(Some(leader)) = update.leader_id {
         active_member(storage, settings, leader).await?;
     }
-    let mut tx = storage.begin().await?;
-    if !tx.update_project(settings, &update).await? {
-        return Err(no_such_project());
+    // Nothing to change: nothing for devices to hear of either.
+    if *change != ProjectChange::default() {
+        let mut tx = storage.begin().await?;
+        if !tx.update_project(settings, &update).await? {
+            return Err(no_such_project());
+        }
+        tx.commit().await?;
     }
-    tx.commit().await?;
     storage
         .projects(settings.scope())
         .await?

@@ -425,14 +425,7 @@ pub async fn pull(
         Some(stream_id) => storage.stream_seq(scope, stream_id).await?,
         None => 0,
     };
-    let me = scope.user_id();
-    let my_team_ids = storage
-        .teams(scope, None)
-        .await?
-        .into_iter()
-        .filter(|team| team.members.iter().any(|member| member.user_id == me))
-        .map(|team| team.id)
-        .collect();
+    let my_team_ids = storage.my_team_ids(scope).await?;
     Ok(PullResponse {
         cursor: page.cursor,
         more: page.more,

@@ -22,8 +22,10 @@ use crate::service::{entries, groups};
 
 type Settings<'s> = Capability<'s, may::ChangeSettings>;
 
-/// The most tasks one list answers, and the most assignees of either kind one task takes.
+/// The most `limit` asks for, the most recent tasks listed, and the most assignees of either
+/// kind one task takes.
 pub const MAX_LISTED: u32 = 1_000;
+const MAX_SEARCH_CHARS: usize = 100;
 
 /// The workspace's tasks, by title (or the caller's recent ones, latest first), narrowed as
 /// asked, each with the time on it the caller may see under their timesheets filter (P3).
@@ -32,11 +34,23 @@ pub async fn list(
     read: Capability<'_, may::Read>,
     query: &TaskListQuery,
 ) -> Result<TaskList, ApiError> {
-    let limit = query.limit.unwrap_or(MAX_LISTED);
-    if !(1..=MAX_LISTED).contains(&limit) {
+    if query
+        .limit
+        .is_some_and(|limit| !(1..=MAX_LISTED).contains(&limit))
+    {
         return Err(ApiError::invalid(
             "limit",
             format!("limit is 1 to {MAX_LISTED}"),
+        ));
+    }
+    if query
+        .q
+        .as_ref()
+        .is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS)
+    {
+        return Err(ApiError::invalid(
+            "q",
+            format!("q is at most {MAX_SEARCH_CHARS} characters"),
         ));
     }
     let assigned_to_me = match query.assigned.as_deref() {
@@ -59,13 +73,7 @@ pub async fn list(
         tasks.sort_by_key(|task| order[&task.id]);
     }
     if assigned_to_me {
-        let my_teams: HashSet<Uuid> = storage
-            .teams(scope, None)
-            .await?
-            .into_iter()
-            .filter(|team| team.members.iter().any(|m| m.user_id == me))
-            .map(|team| team.id)
-            .collect();
+        let my_teams: HashSet<Uuid> = storage.my_team_ids(scope).await?.into_iter().collect();
         tasks.retain(|task| {
             task.assignees.iter().any(|(user, _)| *user == me)
                 || task.teams.iter().any(|(team, _)| my_teams.contains(team))
@@ -78,7 +86,9 @@ pub async fn list(
                 || task.project_name.to_lowercase().contains(&text)
         });
     }
-    tasks.truncate(limit as usize);
+    if let Some(limit) = query.limit {
+        tasks.truncate(limit as usize);
+    }
 
     let (filter, filter_source) = groups::figures_filter(storage, scope, Page::Timesheets).await?;
     let mut narrowed = EntryQuery::default();
@@ -118,7 +128,7 @@ pub async fn create(
         percent_complete: percent(request.percent_complete.unwrap_or(0))?,
     };
     let mut tx = storage.begin().await?;
-    if !tx.insert_task(settings.scope(), &fields).await? {
+    if !tx.insert_task(settings, &fields).await? {
         return Err(no_such_project());
     }
     tx.commit().await?;
@@ -143,6 +153,10 @@ pub async fn update(
         status: change.status,
         percent_complete: change.percent_complete.map(percent).transpose()?,
     };
+    if *change == TaskChange::default() {
+        // Nothing to change: nothing for devices to hear of either.
+        return task_of(storage, settings, task_id).await;
+    }
     let mut tx = storage.begin().await?;
     if !tx.update_task(settings, &update).await? {
         // Told apart after the fact: the task, or the project it was to move to, is unknown.

@@ -610,9 +610,9 @@ async fn every_writing_endpoint_refuses_whoever_the_rules_refuse() {
         };
         assert!(tx.insert_team(settings, &new).await.unwrap());
         let their_project = ProjectRecord { id: Uuid::now_v7(), name: "Theirs".into(), color: "#123456".into(), leader_id: None };
-        assert!(tx.insert_project(&scope, &their_project).await.unwrap());
+        assert!(tx.insert_project(settings, &their_project).await.unwrap());
         let their_task = TaskFields { id: Uuid::now_v7(), project_id: their_project.id, title: "Theirs".into(), status: stint_domain::TaskStatus::Open, percent_complete: 0 };
-        assert!(tx.insert_task(&scope, &their_task).await.unwrap());
+        assert!(tx.insert_task(settings, &their_task).await.unwrap());
         tx.commit().await.unwrap();
 
         let ids = |foreign: bool, param: &str, team_path: bool| -> String {

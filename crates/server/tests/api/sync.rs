@@ -374,7 +374,7 @@ async fn a_deleted_task_reaches_devices_as_a_tombstone() {
             percent_complete: 0,
         };
         let mut tx = server.storage.begin().await.unwrap();
-        assert!(tx.insert_task(&scope, &task).await.unwrap());
+        assert!(tx.insert_task(settings, &task).await.unwrap());
         tx.commit().await.unwrap();
         let before = server.pull(&ana, None).await;
         assert!(before["tasks"]

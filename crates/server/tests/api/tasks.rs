@@ -126,8 +126,10 @@ async fn admins_manage_projects_and_tasks_and_devices_hear_of_it() {
         for q in ["%C3%96LWECHSEL", "%C3%A9CLAIRAGE", "lwech"] {
             assert_eq!(ids(&server.task_list(&ben, &format!("?q={q}")).await), [task_id.as_str()], "{q}");
         }
-        let (status, _) = server.call(&ben, Method::GET, "/tasks?assigned=you", None).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
+        for query in ["assigned=you", "limit=1001", &format!("q={}", "x".repeat(101))] {
+            let (status, _) = server.call(&ben, Method::GET, &format!("/tasks?{query}"), None).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        }
 
         // Devices hear of it, and of its project's new name.
         let (status, _) = server
@@ -142,8 +144,23 @@ async fn admins_manage_projects_and_tasks_and_devices_hear_of_it() {
         let lighting = projects.as_array().unwrap().iter().find(|p| p["id"] == project_id.as_str()).unwrap();
         assert!(lighting.get("leader_id").is_none(), "{lighting}");
 
-        // Deleting the team takes it off the task, and devices hear of that too.
+        // Renaming the team reaches the device's copy of the task; a change of nothing is
+        // nothing for devices to pull.
         let cursor = pulled["cursor"].as_str().unwrap().to_string();
+        let (status, body) = server
+            .call(&admin, Method::PATCH, &format!("/teams/{WEB_TEAM}"), Some(json!({ "name": "Web crew" })))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let pulled = server.pull(&ana, Some(&cursor)).await;
+        let on_device = pulled["tasks"].as_array().unwrap().iter().find(|t| t["id"] == task_id.as_str()).cloned().unwrap();
+        assert_eq!(on_device["teams"][0]["name"], "Web crew");
+        let cursor = pulled["cursor"].as_str().unwrap().to_string();
+        assert_eq!(server.call(&admin, Method::PATCH, &path, Some(json!({}))).await.0, StatusCode::OK);
+        let project_path = format!("/projects/{project_id}");
+        assert_eq!(server.call(&admin, Method::PATCH, &project_path, Some(json!({}))).await.0, StatusCode::OK);
+        assert_eq!(server.pull(&ana, Some(&cursor)).await["tasks"], json!([]));
+
+        // Deleting the team takes it off the task, and devices hear of that too.
         let (status, body) = server.call(&admin, Method::DELETE, &format!("/teams/{WEB_TEAM}"), None).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let pulled = server.pull(&ana, Some(&cursor)).await;
@@ -152,7 +169,6 @@ async fn admins_manage_projects_and_tasks_and_devices_hear_of_it() {
         assert!(!ids(&server.task_list(&ana, "?assigned=me").await).contains(&task_id.as_str()));
 
         // A project goes once its tasks have; a task with time on it stays.
-        let project_path = format!("/projects/{project_id}");
         let (status, error) = server.call(&admin, Method::DELETE, &project_path, None).await;
         assert_eq!((status, error["code"].as_str()), (StatusCode::CONFLICT, Some("project_has_tasks")));
         let logged = json!([record_entry(1, &Uuid::now_v7(), 0, "")]);
@@ -268,6 +284,60 @@ async fn recent_tasks_are_the_callers_latest_used_first() {
         let ana = server.sign_in(ANA).await;
         let anas = server.task_list(&ana, "?recent=true").await;
         assert!(anas.first().map(|t| t["id"] != BENS_TASK).unwrap_or(true));
+    })
+    .await;
+}
+
+/// Assigning a team while it is deleted: one of them goes first, the other sees its result
+/// (never a deadlock's 503), and the task is left without the deleted team.
+#[tokio::test]
+async fn a_team_assigned_while_it_is_deleted_is_left_off_the_task() {
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let assignees = format!("/tasks/{SHARED_TASK}/assignees");
+        for round in 0..15 {
+            let (status, team) = server
+                .make_team(&admin, &format!("Race {round}"), ANA_ID, "public")
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{team}");
+            let team_id = team["id"].as_str().unwrap().to_string();
+            let both = json!({ "user_ids": [ANA_ID], "team_ids": [team_id, WEB_TEAM] });
+            assert_eq!(
+                server
+                    .call(&admin, Method::PUT, &assignees, Some(both.clone()))
+                    .await
+                    .0,
+                StatusCode::OK
+            );
+            let team_path = format!("/teams/{team_id}");
+            let (assigned, deleted) = tokio::join!(
+                server.call(&admin, Method::PUT, &assignees, Some(both)),
+                server.call(&admin, Method::DELETE, &team_path, None),
+            );
+            assert_eq!(deleted.0, StatusCode::OK, "round {round}: {}", deleted.1);
+            assert!(
+                [StatusCode::OK, StatusCode::BAD_REQUEST].contains(&assigned.0),
+                "round {round}: {} {}",
+                assigned.0,
+                assigned.1
+            );
+            let task = server
+                .task_list(&admin, "")
+                .await
+                .into_iter()
+                .find(|t| t["id"] == SHARED_TASK)
+                .unwrap();
+            let teams: Vec<&str> = task["teams"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["team_id"].as_str().unwrap())
+                .collect();
+            assert!(
+                !teams.contains(&team_id.as_str()),
+                "round {round}: {teams:?}"
+            );
+        }
     })
     .await;
 }

@@ -267,6 +267,19 @@ pub async fn own_entries_page(
     rows.into_iter().map(entry_record).collect()
 }
 
+/// The teams the scope's user is a member of, by id.
+pub async fn my_team_ids(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        "SELECT team_id FROM team_members WHERE workspace_id = $1 AND user_id = $2 \
+         ORDER BY team_id",
+        scope.workspace_id(),
+        scope.user_id()
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)
+}
+
 /// The workspace's projects, by name.
 pub async fn projects(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<ProjectRecord>> {
     let rows = sqlx::query!(

@@ -193,7 +193,12 @@ impl TeamWrites for PostgresTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        Ok(done.rows_affected() == 1)
+        let renamed = done.rows_affected() == 1;
+        if renamed {
+            self.log_team_tasks(team.scope().workspace_id(), team.team_id())
+                .await?;
+        }
+        Ok(renamed)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -312,18 +317,15 @@ impl TeamWrites for PostgresTransaction {
         for (entry_id, author) in &secured {
             self.log_change_of(workspace, Entity::Entry, *entry_id, op, Some(*author));
         }
-        // The tasks it worked on: devices hear of each (their teams travel with them).
-        let tasks = sqlx::query_scalar!(
-            "DELETE FROM task_teams WHERE team_id = $1 AND workspace_id = $2 RETURNING task_id",
+        self.log_team_tasks(workspace, team_id).await?;
+        sqlx::query!(
+            "DELETE FROM task_teams WHERE team_id = $1 AND workspace_id = $2",
             team_id,
             workspace
         )
-        .fetch_all(self.conn())
+        .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        for task_id in tasks {
-            self.log_change_of(workspace, Entity::Task, task_id, ChangeOp::Upsert, None);
-        }
         sqlx::query!(
             "DELETE FROM teams WHERE id = $1 AND workspace_id = $2",
             team_id,
@@ -492,5 +494,24 @@ impl TeamWrites for PostgresTransaction {
         .fetch_one(self.conn())
         .await
         .map_err(storage_error)
+    }
+}
+
+impl PostgresTransaction {
+    /// Devices hear of each task the team works on: a task carries its teams' names.
+    async fn log_team_tasks(&mut self, workspace: Uuid, team_id: Uuid) -> Result<()> {
+        let tasks = sqlx::query_scalar!(
+            "SELECT task_id FROM task_teams WHERE team_id = $1 AND workspace_id = $2 \
+             ORDER BY task_id",
+            team_id,
+            workspace
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        for task_id in tasks {
+            self.log_change_of(workspace, Entity::Task, task_id, ChangeOp::Upsert, None);
+        }
+        Ok(())
     }
 }

@@ -19,9 +19,10 @@ impl WorkWrites for PostgresTransaction {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_project(
         &mut self,
-        scope: &WorkspaceScope,
+        settings: Capability<'_, may::ChangeSettings>,
         project: &ProjectRecord,
     ) -> Result<bool> {
+        let scope = settings.scope();
         let (id, workspace) = (project.id, scope.workspace_id());
         let done = sqlx::query!(
             "INSERT INTO projects (id, workspace_id, name, color, leader_id) \
@@ -70,7 +71,10 @@ impl WorkWrites for PostgresTransaction {
         }
         self.log_change(scope, Entity::Project, project.id, ChangeOp::Upsert)
             .await?;
-        // A task carries its project's name and colour.
+        // A task carries its project's name and colour (not its leader).
+        if project.name.is_none() && project.color.is_none() {
+            return Ok(true);
+        }
         let tasks = sqlx::query_scalar!(
             "SELECT id FROM tasks WHERE project_id = $1 AND workspace_id = $2 ORDER BY id",
             project.id,
@@ -127,7 +131,12 @@ impl WorkWrites for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn insert_task(&mut self, scope: &WorkspaceScope, task: &TaskFields) -> Result<bool> {
+    async fn insert_task(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        task: &TaskFields,
+    ) -> Result<bool> {
+        let scope = settings.scope();
         let (id, workspace) = (task.id, scope.workspace_id());
         let (project, status) = (task.project_id, task.status.as_str());
         // The project must be in the same workspace (and not deleted meanwhile: shared lock).
@@ -209,6 +218,16 @@ impl WorkWrites for PostgresTransaction {
         if found.is_none() {
             return Ok(false);
         }
+        // The teams to assign, locked before any assignment row is: a team being deleted
+        // (locked, then its assignment rows deleted) finishes first instead of deadlocking.
+        let teams = sqlx::query_scalar!(
+            "SELECT id FROM teams WHERE workspace_id = $1 AND id = ANY($2) ORDER BY id FOR SHARE",
+            workspace,
+            team_ids
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
         sqlx::query!("DELETE FROM task_assignees WHERE task_id = $1", task_id)
             .execute(self.conn())
             .await
@@ -230,11 +249,10 @@ impl WorkWrites for PostgresTransaction {
         .map_err(storage_error)?;
         sqlx::query!(
             "INSERT INTO task_teams (workspace_id, task_id, team_id) \
-             SELECT $2, $1, t.id FROM teams t WHERE t.workspace_id = $2 AND t.id = ANY($3) \
-             FOR SHARE",
+             SELECT $2, $1, t FROM UNNEST($3::uuid[]) AS t",
             task_id,
             workspace,
-            team_ids
+            &teams
         )
         .execute(self.conn())
         .await

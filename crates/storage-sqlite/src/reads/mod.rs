@@ -282,6 +282,24 @@ pub async fn own_entries_page(
     rows.into_iter().map(entry_record).collect()
 }
 
+/// The teams the scope's user is a member of, by id.
+pub async fn my_team_ids(pool: &SqlitePool, scope: &WorkspaceScope) -> Result<Vec<Uuid>> {
+    let (workspace, me) = (
+        scope.workspace_id().to_string(),
+        scope.user_id().to_string(),
+    );
+    let rows = sqlx::query_scalar!(
+        "SELECT team_id FROM team_members WHERE workspace_id = $1 AND user_id = $2 \
+         ORDER BY team_id",
+        workspace,
+        me
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.iter().map(|team| id(team)).collect()
+}
+
 /// The workspace's projects, by name.
 pub async fn projects(pool: &SqlitePool, scope: &WorkspaceScope) -> Result<Vec<ProjectRecord>> {
     let workspace = scope.workspace_id().to_string();

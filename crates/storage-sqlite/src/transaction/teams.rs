@@ -206,7 +206,11 @@ impl TeamWrites for SqliteTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        Ok(done.rows_affected() == 1)
+        let renamed = done.rows_affected() == 1;
+        if renamed {
+            self.log_team_tasks(&workspace, &team_id).await?;
+        }
+        Ok(renamed)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -328,20 +332,7 @@ impl TeamWrites for SqliteTransaction {
         .await
         .map_err(storage_error)?
         .rows_affected();
-        // The tasks it worked on: devices hear of each (their teams travel with them).
-        let (task, upsert) = (Entity::Task.as_str(), ChangeOp::Upsert.as_str());
-        sqlx::query!(
-            "INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) \
-             SELECT workspace_id, $3, task_id, $4, NULL FROM task_teams \
-             WHERE team_id = $1 AND workspace_id = $2 ORDER BY task_id",
-            team,
-            workspace,
-            task,
-            upsert
-        )
-        .execute(self.conn())
-        .await
-        .map_err(storage_error)?;
+        self.log_team_tasks(&workspace, &team).await?;
         sqlx::query!(
             "DELETE FROM task_teams WHERE team_id = $1 AND workspace_id = $2",
             team,
@@ -523,5 +514,25 @@ impl TeamWrites for SqliteTransaction {
         .fetch_one(self.conn())
         .await
         .map_err(storage_error)
+    }
+}
+
+impl SqliteTransaction {
+    /// Devices hear of each task the team works on: a task carries its teams' names.
+    async fn log_team_tasks(&mut self, workspace: &str, team_id: &str) -> Result<()> {
+        let (task, upsert) = (Entity::Task.as_str(), ChangeOp::Upsert.as_str());
+        sqlx::query!(
+            "INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) \
+             SELECT workspace_id, $3, task_id, $4, NULL FROM task_teams \
+             WHERE team_id = $1 AND workspace_id = $2 ORDER BY task_id",
+            team_id,
+            workspace,
+            task,
+            upsert
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
     }
 }

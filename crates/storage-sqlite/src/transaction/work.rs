@@ -20,9 +20,10 @@ impl WorkWrites for SqliteTransaction {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_project(
         &mut self,
-        scope: &WorkspaceScope,
+        settings: Capability<'_, may::ChangeSettings>,
         project: &ProjectRecord,
     ) -> Result<bool> {
+        let scope = settings.scope();
         let (id, workspace) = (project.id.to_string(), scope.workspace_id().to_string());
         let leader = project.leader_id.map(|l| l.to_string());
         let done = sqlx::query!(
@@ -74,7 +75,10 @@ impl WorkWrites for SqliteTransaction {
         }
         self.log_change(scope, Entity::Project, project.id, ChangeOp::Upsert)
             .await?;
-        // A task carries its project's name and colour.
+        // A task carries its project's name and colour (not its leader).
+        if project.name.is_none() && project.color.is_none() {
+            return Ok(true);
+        }
         let tasks = sqlx::query_scalar!(
             "SELECT id FROM tasks WHERE project_id = $1 AND workspace_id = $2 ORDER BY id",
             id,
@@ -127,7 +131,12 @@ impl WorkWrites for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn insert_task(&mut self, scope: &WorkspaceScope, task: &TaskFields) -> Result<bool> {
+    async fn insert_task(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        task: &TaskFields,
+    ) -> Result<bool> {
+        let scope = settings.scope();
         let (id, workspace) = (task.id.to_string(), scope.workspace_id().to_string());
         let (project, status) = (task.project_id.to_string(), task.status.as_str());
         // The project must be in the same workspace: the foreign key alone would not say so.
