@@ -16,14 +16,19 @@ let browser;
 // Nothing here may hang a CI run: every step has a deadline.
 const DEADLINE = { timeout: 120000 };
 
-before(async () => {
-  server = await startServer();
-  bridge = start(path.join(binDir, 'stint-bridge'), [
+/** A dev bridge (the real Rust core) with a data directory of its own: its process and URL. */
+async function startBridge() {
+  const child = start(path.join(binDir, 'stint-bridge'), [
     '--data-dir', tempDir('bridge'),
     '--ui-dir', path.join(root, 'ui/dist'),
   ]);
-  const [line] = await createInterface({ input: bridge.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value]);
-  bridgeUrl = JSON.parse(line).url;
+  const [line] = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value]);
+  return { child, url: JSON.parse(line).url };
+}
+
+before(async () => {
+  server = await startServer();
+  ({ child: bridge, url: bridgeUrl } = await startBridge());
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -59,6 +64,10 @@ test('sign in, start work, stop: the entry is listed and synced', DEADLINE, asyn
   assert.equal(title, 'Migrate blog posts');
   await task.click();
   await page.getByTestId('timer-task').filter({ hasText: title }).waitFor();
+  // The task worked on heads the list, under "Recent", and is listed once.
+  await page.getByRole('heading', { name: 'Recent' }).waitFor();
+  assert.equal(await page.getByTestId('task').first().locator('.title').textContent(), title);
+  assert.equal(await page.getByTestId('task').filter({ hasText: title }).count(), 1);
   await page.screenshot({ path: path.join(artifacts, 'browser-running.png') });
 
   await page.getByTestId('stop').click();
@@ -116,6 +125,53 @@ test('a change the server decided otherwise about is listed in plain words and c
   // The laptop took the phone's running timer from the server; stop it for the next test.
   await page.getByTestId('stop').click();
   await page.getByTestId('idle').waitFor();
+});
+
+test('a user in two workspaces switches between them, not while changes wait', DEADLINE, async () => {
+  const twoWorkspaces = await startServer(['--second-workspace']);
+  const own = await startBridge();
+  try {
+    const page = await browser.newPage({ viewport: { width: 420, height: 640 } });
+    await page.goto(`${own.url}&server=${encodeURIComponent(twoWorkspaces.url)}`);
+    await page.getByLabel('Email').fill(ANA.email);
+    await page.getByLabel('Password').fill(ANA.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Assigned to me' }).waitFor();
+    const chooser = page.getByTestId('workspace');
+    const first = await chooser.inputValue();
+    const options = await chooser.locator('option').evaluateAll((all) => all.map((o) => [o.value, o.textContent]));
+    assert.equal(options.length, 2);
+    const [second] = options.find(([id]) => id !== first);
+
+    // The other workspace's tasks, and none of the first's.
+    await chooser.selectOption(second);
+    await page.getByTestId('task').filter({ hasText: 'Draft the colour palette' }).waitFor();
+    assert.equal(await page.getByTestId('task').filter({ hasText: 'Migrate blog posts' }).count(), 0);
+    await page.screenshot({ path: path.join(artifacts, 'browser-second-workspace.png') });
+
+    // A running timer is a change waiting to be sent (offline: it cannot be): the switch is
+    // refused with the reason, and the chooser shows the workspace still open.
+    twoWorkspaces.child.kill('SIGKILL');
+    await page.getByTestId('task').filter({ hasText: 'Draft the colour palette' }).click();
+    await page.getByTestId('timer-task').waitFor();
+    await chooser.selectOption(first);
+    await page.getByRole('alert').filter({ hasText: /waiting|sync/i }).waitFor();
+    assert.equal(await chooser.inputValue(), second);
+    await page.screenshot({ path: path.join(artifacts, 'browser-switch-refused.png') });
+
+    // Once sent, the switch goes through and the first workspace's tasks are back.
+    await twoWorkspaces.restart();
+    await page.getByTestId('stop').click();
+    await page.getByTestId('idle').waitFor();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await page.getByText(/^Synced at/).waitFor({ timeout: 15000 });
+    await chooser.selectOption(first);
+    await page.getByTestId('task').filter({ hasText: 'Migrate blog posts' }).waitFor();
+    assert.equal(await chooser.inputValue(), first);
+  } finally {
+    own.child.kill();
+    twoWorkspaces.child?.kill();
+  }
 });
 
 test('the bridge refuses calls without its token or from another origin', DEADLINE, async () => {

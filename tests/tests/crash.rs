@@ -16,10 +16,12 @@ fn a_killed_process_leaves_the_timer_running_from_the_same_instant() {
         id: Uuid::now_v7(),
         title: "Survive a crash".into(),
         status: stint_api::TaskStatus::Open,
+        percent_complete: 0,
         project_id: Uuid::now_v7(),
         project_name: "Reliability".into(),
         project_color: "#10b981".into(),
         assignees: vec![],
+        teams: vec![],
     };
     let mut child = Command::new(env!("CARGO_BIN_EXE_crash-child"))
         .arg(dir.path())

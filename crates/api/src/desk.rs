@@ -26,6 +26,9 @@ desk_calls! {
     sign_out: SignOut -> ();
     /// Tasks from the local cache (works offline).
     tasks: Tasks -> Vec<Task>;
+    /// Which cached tasks are the user's beyond those assigned to them by name: through their
+    /// teams, and those they used lately on this device (works offline).
+    my_tasks: MyTasks -> MyTasks;
     /// Starts work on a task, stopping a running timer first.
     start_work: StartWork { task_id: Uuid } -> CurrentTimer;
     pause: Pause -> CurrentTimer;
@@ -44,6 +47,16 @@ desk_calls! {
     retry_sync_issue: RetrySyncIssue { #[ts(type = "number")] id: i64 } -> SyncStatus;
     /// Drops the issue; the change is not sent again.
     dismiss_sync_issue: DismissSyncIssue { #[ts(type = "number")] id: i64 } -> SyncStatus;
+}
+
+/// What Start Work needs besides the tasks themselves to show "Recent" and "Assigned to me".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct MyTasks {
+    /// The teams the user was in at the last sync: a task assigned to one is theirs too.
+    pub team_ids: Vec<Uuid>,
+    /// The tasks of the user's timer and latest entries on this device, latest first (at most
+    /// five).
+    pub recent_task_ids: Vec<Uuid>,
 }
 
 /// Who is signed in, where, and where the device token is kept (D4).

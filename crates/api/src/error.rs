@@ -33,8 +33,6 @@ pub enum ErrorCode {
     InvalidToken,
     TokenExpired,
     InvalidCredentials,
-    /// The device id belongs to another user: the installation signs in as a new device.
-    DeviceTaken,
     /// Too many failed sign-ins for this account or from this address: `Retry-After` (and
     /// `details.retry_after_secs`) says when to try again.
     TooManyAttempts,
@@ -54,6 +52,12 @@ pub enum ErrorCode {
     LastTeamManager,
     /// A group with members cannot be deleted: move them to other groups first.
     GroupNotEmpty,
+    /// A submitted or approved entry stays where it is until it is returned to its author.
+    EntryLocked,
+    /// A project with tasks cannot be deleted: delete or move its tasks first.
+    ProjectHasTasks,
+    /// A task that time was logged to, or a timer runs on, cannot be deleted.
+    TaskInUse,
 
     // Sync.
     UnsupportedProtocol,

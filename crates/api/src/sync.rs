@@ -219,6 +219,9 @@ pub struct PullResponse {
     pub last_applied_seq: i64,
     /// Server time, so the device can learn its clock offset.
     pub server_time: DateTime<Utc>,
+    /// The teams the caller is a member of now: tasks assigned to one are theirs too.
+    #[serde(default)]
+    pub my_team_ids: Vec<Uuid>,
 }
 
 /// What a tombstone is about.

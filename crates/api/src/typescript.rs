@@ -10,6 +10,7 @@ pub fn write_all(dir: &Path) -> Result<(), ExportError> {
     crate::desk::DeskCall::export_all_to(dir)?;
     crate::desk::DeskReplies::export_all_to(dir)?;
     crate::desk::Session::export_all_to(dir)?;
+    crate::desk::MyTasks::export_all_to(dir)?;
     crate::desk::CurrentTimer::export_all_to(dir)?;
     crate::desk::WeekEntry::export_all_to(dir)?;
     crate::desk::SyncStatus::export_all_to(dir)?;

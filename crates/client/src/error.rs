@@ -14,7 +14,7 @@ pub enum DeskError {
     InvalidTransition(#[from] stint_domain::TimerError),
     #[error("{0}")]
     InvalidInput(String),
-    #[error("{count} changes have not reached the server yet; sync before signing out")]
+    #[error("{} not reached the server yet: let it sync, then try again", waiting(.count))]
     UnsyncedChanges { count: i64 },
     #[error("the server cannot be reached: {0}")]
     Offline(String),
@@ -61,5 +61,13 @@ pub enum StoreError {
 impl From<serde_json::Error> for StoreError {
     fn from(error: serde_json::Error) -> StoreError {
         StoreError::Corrupt(error.to_string())
+    }
+}
+
+/// "1 change has", "3 changes have".
+fn waiting(count: &i64) -> String {
+    match count {
+        1 => "1 change has".to_string(),
+        n => format!("{n} changes have"),
     }
 }

@@ -83,7 +83,7 @@ impl TokenVault {
         }
     }
 
-    /// Follows a new device id (see `LocalStore::renew_device_id`).
+    /// Follows a new device id (see `LocalStore::set_device_id`).
     pub fn set_account(&self, account: String) {
         *self.account.lock().expect("vault lock") = account;
     }

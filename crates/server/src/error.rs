@@ -86,8 +86,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         NotFound => StatusCode::NOT_FOUND,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-        DeviceTaken | StreamTaken | RoleFixed | NameTaken | LastAdmin | WorkLogsFixed
-        | SecuredTeamsOff | LastTeamManager | GroupNotEmpty => StatusCode::CONFLICT,
+        StreamTaken | RoleFixed | NameTaken | LastAdmin | WorkLogsFixed | SecuredTeamsOff
+        | LastTeamManager | GroupNotEmpty | EntryLocked | ProjectHasTasks | TaskInUse => {
+            StatusCode::CONFLICT
+        }
         PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         Busy => StatusCode::SERVICE_UNAVAILABLE,

@@ -275,7 +275,15 @@ async fn a_change_that_commits_late_is_still_delivered() {
             leader_id: None,
         };
         let mut quick = storage.begin().await.unwrap();
-        quick.insert_project(&scope, &early).await.unwrap();
+        quick
+            .insert_project(
+                scope
+                    .require::<stint_storage::may::ChangeSettings>()
+                    .unwrap(),
+                &early,
+            )
+            .await
+            .unwrap();
         quick.commit().await.unwrap();
 
         let page = storage.changes_since(&scope, cursor, PAGE).await.unwrap();

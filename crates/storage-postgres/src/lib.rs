@@ -19,8 +19,8 @@ use sqlx::{Connection, Executor, PgConnection, PgPool};
 use stint_storage::{
     may, ActivityRecord, Capability, ChangePage, CurrentEpoch, EntryQuery, EntryRecord,
     GroupRecord, InstanceEvents, InvitationRecord, MemberFiltersRecord, MemberRecord,
-    MembershipRecord, Result, RoleRecord, SignedInDevice, Storage, StorageError, TaskRecord,
-    TeamRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord, Visibility,
+    MembershipRecord, ProjectRecord, Result, RoleRecord, SignedInDevice, Storage, StorageError,
+    TaskRecord, TeamRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord, Visibility,
     WorkspaceRecord, WorkspaceScope,
 };
 use uuid::Uuid;
@@ -234,6 +234,30 @@ impl Storage for PostgresStorage {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn tasks(&self, scope: &WorkspaceScope, ids: Option<&[Uuid]>) -> Result<Vec<TaskRecord>> {
         reads::tasks(&self.pool, scope, ids).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn my_team_ids(&self, scope: &WorkspaceScope) -> Result<Vec<Uuid>> {
+        reads::my_team_ids(&self.pool, scope).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn projects(&self, scope: &WorkspaceScope) -> Result<Vec<ProjectRecord>> {
+        reads::projects(&self.pool, scope).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn task_totals(
+        &self,
+        visibility: &Visibility<'_>,
+        query: &EntryQuery,
+    ) -> Result<Vec<(Uuid, i64)>> {
+        reads::task_totals(&self.pool, visibility, query).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn recent_tasks(&self, scope: &WorkspaceScope, limit: usize) -> Result<Vec<Uuid>> {
+        reads::recent_tasks(&self.pool, scope, limit).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -1,4 +1,4 @@
-//! Row level security (`migrations/0050_row_level_security.sql`): every pooled connection acts
+//! Row level security (`migrations/0014_row_level_security.sql`): every pooled connection acts
 //! as `stint_app`, which sees a workspace table's rows only in the workspace its transaction
 //! names; the few reads that cross workspaces run as `stint_lookup`.
 

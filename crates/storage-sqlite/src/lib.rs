@@ -24,9 +24,9 @@ use sqlx::SqlitePool;
 use stint_storage::{
     may, ActivityRecord, Capability, ChangePage, CurrentEpoch, EntryQuery, EntryRecord,
     GroupRecord, InstanceEvents, InvitationRecord, MemberFiltersRecord, MemberRecord,
-    MembershipRecord, Result, RoleRecord, SignedInDevice, Storage, TaskRecord, TeamRecord,
-    TimerWithSegments, TokenRecord, Transaction, UserRecord, Visibility, WorkspaceRecord,
-    WorkspaceScope,
+    MembershipRecord, ProjectRecord, Result, RoleRecord, SignedInDevice, Storage, TaskRecord,
+    TeamRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord, Visibility,
+    WorkspaceRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -244,6 +244,30 @@ impl Storage for SqliteStorage {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn tasks(&self, scope: &WorkspaceScope, ids: Option<&[Uuid]>) -> Result<Vec<TaskRecord>> {
         reads::tasks(&self.reader, scope, ids).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn my_team_ids(&self, scope: &WorkspaceScope) -> Result<Vec<Uuid>> {
+        reads::my_team_ids(&self.reader, scope).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn projects(&self, scope: &WorkspaceScope) -> Result<Vec<ProjectRecord>> {
+        reads::projects(&self.reader, scope).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn task_totals(
+        &self,
+        visibility: &Visibility<'_>,
+        query: &EntryQuery,
+    ) -> Result<Vec<(Uuid, i64)>> {
+        reads::task_totals(&self.reader, visibility, query).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn recent_tasks(&self, scope: &WorkspaceScope, limit: usize) -> Result<Vec<Uuid>> {
+        reads::recent_tasks(&self.reader, scope, limit).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -16,3 +16,13 @@ pub enum StorageError {
     #[error("database error: {0}")]
     Other(String),
 }
+
+impl StorageError {
+    /// What a write answers when the row it was decided on changed (or went) before it wrote:
+    /// the caller decides again on the row as it is now.
+    pub fn changed_meanwhile(what: &str) -> StorageError {
+        StorageError::Conflict {
+            constraint: format!("the {what} changed meanwhile"),
+        }
+    }
+}

@@ -150,6 +150,24 @@ pub trait Storage: Send + Sync + 'static {
     // Workspace reads.
     /// The workspace's tasks; only those with these ids when `ids` is given.
     async fn tasks(&self, scope: &WorkspaceScope, ids: Option<&[Uuid]>) -> Result<Vec<TaskRecord>>;
+
+    /// The teams the scope's user is a member of, by id.
+    async fn my_team_ids(&self, scope: &WorkspaceScope) -> Result<Vec<Uuid>>;
+
+    /// The workspace's projects, by name.
+    async fn projects(&self, scope: &WorkspaceScope) -> Result<Vec<ProjectRecord>>;
+
+    /// The seconds logged to each task in the entries `visible_entries` would list for `query`
+    /// (its `entry_id` and `limit` aside); tasks without any are left out.
+    async fn task_totals(
+        &self,
+        visibility: &Visibility<'_>,
+        query: &EntryQuery,
+    ) -> Result<Vec<(Uuid, i64)>>;
+
+    /// The tasks the scope's user logged time to or ran a timer on, most recent first.
+    async fn recent_tasks(&self, scope: &WorkspaceScope, limit: usize) -> Result<Vec<Uuid>>;
+
     /// The scope's user's entries with these ids (others' entries are not returned).
     async fn own_entries(&self, scope: &WorkspaceScope, ids: &[Uuid]) -> Result<Vec<EntryRecord>>;
     /// The scope's user's running or paused timer, with every segment.

@@ -336,12 +336,36 @@ pub struct ProjectRecord {
     pub leader_id: Option<Uuid>,
 }
 
+/// A task's own fields, as made or changed (its assignees are set apart).
 #[derive(Debug, Clone, PartialEq)]
-pub struct NewTask {
+pub struct TaskFields {
     pub id: Uuid,
     pub project_id: Uuid,
     pub title: String,
     pub status: TaskStatus,
+    /// 0 to 100.
+    pub percent_complete: u8,
+}
+
+/// What to change of a task, written in one statement (two admins changing other fields of
+/// one task at once both land); `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskUpdate {
+    pub id: Uuid,
+    pub project_id: Option<Uuid>,
+    pub title: Option<String>,
+    pub status: Option<TaskStatus>,
+    pub percent_complete: Option<u8>,
+}
+
+/// What to change of a project, written in one statement; `None` leaves a field as it is
+/// (`Some(None)` takes the leader away).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProjectUpdate {
+    pub id: Uuid,
+    pub name: Option<String>,
+    pub color: Option<String>,
+    pub leader_id: Option<Option<Uuid>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -352,8 +376,11 @@ pub struct TaskRecord {
     pub project_id: Uuid,
     pub project_name: String,
     pub project_color: String,
+    pub percent_complete: u8,
     /// (user id, name), by name.
     pub assignees: Vec<(Uuid, String)>,
+    /// (team id, name), by name.
+    pub teams: Vec<(Uuid, String)>,
 }
 
 /// A timer's head (see `stint_domain::TimerHead`); `stopped` once it became an entry.
@@ -595,6 +622,34 @@ impl ChangeOp {
         [ChangeOp::Upsert, ChangeOp::Delete]
             .into_iter()
             .find(|op| op.as_str() == text)
+    }
+}
+
+/// A stored task's % complete; outside 0 to 100 is damage.
+pub fn stored_percent(stored: i64) -> crate::Result<u8> {
+    u8::try_from(stored)
+        .ok()
+        .filter(|percent| *percent <= 100)
+        .ok_or_else(|| crate::StorageError::Corrupt(format!("task at {stored} % complete")))
+}
+
+/// Tasks' people and teams, gathered from rows that name either (both backends read them in
+/// one query, by name).
+#[derive(Debug, Default)]
+pub struct TaskAssignees(std::collections::HashMap<Uuid, (Named, Named)>);
+
+/// (id, name) pairs, by name.
+type Named = Vec<(Uuid, String)>;
+
+impl TaskAssignees {
+    pub fn add(&mut self, task_id: Uuid, is_team: bool, id: Uuid, name: String) {
+        let (people, teams) = self.0.entry(task_id).or_default();
+        if is_team { teams } else { people }.push((id, name));
+    }
+
+    /// The task's (people, teams).
+    pub fn take(&mut self, task_id: Uuid) -> (Named, Named) {
+        self.0.remove(&task_id).unwrap_or_default()
     }
 }
 

@@ -8,9 +8,9 @@ use uuid::Uuid;
 
 use crate::{
     may, Capability, DeviceRecord, EntryRecord, GroupRecord, Held, InvitationRecord,
-    MemberSettings, MutationRecord, NewTask, NewTeam, ProjectRecord, RecordedMutation, Result,
-    RoleRecord, SegmentRecord, TeamManagement, TeamRoleRecord, TimerRecord, TokenRecord,
-    UserRecord, WorkspaceScope,
+    MemberSettings, MutationRecord, NewTeam, ProjectRecord, ProjectUpdate, RecordedMutation,
+    Result, RoleRecord, SegmentRecord, TaskFields, TaskUpdate, TeamManagement, TeamRecord,
+    TeamRoleRecord, TimerRecord, TokenRecord, UserRecord, WorkspaceScope,
 };
 
 /// One writing transaction. Every method that changes a project, task, timer or entry appends
@@ -45,7 +45,8 @@ pub trait AccountWrites: Send {
 
     /// Makes the user a member of the scope's workspace holding these default roles (added to
     /// what they hold when they are a member already), in the group their roles suggest
-    /// (`DefaultGroup::for_roles`; Employees, or the first group by name, when it is gone).
+    /// (`DefaultGroup::for_roles`; when it is gone, Employees, or the first group by name other
+    /// than Administrators).
     async fn insert_membership(
         &mut self,
         scope: &WorkspaceScope,
@@ -319,11 +320,51 @@ pub trait SyncWrites: Send {
 pub trait WorkWrites: Send {
     async fn insert_project(
         &mut self,
-        scope: &WorkspaceScope,
+        settings: Capability<'_, may::ChangeSettings>,
         project: &ProjectRecord,
     ) -> Result<bool>;
 
-    async fn insert_task(&mut self, scope: &WorkspaceScope, task: &NewTask) -> Result<bool>;
+    /// Changes a project of the scope's workspace; `false` when there is none by that id. Its
+    /// tasks travel with its name and colour: devices hear of each.
+    async fn update_project(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        project: &ProjectUpdate,
+    ) -> Result<bool>;
+
+    /// Deletes a project without tasks; `false` when there is none by that id, `Conflict`
+    /// (`project_has_tasks`) while it has tasks.
+    async fn delete_project(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        project_id: Uuid,
+    ) -> Result<bool>;
+
+    /// Makes a task in a project of the scope's workspace; `false` when the id is taken or the
+    /// project is not the workspace's.
+    async fn insert_task(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        task: &TaskFields,
+    ) -> Result<bool>;
+
+    /// Changes a task of the scope's workspace (its project must be the workspace's too);
+    /// `false` when either is not found.
+    async fn update_task(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        task: &TaskUpdate,
+    ) -> Result<bool>;
+
+    /// Replaces who works on a task of the scope's workspace: members and teams of the
+    /// workspace (others are passed over; the caller checked them); `false` for no such task.
+    async fn set_task_assignees(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        task_id: Uuid,
+        user_ids: &[Uuid],
+        team_ids: &[Uuid],
+    ) -> Result<bool>;
 
     /// The statuses of those of `ids` that are tasks of the scope's workspace.
     async fn task_statuses(
@@ -402,19 +443,24 @@ pub trait WorkWrites: Send {
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()>;
 
-    /// Moves one of the scope's user's entries to a team (`Some((team, its visibility))`, a team
-    /// of the scope's workspace) or to no team; between the public and the secured store when
-    /// the visibility changes (a delete and an insert, in this transaction). `NotFound` when
-    /// the user has no entry by that id. Its feed records it `moved` at `at`.
+    /// Moves one of the scope's user's entries (as the move was decided on) to a team (of the
+    /// scope's workspace, likewise) or to no team; between the public and the secured store
+    /// when the visibility changes (a delete and an insert, in this transaction). `NotFound`
+    /// when the user has no entry by that id; `Conflict` when the entry's team or the team it
+    /// goes to changed since (decide again). Its feed records it `moved` at `at`.
     async fn move_entry(
         &mut self,
         write: Capability<'_, may::Write>,
-        entry_id: Uuid,
-        to: Option<(Uuid, stint_domain::WorkLogs)>,
+        entry: &EntryRecord,
+        to: Option<&TeamRecord>,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()>;
 
     /// Deletes a task that no timer or entry refers to (`Conflict` otherwise, and nothing
     /// changes); devices get a tombstone.
-    async fn delete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()>;
+    async fn delete_task(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        task_id: Uuid,
+    ) -> Result<()>;
 }

@@ -23,6 +23,7 @@ export const desk = {
   signOut: () => call({ method: 'sign_out' }),
   switchWorkspace: (workspace_id: string) => call({ method: 'switch_workspace', args: { workspace_id } }),
   tasks: () => call({ method: 'tasks' }),
+  myTasks: () => call({ method: 'my_tasks' }),
   startWork: (task_id: string) => call({ method: 'start_work', args: { task_id } }),
   pause: () => call({ method: 'pause' }),
   resume: () => call({ method: 'resume' }),

@@ -16,8 +16,8 @@ mod week;
 use std::path::PathBuf;
 
 use stint_api::desk::{
-    CurrentTimer, DeskCall, DeskHandler, DeskReply, Session, SyncIssue, SyncProgress, SyncStatus,
-    WeekEntry,
+    CurrentTimer, DeskCall, DeskHandler, DeskReply, MyTasks, Session, SyncIssue, SyncProgress,
+    SyncStatus, WeekEntry,
 };
 use stint_api::rest::Task;
 use tokio::sync::{watch, Mutex, Notify};
@@ -135,6 +135,10 @@ impl DeskHandler for Desk {
 
     async fn tasks(&self) -> Result<Vec<Task>, DeskError> {
         Desk::tasks(self)
+    }
+
+    async fn my_tasks(&self) -> Result<MyTasks, DeskError> {
+        Desk::my_tasks(self)
     }
 
     async fn start_work(&self, task_id: Uuid) -> Result<CurrentTimer, DeskError> {

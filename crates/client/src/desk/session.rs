@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 use stint_api::desk::Session;
 use stint_api::rest::{TokenRequest, User, Workspace};
-use stint_api::ErrorCode;
 use uuid::Uuid;
 
 use super::Desk;
@@ -76,21 +75,22 @@ impl Desk {
             device_name: self.device_name.clone(),
             device_id: Some(device_id),
         };
-        let response = match client.sign_in(&request(self.store.device_id()?)).await {
-            // This installation was used by someone else before: it becomes a new device —
-            // only once nothing of theirs waits to be pushed (their outbox is numbered on this
-            // device's streams).
-            Err(DeskError::Server(body)) if body.code == ErrorCode::DeviceTaken => {
-                let pending = self.store.pending_count()?;
-                if pending > 0 {
-                    return Err(DeskError::UnsyncedChanges { count: pending });
+        let sent_device_id = self.store.device_id()?;
+        let response = client.sign_in(&request(sent_device_id)).await?;
+        if response.device_id != sent_device_id {
+            // The server names the device when this user has not signed in on it before (a new
+            // installation, or one used by someone else). Taken only once nothing of the
+            // previous user waits to be pushed: their outbox is numbered on the old id's streams.
+            let pending = self.store.pending_count()?;
+            if pending > 0 {
+                if let Err(error) = client.revoke(&response.token).await {
+                    tracing::warn!(%error, "revoking the unused token failed");
                 }
-                let device_id = self.store.renew_device_id()?;
-                self.vault.set_account(device_id.to_string());
-                client.sign_in(&request(device_id)).await?
+                return Err(DeskError::UnsyncedChanges { count: pending });
             }
-            other => other?,
-        };
+            self.store.set_device_id(response.device_id)?;
+            self.vault.set_account(response.device_id.to_string());
+        }
         let last = self.store.setting(keys::LAST_WORKSPACE)?;
         let chosen_before = |w: &&Workspace| last == Some(format!("{}:{}", response.user.id, w.id));
         let workspace = response
@@ -102,23 +102,27 @@ impl Desk {
             .ok_or_else(|| {
                 DeskError::InvalidInput("this account is not a member of any workspace yet".into())
             })?;
-        if let Some(previous) = self.stored_session()? {
-            if previous.user.id != response.user.id || previous.workspace.id != workspace.id {
-                let pending = self.store.pending_count()?;
-                if pending > 0 {
-                    return Err(DeskError::UnsyncedChanges { count: pending });
+        {
+            // As for a switch: no sync of what this device held may land after the clear.
+            let _no_sync = self.sync_lock.lock().await;
+            if let Some(previous) = self.stored_session()? {
+                if previous.user.id != response.user.id || previous.workspace.id != workspace.id {
+                    let pending = self.store.pending_count()?;
+                    if pending > 0 {
+                        return Err(DeskError::UnsyncedChanges { count: pending });
+                    }
+                    self.store.clear_user_data()?;
                 }
-                self.store.clear_user_data()?;
             }
+            self.vault.save(&response.token);
+            self.keep_session(&StoredSession {
+                server_url: client.base_url().to_string(),
+                user: response.user,
+                workspace,
+                workspaces: response.workspaces,
+            })?;
         }
-        self.vault.save(&response.token);
-        let stored = StoredSession {
-            server_url: client.base_url().to_string(),
-            user: response.user,
-            workspace,
-            workspaces: response.workspaces,
-        };
-        self.open_workspace(&stored).await
+        self.open_workspace().await
     }
 
     /// Opens another of the signed-in user's workspaces, with its own tasks, entries and sync
@@ -141,27 +145,31 @@ impl Desk {
                 "that is not one of your workspaces; sign in again to see new ones".into(),
             ));
         };
-        let pending = self.store.pending_count()?;
-        if pending > 0 {
-            return Err(DeskError::UnsyncedChanges { count: pending });
+        {
+            // A sync of the old workspace in flight would write its tasks, cursor and teams
+            // over the new one's: the switch waits for it, and no other starts until it is done.
+            let _no_sync = self.sync_lock.lock().await;
+            let pending = self.store.pending_count()?;
+            if pending > 0 {
+                return Err(DeskError::UnsyncedChanges { count: pending });
+            }
+            let issues = self.store.issue_count()?;
+            if issues > 0 {
+                return Err(DeskError::InvalidInput(format!(
+                    "look at the {issues} sync issue(s) of this workspace first: retry or dismiss them"
+                )));
+            }
+            self.store.clear_user_data()?;
+            self.keep_session(&StoredSession {
+                workspace,
+                ..current
+            })?;
         }
-        let issues = self.store.issue_count()?;
-        if issues > 0 {
-            return Err(DeskError::InvalidInput(format!(
-                "look at the {issues} sync issue(s) of this workspace first: retry or dismiss them"
-            )));
-        }
-        self.store.clear_user_data()?;
-        self.open_workspace(&StoredSession {
-            workspace,
-            ..current
-        })
-        .await
+        self.open_workspace().await
     }
 
-    /// Keeps `stored` as the session, remembers its workspace as this user's choice, and
-    /// fetches what the workspace holds.
-    async fn open_workspace(&self, stored: &StoredSession) -> Result<Session, DeskError> {
+    /// Keeps `stored` as the session and remembers its workspace as this user's choice.
+    fn keep_session(&self, stored: &StoredSession) -> Result<(), DeskError> {
         self.store.set_setting(
             keys::SESSION,
             &serde_json::to_string(stored).map_err(StoreError::from)?,
@@ -170,6 +178,11 @@ impl Desk {
             keys::LAST_WORKSPACE,
             &format!("{}:{}", stored.user.id, stored.workspace.id),
         )?;
+        Ok(())
+    }
+
+    /// Fetches what the session's workspace holds.
+    async fn open_workspace(&self) -> Result<Session, DeskError> {
         // Signed in: the shell shows it, and the event stream opens for this session.
         self.changed();
         // Fetch the tasks now; if this fails the sync loop tries again.

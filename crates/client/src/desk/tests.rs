@@ -25,10 +25,12 @@ async fn dispatch_answers_each_call_with_its_own_reply() {
         id: Uuid::now_v7(),
         title: "Write docs".into(),
         status: TaskStatus::Open,
+        percent_complete: 0,
         project_id: Uuid::now_v7(),
         project_name: "Docs".into(),
         project_color: "#3b82f6".into(),
         assignees: vec![],
+        teams: vec![],
     };
     desk.store()
         .save_tasks(std::slice::from_ref(&task))

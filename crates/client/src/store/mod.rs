@@ -45,6 +45,8 @@ pub mod keys {
     pub const LAST_SYNCED_AT: &str = "last_synced_at";
     pub const OFFLINE_SINCE: &str = "offline_since";
     pub const LAST_ERROR: &str = "last_sync_error";
+    /// The user's teams as the last pull said (a JSON array of ids).
+    pub const MY_TEAMS: &str = "my_team_ids";
     /// `user id:workspace id` of the last workspace chosen: the next sign-in of that user
     /// opens it again (kept through signing out).
     pub const LAST_WORKSPACE: &str = "last_workspace";
@@ -85,12 +87,10 @@ impl LocalStore {
         Uuid::parse_str(&text).map_err(|_| StoreError::Corrupt("device id".into()))
     }
 
-    /// A new device id: used when this installation signs in as a user the server has not seen
-    /// it with before (only once nothing of the previous user waits to be pushed).
-    pub fn renew_device_id(&self) -> Result<Uuid, StoreError> {
-        let id = Uuid::now_v7();
-        self.set_setting(keys::DEVICE_ID, &id.to_string())?;
-        Ok(id)
+    /// The id the server gave this installation for the user signing in (only once nothing of
+    /// the previous user waits to be pushed).
+    pub fn set_device_id(&self, id: Uuid) -> Result<(), StoreError> {
+        self.set_setting(keys::DEVICE_ID, &id.to_string())
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -126,6 +126,34 @@ impl LocalStore {
         rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
     }
 
+    /// The user's teams as the last pull said.
+    pub fn my_team_ids(&self) -> Result<Vec<Uuid>, StoreError> {
+        match text_setting(&self.conn(), keys::MY_TEAMS)? {
+            Some(json) => Ok(serde_json::from_str(&json)?),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The tasks of the timer and of the latest entries (the last 200: the list is read at
+    /// every refresh of the window), latest first.
+    pub fn recent_task_ids(&self, limit: usize) -> Result<Vec<Uuid>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT task_id FROM ( \
+                 SELECT task_id, 1 AS timer, 0 AS started_at FROM timer \
+                 UNION ALL \
+                 SELECT json_extract(json, '$.task_id'), 0, started_at \
+                 FROM (SELECT json, started_at FROM entries ORDER BY started_at DESC LIMIT 200)) \
+             GROUP BY task_id ORDER BY max(timer) DESC, max(started_at) DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map(params![limit as i64], |r| r.get::<_, String>(0))?;
+        rows.map(|id| {
+            let id = id?;
+            Uuid::parse_str(&id).map_err(|_| StoreError::Corrupt(format!("task id {id:?}")))
+        })
+        .collect()
+    }
+
     pub fn task(&self, id: Uuid) -> Result<Option<Task>, StoreError> {
         task(&self.conn(), id)
     }
@@ -155,6 +183,7 @@ impl LocalStore {
             keys::LAST_SYNCED_AT,
             keys::OFFLINE_SINCE,
             keys::LAST_ERROR,
+            keys::MY_TEAMS,
         ] {
             tx.execute("DELETE FROM settings WHERE key = ?1", params![key])?;
         }

@@ -249,6 +249,11 @@ impl LocalStore {
             }
         }
         put_setting(&tx, keys::CURSOR, &pull.cursor)?;
+        put_setting(
+            &tx,
+            keys::MY_TEAMS,
+            &serde_json::to_string(&pull.my_team_ids)?,
+        )?;
         tx.commit()?;
         Ok(applied)
     }

@@ -18,10 +18,12 @@ fn task(title: &str) -> Task {
         id: Uuid::now_v7(),
         title: title.into(),
         status: TaskStatus::Open,
+        percent_complete: 0,
         project_id: Uuid::now_v7(),
         project_name: "Project".into(),
         project_color: "#3b82f6".into(),
         assignees: vec![],
+        teams: vec![],
     }
 }
 
@@ -357,6 +359,7 @@ fn pull_page(entries: Vec<stint_api::rest::Entry>, snapshot: bool) -> PullRespon
         timer: None,
         last_applied_seq: 0,
         server_time: t(100),
+        my_team_ids: vec![],
     }
 }
 
@@ -453,4 +456,46 @@ fn tombstones_remove_tasks_and_synced_entries_but_never_unsynced_work() {
         .map(|(entry, _)| entry.id)
         .collect();
     assert_eq!(left, [unsynced.id], "the device's own unsynced entry stays");
+}
+
+#[test]
+fn my_tasks_are_the_last_pulls_teams_and_the_latest_used_here() {
+    let (_dir, store) = open();
+    let (older, newer, running) = (task("Older"), task("Newer"), task("Running"));
+    store
+        .save_tasks(&[older.clone(), newer.clone(), running.clone()])
+        .unwrap();
+    assert!(store.my_team_ids().unwrap().is_empty());
+    assert!(store.recent_task_ids(5).unwrap().is_empty());
+
+    let me = me();
+    for (task, from) in [(&newer, 600), (&older, 0)] {
+        store
+            .start_timer(Uuid::now_v7(), task.id, t(from), Some(&me))
+            .unwrap();
+        store.stop_timer(t(from + 60), Some(&me)).unwrap();
+    }
+    store
+        .start_timer(Uuid::now_v7(), running.id, t(1200), Some(&me))
+        .unwrap();
+    // The running timer's task first, then by the latest start (not the order of making).
+    assert_eq!(
+        store.recent_task_ids(5).unwrap(),
+        [running.id, newer.id, older.id]
+    );
+    assert_eq!(store.recent_task_ids(2).unwrap(), [running.id, newer.id]);
+
+    let team = Uuid::now_v7();
+    let pull = PullResponse {
+        my_team_ids: vec![team],
+        ..pull_page(vec![], false)
+    };
+    store.apply_pull(&pull).unwrap();
+    assert_eq!(store.my_team_ids().unwrap(), [team]);
+    // Left a team: the next pull says so.
+    store.apply_pull(&pull_page(vec![], false)).unwrap();
+    assert!(store.my_team_ids().unwrap().is_empty());
+    store.apply_pull(&pull).unwrap();
+    store.clear_user_data().unwrap();
+    assert!(store.my_team_ids().unwrap().is_empty());
 }

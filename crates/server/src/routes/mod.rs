@@ -8,6 +8,7 @@ pub mod events;
 pub mod groups;
 pub mod invitations;
 pub mod meta;
+pub mod projects;
 pub mod roles;
 pub mod sync;
 pub mod tasks;
@@ -60,6 +61,7 @@ fn feature_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(meta::routes())
         .merge(auth::routes())
+        .merge(projects::routes())
         .merge(tasks::routes())
         .merge(sync::routes())
         .merge(events::routes())

@@ -8,7 +8,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use stint_api::rest::{TokenRequest, TokenResponse, User, Workspace};
 use stint_api::ErrorCode;
-use stint_storage::{DeviceRecord, Storage, TokenRecord, UserRecord};
+use stint_storage::{DeviceRecord, Storage, StorageError, TokenRecord, UserRecord};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -149,9 +149,10 @@ pub struct IssuedToken {
     pub device_id: Uuid,
 }
 
-/// Issues a token for `user_id` on a device (a new one when `device_id` is `None`), revoking the
-/// device's older tokens and purging long-expired ones. A device id already bound to another
-/// user is refused: that installation signs in as a new device.
+/// Issues a token for `user_id` on a device, revoking the device's older tokens and purging
+/// long-expired ones. A device id this user has signed in with before is kept; any other —
+/// none, one nobody has, or another user's — is replaced by a fresh one, so an answer tells
+/// nothing about other users' devices (the device adopts the id it is given).
 pub async fn issue_token(
     storage: &dyn Storage,
     user_id: Uuid,
@@ -160,16 +161,12 @@ pub async fn issue_token(
     now: DateTime<Utc>,
     ttl: Duration,
 ) -> Result<IssuedToken, ApiError> {
-    let device_id = device_id.unwrap_or_else(Uuid::now_v7);
     let token = new_token();
     let mut tx = storage.begin().await?;
-    if tx
-        .device_owner(device_id)
-        .await?
-        .is_some_and(|owner| owner != user_id)
-    {
-        return Err(device_taken());
-    }
+    let device_id = match device_id {
+        Some(id) if tx.device_owner(id).await? == Some(user_id) => id,
+        _ => Uuid::now_v7(),
+    };
     let registered = tx
         .upsert_device(&DeviceRecord {
             id: device_id,
@@ -179,8 +176,11 @@ pub async fn issue_token(
         })
         .await?;
     if !registered {
-        // Another user's sign-in registered this id between the check above and now.
-        return Err(device_taken());
+        // A fresh v7 id taken meanwhile: not expected; the caller may try again.
+        return Err(StorageError::Conflict {
+            constraint: "devices_pkey".into(),
+        }
+        .into());
     }
     tx.revoke_device_tokens(user_id, Some(device_id)).await?;
     tx.purge_tokens(now - EXPIRED_TOKENS_KEPT).await?;
@@ -196,13 +196,6 @@ pub async fn issue_token(
     .await?;
     tx.commit().await?;
     Ok(IssuedToken { token, device_id })
-}
-
-fn device_taken() -> ApiError {
-    ApiError::new(
-        ErrorCode::DeviceTaken,
-        "this device id belongs to another user",
-    )
 }
 
 pub async fn caller_for_token(

@@ -2,7 +2,7 @@
 
 use stint_domain::{DefaultRole, EntrySource, EntryStatus, TaskStatus, WorkLogs};
 use stint_storage::{
-    may, EntryRecord, NewTask, NewTeam, ProjectRecord, Storage, TeamRecord, Transaction,
+    may, EntryRecord, NewTeam, ProjectRecord, Storage, TaskFields, TeamRecord, Transaction,
     UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
@@ -135,16 +135,21 @@ pub async fn seed(storage: &dyn Storage, passwords: &Passwords) -> Result<DemoWo
             color: color.to_string(),
             leader_id: leader.map(|user| Uuid::from_u128(USERS[user].0)),
         };
-        tx.insert_project(&scope, &project).await?;
+        tx.insert_project(scope.require::<may::ChangeSettings>()?, &project)
+            .await?;
     }
     for (id, project, title, assignees) in TASKS {
-        let task = NewTask {
+        let task = TaskFields {
             id: Uuid::from_u128(id),
             project_id: Uuid::from_u128(PROJECTS[project].0),
             title: title.to_string(),
             status: TaskStatus::Open,
+            percent_complete: 0,
         };
-        if !tx.insert_task(&scope, &task).await? {
+        if !tx
+            .insert_task(scope.require::<may::ChangeSettings>()?, &task)
+            .await?
+        {
             continue; // seeded before; its assignees may have changed since, leave them
         }
         for &user in assignees {
@@ -230,14 +235,17 @@ pub async fn add_second_workspace(storage: &dyn Storage) -> Result<(Uuid, String
             color: "#a855f7".to_string(),
             leader_id: None,
         };
-        tx.insert_project(&scope, &project).await?;
-        let task = NewTask {
+        tx.insert_project(scope.require::<may::ChangeSettings>()?, &project)
+            .await?;
+        let task = TaskFields {
             id: Uuid::from_u128(SECOND_WORKSPACE.3),
             project_id: project.id,
             title: "Draft the colour palette".to_string(),
             status: TaskStatus::Open,
+            percent_complete: 0,
         };
-        tx.insert_task(&scope, &task).await?;
+        tx.insert_task(scope.require::<may::ChangeSettings>()?, &task)
+            .await?;
         tx.assign(&scope, task.id, Uuid::from_u128(USERS[1].0))
             .await?;
     }

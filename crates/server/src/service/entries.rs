@@ -4,14 +4,15 @@
 
 use stint_api::rest::{Assignee, Entry, EntryActivity, EntryList, EntryListQuery};
 use stint_api::ErrorCode;
-use stint_domain::{Filter, Page, TeamPermission};
-use stint_storage::{may, Capability, EntryQuery, Storage, StorageError};
+use stint_domain::{EntryStatus, Filter, Page, TeamPermission};
+use stint_storage::{
+    may, Capability, EntryQuery, Held, Storage, StorageError, TeamRecord, WorkspaceScope,
+};
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::policy;
-use crate::service::groups;
-use crate::service::sync::entry;
+use crate::service::{groups, sync, teams};
 use crate::time::now;
 
 /// The most entries one list answers.
@@ -44,23 +45,14 @@ pub async fn list(
         to: query.to,
         limit: limit as usize,
     };
-    match filter {
-        Filter::None => {}
-        Filter::Manager => narrowed.managed_by = Some(me),
-        Filter::ProjectLeader => narrowed.projects_led_by = Some(me),
-        Filter::OwnHours => match narrowed.user_id {
-            Some(user) if user != me => narrowed.limit = 0,
-            _ => narrowed.user_id = Some(me),
-        },
-    }
     let visibility = policy::visibility(storage, read).await?;
-    let entries = if narrowed.limit == 0 {
-        Vec::new()
-    } else {
+    let entries = if apply_filter(filter, me, &mut narrowed) {
         storage.visible_entries(&visibility, &narrowed).await?
+    } else {
+        Vec::new()
     };
     Ok(EntryList {
-        entries: entries.into_iter().map(entry).collect(),
+        entries: entries.into_iter().map(sync::entry).collect(),
         all_public: visibility.all_public(),
         team_ids: visibility.teams().to_vec(),
         filter,
@@ -68,8 +60,24 @@ pub async fn list(
     })
 }
 
-/// Logs one of the caller's entries to a team where they may work on issues (and hold
-/// `time:write`), or to no team.
+/// Narrows `query` to the entries `filter` shows `me`; `false` when it shows none of them
+/// (own hours only, and someone else's asked for).
+pub fn apply_filter(filter: Filter, me: Uuid, query: &mut EntryQuery) -> bool {
+    match filter {
+        Filter::None => {}
+        Filter::Manager => query.managed_by = Some(me),
+        Filter::ProjectLeader => query.projects_led_by = Some(me),
+        Filter::OwnHours => match query.user_id {
+            Some(user) if user != me => return false,
+            _ => query.user_id = Some(me),
+        },
+    }
+    true
+}
+
+/// Logs one of the caller's draft or rejected entries to a team where they may work on issues
+/// (and hold `time:write`), or to no team. Decided on the team as read, and again if the team
+/// changed before the move was written.
 pub async fn move_to_team(
     storage: &dyn Storage,
     write: Capability<'_, may::Write>,
@@ -77,40 +85,62 @@ pub async fn move_to_team(
     team_id: Option<Uuid>,
 ) -> Result<Entry, ApiError> {
     let scope = write.scope();
-    let to = match team_id {
-        None => None,
-        Some(team_id) => {
-            let team = storage
-                .teams(scope, Some(team_id))
-                .await?
-                .pop()
-                .ok_or_else(|| ApiError::invalid("team_id", "no such team in this workspace"))?;
-            if !policy::team_grants(scope, &team).contains(TeamPermission::WorkOnIssues) {
-                return Err(ApiError::new(
-                    ErrorCode::Forbidden,
-                    "logging time to this team needs its `work_on_issues` permission",
-                )
-                .with_details(
-                    serde_json::json!({ "team_permission": TeamPermission::WorkOnIssues }),
-                ));
-            }
-            Some((team.id, team.work_logs))
+    teams::decided_again(|| async {
+        let to = match team_id {
+            None => None,
+            Some(team_id) => Some(team_to_log_to(storage, scope, team_id).await?),
+        };
+        let mut tx = storage.begin().await?;
+        // Taken by the move too; taken first here so the entry read below stays as read.
+        tx.lock_user_timers(scope).await?;
+        let Some(Held::Own(entry)) = tx.entries_with_ids(scope, &[entry_id]).await?.pop() else {
+            return Err(ApiError::not_found("no such entry of yours"));
+        };
+        if matches!(entry.status, EntryStatus::Submitted | EntryStatus::Approved) {
+            return Err(ApiError::new(
+                ErrorCode::EntryLocked,
+                "a submitted or approved entry stays in its team",
+            ));
         }
-    };
-    let mut tx = storage.begin().await?;
-    tx.move_entry(write, entry_id, to, now())
-        .await
-        .map_err(|error| match error {
-            StorageError::NotFound => ApiError::not_found("no such entry of yours"),
-            other => other.into(),
-        })?;
-    tx.commit().await?;
-    storage
-        .own_entries(scope, &[entry_id])
+        if entry.team_id == team_id {
+            return Ok(sync::entry(entry));
+        }
+        tx.move_entry(write, &entry, to.as_ref(), now())
+            .await
+            .map_err(|error| match error {
+                StorageError::NotFound => ApiError::not_found("no such entry of yours"),
+                other => other.into(),
+            })?;
+        tx.commit().await?;
+        storage
+            .own_entries(scope, &[entry_id])
+            .await?
+            .pop()
+            .map(sync::entry)
+            .ok_or_else(|| ApiError::not_found("no such entry of yours"))
+    })
+    .await
+}
+
+/// A team of the workspace the caller may log time to.
+async fn team_to_log_to(
+    storage: &dyn Storage,
+    scope: &WorkspaceScope,
+    team_id: Uuid,
+) -> Result<TeamRecord, ApiError> {
+    let team = storage
+        .teams(scope, Some(team_id))
         .await?
         .pop()
-        .map(entry)
-        .ok_or_else(|| ApiError::not_found("no such entry of yours"))
+        .ok_or_else(|| ApiError::invalid("team_id", "no such team in this workspace"))?;
+    if !policy::team_grants(scope, &team).contains(TeamPermission::WorkOnIssues) {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "logging time to this team needs its `work_on_issues` permission",
+        )
+        .with_details(serde_json::json!({ "team_permission": TeamPermission::WorkOnIssues })));
+    }
+    Ok(team)
 }
 
 /// An entry's activity feed (E1), oldest first — only for whoever may see the entry: to

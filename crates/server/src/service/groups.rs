@@ -159,6 +159,21 @@ pub async fn filter_for(
     Ok(page_filter(&mine, page))
 }
 
+/// The filter for figures shown outside the page's own lists (a task's actual hours come
+/// under the timesheets page): a group that does not open the page sees its members' own
+/// hours there.
+pub async fn figures_filter(
+    storage: &dyn Storage,
+    scope: &WorkspaceScope,
+    page: Page,
+) -> Result<(Filter, FilterSource), ApiError> {
+    let mine = own_filters(storage, scope).await?;
+    if !mine.group.pages.contains(&page) {
+        return Ok((Filter::OwnHours, FilterSource::Group));
+    }
+    Ok(page_filter(&mine, page))
+}
+
 async fn own_filters(
     storage: &dyn Storage,
     scope: &WorkspaceScope,

@@ -185,7 +185,10 @@ pub async fn accept(
     if new_user && !tx.insert_user(&user, now).await? {
         return Err(ApiError::internal("a new user's id was taken"));
     }
-    tx.insert_membership(&scope, user.id, &[]).await?;
+    // A new member goes to the group their default roles suggest (an admin to Administrators).
+    let default_roles: Vec<_> = invited.iter().filter_map(|r| r.default_role).collect();
+    tx.insert_membership(&scope, user.id, &default_roles)
+        .await?;
     // Added to what they hold when the transaction runs, not to what was read above: a role
     // an admin gave or took meanwhile is not undone.
     tx.add_member_roles(settings, user.id, &role_ids).await?;

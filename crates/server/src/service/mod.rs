@@ -13,6 +13,7 @@ pub mod entries;
 pub mod groups;
 pub mod invitations;
 pub mod passwords;
+pub mod projects;
 pub mod roles;
 pub mod sign_in_limits;
 pub mod sync;

@@ -425,6 +425,7 @@ pub async fn pull(
         Some(stream_id) => storage.stream_seq(scope, stream_id).await?,
         None => 0,
     };
+    let my_team_ids = storage.my_team_ids(scope).await?;
     Ok(PullResponse {
         cursor: page.cursor,
         more: page.more,
@@ -435,6 +436,7 @@ pub async fn pull(
         timer,
         last_applied_seq,
         server_time: now,
+        my_team_ids,
     })
 }
 

@@ -351,7 +351,7 @@ const TEAM_CHANGE_TRIES: usize = 3;
 /// Runs `change` — read the team, decide, write if the team is still as read — until it is
 /// not overtaken by another change to the team, at most `TEAM_CHANGE_TRIES` times. (Storage
 /// answers a write on a team that changed meanwhile with `Conflict`, which is `busy`.)
-async fn decided_again<T, F, Fut>(mut change: F) -> Result<T, ApiError>
+pub async fn decided_again<T, F, Fut>(mut change: F) -> Result<T, ApiError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, ApiError>>,

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use stint_server::service::demo;
 use stint_server::Passwords;
-use stint_storage::{may, NewTeam};
+use stint_storage::{may, NewTeam, ProjectRecord, TaskFields};
 use uuid::Uuid;
 
 use super::entries::{legal, record_entry, Legal};
@@ -17,6 +17,8 @@ use super::{answer, common, on_each_backend, SignedIn};
 
 const BEN_ID: &str = "01900000-0000-7000-8000-000000000103";
 const WEB_TEAM: &str = "01900000-0000-7000-8000-000000000401";
+const DEMO_PROJECT: &str = "01900000-0000-7000-8000-000000000201";
+const DEMO_TASK: &str = "01900000-0000-7000-8000-000000000307";
 
 /// What an endpoint asks of its caller.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,9 +44,12 @@ fn needs(path: &str) -> Option<Needs> {
         ("/health" | "/api/openapi.json", _) => Needs::Nobody,
         ("/api/v1/devices" | "/api/v1/tokens", _) => Needs::SignedIn,
         (_, Some("" | "/pages")) => Needs::Member,
-        (_, Some("/teams" | "/teams/{team_id}" | "/tasks" | "/sync/pull" | "/entries")) => {
-            Needs::Read
-        }
+        (
+            _,
+            Some(
+                "/teams" | "/teams/{team_id}" | "/tasks" | "/projects" | "/sync/pull" | "/entries",
+            ),
+        ) => Needs::Read,
         (
             _,
             Some("/roles" | "/members" | "/invitations" | "/groups" | "/members/{user_id}/filters"),
@@ -447,6 +452,28 @@ fn writing(path: &str, method: &str) -> Option<Writing> {
             Some(json!({ "role_ids": [] })),
             false,
         ),
+        ("POST", "/projects") => (
+            Settings,
+            PermissionFirst,
+            Some(json!({ "name": "Matrix", "color": "#123456" })),
+            false,
+        ),
+        ("PATCH", "/projects/{project_id}") => (Settings, PermissionFirst, Some(json!({})), true),
+        ("DELETE", "/projects/{project_id}") => (Settings, PermissionFirst, None, false),
+        ("POST", "/tasks") => (
+            Settings,
+            PermissionFirst,
+            Some(json!({ "project_id": DEMO_PROJECT, "title": "Matrix" })),
+            false,
+        ),
+        ("PATCH", "/tasks/{task_id}") => (Settings, PermissionFirst, Some(json!({})), true),
+        ("DELETE", "/tasks/{task_id}") => (Settings, PermissionFirst, None, false),
+        ("PUT", "/tasks/{task_id}/assignees") => (
+            Settings,
+            PermissionFirst,
+            Some(json!({ "user_ids": [], "team_ids": [] })),
+            false,
+        ),
         ("POST", "/roles") => (Settings, PermissionFirst, Some(role), false),
         ("PUT", "/roles/{role_id}") => (Settings, PermissionFirst, Some(role), false),
         ("DELETE", "/roles/{role_id}") => (Settings, PermissionFirst, None, false),
@@ -582,6 +609,10 @@ async fn every_writing_endpoint_refuses_whoever_the_rules_refuse() {
             member_role_id: their_team_role,
         };
         assert!(tx.insert_team(settings, &new).await.unwrap());
+        let their_project = ProjectRecord { id: Uuid::now_v7(), name: "Theirs".into(), color: "#123456".into(), leader_id: None };
+        assert!(tx.insert_project(settings, &their_project).await.unwrap());
+        let their_task = TaskFields { id: Uuid::now_v7(), project_id: their_project.id, title: "Theirs".into(), status: stint_domain::TaskStatus::Open, percent_complete: 0 };
+        assert!(tx.insert_task(settings, &their_task).await.unwrap());
         tx.commit().await.unwrap();
 
         let ids = |foreign: bool, param: &str, team_path: bool| -> String {
@@ -594,6 +625,10 @@ async fn every_writing_endpoint_refuses_whoever_the_rules_refuse() {
                 ("team_id", false) => team["id"].as_str().unwrap().to_string(),
                 ("role_id", false) if team_path => super::role_id(&team["roles"], "Viewer").as_str().unwrap().to_string(),
                 ("role_id", false) => custom["id"].as_str().unwrap().to_string(),
+                ("project_id", false) => DEMO_PROJECT.to_string(),
+                ("task_id", false) => DEMO_TASK.to_string(),
+                ("project_id", true) => their_project.id.to_string(),
+                ("task_id", true) => their_task.id.to_string(),
                 ("group_id", true) => their_group.to_string(),
                 ("user_id", true) => olga_id.to_string(),
                 ("team_id", true) => their_team.to_string(),

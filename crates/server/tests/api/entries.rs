@@ -4,9 +4,10 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use stint_domain::DefaultRole;
+use stint_domain::{DefaultRole, EntrySource, EntryStatus};
 use stint_server::service::demo;
 use stint_server::Passwords;
+use stint_storage::EntryRecord;
 use uuid::Uuid;
 
 use super::{
@@ -111,7 +112,7 @@ pub(super) async fn legal(server: &TestServer) -> Legal {
         .iter()
         .find(|g| g["name"] == "Employees")
         .unwrap();
-    for user in [ANA_ID, VIEWER_ID, MANAGER_ID] {
+    for user in [ANA_ID, BEN_ID, VIEWER_ID, MANAGER_ID] {
         let url = server.url(&admin, &format!("/members/{user}/filters"));
         let filters = json!({ "group_id": employees["id"], "filter": "none", "overrules": [] });
         let (status, body) = answer(
@@ -250,6 +251,9 @@ async fn secured_entries_are_seen_by_their_author_and_their_team_only() {
         assert!(moved.get("team_id").is_none(), "{moved}");
         let (ids, _) = server.visible(&admin).await;
         assert!(sees(&ids, &secret));
+        // Where it already is: nothing happens, and its feed says nothing.
+        let (status, _) = server.move_entry(&ana, &secret, None).await;
+        assert_eq!(status, StatusCode::OK);
 
         // Its feed: made, into the team, out of it — who and when (E1).
         let url = server.url(&ana, &format!("/entries/{secret}/activity"));
@@ -382,6 +386,138 @@ async fn deleting_a_secured_team_converts_or_deletes_its_entries_at_once() {
     .await;
 }
 
+#[tokio::test]
+async fn deleting_a_public_team_tells_its_entries_authors_devices() {
+    on_each_backend(|server| async move {
+        let Legal { admin, ana, .. } = legal(&server).await;
+        let (_, design) = server.make_team(&admin, "Design", ANA_ID, "public").await;
+        let entry = Uuid::now_v7();
+        server
+            .push(&ana, json!([record_entry(1, &entry, 0, "")]))
+            .await;
+        assert_eq!(
+            server.move_entry(&ana, &entry, Some(&design)).await.0,
+            StatusCode::OK
+        );
+        let cursor = server.pull(&ana, None).await["cursor"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (status, _) = server
+            .on_team(&admin, Method::DELETE, &design, "", None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let feed = server.pull(&ana, Some(&cursor)).await;
+        let again = feed["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == entry.to_string());
+        assert!(again.is_some_and(|e| e.get("team_id").is_none()), "{feed}");
+        let url = server.url(&ana, &format!("/entries/{entry}/activity"));
+        let (_, activity) = answer(server.http.get(&url).bearer_auth(&ana.token)).await;
+        assert_eq!(activity[2]["kind"], "moved", "{activity}");
+        assert_eq!(activity[2]["from_team_id"], design["id"]);
+        assert_eq!(activity[2]["actor"]["name"], "Ada Admin", "{activity}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn submitted_and_approved_entries_stay_in_their_team() {
+    on_each_backend(|server| async move {
+        let Legal { ana, team, .. } = legal(&server).await;
+        let scope =
+            stint_server::policy::seeding(ana.workspace.parse().unwrap(), ANA_ID.parse().unwrap());
+        for status in [EntryStatus::Submitted, EntryStatus::Approved] {
+            let id = Uuid::now_v7();
+            let started_at = chrono::Utc::now() - chrono::Duration::hours(2);
+            let entry = EntryRecord {
+                id,
+                user_id: ANA_ID.parse().unwrap(),
+                task_id: SHARED_TASK.parse().unwrap(),
+                timer_id: None,
+                team_id: None,
+                started_at,
+                ended_at: started_at + chrono::Duration::hours(1),
+                duration_secs: 3600,
+                status,
+                source: EntrySource::Manual,
+                description: String::new(),
+            };
+            let mut tx = server.storage.begin().await.unwrap();
+            tx.insert_entries(&scope, &[entry], chrono::Utc::now())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            let (code, body) = server.move_entry(&ana, &id, Some(&team)).await;
+            assert_eq!(
+                (code, body["code"].as_str()),
+                (StatusCode::CONFLICT, Some("entry_locked")),
+                "{body}"
+            );
+            let (ids, _) = server.visible(&ana).await;
+            assert!(ids.contains(&id.to_string()));
+        }
+    })
+    .await;
+}
+
+/// The author moves an entry out of a secured team while an admin deletes the team (keeping
+/// its entries): whichever comes first, the entry is there once, in no team, and its feed says
+/// it left the team once.
+#[tokio::test]
+async fn a_move_racing_the_team_deletion_happens_once() {
+    on_each_backend(|server| async move {
+        let Legal { admin, ana, .. } = legal(&server).await;
+        for round in 0..10 {
+            let (_, team) = server
+                .make_team(&admin, &format!("Race {round}"), ANA_ID, "secured")
+                .await;
+            let entry = Uuid::now_v7();
+            server
+                .push(
+                    &ana,
+                    json!([record_entry(1 + round, &entry, round * 60, "")]),
+                )
+                .await;
+            assert_eq!(
+                server.move_entry(&ana, &entry, Some(&team)).await.0,
+                StatusCode::OK
+            );
+            let (moved, deleted) = tokio::join!(
+                server.move_entry(&ana, &entry, None),
+                server.on_team(
+                    &admin,
+                    Method::DELETE,
+                    &team,
+                    "?entries=convert_to_public&confirm=irreversible",
+                    None,
+                )
+            );
+            assert_eq!(moved.0, StatusCode::OK, "round {round}: {}", moved.1);
+            assert_eq!(deleted.0, StatusCode::OK, "round {round}: {}", deleted.1);
+            let (ids, _) = server.visible(&ana).await;
+            let copies = ids.iter().filter(|id| **id == entry.to_string()).count();
+            assert_eq!(copies, 1, "round {round}");
+            let url = server.url(&ana, &format!("/entries/{entry}/activity"));
+            let (_, activity) = answer(server.http.get(&url).bearer_auth(&ana.token)).await;
+            let kinds: Vec<&str> = activity
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["kind"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                kinds,
+                ["created", "moved", "moved"],
+                "round {round}: {activity}"
+            );
+        }
+    })
+    .await;
+}
+
 /// A secured entry's text, looked for in the answer of every GET endpoint of the OpenAPI
 /// document, as everyone without the right to see it: workspace admin, manager, a team member
 /// whose role cannot view, a member of another workspace, and nobody signed in. The author and
@@ -451,7 +587,7 @@ async fn no_get_endpoint_shows_a_secured_entry_to_anyone_without_the_right() {
                 let body = response.text().await.unwrap();
                 calls += 1;
                 assert!(
-                    !body.contains(&marker),
+                    !body.contains(&marker) && !body.contains(&secret.to_string()),
                     "GET {path} showed the secured entry: {body}"
                 );
             }

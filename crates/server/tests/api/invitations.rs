@@ -93,6 +93,39 @@ async fn a_new_person_joins_with_the_token_once() {
     .await;
 }
 
+/// A new member lands in the group of the roles they were invited with (P3).
+#[tokio::test]
+async fn an_invited_manager_joins_the_managers_group() {
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let (_, made) = server
+            .invite(&admin, "new.manager@example.test", &["Manager"])
+            .await;
+        let (status, joined) = server
+            .accept(made["token"].as_str().unwrap(), "a long new password")
+            .await;
+        assert_eq!(status, StatusCode::OK, "{joined}");
+        let user = joined["user"]["id"].as_str().unwrap();
+        let url = server.url(&admin, &format!("/members/{user}/filters"));
+        let (_, filters) = answer(server.http.get(url).bearer_auth(&admin.token)).await;
+        let (_, groups) = answer(
+            server
+                .http
+                .get(server.url(&admin, "/groups"))
+                .bearer_auth(&admin.token),
+        )
+        .await;
+        let group = groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["id"] == filters["group_id"])
+            .unwrap();
+        assert_eq!(group["name"], "Managers", "{filters}");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn someone_with_an_account_joins_with_their_own_password_and_keeps_their_roles() {
     on_each_backend(|server| async move {

@@ -22,6 +22,7 @@ mod groups;
 mod invitations;
 mod roles;
 mod sync;
+mod tasks;
 mod teams;
 mod tokens;
 
@@ -397,7 +398,7 @@ async fn sign_in_and_its_errors() {
         let ana = server.sign_in(ANA).await;
         let tasks_url = format!("{}/api/v1/workspaces/{}/tasks", server.base, ana.workspace);
         let (_, tasks) = answer(http.get(&tasks_url).bearer_auth(&ana.token)).await;
-        assert_eq!(tasks.as_array().unwrap().len(), 7);
+        assert_eq!(tasks["tasks"].as_array().unwrap().len(), 7);
 
         for (token, code) in [("", "invalid_token"), ("stint_wrong", "invalid_token")] {
             let (status, body) = answer(http.get(&tasks_url).bearer_auth(token)).await;

@@ -362,15 +362,19 @@ async fn a_deleted_task_reaches_devices_as_a_tombstone() {
         let workspace: Uuid = ana.workspace.parse().unwrap();
         let admin = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0101);
         let scope = stint_server::policy::seeding(workspace, admin);
+        let settings = scope
+            .require::<stint_storage::may::ChangeSettings>()
+            .unwrap();
         let project = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0201);
-        let task = stint_storage::NewTask {
+        let task = stint_storage::TaskFields {
             id: Uuid::now_v7(),
             project_id: project,
             title: "Short-lived".into(),
             status: stint_domain::TaskStatus::Open,
+            percent_complete: 0,
         };
         let mut tx = server.storage.begin().await.unwrap();
-        assert!(tx.insert_task(&scope, &task).await.unwrap());
+        assert!(tx.insert_task(settings, &task).await.unwrap());
         tx.commit().await.unwrap();
         let before = server.pull(&ana, None).await;
         assert!(before["tasks"]
@@ -392,13 +396,13 @@ async fn a_deleted_task_reaches_devices_as_a_tombstone() {
         let shared: Uuid = SHARED_TASK.parse().unwrap();
         let mut tx = server.storage.begin().await.unwrap();
         assert!(matches!(
-            tx.delete_task(&scope, shared).await,
+            tx.delete_task(settings, shared).await,
             Err(stint_storage::StorageError::Conflict { .. })
         ));
         drop(tx);
 
         let mut tx = server.storage.begin().await.unwrap();
-        tx.delete_task(&scope, task.id).await.unwrap();
+        tx.delete_task(settings, task.id).await.unwrap();
         tx.commit().await.unwrap();
         let after = server.pull(&ana, Some(&cursor)).await;
         assert_eq!(

@@ -22,12 +22,17 @@ impl TestServer {
         answer(self.http.get(url).bearer_auth(token)).await.0
     }
 
-    /// Signs in as `email` on the device `device_id`: the answer's token.
-    async fn sign_in_on(&self, email: &str, device_id: &str) -> String {
-        let body = json!({ "email": email, "password": PASSWORD, "device_name": "laptop", "device_id": device_id });
+    /// Signs in as `email` on the device `device_id` (a new one when `None`): the answer's
+    /// token and device id.
+    async fn sign_in_on(&self, email: &str, device_id: Option<&str>) -> (String, String) {
+        let mut body = json!({ "email": email, "password": PASSWORD, "device_name": "laptop" });
+        if let Some(device_id) = device_id {
+            body["device_id"] = json!(device_id);
+        }
         let (status, answer) = answer(self.http.post(self.api("/auth/token")).json(&body)).await;
         assert_eq!(status, StatusCode::OK, "{answer}");
-        answer["token"].as_str().unwrap().to_string()
+        let text = |key: &str| answer[key].as_str().unwrap().to_string();
+        (text("token"), text("device_id"))
     }
 }
 
@@ -137,17 +142,16 @@ async fn personal_access_tokens_are_shown_once_act_as_their_user_and_can_be_revo
 async fn devices_are_listed_and_signed_out_remotely_one_or_all() {
     on_each_backend(|server| async move {
         let http = &server.http;
-        let laptop_id = Uuid::now_v7().to_string();
-        let old_laptop_token = server.sign_in_on(ANA, &laptop_id).await;
+        let (old_laptop_token, laptop_id) = server.sign_in_on(ANA, None).await;
         // Signing in again on a device ends its older token.
-        let laptop = server.sign_in_on(ANA, &laptop_id).await;
+        let (laptop, same) = server.sign_in_on(ANA, Some(&laptop_id)).await;
+        assert_eq!(same, laptop_id);
         assert_eq!(
             server.tasks_status(&old_laptop_token).await,
             StatusCode::UNAUTHORIZED
         );
         assert_eq!(server.tasks_status(&laptop).await, StatusCode::OK);
-        let phone_id = Uuid::now_v7().to_string();
-        let phone = server.sign_in_on(ANA, &phone_id).await;
+        let (phone, phone_id) = server.sign_in_on(ANA, None).await;
         let (_, pat) = answer(
             http.post(server.api("/tokens"))
                 .bearer_auth(&laptop)
@@ -259,6 +263,42 @@ async fn an_admin_signs_a_member_out_of_every_device() {
             assert_eq!(server.tasks_status(token).await, StatusCode::UNAUTHORIZED);
         }
         assert_eq!(server.tasks_status(&ana.token).await, StatusCode::OK);
+    })
+    .await;
+}
+
+/// A device id this user has not signed in with gets a fresh one, whether nobody has it or
+/// another user does: the answers are alike, so they tell nothing of others' devices, and
+/// the other user's device keeps working.
+#[tokio::test]
+async fn a_device_id_of_another_user_is_answered_like_an_unknown_one() {
+    on_each_backend(|server| async move {
+        let (anas_token, anas_device) = server.sign_in_on(ANA, None).await;
+        let unknown = Uuid::now_v7().to_string();
+        for sent in [&anas_device, &unknown] {
+            let (bens_token, given) = server.sign_in_on(BEN, Some(sent)).await;
+            assert_ne!(&given, sent);
+            assert!(Uuid::parse_str(&given).is_ok());
+            assert_eq!(server.tasks_status(&bens_token).await, StatusCode::OK);
+            // Ben keeps the id he was given.
+            let (_, again) = server.sign_in_on(BEN, Some(&given)).await;
+            assert_eq!(again, given);
+        }
+        assert_eq!(server.tasks_status(&anas_token).await, StatusCode::OK);
+        let (_, devices) = answer(
+            server
+                .http
+                .get(server.api("/devices"))
+                .bearer_auth(&anas_token),
+        )
+        .await;
+        let anas: Vec<&str> = devices
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(anas, [anas_device.as_str()]);
     })
     .await;
 }

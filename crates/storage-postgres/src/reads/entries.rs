@@ -78,7 +78,7 @@ pub async fn entry_activity(
     let rows = sqlx::query!(
         "SELECT a.at, a.actor_id, u.name AS actor_name, a.kind, a.from_team_id, a.to_team_id \
          FROM entry_activity a JOIN users u ON u.id = a.actor_id \
-         WHERE a.workspace_id = $1 AND a.entry_id = $2 ORDER BY a.id",
+         WHERE a.workspace_id = $1 AND a.entry_id = $2 ORDER BY a.at, a.id",
         visibility.scope().workspace_id(),
         entry_id
     )
@@ -97,4 +97,57 @@ pub async fn entry_activity(
             })
         })
         .collect()
+}
+
+/// The seconds on each task in the entries `visible_entries` would list for `query` (its
+/// entry and limit aside): one sum per task, however many entries.
+pub async fn task_totals(
+    pool: &PgPool,
+    visibility: &Visibility<'_>,
+    query: &EntryQuery,
+) -> Result<Vec<(Uuid, i64)>> {
+    let scope = visibility.scope();
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
+    let rows = sqlx::query!(
+        r#"SELECT task_id AS "task_id!", SUM(duration_secs)::bigint AS "secs!"
+           FROM (SELECT task_id, duration_secs FROM entries
+                 WHERE workspace_id = $1 AND (user_id = $2 OR $3 OR team_id = ANY($4))
+                   AND ($5::uuid IS NULL OR user_id = $5) AND ($6::uuid IS NULL OR team_id = $6)
+                   AND ($7::timestamptz IS NULL OR started_at >= $7)
+                   AND ($8::timestamptz IS NULL OR started_at < $8)
+                   AND ($9::uuid IS NULL OR user_id IN (SELECT user_id FROM memberships
+                                                        WHERE workspace_id = $1 AND manager_id = $9))
+                   AND ($10::uuid IS NULL OR task_id IN (SELECT t.id FROM tasks t
+                                                         JOIN projects p ON p.id = t.project_id
+                                                         WHERE p.leader_id = $10))
+                 UNION ALL
+                 SELECT task_id, duration_secs FROM secured_entries
+                 WHERE workspace_id = $1 AND (user_id = $2 OR team_id = ANY($4))
+                   AND ($5::uuid IS NULL OR user_id = $5) AND ($6::uuid IS NULL OR team_id = $6)
+                   AND ($7::timestamptz IS NULL OR started_at >= $7)
+                   AND ($8::timestamptz IS NULL OR started_at < $8)
+                   AND ($9::uuid IS NULL OR user_id IN (SELECT user_id FROM memberships
+                                                        WHERE workspace_id = $1 AND manager_id = $9))
+                   AND ($10::uuid IS NULL OR task_id IN (SELECT t.id FROM tasks t
+                                                         JOIN projects p ON p.id = t.project_id
+                                                         WHERE p.leader_id = $10))) e
+           GROUP BY task_id"#,
+        scope.workspace_id(),
+        scope.user_id(),
+        visibility.all_public(),
+        visibility.teams(),
+        query.user_id,
+        query.team_id,
+        query.from,
+        query.to,
+        query.managed_by,
+        query.projects_led_by
+    )
+    .fetch_all(&mut *read)
+    .await
+    .map_err(storage_error)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.task_id, row.secs))
+        .collect())
 }

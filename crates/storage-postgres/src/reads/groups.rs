@@ -3,7 +3,8 @@
 use sqlx::PgPool;
 use stint_domain::Filter;
 use stint_storage::{
-    parse_overrules, parse_stored, GroupRecord, MemberFiltersRecord, Result, WorkspaceScope,
+    parse_overrules, parse_stored, GroupRecord, MemberFiltersRecord, Result, StorageError,
+    WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -39,11 +40,31 @@ pub async fn groups(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<GroupRe
         .collect()
 }
 
+/// A member's group, own filter and overrules; `None` for no such member.
 pub async fn member_filters(
     pool: &PgPool,
     scope: &WorkspaceScope,
     user_id: Uuid,
 ) -> Result<Option<MemberFiltersRecord>> {
+    // The member and the groups are two reads: a member moved to another group between them
+    // (and their old group deleted) is read again.
+    for _ in 0..3 {
+        match member_filters_once(pool, scope, user_id).await? {
+            Read::Found(record) => return Ok(Some(record)),
+            Read::NoMember => return Ok(None),
+            Read::GroupChanged => continue,
+        }
+    }
+    Err(StorageError::Busy("a member's group kept changing".into()))
+}
+
+enum Read {
+    Found(MemberFiltersRecord),
+    NoMember,
+    GroupChanged,
+}
+
+async fn member_filters_once(pool: &PgPool, scope: &WorkspaceScope, user_id: Uuid) -> Result<Read> {
     let mut read = rls::read_in(pool, scope.workspace_id()).await?;
     let Some(row) = sqlx::query!(
         r#"SELECT mg.group_id, m.filter,
@@ -60,17 +81,16 @@ pub async fn member_filters(
     .await
     .map_err(storage_error)?
     else {
-        return Ok(None);
+        return Ok(Read::NoMember);
     };
-    // Read a moment apart: a group changed between the reads shows its newer state.
     let Some(group) = groups(pool, scope)
         .await?
         .into_iter()
         .find(|g| g.id == row.group_id)
     else {
-        return Ok(None);
+        return Ok(Read::GroupChanged);
     };
-    Ok(Some(MemberFiltersRecord {
+    Ok(Read::Found(MemberFiltersRecord {
         group,
         filter: row
             .filter

@@ -11,13 +11,14 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use stint_domain::{Segment, TaskStatus, TimesheetAccess};
 use stint_storage::{
-    parse_stored, Change, ChangeOp, ChangePage, DeviceRecord, Entity, EntryRecord,
-    InvitationRecord, MemberRecord, MemberSettings, MembershipRecord, Result, RoleRecord,
-    SignedInDevice, TaskRecord, TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
+    parse_stored, stored_percent, Change, ChangeOp, ChangePage, DeviceRecord, Entity, EntryRecord,
+    InvitationRecord, MemberRecord, MemberSettings, MembershipRecord, ProjectRecord, Result,
+    RoleRecord, SignedInDevice, TaskAssignees, TaskRecord, TimerWithSegments, TokenRecord,
+    UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
-pub use entries::{entry_activity, visible_entries};
+pub use entries::{entry_activity, task_totals, visible_entries};
 pub use groups::{groups, member_filters};
 pub use teams::{teams, workspace};
 
@@ -164,8 +165,8 @@ pub async fn tasks(
     // One read transaction: the tasks and their assignees from the same moment.
     let mut read = rls::snapshot_in(pool, scope.workspace_id()).await?;
     let rows = sqlx::query!(
-        "SELECT t.id, t.title, t.status, p.id AS project_id, p.name AS project_name, \
-                p.color AS project_color \
+        "SELECT t.id, t.title, t.status, t.percent_complete, p.id AS project_id, \
+                p.name AS project_name, p.color AS project_color \
          FROM tasks t JOIN projects p ON p.id = t.project_id \
          WHERE t.workspace_id = $1 AND ($2::uuid[] IS NULL OR t.id = ANY($2)) \
          ORDER BY t.title",
@@ -175,30 +176,35 @@ pub async fn tasks(
     .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
+    // People and teams in one read: `is_team` tells them apart.
     let assignee_rows = sqlx::query!(
-        "SELECT a.task_id, u.id AS user_id, u.name \
-         FROM task_assignees a JOIN tasks t ON t.id = a.task_id JOIN users u ON u.id = a.user_id \
-         WHERE t.workspace_id = $1 AND ($2::uuid[] IS NULL OR t.id = ANY($2)) \
-         ORDER BY u.name",
+        r#"SELECT a.task_id AS "task_id!", u.id AS "id!", u.name AS "name!", false AS "is_team!"
+           FROM task_assignees a JOIN tasks t ON t.id = a.task_id JOIN users u ON u.id = a.user_id
+           WHERE t.workspace_id = $1 AND ($2::uuid[] IS NULL OR t.id = ANY($2))
+           UNION ALL
+           SELECT a.task_id, m.id, m.name, true
+           FROM task_teams a JOIN teams m ON m.id = a.team_id
+           WHERE a.workspace_id = $1 AND ($2::uuid[] IS NULL OR a.task_id = ANY($2))
+           ORDER BY 3"#,
         scope.workspace_id(),
         ids as Option<&[Uuid]>
     )
     .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
-    let mut assignees: HashMap<Uuid, Vec<(Uuid, String)>> = HashMap::new();
+    let mut assignees = TaskAssignees::default();
     for row in assignee_rows {
-        assignees
-            .entry(row.task_id)
-            .or_default()
-            .push((row.user_id, row.name));
+        assignees.add(row.task_id, row.is_team, row.id, row.name);
     }
     rows.into_iter()
         .map(|row| {
+            let (people, teams) = assignees.take(row.id);
             Ok(TaskRecord {
                 id: row.id,
                 status: parse_stored(&row.status, TaskStatus::parse, "task status")?,
-                assignees: assignees.remove(&row.id).unwrap_or_default(),
+                percent_complete: stored_percent(row.percent_complete.into())?,
+                assignees: people,
+                teams,
                 title: row.title,
                 project_id: row.project_id,
                 project_name: row.project_name,
@@ -267,6 +273,65 @@ pub async fn own_entries_page(
     .await
     .map_err(storage_error)?;
     rows.into_iter().map(entry_record).collect()
+}
+
+/// The teams the scope's user is a member of, by id.
+pub async fn my_team_ids(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<Uuid>> {
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
+    sqlx::query_scalar!(
+        "SELECT team_id FROM team_members WHERE workspace_id = $1 AND user_id = $2 \
+         ORDER BY team_id",
+        scope.workspace_id(),
+        scope.user_id()
+    )
+    .fetch_all(&mut *read)
+    .await
+    .map_err(storage_error)
+}
+
+/// The workspace's projects, by name.
+pub async fn projects(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<ProjectRecord>> {
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
+    let rows = sqlx::query!(
+        "SELECT id, name, color, leader_id FROM projects WHERE workspace_id = $1 ORDER BY name, id",
+        scope.workspace_id()
+    )
+    .fetch_all(&mut *read)
+    .await
+    .map_err(storage_error)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| ProjectRecord {
+            id: row.id,
+            name: row.name,
+            color: row.color,
+            leader_id: row.leader_id,
+        })
+        .collect())
+}
+
+/// The tasks the scope's user logged time to or ran a timer on, the latest start first.
+pub async fn recent_tasks(
+    pool: &PgPool,
+    scope: &WorkspaceScope,
+    limit: usize,
+) -> Result<Vec<Uuid>> {
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
+    sqlx::query_scalar!(
+        r#"SELECT task_id AS "task_id!" FROM (
+               SELECT task_id, started_at AS at FROM entries WHERE workspace_id = $1 AND user_id = $2
+               UNION ALL
+               SELECT task_id, started_at FROM secured_entries WHERE workspace_id = $1 AND user_id = $2
+               UNION ALL
+               SELECT task_id, last_start FROM timers WHERE workspace_id = $1 AND user_id = $2) used
+           GROUP BY task_id ORDER BY max(at) DESC, task_id LIMIT $3"#,
+        scope.workspace_id(),
+        scope.user_id(),
+        limit as i64
+    )
+    .fetch_all(&mut *read)
+    .await
+    .map_err(storage_error)
 }
 
 /// The ids of a page of the workspace's tasks, by id.

@@ -111,12 +111,14 @@ impl AccountWrites for PostgresTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        // In the group the roles suggest; Employees, or the first group, when that one is gone.
+        // In the group the roles suggest; when that one is gone, Employees, or the first group by
+        // name that does not open the admin pages by default.
         sqlx::query!(
             "INSERT INTO member_groups (workspace_id, user_id, group_id) \
              SELECT $1, $2, (SELECT id FROM groups WHERE workspace_id = $1 \
                              ORDER BY default_group IS NOT DISTINCT FROM $3 DESC, \
                                       default_group IS NOT DISTINCT FROM 'employees' DESC, \
+                                      default_group IS NOT DISTINCT FROM 'administrators', \
                                       lower(name) LIMIT 1) \
              ON CONFLICT DO NOTHING",
             workspace,

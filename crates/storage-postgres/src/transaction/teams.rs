@@ -28,7 +28,7 @@ impl PostgresTransaction {
         .await
         .map_err(storage_error)?;
         if claimed.rows_affected() == 0 {
-            return Err(team_changed());
+            return Err(StorageError::changed_meanwhile("team"));
         }
         Ok(())
     }
@@ -197,7 +197,12 @@ impl TeamWrites for PostgresTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        Ok(done.rows_affected() == 1)
+        let renamed = done.rows_affected() == 1;
+        if renamed {
+            self.log_team_tasks(team.scope().workspace_id(), team.team_id())
+                .await?;
+        }
+        Ok(renamed)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -221,76 +226,111 @@ impl TeamWrites for PostgresTransaction {
         if exists.is_none() {
             return Ok(None);
         }
+        // The team's entries, locked: a move of one of them in flight waits for this, then
+        // finds it changed and is decided again (see `move_entry`).
+        let public = sqlx::query!(
+            "SELECT id, user_id FROM entries WHERE team_id = $1 AND workspace_id = $2 FOR UPDATE",
+            team_id,
+            workspace
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let secured = sqlx::query!(
+            "SELECT id, user_id FROM secured_entries WHERE team_id = $1 AND workspace_id = $2 \
+             FOR UPDATE",
+            team_id,
+            workspace
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let public: Vec<(Uuid, Uuid)> = public.into_iter().map(|e| (e.id, e.user_id)).collect();
+        let secured: Vec<(Uuid, Uuid)> = secured.into_iter().map(|e| (e.id, e.user_id)).collect();
+        let public_ids: Vec<Uuid> = public.iter().map(|(id, _)| *id).collect();
+        let secured_ids: Vec<Uuid> = secured.iter().map(|(id, _)| *id).collect();
         // The feeds: every entry leaving the team (public ones belong to no team now, secured
         // ones kept likewise) records it; a deleted entry's feed goes with it.
+        let leaving: Vec<Uuid> = if keep_secured {
+            public_ids.iter().chain(&secured_ids).copied().collect()
+        } else {
+            public_ids.clone()
+        };
         sqlx::query!(
             "INSERT INTO entry_activity (workspace_id, entry_id, at, actor_id, kind, from_team_id) \
-             SELECT workspace_id, id, $1::timestamptz, $2::uuid, $3::text, team_id FROM entries \
-             WHERE team_id = $4 AND workspace_id = $5 \
-             UNION ALL \
-             SELECT workspace_id, id, $1, $2, $3, team_id FROM secured_entries \
-             WHERE team_id = $4 AND workspace_id = $5 AND $6",
+             SELECT $1, id, $2, $3, $4, $5 FROM UNNEST($6::uuid[]) AS leaving (id)",
+            workspace,
             at,
             settings.scope().user_id(),
             ActivityKind::Moved.as_str(),
             team_id,
-            workspace,
-            keep_secured
+            &leaving
         )
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        if !keep_secured {
+        sqlx::query!(
+            "UPDATE entries SET team_id = NULL WHERE id = ANY($1)",
+            &public_ids
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if keep_secured {
             sqlx::query!(
-                "DELETE FROM entry_activity WHERE entry_id IN \
-                     (SELECT id FROM secured_entries WHERE team_id = $1 AND workspace_id = $2)",
-                team_id,
-                workspace
+                r#"WITH moved AS (DELETE FROM secured_entries WHERE id = ANY($1) RETURNING *)
+                   INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, status, source, description)
+                   SELECT id, workspace_id, user_id, task_id, timer_id, NULL, started_at, ended_at,
+                          duration_secs, status, source, description FROM moved"#,
+                &secured_ids
+            )
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        } else {
+            sqlx::query!(
+                "DELETE FROM entry_activity WHERE entry_id = ANY($1)",
+                &secured_ids
+            )
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+            sqlx::query!(
+                "DELETE FROM secured_entries WHERE id = ANY($1)",
+                &secured_ids
             )
             .execute(self.conn())
             .await
             .map_err(storage_error)?;
         }
-        let moved = if keep_secured {
-            sqlx::query!(
-                r#"WITH moved AS (DELETE FROM secured_entries
-                                  WHERE team_id = $1 AND workspace_id = $2 RETURNING *)
-                   INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, status, source, description)
-                   SELECT id, workspace_id, user_id, task_id, timer_id, NULL, started_at, ended_at,
-                          duration_secs, status, source, description FROM moved
-                   RETURNING id, user_id"#,
-                team_id,
-                workspace
-            )
-            .fetch_all(self.conn())
-            .await
-            .map_err(storage_error)?
-            .into_iter()
-            .map(|row| (row.id, row.user_id))
-            .collect::<Vec<_>>()
-        } else {
-            sqlx::query!(
-                "DELETE FROM secured_entries WHERE team_id = $1 AND workspace_id = $2 \
-                 RETURNING id, user_id",
-                team_id,
-                workspace
-            )
-            .fetch_all(self.conn())
-            .await
-            .map_err(storage_error)?
-            .into_iter()
-            .map(|row| (row.id, row.user_id))
-            .collect()
-        };
-        // Their authors' devices hear of each secured entry: converted (read again) or gone.
+        // Their authors' devices hear of each entry: no longer in the team (read again), or,
+        // when a secured team's entries are deleted with it, gone.
+        for (entry_id, author) in &public {
+            self.log_change_of(
+                workspace,
+                Entity::Entry,
+                *entry_id,
+                ChangeOp::Upsert,
+                Some(*author),
+            );
+        }
         let op = if keep_secured {
             ChangeOp::Upsert
         } else {
             ChangeOp::Delete
         };
-        for (entry_id, author) in &moved {
+        for (entry_id, author) in &secured {
             self.log_change_of(workspace, Entity::Entry, *entry_id, op, Some(*author));
         }
+        self.log_team_tasks(workspace, team_id).await?;
+        sqlx::query!(
+            "DELETE FROM task_teams WHERE team_id = $1 AND workspace_id = $2",
+            team_id,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
         sqlx::query!(
             "DELETE FROM teams WHERE id = $1 AND workspace_id = $2",
             team_id,
@@ -299,7 +339,7 @@ impl TeamWrites for PostgresTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        Ok(Some(moved.len() as u64))
+        Ok(Some(secured.len() as u64))
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -468,8 +508,21 @@ impl TeamWrites for PostgresTransaction {
     }
 }
 
-fn team_changed() -> StorageError {
-    StorageError::Conflict {
-        constraint: "the team changed meanwhile".into(),
+impl PostgresTransaction {
+    /// Devices hear of each task the team works on: a task carries its teams' names.
+    async fn log_team_tasks(&mut self, workspace: Uuid, team_id: Uuid) -> Result<()> {
+        let tasks = sqlx::query_scalar!(
+            "SELECT task_id FROM task_teams WHERE team_id = $1 AND workspace_id = $2 \
+             ORDER BY task_id",
+            team_id,
+            workspace
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        for task_id in tasks {
+            self.log_change_of(workspace, Entity::Task, task_id, ChangeOp::Upsert, None);
+        }
+        Ok(())
     }
 }

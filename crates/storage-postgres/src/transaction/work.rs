@@ -4,8 +4,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use stint_domain::{ActivityKind, TaskStatus, WorkLogs};
 use stint_storage::{
-    may, parse_stored, Capability, ChangeOp, Entity, EntryRecord, Held, NewTask, ProjectRecord,
-    Result, SegmentRecord, StorageError, SyncWrites, TimerRecord, WorkWrites, WorkspaceScope,
+    may, parse_stored, Capability, ChangeOp, Entity, EntryRecord, Held, ProjectRecord,
+    ProjectUpdate, Result, SegmentRecord, StorageError, SyncWrites, TaskFields, TaskUpdate,
+    TeamRecord, TimerRecord, WorkWrites, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -18,9 +19,10 @@ impl WorkWrites for PostgresTransaction {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_project(
         &mut self,
-        scope: &WorkspaceScope,
+        settings: Capability<'_, may::ChangeSettings>,
         project: &ProjectRecord,
     ) -> Result<bool> {
+        let scope = settings.scope();
         self.enter(scope).await?;
         let (id, workspace) = (project.id, scope.workspace_id());
         let done = sqlx::query!(
@@ -44,21 +46,115 @@ impl WorkWrites for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn insert_task(&mut self, scope: &WorkspaceScope, task: &NewTask) -> Result<bool> {
+    async fn update_project(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        project: &ProjectUpdate,
+    ) -> Result<bool> {
+        let scope = settings.scope();
+        self.enter(scope).await?;
+        let workspace = scope.workspace_id();
+        let done = sqlx::query!(
+            "UPDATE projects SET name = COALESCE($3, name), color = COALESCE($4, color), \
+                                 leader_id = CASE WHEN $5 THEN $6 ELSE leader_id END \
+             WHERE id = $1 AND workspace_id = $2",
+            project.id,
+            workspace,
+            project.name,
+            project.color,
+            project.leader_id.is_some(),
+            project.leader_id.flatten()
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        self.log_change(scope, Entity::Project, project.id, ChangeOp::Upsert)
+            .await?;
+        // A task carries its project's name and colour (not its leader).
+        if project.name.is_none() && project.color.is_none() {
+            return Ok(true);
+        }
+        let tasks = sqlx::query_scalar!(
+            "SELECT id FROM tasks WHERE project_id = $1 AND workspace_id = $2 ORDER BY id",
+            project.id,
+            workspace
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        for task_id in tasks {
+            self.log_change(scope, Entity::Task, task_id, ChangeOp::Upsert)
+                .await?;
+        }
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn delete_project(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        project_id: Uuid,
+    ) -> Result<bool> {
+        let scope = settings.scope();
+        self.enter(scope).await?;
+        // Locked first: a task made in it meanwhile waits, then finds it gone.
+        let found = sqlx::query_scalar!(
+            "SELECT id FROM projects WHERE id = $1 AND workspace_id = $2 FOR UPDATE",
+            project_id,
+            scope.workspace_id()
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if found.is_none() {
+            return Ok(false);
+        }
+        let has_tasks = sqlx::query_scalar!(
+            "SELECT EXISTS (SELECT 1 FROM tasks WHERE project_id = $1) AS \"has_tasks!\"",
+            project_id
+        )
+        .fetch_one(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if has_tasks {
+            return Err(StorageError::Conflict {
+                constraint: "project_has_tasks".into(),
+            });
+        }
+        sqlx::query!("DELETE FROM projects WHERE id = $1", project_id)
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        self.log_change(scope, Entity::Project, project_id, ChangeOp::Delete)
+            .await?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn insert_task(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        task: &TaskFields,
+    ) -> Result<bool> {
+        let scope = settings.scope();
         self.enter(scope).await?;
         let (id, workspace) = (task.id, scope.workspace_id());
         let (project, status) = (task.project_id, task.status.as_str());
-        // The project must be in the same workspace: the foreign key alone would not say so.
+        // The project must be in the same workspace (and not deleted meanwhile: shared lock).
         let done = sqlx::query!(
-            "INSERT INTO tasks (id, workspace_id, project_id, title, status) \
-             SELECT $1, $2, $3, $4, $5 \
-             WHERE EXISTS (SELECT 1 FROM projects WHERE id = $3 AND workspace_id = $2) \
+            "INSERT INTO tasks (id, workspace_id, project_id, title, status, percent_complete) \
+             SELECT $1, $2, p.id, $4, $5, $6 \
+             FROM (SELECT id FROM projects WHERE id = $3 AND workspace_id = $2 FOR SHARE) p \
              ON CONFLICT DO NOTHING",
             id,
             workspace,
             project,
             task.title,
-            status
+            status,
+            i16::from(task.percent_complete)
         )
         .execute(self.conn())
         .await
@@ -69,6 +165,107 @@ impl WorkWrites for PostgresTransaction {
                 .await?;
         }
         Ok(inserted)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn update_task(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        task: &TaskUpdate,
+    ) -> Result<bool> {
+        let scope = settings.scope();
+        self.enter(scope).await?;
+        // A new project must be the workspace's (and is not deleted meanwhile: shared lock).
+        let done = sqlx::query!(
+            "UPDATE tasks SET project_id = COALESCE($3, project_id), title = COALESCE($4, title), \
+                              status = COALESCE($5, status), \
+                              percent_complete = COALESCE($6, percent_complete) \
+             WHERE id = $1 AND workspace_id = $2 \
+               AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM projects \
+                                                WHERE id = $3 AND workspace_id = $2 FOR SHARE))",
+            task.id,
+            scope.workspace_id(),
+            task.project_id,
+            task.title,
+            task.status.map(|status| status.as_str()),
+            task.percent_complete.map(i16::from)
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let changed = done.rows_affected() > 0;
+        if changed {
+            self.log_change(scope, Entity::Task, task.id, ChangeOp::Upsert)
+                .await?;
+        }
+        Ok(changed)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn set_task_assignees(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        task_id: Uuid,
+        user_ids: &[Uuid],
+        team_ids: &[Uuid],
+    ) -> Result<bool> {
+        let scope = settings.scope();
+        self.enter(scope).await?;
+        let workspace = scope.workspace_id();
+        // Locked: two replacements of one task's assignees happen one after the other.
+        let found = sqlx::query_scalar!(
+            "SELECT id FROM tasks WHERE id = $1 AND workspace_id = $2 FOR UPDATE",
+            task_id,
+            workspace
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if found.is_none() {
+            return Ok(false);
+        }
+        // The teams to assign, locked before any assignment row is: a team being deleted
+        // (locked, then its assignment rows deleted) finishes first instead of deadlocking.
+        let teams = sqlx::query_scalar!(
+            "SELECT id FROM teams WHERE workspace_id = $1 AND id = ANY($2) ORDER BY id FOR SHARE",
+            workspace,
+            team_ids
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        sqlx::query!("DELETE FROM task_assignees WHERE task_id = $1", task_id)
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        sqlx::query!("DELETE FROM task_teams WHERE task_id = $1", task_id)
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        sqlx::query!(
+            "INSERT INTO task_assignees (task_id, user_id) \
+             SELECT DISTINCT $1::uuid, m.user_id FROM memberships m \
+             WHERE m.workspace_id = $2 AND m.user_id = ANY($3)",
+            task_id,
+            workspace,
+            user_ids
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        sqlx::query!(
+            "INSERT INTO task_teams (workspace_id, task_id, team_id) \
+             SELECT $2, $1, t FROM UNNEST($3::uuid[]) AS t",
+            task_id,
+            workspace,
+            &teams
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        self.log_change(scope, Entity::Task, task_id, ChangeOp::Upsert)
+            .await?;
+        Ok(true)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -432,22 +629,37 @@ impl WorkWrites for PostgresTransaction {
     async fn move_entry(
         &mut self,
         write: Capability<'_, may::Write>,
-        entry_id: Uuid,
-        to: Option<(Uuid, WorkLogs)>,
+        entry: &EntryRecord,
+        to: Option<&TeamRecord>,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        self.enter(write.scope()).await?;
         let scope = write.scope();
+        self.enter(scope).await?;
         // The user's pushes take turns with this: none re-creates the entry in the store it
         // is leaving.
         self.lock_user_timers(scope).await?;
+        if let Some(team) = to {
+            // Held until commit: the team's roles cannot change, nor the team go, before the
+            // entry is in it.
+            let version = sqlx::query_scalar!(
+                "SELECT version FROM teams WHERE id = $1 AND workspace_id = $2 FOR SHARE",
+                team.id,
+                scope.workspace_id()
+            )
+            .fetch_optional(self.conn())
+            .await
+            .map_err(storage_error)?;
+            if version != Some(team.version) {
+                return Err(StorageError::changed_meanwhile("team"));
+            }
+        }
         let found = sqlx::query!(
             r#"SELECT false AS "secured!", team_id FROM entries
                    WHERE id = $1 AND workspace_id = $2 AND user_id = $3
                UNION ALL
                SELECT true, team_id FROM secured_entries
                    WHERE id = $1 AND workspace_id = $2 AND user_id = $3"#,
-            entry_id,
+            entry.id,
             scope.workspace_id(),
             scope.user_id()
         )
@@ -457,54 +669,58 @@ impl WorkWrites for PostgresTransaction {
         let Some(found) = found else {
             return Err(StorageError::NotFound);
         };
-        let (from_secured, from_team) = (found.secured, found.team_id);
-        let team = to.map(|(team, _)| team);
-        let to_secured = matches!(to, Some((_, WorkLogs::Secured)));
-        match (from_secured, to_secured) {
-            (false, false) => {
-                sqlx::query!(
-                    "UPDATE entries SET team_id = $1 WHERE id = $2",
-                    team,
-                    entry_id
-                )
-                .execute(self.conn())
-                .await
-                .map_err(storage_error)?;
-            }
-            (true, true) => {
-                sqlx::query!(
-                    "UPDATE secured_entries SET team_id = $1 WHERE id = $2",
-                    team,
-                    entry_id
-                )
-                .execute(self.conn())
-                .await
-                .map_err(storage_error)?;
-            }
-            (false, true) => {
-                sqlx::query!(
-                    "WITH moved AS (DELETE FROM entries WHERE id = $2 RETURNING *) \
-                     INSERT INTO secured_entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, status, source, description) \
-                     SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, status, source, description FROM moved",
-                    team,
-                    entry_id
-                )
-                .execute(self.conn())
-                .await
-                .map_err(storage_error)?;
-            }
-            (true, false) => {
-                sqlx::query!(
-                    "WITH moved AS (DELETE FROM secured_entries WHERE id = $2 RETURNING *) \
-                     INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, status, source, description) \
-                     SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, status, source, description FROM moved",
-                    team,
-                    entry_id
-                )
-                .execute(self.conn())
-                .await
-                .map_err(storage_error)?;
-            }
+        if found.team_id != entry.team_id {
+            return Err(StorageError::changed_meanwhile("entry"));
+        }
+        let (entry_id, from_secured, from_team) = (entry.id, found.secured, entry.team_id);
+        let team = to.map(|team| team.id);
+        let to_secured = to.is_some_and(|team| team.work_logs == WorkLogs::Secured);
+        // Each statement moves the entry only from where it was read: a team deletion that
+        // committed in between (it locks its entries) leaves nothing to move, and the move is
+        // decided again.
+        let moved = match (from_secured, to_secured) {
+            (false, false) => sqlx::query!(
+                "UPDATE entries SET team_id = $1 WHERE id = $2 AND team_id IS NOT DISTINCT FROM $3",
+                team,
+                entry_id,
+                from_team
+            )
+            .execute(self.conn())
+            .await,
+            (true, true) => sqlx::query!(
+                "UPDATE secured_entries SET team_id = $1 WHERE id = $2 AND team_id = $3",
+                team,
+                entry_id,
+                from_team
+            )
+            .execute(self.conn())
+            .await,
+            (false, true) => sqlx::query!(
+                "WITH moved AS (DELETE FROM entries \
+                                WHERE id = $2 AND team_id IS NOT DISTINCT FROM $3 RETURNING *) \
+                 INSERT INTO secured_entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, status, source, description) \
+                 SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, status, source, description FROM moved",
+                team,
+                entry_id,
+                from_team
+            )
+            .execute(self.conn())
+            .await,
+            (true, false) => sqlx::query!(
+                "WITH moved AS (DELETE FROM secured_entries \
+                                WHERE id = $2 AND team_id = $3 RETURNING *) \
+                 INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, status, source, description) \
+                 SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, status, source, description FROM moved",
+                team,
+                entry_id,
+                from_team
+            )
+            .execute(self.conn())
+            .await,
+        }
+        .map_err(storage_error)?;
+        if moved.rows_affected() != 1 {
+            return Err(StorageError::changed_meanwhile("entry"));
         }
         sqlx::query!(
             "INSERT INTO entry_activity \
@@ -526,9 +742,27 @@ impl WorkWrites for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn delete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()> {
+    async fn delete_task(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        task_id: Uuid,
+    ) -> Result<()> {
+        let scope = settings.scope();
         self.enter(scope).await?;
         let (task, workspace) = (task_id, scope.workspace_id());
+        // Locked: a timer or entry on it made meanwhile waits, then finds it gone. Another
+        // workspace's task is unknown here, in use or not.
+        let found = sqlx::query_scalar!(
+            "SELECT id FROM tasks WHERE id = $1 AND workspace_id = $2 FOR UPDATE",
+            task,
+            workspace
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if found.is_none() {
+            return Err(StorageError::NotFound);
+        }
         // Checked first, so a refused delete leaves everything as it was (assignees included).
         let in_use = sqlx::query_scalar!(
             "SELECT EXISTS (SELECT 1 FROM timers WHERE task_id = $1) \
@@ -547,6 +781,14 @@ impl WorkWrites for PostgresTransaction {
         sqlx::query!(
             "DELETE FROM task_assignees WHERE task_id = $1 \
              AND EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND workspace_id = $2)",
+            task,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        sqlx::query!(
+            "DELETE FROM task_teams WHERE task_id = $1 AND workspace_id = $2",
             task,
             workspace
         )

@@ -3,7 +3,8 @@
 use sqlx::SqlitePool;
 use stint_domain::Filter;
 use stint_storage::{
-    parse_overrules, parse_stored, GroupRecord, MemberFiltersRecord, Result, WorkspaceScope,
+    parse_overrules, parse_stored, GroupRecord, MemberFiltersRecord, Result, StorageError,
+    WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -43,11 +44,35 @@ pub async fn groups(pool: &SqlitePool, scope: &WorkspaceScope) -> Result<Vec<Gro
         .collect()
 }
 
+/// A member's group, own filter and overrules; `None` for no such member.
 pub async fn member_filters(
     pool: &SqlitePool,
     scope: &WorkspaceScope,
     user_id: Uuid,
 ) -> Result<Option<MemberFiltersRecord>> {
+    // The member and the groups are two reads: a member moved to another group between them
+    // (and their old group deleted) is read again.
+    for _ in 0..3 {
+        match member_filters_once(pool, scope, user_id).await? {
+            Read::Found(record) => return Ok(Some(record)),
+            Read::NoMember => return Ok(None),
+            Read::GroupChanged => continue,
+        }
+    }
+    Err(StorageError::Busy("a member's group kept changing".into()))
+}
+
+enum Read {
+    Found(MemberFiltersRecord),
+    NoMember,
+    GroupChanged,
+}
+
+async fn member_filters_once(
+    pool: &SqlitePool,
+    scope: &WorkspaceScope,
+    user_id: Uuid,
+) -> Result<Read> {
     let (workspace, user) = (scope.workspace_id().to_string(), user_id.to_string());
     let Some(row) = sqlx::query!(
         r#"SELECT mg.group_id, m.filter,
@@ -64,19 +89,18 @@ pub async fn member_filters(
     .await
     .map_err(storage_error)?
     else {
-        return Ok(None);
+        return Ok(Read::NoMember);
     };
     let group_id = id(&row.group_id)?;
-    // Read a moment apart: a group changed between the reads shows its newer state.
     let Some(group) = groups(pool, scope)
         .await?
         .into_iter()
         .find(|g| g.id == group_id)
     else {
-        return Ok(None);
+        return Ok(Read::GroupChanged);
     };
     let overrules = row.overrules.unwrap_or_default();
-    Ok(Some(MemberFiltersRecord {
+    Ok(Read::Found(MemberFiltersRecord {
         group,
         filter: row
             .filter

@@ -10,14 +10,15 @@ use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 use stint_domain::{Segment, TaskStatus, TimesheetAccess};
 use stint_storage::{
-    parse_stored, Change, ChangeOp, ChangePage, DeviceRecord, Entity, EntryRecord,
-    InvitationRecord, MemberRecord, MemberSettings, MembershipRecord, Result, RoleRecord,
-    SignedInDevice, TaskRecord, TimerWithSegments, TokenRecord, UserRecord, WorkspaceScope,
+    parse_stored, stored_percent, Change, ChangeOp, ChangePage, DeviceRecord, Entity, EntryRecord,
+    InvitationRecord, MemberRecord, MemberSettings, MembershipRecord, ProjectRecord, Result,
+    RoleRecord, SignedInDevice, TaskAssignees, TaskRecord, TimerWithSegments, TokenRecord,
+    UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
 use crate::convert::{id, instant, json_ids, millis, storage_error};
-pub use entries::{entry_activity, visible_entries};
+pub use entries::{entry_activity, task_totals, visible_entries};
 pub use groups::{groups, member_filters};
 pub use teams::{teams, workspace};
 
@@ -168,8 +169,8 @@ pub async fn tasks(
     // One read transaction: the tasks and their assignees from the same moment.
     let mut read = pool.begin().await.map_err(storage_error)?;
     let rows = sqlx::query!(
-        "SELECT t.id, t.title, t.status, p.id AS project_id, p.name AS project_name, \
-                p.color AS project_color \
+        "SELECT t.id, t.title, t.status, t.percent_complete, p.id AS project_id, \
+                p.name AS project_name, p.color AS project_color \
          FROM tasks t JOIN projects p ON p.id = t.project_id \
          WHERE t.workspace_id = $1 AND ($2 IS NULL OR t.id IN (SELECT value FROM json_each($2))) \
          ORDER BY t.title",
@@ -179,30 +180,37 @@ pub async fn tasks(
     .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
+    // People and teams in one read: `is_team` tells them apart.
     let assignee_rows = sqlx::query!(
-        "SELECT a.task_id, u.id AS user_id, u.name \
-         FROM task_assignees a JOIN tasks t ON t.id = a.task_id JOIN users u ON u.id = a.user_id \
-         WHERE t.workspace_id = $1 AND ($2 IS NULL OR t.id IN (SELECT value FROM json_each($2))) \
-         ORDER BY u.name",
+        r#"SELECT a.task_id AS "task_id!", u.id AS "id!", u.name AS "name!", 0 AS "is_team!: bool"
+           FROM task_assignees a JOIN tasks t ON t.id = a.task_id JOIN users u ON u.id = a.user_id
+           WHERE t.workspace_id = $1 AND ($2 IS NULL OR t.id IN (SELECT value FROM json_each($2)))
+           UNION ALL
+           SELECT a.task_id, m.id, m.name, 1
+           FROM task_teams a JOIN teams m ON m.id = a.team_id
+           WHERE a.workspace_id = $1
+             AND ($2 IS NULL OR a.task_id IN (SELECT value FROM json_each($2)))
+           ORDER BY 3"#,
         workspace,
         ids
     )
     .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
-    let mut assignees: HashMap<String, Vec<(Uuid, String)>> = HashMap::new();
+    let mut assignees = TaskAssignees::default();
     for row in assignee_rows {
-        assignees
-            .entry(row.task_id)
-            .or_default()
-            .push((id(&row.user_id)?, row.name));
+        assignees.add(id(&row.task_id)?, row.is_team, id(&row.id)?, row.name);
     }
     rows.into_iter()
         .map(|row| {
+            let task_id = id(&row.id)?;
+            let (people, teams) = assignees.take(task_id);
             Ok(TaskRecord {
-                id: id(&row.id)?,
+                id: task_id,
                 status: parse_stored(&row.status, TaskStatus::parse, "task status")?,
-                assignees: assignees.remove(&row.id).unwrap_or_default(),
+                percent_complete: stored_percent(row.percent_complete)?,
+                assignees: people,
+                teams,
                 title: row.title,
                 project_id: id(&row.project_id)?,
                 project_name: row.project_name,
@@ -272,6 +280,75 @@ pub async fn own_entries_page(
     .await
     .map_err(storage_error)?;
     rows.into_iter().map(entry_record).collect()
+}
+
+/// The teams the scope's user is a member of, by id.
+pub async fn my_team_ids(pool: &SqlitePool, scope: &WorkspaceScope) -> Result<Vec<Uuid>> {
+    let (workspace, me) = (
+        scope.workspace_id().to_string(),
+        scope.user_id().to_string(),
+    );
+    let rows = sqlx::query_scalar!(
+        "SELECT team_id FROM team_members WHERE workspace_id = $1 AND user_id = $2 \
+         ORDER BY team_id",
+        workspace,
+        me
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.iter().map(|team| id(team)).collect()
+}
+
+/// The workspace's projects, by name.
+pub async fn projects(pool: &SqlitePool, scope: &WorkspaceScope) -> Result<Vec<ProjectRecord>> {
+    let workspace = scope.workspace_id().to_string();
+    let rows = sqlx::query!(
+        "SELECT id, name, color, leader_id FROM projects WHERE workspace_id = $1 ORDER BY name, id",
+        workspace
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(ProjectRecord {
+                id: id(&row.id)?,
+                name: row.name,
+                color: row.color,
+                leader_id: row.leader_id.as_deref().map(id).transpose()?,
+            })
+        })
+        .collect()
+}
+
+/// The tasks the scope's user logged time to or ran a timer on, the latest start first.
+pub async fn recent_tasks(
+    pool: &SqlitePool,
+    scope: &WorkspaceScope,
+    limit: usize,
+) -> Result<Vec<Uuid>> {
+    let (workspace, me) = (
+        scope.workspace_id().to_string(),
+        scope.user_id().to_string(),
+    );
+    let limit = limit as i64;
+    let rows = sqlx::query_scalar!(
+        r#"SELECT task_id AS "task_id!" FROM (
+               SELECT task_id, started_at AS at FROM entries WHERE workspace_id = $1 AND user_id = $2
+               UNION ALL
+               SELECT task_id, started_at FROM secured_entries WHERE workspace_id = $1 AND user_id = $2
+               UNION ALL
+               SELECT task_id, last_start FROM timers WHERE workspace_id = $1 AND user_id = $2)
+           GROUP BY task_id ORDER BY max(at) DESC, task_id LIMIT $3"#,
+        workspace,
+        me,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.iter().map(|task| id(task)).collect()
 }
 
 /// The ids of a page of the workspace's tasks, by id.

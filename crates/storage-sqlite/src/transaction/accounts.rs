@@ -115,13 +115,15 @@ impl AccountWrites for SqliteTransaction {
             .await
             .map_err(storage_error)?;
         }
-        // In the group the roles suggest; Employees, or the first group, when that one is gone.
+        // In the group the roles suggest; when that one is gone, Employees, or the first group by
+        // name that does not open the admin pages by default.
         let group = DefaultGroup::for_roles(roles).as_str();
         sqlx::query!(
             "INSERT INTO member_groups (workspace_id, user_id, group_id) \
              SELECT $1, $2, (SELECT id FROM groups WHERE workspace_id = $1 \
                              ORDER BY default_group IS $3 DESC, \
-                                      default_group IS 'employees' DESC, lower(name) LIMIT 1) \
+                                      default_group IS 'employees' DESC, \
+                                      default_group IS 'administrators', lower(name) LIMIT 1) \
              WHERE true ON CONFLICT DO NOTHING",
             workspace,
             user,

@@ -32,7 +32,7 @@ impl SqliteTransaction {
         .await
         .map_err(storage_error)?;
         if claimed.rows_affected() == 0 {
-            return Err(team_changed());
+            return Err(StorageError::changed_meanwhile("team"));
         }
         Ok(())
     }
@@ -206,7 +206,11 @@ impl TeamWrites for SqliteTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        Ok(done.rows_affected() == 1)
+        let renamed = done.rows_affected() == 1;
+        if renamed {
+            self.log_team_tasks(&workspace, &team_id).await?;
+        }
+        Ok(renamed)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -230,14 +234,27 @@ impl TeamWrites for SqliteTransaction {
         if exists == 0 {
             return Ok(None);
         }
-        // Their authors' devices hear of each secured entry: converted (read again) or gone.
+        // Their authors' devices hear of each entry: no longer in the team (read again), or,
+        // when a secured team's entries are deleted with it, gone.
+        let (entry, upsert) = (Entity::Entry.as_str(), ChangeOp::Upsert.as_str());
+        sqlx::query!(
+            "INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) \
+             SELECT workspace_id, $1, id, $2, user_id FROM entries \
+             WHERE team_id = $3 AND workspace_id = $4 ORDER BY id",
+            entry,
+            upsert,
+            team,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
         let op = if keep_secured {
             ChangeOp::Upsert
         } else {
             ChangeOp::Delete
         }
         .as_str();
-        let entry = Entity::Entry.as_str();
         sqlx::query!(
             "INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) \
              SELECT workspace_id, $1, id, $2, user_id FROM secured_entries \
@@ -270,6 +287,14 @@ impl TeamWrites for SqliteTransaction {
             team,
             workspace,
             keep_secured
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        sqlx::query!(
+            "UPDATE entries SET team_id = NULL WHERE team_id = $1 AND workspace_id = $2",
+            team,
+            workspace
         )
         .execute(self.conn())
         .await
@@ -307,6 +332,15 @@ impl TeamWrites for SqliteTransaction {
         .await
         .map_err(storage_error)?
         .rows_affected();
+        self.log_team_tasks(&workspace, &team).await?;
+        sqlx::query!(
+            "DELETE FROM task_teams WHERE team_id = $1 AND workspace_id = $2",
+            team,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
         sqlx::query!(
             "DELETE FROM teams WHERE id = $1 AND workspace_id = $2",
             team,
@@ -483,8 +517,22 @@ impl TeamWrites for SqliteTransaction {
     }
 }
 
-fn team_changed() -> StorageError {
-    StorageError::Conflict {
-        constraint: "the team changed meanwhile".into(),
+impl SqliteTransaction {
+    /// Devices hear of each task the team works on: a task carries its teams' names.
+    async fn log_team_tasks(&mut self, workspace: &str, team_id: &str) -> Result<()> {
+        let (task, upsert) = (Entity::Task.as_str(), ChangeOp::Upsert.as_str());
+        sqlx::query!(
+            "INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) \
+             SELECT workspace_id, $3, task_id, $4, NULL FROM task_teams \
+             WHERE team_id = $1 AND workspace_id = $2 ORDER BY task_id",
+            team_id,
+            workspace,
+            task,
+            upsert
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
     }
 }

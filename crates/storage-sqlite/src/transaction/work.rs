@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use stint_domain::{ActivityKind, TaskStatus, WorkLogs};
 use stint_storage::{
-    may, parse_stored, Capability, ChangeOp, Entity, EntryRecord, Held, NewTask, ProjectRecord,
-    Result, SegmentRecord, StorageError, TimerRecord, WorkWrites, WorkspaceScope,
+    may, parse_stored, Capability, ChangeOp, Entity, EntryRecord, Held, ProjectRecord,
+    ProjectUpdate, Result, SegmentRecord, StorageError, TaskFields, TaskUpdate, TeamRecord,
+    TimerRecord, WorkWrites, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -19,9 +20,10 @@ impl WorkWrites for SqliteTransaction {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn insert_project(
         &mut self,
-        scope: &WorkspaceScope,
+        settings: Capability<'_, may::ChangeSettings>,
         project: &ProjectRecord,
     ) -> Result<bool> {
+        let scope = settings.scope();
         let (id, workspace) = (project.id.to_string(), scope.workspace_id().to_string());
         let leader = project.leader_id.map(|l| l.to_string());
         let done = sqlx::query!(
@@ -45,20 +47,110 @@ impl WorkWrites for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn insert_task(&mut self, scope: &WorkspaceScope, task: &NewTask) -> Result<bool> {
+    async fn update_project(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        project: &ProjectUpdate,
+    ) -> Result<bool> {
+        let scope = settings.scope();
+        let (id, workspace) = (project.id.to_string(), scope.workspace_id().to_string());
+        let set_leader = project.leader_id.is_some();
+        let leader = project.leader_id.flatten().map(|l| l.to_string());
+        let done = sqlx::query!(
+            "UPDATE projects SET name = COALESCE($3, name), color = COALESCE($4, color), \
+                                 leader_id = CASE WHEN $5 THEN $6 ELSE leader_id END \
+             WHERE id = $1 AND workspace_id = $2",
+            id,
+            workspace,
+            project.name,
+            project.color,
+            set_leader,
+            leader
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        self.log_change(scope, Entity::Project, project.id, ChangeOp::Upsert)
+            .await?;
+        // A task carries its project's name and colour (not its leader).
+        if project.name.is_none() && project.color.is_none() {
+            return Ok(true);
+        }
+        let tasks = sqlx::query_scalar!(
+            "SELECT id FROM tasks WHERE project_id = $1 AND workspace_id = $2 ORDER BY id",
+            id,
+            workspace
+        )
+        .fetch_all(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let tasks = tasks
+            .iter()
+            .map(|task| crate::convert::id(task))
+            .collect::<Result<Vec<_>>>()?;
+        self.log_changes(scope, Entity::Task, &tasks).await?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn delete_project(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        project_id: Uuid,
+    ) -> Result<bool> {
+        let scope = settings.scope();
+        let (id, workspace) = (project_id.to_string(), scope.workspace_id().to_string());
+        let found = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM tasks WHERE project_id = $1) AS "has_tasks!: bool"
+               FROM projects WHERE id = $1 AND workspace_id = $2"#,
+            id,
+            workspace
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        match found {
+            None => return Ok(false),
+            Some(true) => {
+                return Err(StorageError::Conflict {
+                    constraint: "project_has_tasks".into(),
+                })
+            }
+            Some(false) => {}
+        }
+        sqlx::query!("DELETE FROM projects WHERE id = $1", id)
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        self.log_change(scope, Entity::Project, project_id, ChangeOp::Delete)
+            .await?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn insert_task(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        task: &TaskFields,
+    ) -> Result<bool> {
+        let scope = settings.scope();
         let (id, workspace) = (task.id.to_string(), scope.workspace_id().to_string());
         let (project, status) = (task.project_id.to_string(), task.status.as_str());
         // The project must be in the same workspace: the foreign key alone would not say so.
         let done = sqlx::query!(
-            "INSERT INTO tasks (id, workspace_id, project_id, title, status) \
-             SELECT $1, $2, $3, $4, $5 \
+            "INSERT INTO tasks (id, workspace_id, project_id, title, status, percent_complete) \
+             SELECT $1, $2, $3, $4, $5, $6 \
              WHERE EXISTS (SELECT 1 FROM projects WHERE id = $3 AND workspace_id = $2) \
              ON CONFLICT DO NOTHING",
             id,
             workspace,
             project,
             task.title,
-            status
+            status,
+            task.percent_complete
         )
         .execute(self.conn())
         .await
@@ -69,6 +161,99 @@ impl WorkWrites for SqliteTransaction {
                 .await?;
         }
         Ok(inserted)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn update_task(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        task: &TaskUpdate,
+    ) -> Result<bool> {
+        let scope = settings.scope();
+        let (id, workspace) = (task.id.to_string(), scope.workspace_id().to_string());
+        let project = task.project_id.map(|p| p.to_string());
+        let status = task.status.map(|status| status.as_str());
+        // A new project must be the workspace's.
+        let done = sqlx::query!(
+            "UPDATE tasks SET project_id = COALESCE($3, project_id), title = COALESCE($4, title), \
+                              status = COALESCE($5, status), \
+                              percent_complete = COALESCE($6, percent_complete) \
+             WHERE id = $1 AND workspace_id = $2 \
+               AND ($3 IS NULL OR EXISTS (SELECT 1 FROM projects \
+                                          WHERE id = $3 AND workspace_id = $2))",
+            id,
+            workspace,
+            project,
+            task.title,
+            status,
+            task.percent_complete
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let changed = done.rows_affected() > 0;
+        if changed {
+            self.log_change(scope, Entity::Task, task.id, ChangeOp::Upsert)
+                .await?;
+        }
+        Ok(changed)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn set_task_assignees(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        task_id: Uuid,
+        user_ids: &[Uuid],
+        team_ids: &[Uuid],
+    ) -> Result<bool> {
+        let scope = settings.scope();
+        let (task, workspace) = (task_id.to_string(), scope.workspace_id().to_string());
+        let found = sqlx::query_scalar!(
+            "SELECT id FROM tasks WHERE id = $1 AND workspace_id = $2",
+            task,
+            workspace
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if found.is_none() {
+            return Ok(false);
+        }
+        sqlx::query!("DELETE FROM task_assignees WHERE task_id = $1", task)
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        sqlx::query!("DELETE FROM task_teams WHERE task_id = $1", task)
+            .execute(self.conn())
+            .await
+            .map_err(storage_error)?;
+        let (users, teams) = (json_ids(user_ids), json_ids(team_ids));
+        sqlx::query!(
+            "INSERT INTO task_assignees (task_id, user_id) \
+             SELECT DISTINCT $1, m.user_id FROM memberships m \
+             WHERE m.workspace_id = $2 AND m.user_id IN (SELECT value FROM json_each($3))",
+            task,
+            workspace,
+            users
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        sqlx::query!(
+            "INSERT INTO task_teams (workspace_id, task_id, team_id) \
+             SELECT $2, $1, t.id FROM teams t \
+             WHERE t.workspace_id = $2 AND t.id IN (SELECT value FROM json_each($3))",
+            task,
+            workspace,
+            teams
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        self.log_change(scope, Entity::Task, task_id, ChangeOp::Upsert)
+            .await?;
+        Ok(true)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -418,8 +603,8 @@ impl WorkWrites for SqliteTransaction {
     async fn move_entry(
         &mut self,
         write: Capability<'_, may::Write>,
-        entry_id: Uuid,
-        to: Option<(Uuid, WorkLogs)>,
+        entry: &EntryRecord,
+        to: Option<&TeamRecord>,
         at: DateTime<Utc>,
     ) -> Result<()> {
         let scope = write.scope();
@@ -427,6 +612,22 @@ impl WorkWrites for SqliteTransaction {
             scope.workspace_id().to_string(),
             scope.user_id().to_string(),
         );
+        if let Some(team) = to {
+            let team_id = team.id.to_string();
+            let version = sqlx::query_scalar!(
+                "SELECT version FROM teams WHERE id = $1 AND workspace_id = $2",
+                team_id,
+                workspace
+            )
+            .fetch_optional(self.conn())
+            .await
+            .map_err(storage_error)?;
+            if version != Some(team.version) {
+                return Err(StorageError::changed_meanwhile("team"));
+            }
+        }
+        let entry_id = entry.id;
+        let expected_team = entry.team_id.map(|team| team.to_string());
         let entry = entry_id.to_string();
         let public = sqlx::query_scalar!(
             "SELECT team_id FROM entries WHERE id = $1 AND workspace_id = $2 AND user_id = $3",
@@ -452,8 +653,11 @@ impl WorkWrites for SqliteTransaction {
             (None, Some(team)) => (true, Some(team)),
             (None, None) => return Err(StorageError::NotFound),
         };
-        let team = to.map(|(team, _)| team.to_string());
-        let to_secured = matches!(to, Some((_, WorkLogs::Secured)));
+        if from_team != expected_team {
+            return Err(StorageError::changed_meanwhile("entry"));
+        }
+        let team = to.map(|team| team.id.to_string());
+        let to_secured = to.is_some_and(|team| team.work_logs == WorkLogs::Secured);
         match (from_secured, to_secured) {
             (false, false) => {
                 sqlx::query!("UPDATE entries SET team_id = $1 WHERE id = $2", team, entry)
@@ -523,8 +727,25 @@ impl WorkWrites for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn delete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()> {
+    async fn delete_task(
+        &mut self,
+        settings: Capability<'_, may::ChangeSettings>,
+        task_id: Uuid,
+    ) -> Result<()> {
+        let scope = settings.scope();
         let (task, workspace) = (task_id.to_string(), scope.workspace_id().to_string());
+        // Another workspace's task is unknown here, in use or not.
+        let found = sqlx::query_scalar!(
+            "SELECT id FROM tasks WHERE id = $1 AND workspace_id = $2",
+            task,
+            workspace
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if found.is_none() {
+            return Err(StorageError::NotFound);
+        }
         // Checked first, so a refused delete leaves everything as it was (assignees included).
         let in_use = sqlx::query_scalar!(
             "SELECT EXISTS (SELECT 1 FROM timers WHERE task_id = $1) \
@@ -543,6 +764,14 @@ impl WorkWrites for SqliteTransaction {
         sqlx::query!(
             "DELETE FROM task_assignees WHERE task_id = $1 \
              AND EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND workspace_id = $2)",
+            task,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        sqlx::query!(
+            "DELETE FROM task_teams WHERE task_id = $1 AND workspace_id = $2",
             task,
             workspace
         )
