@@ -257,6 +257,26 @@ include-name = "PUT /api/v1/workspaces/{{workspace_id}}/entries/{{entry_id}}/tea
 checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
 
 [[operations]]
+include-name = "POST /api/v1/workspaces/{{workspace_id}}/projects"
+checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
+
+[[operations]]
+include-name = "PATCH /api/v1/workspaces/{{workspace_id}}/projects/{{project_id}}"
+checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
+
+[[operations]]
+include-name = "POST /api/v1/workspaces/{{workspace_id}}/tasks"
+checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
+
+[[operations]]
+include-name = "PATCH /api/v1/workspaces/{{workspace_id}}/tasks/{{task_id}}"
+checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
+
+[[operations]]
+include-name = "PUT /api/v1/workspaces/{{workspace_id}}/tasks/{{task_id}}/assignees"
+checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
+
+[[operations]]
 include-name = "GET /api/v1/workspaces/{{workspace_id}}/events"
 enabled = false
 "#
@@ -342,7 +362,8 @@ fn team_operations() -> String {
 /// not the workspace's, a manager who is not a member, an expiry in the past, an email without
 /// an `@`, a team lead who is not a member, a secured team while the workspace allows none,
 /// a team to log an entry to that does not exist, two overrules of one page, a group with
-/// members deleted.
+/// members deleted, a project or project leader that is not the workspace's, one assignee named
+/// twice.
 const REFERENCES_CHECKED: &str =
     r#"["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]"#;
 

@@ -132,7 +132,7 @@ async fn active_member(
         Some(_) => Ok(()),
         None => Err(ApiError::invalid(
             "leader_id",
-            "the leader is an active member of this workspace",
+            "the leader must be an active member of this workspace",
         )),
     }
 }

@@ -97,9 +97,10 @@ pub async fn create(
         .insert_team(settings, &record)
         .await
         .map_err(|error| match error {
-            StorageError::NotFound => {
-                ApiError::invalid("lead_id", "the lead is an active member of this workspace")
-            }
+            StorageError::NotFound => ApiError::invalid(
+                "lead_id",
+                "the lead must be an active member of this workspace",
+            ),
             other => other.into(),
         })?;
     if !inserted {
