@@ -40,10 +40,14 @@ pub async fn snapshot_in(pool: &PgPool, workspace_id: Uuid) -> Result<Read> {
     .await
 }
 
+/// One round trip: `begin` and naming the workspace go as one simple query. (A `Uuid` prints
+/// as hex digits and dashes only, so writing it into the text is safe.)
 async fn begin_in(pool: &PgPool, begin: &'static str, workspace_id: Uuid) -> Result<Read> {
-    let mut read = pool.begin_with(begin).await.map_err(storage_error)?;
-    set_workspace(&mut read, workspace_id).await?;
-    Ok(read)
+    pool.begin_with(format!(
+        "{begin}; SELECT set_config('stint.workspace_id', '{workspace_id}', true)"
+    ))
+    .await
+    .map_err(storage_error)
 }
 
 /// A read transaction as `stint_lookup`, for the paths that cross workspaces before there is
