@@ -311,3 +311,27 @@ async fn a_change_that_commits_late_is_still_delivered() {
         }
     }
 }
+
+/// A read never holds one pooled connection while it waits for a second: with a pool of one,
+/// a member's filters (two reads) failed once the pool's acquire timed out (5 s).
+#[tokio::test]
+async fn reads_take_one_connection_at_a_time() {
+    for backend in common::backends().await {
+        let Some(url) = &backend.postgres_url else {
+            continue;
+        };
+        let demo = demo::seed(&*backend.storage, &Passwords::new())
+            .await
+            .unwrap();
+        let one_connection = stint_server::connect(url, 1).await.unwrap();
+        let ana = "01900000-0000-7000-8000-000000000102".parse().unwrap();
+        let scope = policy::seeding(demo.workspace_id, ana);
+        let filters = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            one_connection.member_filters(&scope, ana),
+        )
+        .await
+        .expect("a member's filters read with one connection");
+        assert!(filters.unwrap().is_some());
+    }
+}

@@ -83,6 +83,8 @@ async fn member_filters_once(pool: &PgPool, scope: &WorkspaceScope, user_id: Uui
     else {
         return Ok(Read::NoMember);
     };
+    // Its connection goes back before `groups` takes one (one read, one connection at a time).
+    drop(read);
     let Some(group) = groups(pool, scope)
         .await?
         .into_iter()

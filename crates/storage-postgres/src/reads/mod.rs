@@ -493,6 +493,9 @@ async fn changes_page(
     .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
+    // Its connection goes back before `whole_transaction` takes one: a read holding one
+    // connection while waiting for a second starves the pool under load.
+    drop(read);
     let horizon = rows.first().map_or(position, |row| row.horizon);
     let mut page = Vec::with_capacity(rows.len());
     for row in rows {
