@@ -151,6 +151,16 @@ pub async fn delete(
     team_id: Uuid,
     deletion: &TeamDeletion,
 ) -> Result<TeamDeleted, ApiError> {
+    if deletion
+        .confirm
+        .as_deref()
+        .is_some_and(|c| c != "irreversible")
+    {
+        return Err(ApiError::invalid(
+            "confirm",
+            "`confirm` takes one value: irreversible",
+        ));
+    }
     let current = team_of(storage, settings.scope(), team_id).await?;
     let keep_secured = match current.work_logs {
         WorkLogs::Public => true,

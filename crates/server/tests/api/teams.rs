@@ -197,6 +197,14 @@ async fn admins_make_teams_whose_default_roles_and_visibility_stay_fixed() {
             (status, &body["details"]["field"]),
             (StatusCode::BAD_REQUEST, &json!("confirm"))
         );
+        // `confirm` takes one value, for a public team too (which needs none).
+        let (status, body) = server
+            .on_team(&admin, Method::DELETE, &support, "?confirm=yes", None)
+            .await;
+        assert_eq!(
+            (status, &body["details"]["field"]),
+            (StatusCode::BAD_REQUEST, &json!("confirm"))
+        );
         let (status, body) = server
             .on_team(
                 &admin,
