@@ -43,7 +43,9 @@ pub fn timer_record(row: TimerRow) -> Result<TimerRecord> {
     })
 }
 
-/// An `entries` or `secured_entries` row as read.
+/// An `entries` or `secured_entries` row as read: from its columns, or from a JSON array of
+/// them in this order (a page of many, see `reads::own_entries_page`).
+#[derive(serde::Deserialize)]
 pub struct EntryRow {
     pub id: String,
     pub workspace_id: String,

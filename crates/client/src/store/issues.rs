@@ -161,8 +161,7 @@ fn task_title(tx: &Transaction<'_>, intent: &Intent) -> Result<Option<String>, S
             .query_row(
                 "SELECT title FROM tasks WHERE id IN ( \
                    SELECT task_id FROM timer WHERE id = ?1 \
-                   UNION SELECT json_extract(json, '$.task_id') FROM entries \
-                   WHERE json_extract(json, '$.timer_id') = ?1) LIMIT 1",
+                   UNION SELECT task_id FROM entries WHERE timer_id = ?1) LIMIT 1",
                 params![timer_id.to_string()],
                 |r| r.get(0),
             )

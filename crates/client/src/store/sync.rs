@@ -10,7 +10,10 @@ use stint_domain::Timer;
 use uuid::Uuid;
 
 use super::issues::record_issue;
-use super::timer::{active_timer, enqueue, replace_timer, save_entry, ActiveTimer};
+use super::timer::{
+    active_timer, enqueue, entry_from_row, replace_timer, save_entries, save_entry, ActiveTimer,
+    ENTRY_COLUMNS,
+};
 use super::{int_setting, keys, put_setting, save_task, text_setting, LocalStore};
 use crate::error::StoreError;
 
@@ -218,9 +221,7 @@ impl LocalStore {
                     .execute(params![task.id.to_string()])?;
             }
         }
-        for entry in &pull.entries {
-            save_entry(&tx, entry, true)?;
-        }
+        save_entries(&tx, &pull.entries, true)?;
         for tombstone in &pull.removed {
             let delete = match tombstone.entity {
                 EntityKind::Task => "DELETE FROM tasks WHERE id = ?1",
@@ -345,15 +346,15 @@ fn finish_snapshot(tx: &Transaction<'_>, pull: &PullResponse) -> Result<usize, S
         "DELETE FROM settings WHERE key = ?1",
         params![keys::SNAPSHOT],
     )?;
-    let lost: Vec<String> = {
-        let mut stmt =
-            tx.prepare("SELECT json FROM entries WHERE synced = 2 ORDER BY started_at")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
+    let lost: Vec<Entry> = {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM entries WHERE synced = 2 ORDER BY started_at"
+        ))?;
+        let rows = stmt.query_map([], entry_from_row)?;
         rows.collect::<Result<_, _>>()?
     };
     let mut queued = 0;
-    for json in lost {
-        let entry: Entry = serde_json::from_str(&json)?;
+    for entry in lost {
         enqueue(
             tx,
             &Intent::RecordEntry {

@@ -1,9 +1,9 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use stint_api::desk::SyncIssueKind;
-use stint_api::rest::{Task, User};
+use stint_api::rest::{Entry, Task, User};
 use stint_api::sync::{Intent, MutationResult, Outcome, PullResponse};
 use stint_api::ErrorBody;
-use stint_domain::{TaskStatus, TimerState};
+use stint_domain::{EntrySource, EntryStatus, TaskStatus, TimerState};
 use uuid::Uuid;
 
 use super::LocalStore;
@@ -498,4 +498,53 @@ fn my_tasks_are_the_last_pulls_teams_and_the_latest_used_here() {
     store.apply_pull(&pull).unwrap();
     store.clear_user_data().unwrap();
     assert!(store.my_team_ids().unwrap().is_empty());
+}
+
+#[test]
+fn entries_stored_as_json_by_an_older_build_read_the_same_after_upgrading() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stint.db");
+    let entry = |team_id, timer_id, started_at: DateTime<Utc>, description: &str| Entry {
+        id: Uuid::now_v7(),
+        user_id: Uuid::now_v7(),
+        task_id: Uuid::now_v7(),
+        timer_id,
+        team_id,
+        started_at,
+        ended_at: started_at + Duration::milliseconds(3_723_456),
+        duration_secs: 3_723,
+        status: EntryStatus::Submitted,
+        source: EntrySource::Timer,
+        description: description.into(),
+    };
+    let entries = [
+        entry(None, None, t(0), ""),
+        entry(
+            Some(Uuid::now_v7()),
+            Some(Uuid::now_v7()),
+            t(10) + Duration::milliseconds(7),
+            "Ünïcode \"quoted\" \\ and\nlines",
+        ),
+    ];
+    let mut conn = rusqlite::Connection::open(&path).unwrap();
+    super::schema::migrate_to(&mut conn, 2).unwrap();
+    for (entry, synced) in entries.iter().zip([1, 0]) {
+        conn.execute(
+            "INSERT INTO entries (id, started_at, json, synced) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![
+                entry.id.to_string(),
+                entry.started_at.timestamp_millis(),
+                serde_json::to_string(entry).unwrap(),
+                synced
+            ],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let store = LocalStore::open(&path).unwrap();
+    let read = store.entries_between(t(-1), t(60)).unwrap();
+    assert_eq!(
+        read,
+        vec![(entries[0].clone(), true), (entries[1].clone(), false)]
+    );
 }

@@ -129,19 +129,15 @@ impl LocalStore {
         to: DateTime<Utc>,
     ) -> Result<Vec<(Entry, bool)>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT json, synced FROM entries WHERE started_at >= ?1 AND started_at < ?2 \
-             ORDER BY started_at",
-        )?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {ENTRY_COLUMNS}, synced FROM entries \
+             WHERE started_at >= ?1 AND started_at < ?2 ORDER BY started_at"
+        ))?;
         let rows = stmt.query_map(
             params![from.timestamp_millis(), to.timestamp_millis()],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)),
+            |r| Ok((entry_from_row(r)?, r.get::<_, bool>(11)?)),
         )?;
-        rows.map(|row| {
-            let (json, synced) = row?;
-            Ok((serde_json::from_str(&json)?, synced))
-        })
-        .collect()
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }
 
@@ -179,24 +175,91 @@ fn stop_active(
     Ok(entry)
 }
 
+/// What the `entries` columns hold, in the order `entry_from_row` reads them.
+pub(super) const ENTRY_COLUMNS: &str = "id, user_id, task_id, timer_id, team_id, started_at, \
+     ended_at, duration_secs, status, source, description";
+
 pub(super) fn save_entry(
     tx: &Transaction<'_>,
     entry: &Entry,
     synced: bool,
 ) -> Result<(), StoreError> {
-    // Cached: a snapshot saves thousands of entries in a row.
-    tx.prepare_cached(
-        "INSERT INTO entries (id, started_at, json, synced) VALUES (?1, ?2, ?3, ?4) \
-         ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at, json = excluded.json, \
-         synced = excluded.synced",
-    )?
-    .execute(params![
-        entry.id.to_string(),
-        entry.started_at.timestamp_millis(),
-        serde_json::to_string(entry)?,
-        synced
-    ])?;
+    save_entries(tx, std::slice::from_ref(entry), synced)
+}
+
+/// Saves entries, replacing what the store holds under their ids.
+pub(super) fn save_entries(
+    tx: &Transaction<'_>,
+    entries: &[Entry],
+    synced: bool,
+) -> Result<(), StoreError> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO entries (id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
+             duration_secs, status, source, description, synced) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+         ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, task_id = excluded.task_id, \
+             timer_id = excluded.timer_id, team_id = excluded.team_id, \
+             started_at = excluded.started_at, ended_at = excluded.ended_at, \
+             duration_secs = excluded.duration_secs, status = excluded.status, \
+             source = excluded.source, description = excluded.description, \
+             synced = excluded.synced",
+    )?;
+    for entry in entries {
+        insert.execute(params![
+            entry.id.to_string(),
+            entry.user_id.to_string(),
+            entry.task_id.to_string(),
+            entry.timer_id.map(|id| id.to_string()),
+            entry.team_id.map(|id| id.to_string()),
+            entry.started_at.timestamp_millis(),
+            entry.ended_at.timestamp_millis(),
+            entry.duration_secs,
+            entry.status.as_str(),
+            entry.source.as_str(),
+            entry.description,
+            synced
+        ])?;
+    }
     Ok(())
+}
+
+/// An entry from a row that starts with `ENTRY_COLUMNS`.
+pub(super) fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    fn corrupt(column: usize, what: &str) -> rusqlite::Error {
+        rusqlite::Error::FromSqlConversionFailure(
+            column,
+            rusqlite::types::Type::Text,
+            format!("not {what}").into(),
+        )
+    }
+    let uuid = |column: usize| -> rusqlite::Result<Uuid> {
+        let text: String = row.get(column)?;
+        Uuid::parse_str(&text).map_err(|_| corrupt(column, "an id"))
+    };
+    let optional_uuid = |column: usize| -> rusqlite::Result<Option<Uuid>> {
+        let text: Option<String> = row.get(column)?;
+        text.map(|t| Uuid::parse_str(&t).map_err(|_| corrupt(column, "an id")))
+            .transpose()
+    };
+    let instant = |column: usize| -> rusqlite::Result<DateTime<Utc>> {
+        DateTime::from_timestamp_millis(row.get(column)?)
+            .ok_or_else(|| corrupt(column, "an instant"))
+    };
+    let status: String = row.get(8)?;
+    let source: String = row.get(9)?;
+    Ok(Entry {
+        id: uuid(0)?,
+        user_id: uuid(1)?,
+        task_id: uuid(2)?,
+        timer_id: optional_uuid(3)?,
+        team_id: optional_uuid(4)?,
+        started_at: instant(5)?,
+        ended_at: instant(6)?,
+        duration_secs: row.get(7)?,
+        status: EntryStatus::parse(&status).ok_or_else(|| corrupt(8, "a status"))?,
+        source: EntrySource::parse(&source).ok_or_else(|| corrupt(9, "a source"))?,
+        description: row.get(10)?,
+    })
 }
 
 pub(super) fn active_timer(conn: &rusqlite::Connection) -> Result<Option<ActiveTimer>, StoreError> {

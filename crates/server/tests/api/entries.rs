@@ -135,6 +135,41 @@ pub(super) async fn legal(server: &TestServer) -> Legal {
     }
 }
 
+/// A snapshot reads its pages another way than the entries list (SQLite: one JSON array per
+/// page); the same entry must come out the same, whatever its text and whichever table holds it.
+#[tokio::test]
+async fn a_snapshot_brings_entries_exactly_as_the_entries_list_shows_them() {
+    on_each_backend(|server| async move {
+        let Legal { ana, team, .. } = legal(&server).await;
+        let (secret, public) = (Uuid::now_v7(), Uuid::now_v7());
+        let text = "Ünïcode \"quoted\" \\ back\\slash\nnew line\ttab 🕐 </script>";
+        let pushed = json!([
+            record_entry(1, &secret, 0, text),
+            record_entry(2, &public, 60, "")
+        ]);
+        assert_eq!(server.push(&ana, pushed).await.0, StatusCode::OK);
+        let (status, moved) = server.move_entry(&ana, &secret, Some(&team)).await;
+        assert_eq!(status, StatusCode::OK, "{moved}");
+
+        let (_, list) = server.visible(&ana).await;
+        let snapshot = server.pull(&ana, None).await;
+        let find = |entries: &Value, id: &Uuid| {
+            entries
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["id"] == id.to_string())
+                .cloned()
+                .unwrap()
+        };
+        for id in [secret, public] {
+            assert_eq!(find(&snapshot["entries"], &id), find(&list["entries"], &id));
+        }
+        assert_eq!(find(&snapshot["entries"], &secret)["description"], text);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn secured_entries_are_seen_by_their_author_and_their_team_only() {
     on_each_backend(|server| async move {

@@ -12,8 +12,8 @@ use stint_domain::{Segment, TaskStatus, TimesheetAccess};
 use stint_storage::{
     parse_stored, stored_percent, Change, ChangeOp, ChangePage, DeviceRecord, Entity, EntryRecord,
     InvitationRecord, MemberRecord, MemberSettings, MembershipRecord, ProjectRecord, Result,
-    RoleRecord, SignedInDevice, TaskAssignees, TaskRecord, TimerWithSegments, TokenRecord,
-    UserRecord, WorkspaceScope,
+    RoleRecord, SignedInDevice, StorageError, TaskAssignees, TaskRecord, TimerWithSegments,
+    TokenRecord, UserRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -261,24 +261,34 @@ pub async fn own_entries_page(
     let user = scope.user_id().to_string();
     let after = after.map(|a| a.to_string()).unwrap_or_default();
     let limit = limit as i64;
-    let rows = sqlx::query_as!(
-        EntryRow,
-        "SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                duration_secs, status, source, description \
-         FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id > $3 \
-         UNION ALL \
-         SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                duration_secs, status, source, description \
-         FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 AND id > $3 \
-         ORDER BY id LIMIT $4",
+    // The page comes as one JSON array of rows: sqlx hands SQLite rows over from its worker
+    // thread one at a time, each value copied, which took three times as long as building and
+    // reading the JSON for a page of 5,000.
+    let page = sqlx::query_scalar!(
+        "SELECT json_group_array(json_array(id, workspace_id, user_id, task_id, timer_id, \
+                    team_id, started_at, ended_at, duration_secs, status, source, description)) \
+                AS \"page!: String\" \
+         FROM (SELECT * FROM (\
+             SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
+                    duration_secs, status, source, description \
+             FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id > $3 \
+             UNION ALL \
+             SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
+                    duration_secs, status, source, description \
+             FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 AND id > $3) \
+             ORDER BY id LIMIT $4)",
         workspace,
         user,
         after,
         limit
     )
-    .fetch_all(pool)
+    .fetch_one(pool)
     .await
     .map_err(storage_error)?;
+    let mut rows: Vec<EntryRow> = serde_json::from_str(&page)
+        .map_err(|e| StorageError::Corrupt(format!("a page of entries: {e}")))?;
+    // An aggregate's order is not promised; the rows came in order, so this costs a pass.
+    rows.sort_by(|a, b| a.id.cmp(&b.id));
     rows.into_iter().map(entry_record).collect()
 }
 
