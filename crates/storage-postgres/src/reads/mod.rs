@@ -250,23 +250,26 @@ pub async fn own_entries_page(
     limit: usize,
 ) -> Result<Vec<EntryRecord>> {
     let mut read = rls::read_in(pool, scope.workspace_id()).await?;
+    // Each table is read in id order up to the limit, and the two merged: with the limit only
+    // outside, PostgreSQL sorted every entry after `after` for each page (44 ms a page of
+    // 100,000, against 2 ms). No id is below the nil UUID, so "from the start" is a bound too.
     let rows = sqlx::query_as!(
         EntryRow,
-        r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
-                  task_id AS "task_id!", timer_id, team_id, started_at AS "started_at!",
-                  ended_at AS "ended_at!", duration_secs AS "duration_secs!", status AS "status!",
-                  source AS "source!", description AS "description!"
-           FROM entries
-           WHERE workspace_id = $1 AND user_id = $2 AND ($3::uuid IS NULL OR id > $3)
+        r#"(SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
+                   task_id AS "task_id!", timer_id, team_id, started_at AS "started_at!",
+                   ended_at AS "ended_at!", duration_secs AS "duration_secs!",
+                   status AS "status!", source AS "source!", description AS "description!"
+            FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id > $3
+            ORDER BY id LIMIT $4)
            UNION ALL
-           SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at,
-                  duration_secs, status, source, description
-           FROM secured_entries
-           WHERE workspace_id = $1 AND user_id = $2 AND ($3::uuid IS NULL OR id > $3)
+           (SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at,
+                   duration_secs, status, source, description
+            FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 AND id > $3
+            ORDER BY id LIMIT $4)
            ORDER BY 1 LIMIT $4"#,
         scope.workspace_id(),
         scope.user_id(),
-        after,
+        after.unwrap_or(Uuid::nil()),
         limit as i64
     )
     .fetch_all(&mut *read)
@@ -343,10 +346,10 @@ pub async fn task_ids_page(
 ) -> Result<Vec<Uuid>> {
     let mut read = rls::read_in(pool, scope.workspace_id()).await?;
     sqlx::query_scalar!(
-        "SELECT id FROM tasks WHERE workspace_id = $1 AND ($2::uuid IS NULL OR id > $2) \
-         ORDER BY id LIMIT $3",
+        // A bound the index can start from, also for the first page (see own_entries_page).
+        "SELECT id FROM tasks WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3",
         scope.workspace_id(),
-        after,
+        after.unwrap_or(Uuid::nil()),
         limit as i64
     )
     .fetch_all(&mut *read)
