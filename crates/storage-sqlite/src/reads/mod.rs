@@ -229,26 +229,39 @@ pub async fn own_entries(
     let workspace = scope.workspace_id().to_string();
     let user = scope.user_id().to_string();
     let ids = json_ids(ids);
-    let rows = sqlx::query_as!(
-        EntryRow,
-        "SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                duration_secs, status, source, description \
-         FROM entries WHERE workspace_id = $1 AND user_id = $2 \
-                        AND id IN (SELECT value FROM json_each($3)) \
-         UNION ALL \
-         SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                duration_secs, status, source, description \
-         FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 \
-                                AND id IN (SELECT value FROM json_each($3)) \
-         ORDER BY started_at",
+    // As one JSON array, like a snapshot page (see own_entries_page): a pull after a large
+    // push brings thousands of them back.
+    let page = sqlx::query_scalar!(
+        "SELECT json_group_array(json_array(id, workspace_id, user_id, task_id, timer_id, \
+                    team_id, started_at, ended_at, duration_secs, status, source, description)) \
+                AS \"page!: String\" \
+         FROM (SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, \
+                      ended_at, duration_secs, status, source, description \
+               FROM entries WHERE workspace_id = $1 AND user_id = $2 \
+                              AND id IN (SELECT value FROM json_each($3)) \
+               UNION ALL \
+               SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, \
+                      ended_at, duration_secs, status, source, description \
+               FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 \
+                                      AND id IN (SELECT value FROM json_each($3)))",
         workspace,
         user,
         ids
     )
-    .fetch_all(pool)
+    .fetch_one(pool)
     .await
     .map_err(storage_error)?;
+    let mut rows = entry_rows(&page)?;
+    rows.sort_by_key(|row| row.started_at);
     rows.into_iter().map(entry_record).collect()
+}
+
+/// The rows of a JSON array of entry rows made by `json_group_array(json_array(…))`, in
+/// `EntryRow`'s order. sqlx hands SQLite rows over from its worker thread one at a time, each
+/// value copied: for thousands of entries that took three times as long as building and
+/// reading the JSON.
+fn entry_rows(page: &str) -> Result<Vec<EntryRow>> {
+    serde_json::from_str(page).map_err(|e| StorageError::Corrupt(format!("entry rows: {e}")))
 }
 
 pub async fn own_entries_page(
@@ -261,9 +274,7 @@ pub async fn own_entries_page(
     let user = scope.user_id().to_string();
     let after = after.map(|a| a.to_string()).unwrap_or_default();
     let limit = limit as i64;
-    // The page comes as one JSON array of rows: sqlx hands SQLite rows over from its worker
-    // thread one at a time, each value copied, which took three times as long as building and
-    // reading the JSON for a page of 5,000.
+    // One JSON array of rows (see entry_rows).
     let page = sqlx::query_scalar!(
         "SELECT json_group_array(json_array(id, workspace_id, user_id, task_id, timer_id, \
                     team_id, started_at, ended_at, duration_secs, status, source, description)) \
@@ -285,8 +296,7 @@ pub async fn own_entries_page(
     .fetch_one(pool)
     .await
     .map_err(storage_error)?;
-    let mut rows: Vec<EntryRow> = serde_json::from_str(&page)
-        .map_err(|e| StorageError::Corrupt(format!("a page of entries: {e}")))?;
+    let mut rows = entry_rows(&page)?;
     // An aggregate's order is not promised; the rows came in order, so this costs a pass.
     rows.sort_by(|a, b| a.id.cmp(&b.id));
     rows.into_iter().map(entry_record).collect()
