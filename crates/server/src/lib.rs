@@ -63,6 +63,7 @@ pub fn app(storage: Arc<dyn Storage>, limits: &EdgeLimits) -> (axum::Router, eve
         passwords: Passwords::new(),
         sign_in_limits: Default::default(),
         events: events.clone(),
+        read_ahead: Default::default(),
     };
     (edge::layers(router(state), limits), events)
 }

@@ -126,7 +126,8 @@ async fn pull(
     check_protocol(params.protocol_version)?;
     let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
     let response = sync::pull(
-        &*state.storage,
+        &state.storage,
+        &state.read_ahead,
         scope.require::<may::Read>()?,
         params.cursor.as_deref(),
         params.stream_id,

@@ -15,6 +15,7 @@
 //! changes since the snapshot began.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -32,6 +33,7 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::service::batch::Batch;
+use crate::service::read_ahead::ReadAhead;
 use crate::service::tasks;
 use crate::service::timers::{self, ApplyError};
 
@@ -368,8 +370,12 @@ impl std::fmt::Display for Cursor {
     }
 }
 
+/// Snapshot pages read ahead of the device's request for them.
+pub type SnapshotReadAhead = ReadAhead<Result<Page, ApiError>>;
+
 pub async fn pull(
-    storage: &dyn Storage,
+    storage: &Arc<dyn Storage>,
+    read_ahead: &SnapshotReadAhead,
     read: Capability<'_, may::Read>,
     cursor: Option<&str>,
     stream_id: Option<Uuid>,
@@ -378,12 +384,14 @@ pub async fn pull(
     let scope = read.scope();
     // A cursor this server cannot read was not handed out by it (or by this version): like one
     // from a restored backup, it starts a snapshot.
+    let cursor_text = cursor.unwrap_or_default();
     let cursor = cursor.and_then(Cursor::parse);
     let cursor = match cursor {
         Some(cursor) => {
             let (epoch, position) = cursor.epoch_and_position();
             // A cursor from a timeline this database does not have (a restored backup) starts
             // over with a snapshot.
+            let storage: &dyn Storage = storage.as_ref();
             storage
                 .cursor_valid(epoch, position)
                 .await?
@@ -400,10 +408,14 @@ pub async fn pull(
         },
     };
     let mut page = match cursor {
-        Cursor::Changes { position, .. } => changes_page(storage, scope, position).await?,
+        Cursor::Changes { position, .. } => changes_page(storage.as_ref(), scope, position).await?,
         Cursor::Snapshot {
             position, phase, ..
-        } => snapshot_page(storage, scope, position, phase).await?,
+        } => match read_ahead.take(scope, cursor_text).await {
+            Some(Ok(page)) => page,
+            // Not read ahead (or that failed): read it now.
+            _ => snapshot_page(storage.as_ref(), scope, position, phase).await?,
+        },
     };
     let epoch = storage.epoch().await?;
     page.cursor = match page.next {
@@ -415,6 +427,16 @@ pub async fn pull(
         },
     }
     .to_string();
+    // The next page of a snapshot is read while this one travels and the device writes it. A
+    // page read a moment early is as good as one read on request: whatever changes after the
+    // snapshot began comes again from the change log that follows it.
+    if let Next::Snapshot(position, phase) = page.next {
+        let (storage, scope) = (storage.clone(), *scope);
+        read_ahead.start(&scope, &page.cursor, async move {
+            snapshot_page(storage.as_ref(), &scope, position, phase).await
+        });
+    }
+    let storage: &dyn Storage = storage.as_ref();
     let timer = storage.active_timer(scope).await?.map(|t| TimerSnapshot {
         id: t.timer.id,
         task_id: t.timer.task_id,
@@ -441,7 +463,7 @@ pub async fn pull(
 }
 
 /// What one page holds, before the timer and stream are added.
-struct Page {
+pub struct Page {
     tasks: Vec<stint_api::rest::Task>,
     entries: Vec<Entry>,
     removed: Vec<Tombstone>,

@@ -141,11 +141,13 @@ pub(super) async fn legal(server: &TestServer) -> Legal {
 async fn a_snapshot_brings_entries_exactly_as_the_entries_list_shows_them() {
     on_each_backend(|server| async move {
         let Legal { ana, team, .. } = legal(&server).await;
-        let (secret, public) = (Uuid::now_v7(), Uuid::now_v7());
+        // Ids are the device's to make: the nil id is one too, and the lowest.
+        let (secret, public, nil) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::nil());
         let text = "Ünïcode \"quoted\" \\ back\\slash\nnew line\ttab 🕐 </script>";
         let pushed = json!([
             record_entry(1, &secret, 0, text),
-            record_entry(2, &public, 60, "")
+            record_entry(2, &public, 60, ""),
+            record_entry(3, &nil, 120, "")
         ]);
         assert_eq!(server.push(&ana, pushed).await.0, StatusCode::OK);
         let (status, moved) = server.move_entry(&ana, &secret, Some(&team)).await;
@@ -162,10 +164,72 @@ async fn a_snapshot_brings_entries_exactly_as_the_entries_list_shows_them() {
                 .cloned()
                 .unwrap()
         };
-        for id in [secret, public] {
+        for id in [secret, public, nil] {
             assert_eq!(find(&snapshot["entries"], &id), find(&list["entries"], &id));
         }
         assert_eq!(find(&snapshot["entries"], &secret)["description"], text);
+    })
+    .await;
+}
+
+/// The server reads a snapshot's next page while the device writes the one before. An entry
+/// changed in between arrives changed all the same: the change log after the snapshot brings it.
+#[tokio::test]
+async fn an_entry_changed_while_its_snapshot_page_was_read_ahead_arrives_changed() {
+    use stint_api::sync::{MAX_MUTATIONS_PER_PUSH, PROTOCOL_VERSION, SNAPSHOT_PAGE_SIZE};
+    on_each_backend(|server| async move {
+        let Legal { ana, team, .. } = legal(&server).await;
+        // A full first page; the last entry (ids rise) is on the second.
+        let ids: Vec<Uuid> = (0..=SNAPSHOT_PAGE_SIZE).map(|_| Uuid::now_v7()).collect();
+        let mutations: Vec<Value> = ids
+            .iter()
+            .enumerate()
+            .map(|(n, id)| record_entry(n as i64 + 1, id, -31 * n as i64, ""))
+            .collect();
+        for chunk in mutations.chunks(MAX_MUTATIONS_PER_PUSH) {
+            let (status, body) = server.push(&ana, json!(chunk)).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        let url = server.url(&ana, "/sync/pull");
+        let page = |cursor: Option<String>| {
+            let mut query = vec![("protocol_version", PROTOCOL_VERSION.to_string())];
+            query.extend(cursor.map(|c| ("cursor", c)));
+            answer(server.http.get(&url).query(&query).bearer_auth(&ana.token))
+        };
+        let (status, first) = page(None).await;
+        assert_eq!(status, StatusCode::OK, "{first}");
+        assert_eq!(
+            first["entries"].as_array().unwrap().len(),
+            SNAPSHOT_PAGE_SIZE
+        );
+        // The second page is being read (or was); now the entry on it moves to a team.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let last = ids.last().unwrap();
+        let (status, moved) = server.move_entry(&ana, last, Some(&team)).await;
+        assert_eq!(status, StatusCode::OK, "{moved}");
+
+        let mut cursor = first["cursor"].as_str().map(str::to_string);
+        let mut seen_last = vec![];
+        loop {
+            let (status, body) = page(cursor).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let entries = body["entries"].as_array().unwrap();
+            seen_last.extend(
+                entries
+                    .iter()
+                    .filter(|e| e["id"] == last.to_string())
+                    .cloned(),
+            );
+            cursor = body["cursor"].as_str().map(str::to_string);
+            if body["more"] == false {
+                break;
+            }
+        }
+        assert_eq!(
+            seen_last.last().unwrap()["team_id"],
+            team["id"],
+            "{seen_last:?}"
+        );
     })
     .await;
 }

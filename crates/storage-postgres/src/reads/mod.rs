@@ -249,33 +249,46 @@ pub async fn own_entries_page(
     after: Option<Uuid>,
     limit: usize,
 ) -> Result<Vec<EntryRecord>> {
+    let Some(from) = first_id_after(after) else {
+        return Ok(vec![]);
+    };
     let mut read = rls::read_in(pool, scope.workspace_id()).await?;
     // Each table is read in id order up to the limit, and the two merged: with the limit only
     // outside, PostgreSQL sorted every entry after `after` for each page (44 ms a page of
-    // 100,000, against 2 ms). No id is below the nil UUID, so "from the start" is a bound too.
+    // 100,000, against 2 ms).
     let rows = sqlx::query_as!(
         EntryRow,
         r#"(SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
                    task_id AS "task_id!", timer_id, team_id, started_at AS "started_at!",
                    ended_at AS "ended_at!", duration_secs AS "duration_secs!",
                    status AS "status!", source AS "source!", description AS "description!"
-            FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id > $3
+            FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id >= $3
             ORDER BY id LIMIT $4)
            UNION ALL
            (SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at,
                    duration_secs, status, source, description
-            FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 AND id > $3
+            FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 AND id >= $3
             ORDER BY id LIMIT $4)
            ORDER BY 1 LIMIT $4"#,
         scope.workspace_id(),
         scope.user_id(),
-        after.unwrap_or(Uuid::nil()),
+        from,
         limit as i64
     )
     .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
     rows.into_iter().map(entry_record).collect()
+}
+
+/// The first id a page that continues after `after` may hold (none after the largest id), as a
+/// bound the index can start from, also for the first page: `id IS NULL OR id > $n` is not one,
+/// and a device may have made the nil id. PostgreSQL orders uuids by their bytes, as `u128`.
+fn first_id_after(after: Option<Uuid>) -> Option<Uuid> {
+    match after {
+        None => Some(Uuid::nil()),
+        Some(id) => id.as_u128().checked_add(1).map(Uuid::from_u128),
+    }
 }
 
 /// The teams the scope's user is a member of, by id.
@@ -344,12 +357,14 @@ pub async fn task_ids_page(
     after: Option<Uuid>,
     limit: usize,
 ) -> Result<Vec<Uuid>> {
+    let Some(from) = first_id_after(after) else {
+        return Ok(vec![]);
+    };
     let mut read = rls::read_in(pool, scope.workspace_id()).await?;
     sqlx::query_scalar!(
-        // A bound the index can start from, also for the first page (see own_entries_page).
-        "SELECT id FROM tasks WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        "SELECT id FROM tasks WHERE workspace_id = $1 AND id >= $2 ORDER BY id LIMIT $3",
         scope.workspace_id(),
-        after.unwrap_or(Uuid::nil()),
+        from,
         limit as i64
     )
     .fetch_all(&mut *read)
