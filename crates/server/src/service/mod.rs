@@ -1,10 +1,10 @@
 //! The rules, written once above storage: sign-in and tokens (`accounts`), the timer rules T1,
 //! T2 and T3 (`timers`, on a pushed batch's view of the user's data: `batch`), sync push and pull
-//! (`sync`, with the next snapshot page read ahead: `read_ahead`), entries as REST lists them (`entries`), workspace roles and who holds them
-//! (`roles`), groups and filters (`groups`), teams and their roles (`teams`),
-//! personal access tokens and devices (`tokens`), invitations to join a workspace
-//! (`invitations`), the demo workspace (`demo`), and how fast failed sign-ins may be tried
-//! (`sign_in_limits`).
+//! (`sync`, with a snapshot's next page read ahead: `read_ahead`), entries as REST lists them
+//! (`entries`), workspace roles and who holds them (`roles`), groups and filters (`groups`),
+//! teams and their roles (`teams`), personal access tokens and devices (`tokens`), invitations
+//! to join a workspace (`invitations`), the demo workspace (`demo`), and how fast failed
+//! sign-ins may be tried (`sign_in_limits`).
 
 pub mod accounts;
 mod batch;

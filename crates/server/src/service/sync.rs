@@ -391,7 +391,6 @@ pub async fn pull(
             let (epoch, position) = cursor.epoch_and_position();
             // A cursor from a timeline this database does not have (a restored backup) starts
             // over with a snapshot.
-            let storage: &dyn Storage = storage.as_ref();
             storage
                 .cursor_valid(epoch, position)
                 .await?
@@ -436,7 +435,6 @@ pub async fn pull(
             snapshot_page(storage.as_ref(), &scope, position, phase).await
         });
     }
-    let storage: &dyn Storage = storage.as_ref();
     let timer = storage.active_timer(scope).await?.map(|t| TimerSnapshot {
         id: t.timer.id,
         task_id: t.timer.task_id,
