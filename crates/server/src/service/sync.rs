@@ -384,37 +384,47 @@ pub async fn pull(
     let scope = read.scope();
     // A cursor this server cannot read was not handed out by it (or by this version): like one
     // from a restored backup, it starts a snapshot.
-    let cursor_text = cursor.unwrap_or_default();
-    let cursor = cursor.and_then(Cursor::parse);
-    let cursor = match cursor {
-        Some(cursor) => {
+    let parsed = cursor.and_then(|text| Some((text, Cursor::parse(text)?)));
+    let valid = match parsed {
+        Some((text, cursor)) => {
             let (epoch, position) = cursor.epoch_and_position();
             // A cursor from a timeline this database does not have (a restored backup) starts
             // over with a snapshot.
             storage
                 .cursor_valid(epoch, position)
                 .await?
-                .then_some(cursor)
+                .then_some((text, cursor))
         }
         None => None,
     };
-    let cursor = match cursor {
-        Some(cursor) => cursor,
-        None => Cursor::Snapshot {
-            epoch: storage.epoch().await?,
-            position: storage.head_position().await?,
-            phase: SnapshotPhase::Tasks { after: None },
-        },
+    // Only the device's own cursor, once valid, takes a page read ahead for it: a snapshot that
+    // starts over must not continue where one read before a restore left off.
+    let (asked, cursor) = match valid {
+        Some((text, cursor)) => (Some(text), cursor),
+        None => (
+            None,
+            Cursor::Snapshot {
+                epoch: storage.epoch().await?,
+                position: storage.head_position().await?,
+                phase: SnapshotPhase::Tasks { after: None },
+            },
+        ),
     };
     let mut page = match cursor {
         Cursor::Changes { position, .. } => changes_page(storage.as_ref(), scope, position).await?,
         Cursor::Snapshot {
             position, phase, ..
-        } => match read_ahead.take(scope, cursor_text).await {
-            Some(Ok(page)) => page,
-            // Not read ahead (or that failed): read it now.
-            _ => snapshot_page(storage.as_ref(), scope, position, phase).await?,
-        },
+        } => {
+            let ahead = match asked {
+                Some(text) => read_ahead.take(scope, text).await,
+                None => None,
+            };
+            match ahead {
+                Some(Ok(page)) => page,
+                // Not read ahead (or that failed): read it now.
+                _ => snapshot_page(storage.as_ref(), scope, position, phase).await?,
+            }
+        }
     };
     let epoch = storage.epoch().await?;
     page.cursor = match page.next {
