@@ -190,21 +190,17 @@ async fn admins_make_teams_whose_default_roles_and_visibility_stay_fixed() {
             .on_team(&admin, Method::GET, &unknown, "", None)
             .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
-        let (status, body) = server
-            .on_team(&admin, Method::DELETE, &legal, "?entries=delete", None)
-            .await;
-        assert_eq!(
-            (status, &body["details"]["field"]),
-            (StatusCode::BAD_REQUEST, &json!("confirm"))
-        );
         // `confirm` takes one value, for a public team too (which needs none).
-        let (status, body) = server
-            .on_team(&admin, Method::DELETE, &support, "?confirm=yes", None)
-            .await;
-        assert_eq!(
-            (status, &body["details"]["field"]),
-            (StatusCode::BAD_REQUEST, &json!("confirm"))
-        );
+        for (team, query) in [(&legal, "?entries=delete"), (&support, "?confirm=yes")] {
+            let (status, body) = server
+                .on_team(&admin, Method::DELETE, team, query, None)
+                .await;
+            assert_eq!(
+                (status, &body["details"]["field"]),
+                (StatusCode::BAD_REQUEST, &json!("confirm")),
+                "{query}"
+            );
+        }
         let (status, body) = server
             .on_team(
                 &admin,
