@@ -100,7 +100,17 @@ impl Storage for PostgresStorage {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn begin(&self) -> Result<Box<dyn Transaction>> {
         let tx = self.pool.begin().await.map_err(storage_error)?;
-        Ok(Box::new(transaction::PostgresTransaction::new(tx)))
+        Ok(Box::new(transaction::PostgresTransaction::new(tx, None)))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn begin_in(&self, scope: &WorkspaceScope) -> Result<Box<dyn Transaction>> {
+        let workspace_id = scope.workspace_id();
+        let tx = rls::begin_in(&self.pool, "BEGIN", workspace_id).await?;
+        Ok(Box::new(transaction::PostgresTransaction::new(
+            tx,
+            Some(workspace_id),
+        )))
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

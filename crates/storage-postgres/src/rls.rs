@@ -42,7 +42,7 @@ pub async fn snapshot_in(pool: &PgPool, workspace_id: Uuid) -> Result<Read> {
 
 /// One round trip: `begin` and naming the workspace go as one simple query. (A `Uuid` prints
 /// as hex digits and dashes only, so writing it into the text is safe.)
-async fn begin_in(pool: &PgPool, begin: &'static str, workspace_id: Uuid) -> Result<Read> {
+pub async fn begin_in(pool: &PgPool, begin: &'static str, workspace_id: Uuid) -> Result<Read> {
     pool.begin_with(format!(
         "{begin}; SELECT set_config('stint.workspace_id', '{workspace_id}', true)"
     ))

@@ -69,6 +69,12 @@ pub trait Storage: Send + Sync + 'static {
     /// back.
     async fn begin(&self) -> Result<Box<dyn Transaction>>;
 
+    /// `begin`, for a transaction that acts in the scope's workspace only: on PostgreSQL the
+    /// workspace is named in the same round trip as `BEGIN` instead of at the first write.
+    async fn begin_in(&self, _scope: &WorkspaceScope) -> Result<Box<dyn Transaction>> {
+        self.begin().await
+    }
+
     // Sign-in: the narrow paths that cross workspaces.
     async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>>;
     async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>>;

@@ -35,7 +35,7 @@ pub struct AppState {
     pub passwords: Passwords,
     pub sign_in_limits: Arc<SignInLimits>,
     pub events: Events,
-    pub read_ahead: Arc<crate::service::sync::SnapshotReadAhead>,
+    pub read_ahead: Arc<crate::service::sync::PageReadAhead>,
 }
 
 #[derive(OpenApi)]

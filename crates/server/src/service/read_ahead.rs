@@ -1,4 +1,5 @@
-//! Work started before it is asked for: the next page of a snapshot pull. A device asks for the
+//! Work started before it is asked for: the next page of a pull (a snapshot, or a long change
+//! log, as after pushing a backlog). A device asks for the
 //! next page as soon as one arrives and writes that one meanwhile; reading the next page while
 //! the answer travels and the device writes lets the two overlap instead of taking turns.
 //!
@@ -15,7 +16,7 @@ use stint_storage::WorkspaceScope;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-/// Pages waiting at most: a few devices' snapshots at once.
+/// Pages waiting at most: a few devices' long pulls at once.
 const KEPT: usize = 8;
 
 /// A device asks for the next page within milliseconds; one that waited longer is dropped.

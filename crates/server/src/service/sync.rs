@@ -112,7 +112,7 @@ async fn push_batch(
     mutations: &[Mutation],
     now: DateTime<Utc>,
 ) -> Result<Pushed, ApiError> {
-    let mut tx = storage.begin().await?;
+    let mut tx = storage.begin_in(scope).await?;
     // Locks the stream: two pushes on one stream take turns.
     let Some(mut last) = tx.lock_stream(scope, stream_id).await? else {
         return Err(ApiError::new(
@@ -340,6 +340,16 @@ impl Cursor {
         }
     }
 
+    /// The page this cursor asks for.
+    fn next(&self) -> Next {
+        match *self {
+            Cursor::Changes { position, .. } => Next::Changes(position),
+            Cursor::Snapshot {
+                position, phase, ..
+            } => Next::Snapshot(position, phase),
+        }
+    }
+
     fn epoch_and_position(&self) -> (Uuid, i64) {
         match *self {
             Cursor::Changes { epoch, position }
@@ -370,12 +380,12 @@ impl std::fmt::Display for Cursor {
     }
 }
 
-/// Snapshot pages read ahead of the device's request for them.
-pub type SnapshotReadAhead = ReadAhead<Result<Page, ApiError>>;
+/// Pull pages read ahead of the device's request for them.
+pub type PageReadAhead = ReadAhead<Result<Page, ApiError>>;
 
 pub async fn pull(
     storage: &Arc<dyn Storage>,
-    read_ahead: &SnapshotReadAhead,
+    read_ahead: &PageReadAhead,
     read: Capability<'_, may::Read>,
     cursor: Option<&str>,
     stream_id: Option<Uuid>,
@@ -410,21 +420,16 @@ pub async fn pull(
             },
         ),
     };
-    let mut page = match cursor {
-        Cursor::Changes { position, .. } => changes_page(storage.as_ref(), scope, position).await?,
-        Cursor::Snapshot {
-            position, phase, ..
-        } => {
-            let ahead = match asked {
-                Some(text) => read_ahead.take(scope, text).await,
-                None => None,
-            };
-            match ahead {
-                Some(Ok(page)) => page,
-                // Not read ahead (or that failed): read it now.
-                _ => snapshot_page(storage.as_ref(), scope, position, phase).await?,
-            }
-        }
+    let ahead = match asked {
+        Some(text) => read_ahead.take(scope, text).await,
+        None => None,
+    };
+    let mut page = match ahead {
+        // The last page, which tells the device it is up to date, is read on request: a pull
+        // asked for after a change (its event, say) must bring it.
+        Some(Ok(page)) if page.more => page,
+        // Not read ahead (or that failed): read it now.
+        _ => read_page(storage.as_ref(), scope, cursor.next()).await?,
     };
     let epoch = storage.epoch().await?;
     page.cursor = match page.next {
@@ -436,13 +441,13 @@ pub async fn pull(
         },
     }
     .to_string();
-    // The next page of a snapshot is read while this one travels and the device writes it. A
-    // page read a moment early is as good as one read on request: whatever changes after the
-    // snapshot began comes again from the change log that follows it.
-    if let Next::Snapshot(position, phase) = page.next {
-        let (storage, scope) = (storage.clone(), *scope);
+    // The next page is read while this one travels and the device writes it. A page read a
+    // moment early is as good as one read on request: whatever changes after it was read comes
+    // again, further on in the change log.
+    if page.more {
+        let (storage, scope, next) = (storage.clone(), *scope, page.next);
         read_ahead.start(&scope, &page.cursor, async move {
-            snapshot_page(storage.as_ref(), &scope, position, phase).await
+            read_page(storage.as_ref(), &scope, next).await
         });
     }
     let timer = storage.active_timer(scope).await?.map(|t| TimerSnapshot {
@@ -481,9 +486,21 @@ pub struct Page {
     cursor: String,
 }
 
+#[derive(Clone, Copy)]
 enum Next {
     Changes(i64),
     Snapshot(i64, SnapshotPhase),
+}
+
+async fn read_page(
+    storage: &dyn Storage,
+    scope: &WorkspaceScope,
+    at: Next,
+) -> Result<Page, ApiError> {
+    match at {
+        Next::Changes(position) => changes_page(storage, scope, position).await,
+        Next::Snapshot(position, phase) => snapshot_page(storage, scope, position, phase).await,
+    }
 }
 
 async fn changes_page(

@@ -234,6 +234,77 @@ async fn an_entry_changed_while_its_snapshot_page_was_read_ahead_arrives_changed
     .await;
 }
 
+/// The same for a long change log (a device coming back to a backlog pushed by another): the
+/// next page is read while the device writes this one, and an entry changed in between arrives
+/// changed.
+#[tokio::test]
+async fn an_entry_changed_while_its_change_log_page_was_read_ahead_arrives_changed() {
+    use stint_api::sync::{MAX_MUTATIONS_PER_PUSH, PROTOCOL_VERSION, PULL_PAGE_SIZE};
+    on_each_backend(|server| async move {
+        let Legal { ana, team, .. } = legal(&server).await;
+        let url = server.url(&ana, "/sync/pull");
+        let page = |cursor: Option<String>| {
+            let mut query = vec![("protocol_version", PROTOCOL_VERSION.to_string())];
+            query.extend(cursor.map(|c| ("cursor", c)));
+            answer(server.http.get(&url).query(&query).bearer_auth(&ana.token))
+        };
+        // Up to date before the backlog: the next pull reads the change log.
+        let mut cursor = None;
+        loop {
+            let (status, body) = page(cursor).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            cursor = body["cursor"].as_str().map(str::to_string);
+            if body["more"] == false {
+                break;
+            }
+        }
+        // A full first page of changes; the last entry's is on the second.
+        let ids: Vec<Uuid> = (0..=PULL_PAGE_SIZE).map(|_| Uuid::now_v7()).collect();
+        let mutations: Vec<Value> = ids
+            .iter()
+            .enumerate()
+            .map(|(n, id)| record_entry(n as i64 + 1, id, -31 * n as i64, ""))
+            .collect();
+        for chunk in mutations.chunks(MAX_MUTATIONS_PER_PUSH) {
+            let (status, body) = server.push(&ana, json!(chunk)).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        let (status, first) = page(cursor).await;
+        assert_eq!(status, StatusCode::OK, "{first}");
+        assert_eq!(first["snapshot"], false, "a change-log page");
+        assert_eq!(first["more"], true);
+        // The second page is being read (or was); now the entry on it moves to a team.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let last = ids.last().unwrap();
+        let (status, moved) = server.move_entry(&ana, last, Some(&team)).await;
+        assert_eq!(status, StatusCode::OK, "{moved}");
+
+        let mut cursor = first["cursor"].as_str().map(str::to_string);
+        let mut seen_last = vec![];
+        loop {
+            let (status, body) = page(cursor).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let entries = body["entries"].as_array().unwrap();
+            seen_last.extend(
+                entries
+                    .iter()
+                    .filter(|e| e["id"] == last.to_string())
+                    .cloned(),
+            );
+            cursor = body["cursor"].as_str().map(str::to_string);
+            if body["more"] == false {
+                break;
+            }
+        }
+        assert_eq!(
+            seen_last.last().unwrap()["team_id"],
+            team["id"],
+            "{seen_last:?}"
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn secured_entries_are_seen_by_their_author_and_their_team_only() {
     on_each_backend(|server| async move {

@@ -4,7 +4,6 @@ mod entries;
 mod groups;
 mod teams;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -106,55 +105,53 @@ pub async fn memberships(
     user_id: Uuid,
     workspace_id: Option<Uuid>,
 ) -> Result<Vec<MembershipRecord>> {
-    // One read transaction: the memberships and their roles from the same moment. Listing
-    // all of a user's workspaces crosses workspaces: only `stint_lookup` may.
+    // Listing all of a user's workspaces crosses workspaces: only `stint_lookup` may.
     let mut read = match workspace_id {
         Some(workspace_id) => rls::read_in(pool, workspace_id).await?,
         None => rls::lookup(pool).await?,
     };
+    // One statement (every request reads its caller's membership): a row per role held, or
+    // one without a role, each membership's rows together.
     let rows = sqlx::query!(
-        "SELECT m.workspace_id, w.name AS workspace_name, m.user_id \
-         FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
-         WHERE m.user_id = $1 AND ($2::uuid IS NULL OR m.workspace_id = $2) AND m.active \
-         ORDER BY w.name",
+        r#"SELECT m.workspace_id, w.name AS workspace_name, m.user_id,
+                  r.id AS "role_id?", r.name AS "role_name?", r.default_role,
+                  array(SELECT p.permission FROM role_permissions p
+                        WHERE p.role_id = r.id) AS "permissions!"
+           FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
+                LEFT JOIN member_roles mr
+                       ON mr.workspace_id = m.workspace_id AND mr.user_id = m.user_id
+                LEFT JOIN roles r ON r.id = mr.role_id
+           WHERE m.user_id = $1 AND ($2::uuid IS NULL OR m.workspace_id = $2) AND m.active
+           ORDER BY w.name, m.workspace_id, r.name"#,
         user_id,
         workspace_id
     )
     .fetch_all(&mut *read)
     .await
     .map_err(storage_error)?;
-    let role_rows = sqlx::query!(
-        r#"SELECT mr.workspace_id, r.id, r.name, r.default_role,
-                  array_remove(array_agg(p.permission), NULL) AS "permissions!"
-           FROM member_roles mr JOIN roles r ON r.id = mr.role_id
-                LEFT JOIN role_permissions p ON p.role_id = r.id
-           WHERE mr.user_id = $1 AND ($2::uuid IS NULL OR mr.workspace_id = $2)
-           GROUP BY mr.workspace_id, r.id ORDER BY r.name"#,
-        user_id,
-        workspace_id
-    )
-    .fetch_all(&mut *read)
-    .await
-    .map_err(storage_error)?;
-    let mut roles: HashMap<Uuid, Vec<RoleRecord>> = HashMap::new();
-    for row in role_rows {
-        let role = RoleRecord::from_stored(
-            row.id,
-            row.name,
-            row.default_role.as_deref(),
-            row.permissions.iter().map(String::as_str),
-        )?;
-        roles.entry(row.workspace_id).or_default().push(role);
+    let mut memberships: Vec<MembershipRecord> = Vec::new();
+    for row in rows {
+        if memberships.last().map(|m| m.workspace_id) != Some(row.workspace_id) {
+            memberships.push(MembershipRecord {
+                workspace_id: row.workspace_id,
+                roles: Vec::new(),
+                workspace_name: row.workspace_name,
+                user_id: row.user_id,
+            });
+        }
+        if let (Some(role_id), Some(name)) = (row.role_id, row.role_name) {
+            let role = RoleRecord::from_stored(
+                role_id,
+                name,
+                row.default_role.as_deref(),
+                row.permissions.iter().map(String::as_str),
+            )?;
+            if let Some(membership) = memberships.last_mut() {
+                membership.roles.push(role);
+            }
+        }
     }
-    Ok(rows
-        .into_iter()
-        .map(|row| MembershipRecord {
-            workspace_id: row.workspace_id,
-            roles: roles.remove(&row.workspace_id).unwrap_or_default(),
-            workspace_name: row.workspace_name,
-            user_id: row.user_id,
-        })
-        .collect())
+    Ok(memberships)
 }
 
 pub async fn tasks(

@@ -32,10 +32,14 @@ pub struct PostgresTransaction {
 }
 
 impl PostgresTransaction {
-    pub fn new(tx: sqlx::Transaction<'static, Postgres>) -> PostgresTransaction {
+    /// A transaction, and the workspace it already named (`rls::begin_in`), if any.
+    pub fn new(
+        tx: sqlx::Transaction<'static, Postgres>,
+        workspace: Option<Uuid>,
+    ) -> PostgresTransaction {
         PostgresTransaction {
             tx,
-            workspace: None,
+            workspace,
             changes: Vec::new(),
             mutations: Vec::new(),
         }

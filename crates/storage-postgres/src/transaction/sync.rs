@@ -10,27 +10,10 @@ use uuid::Uuid;
 use super::PostgresTransaction;
 use crate::convert::storage_error;
 
-#[async_trait]
-impl SyncWrites for PostgresTransaction {
-    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn lock_stream(
-        &mut self,
-        scope: &WorkspaceScope,
-        stream_id: Uuid,
-    ) -> Result<Option<i64>> {
-        self.enter(scope).await?;
-        sqlx::query!(
-            "INSERT INTO streams (id, device_id, workspace_id, created_at) \
-             VALUES ($1, $2, $3, now()) ON CONFLICT (id) DO NOTHING",
-            stream_id,
-            scope.device_id(),
-            scope.workspace_id()
-        )
-        .execute(self.conn())
-        .await
-        .map_err(storage_error)?;
-        // Locked until commit: two pushes on one stream take turns instead of both applying
-        // the same sequence numbers.
+impl PostgresTransaction {
+    /// The stream's last seq, if it is this device's in this workspace; locked until commit, so
+    /// two pushes on one stream take turns instead of both applying the same sequence numbers.
+    async fn stream_seq(&mut self, scope: &WorkspaceScope, stream_id: Uuid) -> Result<Option<i64>> {
         sqlx::query_scalar!(
             "SELECT last_applied_seq FROM streams \
              WHERE id = $1 AND device_id = $2 AND workspace_id = $3 FOR NO KEY UPDATE",
@@ -41,6 +24,33 @@ impl SyncWrites for PostgresTransaction {
         .fetch_optional(self.conn())
         .await
         .map_err(storage_error)
+    }
+}
+
+#[async_trait]
+impl SyncWrites for PostgresTransaction {
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn lock_stream(
+        &mut self,
+        scope: &WorkspaceScope,
+        stream_id: Uuid,
+    ) -> Result<Option<i64>> {
+        self.enter(scope).await?;
+        // A stream seen before is one read; a new one is made, then read.
+        if let Some(last) = self.stream_seq(scope, stream_id).await? {
+            return Ok(Some(last));
+        }
+        sqlx::query!(
+            "INSERT INTO streams (id, device_id, workspace_id, created_at) \
+             VALUES ($1, $2, $3, now()) ON CONFLICT (id) DO NOTHING",
+            stream_id,
+            scope.device_id(),
+            scope.workspace_id()
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        self.stream_seq(scope, stream_id).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

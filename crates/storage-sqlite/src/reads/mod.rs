@@ -4,8 +4,6 @@ mod entries;
 mod groups;
 mod teams;
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 use stint_domain::{Segment, TaskStatus, TimesheetAccess};
@@ -110,53 +108,50 @@ pub async fn memberships(
 ) -> Result<Vec<MembershipRecord>> {
     let user = user_id.to_string();
     let workspace = workspace_id.map(|w| w.to_string());
-    // One read transaction: the memberships and their roles from the same moment.
-    let mut read = pool.begin().await.map_err(storage_error)?;
+    // One statement (every request reads its caller's membership): a row per role held, or
+    // one without a role, each membership's rows together.
     let rows = sqlx::query!(
-        "SELECT m.workspace_id, w.name AS workspace_name, m.user_id \
-         FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
-         WHERE m.user_id = $1 AND ($2 IS NULL OR m.workspace_id = $2) AND m.active \
-         ORDER BY w.name",
+        r#"SELECT m.workspace_id, w.name AS workspace_name, m.user_id,
+                  r.id AS "role_id?", r.name AS "role_name?", r.default_role,
+                  (SELECT group_concat(p.permission) FROM role_permissions p
+                   WHERE p.role_id = r.id) AS "permissions?: String"
+           FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
+                LEFT JOIN member_roles mr
+                       ON mr.workspace_id = m.workspace_id AND mr.user_id = m.user_id
+                LEFT JOIN roles r ON r.id = mr.role_id
+           WHERE m.user_id = $1 AND ($2 IS NULL OR m.workspace_id = $2) AND m.active
+           ORDER BY w.name, m.workspace_id, r.name"#,
         user,
         workspace
     )
-    .fetch_all(&mut *read)
+    .fetch_all(pool)
     .await
     .map_err(storage_error)?;
-    let role_rows = sqlx::query!(
-        r#"SELECT mr.workspace_id, r.id, r.name, r.default_role,
-                  group_concat(p.permission) AS "permissions?: String"
-           FROM member_roles mr JOIN roles r ON r.id = mr.role_id
-                LEFT JOIN role_permissions p ON p.role_id = r.id
-           WHERE mr.user_id = $1 AND ($2 IS NULL OR mr.workspace_id = $2)
-           GROUP BY mr.workspace_id, r.id ORDER BY r.name"#,
-        user,
-        workspace
-    )
-    .fetch_all(&mut *read)
-    .await
-    .map_err(storage_error)?;
-    let mut roles: HashMap<String, Vec<RoleRecord>> = HashMap::new();
-    for row in role_rows {
-        let permissions = row.permissions.unwrap_or_default();
-        let role = RoleRecord::from_stored(
-            id(&row.id)?,
-            row.name,
-            row.default_role.as_deref(),
-            permissions.split(',').filter(|p| !p.is_empty()),
-        )?;
-        roles.entry(row.workspace_id).or_default().push(role);
-    }
-    rows.into_iter()
-        .map(|row| {
-            Ok(MembershipRecord {
-                workspace_id: id(&row.workspace_id)?,
-                roles: roles.remove(&row.workspace_id).unwrap_or_default(),
+    let mut memberships: Vec<MembershipRecord> = Vec::new();
+    for row in rows {
+        let workspace_id = id(&row.workspace_id)?;
+        if memberships.last().map(|m| m.workspace_id) != Some(workspace_id) {
+            memberships.push(MembershipRecord {
+                workspace_id,
+                roles: Vec::new(),
                 workspace_name: row.workspace_name,
                 user_id: id(&row.user_id)?,
-            })
-        })
-        .collect()
+            });
+        }
+        if let (Some(role_id), Some(name)) = (row.role_id, row.role_name) {
+            let permissions = row.permissions.unwrap_or_default();
+            let role = RoleRecord::from_stored(
+                id(&role_id)?,
+                name,
+                row.default_role.as_deref(),
+                permissions.split(',').filter(|p| !p.is_empty()),
+            )?;
+            if let Some(membership) = memberships.last_mut() {
+                membership.roles.push(role);
+            }
+        }
+    }
+    Ok(memberships)
 }
 
 pub async fn tasks(
@@ -452,31 +447,39 @@ pub async fn changes_since(
 ) -> Result<ChangePage> {
     let workspace = scope.workspace_id().to_string();
     let user = scope.user_id().to_string();
-    // One more than the page, to know whether more wait.
+    // One more than the page, to know whether more wait; as one JSON array of rows, like
+    // entries (see entry_rows): a page is thousands of rows.
     let fetch = (limit as i64).saturating_add(1);
-    let mut rows = sqlx::query!(
-        "SELECT change_no AS \"change_no!\", entity, entity_id, op FROM changes \
-         WHERE workspace_id = $1 AND change_no > $2 AND (owner_id IS NULL OR owner_id = $3) \
-         ORDER BY change_no LIMIT $4",
+    let page = sqlx::query_scalar!(
+        "SELECT json_group_array(json_array(change_no, entity, entity_id, op)) \
+                AS \"page!: String\" \
+         FROM (SELECT change_no, entity, entity_id, op FROM changes \
+               WHERE workspace_id = $1 AND change_no > $2 \
+                 AND (owner_id IS NULL OR owner_id = $3) \
+               ORDER BY change_no LIMIT $4)",
         workspace,
         position,
         user,
         fetch
     )
-    .fetch_all(pool)
+    .fetch_one(pool)
     .await
     .map_err(storage_error)?;
+    let mut rows: Vec<(i64, &str, &str, &str)> = serde_json::from_str(&page)
+        .map_err(|e| StorageError::Corrupt(format!("change rows: {e}")))?;
+    // An aggregate promises no order.
+    rows.sort_unstable_by_key(|&(change_no, ..)| change_no);
     let more = rows.len() > limit;
     rows.truncate(limit);
-    let position = rows.last().map_or(position, |row| row.change_no);
+    let position = rows.last().map_or(position, |&(change_no, ..)| change_no);
     let changes = rows
         .into_iter()
-        .map(|row| {
+        .map(|(change_no, entity, entity_id, op)| {
             Ok(Change {
-                change_no: row.change_no,
-                entity: parse_stored(&row.entity, Entity::parse, "entity")?,
-                entity_id: id(&row.entity_id)?,
-                op: parse_stored(&row.op, ChangeOp::parse, "change op")?,
+                change_no,
+                entity: parse_stored(entity, Entity::parse, "entity")?,
+                entity_id: id(entity_id)?,
+                op: parse_stored(op, ChangeOp::parse, "change op")?,
             })
         })
         .collect::<Result<_>>()?;

@@ -13,6 +13,27 @@ use super::{SqliteTransaction, ROWS_PER_STATEMENT};
 use crate::convert::{millis, storage_error};
 use crate::rows::reason;
 
+impl SqliteTransaction {
+    /// The stream's last seq, if it is this device's in this workspace.
+    async fn stream_seq(
+        &mut self,
+        stream: &str,
+        device: &str,
+        workspace: &str,
+    ) -> Result<Option<i64>> {
+        sqlx::query_scalar!(
+            "SELECT last_applied_seq FROM streams \
+             WHERE id = $1 AND device_id = $2 AND workspace_id = $3",
+            stream,
+            device,
+            workspace
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)
+    }
+}
+
 #[async_trait]
 impl SyncWrites for SqliteTransaction {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -21,9 +42,13 @@ impl SyncWrites for SqliteTransaction {
         scope: &WorkspaceScope,
         stream_id: Uuid,
     ) -> Result<Option<i64>> {
-        // The one writer holds the lock already (`BEGIN IMMEDIATE`).
+        // The one writer holds the lock already (`BEGIN IMMEDIATE`). A stream seen before is
+        // one read; a new one is made, then read.
         let (stream, device) = (stream_id.to_string(), scope.device_id().to_string());
         let workspace = scope.workspace_id().to_string();
+        if let Some(last) = self.stream_seq(&stream, &device, &workspace).await? {
+            return Ok(Some(last));
+        }
         let now = millis(Utc::now());
         sqlx::query!(
             "INSERT INTO streams (id, device_id, workspace_id, created_at) \
@@ -36,16 +61,7 @@ impl SyncWrites for SqliteTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        sqlx::query_scalar!(
-            "SELECT last_applied_seq FROM streams \
-             WHERE id = $1 AND device_id = $2 AND workspace_id = $3",
-            stream,
-            device,
-            workspace
-        )
-        .fetch_optional(self.conn())
-        .await
-        .map_err(storage_error)
+        self.stream_seq(&stream, &device, &workspace).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
