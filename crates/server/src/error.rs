@@ -234,11 +234,14 @@ where
         if declared.is_some_and(|length| length > limit_bytes as u64) {
             return Err(ApiError::payload_too_large(limit_bytes));
         }
-        let axum::Json(value) = axum::Json::<Value>::from_request(request, state)
+        let axum::Json(mut value) = axum::Json::<Value>::from_request(request, state)
             .await
             .map_err(|rejection| json_rejection(rejection, limit_bytes))?;
-        let value = integral_numbers_as_integers(value);
-        let body: T = serde_path_to_error::deserialize(&value)
+        integral_numbers_as_integers(&mut value);
+        // Read once without tracking where: the path is worked out for a refusal only (tracking
+        // it cost as much as the reading, on a push of a thousand changes).
+        let body: T = T::deserialize(&value)
+            .or_else(|_| serde_path_to_error::deserialize(&value))
             .map_err(|error| ApiError::malformed(error.to_string()))?;
         // What was read, written back: the request's fields without those serde ignored, at
         // the same JSON paths.
@@ -250,7 +253,11 @@ where
                 "`{field}` must be a JSON object"
             )));
         }
-        if let Some(field) = first_control_text(&read) {
+        // Looked for in what was read only if the body holds any at all.
+        if let Some(field) = holds_control_text(&value)
+            .then(|| first_control_text(&read))
+            .flatten()
+        {
             return Err(ApiError::new(
                 ErrorCode::InvalidText,
                 format!(
@@ -291,7 +298,7 @@ fn caused_by_body_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
 
 /// JSON has one number type: `1.0` is the integer 1 (JSON Schema agrees), but serde refuses it
 /// for an integer field. So numbers without a fraction become integers before the body is read.
-fn integral_numbers_as_integers(value: Value) -> Value {
+fn integral_numbers_as_integers(value: &mut Value) {
     match value {
         Value::Number(number) => match number.as_f64() {
             // `i64::MAX as f64` is 2^63, one past the largest i64.
@@ -301,19 +308,13 @@ fn integral_numbers_as_integers(value: Value) -> Value {
                     && float >= i64::MIN as f64
                     && float < i64::MAX as f64 =>
             {
-                Value::from(float as i64)
+                *value = Value::from(float as i64);
             }
-            _ => Value::Number(number),
+            _ => {}
         },
-        Value::Array(items) => items
-            .into_iter()
-            .map(integral_numbers_as_integers)
-            .collect(),
-        Value::Object(fields) => fields
-            .into_iter()
-            .map(|(key, item)| (key, integral_numbers_as_integers(item)))
-            .collect(),
-        other => other,
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers_as_integers),
+        Value::Null | Value::Bool(_) | Value::String(_) => {}
     }
 }
 
@@ -375,6 +376,18 @@ fn find_control_text(value: &Value, path: &mut String) -> bool {
     }
 }
 
+/// Whether any string, key or value, holds a control character `first_control_text` refuses.
+fn holds_control_text(value: &Value) -> bool {
+    match value {
+        Value::String(text) => is_control_text(text),
+        Value::Array(items) => items.iter().any(holds_control_text),
+        Value::Object(fields) => fields
+            .iter()
+            .any(|(key, item)| is_control_text(key) || holds_control_text(item)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
 fn is_control_text(text: &str) -> bool {
     text.chars()
         .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
@@ -417,6 +430,7 @@ mod tests {
     fn control_text_is_found_at_any_depth_in_keys_and_values() {
         let clean = json!({ "note": "a\tb\r\nc", "list": [1, "ok", { "k": null }] });
         assert_eq!(first_control_text(&clean), None);
+        assert!(!holds_control_text(&clean));
         let cases = [
             (json!("a\u{0}"), "$"),
             (json!({ "email": "ana\u{0}@x" }), "$.email"),
@@ -427,23 +441,23 @@ mod tests {
         ];
         for (value, path) in cases {
             assert_eq!(first_control_text(&value).as_deref(), Some(path), "{value}");
+            assert!(holds_control_text(&value), "{value}");
         }
     }
 
     #[test]
     fn numbers_without_a_fraction_become_integers() {
-        let sent = json!({ "seq": 1.0, "list": [-3.0, 2.5, 7], "big": 1e300, "minus_zero": -0.0 });
-        let read = integral_numbers_as_integers(sent);
+        let mut read =
+            json!({ "seq": 1.0, "list": [-3.0, 2.5, 7], "big": 1e300, "minus_zero": -0.0 });
+        integral_numbers_as_integers(&mut read);
         assert_eq!(
             read,
             json!({ "seq": 1, "list": [-3, 2.5, 7], "big": 1e300, "minus_zero": 0 })
         );
         assert!(read["seq"].is_i64());
         // Exact up to 2^53, which takes correctly rounded parsing (serde_json's float_roundtrip).
-        let sent: Value = serde_json::from_str(r#"{ "seq": 3866557799310418.0 }"#).unwrap();
-        assert_eq!(
-            integral_numbers_as_integers(sent),
-            json!({ "seq": 3866557799310418_i64 })
-        );
+        let mut read: Value = serde_json::from_str(r#"{ "seq": 3866557799310418.0 }"#).unwrap();
+        integral_numbers_as_integers(&mut read);
+        assert_eq!(read, json!({ "seq": 3866557799310418_i64 }));
     }
 }
