@@ -30,6 +30,33 @@ pub(super) fn record_entry(seq: i64, entry: &Uuid, from: i64, description: &str)
 }
 
 impl TestServer {
+    /// One page of `who`'s pull from `cursor`.
+    async fn pull_page(&self, who: &SignedIn, cursor: Option<String>) -> Value {
+        let mut query = vec![(
+            "protocol_version",
+            stint_api::sync::PROTOCOL_VERSION.to_string(),
+        )];
+        query.extend(cursor.map(|c| ("cursor", c)));
+        let request = self.http.get(self.url(who, "/sync/pull"));
+        let (status, page) = answer(request.query(&query).bearer_auth(&who.token)).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        page
+    }
+
+    /// Every page of `who`'s pull from `cursor` until it says there is no more.
+    async fn pull_to_end(&self, who: &SignedIn, mut cursor: Option<String>) -> Vec<Value> {
+        let mut pages = vec![];
+        loop {
+            let page = self.pull_page(who, cursor).await;
+            cursor = page["cursor"].as_str().map(str::to_string);
+            let more = page["more"] == true;
+            pages.push(page);
+            if !more {
+                return pages;
+            }
+        }
+    }
+
     /// The ids of the entries `who` sees, and the list's answer.
     async fn visible(&self, who: &SignedIn) -> (Vec<String>, Value) {
         let (status, list) = answer(
@@ -172,137 +199,67 @@ async fn a_snapshot_brings_entries_exactly_as_the_entries_list_shows_them() {
     .await;
 }
 
-/// The server reads a snapshot's next page while the device writes the one before. An entry
-/// changed in between arrives changed all the same: the change log after the snapshot brings it.
+/// The server reads a pull's next page while the device writes the one before. An entry changed
+/// in between arrives changed all the same, further on in the change log: after a snapshot (the
+/// first pull of a device) and within a long change log (a device coming back to a backlog).
 #[tokio::test]
-async fn an_entry_changed_while_its_snapshot_page_was_read_ahead_arrives_changed() {
-    use stint_api::sync::{MAX_MUTATIONS_PER_PUSH, PROTOCOL_VERSION, SNAPSHOT_PAGE_SIZE};
-    on_each_backend(|server| async move {
-        let Legal { ana, team, .. } = legal(&server).await;
-        // A full first page; the last entry (ids rise) is on the second.
-        let ids: Vec<Uuid> = (0..=SNAPSHOT_PAGE_SIZE).map(|_| Uuid::now_v7()).collect();
-        let mutations: Vec<Value> = ids
-            .iter()
-            .enumerate()
-            .map(|(n, id)| record_entry(n as i64 + 1, id, -31 * n as i64, ""))
-            .collect();
-        for chunk in mutations.chunks(MAX_MUTATIONS_PER_PUSH) {
-            let (status, body) = server.push(&ana, json!(chunk)).await;
-            assert_eq!(status, StatusCode::OK, "{body}");
-        }
-        let url = server.url(&ana, "/sync/pull");
-        let page = |cursor: Option<String>| {
-            let mut query = vec![("protocol_version", PROTOCOL_VERSION.to_string())];
-            query.extend(cursor.map(|c| ("cursor", c)));
-            answer(server.http.get(&url).query(&query).bearer_auth(&ana.token))
-        };
-        let (status, first) = page(None).await;
-        assert_eq!(status, StatusCode::OK, "{first}");
-        assert_eq!(
-            first["entries"].as_array().unwrap().len(),
-            SNAPSHOT_PAGE_SIZE
-        );
-        // The second page is being read (or was); now the entry on it moves to a team.
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        let last = ids.last().unwrap();
-        let (status, moved) = server.move_entry(&ana, last, Some(&team)).await;
-        assert_eq!(status, StatusCode::OK, "{moved}");
-
-        let mut cursor = first["cursor"].as_str().map(str::to_string);
-        let mut seen_last = vec![];
-        loop {
-            let (status, body) = page(cursor).await;
-            assert_eq!(status, StatusCode::OK, "{body}");
-            let entries = body["entries"].as_array().unwrap();
-            seen_last.extend(
-                entries
-                    .iter()
-                    .filter(|e| e["id"] == last.to_string())
-                    .cloned(),
+async fn an_entry_changed_while_its_page_was_read_ahead_arrives_changed() {
+    use stint_api::sync::{MAX_MUTATIONS_PER_PUSH, PULL_PAGE_SIZE, SNAPSHOT_PAGE_SIZE};
+    for snapshot in [true, false] {
+        on_each_backend(|server| async move {
+            let Legal { ana, team, .. } = legal(&server).await;
+            // Up to date before the entries are pushed: the next pull reads the change log.
+            let cursor = match snapshot {
+                true => None,
+                false => server.pull_to_end(&ana, None).await.pop().unwrap()["cursor"]
+                    .as_str()
+                    .map(str::to_string),
+            };
+            // A full first page; the last entry (ids rise) is on the second.
+            let full = if snapshot {
+                SNAPSHOT_PAGE_SIZE
+            } else {
+                PULL_PAGE_SIZE
+            };
+            let ids: Vec<Uuid> = (0..=full).map(|_| Uuid::now_v7()).collect();
+            let mutations: Vec<Value> = ids
+                .iter()
+                .enumerate()
+                .map(|(n, id)| record_entry(n as i64 + 1, id, -31 * n as i64, ""))
+                .collect();
+            for chunk in mutations.chunks(MAX_MUTATIONS_PER_PUSH) {
+                let (status, body) = server.push(&ana, json!(chunk)).await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+            }
+            let first = server.pull_page(&ana, cursor).await;
+            assert_eq!(first["snapshot"], snapshot);
+            assert_eq!(
+                first["entries"].as_array().unwrap().len(),
+                full.min(SNAPSHOT_PAGE_SIZE)
             );
-            cursor = body["cursor"].as_str().map(str::to_string);
-            if body["more"] == false {
-                break;
-            }
-        }
-        assert_eq!(
-            seen_last.last().unwrap()["team_id"],
-            team["id"],
-            "{seen_last:?}"
-        );
-    })
-    .await;
-}
+            assert_eq!(first["more"], true);
+            // The second page is being read (or was); now the entry on it moves to a team.
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            let last = ids.last().unwrap().to_string();
+            let (status, moved) = server.move_entry(&ana, &ids[full], Some(&team)).await;
+            assert_eq!(status, StatusCode::OK, "{moved}");
 
-/// The same for a long change log (a device coming back to a backlog pushed by another): the
-/// next page is read while the device writes this one, and an entry changed in between arrives
-/// changed.
-#[tokio::test]
-async fn an_entry_changed_while_its_change_log_page_was_read_ahead_arrives_changed() {
-    use stint_api::sync::{MAX_MUTATIONS_PER_PUSH, PROTOCOL_VERSION, PULL_PAGE_SIZE};
-    on_each_backend(|server| async move {
-        let Legal { ana, team, .. } = legal(&server).await;
-        let url = server.url(&ana, "/sync/pull");
-        let page = |cursor: Option<String>| {
-            let mut query = vec![("protocol_version", PROTOCOL_VERSION.to_string())];
-            query.extend(cursor.map(|c| ("cursor", c)));
-            answer(server.http.get(&url).query(&query).bearer_auth(&ana.token))
-        };
-        // Up to date before the backlog: the next pull reads the change log.
-        let mut cursor = None;
-        loop {
-            let (status, body) = page(cursor).await;
-            assert_eq!(status, StatusCode::OK, "{body}");
-            cursor = body["cursor"].as_str().map(str::to_string);
-            if body["more"] == false {
-                break;
-            }
-        }
-        // A full first page of changes; the last entry's is on the second.
-        let ids: Vec<Uuid> = (0..=PULL_PAGE_SIZE).map(|_| Uuid::now_v7()).collect();
-        let mutations: Vec<Value> = ids
-            .iter()
-            .enumerate()
-            .map(|(n, id)| record_entry(n as i64 + 1, id, -31 * n as i64, ""))
-            .collect();
-        for chunk in mutations.chunks(MAX_MUTATIONS_PER_PUSH) {
-            let (status, body) = server.push(&ana, json!(chunk)).await;
-            assert_eq!(status, StatusCode::OK, "{body}");
-        }
-        let (status, first) = page(cursor).await;
-        assert_eq!(status, StatusCode::OK, "{first}");
-        assert_eq!(first["snapshot"], false, "a change-log page");
-        assert_eq!(first["more"], true);
-        // The second page is being read (or was); now the entry on it moves to a team.
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        let last = ids.last().unwrap();
-        let (status, moved) = server.move_entry(&ana, last, Some(&team)).await;
-        assert_eq!(status, StatusCode::OK, "{moved}");
-
-        let mut cursor = first["cursor"].as_str().map(str::to_string);
-        let mut seen_last = vec![];
-        loop {
-            let (status, body) = page(cursor).await;
-            assert_eq!(status, StatusCode::OK, "{body}");
-            let entries = body["entries"].as_array().unwrap();
-            seen_last.extend(
-                entries
-                    .iter()
-                    .filter(|e| e["id"] == last.to_string())
-                    .cloned(),
+            let cursor = first["cursor"].as_str().map(str::to_string);
+            let seen_last: Vec<Value> = server
+                .pull_to_end(&ana, cursor)
+                .await
+                .iter()
+                .flat_map(|page| page["entries"].as_array().unwrap().clone())
+                .filter(|entry| entry["id"] == last)
+                .collect();
+            assert_eq!(
+                seen_last.last().unwrap()["team_id"],
+                team["id"],
+                "snapshot {snapshot}: {seen_last:?}"
             );
-            cursor = body["cursor"].as_str().map(str::to_string);
-            if body["more"] == false {
-                break;
-            }
-        }
-        assert_eq!(
-            seen_last.last().unwrap()["team_id"],
-            team["id"],
-            "{seen_last:?}"
-        );
-    })
-    .await;
+        })
+        .await;
+    }
 }
 
 #[tokio::test]
