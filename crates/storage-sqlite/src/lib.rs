@@ -337,7 +337,9 @@ impl Storage for SqliteStorage {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn stream_seq(&self, scope: &WorkspaceScope, stream_id: Uuid) -> Result<i64> {
-        reads::stream_seq(&self.reader, scope, stream_id).await
+        Ok(reads::stream_seq(&self.reader, scope, stream_id)
+            .await?
+            .unwrap_or(0))
     }
 
     async fn notify_instances(&self, _payload: &str) -> Result<bool> {

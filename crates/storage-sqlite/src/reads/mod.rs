@@ -490,20 +490,25 @@ pub async fn changes_since(
     })
 }
 
-pub async fn stream_seq(pool: &SqlitePool, scope: &WorkspaceScope, stream_id: Uuid) -> Result<i64> {
+/// The stream's last seq, if it is the scope's device's in the scope's workspace; on the reader
+/// pool or inside the push's transaction.
+pub async fn stream_seq<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
+    scope: &WorkspaceScope,
+    stream_id: Uuid,
+) -> Result<Option<i64>> {
     let (stream, device) = (stream_id.to_string(), scope.device_id().to_string());
     let workspace = scope.workspace_id().to_string();
-    let seq = sqlx::query_scalar!(
+    sqlx::query_scalar!(
         "SELECT last_applied_seq FROM streams \
          WHERE id = $1 AND device_id = $2 AND workspace_id = $3",
         stream,
         device,
         workspace
     )
-    .fetch_optional(pool)
+    .fetch_optional(executor)
     .await
-    .map_err(storage_error)?;
-    Ok(seq.unwrap_or(0))
+    .map_err(storage_error)
 }
 
 /// Whether `position` could have been handed out in `epoch`: the epoch is known here, and the

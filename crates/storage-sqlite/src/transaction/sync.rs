@@ -11,28 +11,8 @@ use uuid::Uuid;
 
 use super::{SqliteTransaction, ROWS_PER_STATEMENT};
 use crate::convert::{millis, storage_error};
+use crate::reads;
 use crate::rows::reason;
-
-impl SqliteTransaction {
-    /// The stream's last seq, if it is this device's in this workspace.
-    async fn stream_seq(
-        &mut self,
-        stream: &str,
-        device: &str,
-        workspace: &str,
-    ) -> Result<Option<i64>> {
-        sqlx::query_scalar!(
-            "SELECT last_applied_seq FROM streams \
-             WHERE id = $1 AND device_id = $2 AND workspace_id = $3",
-            stream,
-            device,
-            workspace
-        )
-        .fetch_optional(self.conn())
-        .await
-        .map_err(storage_error)
-    }
-}
 
 #[async_trait]
 impl SyncWrites for SqliteTransaction {
@@ -44,11 +24,11 @@ impl SyncWrites for SqliteTransaction {
     ) -> Result<Option<i64>> {
         // The one writer holds the lock already (`BEGIN IMMEDIATE`). A stream seen before is
         // one read; a new one is made, then read.
-        let (stream, device) = (stream_id.to_string(), scope.device_id().to_string());
-        let workspace = scope.workspace_id().to_string();
-        if let Some(last) = self.stream_seq(&stream, &device, &workspace).await? {
+        if let Some(last) = reads::stream_seq(self.conn(), scope, stream_id).await? {
             return Ok(Some(last));
         }
+        let (stream, device) = (stream_id.to_string(), scope.device_id().to_string());
+        let workspace = scope.workspace_id().to_string();
         let now = millis(Utc::now());
         sqlx::query!(
             "INSERT INTO streams (id, device_id, workspace_id, created_at) \
@@ -61,7 +41,7 @@ impl SyncWrites for SqliteTransaction {
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        self.stream_seq(&stream, &device, &workspace).await
+        reads::stream_seq(self.conn(), scope, stream_id).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
