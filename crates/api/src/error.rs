@@ -58,6 +58,8 @@ pub enum ErrorCode {
     ProjectHasTasks,
     /// A task that time was logged to, or a timer runs on, cannot be deleted.
     TaskInUse,
+    /// A workspace setting outside the values it allows; `details.field` names it.
+    InvalidSetting,
 
     // Sync.
     UnsupportedProtocol,

@@ -65,9 +65,20 @@ pub enum Intent {
         timer_id: Option<Uuid>,
         started_at: DateTime<Utc>,
         ended_at: DateTime<Utc>,
-        /// Counted time (pauses left out), at most `ended_at - started_at`.
+        /// Counted time (pauses left out), rounded when the timer stopped (T7): within one
+        /// rounding granularity of `raw_duration_secs`.
         #[ts(type = "number")]
         duration_secs: i64,
+        /// Counted time before rounding, at most `ended_at - started_at`; left out, the same as
+        /// `duration_secs`.
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::present"
+        )]
+        #[schema(nullable = false)]
+        #[ts(optional, type = "number")]
+        raw_duration_secs: Option<i64>,
         /// Text without control characters other than tab, line feed and carriage return.
         #[schema(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
         description: String,
@@ -222,6 +233,12 @@ pub struct PullResponse {
     /// The teams the caller is a member of now: tasks assigned to one are theirs too.
     #[serde(default)]
     pub my_team_ids: Vec<Uuid>,
+    /// The workspace's time settings, with the last page (`more` false): devices keep a copy
+    /// so the timer's rules hold offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    #[ts(optional)]
+    pub time_settings: Option<crate::rest::TimeSettings>,
 }
 
 /// What a tombstone is about.

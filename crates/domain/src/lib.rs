@@ -1,11 +1,13 @@
 //! Stint's rules, free of IO: the timer's segment arithmetic, the states of tasks and entries,
-//! workspace permissions and roles, teams, and the filters of groups and users.
+//! workspace permissions and roles, teams, the filters of groups and users, and a workspace's
+//! time settings with the rounding of stopped timers.
 //! Every function that needs "now" takes it as an argument, so tests and crash recovery see the
 //! same arithmetic as the live app.
 
 mod access;
 mod activity;
 mod filters;
+mod settings;
 mod status;
 mod teams;
 mod timer;
@@ -16,6 +18,10 @@ pub use access::{
 };
 pub use activity::ActivityKind;
 pub use filters::{resolve_filter, DefaultGroup, Filter, FilterSettings, FilterSource, Page};
+pub use settings::{
+    round_duration, RoundingStrategy, SettingError, TimeSettings, MAX_ROUNDING_MINUTES,
+    ROUNDING_MINUTES,
+};
 pub use status::{EntrySource, EntryStatus, TaskStatus};
 pub use teams::{
     team_grants, DefaultTeamRole, HeldTeamRole, TeamPermission, TeamPermissions, WorkLogs,

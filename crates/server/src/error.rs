@@ -96,9 +96,12 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         Internal | Unknown => StatusCode::INTERNAL_SERVER_ERROR,
         // Rule codes reach devices inside push results; as a whole response they are a 422.
         // Over 1,000 mutations breaks the schema's `maxItems`, not the byte limit: also a 422.
-        TooManyMutations | UnknownTask | UnknownTimer | TimerStopped | InvalidTransition
-        | IdConflict | TooManySegments | InstantOutOfRange | InstantInFuture | Rejected
-        | SequenceGap | Diverged | FingerprintMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+        // A setting out of its range is well-formed but not allowed: a 422 as well.
+        InvalidSetting | TooManyMutations | UnknownTask | UnknownTimer | TimerStopped
+        | InvalidTransition | IdConflict | TooManySegments | InstantOutOfRange
+        | InstantInFuture | Rejected | SequenceGap | Diverged | FingerprintMismatch => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         // The rest are requests the server cannot take as sent (and desk-only codes, which the
         // server never sends).
         _ => StatusCode::BAD_REQUEST,

@@ -212,6 +212,7 @@ async fn two_workspaces_with_entries(storage: &dyn Storage) -> (Uuid, Uuid) {
         started_at: now - chrono::Duration::hours(1),
         ended_at: now,
         duration_secs: 3600,
+        raw_duration_secs: 3600,
         status: EntryStatus::Draft,
         source: EntrySource::Manual,
         description: "in B".into(),

@@ -233,6 +233,15 @@ impl Storage for PostgresStorage {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn time_settings(
+        &self,
+        scope: &WorkspaceScope,
+    ) -> Result<Option<stint_domain::TimeSettings>> {
+        let mut read = rls::read_in(&self.pool, scope.workspace_id()).await?;
+        reads::time_settings(&mut read, scope.workspace_id()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn teams(
         &self,
         scope: &WorkspaceScope,

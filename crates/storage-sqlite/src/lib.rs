@@ -233,6 +233,14 @@ impl Storage for SqliteStorage {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn time_settings(
+        &self,
+        scope: &WorkspaceScope,
+    ) -> Result<Option<stint_domain::TimeSettings>> {
+        reads::time_settings(&self.reader, scope.workspace_id()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn teams(
         &self,
         scope: &WorkspaceScope,

@@ -19,7 +19,8 @@ pub use error::StorageError;
 pub use records::*;
 pub use scope::{may, Capability, Missing, Needs, TeamManagement, Visibility, WorkspaceScope};
 pub use transaction::{
-    AccountWrites, GroupWrites, PeopleWrites, SyncWrites, TeamWrites, Transaction, WorkWrites,
+    AccountWrites, GroupWrites, PeopleWrites, SettingsWrites, SyncWrites, TeamWrites, Transaction,
+    WorkWrites,
 };
 
 pub type Result<T> = std::result::Result<T, StorageError>;
@@ -140,6 +141,11 @@ pub trait Storage: Send + Sync + 'static {
     // Workspaces and teams (P2).
     /// The scope's workspace.
     async fn workspace(&self, scope: &WorkspaceScope) -> Result<WorkspaceRecord>;
+    /// The workspace's time settings (S); `None` until they are first made.
+    async fn time_settings(
+        &self,
+        scope: &WorkspaceScope,
+    ) -> Result<Option<stint_domain::TimeSettings>>;
     /// The workspace's teams by name, with their roles and members; only the one with this id
     /// when `team_id` is given.
     async fn teams(&self, scope: &WorkspaceScope, team_id: Option<Uuid>)

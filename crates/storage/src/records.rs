@@ -447,7 +447,10 @@ pub struct EntryRecord {
     pub team_id: Option<Uuid>,
     pub started_at: DateTime<Utc>,
     pub ended_at: DateTime<Utc>,
+    /// Counted time, rounded when a timer stopped (T7).
     pub duration_secs: i64,
+    /// Counted time before rounding (the same when not rounded).
+    pub raw_duration_secs: i64,
     pub status: EntryStatus,
     pub source: EntrySource,
     pub description: String,

@@ -1,9 +1,10 @@
-//! What a writing transaction can do, in six parts a backend implements one file each:
+//! What a writing transaction can do, in seven parts a backend implements one file each:
 //! accounts (workspaces, users, devices, tokens), people (roles, members, invitations), groups,
-//! teams, sync
-//! bookkeeping (streams, recorded mutations) and work (projects, tasks, timers, entries).
+//! teams, settings (a workspace's time settings), sync bookkeeping (streams, recorded
+//! mutations) and work (projects, tasks, timers, entries).
 
 use async_trait::async_trait;
+use stint_domain::TimeSettings;
 use uuid::Uuid;
 
 use crate::{
@@ -19,7 +20,14 @@ use crate::{
 /// it without `commit` rolls back.
 #[async_trait]
 pub trait Transaction:
-    AccountWrites + PeopleWrites + GroupWrites + TeamWrites + SyncWrites + WorkWrites + Send
+    AccountWrites
+    + PeopleWrites
+    + GroupWrites
+    + TeamWrites
+    + SettingsWrites
+    + SyncWrites
+    + WorkWrites
+    + Send
 {
     async fn commit(self: Box<Self>) -> Result<()>;
 }
@@ -282,6 +290,34 @@ pub trait TeamWrites: Send {
     /// *manage this team*), as this transaction sees it: a change that makes it grow leaves a
     /// team nobody can manage.
     async fn unmanaged_teams(&mut self, scope: &WorkspaceScope) -> Result<i64>;
+}
+
+/// A workspace's time settings (S): one row, made with the defaults when first read.
+#[async_trait]
+pub trait SettingsWrites: Send {
+    /// The settings as this transaction sees them; `None` until they are first made.
+    async fn time_settings(&mut self, scope: &WorkspaceScope) -> Result<Option<TimeSettings>>;
+
+    /// Makes the workspace's settings unless it has them already; whether it made them.
+    async fn insert_time_settings(
+        &mut self,
+        scope: &WorkspaceScope,
+        settings: &TimeSettings,
+    ) -> Result<bool>;
+
+    /// Holds the workspace's settings row until commit, so two changes take turns (each reads
+    /// what the other wrote). The row exists (`insert_time_settings`).
+    async fn lock_time_settings(
+        &mut self,
+        change: Capability<'_, may::ChangeSettings>,
+    ) -> Result<()>;
+
+    /// Replaces the workspace's settings (making them when there are none yet).
+    async fn update_time_settings(
+        &mut self,
+        change: Capability<'_, may::ChangeSettings>,
+        settings: &TimeSettings,
+    ) -> Result<()>;
 }
 
 /// The device streams of pushes and the mutations recorded on them.

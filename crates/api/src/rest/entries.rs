@@ -25,8 +25,13 @@ pub struct Entry {
     pub team_id: Option<Uuid>,
     pub started_at: DateTime<Utc>,
     pub ended_at: DateTime<Utc>,
+    /// Counted time (pauses left out), rounded to the workspace's granularity when a timer
+    /// stopped (T7).
     #[ts(type = "number")]
     pub duration_secs: i64,
+    /// Counted time before rounding: the same as `duration_secs` when nothing was rounded.
+    #[ts(type = "number")]
+    pub raw_duration_secs: i64,
     pub status: EntryStatus,
     pub source: EntrySource,
     pub description: String,

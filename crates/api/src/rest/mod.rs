@@ -8,6 +8,7 @@
 mod accounts;
 mod entries;
 mod people;
+mod settings;
 mod teams;
 mod work;
 
@@ -18,6 +19,7 @@ use utoipa::ToSchema;
 pub use accounts::*;
 pub use entries::*;
 pub use people::*;
+pub use settings::*;
 pub use teams::*;
 pub use work::*;
 

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{params, Connection, OptionalExtension};
-use stint_api::rest::Task;
+use stint_api::rest::{Task, TimeSettings};
 use uuid::Uuid;
 
 use crate::error::StoreError;
@@ -47,6 +47,8 @@ pub mod keys {
     pub const LAST_ERROR: &str = "last_sync_error";
     /// The user's teams as the last pull said (a JSON array of ids).
     pub const MY_TEAMS: &str = "my_team_ids";
+    /// The workspace's time settings as the last pull brought them (JSON).
+    pub const TIME_SETTINGS: &str = "time_settings";
     /// `user id:workspace id` of the last workspace chosen: the next sign-in of that user
     /// opens it again (kept through signing out).
     pub const LAST_WORKSPACE: &str = "last_workspace";
@@ -137,6 +139,11 @@ impl LocalStore {
         }
     }
 
+    /// The workspace's time settings as the last sync brought them; the spec's defaults before.
+    pub fn time_settings(&self) -> Result<TimeSettings, StoreError> {
+        time_settings(&self.conn())
+    }
+
     /// The tasks of the timer and of the latest entries (the last 200: the list is read at
     /// every refresh of the window), latest first.
     pub fn recent_task_ids(&self, limit: usize) -> Result<Vec<Uuid>, StoreError> {
@@ -187,11 +194,19 @@ impl LocalStore {
             keys::OFFLINE_SINCE,
             keys::LAST_ERROR,
             keys::MY_TEAMS,
+            keys::TIME_SETTINGS,
         ] {
             tx.execute("DELETE FROM settings WHERE key = ?1", params![key])?;
         }
         tx.commit()?;
         Ok(())
+    }
+}
+
+fn time_settings(conn: &Connection) -> Result<TimeSettings, StoreError> {
+    match text_setting(conn, keys::TIME_SETTINGS)? {
+        Some(json) => Ok(serde_json::from_str(&json)?),
+        None => Ok(TimeSettings::default()),
     }
 }
 

@@ -87,6 +87,10 @@ const MIGRATIONS: &[&str] = &["
     DROP TABLE entries;
     ALTER TABLE entries_by_column RENAME TO entries;
     CREATE INDEX entries_by_start ON entries (started_at);
+", "
+    -- T7: an entry's counted time before rounding, beside the rounded duration.
+    ALTER TABLE entries ADD COLUMN raw_duration_secs INTEGER NOT NULL DEFAULT 0;
+    UPDATE entries SET raw_duration_secs = duration_secs;
 "];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -256,6 +256,9 @@ impl LocalStore {
             keys::MY_TEAMS,
             &serde_json::to_string(&pull.my_team_ids)?,
         )?;
+        if let Some(settings) = &pull.time_settings {
+            put_setting(&tx, keys::TIME_SETTINGS, &serde_json::to_string(settings)?)?;
+        }
         tx.commit()?;
         Ok(applied)
     }
@@ -371,6 +374,7 @@ fn finish_snapshot(tx: &Transaction<'_>, pull: &PullResponse) -> Result<usize, S
                     started_at: entry.started_at,
                     ended_at: entry.ended_at,
                     duration_secs: entry.duration_secs,
+                    raw_duration_secs: Some(entry.raw_duration_secs),
                     description: entry.description,
                 },
             )?;

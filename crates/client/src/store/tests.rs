@@ -1,9 +1,9 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use stint_api::desk::SyncIssueKind;
-use stint_api::rest::{Entry, Task, User};
+use stint_api::rest::{Entry, Task, TimeSettings, User};
 use stint_api::sync::{Intent, MutationResult, Outcome, PullResponse};
 use stint_api::ErrorBody;
-use stint_domain::{EntrySource, EntryStatus, TaskStatus, TimerState};
+use stint_domain::{EntrySource, EntryStatus, RoundingStrategy, TaskStatus, TimerState};
 use uuid::Uuid;
 
 use super::LocalStore;
@@ -236,6 +236,7 @@ fn a_reconciled_stop_gives_up_the_device_entry_for_the_servers() {
         id: Uuid::now_v7(),
         ended_at: t(3),
         duration_secs: 3,
+        raw_duration_secs: 3,
         ..own.clone()
     };
     let results = [
@@ -360,6 +361,7 @@ fn pull_page(entries: Vec<stint_api::rest::Entry>, snapshot: bool) -> PullRespon
         last_applied_seq: 0,
         server_time: t(100),
         my_team_ids: vec![],
+        time_settings: None,
     }
 }
 
@@ -488,6 +490,7 @@ fn my_tasks_are_the_last_pulls_teams_and_the_latest_used_here() {
     let team = Uuid::now_v7();
     let pull = PullResponse {
         my_team_ids: vec![team],
+        time_settings: None,
         ..pull_page(vec![], false)
     };
     store.apply_pull(&pull).unwrap();
@@ -513,6 +516,7 @@ fn entries_stored_as_json_by_an_older_build_read_the_same_after_upgrading() {
         started_at,
         ended_at: started_at + Duration::milliseconds(3_723_456),
         duration_secs: 3_723,
+        raw_duration_secs: 3_723,
         status: EntryStatus::Submitted,
         source: EntrySource::Timer,
         description: description.into(),
@@ -547,4 +551,39 @@ fn entries_stored_as_json_by_an_older_build_read_the_same_after_upgrading() {
         read,
         vec![(entries[0].clone(), true), (entries[1].clone(), false)]
     );
+}
+
+#[test]
+fn a_stop_is_rounded_offline_by_the_settings_the_last_sync_brought() {
+    let (_dir, store) = open();
+    let work = task("Write docs");
+    store.save_tasks(std::slice::from_ref(&work)).unwrap();
+    let me = me();
+    // Before any sync: the spec's defaults, no rounding.
+    assert_eq!(store.time_settings().unwrap(), TimeSettings::default());
+    store
+        .start_timer(Uuid::now_v7(), work.id, t(0), Some(&me))
+        .unwrap();
+    let entry = store.stop_timer(t(100), Some(&me)).unwrap();
+    assert_eq!((entry.duration_secs, entry.raw_duration_secs), (100, 100));
+
+    let settings = TimeSettings {
+        rounding_minutes: 6,
+        rounding_strategy: RoundingStrategy::Nearest,
+        ..TimeSettings::default()
+    };
+    let mut page = pull_page(vec![], false);
+    page.time_settings = Some(settings.clone());
+    store.apply_pull(&page).unwrap();
+    // A page without them (not the last of a pull) keeps what the store has.
+    store.apply_pull(&pull_page(vec![], false)).unwrap();
+    assert_eq!(store.time_settings().unwrap(), settings);
+
+    store
+        .start_timer(Uuid::now_v7(), work.id, t(1000), Some(&me))
+        .unwrap();
+    let entry = store.stop_timer(t(1000 + 200), Some(&me)).unwrap();
+    assert_eq!((entry.duration_secs, entry.raw_duration_secs), (360, 200));
+    let held = store.entries_between(t(0), t(2000)).unwrap();
+    assert_eq!(held[1].0, entry);
 }

@@ -8,7 +8,9 @@ use stint_api::sync::Intent;
 use stint_domain::{EntrySource, EntryStatus, Segment, Timer};
 use uuid::Uuid;
 
-use super::{int_setting, keys, put_setting, save_task, task, text_setting, LocalStore};
+use super::{
+    int_setting, keys, put_setting, save_task, task, text_setting, time_settings, LocalStore,
+};
 use crate::error::{DeskError, StoreError};
 
 /// The running or paused timer on this device.
@@ -135,7 +137,7 @@ impl LocalStore {
         ))?;
         let rows = stmt.query_map(
             params![from.timestamp_millis(), to.timestamp_millis()],
-            |r| Ok((entry_from_row(r)?, r.get::<_, bool>(11)?)),
+            |r| Ok((entry_from_row(r)?, r.get::<_, bool>(12)?)),
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -148,6 +150,8 @@ fn stop_active(
     me: Option<&User>,
 ) -> Result<Entry, DeskError> {
     let stopped = active.timer.stop(at)?;
+    // T7 with the settings the last sync brought; the server rounds its own copy the same way.
+    let rounded = time_settings(tx)?.round_stopped(stopped.duration_secs);
     let entry = Entry {
         id: Uuid::now_v7(),
         user_id: me.map(|u| u.id).unwrap_or_default(),
@@ -156,7 +160,8 @@ fn stop_active(
         team_id: None,
         started_at: stopped.started_at,
         ended_at: stopped.ended_at,
-        duration_secs: stopped.duration_secs,
+        duration_secs: rounded,
+        raw_duration_secs: stopped.duration_secs,
         status: EntryStatus::Draft,
         source: EntrySource::Timer,
         description: String::new(),
@@ -177,7 +182,7 @@ fn stop_active(
 
 /// What the `entries` columns hold, in the order `entry_from_row` reads them.
 pub(super) const ENTRY_COLUMNS: &str = "id, user_id, task_id, timer_id, team_id, started_at, \
-     ended_at, duration_secs, status, source, description";
+     ended_at, duration_secs, raw_duration_secs, status, source, description";
 
 pub(super) fn save_entry(
     tx: &Transaction<'_>,
@@ -195,12 +200,13 @@ pub(super) fn save_entries(
 ) -> Result<(), StoreError> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO entries (id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-             duration_secs, status, source, description, synced) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+             duration_secs, raw_duration_secs, status, source, description, synced) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
          ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, task_id = excluded.task_id, \
              timer_id = excluded.timer_id, team_id = excluded.team_id, \
              started_at = excluded.started_at, ended_at = excluded.ended_at, \
-             duration_secs = excluded.duration_secs, status = excluded.status, \
+             duration_secs = excluded.duration_secs, \
+             raw_duration_secs = excluded.raw_duration_secs, status = excluded.status, \
              source = excluded.source, description = excluded.description, \
              synced = excluded.synced",
     )?;
@@ -214,6 +220,7 @@ pub(super) fn save_entries(
             entry.started_at.timestamp_millis(),
             entry.ended_at.timestamp_millis(),
             entry.duration_secs,
+            entry.raw_duration_secs,
             entry.status.as_str(),
             entry.source.as_str(),
             entry.description,
@@ -245,8 +252,8 @@ pub(super) fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry>
         DateTime::from_timestamp_millis(row.get(column)?)
             .ok_or_else(|| corrupt(column, "an instant"))
     };
-    let status: String = row.get(8)?;
-    let source: String = row.get(9)?;
+    let status: String = row.get(9)?;
+    let source: String = row.get(10)?;
     Ok(Entry {
         id: uuid(0)?,
         user_id: uuid(1)?,
@@ -256,9 +263,10 @@ pub(super) fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry>
         started_at: instant(5)?,
         ended_at: instant(6)?,
         duration_secs: row.get(7)?,
-        status: EntryStatus::parse(&status).ok_or_else(|| corrupt(8, "a status"))?,
-        source: EntrySource::parse(&source).ok_or_else(|| corrupt(9, "a source"))?,
-        description: row.get(10)?,
+        raw_duration_secs: row.get(8)?,
+        status: EntryStatus::parse(&status).ok_or_else(|| corrupt(9, "a status"))?,
+        source: EntrySource::parse(&source).ok_or_else(|| corrupt(10, "a source"))?,
+        description: row.get(11)?,
     })
 }
 

@@ -10,6 +10,7 @@ pub mod invitations;
 pub mod meta;
 pub mod projects;
 pub mod roles;
+pub mod settings;
 pub mod sync;
 pub mod tasks;
 pub mod teams;
@@ -72,6 +73,7 @@ fn feature_routes() -> OpenApiRouter<AppState> {
         .merge(teams::routes())
         .merge(entries::routes())
         .merge(groups::routes())
+        .merge(settings::routes())
 }
 
 /// The OpenAPI document the server serves at `/api/openapi.json`.

@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use stint_api::sync::Intent;
-use stint_domain::{Segment, TaskStatus};
+use stint_domain::{Segment, TaskStatus, TimeSettings};
 use stint_storage::{EntryRecord, Held, SegmentRecord, TimerRecord, Transaction, WorkspaceScope};
 use uuid::Uuid;
 
@@ -31,6 +31,8 @@ pub struct Batch {
     entry_of_timer: HashMap<Uuid, Uuid>,
     /// Timer and entry ids of other users (device-made ids are unique across the server).
     taken: HashSet<Uuid>,
+    /// The workspace's settings, read when the batch may stop a timer (T7 rounds the stop).
+    settings: TimeSettings,
 
     /// What to write: timers (each once, as it ends up), their touched segments, new entries,
     /// and the tasks the user started work on.
@@ -51,7 +53,12 @@ impl Batch {
         let mut timer_ids = BTreeSet::new();
         let mut entry_ids = BTreeSet::new();
         let mut earliest_start: Option<DateTime<Utc>> = None;
+        let mut may_stop = false;
         for intent in intents {
+            may_stop |= matches!(
+                intent,
+                Intent::StartTimer { .. } | Intent::StopTimer { .. } | Intent::RecordEntry { .. }
+            );
             match *intent {
                 Intent::StartTimer {
                     timer_id, task_id, ..
@@ -89,6 +96,10 @@ impl Batch {
         );
 
         let mut batch = Batch::default();
+        if may_stop {
+            // Settings never made are the defaults (made on their first read elsewhere).
+            batch.settings = tx.time_settings(scope).await?.unwrap_or_default();
+        }
         for (id, status) in tx.task_statuses(scope, &task_ids).await? {
             batch.tasks.insert(id, (status, status));
         }
@@ -204,6 +215,10 @@ impl Batch {
 
     pub fn entry_taken(&self, entry_id: Uuid) -> bool {
         self.entries.contains_key(&entry_id) || self.taken.contains(&entry_id)
+    }
+
+    pub fn settings(&self) -> &TimeSettings {
+        &self.settings
     }
 
     /// The user's entry with this id.

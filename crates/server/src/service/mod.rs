@@ -2,7 +2,7 @@
 //! T2 and T3 (`timers`, on a pushed batch's view of the user's data: `batch`), sync push and pull
 //! (`sync`, with a snapshot's next page read ahead: `read_ahead`), entries as REST lists them
 //! (`entries`), workspace roles and who holds them (`roles`), groups and filters (`groups`),
-//! teams and their roles (`teams`), personal access tokens and devices (`tokens`), invitations
+//! teams and their roles (`teams`), a workspace's time settings (`settings`), personal access tokens and devices (`tokens`), invitations
 //! to join a workspace (`invitations`), the demo workspace (`demo`), and how fast failed
 //! sign-ins may be tried (`sign_in_limits`).
 
@@ -16,6 +16,7 @@ pub mod passwords;
 pub mod projects;
 pub mod read_ahead;
 pub mod roles;
+pub mod settings;
 pub mod sign_in_limits;
 pub mod sync;
 pub mod tasks;

@@ -34,8 +34,8 @@ use uuid::Uuid;
 use crate::error::ApiError;
 use crate::service::batch::Batch;
 use crate::service::read_ahead::ReadAhead;
-use crate::service::tasks;
 use crate::service::timers::{self, ApplyError};
+use crate::service::{settings, tasks};
 
 /// A push's answer, and what the server should tell the user's other devices.
 pub struct Pushed {
@@ -461,6 +461,11 @@ pub async fn pull(
         None => 0,
     };
     let my_team_ids = storage.my_team_ids(scope).await?;
+    // With the last page the device is up to date: its copy of the settings too.
+    let time_settings = match page.more {
+        true => None,
+        false => Some(settings::read(storage.as_ref(), scope).await?),
+    };
     Ok(PullResponse {
         cursor: page.cursor,
         more: page.more,
@@ -472,6 +477,7 @@ pub async fn pull(
         last_applied_seq,
         server_time: now,
         my_team_ids,
+        time_settings,
     })
 }
 
@@ -615,6 +621,7 @@ pub fn entry(record: EntryRecord) -> Entry {
         started_at: record.started_at,
         ended_at: record.ended_at,
         duration_secs: record.duration_secs,
+        raw_duration_secs: record.raw_duration_secs,
         status: record.status,
         source: record.source,
         description: record.description,

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use stint_api::sync::Intent;
 use stint_api::{ErrorBody, ErrorCode};
-use stint_domain::{EntrySource, EntryStatus, TimerError, TimerHead};
+use stint_domain::{EntrySource, EntryStatus, TimerError, TimerHead, MAX_ROUNDING_MINUTES};
 use stint_storage::{EntryRecord, TimerRecord, WorkspaceScope};
 use uuid::Uuid;
 
@@ -97,6 +97,7 @@ pub fn apply(
             started_at,
             ended_at: _,
             duration_secs,
+            raw_duration_secs,
             ref description,
         } => {
             let entry = EntryRecord {
@@ -108,6 +109,7 @@ pub fn apply(
                 started_at: time::to_millis(started_at),
                 ended_at: at,
                 duration_secs,
+                raw_duration_secs: raw_duration_secs.unwrap_or(duration_secs),
                 status: EntryStatus::Draft,
                 source: EntrySource::Timer,
                 description: description.clone(),
@@ -208,10 +210,17 @@ fn record_entry(
         };
     }
     let span = (entry.ended_at - entry.started_at).num_seconds();
-    if span < 0 || entry.duration_secs < 0 || entry.duration_secs > span {
+    let (counted, rounded) = (entry.raw_duration_secs, entry.duration_secs);
+    if span < 0 || counted < 0 || counted > span {
         return Err(rejected(
             ErrorCode::InvalidTransition,
             "an entry must end after it starts and count no more than its span",
+        ));
+    }
+    if rounded < 0 || (rounded - counted).abs() >= MAX_ROUNDING_MINUTES * 60 {
+        return Err(rejected(
+            ErrorCode::InvalidTransition,
+            "an entry's rounded time must be within one rounding step of its counted time",
         ));
     }
     if batch.entry_taken(entry.id) {
@@ -291,7 +300,8 @@ struct Stop {
     entry: EntryRecord,
 }
 
-/// T3: checks that the timer can become a draft entry of its counted time at `at`.
+/// T3: checks that the timer can become a draft entry of its counted time at `at`, rounded to
+/// the workspace's granularity (T7, once: the counted time is kept beside it).
 fn plan_stop(
     batch: &Batch,
     mut timer: TimerRecord,
@@ -313,7 +323,8 @@ fn plan_stop(
         team_id: None,
         started_at: stopped.started_at,
         ended_at: stopped.ended_at,
-        duration_secs: stopped.duration_secs,
+        duration_secs: batch.settings().round_stopped(stopped.duration_secs),
+        raw_duration_secs: stopped.duration_secs,
         status: EntryStatus::Draft,
         source: EntrySource::Timer,
         description: String::new(),

@@ -43,7 +43,7 @@ fn needs(path: &str) -> Option<Needs> {
     Some(match (path, in_workspace) {
         ("/health" | "/api/openapi.json", _) => Needs::Nobody,
         ("/api/v1/devices" | "/api/v1/tokens", _) => Needs::SignedIn,
-        (_, Some("" | "/pages")) => Needs::Member,
+        (_, Some("" | "/pages" | "/time/settings")) => Needs::Member,
         (
             _,
             Some(
@@ -424,6 +424,7 @@ fn writing(path: &str, method: &str) -> Option<Writing> {
     let group = json!({ "name": format!("Matrix {}", Uuid::now_v7()), "filter": "none", "pages": [], "overrules": [] });
     let (gate, order, body, harmless) = match (method, rest) {
         ("PATCH", "") => (Settings, PermissionFirst, Some(json!({})), true),
+        ("PATCH", "/time/settings") => (Settings, PermissionFirst, Some(json!({})), true),
         ("POST", "/sync/push") => (Write, PermissionFirst, None, true),
         ("PUT", "/entries/{entry_id}/team") => (
             Write,

@@ -568,6 +568,7 @@ async fn submitted_and_approved_entries_stay_in_their_team() {
                 started_at,
                 ended_at: started_at + chrono::Duration::hours(1),
                 duration_secs: 3600,
+                raw_duration_secs: 3600,
                 status,
                 source: EntrySource::Manual,
                 description: String::new(),

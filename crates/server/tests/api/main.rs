@@ -21,6 +21,7 @@ mod entries;
 mod groups;
 mod invitations;
 mod roles;
+mod settings;
 mod sync;
 mod tasks;
 mod teams;

@@ -4,6 +4,7 @@
 mod accounts;
 mod groups;
 mod people;
+mod settings;
 mod sync;
 mod teams;
 mod work;

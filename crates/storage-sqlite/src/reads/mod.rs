@@ -2,6 +2,7 @@
 
 mod entries;
 mod groups;
+mod settings;
 mod teams;
 
 use chrono::{DateTime, Utc};
@@ -18,6 +19,7 @@ use uuid::Uuid;
 use crate::convert::{id, instant, json_ids, millis, storage_error};
 pub use entries::{entry_activity, task_totals, visible_entries};
 pub use groups::{groups, member_filters};
+pub use settings::time_settings;
 pub use teams::{teams, workspace};
 
 use crate::rows::{entry_record, timer_record, token_record, EntryRow, TimerRow, TokenRow};
@@ -228,15 +230,15 @@ pub async fn own_entries(
     // push brings thousands of them back.
     let page = sqlx::query_scalar!(
         "SELECT json_group_array(json_array(id, workspace_id, user_id, task_id, timer_id, \
-                    team_id, started_at, ended_at, duration_secs, status, source, description)) \
+                    team_id, started_at, ended_at, duration_secs, raw_duration_secs, status, source, description)) \
                 AS \"page!: String\" \
          FROM (SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, \
-                      ended_at, duration_secs, status, source, description \
+                      ended_at, duration_secs, raw_duration_secs, status, source, description \
                FROM entries WHERE workspace_id = $1 AND user_id = $2 \
                               AND id IN (SELECT value FROM json_each($3)) \
                UNION ALL \
                SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, \
-                      ended_at, duration_secs, status, source, description \
+                      ended_at, duration_secs, raw_duration_secs, status, source, description \
                FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 \
                                       AND id IN (SELECT value FROM json_each($3)))",
         workspace,
@@ -272,15 +274,15 @@ pub async fn own_entries_page(
     // One JSON array of rows (see entry_rows).
     let page = sqlx::query_scalar!(
         "SELECT json_group_array(json_array(id, workspace_id, user_id, task_id, timer_id, \
-                    team_id, started_at, ended_at, duration_secs, status, source, description)) \
+                    team_id, started_at, ended_at, duration_secs, raw_duration_secs, status, source, description)) \
                 AS \"page!: String\" \
          FROM (SELECT * FROM (\
              SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                    duration_secs, status, source, description \
+                    duration_secs, raw_duration_secs, status, source, description \
              FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id > $3 \
              UNION ALL \
              SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                    duration_secs, status, source, description \
+                    duration_secs, raw_duration_secs, status, source, description \
              FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 AND id > $3) \
              ORDER BY id LIMIT $4)",
         workspace,

@@ -9,4 +9,13 @@ export type Entry = { id: string, user_id: string, task_id: string, timer_id: st
 /**
  * The team it is logged to; left out for none.
  */
-team_id?: string, started_at: string, ended_at: string, duration_secs: number, status: EntryStatus, source: EntrySource, description: string, };
+team_id?: string, started_at: string, ended_at: string, 
+/**
+ * Counted time (pauses left out), rounded to the workspace's granularity when a timer
+ * stopped (T7).
+ */
+duration_secs: number, 
+/**
+ * Counted time before rounding: the same as `duration_secs` when nothing was rounded.
+ */
+raw_duration_secs: number, status: EntryStatus, source: EntrySource, description: string, };

@@ -1,0 +1,233 @@
+//! A workspace's time settings (S): the spec's defaults until changed, changed only with
+//! `time:settings`, every value held to its range, and carried to devices by the pull.
+
+use super::*;
+
+const ADMIN: &str = "admin@demo.stint.test";
+
+impl TestServer {
+    async fn time_settings(&self, who: &SignedIn) -> Value {
+        let url = self.url(who, "/time/settings");
+        let (status, body) = answer(self.http.get(url).bearer_auth(&who.token)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    async fn change_time_settings(&self, who: &SignedIn, change: Value) -> (StatusCode, Value) {
+        let url = self.url(who, "/time/settings");
+        answer(self.http.patch(url).bearer_auth(&who.token).json(&change)).await
+    }
+}
+
+#[tokio::test]
+async fn time_settings_start_as_the_spec_says_and_only_admins_change_them() {
+    on_each_backend(|server| async move {
+        let ana = server.sign_in(ANA).await;
+        let admin = server.sign_in(ADMIN).await;
+
+        let defaults = json!({
+            "week_start_day": 1, "rounding_minutes": 0, "rounding_strategy": "nearest",
+            "default_billable": false, "require_description": false,
+            "allow_future_entries": false, "default_hourly_rate_cents": 0,
+            "default_currency": "USD", "default_weekly_hours": 40.0, "runaway_timer_hours": 12,
+            "runaway_auto_stop": false, "idle_minutes": 10, "pomodoro_focus_minutes": 25,
+            "pomodoro_break_minutes": 5, "pomodoro_long_break_minutes": 15,
+            "automatic_entry_status": "submitted", "unassign_others_on_start": false,
+            "allow_review_before_submit": true
+        });
+        assert_eq!(server.time_settings(&ana).await, defaults);
+
+        // A member without `time:settings` changes nothing.
+        let (status, body) = server
+            .change_time_settings(&ana, json!({ "idle_minutes": 5 }))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body["details"]["permission"], "time:settings");
+
+        // An admin changes what they name; the rest stays.
+        let (status, changed) = server
+            .change_time_settings(
+                &admin,
+                json!({ "rounding_minutes": 15, "rounding_strategy": "up", "idle_minutes": 5,
+                        "auto_submit_day": 5, "default_weekly_hours": 37.5,
+                        "onboarding_dismissed": true }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{changed}");
+        let mut expected = defaults.clone();
+        for (key, value) in [
+            ("rounding_minutes", json!(15)),
+            ("rounding_strategy", json!("up")),
+            ("idle_minutes", json!(5)),
+            ("auto_submit_day", json!(5)),
+            ("default_weekly_hours", json!(37.5)),
+        ] {
+            expected[key] = value;
+        }
+        let dismissed = changed["onboarding_dismissed_at"].clone();
+        assert!(dismissed.is_string(), "{changed}");
+        expected["onboarding_dismissed_at"] = dismissed;
+        assert_eq!(changed, expected);
+        assert_eq!(server.time_settings(&ana).await, expected);
+
+        // `null` unsets what may be unset; dismissing again keeps the first instant.
+        let (status, changed) = server
+            .change_time_settings(
+                &admin,
+                json!({ "auto_submit_day": null, "onboarding_dismissed": true }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{changed}");
+        expected.as_object_mut().unwrap().remove("auto_submit_day");
+        assert_eq!(changed, expected);
+
+        // Out of range: 422 naming the field, and nothing changes (the valid field beside it
+        // included).
+        for (change, field) in [
+            (json!({ "week_start_day": 7 }), "week_start_day"),
+            (json!({ "rounding_minutes": 7 }), "rounding_minutes"),
+            (json!({ "runaway_timer_hours": -2 }), "runaway_timer_hours"),
+            (
+                json!({ "default_weekly_hours": -40 }),
+                "default_weekly_hours",
+            ),
+            (
+                json!({ "idle_minutes": 0, "default_billable": true }),
+                "idle_minutes",
+            ),
+            (json!({ "default_currency": "euro" }), "default_currency"),
+            (
+                json!({ "automatic_entry_status": "draft" }),
+                "automatic_entry_status",
+            ),
+            (json!({ "auto_submit_day": 9 }), "auto_submit_day"),
+        ] {
+            let (status, body) = server.change_time_settings(&admin, change.clone()).await;
+            assert_eq!(
+                (
+                    status,
+                    body["code"].as_str(),
+                    body["details"]["field"].as_str()
+                ),
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some("invalid_setting"),
+                    Some(field)
+                ),
+                "{change}: {body}"
+            );
+        }
+        let (status, body) = server
+            .change_time_settings(&admin, json!({ "idle_minutes": "ten" }))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(server.time_settings(&ana).await, expected);
+
+        // Devices get them with the last page of a pull.
+        let pulled = server.pull(&ana, None).await;
+        assert_eq!(pulled["time_settings"], expected);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stopped_timer_is_rounded_once_and_keeps_its_counted_time() {
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let ben = server.sign_in(BEN).await;
+        let (status, body) = server
+            .change_time_settings(
+                &admin,
+                json!({ "rounding_minutes": 15, "rounding_strategy": "up" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+
+        let timers: Vec<Uuid> = (0..4).map(|_| Uuid::now_v7()).collect();
+        let entries: Vec<Uuid> = (0..4).map(|_| Uuid::now_v7()).collect();
+        let record = |seq: i64, entry: &Uuid, duration: i64, raw: i64| {
+            json!({ "seq": seq, "name": "record_entry", "args": {
+                "entry_id": entry, "task_id": BENS_TASK, "started_at": at(100),
+                "ended_at": at(110), "duration_secs": duration, "raw_duration_secs": raw,
+                "description": "" } })
+        };
+        let (status, body) = server
+            .push(
+                &ben,
+                json!([
+                    // 7 minutes: up to 15.
+                    start(1, &timers[0], BENS_TASK, 0),
+                    stop(2, &timers[0], &entries[0], 7),
+                    // 30 minutes, stopped by the next start (T1): a multiple stays as it is.
+                    start(3, &timers[1], BENS_TASK, 20),
+                    start(4, &timers[2], BENS_TASK, 50),
+                    // 3 minutes: up to 15.
+                    stop(5, &timers[2], &entries[1], 53),
+                    // An entry re-sent by a device keeps its own rounding, within one step.
+                    record(6, &entries[2], 900, 420),
+                    record(7, &entries[3], 4000, 420),
+                ]),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(
+            outcomes(&body),
+            ["applied", "applied", "applied", "applied", "applied", "applied", "rejected"]
+        );
+        assert_eq!(body["results"][6]["reason"]["code"], "invalid_transition");
+
+        let pulled = server.pull(&ben, None).await;
+        let durations = |entry: &Uuid| {
+            let entry = pulled["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["id"] == entry.to_string())
+                .unwrap_or_else(|| panic!("no entry {entry}"));
+            (
+                entry["duration_secs"].clone(),
+                entry["raw_duration_secs"].clone(),
+            )
+        };
+        assert_eq!(durations(&entries[0]), (json!(900), json!(420)));
+        assert_eq!(durations(&entries[1]), (json!(900), json!(180)));
+        assert_eq!(durations(&entries[2]), (json!(900), json!(420)));
+        let switched = pulled["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["timer_id"] == timers[1].to_string())
+            .unwrap();
+        assert_eq!(
+            (&switched["duration_secs"], &switched["raw_duration_secs"]),
+            (&json!(1800), &json!(1800))
+        );
+
+        // Rounding off: counted time as it is.
+        server
+            .change_time_settings(&admin, json!({ "rounding_minutes": 0 }))
+            .await;
+        let (_, body) = server
+            .push(
+                &ben,
+                json!([
+                    start(8, &timers[3], BENS_TASK, 200),
+                    stop(9, &timers[3], &entries[3], 202)
+                ]),
+            )
+            .await;
+        assert_eq!(outcomes(&body), ["applied", "applied"]);
+        let pulled = server.pull(&ben, None).await;
+        let entry = pulled["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == entries[3].to_string())
+            .unwrap();
+        assert_eq!(
+            (&entry["duration_secs"], &entry["raw_duration_secs"]),
+            (&json!(120), &json!(120))
+        );
+    })
+    .await;
+}
