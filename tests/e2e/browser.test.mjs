@@ -1,5 +1,6 @@
 // The real UI in headless Chromium, against the dev bridge (the real Rust core) and a real
-// workspace server: sign in, Start Work, stop, and the entry is listed and reaches the server.
+// workspace server: sign in, Start Work, stop and review, and the entry is listed and reaches
+// the server.
 
 import assert from 'node:assert/strict';
 import { createInterface } from 'node:readline';
@@ -70,18 +71,62 @@ test('sign in, start work, stop: the entry is listed and synced', DEADLINE, asyn
   assert.equal(await page.getByTestId('task').filter({ hasText: title }).count(), 1);
   await page.screenshot({ path: path.join(artifacts, 'browser-running.png') });
 
+  // Stop opens the review dialog (T4): the hours take `1:30`, a bad value is refused in place.
   await page.getByTestId('stop').click();
+  const review = page.getByTestId('review');
+  await review.waitFor();
   await page.getByTestId('idle').waitFor();
+  assert.match(await page.getByTestId('review-counted').textContent(), /^\s*Counted 0:00/);
+  await page.getByTestId('review-hours').fill('an hour');
+  await page.getByTestId('review-submit').click();
+  await review.getByRole('alert').filter({ hasText: 'Type the hours like 1:30' }).waitFor();
+  await page.getByTestId('review-hours').fill('1:30');
+  await page.getByTestId('review-notes').fill('Moved the first ten posts');
+  await page.getByTestId('review-billable').check();
+  await page.screenshot({ path: path.join(artifacts, 'browser-review.png') });
+  await page.getByTestId('review-notes').press('Enter');
+  await review.waitFor({ state: 'detached' });
+
   await page.getByTestId('tab-week').click();
   const entry = page.getByTestId('entry').filter({ hasText: title });
-  await entry.waitFor();
+  await entry.filter({ hasText: 'submitted' }).filter({ hasText: '1:30' }).waitFor();
   // The sync loop pushes the change on its own.
   await page.getByTestId('entry').filter({ hasNotText: 'waiting to sync' }).waitFor({ timeout: 15000 });
   await page.screenshot({ path: path.join(artifacts, 'browser-week.png') });
 
-  const entries = await entriesOnServer(server.url);
+  let entries = await entriesOnServer(server.url);
   assert.equal(entries.length, 1);
-  assert.equal(entries[0].status, 'draft');
+  assert.deepEqual(
+    [entries[0].status, entries[0].duration_secs, entries[0].description, entries[0].billable],
+    ['submitted', 5400, 'Moved the first ten posts', true],
+  );
+
+  // Discarding throws time away: it asks first, and "Keep it" keeps it.
+  await page.getByRole('button', { name: 'Track' }).click();
+  await page.getByTestId('search').fill('blog');
+  await page.getByTestId('task').first().click();
+  await page.getByTestId('timer-task').waitFor();
+  await page.keyboard.press('Control+s');
+  await review.waitFor();
+  await page.getByTestId('review-discard').click();
+  await page.getByTestId('discard-confirm').waitFor();
+  await page.screenshot({ path: path.join(artifacts, 'browser-discard-confirm.png') });
+  await page.getByRole('button', { name: 'Keep it' }).click();
+  // Save draft keeps it in the week, where it can be reviewed again.
+  await page.getByTestId('review-draft').click();
+  await review.waitFor({ state: 'detached' });
+  await page.getByTestId('tab-week').click();
+  const draft = page.getByTestId('entry').filter({ hasText: 'draft' });
+  await draft.waitFor();
+  await draft.getByTestId('entry-review').click();
+  await page.getByTestId('review-discard').click();
+  await page.getByTestId('discard-yes').click();
+  await review.waitFor({ state: 'detached' });
+  await page.getByTestId('entry').filter({ hasText: 'draft' }).waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await page.getByText(/^Synced at/).waitFor({ timeout: 15000 });
+  entries = await entriesOnServer(server.url);
+  assert.equal(entries.length, 1, 'the discarded draft never stays on the server');
 });
 
 test('a change the server decided otherwise about is listed in plain words and can be dismissed', DEADLINE, async () => {
@@ -101,6 +146,10 @@ test('a change the server decided otherwise about is listed in plain words and c
   await page.waitForTimeout(1200);
   await page.getByTestId('stop').click();
   await page.getByTestId('idle').waitFor();
+  // Esc closes the review: the entry stays a draft.
+  await page.getByTestId('review').waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByTestId('review').waitFor({ state: 'detached' });
 
   // Back online, Ana's phone starts work first (later in time): the laptop's timer ran until
   // then, so its own stop, arriving after, is reconciled into the server's entry. Four seconds
@@ -125,6 +174,7 @@ test('a change the server decided otherwise about is listed in plain words and c
   // The laptop took the phone's running timer from the server; stop it for the next test.
   await page.getByTestId('stop').click();
   await page.getByTestId('idle').waitFor();
+  await page.keyboard.press('Escape');
 });
 
 test('a user in two workspaces switches between them, not while changes wait', DEADLINE, async () => {
@@ -163,6 +213,7 @@ test('a user in two workspaces switches between them, not while changes wait', D
     await twoWorkspaces.restart();
     await page.getByTestId('stop').click();
     await page.getByTestId('idle').waitFor();
+    await page.getByTestId('review-draft').click();
     await page.getByRole('button', { name: 'Sync now' }).click();
     await page.getByText(/^Synced at/).waitFor({ timeout: 15000 });
     await chooser.selectOption(first);

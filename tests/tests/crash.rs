@@ -54,6 +54,6 @@ fn a_killed_process_leaves_the_timer_running_from_the_same_instant() {
     // The start is still queued for the server.
     assert_eq!(desk.sync_status().unwrap().pending, 1);
     // And the timer can be stopped normally.
-    let entry = desk.stop().unwrap();
+    let entry = desk.stop().unwrap().entry;
     assert_eq!(entry.entry.started_at, started);
 }

@@ -24,7 +24,7 @@ fn make_entries(desk: &Desk, task: Uuid, count: usize) -> Vec<Uuid> {
     (0..count)
         .map(|_| {
             desk.start_work(task).unwrap();
-            desk.stop().unwrap().entry.id
+            desk.stop().unwrap().entry.entry.id
         })
         .collect()
 }
@@ -173,7 +173,7 @@ async fn another_user_signing_in_never_touches_the_first_users_waiting_work() {
         // Ana's work is untouched and keeps working.
         assert_eq!(desk.session().unwrap().unwrap().user.email, ANA);
         desk.start_work(task).unwrap();
-        let last = desk.stop().unwrap().entry.id;
+        let last = desk.stop().unwrap().entry.entry.id;
         desk.sync_now().await.unwrap();
         let mut expected: BTreeSet<Uuid> = made.into_iter().collect();
         expected.insert(last);
@@ -285,7 +285,7 @@ async fn device_clocks_hours_off_record_true_time() {
             let entry = entries_on_server(&url, ANA)
                 .await
                 .into_iter()
-                .find(|e| e.id == stopped.entry.id)
+                .find(|e| e.id == stopped.entry.entry.id)
                 .unwrap_or_else(|| panic!("{backend}: the entry reached the server"));
             assert!(
                 (entry.started_at - true_start).num_milliseconds().abs() < 1000,

@@ -41,13 +41,13 @@ async fn work_done_offline_syncs_exactly_once() {
     desk.resume().unwrap();
     tokio::time::sleep(pause).await;
     let stopped = desk.stop().unwrap();
-    let span = (stopped.entry.ended_at - stopped.entry.started_at).num_seconds();
+    let span = (stopped.entry.entry.ended_at - stopped.entry.entry.started_at).num_seconds();
     assert!(
-        stopped.entry.duration_secs >= 2,
+        stopped.entry.entry.duration_secs >= 2,
         "two running stretches of at least 1.1 s"
     );
     assert!(
-        span > stopped.entry.duration_secs,
+        span > stopped.entry.entry.duration_secs,
         "the pause is not counted"
     );
     assert!(matches!(desk.sync_now().await, Err(DeskError::Offline(_))));
@@ -65,8 +65,11 @@ async fn work_done_offline_syncs_exactly_once() {
 
     let on_server = entries_on_server(&url).await;
     assert_eq!(on_server.len(), 1);
-    assert_eq!(on_server[0].id, stopped.entry.id);
-    assert_eq!(on_server[0].duration_secs, stopped.entry.duration_secs);
+    assert_eq!(on_server[0].id, stopped.entry.entry.id);
+    assert_eq!(
+        on_server[0].duration_secs,
+        stopped.entry.entry.duration_secs
+    );
 
     desk.sync_now().await.unwrap();
     assert_eq!(
@@ -208,7 +211,7 @@ async fn a_user_in_two_workspaces_switches_and_the_choice_is_remembered() {
     // Work in the first one is not sent yet: switching would lose it, so it is refused.
     let task = desk.tasks().unwrap()[0].id;
     desk.start_work(task).unwrap();
-    let agency_entry = desk.stop().unwrap().entry.id;
+    let agency_entry = desk.stop().unwrap().entry.entry.id;
     assert!(matches!(
         desk.switch_workspace(studio).await,
         Err(DeskError::UnsyncedChanges { count: 2 })
@@ -222,7 +225,7 @@ async fn a_user_in_two_workspaces_switches_and_the_choice_is_remembered() {
     assert_eq!(tasks, ["Draft the colour palette"]);
     assert!(desk.week_entries().unwrap().is_empty());
     desk.start_work(desk.tasks().unwrap()[0].id).unwrap();
-    let studio_entry = desk.stop().unwrap().entry.id;
+    let studio_entry = desk.stop().unwrap().entry.entry.id;
     desk.sync_now().await.unwrap();
     assert!(
         desk.switch_workspace(Uuid::now_v7()).await.is_err(),

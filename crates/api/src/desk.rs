@@ -8,7 +8,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::desk_calls::desk_calls;
-use crate::rest::{Entry, Task, User, Workspace};
+use crate::rest::{Entry, Task, TimeSettings, User, Workspace};
 use crate::{Segment, TimerState};
 
 // One line per call: `method: Variant { arguments } -> Reply;`. A new line makes the compiler ask
@@ -33,8 +33,21 @@ desk_calls! {
     start_work: StartWork { task_id: Uuid } -> CurrentTimer;
     pause: Pause -> CurrentTimer;
     resume: Resume -> CurrentTimer;
-    /// Stops the timer; its entry is kept as a draft.
-    stop: Stop -> WeekEntry;
+    /// Stops the timer into a draft entry, and says what to ask before keeping it (T4).
+    stop: Stop -> Stopped;
+    /// T4: the review dialog's answer for an entry of the user's (a draft or a returned one):
+    /// its hours, notes and billable, submitted or kept as a draft (works offline).
+    review_entry: ReviewEntry {
+        entry_id: Uuid,
+        #[ts(type = "number")] duration_secs: i64,
+        description: String,
+        billable: bool,
+        submit: bool,
+    } -> WeekEntry;
+    /// T4: throws a draft (or returned) entry of the user's away (works offline).
+    discard_entry: DiscardEntry { entry_id: Uuid } -> ();
+    /// The workspace's time settings as the last sync brought them (works offline).
+    time_settings: TimeSettings -> TimeSettings;
     current_timer: CurrentTimer -> Option<CurrentTimer>;
     /// This week's entries, oldest first.
     week_entries: WeekEntries -> Vec<WeekEntry>;
@@ -92,6 +105,25 @@ pub struct CurrentTimer {
     pub elapsed_secs: i64,
     pub as_of: DateTime<Utc>,
     pub segments: Vec<Segment>,
+}
+
+/// A stopped timer's entry, and what the window asks before keeping it (T4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Stopped {
+    pub entry: WeekEntry,
+    pub review: ReviewAsk,
+}
+
+/// What to ask about a stopped timer's entry (T4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewAsk {
+    /// The review dialog: hours, notes, billable; submit, save as a draft or discard.
+    Review,
+    /// Reviews are off for this user, but submitting needs a description: ask for it alone.
+    DescriptionOnly,
+    /// Reviews are off for this user: the entry was submitted with the defaults.
+    Nothing,
 }
 
 /// An entry of the week with its task's title and project, for lists.

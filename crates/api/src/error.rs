@@ -76,6 +76,8 @@ pub enum ErrorCode {
     // Rules: why a pushed mutation was rejected (recorded, shown in *Sync issues*).
     UnknownTask,
     UnknownTimer,
+    /// No entry of the user's by that id.
+    UnknownEntry,
     TimerStopped,
     InvalidTransition,
     IdConflict,
@@ -84,6 +86,10 @@ pub enum ErrorCode {
     InstantOutOfRange,
     /// An instant further ahead of the server's clock than the sync protocol tolerates.
     InstantInFuture,
+    /// An entry's values break T11: negative hours, more than 24 hours.
+    InvalidEntry,
+    /// The workspace requires a description to submit an entry (T11); drafts may lack one.
+    DescriptionRequired,
     /// A rejection recorded by an older server without its reason.
     Rejected,
 

@@ -46,6 +46,13 @@ impl ErrorBody {
     }
 }
 
+/// Whether `text` holds a control character other than tab, line feed and carriage return: the
+/// server refuses such text anywhere in a request (`invalid_text`), so devices check first.
+pub fn is_control_text(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
 /// An optional field that is either left out or holds a value: `null` is refused, as the
 /// schema says, rather than read as left out.
 fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>

@@ -79,9 +79,32 @@ pub enum Intent {
         #[schema(nullable = false)]
         #[ts(optional, type = "number")]
         raw_duration_secs: Option<i64>,
+        /// Left out when not billable.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        billable: bool,
         /// Text without control characters other than tab, line feed and carriage return.
         #[schema(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
         description: String,
+    },
+    /// T4: the user's review of an entry of theirs (after a stop): its hours, notes and
+    /// billable, kept as a draft or submitted for approval. A draft or a returned entry only.
+    ReviewEntry {
+        entry_id: Uuid,
+        /// 0 to 24 hours.
+        #[ts(type = "number")]
+        duration_secs: i64,
+        /// Text without control characters other than tab, line feed and carriage return.
+        #[schema(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
+        description: String,
+        billable: bool,
+        /// Submitted for approval; otherwise kept as a draft in the user's week.
+        submit: bool,
+        at: DateTime<Utc>,
+    },
+    /// T4: a draft (or returned) entry of the user's thrown away.
+    DiscardEntry {
+        entry_id: Uuid,
+        at: DateTime<Utc>,
     },
 }
 
@@ -93,6 +116,8 @@ impl Intent {
             Intent::ResumeTimer { .. } => "resume_timer",
             Intent::StopTimer { .. } => "stop_timer",
             Intent::RecordEntry { .. } => "record_entry",
+            Intent::ReviewEntry { .. } => "review_entry",
+            Intent::DiscardEntry { .. } => "discard_entry",
         }
     }
 
@@ -102,7 +127,9 @@ impl Intent {
             Intent::StartTimer { at, .. }
             | Intent::PauseTimer { at, .. }
             | Intent::ResumeTimer { at, .. }
-            | Intent::StopTimer { at, .. } => at,
+            | Intent::StopTimer { at, .. }
+            | Intent::ReviewEntry { at, .. }
+            | Intent::DiscardEntry { at, .. } => at,
             Intent::RecordEntry { ended_at, .. } => ended_at,
         }
     }

@@ -11,3 +11,4 @@ mod vault;
 pub use clock::Clock;
 pub use desk::{Desk, DeskConfig};
 pub use error::{DeskError, StoreError};
+pub use store::EntryReview;

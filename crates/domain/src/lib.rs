@@ -7,6 +7,7 @@
 mod access;
 mod activity;
 mod filters;
+mod review;
 mod settings;
 mod status;
 mod teams;
@@ -18,6 +19,7 @@ pub use access::{
 };
 pub use activity::ActivityKind;
 pub use filters::{resolve_filter, DefaultGroup, Filter, FilterSettings, FilterSource, Page};
+pub use review::{check_discard, check_review, ReviewRefusal, MAX_ENTRY_SECS};
 pub use settings::{
     round_duration, RoundingStrategy, SettingError, TimeSettings, MAX_ROUNDING_MINUTES,
     ROUNDING_MINUTES,

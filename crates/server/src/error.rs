@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
-use stint_api::{ErrorBody, ErrorCode};
+use stint_api::{is_control_text, ErrorBody, ErrorCode};
 use stint_storage::StorageError;
 
 use crate::edge::BodyLimit;
@@ -97,11 +97,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         // Rule codes reach devices inside push results; as a whole response they are a 422.
         // Over 1,000 mutations breaks the schema's `maxItems`, not the byte limit: also a 422.
         // A setting out of its range is well-formed but not allowed: a 422 as well.
-        InvalidSetting | TooManyMutations | UnknownTask | UnknownTimer | TimerStopped
-        | InvalidTransition | IdConflict | TooManySegments | InstantOutOfRange
-        | InstantInFuture | Rejected | SequenceGap | Diverged | FingerprintMismatch => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        InvalidSetting | TooManyMutations | UnknownTask | UnknownTimer | UnknownEntry
+        | TimerStopped | InvalidTransition | InvalidEntry | DescriptionRequired | IdConflict
+        | TooManySegments | InstantOutOfRange | InstantInFuture | Rejected | SequenceGap
+        | Diverged | FingerprintMismatch => StatusCode::UNPROCESSABLE_ENTITY,
         // The rest are requests the server cannot take as sent (and desk-only codes, which the
         // server never sends).
         _ => StatusCode::BAD_REQUEST,
@@ -389,11 +388,6 @@ fn holds_control_text(value: &Value) -> bool {
             .any(|(key, item)| is_control_text(key) || holds_control_text(item)),
         Value::Null | Value::Bool(_) | Value::Number(_) => false,
     }
-}
-
-fn is_control_text(text: &str) -> bool {
-    text.chars()
-        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
 fn push_key(path: &mut String, key: &str) {

@@ -213,6 +213,7 @@ async fn two_workspaces_with_entries(storage: &dyn Storage) -> (Uuid, Uuid) {
         ended_at: now,
         duration_secs: 3600,
         raw_duration_secs: 3600,
+        billable: false,
         status: EntryStatus::Draft,
         source: EntrySource::Manual,
         description: "in B".into(),

@@ -57,6 +57,8 @@ pub struct EntryRow {
     pub ended_at: i64,
     pub duration_secs: i64,
     pub raw_duration_secs: i64,
+    /// 0 or 1: SQLite has no booleans (and the JSON arrays of `reads` carry the number).
+    pub billable: i64,
     pub status: String,
     pub source: String,
     pub description: String,
@@ -73,6 +75,7 @@ pub fn entry_record(row: EntryRow) -> Result<EntryRecord> {
         ended_at: instant(row.ended_at)?,
         duration_secs: row.duration_secs,
         raw_duration_secs: row.raw_duration_secs,
+        billable: row.billable != 0,
         status: parse_stored(&row.status, EntryStatus::parse, "entry status")?,
         source: parse_stored(&row.source, EntrySource::parse, "entry source")?,
         description: row.description,

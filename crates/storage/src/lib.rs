@@ -19,8 +19,8 @@ pub use error::StorageError;
 pub use records::*;
 pub use scope::{may, Capability, Missing, Needs, TeamManagement, Visibility, WorkspaceScope};
 pub use transaction::{
-    AccountWrites, GroupWrites, PeopleWrites, SettingsWrites, SyncWrites, TeamWrites, Transaction,
-    WorkWrites,
+    AccountWrites, EntryWrites, GroupWrites, PeopleWrites, SettingsWrites, SyncWrites, TeamWrites,
+    Transaction, WorkWrites,
 };
 
 pub type Result<T> = std::result::Result<T, StorageError>;

@@ -451,6 +451,7 @@ pub struct EntryRecord {
     pub duration_secs: i64,
     /// Counted time before rounding (the same when not rounded).
     pub raw_duration_secs: i64,
+    pub billable: bool,
     pub status: EntryStatus,
     pub source: EntrySource,
     pub description: String,

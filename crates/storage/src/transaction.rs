@@ -4,7 +4,7 @@
 //! mutations) and work (projects, tasks, timers, entries).
 
 use async_trait::async_trait;
-use stint_domain::TimeSettings;
+use stint_domain::{ActivityKind, TimeSettings};
 use uuid::Uuid;
 
 use crate::{
@@ -27,6 +27,7 @@ pub trait Transaction:
     + SettingsWrites
     + SyncWrites
     + WorkWrites
+    + EntryWrites
     + Send
 {
     async fn commit(self: Box<Self>) -> Result<()>;
@@ -349,6 +350,23 @@ pub trait SyncWrites: Send {
     /// Makes concurrent changes to one user's timers wait for each other (T1 holds per user).
     /// PostgreSQL locks the membership row; SQLite's single writer already serialises.
     async fn lock_user_timers(&mut self, scope: &WorkspaceScope) -> Result<()>;
+}
+
+/// Changes to entries that exist: a user's review of their own (T4).
+#[async_trait]
+pub trait EntryWrites: Send {
+    /// Writes the hours, description, billable and status of entries of the scope's user,
+    /// wherever each is stored; each feed records its kinds of `activity` at `at`.
+    async fn update_own_entries(
+        &mut self,
+        scope: &WorkspaceScope,
+        changes: &[(EntryRecord, Vec<ActivityKind>)],
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()>;
+
+    /// Deletes entries of the scope's user (drafts they threw away), with their feeds; devices
+    /// hear of each as a tombstone.
+    async fn delete_own_entries(&mut self, scope: &WorkspaceScope, ids: &[Uuid]) -> Result<()>;
 }
 
 /// Projects, tasks, timers and entries.

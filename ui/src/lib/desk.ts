@@ -28,6 +28,10 @@ export const desk = {
   pause: () => call({ method: 'pause' }),
   resume: () => call({ method: 'resume' }),
   stop: () => call({ method: 'stop' }),
+  reviewEntry: (entry_id: string, duration_secs: number, description: string, billable: boolean, submit: boolean) =>
+    call({ method: 'review_entry', args: { entry_id, duration_secs, description, billable, submit } }),
+  discardEntry: (entry_id: string) => call({ method: 'discard_entry', args: { entry_id } }),
+  timeSettings: () => call({ method: 'time_settings' }),
   currentTimer: () => call({ method: 'current_timer' }),
   weekEntries: () => call({ method: 'week_entries' }),
   syncNow: () => call({ method: 'sync_now' }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockWarning, elapsedAt, formatHm, formatHms, syncLabel } from './format';
+import { clockWarning, elapsedAt, formatHm, formatHms, parseDuration, syncLabel } from './format';
 import type { CurrentTimer } from './generated/CurrentTimer';
 
 const timer = (state: 'running' | 'paused'): CurrentTimer => ({
@@ -64,5 +64,22 @@ describe('sync progress and the clock', () => {
     expect(clockWarning(7200)).toMatch(/^This computer's clock is 2 h behind the server's\./);
     expect(clockWarning(-7500)).toMatch(/is 2 h 5 min ahead of the server's/);
     expect(clockWarning(180)).toMatch(/is 3 min behind/);
+  });
+});
+
+describe('typed durations', () => {
+  it('reads h:mm, hours, minutes and both', () => {
+    for (const text of ['1:30', '1.5h', '1,5 h', '90m', '90 min', '1h 30m', '1h30m', '1.5', ' 1:30 ']) {
+      expect(parseDuration(text), text).toBe(5400);
+    }
+    expect(parseDuration('0:05')).toBe(300);
+    expect(parseDuration('2')).toBe(7200);
+    expect(parseDuration('0')).toBe(0);
+  });
+
+  it('refuses what is not a duration', () => {
+    for (const text of ['', 'abc', '1:75', '-1', '1h-30m', 'h', '1:3:0']) {
+      expect(parseDuration(text), text).toBeNull();
+    }
   });
 });

@@ -66,3 +66,20 @@ export function clockWarning(offsetSecs: number): string | null {
   const way = offsetSecs > 0 ? 'behind' : 'ahead of';
   return `This computer's clock is ${span(offsetSecs)} ${way} the server's. Stint records the server's time; set the clock right to see the same times everywhere.`;
 }
+
+/**
+ * Seconds from what a person types for hours: `1:30`, `1.5h`, `1,5 h`, `90m`, `1h 30m` or a plain
+ * number of hours (`2`, `0.25`). Null when it is none of these.
+ */
+export function parseDuration(text: string): number | null {
+  const t = text.trim().toLowerCase().replace(',', '.');
+  let match = /^(\d+):([0-5]?\d)$/.exec(t);
+  if (match) return Number(match[1]) * 3600 + Number(match[2]) * 60;
+  match = /^(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+(?:\.\d+)?)\s*m(?:in)?)?$/.exec(t);
+  if (match && (match[1] || match[2])) {
+    return Math.round(Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60);
+  }
+  match = /^\d+(?:\.\d+)?$/.exec(t);
+  if (match) return Math.round(Number(t) * 3600);
+  return null;
+}

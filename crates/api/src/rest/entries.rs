@@ -32,6 +32,7 @@ pub struct Entry {
     /// Counted time before rounding: the same as `duration_secs` when nothing was rounded.
     #[ts(type = "number")]
     pub raw_duration_secs: i64,
+    pub billable: bool,
     pub status: EntryStatus,
     pub source: EntrySource,
     pub description: String,

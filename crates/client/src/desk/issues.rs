@@ -71,6 +71,20 @@ fn describe(issue: &StoredIssue) -> SyncIssue {
             clock(*ended_at),
             duration(*duration_secs)
         ),
+        Intent::ReviewEntry {
+            duration_secs,
+            submit,
+            at,
+            ..
+        } => format!(
+            "{} the entry on {task} ({}) at {}",
+            if *submit { "Submit" } else { "Save as a draft" },
+            duration(*duration_secs),
+            when(*at)
+        ),
+        Intent::DiscardEntry { at, .. } => {
+            format!("Throw away the entry on {task} at {}", when(*at))
+        }
     };
     let server_has = issue
         .server_has

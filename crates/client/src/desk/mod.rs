@@ -7,6 +7,7 @@
 
 mod events;
 mod issues;
+mod review;
 mod session;
 mod sync;
 mod tasks;
@@ -16,17 +17,17 @@ mod week;
 use std::path::PathBuf;
 
 use stint_api::desk::{
-    CurrentTimer, DeskCall, DeskHandler, DeskReply, MyTasks, Session, SyncIssue, SyncProgress,
-    SyncStatus, WeekEntry,
+    CurrentTimer, DeskCall, DeskHandler, DeskReply, MyTasks, Session, Stopped, SyncIssue,
+    SyncProgress, SyncStatus, WeekEntry,
 };
-use stint_api::rest::Task;
+use stint_api::rest::{Task, TimeSettings};
 use tokio::sync::{watch, Mutex, Notify};
 use uuid::Uuid;
 
 use crate::clock::Clock;
 use crate::error::DeskError;
 use crate::server_client::{events_client, http_client};
-use crate::store::LocalStore;
+use crate::store::{EntryReview, LocalStore};
 use crate::vault::TokenVault;
 
 pub struct DeskConfig {
@@ -153,8 +154,33 @@ impl DeskHandler for Desk {
         Desk::resume(self)
     }
 
-    async fn stop(&self) -> Result<WeekEntry, DeskError> {
+    async fn stop(&self) -> Result<Stopped, DeskError> {
         Desk::stop(self)
+    }
+
+    async fn review_entry(
+        &self,
+        entry_id: Uuid,
+        duration_secs: i64,
+        description: String,
+        billable: bool,
+        submit: bool,
+    ) -> Result<WeekEntry, DeskError> {
+        let review = EntryReview {
+            duration_secs,
+            description,
+            billable,
+            submit,
+        };
+        Desk::review_entry(self, entry_id, review)
+    }
+
+    async fn discard_entry(&self, entry_id: Uuid) -> Result<(), DeskError> {
+        Desk::discard_entry(self, entry_id)
+    }
+
+    async fn time_settings(&self) -> Result<TimeSettings, DeskError> {
+        Desk::time_settings(self)
     }
 
     async fn current_timer(&self) -> Result<Option<CurrentTimer>, DeskError> {

@@ -23,7 +23,7 @@ pub(super) struct StoredSession {
 }
 
 impl Desk {
-    fn stored_session(&self) -> Result<Option<StoredSession>, DeskError> {
+    pub(super) fn stored_session(&self) -> Result<Option<StoredSession>, DeskError> {
         match self.store.setting(keys::SESSION)? {
             Some(json) => Ok(Some(serde_json::from_str(&json).map_err(StoreError::from)?)),
             None => Ok(None),

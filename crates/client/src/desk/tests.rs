@@ -1,4 +1,4 @@
-use stint_api::desk::{DeskCall, DeskReply};
+use stint_api::desk::{DeskCall, DeskReply, ReviewAsk};
 use stint_api::rest::Task;
 use stint_api::{ErrorCode, TaskStatus, TimerState};
 use uuid::Uuid;
@@ -56,10 +56,12 @@ async fn dispatch_answers_each_call_with_its_own_reply() {
         panic!("pause answers with the timer");
     };
     assert_eq!(timer.state, TimerState::Paused);
-    let DeskReply::Stop(entry) = desk.dispatch(DeskCall::Stop).await.unwrap() else {
+    let DeskReply::Stop(stopped) = desk.dispatch(DeskCall::Stop).await.unwrap() else {
         panic!("stop answers with the entry");
     };
-    assert_eq!(entry.task_title, "Write docs");
+    assert_eq!(stopped.entry.task_title, "Write docs");
+    // Reviews are on by default (S): the window asks.
+    assert_eq!(stopped.review, ReviewAsk::Review);
     assert_eq!(
         desk.dispatch(DeskCall::CurrentTimer).await.unwrap(),
         DeskReply::CurrentTimer(None)

@@ -1,6 +1,6 @@
 //! The timer: start, pause, resume, stop, and what the UI shows of it.
 
-use stint_api::desk::{CurrentTimer, WeekEntry};
+use stint_api::desk::{CurrentTimer, Stopped};
 use uuid::Uuid;
 
 use super::Desk;
@@ -29,12 +29,16 @@ impl Desk {
         self.describe(active)
     }
 
-    /// Stops the timer; its entry is kept as a draft in the week.
-    pub fn stop(&self) -> Result<WeekEntry, DeskError> {
+    /// Stops the timer into a draft entry of the week, and says what to ask about it (T4).
+    pub fn stop(&self) -> Result<Stopped, DeskError> {
         let me = self.me()?;
         let entry = self.store.stop_timer(self.now(), me.as_ref())?;
+        let (review, entry) = self.ask_after_stop(entry)?;
         self.after_local_change();
-        self.week_entry(entry, false)
+        Ok(Stopped {
+            entry: self.week_entry(entry, false)?,
+            review,
+        })
     }
 
     pub fn current_timer(&self) -> Result<Option<CurrentTimer>, DeskError> {

@@ -166,6 +166,13 @@ fn task_title(tx: &Transaction<'_>, intent: &Intent) -> Result<Option<String>, S
                 |r| r.get(0),
             )
             .optional()?,
+        Intent::ReviewEntry { entry_id, .. } | Intent::DiscardEntry { entry_id, .. } => tx
+            .query_row(
+                "SELECT title FROM tasks WHERE id IN (SELECT task_id FROM entries WHERE id = ?1)",
+                params![entry_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?,
     };
     Ok(title)
 }

@@ -18,7 +18,7 @@ use crate::error::StoreError;
 
 pub use issues::StoredIssue;
 pub use sync::PullApplied;
-pub use timer::ActiveTimer;
+pub use timer::{ActiveTimer, EntryReview};
 
 pub struct LocalStore {
     conn: Mutex<Connection>,

@@ -91,6 +91,8 @@ const MIGRATIONS: &[&str] = &["
     -- T7: an entry's counted time before rounding, beside the rounded duration.
     ALTER TABLE entries ADD COLUMN raw_duration_secs INTEGER NOT NULL DEFAULT 0;
     UPDATE entries SET raw_duration_secs = duration_secs;
+    -- T4: whether an entry is billable.
+    ALTER TABLE entries ADD COLUMN billable INTEGER NOT NULL DEFAULT 0;
 "];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -375,6 +375,7 @@ fn finish_snapshot(tx: &Transaction<'_>, pull: &PullResponse) -> Result<usize, S
                     ended_at: entry.ended_at,
                     duration_secs: entry.duration_secs,
                     raw_duration_secs: Some(entry.raw_duration_secs),
+                    billable: entry.billable,
                     description: entry.description,
                 },
             )?;

@@ -517,6 +517,7 @@ fn entries_stored_as_json_by_an_older_build_read_the_same_after_upgrading() {
         ended_at: started_at + Duration::milliseconds(3_723_456),
         duration_secs: 3_723,
         raw_duration_secs: 3_723,
+        billable: false,
         status: EntryStatus::Submitted,
         source: EntrySource::Timer,
         description: description.into(),

@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
+use stint_api::is_control_text;
 use stint_api::rest::{Assignee, Entry, User};
 use stint_api::sync::Intent;
-use stint_domain::{EntrySource, EntryStatus, Segment, Timer};
+use stint_domain::{check_discard, check_review, EntrySource, EntryStatus, Segment, Timer};
 use uuid::Uuid;
 
 use super::{
@@ -123,6 +124,70 @@ impl LocalStore {
         Ok(entry)
     }
 
+    /// T4: keeps the review dialog's answer for an entry of the user's (a draft, or one
+    /// returned to them) and queues it for the server.
+    pub fn review_entry(
+        &self,
+        entry_id: Uuid,
+        review: &EntryReview,
+        at: DateTime<Utc>,
+    ) -> Result<Entry, DeskError> {
+        if is_control_text(&review.description) {
+            return Err(DeskError::InvalidInput(
+                "the description holds a control character; type it again".into(),
+            ));
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(StoreError::from)?;
+        let mut entry = entry(&tx, entry_id)?;
+        let settings = time_settings(&tx)?;
+        check_review(
+            entry.status,
+            review.duration_secs,
+            &review.description,
+            review.submit,
+            &settings,
+        )
+        .map_err(|refusal| DeskError::InvalidInput(refusal.to_string()))?;
+        entry.duration_secs = review.duration_secs;
+        entry.description = review.description.clone();
+        entry.billable = review.billable;
+        entry.status = match review.submit {
+            true => EntryStatus::Submitted,
+            false => EntryStatus::Draft,
+        };
+        save_entry(&tx, &entry, false)?;
+        enqueue(
+            &tx,
+            &Intent::ReviewEntry {
+                entry_id,
+                duration_secs: entry.duration_secs,
+                description: entry.description.clone(),
+                billable: entry.billable,
+                submit: review.submit,
+                at,
+            },
+        )?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(entry)
+    }
+
+    /// T4: throws a draft (or returned) entry of the user's away, and tells the server.
+    pub fn discard_entry(&self, entry_id: Uuid, at: DateTime<Utc>) -> Result<(), DeskError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(StoreError::from)?;
+        check_discard(entry(&tx, entry_id)?.status)
+            .map_err(|refusal| DeskError::InvalidInput(refusal.to_string()))?;
+        tx.execute(
+            "DELETE FROM entries WHERE id = ?1",
+            params![entry_id.to_string()],
+        )
+        .map_err(StoreError::from)?;
+        enqueue(&tx, &Intent::DiscardEntry { entry_id, at })?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(())
+    }
+
     /// The user's entries that started in `[from, to)`, oldest first, with whether the server
     /// has them.
     pub fn entries_between(
@@ -137,7 +202,7 @@ impl LocalStore {
         ))?;
         let rows = stmt.query_map(
             params![from.timestamp_millis(), to.timestamp_millis()],
-            |r| Ok((entry_from_row(r)?, r.get::<_, bool>(12)?)),
+            |r| Ok((entry_from_row(r)?, r.get::<_, bool>(13)?)),
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -150,8 +215,9 @@ fn stop_active(
     me: Option<&User>,
 ) -> Result<Entry, DeskError> {
     let stopped = active.timer.stop(at)?;
-    // T7 with the settings the last sync brought; the server rounds its own copy the same way.
-    let rounded = time_settings(tx)?.round_stopped(stopped.duration_secs);
+    // T7 and the billable default with the settings the last sync brought; the server makes its
+    // own copy the same way.
+    let settings = time_settings(tx)?;
     let entry = Entry {
         id: Uuid::now_v7(),
         user_id: me.map(|u| u.id).unwrap_or_default(),
@@ -160,8 +226,9 @@ fn stop_active(
         team_id: None,
         started_at: stopped.started_at,
         ended_at: stopped.ended_at,
-        duration_secs: rounded,
+        duration_secs: settings.round_stopped(stopped.duration_secs),
         raw_duration_secs: stopped.duration_secs,
+        billable: settings.default_billable,
         status: EntryStatus::Draft,
         source: EntrySource::Timer,
         description: String::new(),
@@ -180,9 +247,31 @@ fn stop_active(
     Ok(entry)
 }
 
+/// What the review dialog answers for an entry (T4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryReview {
+    pub duration_secs: i64,
+    pub description: String,
+    pub billable: bool,
+    /// Submitted for approval; otherwise kept as a draft.
+    pub submit: bool,
+}
+
+/// The user's entry with this id.
+fn entry(tx: &Transaction<'_>, entry_id: Uuid) -> Result<Entry, DeskError> {
+    tx.query_row(
+        &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE id = ?1"),
+        params![entry_id.to_string()],
+        entry_from_row,
+    )
+    .optional()
+    .map_err(StoreError::from)?
+    .ok_or_else(|| DeskError::InvalidInput(format!("there is no entry {entry_id} on this device")))
+}
+
 /// What the `entries` columns hold, in the order `entry_from_row` reads them.
 pub(super) const ENTRY_COLUMNS: &str = "id, user_id, task_id, timer_id, team_id, started_at, \
-     ended_at, duration_secs, raw_duration_secs, status, source, description";
+     ended_at, duration_secs, raw_duration_secs, billable, status, source, description";
 
 pub(super) fn save_entry(
     tx: &Transaction<'_>,
@@ -200,13 +289,14 @@ pub(super) fn save_entries(
 ) -> Result<(), StoreError> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO entries (id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-             duration_secs, raw_duration_secs, status, source, description, synced) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+             duration_secs, raw_duration_secs, billable, status, source, description, synced) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
          ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, task_id = excluded.task_id, \
              timer_id = excluded.timer_id, team_id = excluded.team_id, \
              started_at = excluded.started_at, ended_at = excluded.ended_at, \
              duration_secs = excluded.duration_secs, \
-             raw_duration_secs = excluded.raw_duration_secs, status = excluded.status, \
+             raw_duration_secs = excluded.raw_duration_secs, billable = excluded.billable, \
+             status = excluded.status, \
              source = excluded.source, description = excluded.description, \
              synced = excluded.synced",
     )?;
@@ -221,6 +311,7 @@ pub(super) fn save_entries(
             entry.ended_at.timestamp_millis(),
             entry.duration_secs,
             entry.raw_duration_secs,
+            entry.billable,
             entry.status.as_str(),
             entry.source.as_str(),
             entry.description,
@@ -252,8 +343,8 @@ pub(super) fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry>
         DateTime::from_timestamp_millis(row.get(column)?)
             .ok_or_else(|| corrupt(column, "an instant"))
     };
-    let status: String = row.get(9)?;
-    let source: String = row.get(10)?;
+    let status: String = row.get(10)?;
+    let source: String = row.get(11)?;
     Ok(Entry {
         id: uuid(0)?,
         user_id: uuid(1)?,
@@ -264,9 +355,10 @@ pub(super) fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry>
         ended_at: instant(6)?,
         duration_secs: row.get(7)?,
         raw_duration_secs: row.get(8)?,
-        status: EntryStatus::parse(&status).ok_or_else(|| corrupt(9, "a status"))?,
-        source: EntrySource::parse(&source).ok_or_else(|| corrupt(10, "a source"))?,
-        description: row.get(11)?,
+        billable: row.get(9)?,
+        status: EntryStatus::parse(&status).ok_or_else(|| corrupt(10, "a status"))?,
+        source: EntrySource::parse(&source).ok_or_else(|| corrupt(11, "a source"))?,
+        description: row.get(12)?,
     })
 }
 

@@ -6,11 +6,11 @@
 //! refused mutation leaves no trace: this is where each mutation's "savepoint" lives, and the
 //! database sees only what was applied.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use stint_api::sync::Intent;
-use stint_domain::{Segment, TaskStatus, TimeSettings};
+use stint_domain::{ActivityKind, Segment, TaskStatus, TimeSettings};
 use stint_storage::{EntryRecord, Held, SegmentRecord, TimerRecord, Transaction, WorkspaceScope};
 use uuid::Uuid;
 
@@ -35,10 +35,13 @@ pub struct Batch {
     settings: TimeSettings,
 
     /// What to write: timers (each once, as it ends up), their touched segments, new entries,
-    /// and the tasks the user started work on.
+    /// reviewed entries (with what their feeds record) and thrown-away ones, and the tasks the
+    /// user started work on.
     saved_timers: BTreeSet<Uuid>,
     segments: HashMap<(Uuid, u32), Segment>,
     new_entries: Vec<EntryRecord>,
+    reviewed: BTreeMap<Uuid, Vec<ActivityKind>>,
+    discarded: BTreeSet<Uuid>,
     worked_on: BTreeSet<Uuid>,
 }
 
@@ -86,6 +89,9 @@ impl Batch {
                     task_ids.insert(task_id);
                     entry_ids.insert(entry_id);
                     timer_ids.extend(timer_id);
+                }
+                Intent::ReviewEntry { entry_id, .. } | Intent::DiscardEntry { entry_id, .. } => {
+                    entry_ids.insert(entry_id);
                 }
             }
         }
@@ -170,6 +176,14 @@ impl Batch {
             .collect();
         tx.save_timers(scope, &timers, &segments).await?;
         tx.insert_entries(scope, &self.new_entries, now).await?;
+        let reviewed: Vec<(EntryRecord, Vec<ActivityKind>)> = self
+            .reviewed
+            .into_iter()
+            .map(|(id, activity)| (self.entries[&id].clone(), activity))
+            .collect();
+        tx.update_own_entries(scope, &reviewed, now).await?;
+        let discarded: Vec<Uuid> = self.discarded.into_iter().collect();
+        tx.delete_own_entries(scope, &discarded).await?;
         for &task_id in &self.worked_on {
             tx.assign(scope, task_id, scope.user_id()).await?;
             let (read, now) = self.tasks[&task_id];
@@ -253,6 +267,32 @@ impl Batch {
     pub fn add_entry(&mut self, entry: EntryRecord) {
         self.new_entries.push(entry.clone());
         self.remember_entry(entry);
+    }
+
+    /// A reviewed entry of the user's (T4), and what its feed records. One made in this batch
+    /// is inserted as reviewed, and its feed still records the review.
+    pub fn change_entry(&mut self, entry: EntryRecord, activity: Vec<ActivityKind>) {
+        if let Some(new) = self.new_entries.iter_mut().find(|e| e.id == entry.id) {
+            *new = entry.clone();
+        }
+        self.reviewed.entry(entry.id).or_default().extend(activity);
+        self.remember_entry(entry);
+    }
+
+    /// A draft of the user's thrown away (T4). One made in this batch is never written.
+    pub fn discard_entry(&mut self, entry_id: Uuid) {
+        let Some(entry) = self.entries.remove(&entry_id) else {
+            return;
+        };
+        if let Some(timer_id) = entry.timer_id {
+            self.entry_of_timer.remove(&timer_id);
+        }
+        self.reviewed.remove(&entry_id);
+        let before = self.new_entries.len();
+        self.new_entries.retain(|e| e.id != entry_id);
+        if self.new_entries.len() == before {
+            self.discarded.insert(entry_id);
+        }
     }
 
     /// T2: the user is assigned to the task, and an open task moves to *In progress*.

@@ -336,6 +336,7 @@ pub async fn add_entries(storage: &dyn Storage, count: u32) -> Result<(), ApiErr
                     ended_at: started_at + chrono::Duration::minutes(1),
                     duration_secs: 60,
                     raw_duration_secs: 60,
+                    billable: false,
                     status: EntryStatus::Draft,
                     source: EntrySource::Manual,
                     description: String::new(),

@@ -622,6 +622,7 @@ pub fn entry(record: EntryRecord) -> Entry {
         ended_at: record.ended_at,
         duration_secs: record.duration_secs,
         raw_duration_secs: record.raw_duration_secs,
+        billable: record.billable,
         status: record.status,
         source: record.source,
         description: record.description,

@@ -18,6 +18,7 @@ use stint_storage::{EntryRecord, TimerRecord, WorkspaceScope};
 use uuid::Uuid;
 
 use crate::service::batch::Batch;
+use crate::service::review::{self, Review};
 use crate::service::sync;
 use crate::time;
 
@@ -38,7 +39,7 @@ pub enum ApplyError {
     Reconciled(ErrorBody),
 }
 
-fn rejected(code: ErrorCode, message: impl Into<String>) -> ApplyError {
+pub(super) fn rejected(code: ErrorCode, message: impl Into<String>) -> ApplyError {
     ApplyError::Rejected(ErrorBody::new(code, message))
 }
 
@@ -90,6 +91,24 @@ pub fn apply(
             write_stop(batch, stop);
             Ok(Applied::default())
         }
+        Intent::ReviewEntry {
+            entry_id,
+            duration_secs,
+            ref description,
+            billable,
+            submit,
+            ..
+        } => review::review(
+            batch,
+            entry_id,
+            Review {
+                duration_secs,
+                description: description.clone(),
+                billable,
+                submit,
+            },
+        ),
+        Intent::DiscardEntry { entry_id, .. } => review::discard(batch, entry_id),
         Intent::RecordEntry {
             entry_id,
             task_id,
@@ -98,6 +117,7 @@ pub fn apply(
             ended_at: _,
             duration_secs,
             raw_duration_secs,
+            billable,
             ref description,
         } => {
             let entry = EntryRecord {
@@ -110,6 +130,7 @@ pub fn apply(
                 ended_at: at,
                 duration_secs,
                 raw_duration_secs: raw_duration_secs.unwrap_or(duration_secs),
+                billable,
                 status: EntryStatus::Draft,
                 source: EntrySource::Timer,
                 description: description.clone(),
@@ -325,6 +346,7 @@ fn plan_stop(
         ended_at: stopped.ended_at,
         duration_secs: batch.settings().round_stopped(stopped.duration_secs),
         raw_duration_secs: stopped.duration_secs,
+        billable: batch.settings().default_billable,
         status: EntryStatus::Draft,
         source: EntrySource::Timer,
         description: String::new(),

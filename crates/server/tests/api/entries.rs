@@ -569,6 +569,7 @@ async fn submitted_and_approved_entries_stay_in_their_team() {
                 ended_at: started_at + chrono::Duration::hours(1),
                 duration_secs: 3600,
                 raw_duration_secs: 3600,
+                billable: false,
                 status,
                 source: EntrySource::Manual,
                 description: String::new(),

@@ -231,3 +231,139 @@ async fn a_stopped_timer_is_rounded_once_and_keeps_its_counted_time() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_review_changes_a_draft_once_and_submitted_entries_are_locked() {
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let ben = server.sign_in(BEN).await;
+        server
+            .change_time_settings(
+                &admin,
+                json!({ "require_description": true, "default_billable": true }),
+            )
+            .await;
+        let (timers, entries): (Vec<Uuid>, Vec<Uuid>) =
+            (0..3).map(|_| (Uuid::now_v7(), Uuid::now_v7())).unzip();
+        let review = |seq: i64, entry: &Uuid, secs: i64, text: &str, submit: bool| {
+            json!({ "seq": seq, "name": "review_entry", "args": {
+                "entry_id": entry, "duration_secs": secs, "description": text,
+                "billable": false, "submit": submit, "at": at(300) } })
+        };
+        let discard = |seq: i64, entry: &Uuid| {
+            json!({ "seq": seq, "name": "discard_entry", "args": {
+                "entry_id": entry, "at": at(300) } })
+        };
+        let (status, body) = server
+            .push(
+                &ben,
+                json!([
+                    start(1, &timers[0], BENS_TASK, 0),
+                    stop(2, &timers[0], &entries[0], 30),
+                    // Submitting needs a description here; a draft does not.
+                    review(3, &entries[0], 2400, "  ", true),
+                    review(4, &entries[0], 2400, "", false),
+                    review(5, &entries[0], 25 * 3600, "Too long", false),
+                    review(6, &entries[0], 1500, "Fixed the redirect", true),
+                    // Submitted: locked for its author.
+                    review(7, &entries[0], 60, "Changed my mind", false),
+                    discard(8, &entries[0]),
+                    // Made and thrown away in one push: never written.
+                    start(9, &timers[1], BENS_TASK, 40),
+                    stop(10, &timers[1], &entries[1], 50),
+                    discard(11, &entries[1]),
+                    review(12, &Uuid::now_v7(), 60, "", false),
+                ]),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let codes: Vec<&str> = body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["reason"]["code"]
+                    .as_str()
+                    .unwrap_or(r["outcome"].as_str().unwrap())
+            })
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                "applied",
+                "applied",
+                "description_required",
+                "applied",
+                "invalid_entry",
+                "applied",
+                "entry_locked",
+                "entry_locked",
+                "applied",
+                "applied",
+                "applied",
+                "unknown_entry"
+            ]
+        );
+
+        let pulled = server.pull(&ben, None).await;
+        let mine: Vec<&Value> = pulled["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| entries.contains(&e["id"].as_str().unwrap().parse().unwrap()))
+            .collect();
+        assert_eq!(mine.len(), 1, "{mine:?}");
+        let reviewed = mine[0];
+        assert_eq!(reviewed["status"], "submitted");
+        assert_eq!(reviewed["description"], "Fixed the redirect");
+        assert_eq!(reviewed["billable"], false);
+        assert_eq!(
+            (&reviewed["duration_secs"], &reviewed["raw_duration_secs"]),
+            (&json!(1500), &json!(1800))
+        );
+
+        // Its feed: made; the draft's hours and billable; the submission's hours and status.
+        let url = server.url(&ben, &format!("/entries/{}/activity", entries[0]));
+        let (status, feed) = answer(server.http.get(url).bearer_auth(&ben.token)).await;
+        assert_eq!(status, StatusCode::OK, "{feed}");
+        let mut kinds: Vec<&str> = feed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["kind"].as_str().unwrap())
+            .collect();
+        kinds.sort();
+        assert_eq!(
+            kinds,
+            [
+                "billable_toggled",
+                "created",
+                "hours_edited",
+                "hours_edited",
+                "status_changed"
+            ]
+        );
+
+        // A draft already on the server is thrown away; devices hear of it.
+        let (_, body) = server
+            .push(
+                &ben,
+                json!([
+                    start(13, &timers[2], BENS_TASK, 60),
+                    stop(14, &timers[2], &entries[2], 70)
+                ]),
+            )
+            .await;
+        assert_eq!(outcomes(&body), ["applied", "applied"]);
+        let before = server.pull(&ben, None).await;
+        let cursor = before["cursor"].as_str().unwrap().to_string();
+        let (_, body) = server.push(&ben, json!([discard(15, &entries[2])])).await;
+        assert_eq!(outcomes(&body), ["applied"]);
+        let after = server.pull(&ben, Some(&cursor)).await;
+        assert_eq!(
+            after["removed"],
+            json!([{ "entity": "entry", "id": entries[2] }])
+        );
+    })
+    .await;
+}

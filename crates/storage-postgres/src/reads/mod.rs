@@ -224,12 +224,12 @@ pub async fn own_entries(
         EntryRow,
         r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
                   task_id AS "task_id!", timer_id, team_id, started_at AS "started_at!",
-                  ended_at AS "ended_at!", duration_secs AS "duration_secs!", raw_duration_secs AS "raw_duration_secs!", status AS "status!",
+                  ended_at AS "ended_at!", duration_secs AS "duration_secs!", raw_duration_secs AS "raw_duration_secs!", billable AS "billable!", status AS "status!",
                   source AS "source!", description AS "description!"
            FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id = ANY($3)
            UNION ALL
            SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at,
-                  duration_secs, raw_duration_secs, status, source, description
+                  duration_secs, raw_duration_secs, billable, status, source, description
            FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 AND id = ANY($3)
            ORDER BY 7"#,
         scope.workspace_id(),
@@ -260,13 +260,13 @@ pub async fn own_entries_page(
         r#"(SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
                    task_id AS "task_id!", timer_id, team_id, started_at AS "started_at!",
                    ended_at AS "ended_at!", duration_secs AS "duration_secs!",
-                   raw_duration_secs AS "raw_duration_secs!",
+                   raw_duration_secs AS "raw_duration_secs!", billable AS "billable!",
                    status AS "status!", source AS "source!", description AS "description!"
             FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id >= $3
             ORDER BY id LIMIT $4)
            UNION ALL
            (SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at,
-                   duration_secs, raw_duration_secs, status, source, description
+                   duration_secs, raw_duration_secs, billable, status, source, description
             FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 AND id >= $3
             ORDER BY id LIMIT $4)
            ORDER BY 1 LIMIT $4"#,

@@ -2,6 +2,7 @@
 //! row themselves.
 
 mod accounts;
+mod entries;
 mod groups;
 mod people;
 mod settings;

@@ -230,15 +230,15 @@ pub async fn own_entries(
     // push brings thousands of them back.
     let page = sqlx::query_scalar!(
         "SELECT json_group_array(json_array(id, workspace_id, user_id, task_id, timer_id, \
-                    team_id, started_at, ended_at, duration_secs, raw_duration_secs, status, source, description)) \
+                    team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, status, source, description)) \
                 AS \"page!: String\" \
          FROM (SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, \
-                      ended_at, duration_secs, raw_duration_secs, status, source, description \
+                      ended_at, duration_secs, raw_duration_secs, billable, status, source, description \
                FROM entries WHERE workspace_id = $1 AND user_id = $2 \
                               AND id IN (SELECT value FROM json_each($3)) \
                UNION ALL \
                SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, \
-                      ended_at, duration_secs, raw_duration_secs, status, source, description \
+                      ended_at, duration_secs, raw_duration_secs, billable, status, source, description \
                FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 \
                                       AND id IN (SELECT value FROM json_each($3)))",
         workspace,
@@ -274,15 +274,15 @@ pub async fn own_entries_page(
     // One JSON array of rows (see entry_rows).
     let page = sqlx::query_scalar!(
         "SELECT json_group_array(json_array(id, workspace_id, user_id, task_id, timer_id, \
-                    team_id, started_at, ended_at, duration_secs, raw_duration_secs, status, source, description)) \
+                    team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, status, source, description)) \
                 AS \"page!: String\" \
          FROM (SELECT * FROM (\
              SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                    duration_secs, raw_duration_secs, status, source, description \
+                    duration_secs, raw_duration_secs, billable, status, source, description \
              FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id > $3 \
              UNION ALL \
              SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                    duration_secs, raw_duration_secs, status, source, description \
+                    duration_secs, raw_duration_secs, billable, status, source, description \
              FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 AND id > $3) \
              ORDER BY id LIMIT $4)",
         workspace,

@@ -2,6 +2,7 @@
 //! IMMEDIATE`. Methods that change an entity append its change-log row themselves.
 
 mod accounts;
+mod entries;
 mod groups;
 mod people;
 mod settings;

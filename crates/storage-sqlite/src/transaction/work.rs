@@ -411,11 +411,11 @@ impl WorkWrites for SqliteTransaction {
         let rows = sqlx::query_as!(
             EntryRow,
             "SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                    duration_secs, raw_duration_secs, status, source, description \
+                    duration_secs, raw_duration_secs, billable, status, source, description \
              FROM entries WHERE id IN (SELECT value FROM json_each($1)) \
              UNION ALL \
              SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                    duration_secs, raw_duration_secs, status, source, description \
+                    duration_secs, raw_duration_secs, billable, status, source, description \
              FROM secured_entries WHERE id IN (SELECT value FROM json_each($1))",
             ids
         )
@@ -437,11 +437,11 @@ impl WorkWrites for SqliteTransaction {
         let rows = sqlx::query_as!(
             EntryRow,
             "SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                    duration_secs, raw_duration_secs, status, source, description \
+                    duration_secs, raw_duration_secs, billable, status, source, description \
              FROM entries WHERE timer_id IN (SELECT value FROM json_each($1)) \
              UNION ALL \
              SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                    duration_secs, raw_duration_secs, status, source, description \
+                    duration_secs, raw_duration_secs, billable, status, source, description \
              FROM secured_entries WHERE timer_id IN (SELECT value FROM json_each($1))",
             ids
         )
@@ -543,13 +543,13 @@ impl WorkWrites for SqliteTransaction {
         for chunk in entries.chunks(ROWS_PER_STATEMENT) {
             let mut insert = QueryBuilder::new(
                 "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, started_at, \
-                                      ended_at, duration_secs, raw_duration_secs, status, source, description) \
+                                      ended_at, duration_secs, raw_duration_secs, billable, status, source, description) \
                  SELECT v.column1, ",
             );
             insert.push_bind(workspace.clone()).push(", ");
             insert.push_bind(user.clone()).push(
                 ", v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, \
-                   v.column9, v.column10 FROM (",
+                   v.column9, v.column10, v.column11 FROM (",
             );
             insert.push_values(chunk, |mut row, e| {
                 row.push_bind(e.id.to_string())
@@ -559,6 +559,7 @@ impl WorkWrites for SqliteTransaction {
                     .push_bind(millis(e.ended_at))
                     .push_bind(e.duration_secs)
                     .push_bind(e.raw_duration_secs)
+                    .push_bind(e.billable)
                     .push_bind(e.status.as_str())
                     .push_bind(e.source.as_str())
                     .push_bind(e.description.clone());
@@ -678,8 +679,8 @@ impl WorkWrites for SqliteTransaction {
             }
             (false, true) => {
                 sqlx::query!(
-                    "INSERT INTO secured_entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, raw_duration_secs, status, source, description) \
-                     SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, raw_duration_secs, status, source, description FROM entries WHERE id = $2",
+                    "INSERT INTO secured_entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, status, source, description) \
+                     SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, raw_duration_secs, billable, status, source, description FROM entries WHERE id = $2",
                     team,
                     entry
                 )
@@ -693,8 +694,8 @@ impl WorkWrites for SqliteTransaction {
             }
             (true, false) => {
                 sqlx::query!(
-                    "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, raw_duration_secs, status, source, description) \
-                     SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, raw_duration_secs, status, source, description FROM secured_entries WHERE id = $2",
+                    "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, status, source, description) \
+                     SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, raw_duration_secs, billable, status, source, description FROM secured_entries WHERE id = $2",
                     team,
                     entry
                 )

@@ -2,9 +2,11 @@
 import type { CurrentTimer } from "./CurrentTimer";
 import type { MyTasks } from "./MyTasks";
 import type { Session } from "./Session";
+import type { Stopped } from "./Stopped";
 import type { SyncIssue } from "./SyncIssue";
 import type { SyncStatus } from "./SyncStatus";
 import type { Task } from "./Task";
+import type { TimeSettings } from "./TimeSettings";
 import type { WeekEntry } from "./WeekEntry";
 
 /**
@@ -44,9 +46,22 @@ my_tasks: MyTasks,
  */
 start_work: CurrentTimer, pause: CurrentTimer, resume: CurrentTimer, 
 /**
- * Stops the timer; its entry is kept as a draft.
+ * Stops the timer into a draft entry, and says what to ask before keeping it (T4).
  */
-stop: WeekEntry, current_timer: CurrentTimer | null, 
+stop: Stopped, 
+/**
+ * T4: the review dialog's answer for an entry of the user's (a draft or a returned one):
+ * its hours, notes and billable, submitted or kept as a draft (works offline).
+ */
+review_entry: WeekEntry, 
+/**
+ * T4: throws a draft (or returned) entry of the user's away (works offline).
+ */
+discard_entry: null, 
+/**
+ * The workspace's time settings as the last sync brought them (works offline).
+ */
+time_settings: TimeSettings, current_timer: CurrentTimer | null, 
 /**
  * This week's entries, oldest first.
  */

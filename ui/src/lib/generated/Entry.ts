@@ -18,4 +18,4 @@ duration_secs: number,
 /**
  * Counted time before rounding: the same as `duration_secs` when nothing was rounded.
  */
-raw_duration_secs: number, status: EntryStatus, source: EntrySource, description: string, };
+raw_duration_secs: number, billable: boolean, status: EntryStatus, source: EntrySource, description: string, };

@@ -1,0 +1,144 @@
+//! T4 through the real desktop core against a real `stint-server` process: what stopping asks as
+//! the workspace's settings say, and reviews and discards made offline reaching the server.
+
+use stint_api::desk::ReviewAsk;
+use stint_api::rest::Entry;
+use stint_client::{Desk, DeskError, EntryReview};
+use stint_tests::{entries_on_server, free_port, open_desk, ServerProcess, DEMO_PASSWORD};
+
+const ANA: &str = "ana@demo.stint.test";
+const ADMIN: &str = "admin@demo.stint.test";
+
+/// Changes the demo workspace's time settings as its admin, over HTTP.
+async fn set_time_settings(url: &str, change: serde_json::Value) {
+    let http = reqwest::Client::new();
+    let credentials =
+        serde_json::json!({ "email": ADMIN, "password": DEMO_PASSWORD, "device_name": "admin" });
+    let signed_in: serde_json::Value = http
+        .post(format!("{url}/api/v1/auth/token"))
+        .json(&credentials)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let workspace = signed_in["workspaces"][0]["id"].as_str().unwrap();
+    let answer = http
+        .patch(format!("{url}/api/v1/workspaces/{workspace}/time/settings"))
+        .bearer_auth(signed_in["token"].as_str().unwrap())
+        .json(&change)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        answer.status().is_success(),
+        "{}",
+        answer.text().await.unwrap()
+    );
+}
+
+/// Starts and stops work on Ana's first task.
+fn track(desk: &Desk) -> (ReviewAsk, Entry) {
+    let task = desk.tasks().unwrap()[0].id;
+    desk.start_work(task).unwrap();
+    let stopped = desk.stop().unwrap();
+    (stopped.review, stopped.entry.entry)
+}
+
+fn on_server(entries: &[Entry], id: uuid::Uuid) -> Option<&Entry> {
+    entries.iter().find(|e| e.id == id)
+}
+
+#[tokio::test]
+async fn stopping_asks_what_the_settings_say_and_reviews_made_offline_arrive() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let desk_dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = ServerProcess::start(server_dir.path(), port).unwrap();
+    let url = server.url.clone();
+    let desk = open_desk(desk_dir.path(), "laptop");
+    desk.sign_in(&url, ANA, DEMO_PASSWORD).await.unwrap();
+
+    // Reviews on (the default): the window asks, and the entry waits as a draft.
+    let (ask, draft) = track(&desk);
+    assert_eq!(ask, ReviewAsk::Review);
+    assert_eq!(draft.status.as_str(), "draft");
+
+    // Reviews off for members: a stop submits at once, with the defaults.
+    set_time_settings(
+        &url,
+        serde_json::json!({ "allow_review_before_submit": false }),
+    )
+    .await;
+    desk.sync_now().await.unwrap();
+    let (ask, submitted) = track(&desk);
+    assert_eq!(ask, ReviewAsk::Nothing);
+    assert_eq!(submitted.status.as_str(), "submitted");
+    desk.sync_now().await.unwrap();
+
+    // ... unless a description is required: then only that is asked.
+    set_time_settings(&url, serde_json::json!({ "require_description": true })).await;
+    desk.sync_now().await.unwrap();
+    let (ask, needs_text) = track(&desk);
+    assert_eq!(ask, ReviewAsk::DescriptionOnly);
+    let review = |text: &str, submit| EntryReview {
+        duration_secs: needs_text.duration_secs,
+        description: text.into(),
+        billable: false,
+        submit,
+    };
+    assert!(matches!(
+        desk.review_entry(needs_text.id, review(" ", true)),
+        Err(DeskError::InvalidInput(_))
+    ));
+    assert!(matches!(
+        desk.review_entry(needs_text.id, review("bad \u{7} bell", true)),
+        Err(DeskError::InvalidInput(_))
+    ));
+
+    // Offline: the review and a discard are kept, and reach the server once it is back.
+    server.stop();
+    let reviewed = desk
+        .review_entry(needs_text.id, review("Answered the tickets", true))
+        .unwrap();
+    assert_eq!(reviewed.entry.status.as_str(), "submitted");
+    let (_, thrown) = track(&desk);
+    desk.discard_entry(thrown.id).unwrap();
+    assert!(matches!(
+        desk.discard_entry(submitted.id),
+        Err(DeskError::InvalidInput(_))
+    ));
+    assert!(desk.sync_now().await.is_err());
+    let _server = ServerProcess::start(server_dir.path(), port).unwrap();
+    let status = desk.sync_now().await.unwrap();
+    assert_eq!((status.pending, status.issues), (0, 0));
+
+    let entries = entries_on_server(&url, ANA).await;
+    assert_eq!(
+        on_server(&entries, draft.id).unwrap().status.as_str(),
+        "draft"
+    );
+    assert_eq!(
+        on_server(&entries, submitted.id).unwrap().status.as_str(),
+        "submitted"
+    );
+    let arrived = on_server(&entries, needs_text.id).unwrap();
+    assert_eq!(
+        (arrived.status.as_str(), arrived.description.as_str()),
+        ("submitted", "Answered the tickets")
+    );
+    assert!(on_server(&entries, thrown.id).is_none());
+    // The device holds what the server holds.
+    let week: Vec<Entry> = desk
+        .week_entries()
+        .unwrap()
+        .into_iter()
+        .map(|w| w.entry)
+        .collect();
+    assert!(
+        week.iter().all(|e| on_server(&entries, e.id) == Some(e)),
+        "{week:?}"
+    );
+    assert!(!week.iter().any(|e| e.id == thrown.id));
+}
