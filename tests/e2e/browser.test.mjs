@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { ANA, artifacts, binDir, entriesOnServer, root, start, startOnAnotherDevice, startServer, tempDir } from './harness.mjs';
+import { ADMIN_EMAIL, ANA, artifacts, binDir, entriesOnServer, root, start, startOnAnotherDevice, startServer, tempDir } from './harness.mjs';
 
 let server;
 let bridge;
@@ -222,6 +222,59 @@ test('a user in two workspaces switches between them, not while changes wait', D
   } finally {
     own.child.kill();
     twoWorkspaces.child?.kill();
+  }
+});
+
+test('an admin changes the time settings; a refused value is shown beside its field', DEADLINE, async () => {
+  const admin = await startBridge();
+  const signIn = async (email) => fetch(`${server.url}/api/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: ANA.password, device_name: 'e2e admin check' }),
+  }).then((r) => r.json());
+  const onServer = async () => {
+    const { token, workspaces } = await signIn(ADMIN_EMAIL);
+    return fetch(`${server.url}/api/v1/workspaces/${workspaces[0].id}/time/settings`, {
+      headers: { authorization: `Bearer ${token}` },
+    }).then((r) => r.json());
+  };
+  try {
+    const page = await browser.newPage({ viewport: { width: 420, height: 900 } });
+    await page.goto(`${admin.url}&server=${encodeURIComponent(server.url)}`);
+    await page.getByLabel('Email').fill(ADMIN_EMAIL);
+    await page.getByLabel('Password').fill(ANA.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('tab-settings').click();
+    const form = page.getByTestId('time-settings');
+    await form.waitFor();
+
+    await page.getByTestId('idle_minutes').fill('0');
+    await page.getByTestId('rounding_minutes').selectOption('15');
+    await page.getByTestId('save-settings').click();
+    await form.getByRole('alert').filter({ hasText: 'idle_minutes must be 1 to 480' }).waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'browser-settings-refused.png'), fullPage: true });
+    assert.equal((await onServer()).rounding_minutes, 0, 'a refused change changes nothing');
+
+    await page.getByTestId('idle_minutes').fill('5');
+    await page.getByTestId('save-settings').click();
+    await page.getByTestId('settings-saved').waitFor();
+    const saved = await onServer();
+    assert.deepEqual([saved.idle_minutes, saved.rounding_minutes], [5, 15]);
+    await page.screenshot({ path: path.join(artifacts, 'browser-settings.png'), fullPage: true });
+
+    // Members see no Settings tab.
+    const member = await browser.newPage({ viewport: { width: 420, height: 640 } });
+    await member.goto(bridgeUrl);
+    await member.getByTestId('tab-week').waitFor();
+    assert.equal(await member.getByTestId('tab-settings').count(), 0);
+
+    // Back as they were, for the other tests.
+    await page.getByTestId('idle_minutes').fill('10');
+    await page.getByTestId('rounding_minutes').selectOption('0');
+    await page.getByTestId('save-settings').click();
+    await page.getByTestId('settings-saved').waitFor();
+  } finally {
+    admin.child.kill();
   }
 });
 

@@ -16,6 +16,8 @@ export const artifacts = path.join(process.env.STINT_ARTIFACTS ?? path.join(root
 mkdirSync(artifacts, { recursive: true });
 
 export const ANA = { email: 'ana@demo.stint.test', password: 'stint-demo', name: 'Ana Alvarez' };
+/** The demo workspace's admin (same password as every demo user). */
+export const ADMIN_EMAIL = 'admin@demo.stint.test';
 
 export function tempDir(prefix) {
   return mkdtempSync(path.join(tmpdir(), `stint-${prefix}-`));

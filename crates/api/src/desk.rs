@@ -8,7 +8,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::desk_calls::desk_calls;
-use crate::rest::{Entry, Task, TimeSettings, User, Workspace};
+use crate::rest::{Entry, Task, TimeSettings, TimeSettingsChange, User, Workspace};
 use crate::{Segment, TimerState};
 
 // One line per call: `method: Variant { arguments } -> Reply;`. A new line makes the compiler ask
@@ -48,6 +48,8 @@ desk_calls! {
     discard_entry: DiscardEntry { entry_id: Uuid } -> ();
     /// The workspace's time settings as the last sync brought them (works offline).
     time_settings: TimeSettings -> TimeSettings;
+    /// Changes the workspace's time settings on the server: admins, online only (S).
+    change_time_settings: ChangeTimeSettings { change: TimeSettingsChange } -> TimeSettings;
     current_timer: CurrentTimer -> Option<CurrentTimer>;
     /// This week's entries, oldest first.
     week_entries: WeekEntries -> Vec<WeekEntry>;

@@ -40,8 +40,13 @@ impl DeskError {
         }
     }
 
+    /// What the UI gets: the server's own answer (with its details, such as the field it
+    /// refused) when it came from the server.
     pub fn to_body(&self) -> ErrorBody {
-        ErrorBody::new(self.code(), self.to_string())
+        match self {
+            DeskError::Server(body) => body.clone(),
+            other => ErrorBody::new(other.code(), other.to_string()),
+        }
     }
 }
 

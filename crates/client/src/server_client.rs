@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use stint_api::rest::{TokenRequest, TokenResponse};
+use stint_api::rest::{TimeSettings, TimeSettingsChange, TokenRequest, TokenResponse};
 use stint_api::sync::{Mutation, PullResponse, PushRequest, PushResponse, PROTOCOL_VERSION};
 use stint_api::{ErrorBody, ErrorCode};
 use uuid::Uuid;
@@ -102,6 +102,24 @@ impl ServerClient {
             ))
             .bearer_auth(token)
             .json(&request)
+            .send();
+        read(response.await).await
+    }
+
+    pub async fn change_time_settings(
+        &self,
+        token: &str,
+        workspace: Uuid,
+        change: &TimeSettingsChange,
+    ) -> Result<TimeSettings, DeskError> {
+        let response = self
+            .http
+            .patch(format!(
+                "{}/api/v1/workspaces/{workspace}/time/settings",
+                self.base
+            ))
+            .bearer_auth(token)
+            .json(change)
             .send();
         read(response.await).await
     }

@@ -9,10 +9,13 @@ import type { ErrorCode } from './generated/ErrorCode';
 /** An error from Desk. Branch on `code` (generated from Rust's `ErrorCode`), never on `message`. */
 export class DeskError extends Error {
   readonly code: ErrorCode;
+  /** What the server added, such as `{ field }` for a refused value. */
+  readonly details: unknown;
 
   constructor(body: ErrorBody) {
     super(body.message);
     this.code = body.code;
+    this.details = body.details ?? null;
   }
 }
 

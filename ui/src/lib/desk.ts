@@ -5,6 +5,7 @@
 import { createBackend } from './backend';
 import type { DeskCall } from './generated/DeskCall';
 import type { DeskReplies } from './generated/DeskReplies';
+import type { TimeSettingsChange } from './generated/TimeSettingsChange';
 
 export const backend = createBackend();
 
@@ -32,6 +33,7 @@ export const desk = {
     call({ method: 'review_entry', args: { entry_id, duration_secs, description, billable, submit } }),
   discardEntry: (entry_id: string) => call({ method: 'discard_entry', args: { entry_id } }),
   timeSettings: () => call({ method: 'time_settings' }),
+  changeTimeSettings: (change: TimeSettingsChange) => call({ method: 'change_time_settings', args: { change } }),
   currentTimer: () => call({ method: 'current_timer' }),
   weekEntries: () => call({ method: 'week_entries' }),
   syncNow: () => call({ method: 'sync_now' }),

@@ -20,7 +20,7 @@ use stint_api::desk::{
     CurrentTimer, DeskCall, DeskHandler, DeskReply, MyTasks, Session, Stopped, SyncIssue,
     SyncProgress, SyncStatus, WeekEntry,
 };
-use stint_api::rest::{Task, TimeSettings};
+use stint_api::rest::{Task, TimeSettings, TimeSettingsChange};
 use tokio::sync::{watch, Mutex, Notify};
 use uuid::Uuid;
 
@@ -181,6 +181,13 @@ impl DeskHandler for Desk {
 
     async fn time_settings(&self) -> Result<TimeSettings, DeskError> {
         Desk::time_settings(self)
+    }
+
+    async fn change_time_settings(
+        &self,
+        change: TimeSettingsChange,
+    ) -> Result<TimeSettings, DeskError> {
+        Desk::change_time_settings(self, &change).await
     }
 
     async fn current_timer(&self) -> Result<Option<CurrentTimer>, DeskError> {

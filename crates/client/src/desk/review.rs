@@ -1,13 +1,16 @@
 //! T4: what stopping asks, and the review dialog's answers — hours, notes and billable, then
-//! submit, save as a draft or discard. Kept locally and queued, so it works offline.
+//! submit, save as a draft or discard. Kept locally and queued, so it works offline. And the
+//! workspace's time settings those rules follow (S): the copy the last sync brought, and an
+//! admin's change of them.
 
 use stint_api::desk::{ReviewAsk, WeekEntry};
-use stint_api::rest::{Entry, TimeSettings};
+use stint_api::rest::{Entry, TimeSettings, TimeSettingsChange};
 use stint_domain::Permission;
 use uuid::Uuid;
 
 use super::Desk;
 use crate::error::DeskError;
+use crate::server_client::ServerClient;
 use crate::store::EntryReview;
 
 impl Desk {
@@ -52,5 +55,21 @@ impl Desk {
 
     pub fn time_settings(&self) -> Result<TimeSettings, DeskError> {
         Ok(self.store.time_settings()?)
+    }
+
+    /// Changes the workspace's time settings on the server (admins, online only); the device
+    /// keeps what the server answered.
+    pub async fn change_time_settings(
+        &self,
+        change: &TimeSettingsChange,
+    ) -> Result<TimeSettings, DeskError> {
+        let (session, token) = self.signed_in()?.ok_or(DeskError::NotSignedIn)?;
+        let client = ServerClient::new(&self.http, &session.server_url)?;
+        let settings = client
+            .change_time_settings(&token, session.workspace.id, change)
+            .await?;
+        self.store.set_time_settings(&settings)?;
+        self.changed();
+        Ok(settings)
     }
 }

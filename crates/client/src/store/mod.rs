@@ -144,6 +144,15 @@ impl LocalStore {
         time_settings(&self.conn())
     }
 
+    /// Keeps the settings the server answered a change with (the next pull brings them too).
+    pub fn set_time_settings(&self, settings: &TimeSettings) -> Result<(), StoreError> {
+        put_setting(
+            &self.conn(),
+            keys::TIME_SETTINGS,
+            &serde_json::to_string(settings)?,
+        )
+    }
+
     /// The tasks of the timer and of the latest entries (the last 200: the list is read at
     /// every refresh of the window), latest first.
     pub fn recent_task_ids(&self, limit: usize) -> Result<Vec<Uuid>, StoreError> {

@@ -61,7 +61,11 @@ discard_entry: null,
 /**
  * The workspace's time settings as the last sync brought them (works offline).
  */
-time_settings: TimeSettings, current_timer: CurrentTimer | null, 
+time_settings: TimeSettings, 
+/**
+ * Changes the workspace's time settings on the server: admins, online only (S).
+ */
+change_time_settings: TimeSettings, current_timer: CurrentTimer | null, 
 /**
  * This week's entries, oldest first.
  */
