@@ -64,6 +64,9 @@ async fn stopping_asks_what_the_settings_say_and_reviews_made_offline_arrive() {
     let (ask, draft) = track(&desk);
     assert_eq!(ask, ReviewAsk::Review);
     assert_eq!(draft.status.as_str(), "draft");
+    // Pushed before the settings change below: the server applies a stop with the settings it
+    // has when the stop arrives.
+    desk.sync_now().await.unwrap();
 
     // Reviews off for members: a stop submits at once, with the defaults.
     set_time_settings(
@@ -141,4 +144,84 @@ async fn stopping_asks_what_the_settings_say_and_reviews_made_offline_arrive() {
         "{week:?}"
     );
     assert!(!week.iter().any(|e| e.id == thrown.id));
+}
+
+#[tokio::test]
+async fn a_timer_access_only_stop_submits_and_completes_the_task_on_the_device_too() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let desk_dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(server_dir.path(), free_port()).unwrap();
+    let url = server.url.clone();
+    let desk = open_desk(desk_dir.path(), "laptop");
+    let session = desk.sign_in(&url, ANA, DEMO_PASSWORD).await.unwrap();
+
+    // An admin makes Ana *timer access only* while she is signed in; her next sync learns it.
+    let http = reqwest::Client::new();
+    let credentials =
+        serde_json::json!({ "email": ADMIN, "password": DEMO_PASSWORD, "device_name": "admin" });
+    let admin: serde_json::Value = http
+        .post(format!("{url}/api/v1/auth/token"))
+        .json(&credentials)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let answer = http
+        .patch(format!(
+            "{url}/api/v1/workspaces/{}/members/{}",
+            session.workspace.id, session.user.id
+        ))
+        .bearer_auth(admin["token"].as_str().unwrap())
+        .json(&serde_json::json!({ "timesheet_access": "timer_only" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        answer.status().is_success(),
+        "{}",
+        answer.text().await.unwrap()
+    );
+    desk.sync_now().await.unwrap();
+
+    // Offline, as on the server: submitted at once, the task completed, nothing asked.
+    server.stop();
+    let (ask, entry) = track(&desk);
+    assert_eq!(ask, ReviewAsk::Nothing);
+    assert_eq!(entry.status.as_str(), "submitted");
+    let task = desk
+        .tasks()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.id == entry.task_id)
+        .unwrap();
+    assert_eq!(
+        (task.status.as_str(), task.percent_complete),
+        ("completed", 100)
+    );
+    // No edits of the hours.
+    let hours = EntryReview {
+        duration_secs: entry.duration_secs + 600,
+        description: String::new(),
+        billable: false,
+        submit: true,
+    };
+    assert!(matches!(
+        desk.review_entry(entry.id, hours),
+        Err(DeskError::InvalidInput(_))
+    ));
+
+    let _server = ServerProcess::start(server_dir.path(), free_port_for(&url)).unwrap();
+    let status = desk.sync_now().await.unwrap();
+    assert_eq!((status.pending, status.issues), (0, 0));
+    let on_server = entries_on_server(&url, ANA).await;
+    let arrived = on_server.iter().find(|e| e.id == entry.id).unwrap();
+    let facts = |e: &Entry| (e.status, e.duration_secs, e.raw_duration_secs, e.billable);
+    assert_eq!(facts(arrived), facts(&entry));
+}
+
+/// The port of a server URL, to start a server again where it was.
+fn free_port_for(url: &str) -> u16 {
+    url.rsplit(':').next().unwrap().parse().unwrap()
 }

@@ -226,6 +226,10 @@ include-name = "PATCH /api/v1/workspaces/{{workspace_id}}/members/{{user_id}}"
 parameters = {{ "path.user_id" = "{DEMO_BEN_ID}" }}
 checks.positive_data_acceptance.expected-statuses = {REFERENCES_CHECKED}
 
+[[operations]]
+include-name = "PATCH /api/v1/workspaces/{{workspace_id}}/time/settings"
+checks.positive_data_acceptance.expected-statuses = {SETTINGS_CHECKED}
+
 {teams}{references_checked}[[operations]]
 include-name = "GET /api/v1/workspaces/{{workspace_id}}/members/{{user_id}}/filters"
 parameters = {{ "path.user_id" = "{DEMO_BEN_ID}" }}
@@ -352,6 +356,12 @@ fn references_checked_operations() -> String {
 /// twice.
 const REFERENCES_CHECKED: &str =
     r#"["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]"#;
+
+/// What schemathesis accepts for well-formed time settings, plus 422 for the values a schema
+/// range cannot single out: a rounding of 7 minutes (only 0, 5, 6, 15 and 30 are taken), an
+/// automatic status of `draft`.
+const SETTINGS_CHECKED: &str =
+    r#"["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429", "5xx"]"#;
 
 /// What schemathesis accepts for malformed requests (its default), plus 413 for a body too large.
 const REJECTED: &str = r#"["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]"#;

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::desk_calls::desk_calls;
 use crate::rest::{Entry, Task, TimeSettings, TimeSettingsChange, User, Workspace};
 use crate::{Segment, TimerState};
+pub use stint_domain::ReviewAsk;
 
 // One line per call: `method: Variant { arguments } -> Reply;`. A new line makes the compiler ask
 // for the matching `DeskHandler` method on `Desk`; `cargo xtask gen` then gives the UI its types.
@@ -114,18 +115,6 @@ pub struct CurrentTimer {
 pub struct Stopped {
     pub entry: WeekEntry,
     pub review: ReviewAsk,
-}
-
-/// What to ask about a stopped timer's entry (T4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum ReviewAsk {
-    /// The review dialog: hours, notes, billable; submit, save as a draft or discard.
-    Review,
-    /// Reviews are off for this user, but submitting needs a description: ask for it alone.
-    DescriptionOnly,
-    /// Reviews are off for this user: the entry was submitted with the defaults.
-    Nothing,
 }
 
 /// An entry of the week with its task's title and project, for lists.

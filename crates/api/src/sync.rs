@@ -266,6 +266,12 @@ pub struct PullResponse {
     #[schema(nullable = false)]
     #[ts(optional)]
     pub time_settings: Option<crate::rest::TimeSettings>,
+    /// The caller's timesheet permission level (T5), with the last page: an admin may change
+    /// it while the device is signed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    #[ts(optional)]
+    pub timesheet_access: Option<crate::TimesheetAccess>,
 }
 
 /// What a tombstone is about.

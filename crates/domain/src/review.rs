@@ -1,8 +1,10 @@
-//! T4 and T11: what a user's review of one of their entries may change. The server checks a
-//! pushed review with these rules, and the desktop checks the dialog's answer with them first,
-//! offline included.
+//! T4, T5 and T11: what becomes of a stopped timer's entry, and what a user's review of one of
+//! their entries may change. The server applies pushed stops and reviews with these rules, and
+//! the desktop applies them first, offline included, so both come to the same entry.
 
-use crate::{EntryStatus, TimeSettings};
+use serde::{Deserialize, Serialize};
+
+use crate::{EntryStatus, TimeSettings, TimesheetAccess};
 
 /// The most time one entry may hold.
 pub const MAX_ENTRY_SECS: i64 = 24 * 3600;
@@ -20,25 +22,105 @@ pub enum ReviewRefusal {
         "this workspace needs a description to submit an entry; add one, or save it as a draft"
     )]
     DescriptionRequired,
+    /// Without a review (T5, or reviews turned off) only the description may be added.
+    #[error("you may add a description to this entry, but not change its hours or billable")]
+    DescriptionOnly,
 }
 
-/// Whether an entry now in `status` may be reviewed into `duration_secs` and `description`,
-/// and submitted when `submit`.
-pub fn check_review(
-    status: EntryStatus,
-    duration_secs: i64,
-    description: &str,
-    submit: bool,
-    settings: &TimeSettings,
-) -> Result<(), ReviewRefusal> {
-    check_discard(status)?;
-    if !(0..=MAX_ENTRY_SECS).contains(&duration_secs) {
-        return Err(ReviewRefusal::Hours);
+/// What a stop asks the user who made it (T4, T5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wire", derive(ts_rs::TS, utoipa::ToSchema))]
+pub enum ReviewAsk {
+    /// The review dialog: hours, notes, billable; submit, save as a draft or discard.
+    Review,
+    /// No review for this user, but submitting needs a description: ask for it alone. Until
+    /// then the entry waits as a draft.
+    DescriptionOnly,
+    /// No review for this user: the entry was submitted with the workspace's defaults.
+    Nothing,
+}
+
+/// What becomes of a stopped timer's entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StopRule {
+    pub status: EntryStatus,
+    pub ask: ReviewAsk,
+    /// T5: the user's own Stop completes the task (100 %, *Completed*).
+    pub completes_task: bool,
+}
+
+/// Who stops or reviews an entry, as T4 and T5 tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reviewer {
+    pub access: TimesheetAccess,
+    /// Holds `time:settings`: admins always review (T4).
+    pub admin: bool,
+}
+
+/// What the review dialog answers for an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Review<'a> {
+    pub duration_secs: i64,
+    pub description: &'a str,
+    pub billable: bool,
+    /// Submitted; otherwise kept as a draft.
+    pub submit: bool,
+}
+
+impl Reviewer {
+    /// Whether the user reviews a stopped entry in full: admins always, members when the
+    /// workspace lets them, *timer access only* users never.
+    pub fn reviews(self, settings: &TimeSettings) -> bool {
+        self.access == TimesheetAccess::Full && (self.admin || settings.allow_review_before_submit)
     }
-    if submit && settings.require_description && description.trim().is_empty() {
-        return Err(ReviewRefusal::DescriptionRequired);
+
+    /// The entry of a timer stopped by the user's own Stop (`own`) or otherwise (a switch to
+    /// another task, T1). Without a review the entry is submitted with the workspace's
+    /// automatic status, unless a description is required: then it waits as a draft.
+    pub fn stop(self, settings: &TimeSettings, own: bool) -> StopRule {
+        let timer_only = self.access == TimesheetAccess::TimerOnly;
+        let (status, ask) = if self.reviews(settings) || (!own && !timer_only) {
+            // T1: a switch keeps a member's entry as a draft.
+            (EntryStatus::Draft, ReviewAsk::Review)
+        } else if settings.require_description {
+            (EntryStatus::Draft, ReviewAsk::DescriptionOnly)
+        } else {
+            (settings.automatic_entry_status, ReviewAsk::Nothing)
+        };
+        StopRule {
+            status,
+            ask: if own { ask } else { ReviewAsk::Nothing },
+            completes_task: own && timer_only,
+        }
     }
-    Ok(())
+
+    /// Whether an entry now as `entry` says may take `review`, and the status it then has. A
+    /// user without a review may add the description and submit, nothing more (T5).
+    pub fn review(
+        self,
+        settings: &TimeSettings,
+        entry: (EntryStatus, i64, bool),
+        review: &Review<'_>,
+    ) -> Result<EntryStatus, ReviewRefusal> {
+        let (status, duration_secs, billable) = entry;
+        check_discard(status)?;
+        if !(0..=MAX_ENTRY_SECS).contains(&review.duration_secs) {
+            return Err(ReviewRefusal::Hours);
+        }
+        let reviews = self.reviews(settings);
+        if !reviews && (review.duration_secs != duration_secs || review.billable != billable) {
+            return Err(ReviewRefusal::DescriptionOnly);
+        }
+        if review.submit && settings.require_description && review.description.trim().is_empty() {
+            return Err(ReviewRefusal::DescriptionRequired);
+        }
+        Ok(match (review.submit, reviews) {
+            (false, _) => EntryStatus::Draft,
+            (true, true) => EntryStatus::Submitted,
+            (true, false) => settings.automatic_entry_status,
+        })
+    }
 }
 
 /// Whether an entry now in `status` may be thrown away: a draft or a returned one only.
@@ -53,30 +135,56 @@ pub fn check_discard(status: EntryStatus) -> Result<(), ReviewRefusal> {
 mod tests {
     use super::*;
 
+    const MEMBER: Reviewer = Reviewer {
+        access: TimesheetAccess::Full,
+        admin: false,
+    };
+    const ADMIN: Reviewer = Reviewer {
+        access: TimesheetAccess::Full,
+        admin: true,
+    };
+    const TIMER_ONLY: Reviewer = Reviewer {
+        access: TimesheetAccess::TimerOnly,
+        admin: false,
+    };
+
+    fn review(duration_secs: i64, description: &str, submit: bool) -> Review<'_> {
+        Review {
+            duration_secs,
+            description,
+            billable: false,
+            submit,
+        }
+    }
+
     #[test]
     fn drafts_and_returned_entries_change_within_a_day() {
         let settings = TimeSettings::default();
-        let check =
-            |status, secs, text: &str, submit| check_review(status, secs, text, submit, &settings);
-        assert_eq!(check(EntryStatus::Draft, 0, "", true), Ok(()));
+        let check = |status, secs, submit| {
+            MEMBER.review(&settings, (status, 60, false), &review(secs, "", submit))
+        };
         assert_eq!(
-            check(EntryStatus::Rejected, MAX_ENTRY_SECS, "", false),
-            Ok(())
+            check(EntryStatus::Draft, 0, true),
+            Ok(EntryStatus::Submitted)
         );
         assert_eq!(
-            check(EntryStatus::Draft, -1, "", false),
+            check(EntryStatus::Rejected, MAX_ENTRY_SECS, false),
+            Ok(EntryStatus::Draft)
+        );
+        assert_eq!(
+            check(EntryStatus::Draft, -1, false),
             Err(ReviewRefusal::Hours)
         );
         assert_eq!(
-            check(EntryStatus::Draft, MAX_ENTRY_SECS + 1, "", false),
+            check(EntryStatus::Draft, MAX_ENTRY_SECS + 1, false),
             Err(ReviewRefusal::Hours)
         );
         assert_eq!(
-            check(EntryStatus::Submitted, 60, "", false),
+            check(EntryStatus::Submitted, 60, false),
             Err(ReviewRefusal::Locked(EntryStatus::Submitted))
         );
         assert_eq!(
-            check(EntryStatus::Approved, 60, "", true),
+            check(EntryStatus::Approved, 60, true),
             Err(ReviewRefusal::Locked(EntryStatus::Approved))
         );
     }
@@ -87,10 +195,83 @@ mod tests {
             require_description: true,
             ..TimeSettings::default()
         };
-        let check =
-            |text: &str, submit| check_review(EntryStatus::Draft, 60, text, submit, &settings);
+        let check = |text, submit| {
+            MEMBER.review(
+                &settings,
+                (EntryStatus::Draft, 60, false),
+                &review(60, text, submit),
+            )
+        };
         assert_eq!(check(" \n", true), Err(ReviewRefusal::DescriptionRequired));
-        assert_eq!(check("", false), Ok(()));
-        assert_eq!(check("Fixed the build", true), Ok(()));
+        assert_eq!(check("", false), Ok(EntryStatus::Draft));
+        assert_eq!(check("Fixed the build", true), Ok(EntryStatus::Submitted));
+    }
+
+    #[test]
+    fn a_stop_asks_as_the_settings_and_the_users_access_say() {
+        let reviews_off = TimeSettings {
+            allow_review_before_submit: false,
+            automatic_entry_status: EntryStatus::Approved,
+            ..TimeSettings::default()
+        };
+        let needs_text = TimeSettings {
+            require_description: true,
+            ..reviews_off.clone()
+        };
+        let rule = |who: Reviewer, settings: &TimeSettings, own| {
+            let rule = who.stop(settings, own);
+            (rule.status, rule.ask, rule.completes_task)
+        };
+        use EntryStatus::*;
+        use ReviewAsk::*;
+        let defaults = TimeSettings::default();
+        assert_eq!(rule(MEMBER, &defaults, true), (Draft, Review, false));
+        assert_eq!(rule(ADMIN, &reviews_off, true), (Draft, Review, false));
+        assert_eq!(rule(MEMBER, &reviews_off, true), (Approved, Nothing, false));
+        assert_eq!(
+            rule(MEMBER, &needs_text, true),
+            (Draft, DescriptionOnly, false)
+        );
+        // T1: a switch keeps a member's entry as a draft, and asks nothing.
+        assert_eq!(rule(MEMBER, &reviews_off, false), (Draft, Nothing, false));
+        // T5: timer access only never reviews; their own Stop completes the task, a switch
+        // submits without completing it.
+        assert_eq!(
+            rule(TIMER_ONLY, &defaults, true),
+            (Submitted, Nothing, true)
+        );
+        assert_eq!(
+            rule(TIMER_ONLY, &defaults, false),
+            (Submitted, Nothing, false)
+        );
+        assert_eq!(
+            rule(TIMER_ONLY, &needs_text, true),
+            (Draft, DescriptionOnly, true)
+        );
+    }
+
+    #[test]
+    fn without_a_review_only_the_description_is_added() {
+        let settings = TimeSettings {
+            require_description: true,
+            ..TimeSettings::default()
+        };
+        let draft = (EntryStatus::Draft, 600, false);
+        assert_eq!(
+            TIMER_ONLY.review(&settings, draft, &review(600, "Answered tickets", true)),
+            Ok(EntryStatus::Submitted)
+        );
+        assert_eq!(
+            TIMER_ONLY.review(&settings, draft, &review(900, "Answered tickets", true)),
+            Err(ReviewRefusal::DescriptionOnly)
+        );
+        let billable = Review {
+            billable: true,
+            ..review(600, "Answered tickets", true)
+        };
+        assert_eq!(
+            TIMER_ONLY.review(&settings, draft, &billable),
+            Err(ReviewRefusal::DescriptionOnly)
+        );
     }
 }

@@ -8,7 +8,8 @@
 use serde_json::json;
 use stint_api::ErrorCode;
 use stint_domain::{
-    DefaultRole, Permission, Permissions, TeamPermission, TeamPermissions, WorkLogs,
+    DefaultRole, Permission, Permissions, TeamPermission, TeamPermissions, TimesheetAccess,
+    WorkLogs,
 };
 use stint_storage::{
     may, Capability, InvitationRecord, MembershipRecord, Missing, RoleRecord, Storage,
@@ -34,6 +35,7 @@ pub async fn member_of(
             // A personal access token has no device: it has no stream to push on either.
             caller.device_id.unwrap_or(Uuid::nil()),
             grants_of(&membership),
+            membership.timesheet_access,
         )),
         None => Err(ApiError::new(ErrorCode::NotFound, "no such workspace")),
     }
@@ -144,6 +146,7 @@ pub fn invited(invitation: &InvitationRecord) -> WorkspaceScope {
         invitation.invited_by,
         Uuid::nil(),
         Permissions::of(&[Permission::Settings]),
+        TimesheetAccess::Full,
     )
 }
 
@@ -156,5 +159,6 @@ pub fn seeding(workspace_id: Uuid, admin_id: Uuid) -> WorkspaceScope {
         admin_id,
         Uuid::nil(),
         DefaultRole::Admin.permissions(),
+        TimesheetAccess::Full,
     )
 }

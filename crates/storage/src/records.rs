@@ -23,6 +23,7 @@ pub struct MembershipRecord {
     pub workspace_name: String,
     pub user_id: Uuid,
     pub roles: Vec<RoleRecord>,
+    pub timesheet_access: TimesheetAccess,
 }
 
 /// An invitation to join a workspace with some roles; its one-time token is known by its

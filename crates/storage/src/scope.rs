@@ -3,7 +3,7 @@
 
 use std::marker::PhantomData;
 
-use stint_domain::{Permission, Permissions, TeamPermissions};
+use stint_domain::{Permission, Permissions, TeamPermissions, TimesheetAccess};
 
 /// Proof that `user_id` may act in `workspace_id` (calling from `device_id`) with these
 /// permissions. Storage functions take one instead of a raw workspace id, so no query can
@@ -14,6 +14,7 @@ pub struct WorkspaceScope {
     user_id: uuid::Uuid,
     device_id: uuid::Uuid,
     permissions: Permissions,
+    timesheet_access: TimesheetAccess,
 }
 
 impl WorkspaceScope {
@@ -24,12 +25,14 @@ impl WorkspaceScope {
         user_id: uuid::Uuid,
         device_id: uuid::Uuid,
         permissions: Permissions,
+        timesheet_access: TimesheetAccess,
     ) -> WorkspaceScope {
         WorkspaceScope {
             workspace_id,
             user_id,
             device_id,
             permissions,
+            timesheet_access,
         }
     }
 
@@ -47,6 +50,11 @@ impl WorkspaceScope {
 
     pub fn permissions(&self) -> Permissions {
         self.permissions
+    }
+
+    /// The caller's timesheet permission level here (T5).
+    pub fn timesheet_access(&self) -> TimesheetAccess {
+        self.timesheet_access
     }
 
     /// Whether a row of this workspace and user is the scope's own.

@@ -427,6 +427,9 @@ pub trait WorkWrites: Send {
         ids: &[Uuid],
     ) -> Result<Vec<(Uuid, stint_domain::TaskStatus)>>;
 
+    /// T5: a *timer access only* user's own Stop completes the task: 100 %, *Completed*.
+    async fn complete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()>;
+
     /// Moves the task from `from` to `to`; `false` when it was no longer in `from` (someone
     /// changed it meanwhile), and then nothing changes.
     async fn change_task_status(

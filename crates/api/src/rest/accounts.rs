@@ -6,7 +6,7 @@ use ts_rs::TS;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::Permission;
+use crate::{Permission, TimesheetAccess};
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
 pub struct TokenRequest {
@@ -71,6 +71,15 @@ pub struct Workspace {
     /// What the caller may do there: the union of their roles' permissions (P1).
     #[serde(default)]
     pub permissions: Vec<Permission>,
+    /// Their timesheet permission level there (T5): *timer access only* users track time with
+    /// the timer alone.
+    #[serde(default = "full_access")]
+    pub timesheet_access: TimesheetAccess,
+}
+
+/// What a session kept by an older version, without the field, had.
+fn full_access() -> TimesheetAccess {
+    TimesheetAccess::Full
 }
 
 /// A personal access token to make (I3): it acts with its user's permissions.

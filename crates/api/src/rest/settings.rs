@@ -8,7 +8,9 @@ use utoipa::ToSchema;
 pub use stint_domain::TimeSettings;
 
 /// What to change of the time settings: fields left out stay as they are. Each value is checked
-/// against the spec's range; the first one outside it is refused with `details.field`.
+/// against the spec's range; the first one outside it is refused with `details.field`. The
+/// schema gives the ranges; rounding takes 0, 5, 6, 15 or 30 minutes only, and the automatic
+/// status is `submitted` or `approved`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct TimeSettingsChange {
     #[serde(
@@ -16,7 +18,7 @@ pub struct TimeSettingsChange {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::present"
     )]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, minimum = 0, maximum = 6)]
     #[ts(optional, type = "number")]
     pub week_start_day: Option<i64>,
     #[serde(
@@ -24,7 +26,7 @@ pub struct TimeSettingsChange {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::present"
     )]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, minimum = 0, maximum = 30)]
     #[ts(optional, type = "number")]
     pub rounding_minutes: Option<i64>,
     #[serde(
@@ -65,7 +67,7 @@ pub struct TimeSettingsChange {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::value_or_null"
     )]
-    #[schema(value_type = Option<i64>, nullable = true)]
+    #[schema(value_type = Option<i64>, nullable = true, minimum = 0, maximum = 6)]
     #[ts(optional, type = "number | null")]
     pub auto_submit_day: Option<Option<i64>>,
     #[serde(
@@ -73,7 +75,7 @@ pub struct TimeSettingsChange {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::present"
     )]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, minimum = 0, maximum = 100000000)]
     #[ts(optional, type = "number")]
     pub default_hourly_rate_cents: Option<i64>,
     #[serde(
@@ -89,7 +91,7 @@ pub struct TimeSettingsChange {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::present"
     )]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, exclusive_minimum = 0, maximum = 168)]
     #[ts(optional)]
     pub default_weekly_hours: Option<f64>,
     #[serde(
@@ -97,7 +99,7 @@ pub struct TimeSettingsChange {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::present"
     )]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, minimum = 1, maximum = 168)]
     #[ts(optional, type = "number")]
     pub runaway_timer_hours: Option<i64>,
     #[serde(
@@ -113,7 +115,7 @@ pub struct TimeSettingsChange {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::present"
     )]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, minimum = 1, maximum = 480)]
     #[ts(optional, type = "number")]
     pub idle_minutes: Option<i64>,
     #[serde(
@@ -121,7 +123,7 @@ pub struct TimeSettingsChange {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::present"
     )]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, minimum = 1, maximum = 480)]
     #[ts(optional, type = "number")]
     pub pomodoro_focus_minutes: Option<i64>,
     #[serde(
@@ -129,7 +131,7 @@ pub struct TimeSettingsChange {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::present"
     )]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, minimum = 1, maximum = 480)]
     #[ts(optional, type = "number")]
     pub pomodoro_break_minutes: Option<i64>,
     #[serde(
@@ -137,7 +139,7 @@ pub struct TimeSettingsChange {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::present"
     )]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, minimum = 1, maximum = 480)]
     #[ts(optional, type = "number")]
     pub pomodoro_long_break_minutes: Option<i64>,
     /// `true` hides the onboarding checklist (from now), `false` shows it again.

@@ -4,8 +4,8 @@
 //! admin's change of them.
 
 use stint_api::desk::{ReviewAsk, WeekEntry};
-use stint_api::rest::{Entry, TimeSettings, TimeSettingsChange};
-use stint_domain::Permission;
+use stint_api::rest::{TimeSettings, TimeSettingsChange};
+use stint_domain::{Permission, Reviewer, TimesheetAccess};
 use uuid::Uuid;
 
 use super::Desk;
@@ -14,27 +14,21 @@ use crate::server_client::ServerClient;
 use crate::store::EntryReview;
 
 impl Desk {
-    /// What to ask about an entry the user's own stop made, and the entry: submitted straight
-    /// away when there is nothing to ask (reviews off for a non-admin, no description required).
-    pub(super) fn ask_after_stop(&self, entry: Entry) -> Result<(ReviewAsk, Entry), DeskError> {
+    /// Who the signed-in user is to T4 and T5 in the open workspace.
+    pub(super) fn reviewer(&self) -> Result<Reviewer, DeskError> {
+        let workspace = self.stored_session()?.map(|s| s.workspace);
+        Ok(Reviewer {
+            access: workspace
+                .as_ref()
+                .map_or(TimesheetAccess::Full, |w| w.timesheet_access),
+            admin: workspace.is_some_and(|w| w.permissions.contains(&Permission::Settings)),
+        })
+    }
+
+    /// What the user's own Stop asks them, by the same rule the stop's entry was made with.
+    pub(super) fn ask_after_stop(&self) -> Result<ReviewAsk, DeskError> {
         let settings = self.store.time_settings()?;
-        let admin = self
-            .stored_session()?
-            .is_some_and(|s| s.workspace.permissions.contains(&Permission::Settings));
-        if admin || settings.allow_review_before_submit {
-            return Ok((ReviewAsk::Review, entry));
-        }
-        if settings.require_description {
-            return Ok((ReviewAsk::DescriptionOnly, entry));
-        }
-        let defaults = EntryReview {
-            duration_secs: entry.duration_secs,
-            description: entry.description.clone(),
-            billable: entry.billable,
-            submit: true,
-        };
-        let submitted = self.store.review_entry(entry.id, &defaults, self.now())?;
-        Ok((ReviewAsk::Nothing, submitted))
+        Ok(self.reviewer()?.stop(&settings, true).ask)
     }
 
     pub fn review_entry(
@@ -42,7 +36,9 @@ impl Desk {
         entry_id: Uuid,
         review: EntryReview,
     ) -> Result<WeekEntry, DeskError> {
-        let entry = self.store.review_entry(entry_id, &review, self.now())?;
+        let entry = self
+            .store
+            .review_entry(entry_id, &review, self.now(), self.reviewer()?)?;
         self.after_local_change();
         self.week_entry(entry, false)
     }

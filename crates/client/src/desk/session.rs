@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use stint_api::desk::Session;
 use stint_api::rest::{TokenRequest, User, Workspace};
+use stint_api::TimesheetAccess;
 use uuid::Uuid;
 
 use super::Desk;
@@ -166,6 +167,17 @@ impl Desk {
             })?;
         }
         self.open_workspace().await
+    }
+
+    /// Keeps the timesheet level a pull said the user has now (an admin changed it, T5).
+    pub(super) fn keep_timesheet_access(&self, access: TimesheetAccess) -> Result<(), DeskError> {
+        match self.stored_session()? {
+            Some(mut stored) if stored.workspace.timesheet_access != access => {
+                stored.workspace.timesheet_access = access;
+                self.keep_session(&stored)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Keeps `stored` as the session and remembers its workspace as this user's choice.

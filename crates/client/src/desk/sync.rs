@@ -192,6 +192,9 @@ impl Desk {
                 next_page = Some(self.fetch_page(client, token, workspace, cursor, stream.id));
             }
             let applied = self.store.apply_pull(&pull)?;
+            if let Some(access) = pull.timesheet_access {
+                self.keep_timesheet_access(access)?;
+            }
             if applied.timer_changed || applied.requeued > 0 {
                 self.changed();
             }

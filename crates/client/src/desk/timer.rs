@@ -11,8 +11,13 @@ impl Desk {
     /// T1, T2: starts work on a task (stopping any running timer first).
     pub fn start_work(&self, task_id: Uuid) -> Result<CurrentTimer, DeskError> {
         let me = self.me()?;
-        self.store
-            .start_timer(Uuid::now_v7(), task_id, self.now(), me.as_ref())?;
+        self.store.start_timer(
+            Uuid::now_v7(),
+            task_id,
+            self.now(),
+            me.as_ref(),
+            self.reviewer()?,
+        )?;
         self.after_local_change();
         self.current_timer()?.ok_or(DeskError::NoTimer)
     }
@@ -32,8 +37,10 @@ impl Desk {
     /// Stops the timer into a draft entry of the week, and says what to ask about it (T4).
     pub fn stop(&self) -> Result<Stopped, DeskError> {
         let me = self.me()?;
-        let entry = self.store.stop_timer(self.now(), me.as_ref())?;
-        let (review, entry) = self.ask_after_stop(entry)?;
+        let entry = self
+            .store
+            .stop_timer(self.now(), me.as_ref(), self.reviewer()?)?;
+        let review = self.ask_after_stop()?;
         self.after_local_change();
         Ok(Stopped {
             entry: self.week_entry(entry, false)?,

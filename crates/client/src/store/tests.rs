@@ -3,11 +3,19 @@ use stint_api::desk::SyncIssueKind;
 use stint_api::rest::{Entry, Task, TimeSettings, User};
 use stint_api::sync::{Intent, MutationResult, Outcome, PullResponse};
 use stint_api::ErrorBody;
-use stint_domain::{EntrySource, EntryStatus, RoundingStrategy, TaskStatus, TimerState};
+use stint_domain::{
+    EntrySource, EntryStatus, Reviewer, RoundingStrategy, TaskStatus, TimerState, TimesheetAccess,
+};
 use uuid::Uuid;
 
 use super::LocalStore;
 use crate::error::{DeskError, StoreError};
+
+/// A member with full timesheet access, no admin.
+const MEMBER: Reviewer = Reviewer {
+    access: TimesheetAccess::Full,
+    admin: false,
+};
 
 fn t(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_800_000_000, 0).unwrap() + Duration::seconds(secs)
@@ -50,13 +58,13 @@ fn start_pause_resume_stop_writes_state_and_numbered_outbox() {
     let timer_id = Uuid::now_v7();
     assert_eq!(
         store
-            .start_timer(timer_id, work.id, t(0), Some(&me))
+            .start_timer(timer_id, work.id, t(0), Some(&me), MEMBER)
             .unwrap(),
         None
     );
     store.pause_timer(t(60)).unwrap();
     store.resume_timer(t(120)).unwrap();
-    let entry = store.stop_timer(t(300), Some(&me)).unwrap();
+    let entry = store.stop_timer(t(300), Some(&me), MEMBER).unwrap();
     assert_eq!(entry.duration_secs, 240);
     assert_eq!(entry.timer_id, Some(timer_id));
     assert_eq!(entry.user_id, me.id);
@@ -98,9 +106,11 @@ fn a_second_start_stops_the_first_into_a_draft() {
     let (_dir, store) = open();
     let (a, b) = (task("A"), task("B"));
     store.save_tasks(&[a.clone(), b.clone()]).unwrap();
-    store.start_timer(Uuid::now_v7(), a.id, t(0), None).unwrap();
+    store
+        .start_timer(Uuid::now_v7(), a.id, t(0), None, MEMBER)
+        .unwrap();
     let stopped = store
-        .start_timer(Uuid::now_v7(), b.id, t(90), None)
+        .start_timer(Uuid::now_v7(), b.id, t(90), None, MEMBER)
         .unwrap()
         .unwrap();
     assert_eq!((stopped.task_id, stopped.duration_secs), (a.id, 90));
@@ -123,11 +133,11 @@ fn bad_requests_change_nothing() {
     let (_dir, store) = open();
     let unknown = Uuid::now_v7();
     assert!(matches!(
-        store.start_timer(Uuid::now_v7(), unknown, t(0), None),
+        store.start_timer(Uuid::now_v7(), unknown, t(0), None, MEMBER),
         Err(DeskError::UnknownTask(id)) if id == unknown
     ));
     assert!(matches!(
-        store.stop_timer(t(0), None),
+        store.stop_timer(t(0), None, MEMBER),
         Err(DeskError::NoTimer)
     ));
     assert!(matches!(store.pause_timer(t(0)), Err(DeskError::NoTimer)));
@@ -135,7 +145,7 @@ fn bad_requests_change_nothing() {
     let work = task("A");
     store.save_tasks(std::slice::from_ref(&work)).unwrap();
     store
-        .start_timer(Uuid::now_v7(), work.id, t(0), None)
+        .start_timer(Uuid::now_v7(), work.id, t(0), None, MEMBER)
         .unwrap();
     assert!(matches!(
         store.resume_timer(t(10)),
@@ -154,11 +164,11 @@ fn a_clock_that_went_back_does_not_lock_the_user_out_of_their_timer() {
     let work = task("A");
     store.save_tasks(std::slice::from_ref(&work)).unwrap();
     store
-        .start_timer(Uuid::now_v7(), work.id, t(0), None)
+        .start_timer(Uuid::now_v7(), work.id, t(0), None, MEMBER)
         .unwrap();
     // An NTP correction put the clock 10 s before the start: the pause happens at the start.
     store.pause_timer(t(-10)).unwrap();
-    let entry = store.stop_timer(t(-5), None).unwrap();
+    let entry = store.stop_timer(t(-5), None, MEMBER).unwrap();
     assert_eq!((entry.started_at, entry.ended_at), (t(0), t(0)));
 }
 
@@ -172,7 +182,7 @@ fn mutations_carry_their_fingerprint_and_the_raw_device_time() {
         .set_setting(super::keys::CLOCK_OFFSET_MS, &(2 * 3600 * 1000).to_string())
         .unwrap();
     store
-        .start_timer(Uuid::now_v7(), work.id, t(0), None)
+        .start_timer(Uuid::now_v7(), work.id, t(0), None, MEMBER)
         .unwrap();
     let mutation = &store.outbox().unwrap()[0];
     assert_eq!(mutation.fingerprint, mutation.intent.fingerprint());
@@ -185,9 +195,9 @@ fn acknowledged_mutations_leave_the_outbox_and_refusals_become_sync_issues() {
     let work = task("A");
     store.save_tasks(std::slice::from_ref(&work)).unwrap();
     store
-        .start_timer(Uuid::now_v7(), work.id, t(0), None)
+        .start_timer(Uuid::now_v7(), work.id, t(0), None, MEMBER)
         .unwrap();
-    store.stop_timer(t(10), None).unwrap();
+    store.stop_timer(t(10), None, MEMBER).unwrap();
     let results = [
         MutationResult {
             seq: 1,
@@ -229,9 +239,9 @@ fn a_reconciled_stop_gives_up_the_device_entry_for_the_servers() {
     let me = me();
     let timer_id = Uuid::now_v7();
     store
-        .start_timer(timer_id, work.id, t(0), Some(&me))
+        .start_timer(timer_id, work.id, t(0), Some(&me), MEMBER)
         .unwrap();
-    let own = store.stop_timer(t(600), Some(&me)).unwrap();
+    let own = store.stop_timer(t(600), Some(&me), MEMBER).unwrap();
     let server_entry = stint_api::rest::Entry {
         id: Uuid::now_v7(),
         ended_at: t(3),
@@ -268,7 +278,7 @@ fn a_divergence_moves_what_waits_onto_a_new_stream() {
     let work = task("A");
     store.save_tasks(std::slice::from_ref(&work)).unwrap();
     store
-        .start_timer(Uuid::now_v7(), work.id, t(0), None)
+        .start_timer(Uuid::now_v7(), work.id, t(0), None, MEMBER)
         .unwrap();
     store.pause_timer(t(10)).unwrap();
     store.resume_timer(t(20)).unwrap();
@@ -307,9 +317,9 @@ fn a_snapshot_re_queues_what_the_server_lost() {
     store.save_tasks(std::slice::from_ref(&work)).unwrap();
     let me = me();
     store
-        .start_timer(Uuid::now_v7(), work.id, t(0), Some(&me))
+        .start_timer(Uuid::now_v7(), work.id, t(0), Some(&me), MEMBER)
         .unwrap();
-    let lost = store.stop_timer(t(60), Some(&me)).unwrap();
+    let lost = store.stop_timer(t(60), Some(&me), MEMBER).unwrap();
     let kept = stint_api::rest::Entry {
         id: Uuid::now_v7(),
         ..lost.clone()
@@ -362,6 +372,7 @@ fn pull_page(entries: Vec<stint_api::rest::Entry>, snapshot: bool) -> PullRespon
         server_time: t(100),
         my_team_ids: vec![],
         time_settings: None,
+        timesheet_access: None,
     }
 }
 
@@ -418,9 +429,9 @@ fn tombstones_remove_tasks_and_synced_entries_but_never_unsynced_work() {
     store.save_tasks(&[gone.clone(), kept.clone()]).unwrap();
     let me = me();
     store
-        .start_timer(Uuid::now_v7(), kept.id, t(0), Some(&me))
+        .start_timer(Uuid::now_v7(), kept.id, t(0), Some(&me), MEMBER)
         .unwrap();
-    let unsynced = store.stop_timer(t(60), Some(&me)).unwrap();
+    let unsynced = store.stop_timer(t(60), Some(&me), MEMBER).unwrap();
     let synced = stint_api::rest::Entry {
         id: Uuid::now_v7(),
         ..unsynced.clone()
@@ -473,12 +484,12 @@ fn my_tasks_are_the_last_pulls_teams_and_the_latest_used_here() {
     let me = me();
     for (task, from) in [(&newer, 600), (&older, 0)] {
         store
-            .start_timer(Uuid::now_v7(), task.id, t(from), Some(&me))
+            .start_timer(Uuid::now_v7(), task.id, t(from), Some(&me), MEMBER)
             .unwrap();
-        store.stop_timer(t(from + 60), Some(&me)).unwrap();
+        store.stop_timer(t(from + 60), Some(&me), MEMBER).unwrap();
     }
     store
-        .start_timer(Uuid::now_v7(), running.id, t(1200), Some(&me))
+        .start_timer(Uuid::now_v7(), running.id, t(1200), Some(&me), MEMBER)
         .unwrap();
     // The running timer's task first, then by the latest start (not the order of making).
     assert_eq!(
@@ -491,6 +502,7 @@ fn my_tasks_are_the_last_pulls_teams_and_the_latest_used_here() {
     let pull = PullResponse {
         my_team_ids: vec![team],
         time_settings: None,
+        timesheet_access: None,
         ..pull_page(vec![], false)
     };
     store.apply_pull(&pull).unwrap();
@@ -563,9 +575,9 @@ fn a_stop_is_rounded_offline_by_the_settings_the_last_sync_brought() {
     // Before any sync: the spec's defaults, no rounding.
     assert_eq!(store.time_settings().unwrap(), TimeSettings::default());
     store
-        .start_timer(Uuid::now_v7(), work.id, t(0), Some(&me))
+        .start_timer(Uuid::now_v7(), work.id, t(0), Some(&me), MEMBER)
         .unwrap();
-    let entry = store.stop_timer(t(100), Some(&me)).unwrap();
+    let entry = store.stop_timer(t(100), Some(&me), MEMBER).unwrap();
     assert_eq!((entry.duration_secs, entry.raw_duration_secs), (100, 100));
 
     let settings = TimeSettings {
@@ -581,9 +593,9 @@ fn a_stop_is_rounded_offline_by_the_settings_the_last_sync_brought() {
     assert_eq!(store.time_settings().unwrap(), settings);
 
     store
-        .start_timer(Uuid::now_v7(), work.id, t(1000), Some(&me))
+        .start_timer(Uuid::now_v7(), work.id, t(1000), Some(&me), MEMBER)
         .unwrap();
-    let entry = store.stop_timer(t(1000 + 200), Some(&me)).unwrap();
+    let entry = store.stop_timer(t(1000 + 200), Some(&me), MEMBER).unwrap();
     assert_eq!((entry.duration_secs, entry.raw_duration_secs), (360, 200));
     let held = store.entries_between(t(0), t(2000)).unwrap();
     assert_eq!(held[1].0, entry);

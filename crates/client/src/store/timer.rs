@@ -6,7 +6,9 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use stint_api::is_control_text;
 use stint_api::rest::{Assignee, Entry, User};
 use stint_api::sync::Intent;
-use stint_domain::{check_discard, check_review, EntrySource, EntryStatus, Segment, Timer};
+use stint_domain::{
+    check_discard, EntrySource, EntryStatus, Review, Reviewer, Segment, TaskStatus, Timer,
+};
 use uuid::Uuid;
 
 use super::{
@@ -36,12 +38,16 @@ impl LocalStore {
         task_id: Uuid,
         at: DateTime<Utc>,
         me: Option<&User>,
+        who: Reviewer,
     ) -> Result<Option<Entry>, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(StoreError::from)?;
         let mut task = task(&tx, task_id)?.ok_or(DeskError::UnknownTask(task_id))?;
         let stopped = match active_timer(&tx)? {
-            Some(active) => Some(stop_active(&tx, active, at.max(last_change(&tx)?), me)?),
+            Some(active) => {
+                let at = at.max(last_change(&tx)?);
+                Some(stop_active(&tx, active, at, me, who, false)?)
+            }
             None => None,
         };
         let timer = Timer::start(at);
@@ -113,13 +119,19 @@ impl LocalStore {
         Ok(active)
     }
 
-    /// Stops the timer into a draft entry.
-    pub fn stop_timer(&self, at: DateTime<Utc>, me: Option<&User>) -> Result<Entry, DeskError> {
+    /// The user's own Stop: the timer becomes an entry, a draft or submitted as T4 and T5 say
+    /// for `who`.
+    pub fn stop_timer(
+        &self,
+        at: DateTime<Utc>,
+        me: Option<&User>,
+        who: Reviewer,
+    ) -> Result<Entry, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(StoreError::from)?;
         let active = active_timer(&tx)?.ok_or(DeskError::NoTimer)?;
         let at = not_before_last_change(&active, at);
-        let entry = stop_active(&tx, active, at, me)?;
+        let entry = stop_active(&tx, active, at, me, who, true)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(entry)
     }
@@ -131,6 +143,7 @@ impl LocalStore {
         entry_id: Uuid,
         review: &EntryReview,
         at: DateTime<Utc>,
+        who: Reviewer,
     ) -> Result<Entry, DeskError> {
         if is_control_text(&review.description) {
             return Err(DeskError::InvalidInput(
@@ -141,21 +154,21 @@ impl LocalStore {
         let tx = conn.transaction().map_err(StoreError::from)?;
         let mut entry = entry(&tx, entry_id)?;
         let settings = time_settings(&tx)?;
-        check_review(
-            entry.status,
-            review.duration_secs,
-            &review.description,
-            review.submit,
-            &settings,
-        )
-        .map_err(|refusal| DeskError::InvalidInput(refusal.to_string()))?;
+        entry.status = who
+            .review(
+                &settings,
+                (entry.status, entry.duration_secs, entry.billable),
+                &Review {
+                    duration_secs: review.duration_secs,
+                    description: &review.description,
+                    billable: review.billable,
+                    submit: review.submit,
+                },
+            )
+            .map_err(|refusal| DeskError::InvalidInput(refusal.to_string()))?;
         entry.duration_secs = review.duration_secs;
         entry.description = review.description.clone();
         entry.billable = review.billable;
-        entry.status = match review.submit {
-            true => EntryStatus::Submitted,
-            false => EntryStatus::Draft,
-        };
         save_entry(&tx, &entry, false)?;
         enqueue(
             &tx,
@@ -208,16 +221,28 @@ impl LocalStore {
     }
 }
 
+/// Stops the active timer into its entry — by the user's own Stop (`own`) or by a start of
+/// another (T1) — with the rules the server applies to the same stop: T7 rounding, the
+/// billable default, and the status T4 and T5 give it (a *timer access only* user's own Stop
+/// completes the task too), with the settings the last sync brought.
 fn stop_active(
     tx: &Transaction<'_>,
     active: ActiveTimer,
     at: DateTime<Utc>,
     me: Option<&User>,
+    who: Reviewer,
+    own: bool,
 ) -> Result<Entry, DeskError> {
     let stopped = active.timer.stop(at)?;
-    // T7 and the billable default with the settings the last sync brought; the server makes its
-    // own copy the same way.
     let settings = time_settings(tx)?;
+    let rule = who.stop(&settings, own);
+    if rule.completes_task {
+        if let Some(mut task) = task(tx, active.task_id)? {
+            task.status = TaskStatus::Completed;
+            task.percent_complete = 100;
+            save_task(tx, &task)?;
+        }
+    }
     let entry = Entry {
         id: Uuid::now_v7(),
         user_id: me.map(|u| u.id).unwrap_or_default(),
@@ -229,7 +254,7 @@ fn stop_active(
         duration_secs: settings.round_stopped(stopped.duration_secs),
         raw_duration_secs: stopped.duration_secs,
         billable: settings.default_billable,
-        status: EntryStatus::Draft,
+        status: rule.status,
         source: EntrySource::Timer,
         description: String::new(),
     };

@@ -108,6 +108,7 @@ pub async fn signed_in(
             permissions: policy::grants_of(&m).to_vec(),
             roles: m.roles.into_iter().map(|role| role.name).collect(),
             name: m.workspace_name,
+            timesheet_access: m.timesheet_access,
         })
         .collect();
     Ok(TokenResponse {

@@ -31,7 +31,8 @@ pub struct Batch {
     entry_of_timer: HashMap<Uuid, Uuid>,
     /// Timer and entry ids of other users (device-made ids are unique across the server).
     taken: HashSet<Uuid>,
-    /// The workspace's settings, read when the batch may stop a timer (T7 rounds the stop).
+    /// The workspace's settings, read when the batch may stop a timer (T7 rounds the stop, T4
+    /// and T5 give it its status) or reviews an entry.
     settings: TimeSettings,
 
     /// What to write: timers (each once, as it ends up), their touched segments, new entries,
@@ -42,6 +43,7 @@ pub struct Batch {
     new_entries: Vec<EntryRecord>,
     reviewed: BTreeMap<Uuid, Vec<ActivityKind>>,
     discarded: BTreeSet<Uuid>,
+    completed_tasks: BTreeSet<Uuid>,
     worked_on: BTreeSet<Uuid>,
 }
 
@@ -56,11 +58,14 @@ impl Batch {
         let mut timer_ids = BTreeSet::new();
         let mut entry_ids = BTreeSet::new();
         let mut earliest_start: Option<DateTime<Utc>> = None;
-        let mut may_stop = false;
+        let mut follows_settings = false;
         for intent in intents {
-            may_stop |= matches!(
+            follows_settings |= matches!(
                 intent,
-                Intent::StartTimer { .. } | Intent::StopTimer { .. } | Intent::RecordEntry { .. }
+                Intent::StartTimer { .. }
+                    | Intent::StopTimer { .. }
+                    | Intent::RecordEntry { .. }
+                    | Intent::ReviewEntry { .. }
             );
             match *intent {
                 Intent::StartTimer {
@@ -102,7 +107,7 @@ impl Batch {
         );
 
         let mut batch = Batch::default();
-        if may_stop {
+        if follows_settings {
             // Settings never made are the defaults (made on their first read elsewhere).
             batch.settings = tx.time_settings(scope).await?.unwrap_or_default();
         }
@@ -192,6 +197,9 @@ impl Batch {
                 tx.change_task_status(scope, task_id, read, now).await?;
             }
         }
+        for &task_id in &self.completed_tasks {
+            tx.complete_task(scope, task_id).await?;
+        }
         Ok(())
     }
 
@@ -277,6 +285,14 @@ impl Batch {
         }
         self.reviewed.entry(entry.id).or_default().extend(activity);
         self.remember_entry(entry);
+    }
+
+    /// T5: the task is completed (after any start of work in this batch moved it).
+    pub fn complete_task(&mut self, task_id: Uuid) {
+        if let Some((_, now)) = self.tasks.get_mut(&task_id) {
+            *now = TaskStatus::Completed;
+        }
+        self.completed_tasks.insert(task_id);
     }
 
     /// A draft of the user's thrown away (T4). One made in this batch is never written.

@@ -1,11 +1,13 @@
 //! T4 inside a push: a user reviews an entry of theirs after a stop — its hours, notes and
 //! billable — and keeps it as a draft or submits it for approval, or throws a draft away. Only
 //! drafts and returned entries change: a submitted or approved one is locked. *Require
-//! description* (T11) holds for submitting, not for drafts.
+//! description* (T11) holds for submitting, not for drafts. Users without a review (*timer
+//! access only*, T5, or members when reviews are off) may add the description and submit,
+//! nothing more. The rules are `stint_domain::Reviewer`'s.
 
 use stint_api::ErrorCode;
-use stint_domain::{check_discard, check_review, ActivityKind, EntryStatus, ReviewRefusal};
-use stint_storage::EntryRecord;
+use stint_domain::{check_discard, ActivityKind, Permission, ReviewRefusal, Reviewer};
+use stint_storage::{EntryRecord, WorkspaceScope};
 use uuid::Uuid;
 
 use crate::service::batch::Batch;
@@ -19,24 +21,30 @@ pub struct Review {
     pub submit: bool,
 }
 
-pub fn review(batch: &mut Batch, entry_id: Uuid, review: Review) -> Result<Applied, ApplyError> {
+pub fn review(
+    batch: &mut Batch,
+    scope: &WorkspaceScope,
+    entry_id: Uuid,
+    review: Review,
+) -> Result<Applied, ApplyError> {
     let entry = own_entry(batch, entry_id)?;
-    check_review(
-        entry.status,
-        review.duration_secs,
-        &review.description,
-        review.submit,
-        batch.settings(),
-    )
-    .map_err(refused)?;
+    let status = reviewer(scope)
+        .review(
+            batch.settings(),
+            (entry.status, entry.duration_secs, entry.billable),
+            &stint_domain::Review {
+                duration_secs: review.duration_secs,
+                description: &review.description,
+                billable: review.billable,
+                submit: review.submit,
+            },
+        )
+        .map_err(refused)?;
     let reviewed = EntryRecord {
         duration_secs: review.duration_secs,
         description: review.description,
         billable: review.billable,
-        status: match review.submit {
-            true => EntryStatus::Submitted,
-            false => EntryStatus::Draft,
-        },
+        status,
         ..entry.clone()
     };
     let activity: Vec<ActivityKind> = [
@@ -67,6 +75,14 @@ pub fn discard(batch: &mut Batch, entry_id: Uuid) -> Result<Applied, ApplyError>
     Ok(Applied::default())
 }
 
+/// Who the scope's caller is to T4 and T5.
+pub fn reviewer(scope: &WorkspaceScope) -> Reviewer {
+    Reviewer {
+        access: scope.timesheet_access(),
+        admin: scope.permissions().contains(Permission::Settings),
+    }
+}
+
 fn own_entry(batch: &Batch, entry_id: Uuid) -> Result<EntryRecord, ApplyError> {
     batch.own_entry(entry_id).cloned().ok_or_else(|| {
         rejected(
@@ -81,6 +97,7 @@ fn refused(refusal: ReviewRefusal) -> ApplyError {
         ReviewRefusal::Locked(_) => ErrorCode::EntryLocked,
         ReviewRefusal::Hours => ErrorCode::InvalidEntry,
         ReviewRefusal::DescriptionRequired => ErrorCode::DescriptionRequired,
+        ReviewRefusal::DescriptionOnly => ErrorCode::Forbidden,
     };
     rejected(code, refusal.to_string())
 }

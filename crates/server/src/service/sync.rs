@@ -478,6 +478,7 @@ pub async fn pull(
         server_time: now,
         my_team_ids,
         time_settings,
+        timesheet_access: (!page.more).then_some(scope.timesheet_access()),
     })
 }
 

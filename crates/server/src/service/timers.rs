@@ -87,7 +87,7 @@ pub fn apply(
                 }
             }
             let timer = own_active_timer(batch, timer_id)?;
-            let stop = plan_stop(batch, timer, at, entry_id)?;
+            let stop = plan_stop(batch, scope, timer, at, entry_id, Stopper::User)?;
             write_stop(batch, stop);
             Ok(Applied::default())
         }
@@ -100,6 +100,7 @@ pub fn apply(
             ..
         } => review::review(
             batch,
+            scope,
             entry_id,
             Review {
                 duration_secs,
@@ -135,7 +136,7 @@ pub fn apply(
                 source: EntrySource::Timer,
                 description: description.clone(),
             };
-            record_entry(batch, entry, now)
+            record_entry(batch, scope, entry, now)
         }
     }
 }
@@ -182,7 +183,7 @@ fn start(
     };
     let (timer, stop) = match batch.next_timer_start(at) {
         Some(next) => {
-            let stop = plan_stop(batch, timer, next, Uuid::now_v7())?;
+            let stop = plan_stop(batch, scope, timer, next, Uuid::now_v7(), Stopper::Switch)?;
             (stop.timer, Some(stop.entry))
         }
         None => (timer, None),
@@ -191,7 +192,14 @@ fn start(
         (None, Some(running)) => {
             // Never stop a timer before its own last change (a pause that came later).
             let stop_at = at.max(running.head.last_change());
-            Some(plan_stop(batch, running, stop_at, Uuid::now_v7())?)
+            Some(plan_stop(
+                batch,
+                scope,
+                running,
+                stop_at,
+                Uuid::now_v7(),
+                Stopper::Switch,
+            )?)
         }
         _ => None,
     };
@@ -216,6 +224,7 @@ fn start(
 /// is still running here, this is that timer's stop.
 fn record_entry(
     batch: &mut Batch,
+    scope: &WorkspaceScope,
     mut entry: EntryRecord,
     now: DateTime<Utc>,
 ) -> Result<Applied, ApplyError> {
@@ -259,7 +268,8 @@ fn record_entry(
     if let Some(timer_id) = entry.timer_id {
         match batch.own_timer(timer_id) {
             Some(timer) if !timer.stopped => {
-                let mut stop = plan_stop(batch, timer, entry.ended_at, entry.id)?;
+                let mut stop =
+                    plan_stop(batch, scope, timer, entry.ended_at, entry.id, Stopper::User)?;
                 // The device's text stays with it (the timer knows none).
                 stop.entry.description = entry.description;
                 write_stop(batch, stop);
@@ -319,15 +329,27 @@ fn own_active_timer(batch: &Batch, timer_id: Uuid) -> Result<TimerRecord, ApplyE
 struct Stop {
     timer: TimerRecord,
     entry: EntryRecord,
+    /// T5: a *timer access only* user's own Stop completes the task.
+    completes_task: bool,
 }
 
-/// T3: checks that the timer can become a draft entry of its counted time at `at`, rounded to
-/// the workspace's granularity (T7, once: the counted time is kept beside it).
+/// What stopped a timer: the user's own Stop, or a start of another timer (T1).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stopper {
+    User,
+    Switch,
+}
+
+/// T3: checks that the timer can become an entry of its counted time at `at`, rounded to the
+/// workspace's granularity (T7, once: the counted time is kept beside it), a draft or
+/// submitted as T4 and T5 say for who stopped it.
 fn plan_stop(
     batch: &Batch,
+    scope: &WorkspaceScope,
     mut timer: TimerRecord,
     at: DateTime<Utc>,
     entry_id: Uuid,
+    stopper: Stopper,
 ) -> Result<Stop, ApplyError> {
     if batch.entry_taken(entry_id) {
         return Err(rejected(
@@ -336,6 +358,7 @@ fn plan_stop(
         ));
     }
     let stopped = timer.head.stop(at).map_err(transition_refused)?;
+    let rule = review::reviewer(scope).stop(batch.settings(), stopper == Stopper::User);
     let entry = EntryRecord {
         id: entry_id,
         user_id: timer.user_id,
@@ -347,16 +370,23 @@ fn plan_stop(
         duration_secs: batch.settings().round_stopped(stopped.duration_secs),
         raw_duration_secs: stopped.duration_secs,
         billable: batch.settings().default_billable,
-        status: EntryStatus::Draft,
+        status: rule.status,
         source: EntrySource::Timer,
         description: String::new(),
     };
     timer.head.last = stopped.last;
     timer.stopped = true;
-    Ok(Stop { timer, entry })
+    Ok(Stop {
+        timer,
+        entry,
+        completes_task: rule.completes_task,
+    })
 }
 
 fn write_stop(batch: &mut Batch, stop: Stop) {
+    if stop.completes_task {
+        batch.complete_task(stop.timer.task_id);
+    }
     batch.add_entry(stop.entry);
     batch.save_timer(stop.timer);
 }

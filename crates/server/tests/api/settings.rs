@@ -367,3 +367,133 @@ async fn a_review_changes_a_draft_once_and_submitted_entries_are_locked() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn timer_access_only_stops_submit_and_complete_and_allow_a_description_alone() {
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let ben = server.sign_in(BEN).await;
+        let url = server.url(&admin, "/members/01900000-0000-7000-8000-000000000103");
+        let timer_only = json!({ "timesheet_access": "timer_only" });
+        let (status, body) = answer(
+            server
+                .http
+                .patch(url)
+                .bearer_auth(&admin.token)
+                .json(&timer_only),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+
+        let (timers, entries): (Vec<Uuid>, Vec<Uuid>) =
+            (0..4).map(|_| (Uuid::now_v7(), Uuid::now_v7())).unzip();
+        let review = |seq: i64, entry: &Uuid, secs: i64, text: &str| {
+            json!({ "seq": seq, "name": "review_entry", "args": {
+                "entry_id": entry, "duration_secs": secs, "description": text,
+                "billable": false, "submit": true, "at": at(300) } })
+        };
+        let (_, body) = server
+            .push(
+                &ben,
+                json!([
+                    // A switch (T1) submits the entry and leaves the task alone.
+                    start(1, &timers[0], SHARED_TASK, 0),
+                    start(2, &timers[1], BENS_TASK, 10),
+                    // Their own Stop submits and completes the task.
+                    stop(3, &timers[1], &entries[1], 30),
+                    // Submitted: no review changes it.
+                    review(4, &entries[1], 3600, ""),
+                ]),
+            )
+            .await;
+        assert_eq!(
+            outcomes(&body),
+            ["applied", "applied", "applied", "rejected"]
+        );
+        assert_eq!(body["results"][3]["reason"]["code"], "entry_locked");
+
+        let pulled = server.pull(&ben, None).await;
+        let entry_of = |timer: &Uuid| {
+            pulled["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["timer_id"] == timer.to_string())
+                .cloned()
+                .unwrap()
+        };
+        assert_eq!(entry_of(&timers[0])["status"], "submitted");
+        assert_eq!(entry_of(&timers[1])["status"], "submitted");
+        let task = |id: &str| {
+            pulled["tasks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["id"] == id)
+                .cloned()
+                .unwrap()
+        };
+        assert_eq!(
+            (
+                &task(BENS_TASK)["status"],
+                &task(BENS_TASK)["percent_complete"]
+            ),
+            (&json!("completed"), &json!(100))
+        );
+        assert_ne!(task(SHARED_TASK)["status"], "completed");
+
+        // A description required: the stop waits as a draft until they add one, and then gets
+        // the workspace's automatic status.
+        server
+            .change_time_settings(
+                &admin,
+                json!({ "require_description": true, "automatic_entry_status": "approved" }),
+            )
+            .await;
+        let (_, body) = server
+            .push(
+                &ben,
+                json!([
+                    start(5, &timers[2], SHARED_TASK, 100),
+                    stop(6, &timers[2], &entries[2], 130),
+                ]),
+            )
+            .await;
+        assert_eq!(outcomes(&body), ["applied", "applied"]);
+        let pulled = server.pull(&ben, None).await;
+        let draft = pulled["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == entries[2].to_string())
+            .cloned()
+            .unwrap();
+        assert_eq!(draft["status"], "draft");
+        let secs = draft["duration_secs"].as_i64().unwrap();
+        let (_, body) = server
+            .push(
+                &ben,
+                json!([
+                    // They cannot change the hours, even bypassing the window.
+                    review(7, &entries[2], secs + 60, "Triaged"),
+                    review(8, &entries[2], secs, "Triaged")
+                ]),
+            )
+            .await;
+        assert_eq!(outcomes(&body), ["rejected", "applied"]);
+        assert_eq!(body["results"][0]["reason"]["code"], "forbidden");
+        let pulled = server.pull(&ben, None).await;
+        let done = pulled["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == entries[2].to_string())
+            .cloned()
+            .unwrap();
+        assert_eq!(
+            (&done["status"], &done["description"]),
+            (&json!("approved"), &json!("Triaged"))
+        );
+    })
+    .await;
+}

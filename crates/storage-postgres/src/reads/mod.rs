@@ -115,7 +115,7 @@ pub async fn memberships(
     // One statement (every request reads its caller's membership): a row per role held, or
     // one without a role, each membership's rows together.
     let rows = sqlx::query!(
-        r#"SELECT m.workspace_id, w.name AS workspace_name, m.user_id,
+        r#"SELECT m.workspace_id, w.name AS workspace_name, m.user_id, m.timesheet_access,
                   r.id AS "role_id?", r.name AS "role_name?", r.default_role,
                   array(SELECT p.permission FROM role_permissions p
                         WHERE p.role_id = r.id) AS "permissions!"
@@ -139,6 +139,11 @@ pub async fn memberships(
                 roles: Vec::new(),
                 workspace_name: row.workspace_name,
                 user_id: row.user_id,
+                timesheet_access: parse_stored(
+                    &row.timesheet_access,
+                    TimesheetAccess::parse,
+                    "timesheet access",
+                )?,
             });
         }
         if let (Some(role_id), Some(name)) = (row.role_id, row.role_name) {

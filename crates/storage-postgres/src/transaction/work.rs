@@ -297,6 +297,22 @@ impl WorkWrites for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn complete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()> {
+        self.enter(scope).await?;
+        sqlx::query!(
+            "UPDATE tasks SET status = 'completed', percent_complete = 100 \
+             WHERE id = $1 AND workspace_id = $2",
+            task_id,
+            scope.workspace_id()
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        self.log_change(scope, Entity::Task, task_id, ChangeOp::Upsert)
+            .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn assign(
         &mut self,
         scope: &WorkspaceScope,

@@ -285,6 +285,22 @@ impl WorkWrites for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn complete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()> {
+        let (task, workspace) = (task_id.to_string(), scope.workspace_id().to_string());
+        sqlx::query!(
+            "UPDATE tasks SET status = 'completed', percent_complete = 100 \
+             WHERE id = $1 AND workspace_id = $2",
+            task,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        self.log_change(scope, Entity::Task, task_id, ChangeOp::Upsert)
+            .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn assign(
         &mut self,
         scope: &WorkspaceScope,

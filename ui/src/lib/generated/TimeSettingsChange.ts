@@ -4,7 +4,9 @@ import type { RoundingStrategy } from "./RoundingStrategy";
 
 /**
  * What to change of the time settings: fields left out stay as they are. Each value is checked
- * against the spec's range; the first one outside it is refused with `details.field`.
+ * against the spec's range; the first one outside it is refused with `details.field`. The
+ * schema gives the ranges; rounding takes 0, 5, 6, 15 or 30 minutes only, and the automatic
+ * status is `submitted` or `approved`.
  */
 export type TimeSettingsChange = { week_start_day?: number, rounding_minutes?: number, rounding_strategy?: RoundingStrategy, default_billable?: boolean, require_description?: boolean, allow_future_entries?: boolean, 
 /**
