@@ -5,6 +5,17 @@ use super::*;
 
 const ADMIN: &str = "admin@demo.stint.test";
 
+/// The item of `pulled[list]` whose `key` is `value`.
+fn item(pulled: &Value, list: &str, key: &str, value: &str) -> Value {
+    pulled[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|it| it[key] == value)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {list} with {key} {value}"))
+}
+
 impl TestServer {
     async fn time_settings(&self, who: &SignedIn) -> Value {
         let url = self.url(who, "/time/settings");
@@ -178,12 +189,7 @@ async fn a_stopped_timer_is_rounded_once_and_keeps_its_counted_time() {
 
         let pulled = server.pull(&ben, None).await;
         let durations = |entry: &Uuid| {
-            let entry = pulled["entries"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|e| e["id"] == entry.to_string())
-                .unwrap_or_else(|| panic!("no entry {entry}"));
+            let entry = item(&pulled, "entries", "id", &entry.to_string());
             (
                 entry["duration_secs"].clone(),
                 entry["raw_duration_secs"].clone(),
@@ -192,12 +198,7 @@ async fn a_stopped_timer_is_rounded_once_and_keeps_its_counted_time() {
         assert_eq!(durations(&entries[0]), (json!(900), json!(420)));
         assert_eq!(durations(&entries[1]), (json!(900), json!(180)));
         assert_eq!(durations(&entries[2]), (json!(900), json!(420)));
-        let switched = pulled["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["timer_id"] == timers[1].to_string())
-            .unwrap();
+        let switched = item(&pulled, "entries", "timer_id", &timers[1].to_string());
         assert_eq!(
             (&switched["duration_secs"], &switched["raw_duration_secs"]),
             (&json!(1800), &json!(1800))
@@ -218,12 +219,7 @@ async fn a_stopped_timer_is_rounded_once_and_keeps_its_counted_time() {
             .await;
         assert_eq!(outcomes(&body), ["applied", "applied"]);
         let pulled = server.pull(&ben, None).await;
-        let entry = pulled["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["id"] == entries[3].to_string())
-            .unwrap();
+        let entry = item(&pulled, "entries", "id", &entries[3].to_string());
         assert_eq!(
             (&entry["duration_secs"], &entry["raw_duration_secs"]),
             (&json!(120), &json!(120))
@@ -413,26 +409,10 @@ async fn timer_access_only_stops_submit_and_complete_and_allow_a_description_alo
         assert_eq!(body["results"][3]["reason"]["code"], "entry_locked");
 
         let pulled = server.pull(&ben, None).await;
-        let entry_of = |timer: &Uuid| {
-            pulled["entries"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|e| e["timer_id"] == timer.to_string())
-                .cloned()
-                .unwrap()
-        };
+        let entry_of = |timer: &Uuid| item(&pulled, "entries", "timer_id", &timer.to_string());
         assert_eq!(entry_of(&timers[0])["status"], "submitted");
         assert_eq!(entry_of(&timers[1])["status"], "submitted");
-        let task = |id: &str| {
-            pulled["tasks"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|t| t["id"] == id)
-                .cloned()
-                .unwrap()
-        };
+        let task = |id: &str| item(&pulled, "tasks", "id", id);
         assert_eq!(
             (
                 &task(BENS_TASK)["status"],
@@ -461,13 +441,7 @@ async fn timer_access_only_stops_submit_and_complete_and_allow_a_description_alo
             .await;
         assert_eq!(outcomes(&body), ["applied", "applied"]);
         let pulled = server.pull(&ben, None).await;
-        let draft = pulled["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["id"] == entries[2].to_string())
-            .cloned()
-            .unwrap();
+        let draft = item(&pulled, "entries", "id", &entries[2].to_string());
         assert_eq!(draft["status"], "draft");
         let secs = draft["duration_secs"].as_i64().unwrap();
         let (_, body) = server
@@ -483,13 +457,7 @@ async fn timer_access_only_stops_submit_and_complete_and_allow_a_description_alo
         assert_eq!(outcomes(&body), ["rejected", "applied"]);
         assert_eq!(body["results"][0]["reason"]["code"], "forbidden");
         let pulled = server.pull(&ben, None).await;
-        let done = pulled["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["id"] == entries[2].to_string())
-            .cloned()
-            .unwrap();
+        let done = item(&pulled, "entries", "id", &entries[2].to_string());
         assert_eq!(
             (&done["status"], &done["description"]),
             (&json!("approved"), &json!("Triaged"))
