@@ -106,8 +106,12 @@ async fn stopping_asks_what_the_settings_say_and_reviews_made_offline_arrive() {
         .review_entry(needs_text.id, review("Answered the tickets", true))
         .unwrap();
     assert_eq!(reviewed.entry.status.as_str(), "submitted");
-    let (_, thrown) = track(&desk);
-    desk.discard_entry(thrown.id).unwrap();
+    // A member without reviews keeps what they tracked: no throwing away.
+    let (_, kept) = track(&desk);
+    assert!(matches!(
+        desk.discard_entry(kept.id),
+        Err(DeskError::InvalidInput(_))
+    ));
     assert!(matches!(
         desk.discard_entry(submitted.id),
         Err(DeskError::InvalidInput(_))
@@ -131,7 +135,10 @@ async fn stopping_asks_what_the_settings_say_and_reviews_made_offline_arrive() {
         (arrived.status.as_str(), arrived.description.as_str()),
         ("submitted", "Answered the tickets")
     );
-    assert!(on_server(&entries, thrown.id).is_none());
+    assert_eq!(
+        on_server(&entries, kept.id).unwrap().status.as_str(),
+        "draft"
+    );
     // The device holds what the server holds.
     let week: Vec<Entry> = desk
         .week_entries()
@@ -143,7 +150,6 @@ async fn stopping_asks_what_the_settings_say_and_reviews_made_offline_arrive() {
         week.iter().all(|e| on_server(&entries, e.id) == Some(e)),
         "{week:?}"
     );
-    assert!(!week.iter().any(|e| e.id == thrown.id));
 }
 
 #[tokio::test]

@@ -48,6 +48,10 @@ pub enum Intent {
         timer_id: Uuid,
         entry_id: Uuid,
         at: DateTime<Utc>,
+        /// Stopped by starting another timer on the device (T1), not by the user's Stop: the
+        /// entry is kept as T1 and T5 say for a switch. Left out when false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        switch: bool,
     },
     /// An entry the device holds that the server lacks: re-pushed after the server was restored
     /// from a backup. Skipped when the server has it already.
@@ -82,6 +86,12 @@ pub enum Intent {
         /// Left out when not billable.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         billable: bool,
+        /// `submitted` for an entry the device had submitted; left out for a draft. (An entry
+        /// approved or returned on the server comes back submitted.)
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(nullable = false)]
+        #[ts(optional)]
+        status: Option<crate::EntryStatus>,
         /// Text without control characters other than tab, line feed and carriage return.
         #[schema(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
         description: String,

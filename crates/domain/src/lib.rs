@@ -19,9 +19,7 @@ pub use access::{
 };
 pub use activity::ActivityKind;
 pub use filters::{resolve_filter, DefaultGroup, Filter, FilterSettings, FilterSource, Page};
-pub use review::{
-    check_discard, Review, ReviewAsk, ReviewRefusal, Reviewer, StopRule, MAX_ENTRY_SECS,
-};
+pub use review::{Review, ReviewAsk, ReviewRefusal, Reviewer, StopRule, MAX_ENTRY_SECS};
 pub use settings::{
     round_duration, RoundingStrategy, SettingError, TimeSettings, MAX_ROUNDING_MINUTES,
     ROUNDING_MINUTES,

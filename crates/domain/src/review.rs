@@ -25,6 +25,9 @@ pub enum ReviewRefusal {
     /// Without a review (T5, or reviews turned off) only the description may be added.
     #[error("you may add a description to this entry, but not change its hours or billable")]
     DescriptionOnly,
+    /// Without a review, tracked time is not thrown away either.
+    #[error("your timesheet access keeps every tracked entry; it cannot be thrown away")]
+    Discard,
 }
 
 /// What a stop asks the user who made it (T4, T5).
@@ -95,6 +98,20 @@ impl Reviewer {
         }
     }
 
+    /// Whether an entry now in `status` may be thrown away: a draft or a returned one, by a
+    /// user who reviews their entries.
+    pub fn discard(
+        self,
+        settings: &TimeSettings,
+        status: EntryStatus,
+    ) -> Result<(), ReviewRefusal> {
+        check_open(status)?;
+        if !self.reviews(settings) {
+            return Err(ReviewRefusal::Discard);
+        }
+        Ok(())
+    }
+
     /// Whether an entry now as `entry` says may take `review`, and the status it then has. A
     /// user without a review may add the description and submit, nothing more (T5).
     pub fn review(
@@ -104,8 +121,11 @@ impl Reviewer {
         review: &Review<'_>,
     ) -> Result<EntryStatus, ReviewRefusal> {
         let (status, duration_secs, billable) = entry;
-        check_discard(status)?;
-        if !(0..=MAX_ENTRY_SECS).contains(&review.duration_secs) {
+        check_open(status)?;
+        // Checked when changed: a forgotten timer's 30 hours can still be described and sent.
+        if review.duration_secs != duration_secs
+            && !(0..=MAX_ENTRY_SECS).contains(&review.duration_secs)
+        {
             return Err(ReviewRefusal::Hours);
         }
         let reviews = self.reviews(settings);
@@ -123,8 +143,8 @@ impl Reviewer {
     }
 }
 
-/// Whether an entry now in `status` may be thrown away: a draft or a returned one only.
-pub fn check_discard(status: EntryStatus) -> Result<(), ReviewRefusal> {
+/// A draft or a returned entry may change; others are locked.
+fn check_open(status: EntryStatus) -> Result<(), ReviewRefusal> {
     match status {
         EntryStatus::Draft | EntryStatus::Rejected => Ok(()),
         locked => Err(ReviewRefusal::Locked(locked)),
@@ -247,6 +267,30 @@ mod tests {
         assert_eq!(
             rule(TIMER_ONLY, &needs_text, true),
             (Draft, DescriptionOnly, true)
+        );
+    }
+
+    #[test]
+    fn only_reviewers_throw_drafts_away_and_long_entries_can_still_be_sent() {
+        let settings = TimeSettings::default();
+        assert_eq!(MEMBER.discard(&settings, EntryStatus::Draft), Ok(()));
+        assert_eq!(
+            MEMBER.discard(&settings, EntryStatus::Approved),
+            Err(ReviewRefusal::Locked(EntryStatus::Approved))
+        );
+        assert_eq!(
+            TIMER_ONLY.discard(&settings, EntryStatus::Draft),
+            Err(ReviewRefusal::Discard)
+        );
+        // A forgotten timer's 30 hours: described and sent as they are, not changed to more.
+        let long = (EntryStatus::Draft, 30 * 3600, false);
+        assert_eq!(
+            TIMER_ONLY.review(&settings, long, &review(30 * 3600, "Forgot it", true)),
+            Ok(EntryStatus::Submitted)
+        );
+        assert_eq!(
+            MEMBER.review(&settings, long, &review(31 * 3600, "", false)),
+            Err(ReviewRefusal::Hours)
         );
     }
 

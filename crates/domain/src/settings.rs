@@ -208,10 +208,11 @@ impl TimeSettings {
             );
         }
         let weekly = self.default_weekly_hours;
-        if !(weekly > 0.0 && weekly <= HOURS_IN_A_WEEK as f64) {
+        // Kept in whole minutes: at least one.
+        if !((weekly * 60.0).round() >= 1.0 && weekly <= HOURS_IN_A_WEEK as f64) {
             return refuse(
                 "default_weekly_hours",
-                format!("default_weekly_hours must be more than 0 and at most {HOURS_IN_A_WEEK}"),
+                format!("default_weekly_hours must be a minute to {HOURS_IN_A_WEEK} hours"),
             );
         }
         if !(1..=HOURS_IN_A_WEEK).contains(&self.runaway_timer_hours) {

@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, Local, Utc};
 use stint_api::desk::{SyncIssue, SyncIssueKind, SyncStatus};
-use stint_api::rest::Entry;
+
 use stint_api::sync::Intent;
 use stint_api::ErrorCode;
 
 use super::Desk;
 use crate::error::DeskError;
-use crate::store::StoredIssue;
+use crate::store::{server_entry, StoredIssue};
 
 impl Desk {
     pub fn sync_issues(&self) -> Result<Vec<SyncIssue>, DeskError> {
@@ -90,7 +90,7 @@ fn describe(issue: &StoredIssue) -> SyncIssue {
         .server_has
         .as_ref()
         .and_then(|details| details.get("server_entry"))
-        .and_then(|entry| serde_json::from_value::<Entry>(entry.clone()).ok())
+        .and_then(|entry| server_entry(entry).ok())
         .map(|entry| {
             format!(
                 "The server's entry: {} to {} ({})",

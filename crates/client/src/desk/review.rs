@@ -44,7 +44,8 @@ impl Desk {
     }
 
     pub fn discard_entry(&self, entry_id: Uuid) -> Result<(), DeskError> {
-        self.store.discard_entry(entry_id, self.now())?;
+        self.store
+            .discard_entry(entry_id, self.now(), self.reviewer()?)?;
         self.after_local_change();
         Ok(())
     }

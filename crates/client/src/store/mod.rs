@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::error::StoreError;
 
 pub use issues::StoredIssue;
+pub(crate) use sync::server_entry;
 pub use sync::PullApplied;
 pub use timer::{ActiveTimer, EntryReview};
 

@@ -6,7 +6,7 @@ use rusqlite::{params, Transaction};
 use stint_api::desk::SyncIssueKind;
 use stint_api::rest::Entry;
 use stint_api::sync::{EntityKind, Intent, Mutation, MutationResult, Outcome, PullResponse};
-use stint_domain::Timer;
+use stint_domain::{EntryStatus, Timer};
 use uuid::Uuid;
 
 use super::issues::record_issue;
@@ -328,12 +328,27 @@ fn adopt_server_entry(
     }
     let server_entry = details
         .and_then(|d| d.get("server_entry"))
-        .map(|e| serde_json::from_value::<Entry>(e.clone()))
+        .map(server_entry)
         .transpose()?;
     if let Some(entry) = server_entry {
         save_entry(tx, &entry, true)?;
     }
     Ok(())
+}
+
+/// An entry a server answered with. One recorded before entries had `raw_duration_secs` and
+/// `billable` (an old answer given again for a re-sent mutation) had counted its duration and
+/// was not billable.
+pub(crate) fn server_entry(value: &serde_json::Value) -> Result<Entry, serde_json::Error> {
+    let mut value = value.clone();
+    if let Some(fields) = value.as_object_mut() {
+        if !fields.contains_key("raw_duration_secs") {
+            let counted = fields.get("duration_secs").cloned().unwrap_or_default();
+            fields.insert("raw_duration_secs".into(), counted);
+        }
+        fields.entry("billable").or_insert(false.into());
+    }
+    serde_json::from_value(value)
 }
 
 /// The end of a snapshot: tasks it did not bring are gone from the server; synced entries it did
@@ -376,6 +391,7 @@ fn finish_snapshot(tx: &Transaction<'_>, pull: &PullResponse) -> Result<usize, S
                     duration_secs: entry.duration_secs,
                     raw_duration_secs: Some(entry.raw_duration_secs),
                     billable: entry.billable,
+                    status: (entry.status != EntryStatus::Draft).then_some(entry.status),
                     description: entry.description,
                 },
             )?;

@@ -88,7 +88,8 @@ fn start_pause_resume_stop_writes_state_and_numbered_outbox() {
         Intent::StopTimer {
             timer_id,
             entry_id: entry.id,
-            at: t(300)
+            at: t(300),
+            switch: false,
         }
     );
 

@@ -6,9 +6,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use stint_api::is_control_text;
 use stint_api::rest::{Assignee, Entry, User};
 use stint_api::sync::Intent;
-use stint_domain::{
-    check_discard, EntrySource, EntryStatus, Review, Reviewer, Segment, TaskStatus, Timer,
-};
+use stint_domain::{EntrySource, EntryStatus, Review, Reviewer, Segment, TaskStatus, Timer};
 use uuid::Uuid;
 
 use super::{
@@ -186,10 +184,15 @@ impl LocalStore {
     }
 
     /// T4: throws a draft (or returned) entry of the user's away, and tells the server.
-    pub fn discard_entry(&self, entry_id: Uuid, at: DateTime<Utc>) -> Result<(), DeskError> {
+    pub fn discard_entry(
+        &self,
+        entry_id: Uuid,
+        at: DateTime<Utc>,
+        who: Reviewer,
+    ) -> Result<(), DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(StoreError::from)?;
-        check_discard(entry(&tx, entry_id)?.status)
+        who.discard(&time_settings(&tx)?, entry(&tx, entry_id)?.status)
             .map_err(|refusal| DeskError::InvalidInput(refusal.to_string()))?;
         tx.execute(
             "DELETE FROM entries WHERE id = ?1",
@@ -267,6 +270,7 @@ fn stop_active(
             timer_id: active.id,
             entry_id: entry.id,
             at,
+            switch: !own,
         },
     )?;
     Ok(entry)

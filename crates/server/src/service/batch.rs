@@ -304,6 +304,8 @@ impl Batch {
             self.entry_of_timer.remove(&timer_id);
         }
         self.reviewed.remove(&entry_id);
+        // Its id stays taken: a later mutation of the batch cannot make it anew.
+        self.taken.insert(entry_id);
         let before = self.new_entries.len();
         self.new_entries.retain(|e| e.id != entry_id);
         if self.new_entries.len() == before {

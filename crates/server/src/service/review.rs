@@ -5,12 +5,14 @@
 //! access only*, T5, or members when reviews are off) may add the description and submit,
 //! nothing more. The rules are `stint_domain::Reviewer`'s.
 
-use stint_api::ErrorCode;
-use stint_domain::{check_discard, ActivityKind, Permission, ReviewRefusal, Reviewer};
+use serde_json::json;
+use stint_api::{ErrorBody, ErrorCode};
+use stint_domain::{ActivityKind, EntryStatus, Permission, ReviewRefusal, Reviewer};
 use stint_storage::{EntryRecord, WorkspaceScope};
 use uuid::Uuid;
 
 use crate::service::batch::Batch;
+use crate::service::sync;
 use crate::service::timers::{rejected, Applied, ApplyError};
 
 /// What the review dialog sends.
@@ -28,6 +30,26 @@ pub fn review(
     review: Review,
 ) -> Result<Applied, ApplyError> {
     let entry = own_entry(batch, entry_id)?;
+    // The same review again (re-sent on a new stream), after it was applied: nothing to do.
+    let same_values = (
+        entry.duration_secs,
+        entry.description.as_str(),
+        entry.billable,
+    ) == (
+        review.duration_secs,
+        review.description.as_str(),
+        review.billable,
+    );
+    let same_status = match review.submit {
+        true => !matches!(entry.status, EntryStatus::Draft | EntryStatus::Rejected),
+        false => entry.status == EntryStatus::Draft,
+    };
+    if same_values && same_status {
+        return Ok(Applied {
+            already: true,
+            stopped_timer: None,
+        });
+    }
     let status = reviewer(scope)
         .review(
             batch.settings(),
@@ -39,7 +61,7 @@ pub fn review(
                 submit: review.submit,
             },
         )
-        .map_err(refused)?;
+        .map_err(|refusal| refused(refusal, &entry))?;
     let reviewed = EntryRecord {
         duration_secs: review.duration_secs,
         description: review.description,
@@ -55,14 +77,15 @@ pub fn review(
     .into_iter()
     .flatten()
     .collect();
-    // The same review again (a retry on a new stream) changes nothing.
-    if reviewed != entry {
-        batch.change_entry(reviewed, activity);
-    }
+    batch.change_entry(reviewed, activity);
     Ok(Applied::default())
 }
 
-pub fn discard(batch: &mut Batch, entry_id: Uuid) -> Result<Applied, ApplyError> {
+pub fn discard(
+    batch: &mut Batch,
+    scope: &WorkspaceScope,
+    entry_id: Uuid,
+) -> Result<Applied, ApplyError> {
     // Gone already (thrown away before, then re-sent): what the user wanted holds.
     if batch.own_entry(entry_id).is_none() {
         return Ok(Applied {
@@ -70,7 +93,10 @@ pub fn discard(batch: &mut Batch, entry_id: Uuid) -> Result<Applied, ApplyError>
             stopped_timer: None,
         });
     }
-    check_discard(own_entry(batch, entry_id)?.status).map_err(refused)?;
+    let entry = own_entry(batch, entry_id)?;
+    reviewer(scope)
+        .discard(batch.settings(), entry.status)
+        .map_err(|refusal| refused(refusal, &entry))?;
     batch.discard_entry(entry_id);
     Ok(Applied::default())
 }
@@ -92,12 +118,17 @@ fn own_entry(batch: &Batch, entry_id: Uuid) -> Result<EntryRecord, ApplyError> {
     })
 }
 
-fn refused(refusal: ReviewRefusal) -> ApplyError {
+/// A refused review or discard: the server keeps its entry, and the device takes it back
+/// (its own version goes to *Sync issues* with the reason).
+fn refused(refusal: ReviewRefusal, server_entry: &EntryRecord) -> ApplyError {
     let code = match refusal {
         ReviewRefusal::Locked(_) => ErrorCode::EntryLocked,
         ReviewRefusal::Hours => ErrorCode::InvalidEntry,
         ReviewRefusal::DescriptionRequired => ErrorCode::DescriptionRequired,
-        ReviewRefusal::DescriptionOnly => ErrorCode::Forbidden,
+        ReviewRefusal::DescriptionOnly | ReviewRefusal::Discard => ErrorCode::Forbidden,
     };
-    rejected(code, refusal.to_string())
+    ApplyError::Reconciled(
+        ErrorBody::new(code, refusal.to_string())
+            .with_details(json!({ "server_entry": sync::entry(server_entry.clone()) })),
+    )
 }

@@ -13,7 +13,9 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use stint_api::sync::Intent;
 use stint_api::{ErrorBody, ErrorCode};
-use stint_domain::{EntrySource, EntryStatus, TimerError, TimerHead, MAX_ROUNDING_MINUTES};
+use stint_domain::{
+    EntrySource, EntryStatus, TimerError, TimerHead, MAX_ENTRY_SECS, MAX_ROUNDING_MINUTES,
+};
 use stint_storage::{EntryRecord, TimerRecord, WorkspaceScope};
 use uuid::Uuid;
 
@@ -79,7 +81,10 @@ pub fn apply(
             Ok(Applied::default())
         }
         Intent::StopTimer {
-            timer_id, entry_id, ..
+            timer_id,
+            entry_id,
+            switch,
+            ..
         } => {
             if let Some(entry) = batch.own_entry(entry_id) {
                 if entry.timer_id == Some(timer_id) {
@@ -87,7 +92,12 @@ pub fn apply(
                 }
             }
             let timer = own_active_timer(batch, timer_id)?;
-            let stop = plan_stop(batch, scope, timer, at, entry_id, Stopper::User)?;
+            let stopper = if switch {
+                Stopper::Switch
+            } else {
+                Stopper::User
+            };
+            let stop = plan_stop(batch, scope, timer, at, entry_id, stopper)?;
             write_stop(batch, stop);
             Ok(Applied::default())
         }
@@ -109,7 +119,7 @@ pub fn apply(
                 submit,
             },
         ),
-        Intent::DiscardEntry { entry_id, .. } => review::discard(batch, entry_id),
+        Intent::DiscardEntry { entry_id, .. } => review::discard(batch, scope, entry_id),
         Intent::RecordEntry {
             entry_id,
             task_id,
@@ -119,6 +129,7 @@ pub fn apply(
             duration_secs,
             raw_duration_secs,
             billable,
+            status,
             ref description,
         } => {
             let entry = EntryRecord {
@@ -132,7 +143,12 @@ pub fn apply(
                 duration_secs,
                 raw_duration_secs: raw_duration_secs.unwrap_or(duration_secs),
                 billable,
-                status: EntryStatus::Draft,
+                // Only a draft or a submission comes back from a device: what a manager did
+                // to it on the server is not the device's to restore.
+                status: match status {
+                    Some(EntryStatus::Draft) | None => EntryStatus::Draft,
+                    Some(_) => EntryStatus::Submitted,
+                },
                 source: EntrySource::Timer,
                 description: description.clone(),
             };
@@ -247,10 +263,16 @@ fn record_entry(
             "an entry must end after it starts and count no more than its span",
         ));
     }
-    if rounded < 0 || (rounded - counted).abs() >= MAX_ROUNDING_MINUTES * 60 {
+    // Hours a review may set (T4); without a review, only what rounding makes of the counted
+    // time (T5).
+    let reviews = review::reviewer(scope).reviews(batch.settings());
+    let off_by = (rounded - counted).abs();
+    if !(0..=MAX_ENTRY_SECS).contains(&rounded) || (!reviews && off_by >= MAX_ROUNDING_MINUTES * 60)
+    {
         return Err(rejected(
             ErrorCode::InvalidTransition,
-            "an entry's rounded time must be within one rounding step of its counted time",
+            "an entry holds 0 to 24 hours, within one rounding step of its counted time unless \
+             its hours were reviewed",
         ));
     }
     if batch.entry_taken(entry.id) {

@@ -4,6 +4,8 @@
 use super::*;
 
 const ADMIN: &str = "admin@demo.stint.test";
+/// "Write the FAQ on CSV exports", open in the demo.
+const FAQ_TASK: &str = "01900000-0000-7000-8000-000000000305";
 
 /// The item of `pulled[list]` whose `key` is `value`.
 fn item(pulled: &Value, list: &str, key: &str, value: &str) -> Value {
@@ -174,9 +176,10 @@ async fn a_stopped_timer_is_rounded_once_and_keeps_its_counted_time() {
                     start(4, &timers[2], BENS_TASK, 50),
                     // 3 minutes: up to 15.
                     stop(5, &timers[2], &entries[1], 53),
-                    // An entry re-sent by a device keeps its own rounding, within one step.
+                    // An entry re-sent by a device keeps its own hours, reviewed or rounded,
+                    // within a day.
                     record(6, &entries[2], 900, 420),
-                    record(7, &entries[3], 4000, 420),
+                    record(7, &entries[3], 25 * 3600, 420),
                 ]),
             )
             .await;
@@ -402,11 +405,16 @@ async fn timer_access_only_stops_submit_and_complete_and_allow_a_description_alo
                 ]),
             )
             .await;
+        // Refused, the server keeps its entry and hands it back for the device to take.
         assert_eq!(
             outcomes(&body),
-            ["applied", "applied", "applied", "rejected"]
+            ["applied", "applied", "applied", "reconciled"]
         );
         assert_eq!(body["results"][3]["reason"]["code"], "entry_locked");
+        assert_eq!(
+            body["results"][3]["reason"]["details"]["server_entry"]["status"],
+            "submitted"
+        );
 
         let pulled = server.pull(&ben, None).await;
         let entry_of = |timer: &Uuid| item(&pulled, "entries", "timer_id", &timer.to_string());
@@ -454,13 +462,36 @@ async fn timer_access_only_stops_submit_and_complete_and_allow_a_description_alo
                 ]),
             )
             .await;
-        assert_eq!(outcomes(&body), ["rejected", "applied"]);
+        assert_eq!(outcomes(&body), ["reconciled", "applied"]);
         assert_eq!(body["results"][0]["reason"]["code"], "forbidden");
         let pulled = server.pull(&ben, None).await;
         let done = item(&pulled, "entries", "id", &entries[2].to_string());
         assert_eq!(
             (&done["status"], &done["description"]),
             (&json!("approved"), &json!("Triaged"))
+        );
+
+        // A device that switched tasks says so on its stop: no task is completed by it. The
+        // entry waits for its description as a draft, which they may not throw away.
+        let switched = json!({ "seq": 10, "name": "stop_timer", "args": {
+            "timer_id": timers[3], "entry_id": entries[3], "at": at(210), "switch": true } });
+        let discard = json!({ "seq": 11, "name": "discard_entry",
+            "args": { "entry_id": entries[3], "at": at(300) } });
+        let (_, body) = server
+            .push(
+                &ben,
+                json!([start(9, &timers[3], FAQ_TASK, 200), switched, discard]),
+            )
+            .await;
+        assert_eq!(outcomes(&body), ["applied", "applied", "reconciled"]);
+        assert_eq!(body["results"][2]["reason"]["code"], "forbidden");
+        let pulled = server.pull(&ben, None).await;
+        let kept = item(&pulled, "entries", "id", &entries[3].to_string());
+        assert_eq!(kept["status"], "draft");
+        // Started (T2), not completed.
+        assert_eq!(
+            item(&pulled, "tasks", "id", FAQ_TASK)["status"],
+            "in_progress"
         );
     })
     .await;

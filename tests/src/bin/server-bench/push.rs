@@ -196,6 +196,7 @@ fn script(device: usize, count: usize) -> Vec<Mutation> {
                     timer_id,
                     entry_id: Uuid::now_v7(),
                     at,
+                    switch: false,
                 },
             };
             Mutation::new(i as i64 + 1, intent, at)

@@ -102,6 +102,7 @@ pub async fn small_pushes(url: &str, count: usize) -> anyhow::Result<Vec<Duratio
                 timer_id: timer,
                 entry_id: Uuid::now_v7(),
                 at,
+                switch: false,
             }
         };
         let request = PushRequest {
