@@ -7,7 +7,7 @@
 
 use serde_json::json;
 use stint_api::{ErrorBody, ErrorCode};
-use stint_domain::{ActivityKind, EntryStatus, Permission, ReviewRefusal, Reviewer};
+use stint_domain::{ActivityKind, EntryStatus, Permission, Review, ReviewRefusal, Reviewer};
 use stint_storage::{EntryRecord, WorkspaceScope};
 use uuid::Uuid;
 
@@ -15,19 +15,11 @@ use crate::service::batch::Batch;
 use crate::service::sync;
 use crate::service::timers::{rejected, Applied, ApplyError};
 
-/// What the review dialog sends.
-pub struct Review {
-    pub duration_secs: i64,
-    pub description: String,
-    pub billable: bool,
-    pub submit: bool,
-}
-
 pub fn review(
     batch: &mut Batch,
     scope: &WorkspaceScope,
     entry_id: Uuid,
-    review: Review,
+    review: Review<'_>,
 ) -> Result<Applied, ApplyError> {
     let entry = own_entry(batch, entry_id)?;
     // The same review again (re-sent on a new stream), after it was applied: nothing to do.
@@ -35,11 +27,7 @@ pub fn review(
         entry.duration_secs,
         entry.description.as_str(),
         entry.billable,
-    ) == (
-        review.duration_secs,
-        review.description.as_str(),
-        review.billable,
-    );
+    ) == (review.duration_secs, review.description, review.billable);
     let same_status = match review.submit {
         true => !matches!(entry.status, EntryStatus::Draft | EntryStatus::Rejected),
         false => entry.status == EntryStatus::Draft,
@@ -54,17 +42,12 @@ pub fn review(
         .review(
             batch.settings(),
             (entry.status, entry.duration_secs, entry.billable),
-            &stint_domain::Review {
-                duration_secs: review.duration_secs,
-                description: &review.description,
-                billable: review.billable,
-                submit: review.submit,
-            },
+            &review,
         )
         .map_err(|refusal| refused(refusal, &entry))?;
     let reviewed = EntryRecord {
         duration_secs: review.duration_secs,
-        description: review.description,
+        description: review.description.to_string(),
         billable: review.billable,
         status,
         ..entry.clone()

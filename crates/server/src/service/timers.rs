@@ -14,13 +14,13 @@ use serde_json::json;
 use stint_api::sync::Intent;
 use stint_api::{ErrorBody, ErrorCode};
 use stint_domain::{
-    EntrySource, EntryStatus, TimerError, TimerHead, MAX_ENTRY_SECS, MAX_ROUNDING_MINUTES,
+    EntrySource, EntryStatus, Review, TimerError, TimerHead, MAX_ENTRY_SECS, MAX_ROUNDING_MINUTES,
 };
 use stint_storage::{EntryRecord, TimerRecord, WorkspaceScope};
 use uuid::Uuid;
 
 use crate::service::batch::Batch;
-use crate::service::review::{self, Review};
+use crate::service::review;
 use crate::service::sync;
 use crate::time;
 
@@ -114,7 +114,7 @@ pub fn apply(
             entry_id,
             Review {
                 duration_secs,
-                description: description.clone(),
+                description,
                 billable,
                 submit,
             },
