@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Local, Utc};
 use stint_api::desk::{SyncIssue, SyncIssueKind, SyncStatus};
-
 use stint_api::sync::Intent;
 use stint_api::ErrorCode;
 
