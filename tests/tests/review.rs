@@ -9,8 +9,8 @@ use stint_tests::{entries_on_server, free_port, open_desk, ServerProcess, DEMO_P
 const ANA: &str = "ana@demo.stint.test";
 const ADMIN: &str = "admin@demo.stint.test";
 
-/// Changes the demo workspace's time settings as its admin, over HTTP.
-async fn set_time_settings(url: &str, change: serde_json::Value) {
+/// PATCHes `change` to `path` of the demo workspace as its admin, over HTTP.
+async fn patch_as_admin(url: &str, path: &str, change: serde_json::Value) {
     let http = reqwest::Client::new();
     let credentials =
         serde_json::json!({ "email": ADMIN, "password": DEMO_PASSWORD, "device_name": "admin" });
@@ -25,7 +25,7 @@ async fn set_time_settings(url: &str, change: serde_json::Value) {
         .unwrap();
     let workspace = signed_in["workspaces"][0]["id"].as_str().unwrap();
     let answer = http
-        .patch(format!("{url}/api/v1/workspaces/{workspace}/time/settings"))
+        .patch(format!("{url}/api/v1/workspaces/{workspace}{path}"))
         .bearer_auth(signed_in["token"].as_str().unwrap())
         .json(&change)
         .send()
@@ -36,6 +36,10 @@ async fn set_time_settings(url: &str, change: serde_json::Value) {
         "{}",
         answer.text().await.unwrap()
     );
+}
+
+async fn set_time_settings(url: &str, change: serde_json::Value) {
+    patch_as_admin(url, "/time/settings", change).await;
 }
 
 /// Starts and stops work on Ana's first task.
@@ -162,33 +166,12 @@ async fn a_timer_access_only_stop_submits_and_completes_the_task_on_the_device_t
     let session = desk.sign_in(&url, ANA, DEMO_PASSWORD).await.unwrap();
 
     // An admin makes Ana *timer access only* while she is signed in; her next sync learns it.
-    let http = reqwest::Client::new();
-    let credentials =
-        serde_json::json!({ "email": ADMIN, "password": DEMO_PASSWORD, "device_name": "admin" });
-    let admin: serde_json::Value = http
-        .post(format!("{url}/api/v1/auth/token"))
-        .json(&credentials)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let answer = http
-        .patch(format!(
-            "{url}/api/v1/workspaces/{}/members/{}",
-            session.workspace.id, session.user.id
-        ))
-        .bearer_auth(admin["token"].as_str().unwrap())
-        .json(&serde_json::json!({ "timesheet_access": "timer_only" }))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        answer.status().is_success(),
-        "{}",
-        answer.text().await.unwrap()
-    );
+    patch_as_admin(
+        &url,
+        &format!("/members/{}", session.user.id),
+        serde_json::json!({ "timesheet_access": "timer_only" }),
+    )
+    .await;
     desk.sync_now().await.unwrap();
 
     // Offline, as on the server: submitted at once, the task completed, nothing asked.
