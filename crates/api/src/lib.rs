@@ -11,8 +11,8 @@ pub mod typescript;
 
 pub use error::ErrorCode;
 pub use stint_domain::{
-    ActivityKind, DefaultGroup, DefaultRole, DefaultTeamRole, EntrySource, EntryStatus, Filter,
-    FilterSource, Page, Permission, Segment, TaskStatus, TeamPermission, TimerState,
+    ActivityKind, DefaultGroup, DefaultRole, DefaultTeamRole, EntryFlag, EntrySource, EntryStatus,
+    Filter, FilterSource, Page, Permission, Segment, TaskStatus, TeamPermission, TimerState,
     TimesheetAccess, WorkLogs,
 };
 

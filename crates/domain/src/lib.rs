@@ -19,12 +19,12 @@ pub use access::{
 };
 pub use activity::ActivityKind;
 pub use filters::{resolve_filter, DefaultGroup, Filter, FilterSettings, FilterSource, Page};
-pub use review::{Review, ReviewAsk, ReviewRefusal, Reviewer, StopRule, MAX_ENTRY_SECS};
+pub use review::{Review, ReviewAsk, ReviewRefusal, Reviewer, StopRule, Stopper, MAX_ENTRY_SECS};
 pub use settings::{
     round_duration, RoundingStrategy, SettingError, TimeSettings, MAX_ROUNDING_MINUTES,
     ROUNDING_MINUTES,
 };
-pub use status::{EntrySource, EntryStatus, TaskStatus};
+pub use status::{EntryFlag, EntrySource, EntryStatus, TaskStatus};
 pub use teams::{
     team_grants, DefaultTeamRole, HeldTeamRole, TeamPermission, TeamPermissions, WorkLogs,
 };

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{EntryStatus, TimeSettings, TimesheetAccess};
+use crate::{EntryFlag, EntryStatus, TimeSettings, TimesheetAccess};
 
 /// The most time one entry may hold.
 pub const MAX_ENTRY_SECS: i64 = 24 * 3600;
@@ -44,6 +44,19 @@ pub enum ReviewAsk {
     Nothing,
 }
 
+/// Who or what stopped a timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopper {
+    /// The user's own Stop.
+    Own,
+    /// The user started another timer (T1), on this device or another.
+    Switch,
+    /// A workspace admin (T6).
+    Admin,
+    /// The server's runaway watchdog, at the workspace's threshold (T8).
+    Runaway,
+}
+
 /// What becomes of a stopped timer's entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StopRule {
@@ -51,6 +64,8 @@ pub struct StopRule {
     pub ask: ReviewAsk,
     /// T5: the user's own Stop completes the task (100 %, *Completed*).
     pub completes_task: bool,
+    /// Why the entry waits for its author (T8, T11).
+    pub flag: Option<EntryFlag>,
 }
 
 /// Who stops or reviews an entry, as T4 and T5 tell them apart.
@@ -78,23 +93,32 @@ impl Reviewer {
         self.access == TimesheetAccess::Full && (self.admin || settings.allow_review_before_submit)
     }
 
-    /// The entry of a timer stopped by the user's own Stop (`own`) or otherwise (a switch to
-    /// another task, T1). Without a review the entry is submitted with the workspace's
-    /// automatic status, unless a description is required: then it waits as a draft.
-    pub fn stop(self, settings: &TimeSettings, own: bool) -> StopRule {
+    /// The entry of a timer stopped by `stopper`. Without a review the entry is submitted with
+    /// the workspace's automatic status, unless a description is required: then it waits as a
+    /// draft (flagged when the user did not stop it, T11). A stop the user did not make keeps
+    /// a member's entry as a draft, and asks nothing.
+    pub fn stop(self, settings: &TimeSettings, stopper: Stopper) -> StopRule {
+        let own = stopper == Stopper::Own;
         let timer_only = self.access == TimesheetAccess::TimerOnly;
         let (status, ask) = if self.reviews(settings) || (!own && !timer_only) {
-            // T1: a switch keeps a member's entry as a draft.
             (EntryStatus::Draft, ReviewAsk::Review)
         } else if settings.require_description {
             (EntryStatus::Draft, ReviewAsk::DescriptionOnly)
         } else {
             (settings.automatic_entry_status, ReviewAsk::Nothing)
         };
+        let flag = if stopper == Stopper::Runaway {
+            Some(EntryFlag::Runaway)
+        } else if ask == ReviewAsk::DescriptionOnly && !own {
+            Some(EntryFlag::NeedsDescription)
+        } else {
+            None
+        };
         StopRule {
             status,
             ask: if own { ask } else { ReviewAsk::Nothing },
             completes_task: own && timer_only,
+            flag,
         }
     }
 
@@ -238,8 +262,9 @@ mod tests {
             require_description: true,
             ..reviews_off.clone()
         };
-        let rule = |who: Reviewer, settings: &TimeSettings, own| {
-            let rule = who.stop(settings, own);
+        let rule = |who: Reviewer, settings: &TimeSettings, own: bool| {
+            let stopper = if own { Stopper::Own } else { Stopper::Switch };
+            let rule = who.stop(settings, stopper);
             (rule.status, rule.ask, rule.completes_task)
         };
         use EntryStatus::*;
@@ -267,6 +292,47 @@ mod tests {
         assert_eq!(
             rule(TIMER_ONLY, &needs_text, true),
             (Draft, DescriptionOnly, true)
+        );
+    }
+
+    #[test]
+    fn stops_the_user_did_not_make_are_flagged_where_they_wait() {
+        let needs_text = TimeSettings {
+            require_description: true,
+            ..TimeSettings::default()
+        };
+        let flag = |who: Reviewer, settings: &TimeSettings, stopper| {
+            let rule = who.stop(settings, stopper);
+            (rule.status, rule.flag, rule.completes_task)
+        };
+        use EntryStatus::*;
+        let defaults = TimeSettings::default();
+        // T8: the watchdog's entry is flagged for every user, and completes nothing.
+        assert_eq!(
+            flag(MEMBER, &defaults, Stopper::Runaway),
+            (Draft, Some(EntryFlag::Runaway), false)
+        );
+        assert_eq!(
+            flag(TIMER_ONLY, &defaults, Stopper::Runaway),
+            (Submitted, Some(EntryFlag::Runaway), false)
+        );
+        // T6 and T11: an admin's stop of a timer-only user's timer waits for its description.
+        assert_eq!(
+            flag(TIMER_ONLY, &needs_text, Stopper::Admin),
+            (Draft, Some(EntryFlag::NeedsDescription), false)
+        );
+        assert_eq!(
+            flag(TIMER_ONLY, &defaults, Stopper::Admin),
+            (Submitted, None, false)
+        );
+        assert_eq!(
+            flag(MEMBER, &needs_text, Stopper::Admin),
+            (Draft, None, false)
+        );
+        // Their own Stop asks for the description instead of flagging.
+        assert_eq!(
+            flag(TIMER_ONLY, &needs_text, Stopper::Own),
+            (Draft, None, true)
         );
     }
 

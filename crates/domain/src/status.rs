@@ -71,6 +71,34 @@ impl EntryStatus {
     }
 }
 
+/// Why an entry waits for its author's attention, set when something other than their own Stop
+/// made it (T8, T11) and cleared by their review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wire", derive(ts_rs::TS, utoipa::ToSchema))]
+pub enum EntryFlag {
+    /// The runaway watchdog stopped its timer at the workspace's threshold (T8): check the hours.
+    Runaway,
+    /// Stopped by a switch or an admin while the workspace requires a description to submit
+    /// (T11): it waits as a draft until its author describes it.
+    NeedsDescription,
+}
+
+impl EntryFlag {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryFlag::Runaway => "runaway",
+            EntryFlag::NeedsDescription => "needs_description",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EntryFlag> {
+        [EntryFlag::Runaway, EntryFlag::NeedsDescription]
+            .into_iter()
+            .find(|flag| flag.as_str() == s)
+    }
+}
+
 /// Where an entry came from (T13).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

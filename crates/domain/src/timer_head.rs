@@ -79,6 +79,12 @@ impl TimerHead {
         Ok(())
     }
 
+    /// Counted seconds at `now`: pauses left out, a paused timer's count standing still.
+    pub fn counted_secs(&self, now: Instant) -> i64 {
+        let last_end = self.last.end.unwrap_or(now);
+        (self.closed_millis + counted_millis(self.last.start, last_end)) / 1000
+    }
+
     /// Stops at `at`; a paused timer ends where its last segment ended (as `Timer::stop`).
     pub fn stop(self, at: Instant) -> Result<StoppedHead, TimerError> {
         self.check_not_before_last_change(at)?;

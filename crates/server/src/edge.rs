@@ -71,6 +71,8 @@ pub struct EdgeLimits {
     pub request_timeout: Duration,
     /// How often an idle event stream gets a heartbeat comment.
     pub sse_heartbeat: Duration,
+    /// How often the runaway watchdog looks for timers past their workspace's threshold (T8).
+    pub runaway_sweep: Duration,
 }
 
 impl Default for EdgeLimits {
@@ -81,6 +83,7 @@ impl Default for EdgeLimits {
             body_read_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(60),
             sse_heartbeat: Duration::from_secs(25),
+            runaway_sweep: Duration::from_secs(60),
         }
     }
 }

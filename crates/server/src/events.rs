@@ -36,7 +36,14 @@ pub enum EventKind {
         /// What stopped it, in words for the user.
         by: String,
         /// The device whose change stopped it: that device knows already and says nothing.
+        /// Nil when no device did (an admin, the runaway watchdog).
         device_id: Uuid,
+    },
+    /// The user's running timer was paused by an admin (T6).
+    TimerPaused {
+        timer_id: Uuid,
+        /// Who paused it, in words for the user.
+        by: String,
     },
 }
 
@@ -54,13 +61,31 @@ impl Event {
     /// The scope's user: a change from the scope's device stopped their running timer
     /// `timer_id` (T1: a start on another device). Publish it after the transaction commits.
     pub fn timer_stopped(scope: &WorkspaceScope, timer_id: Uuid) -> Event {
+        Event::timer_stopped_by(scope, timer_id, "Work started on another of your devices")
+    }
+
+    /// The scope's user: their timer `timer_id` was stopped by `by` (an admin, T6; the runaway
+    /// watchdog, T8), from the scope's device (none). Publish it after the transaction commits.
+    pub fn timer_stopped_by(scope: &WorkspaceScope, timer_id: Uuid, by: &str) -> Event {
         Event {
             workspace_id: scope.workspace_id(),
             user_id: Some(scope.user_id()),
             kind: EventKind::TimerStopped {
                 timer_id,
-                by: "Work started on another of your devices".to_string(),
+                by: by.to_string(),
                 device_id: scope.device_id(),
+            },
+        }
+    }
+
+    /// The scope's user: an admin (`by`) paused their timer `timer_id` (T6).
+    pub fn timer_paused_by(scope: &WorkspaceScope, timer_id: Uuid, by: &str) -> Event {
+        Event {
+            workspace_id: scope.workspace_id(),
+            user_id: Some(scope.user_id()),
+            kind: EventKind::TimerPaused {
+                timer_id,
+                by: by.to_string(),
             },
         }
     }

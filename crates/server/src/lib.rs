@@ -84,7 +84,7 @@ pub async fn serve_with(
     limits: EdgeLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let (app, events) = app(storage, &limits);
+    let (app, events) = app(storage.clone(), &limits);
     // On PostgreSQL, events reach even this instance's devices only once its LISTEN is in
     // place: wait for that (briefly; streams opened before it are told `changed` once it is).
     if tokio::time::timeout(LISTEN_PATIENCE, events.ready())
@@ -93,9 +93,15 @@ pub async fn serve_with(
     {
         tracing::warn!("not listening for live-update events yet; serving anyway");
     }
+    let watchdog = tokio::spawn(service::control::watch_runaways(
+        storage,
+        events.clone(),
+        limits.runaway_sweep,
+    ));
     // Event streams never end by themselves: end them, so shutdown can wait for the rest.
     let shutdown = async move {
         shutdown.await;
+        watchdog.abort();
         events.close();
     };
     edge::serve(listener, app, limits, shutdown).await

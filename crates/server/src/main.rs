@@ -112,6 +112,7 @@ impl Edge {
             body_read_timeout: seconds(self.body_timeout, default.body_read_timeout),
             request_timeout: seconds(self.request_timeout, default.request_timeout),
             sse_heartbeat: default.sse_heartbeat,
+            runaway_sweep: default.runaway_sweep,
         }
     }
 }

@@ -12,8 +12,8 @@ use stint_domain::{
     WorkLogs,
 };
 use stint_storage::{
-    may, Capability, InvitationRecord, MembershipRecord, Missing, RoleRecord, Storage,
-    TeamManagement, TeamRecord, Visibility, WorkspaceScope,
+    may, Capability, InvitationRecord, MembershipRecord, Missing, RoleRecord, RunawayTimer,
+    Storage, TeamManagement, TeamRecord, Visibility, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -135,6 +135,43 @@ pub async fn visibility<'s>(
     let all_public = scope.permissions().contains(Permission::ReadAll);
     #[allow(clippy::disallowed_methods)] // decided by the lines above
     Ok(Visibility::vouched_by_policy(scope, all_public, viewed))
+}
+
+/// T6: the scope an admin (a holder of `time:settings`) changes a member's timer in: the
+/// owner's grants and timesheet access, so the stop follows the owner's rules (T4, T5); no
+/// device. A user who is not a member of the admin's workspace is not found.
+pub async fn timer_owner(
+    storage: &dyn Storage,
+    control: Capability<'_, may::ChangeSettings>,
+    user_id: Uuid,
+) -> Result<WorkspaceScope, ApiError> {
+    owner_scope(storage, control.scope().workspace_id(), user_id).await
+}
+
+/// T8: the scope the server's runaway watchdog stops a timer in, as `timer_owner`.
+pub async fn runaway_owner(
+    storage: &dyn Storage,
+    runaway: &RunawayTimer,
+) -> Result<WorkspaceScope, ApiError> {
+    owner_scope(storage, runaway.workspace_id, runaway.user_id).await
+}
+
+async fn owner_scope(
+    storage: &dyn Storage,
+    workspace_id: Uuid,
+    user_id: Uuid,
+) -> Result<WorkspaceScope, ApiError> {
+    match storage.membership(user_id, workspace_id).await? {
+        #[allow(clippy::disallowed_methods)] // the membership is the line above
+        Some(membership) => Ok(WorkspaceScope::vouched_by_policy(
+            workspace_id,
+            user_id,
+            Uuid::nil(),
+            grants_of(&membership),
+            membership.timesheet_access,
+        )),
+        None => Err(ApiError::not_found("no such member")),
+    }
 }
 
 /// The scope an invitation is accepted in: its workspace, acting as the admin who invited

@@ -32,6 +32,7 @@ fn short_limits() -> EdgeLimits {
         body_read_timeout: Duration::from_secs(1),
         request_timeout: Duration::from_secs(4),
         sse_heartbeat: Duration::from_millis(200),
+        ..EdgeLimits::default()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Live updates over server-sent events, on both backends: a device hears of another device's
-//! push, of its timer being stopped elsewhere, and nothing of other users' timers; idle streams
-//! get heartbeats; on PostgreSQL a push to one server instance reaches a device connected to
-//! another.
+//! push, of its timer being stopped elsewhere (another device, an admin, the runaway watchdog)
+//! or paused by an admin, and nothing of other users' timers; idle streams get heartbeats; on
+//! PostgreSQL a push to one server instance reaches a device connected to another.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use stint_api::sync::{Intent, PROTOCOL_VERSION};
 use stint_server::edge::{self, EdgeLimits};
 use stint_server::events::{Event, EventKind, Events};
-use stint_server::service::demo;
+use stint_server::service::{control, demo};
 use stint_server::Passwords;
 use stint_storage::Storage;
 use uuid::Uuid;
@@ -218,6 +218,113 @@ async fn devices_hear_of_changes_and_of_their_timer_stopped_elsewhere() {
         assert_eq!(ben_events.next_event().await.0, "changed");
         laptop.start().await;
         assert_eq!(ben_events.next_event().await.0, "changed");
+    }
+}
+
+/// T6 and T8: the owner's devices hear at once, by whom, when an admin pauses or stops their
+/// timer or the runaway watchdog stops it; the watchdog stops a timer once even when two server
+/// instances sweep at the same moment, at the threshold, flagged for review.
+#[tokio::test]
+async fn owners_hear_of_admins_and_the_watchdog_changing_their_timer() {
+    for backend in common::backends().await {
+        let storage = backend.storage.clone();
+        demo::seed(&*storage, &Passwords::new()).await.unwrap();
+        let (base, events) = serve_demo(storage.clone()).await;
+        let mut ana = Device::sign_in(&base, "ana@demo.stint.test").await;
+        let admin = Device::sign_in(&base, "admin@demo.stint.test").await;
+        let mut heard = ana.listen(&base).await;
+        let http = reqwest::Client::new();
+        let workspace_url = format!("{base}/api/v1/workspaces/{}", admin.workspace);
+        let control = |timer: Uuid, action: &str| {
+            http.post(format!("{workspace_url}/timers/{timer}/{action}"))
+                .bearer_auth(&admin.token)
+                .send()
+        };
+        let mut next_about_the_timer = async || loop {
+            let (name, data) = heard.next_event().await;
+            if name != "changed" {
+                let data: Value = serde_json::from_str(&data).unwrap();
+                return (name, data);
+            }
+        };
+
+        let timer = ana.start().await;
+        assert_eq!(control(timer, "pause").await.unwrap().status(), 204);
+        let (name, data) = next_about_the_timer().await;
+        assert_eq!(
+            (name.as_str(), &data["by"]),
+            ("timer_paused", &json!("by Ada Admin"))
+        );
+        assert_eq!(control(timer, "stop").await.unwrap().status(), 200);
+        let (name, data) = next_about_the_timer().await;
+        assert_eq!(
+            (name.as_str(), &data["by"]),
+            ("timer_stopped", &json!("by Ada Admin"))
+        );
+        assert_eq!(
+            data["device_id"],
+            Uuid::nil().to_string(),
+            "no device stopped it"
+        );
+
+        // The watchdog: nothing while auto-stop is off; then one stop, whoever sweeps.
+        let timer = ana.start().await;
+        let later = chrono::Utc::now() + chrono::Duration::hours(13);
+        let swept = control::stop_runaways(&*storage, &events, later)
+            .await
+            .unwrap();
+        assert_eq!(swept, 0, "auto-stop is off by default");
+        let status = http
+            .patch(format!("{workspace_url}/time/settings"))
+            .bearer_auth(&admin.token)
+            .json(&json!({ "runaway_auto_stop": true, "runaway_timer_hours": 12 }))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200);
+        let other_instance = match &backend.postgres_url {
+            Some(url) => stint_server::connect(url, 5).await.unwrap(),
+            None => storage.clone(),
+        };
+        let (first, second) = tokio::join!(
+            control::stop_runaways(&*storage, &events, later),
+            control::stop_runaways(&*other_instance, &events, later),
+        );
+        assert_eq!(first.unwrap() + second.unwrap(), 1, "stopped once");
+        let (name, data) = next_about_the_timer().await;
+        assert_eq!(
+            (name.as_str(), &data["timer_id"]),
+            ("timer_stopped", &json!(timer))
+        );
+        assert!(
+            data["by"].as_str().unwrap().contains("12-hour limit"),
+            "{data}"
+        );
+
+        let entries: Value = http
+            .get(format!("{workspace_url}/entries"))
+            .bearer_auth(&admin.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let entry = entries["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|entry| entry["timer_id"] == json!(timer))
+            .expect("the runaway's entry");
+        assert_eq!(
+            (&entry["flag"], &entry["status"]),
+            (&json!("runaway"), &json!("draft"))
+        );
+        let span = chrono::DateTime::parse_from_rfc3339(entry["ended_at"].as_str().unwrap())
+            .unwrap()
+            - chrono::DateTime::parse_from_rfc3339(entry["started_at"].as_str().unwrap()).unwrap();
+        assert_eq!(span.num_seconds(), 12 * 3600, "stopped at the threshold");
     }
 }
 

@@ -214,6 +214,7 @@ async fn two_workspaces_with_entries(storage: &dyn Storage) -> (Uuid, Uuid) {
         duration_secs: 3600,
         raw_duration_secs: 3600,
         billable: false,
+        flag: None,
         status: EntryStatus::Draft,
         source: EntrySource::Manual,
         description: "in B".into(),

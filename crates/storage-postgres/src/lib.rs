@@ -19,9 +19,9 @@ use sqlx::{Connection, Executor, PgConnection, PgPool};
 use stint_storage::{
     may, ActivityRecord, Capability, ChangePage, CurrentEpoch, EntryQuery, EntryRecord,
     GroupRecord, InstanceEvents, InvitationRecord, MemberFiltersRecord, MemberRecord,
-    MembershipRecord, ProjectRecord, Result, RoleRecord, SignedInDevice, Storage, StorageError,
-    TaskRecord, TeamRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord, Visibility,
-    WorkspaceRecord, WorkspaceScope,
+    MembershipRecord, ProjectRecord, Result, RoleRecord, RunawayTimer, SignedInDevice, Storage,
+    StorageError, TaskRecord, TeamRecord, TimerRecord, TimerWithSegments, TokenRecord, Transaction,
+    UserRecord, Visibility, WorkspaceRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -287,6 +287,23 @@ impl Storage for PostgresStorage {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn active_timer(&self, scope: &WorkspaceScope) -> Result<Option<TimerWithSegments>> {
         reads::active_timer(&self.pool, scope).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn running_timers(
+        &self,
+        settings: Capability<'_, may::ChangeSettings>,
+    ) -> Result<Vec<TimerRecord>> {
+        reads::running_timers(&self.pool, settings.scope()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn runaway_timers(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Vec<RunawayTimer>> {
+        reads::runaway_timers(&self.pool, now, limit).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

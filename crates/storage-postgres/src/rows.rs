@@ -1,7 +1,7 @@
 //! Rows as the queries read them, and their records in storage's types.
 
 use chrono::{DateTime, Utc};
-use stint_domain::{EntrySource, EntryStatus, Segment, TimerHead};
+use stint_domain::{EntryFlag, EntrySource, EntryStatus, Segment, TimerHead};
 use stint_storage::{
     parse_stored, EntryRecord, Held, Result, StorageError, TimerRecord, WorkspaceScope,
 };
@@ -20,6 +20,7 @@ pub struct EntryRow {
     pub duration_secs: i64,
     pub raw_duration_secs: i64,
     pub billable: bool,
+    pub flag: Option<String>,
     pub status: String,
     pub source: String,
     pub description: String,
@@ -37,6 +38,11 @@ pub fn entry_record(row: EntryRow) -> Result<EntryRecord> {
         duration_secs: row.duration_secs,
         raw_duration_secs: row.raw_duration_secs,
         billable: row.billable,
+        flag: row
+            .flag
+            .as_deref()
+            .map(|flag| parse_stored(flag, EntryFlag::parse, "entry flag"))
+            .transpose()?,
         status: parse_stored(&row.status, EntryStatus::parse, "entry status")?,
         source: parse_stored(&row.source, EntrySource::parse, "entry source")?,
         description: row.description,

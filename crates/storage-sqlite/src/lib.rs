@@ -24,9 +24,9 @@ use sqlx::SqlitePool;
 use stint_storage::{
     may, ActivityRecord, Capability, ChangePage, CurrentEpoch, EntryQuery, EntryRecord,
     GroupRecord, InstanceEvents, InvitationRecord, MemberFiltersRecord, MemberRecord,
-    MembershipRecord, ProjectRecord, Result, RoleRecord, SignedInDevice, Storage, TaskRecord,
-    TeamRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord, Visibility,
-    WorkspaceRecord, WorkspaceScope,
+    MembershipRecord, ProjectRecord, Result, RoleRecord, RunawayTimer, SignedInDevice, Storage,
+    TaskRecord, TeamRecord, TimerRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord,
+    Visibility, WorkspaceRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -286,6 +286,23 @@ impl Storage for SqliteStorage {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn active_timer(&self, scope: &WorkspaceScope) -> Result<Option<TimerWithSegments>> {
         reads::active_timer(&self.reader, scope).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn running_timers(
+        &self,
+        settings: Capability<'_, may::ChangeSettings>,
+    ) -> Result<Vec<TimerRecord>> {
+        reads::running_timers(&self.reader, settings.scope()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn runaway_timers(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Vec<RunawayTimer>> {
+        reads::runaway_timers(&self.reader, now, limit).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

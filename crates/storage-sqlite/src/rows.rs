@@ -1,6 +1,6 @@
 //! Rows as the queries read them, and their records in storage's types.
 
-use stint_domain::{EntrySource, EntryStatus, Segment, TimerHead};
+use stint_domain::{EntryFlag, EntrySource, EntryStatus, Segment, TimerHead};
 use stint_storage::{
     parse_stored, EntryRecord, Held, Reason, Result, StorageError, TimerRecord, TokenRecord,
     WorkspaceScope,
@@ -59,6 +59,7 @@ pub struct EntryRow {
     pub raw_duration_secs: i64,
     /// 0 or 1: SQLite has no booleans (and the JSON arrays of `reads` carry the number).
     pub billable: i64,
+    pub flag: Option<String>,
     pub status: String,
     pub source: String,
     pub description: String,
@@ -76,6 +77,11 @@ pub fn entry_record(row: EntryRow) -> Result<EntryRecord> {
         duration_secs: row.duration_secs,
         raw_duration_secs: row.raw_duration_secs,
         billable: row.billable != 0,
+        flag: row
+            .flag
+            .as_deref()
+            .map(|flag| parse_stored(flag, EntryFlag::parse, "entry flag"))
+            .transpose()?,
         status: parse_stored(&row.status, EntryStatus::parse, "entry status")?,
         source: parse_stored(&row.source, EntrySource::parse, "entry source")?,
         description: row.description,

@@ -184,6 +184,21 @@ pub trait Storage: Send + Sync + 'static {
     async fn own_entries(&self, scope: &WorkspaceScope, ids: &[Uuid]) -> Result<Vec<EntryRecord>>;
     /// The scope's user's running or paused timer, with every segment.
     async fn active_timer(&self, scope: &WorkspaceScope) -> Result<Option<TimerWithSegments>>;
+
+    /// T6: everyone's running and paused timers in the workspace, the longest running first.
+    async fn running_timers(
+        &self,
+        settings: Capability<'_, may::ChangeSettings>,
+    ) -> Result<Vec<TimerRecord>>;
+
+    /// T8: running or paused timers in any workspace that started at least their workspace's
+    /// *runaway timer hours* before `now`, where *runaway auto-stop* is on; at most `limit`,
+    /// the longest running first.
+    async fn runaway_timers(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Vec<RunawayTimer>>;
     /// The epoch cursors are handed out in. A storage opens one when it connects and a new one
     /// every `EPOCH_LENGTH`: a database restored from a backup does not know the epochs opened
     /// after the backup, so the cursors of that lost stretch are noticed (see `cursor_valid`).

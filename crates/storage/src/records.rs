@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use stint_domain::{
-    ActivityKind, DefaultGroup, DefaultRole, DefaultTeamRole, EntrySource, EntryStatus, Filter,
-    HeldRole, HeldTeamRole, Page, Permission, Permissions, Segment, TaskStatus, TeamPermission,
-    TeamPermissions, TimerHead, TimerState, TimesheetAccess, WorkLogs,
+    ActivityKind, DefaultGroup, DefaultRole, DefaultTeamRole, EntryFlag, EntrySource, EntryStatus,
+    Filter, HeldRole, HeldTeamRole, Page, Permission, Permissions, Segment, TaskStatus,
+    TeamPermission, TeamPermissions, TimerHead, TimerState, TimesheetAccess, WorkLogs,
 };
 use uuid::Uuid;
 
@@ -432,6 +432,14 @@ pub enum Held<T> {
     Taken(Uuid),
 }
 
+/// T8: a timer past its workspace's runaway threshold, found across workspaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunawayTimer {
+    pub timer_id: Uuid,
+    pub workspace_id: Uuid,
+    pub user_id: Uuid,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimerWithSegments {
     pub timer: TimerRecord,
@@ -453,6 +461,8 @@ pub struct EntryRecord {
     /// Counted time before rounding (the same when not rounded).
     pub raw_duration_secs: i64,
     pub billable: bool,
+    /// Why it waits for its author (T8, T11); cleared by their review.
+    pub flag: Option<EntryFlag>,
     pub status: EntryStatus,
     pub source: EntrySource,
     pub description: String,

@@ -6,7 +6,9 @@ use ts_rs::TS;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{ActivityKind, EntrySource, EntryStatus, Filter, FilterSource, Segment, TimerState};
+use crate::{
+    ActivityKind, EntryFlag, EntrySource, EntryStatus, Filter, FilterSource, Segment, TimerState,
+};
 
 use super::Assignee;
 
@@ -33,6 +35,11 @@ pub struct Entry {
     #[ts(type = "number")]
     pub raw_duration_secs: i64,
     pub billable: bool,
+    /// Why it waits for its author's review (T8, T11); left out for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    #[ts(optional)]
+    pub flag: Option<EntryFlag>,
     pub status: EntryStatus,
     pub source: EntrySource,
     pub description: String,
@@ -114,4 +121,26 @@ pub struct TimerSnapshot {
     pub task_id: Uuid,
     pub state: TimerState,
     pub segments: Vec<Segment>,
+}
+
+/// T6: someone's running or paused timer, for the workspace's admins (*Team now*).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct RunningTimer {
+    pub timer_id: Uuid,
+    pub user: Assignee,
+    pub task_id: Uuid,
+    pub task_title: String,
+    pub project_name: String,
+    pub state: TimerState,
+    pub started_at: DateTime<Utc>,
+    /// Counted time at `server_time` (pauses left out).
+    #[ts(type = "number")]
+    pub counted_secs: i64,
+}
+
+/// Who is tracking what in the workspace right now, the longest running first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct TeamNow {
+    pub timers: Vec<RunningTimer>,
+    pub server_time: DateTime<Utc>,
 }

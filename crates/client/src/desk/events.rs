@@ -28,12 +28,13 @@ struct StreamSession {
     token: String,
 }
 
-/// The data of a `timer_stopped` event (its `timer_id` is not needed: the sync it starts
-/// brings the timer's new state).
+/// The data of a `timer_stopped` or `timer_paused` event (its `timer_id` is not needed: the
+/// sync it starts brings the timer's new state).
 #[derive(Deserialize)]
-struct TimerStopped {
+struct TimerChanged {
     by: String,
-    /// The device whose change stopped the timer.
+    /// The device whose change stopped the timer; nil or none when no device did (an admin,
+    /// the runaway watchdog).
     device_id: Option<Uuid>,
 }
 
@@ -126,7 +127,11 @@ impl Desk {
                 // Connected: pull what changed while away.
                 "ready" | "changed" => self.sync_wanted.notify_one(),
                 "timer_stopped" => {
-                    self.timer_stopped(&event.data)?;
+                    self.timer_changed("stopped", &event.data)?;
+                    self.sync_wanted.notify_one();
+                }
+                "timer_paused" => {
+                    self.timer_changed("paused", &event.data)?;
                     self.sync_wanted.notify_one();
                 }
                 _ => {}
@@ -135,22 +140,20 @@ impl Desk {
         Ok(())
     }
 
-    /// Leaves "Your timer was stopped: …" for the window, unless this device stopped it (its
-    /// user started work here, on a timer this device did not know was running).
-    fn timer_stopped(&self, data: &str) -> Result<(), DeskError> {
-        let stopped = serde_json::from_str::<TimerStopped>(data).ok();
-        let by_this_device = stopped
+    /// Leaves "Your timer was stopped: …" (or paused) for the window, unless this device did it
+    /// (its user started work here, on a timer this device did not know was running).
+    fn timer_changed(&self, what: &str, data: &str) -> Result<(), DeskError> {
+        let changed = serde_json::from_str::<TimerChanged>(data).ok();
+        let by_this_device = changed
             .as_ref()
-            .and_then(|stopped| stopped.device_id)
+            .and_then(|changed| changed.device_id)
             .is_some_and(|device| self.store.device_id().ok() == Some(device));
         if by_this_device {
             return Ok(());
         }
-        let by = stopped.map_or_else(|| "something else".to_string(), |stopped| stopped.by);
-        self.store.set_setting(
-            keys::TIMER_NOTICE,
-            &format!("Your timer was stopped: {by}."),
-        )?;
+        let by = changed.map_or_else(|| "something else".to_string(), |changed| changed.by);
+        self.store
+            .set_setting(keys::TIMER_NOTICE, &format!("Your timer was {what}: {by}."))?;
         self.changed();
         Ok(())
     }

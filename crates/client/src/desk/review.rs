@@ -5,7 +5,7 @@
 
 use stint_api::desk::{ReviewAsk, WeekEntry};
 use stint_api::rest::{TimeSettings, TimeSettingsChange};
-use stint_domain::{Permission, Reviewer, TimesheetAccess};
+use stint_domain::{Permission, Reviewer, Stopper, TimesheetAccess};
 use uuid::Uuid;
 
 use super::Desk;
@@ -28,7 +28,7 @@ impl Desk {
     /// What the user's own Stop asks them, by the same rule the stop's entry was made with.
     pub(super) fn ask_after_stop(&self) -> Result<ReviewAsk, DeskError> {
         let settings = self.store.time_settings()?;
-        Ok(self.reviewer()?.stop(&settings, true).ask)
+        Ok(self.reviewer()?.stop(&settings, Stopper::Own).ask)
     }
 
     pub fn review_entry(

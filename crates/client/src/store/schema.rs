@@ -93,6 +93,9 @@ const MIGRATIONS: &[&str] = &["
     UPDATE entries SET raw_duration_secs = duration_secs;
     -- T4: whether an entry is billable.
     ALTER TABLE entries ADD COLUMN billable INTEGER NOT NULL DEFAULT 0;
+", "
+    -- T8, T11: why an entry waits for the user's review (`runaway`, `needs_description`).
+    ALTER TABLE entries ADD COLUMN flag TEXT;
 "];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -531,6 +531,7 @@ fn entries_stored_as_json_by_an_older_build_read_the_same_after_upgrading() {
         duration_secs: 3_723,
         raw_duration_secs: 3_723,
         billable: false,
+        flag: None,
         status: EntryStatus::Submitted,
         source: EntrySource::Timer,
         description: description.into(),

@@ -6,7 +6,9 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use stint_api::is_control_text;
 use stint_api::rest::{Assignee, Entry, User};
 use stint_api::sync::Intent;
-use stint_domain::{EntrySource, EntryStatus, Review, Reviewer, Segment, TaskStatus, Timer};
+use stint_domain::{
+    EntryFlag, EntrySource, EntryStatus, Review, Reviewer, Segment, Stopper, TaskStatus, Timer,
+};
 use uuid::Uuid;
 
 use super::{
@@ -44,7 +46,7 @@ impl LocalStore {
         let stopped = match active_timer(&tx)? {
             Some(active) => {
                 let at = at.max(last_change(&tx)?);
-                Some(stop_active(&tx, active, at, me, who, false)?)
+                Some(stop_active(&tx, active, at, me, who, Stopper::Switch)?)
             }
             None => None,
         };
@@ -129,7 +131,7 @@ impl LocalStore {
         let tx = conn.transaction().map_err(StoreError::from)?;
         let active = active_timer(&tx)?.ok_or(DeskError::NoTimer)?;
         let at = not_before_last_change(&active, at);
-        let entry = stop_active(&tx, active, at, me, who, true)?;
+        let entry = stop_active(&tx, active, at, me, who, Stopper::Own)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(entry)
     }
@@ -167,6 +169,7 @@ impl LocalStore {
         entry.duration_secs = review.duration_secs;
         entry.description = review.description.clone();
         entry.billable = review.billable;
+        entry.flag = None;
         save_entry(&tx, &entry, false)?;
         enqueue(
             &tx,
@@ -218,14 +221,14 @@ impl LocalStore {
         ))?;
         let rows = stmt.query_map(
             params![from.timestamp_millis(), to.timestamp_millis()],
-            |r| Ok((entry_from_row(r)?, r.get::<_, bool>(13)?)),
+            |r| Ok((entry_from_row(r)?, r.get::<_, bool>(14)?)),
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
 
-/// Stops the active timer into its entry — by the user's own Stop (`own`) or by a start of
-/// another (T1) — with the rules the server applies to the same stop: T7 rounding, the
+/// Stops the active timer into its entry — by the user's own Stop or by a start of another
+/// (T1) — with the rules the server applies to the same stop: T7 rounding, the
 /// billable default, and the status T4 and T5 give it (a *timer access only* user's own Stop
 /// completes the task too), with the settings the last sync brought.
 fn stop_active(
@@ -234,11 +237,11 @@ fn stop_active(
     at: DateTime<Utc>,
     me: Option<&User>,
     who: Reviewer,
-    own: bool,
+    stopper: Stopper,
 ) -> Result<Entry, DeskError> {
     let stopped = active.timer.stop(at)?;
     let settings = time_settings(tx)?;
-    let rule = who.stop(&settings, own);
+    let rule = who.stop(&settings, stopper);
     if rule.completes_task {
         if let Some(mut task) = task(tx, active.task_id)? {
             task.status = TaskStatus::Completed;
@@ -257,6 +260,7 @@ fn stop_active(
         duration_secs: settings.round_stopped(stopped.duration_secs),
         raw_duration_secs: stopped.duration_secs,
         billable: settings.default_billable,
+        flag: rule.flag,
         status: rule.status,
         source: EntrySource::Timer,
         description: String::new(),
@@ -270,7 +274,7 @@ fn stop_active(
             timer_id: active.id,
             entry_id: entry.id,
             at,
-            switch: !own,
+            switch: stopper == Stopper::Switch,
         },
     )?;
     Ok(entry)
@@ -300,7 +304,7 @@ fn entry(tx: &Transaction<'_>, entry_id: Uuid) -> Result<Entry, DeskError> {
 
 /// What the `entries` columns hold, in the order `entry_from_row` reads them.
 pub(super) const ENTRY_COLUMNS: &str = "id, user_id, task_id, timer_id, team_id, started_at, \
-     ended_at, duration_secs, raw_duration_secs, billable, status, source, description";
+     ended_at, duration_secs, raw_duration_secs, billable, status, source, description, flag";
 
 pub(super) fn save_entry(
     tx: &Transaction<'_>,
@@ -318,8 +322,9 @@ pub(super) fn save_entries(
 ) -> Result<(), StoreError> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO entries (id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-             duration_secs, raw_duration_secs, billable, status, source, description, synced) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+             duration_secs, raw_duration_secs, billable, status, source, description, flag, \
+             synced) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
          ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, task_id = excluded.task_id, \
              timer_id = excluded.timer_id, team_id = excluded.team_id, \
              started_at = excluded.started_at, ended_at = excluded.ended_at, \
@@ -327,7 +332,7 @@ pub(super) fn save_entries(
              raw_duration_secs = excluded.raw_duration_secs, billable = excluded.billable, \
              status = excluded.status, \
              source = excluded.source, description = excluded.description, \
-             synced = excluded.synced",
+             flag = excluded.flag, synced = excluded.synced",
     )?;
     for entry in entries {
         insert.execute(params![
@@ -344,6 +349,7 @@ pub(super) fn save_entries(
             entry.status.as_str(),
             entry.source.as_str(),
             entry.description,
+            entry.flag.map(EntryFlag::as_str),
             synced
         ])?;
     }
@@ -374,6 +380,7 @@ pub(super) fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry>
     };
     let status: String = row.get(10)?;
     let source: String = row.get(11)?;
+    let flag: Option<String> = row.get(13)?;
     Ok(Entry {
         id: uuid(0)?,
         user_id: uuid(1)?,
@@ -388,6 +395,9 @@ pub(super) fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry>
         status: EntryStatus::parse(&status).ok_or_else(|| corrupt(10, "a status"))?,
         source: EntrySource::parse(&source).ok_or_else(|| corrupt(11, "a source"))?,
         description: row.get(12)?,
+        flag: flag
+            .map(|flag| EntryFlag::parse(&flag).ok_or_else(|| corrupt(13, "a flag")))
+            .transpose()?,
     })
 }
 

@@ -22,12 +22,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Live updates for the caller in a workspace, as server-sent events: `ready` once connected
 /// (pull now: anything missed while away is in the pull), then `changed` (pull) and
 /// `timer_stopped` (`{"timer_id", "by", "device_id"}`: your running timer was stopped by a change
-/// from that device), with a comment every 25 s so idle connections stay open.
+/// from that device, or by `by` — an admin, the runaway watchdog — when the device is nil) and
+/// `timer_paused` (`{"timer_id", "by"}`: an admin paused it), with a comment every 25 s so idle
+/// connections stay open.
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace_id}/events", tag = "sync",
     security(("bearer" = [])), params(("workspace_id" = Uuid, Path)),
     responses(
         (status = 200, content_type = "text/event-stream", body = String,
-            description = "A stream of `ready`, `changed` and `timer_stopped` events"),
+            description = "A stream of `ready`, `changed`, `timer_stopped` and `timer_paused` events"),
         (status = 400, body = ErrorBody, description = "A malformed workspace id"),
         (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
         (status = 403, body = ErrorBody, description = "Needs `time:read`"),
@@ -61,5 +63,8 @@ fn to_sse(kind: &EventKind) -> SseEvent {
             serde_json::json!({ "timer_id": timer_id, "by": by, "device_id": device_id })
                 .to_string(),
         ),
+        EventKind::TimerPaused { timer_id, by } => SseEvent::default()
+            .event("timer_paused")
+            .data(serde_json::json!({ "timer_id": timer_id, "by": by }).to_string()),
     }
 }

@@ -14,6 +14,7 @@ pub mod settings;
 pub mod sync;
 pub mod tasks;
 pub mod teams;
+pub mod timers;
 pub mod tokens;
 
 use std::sync::Arc;
@@ -74,6 +75,7 @@ fn feature_routes() -> OpenApiRouter<AppState> {
         .merge(entries::routes())
         .merge(groups::routes())
         .merge(settings::routes())
+        .merge(timers::routes())
 }
 
 /// The OpenAPI document the server serves at `/api/openapi.json`.

@@ -337,6 +337,7 @@ pub async fn add_entries(storage: &dyn Storage, count: u32) -> Result<(), ApiErr
                     duration_secs: 60,
                     raw_duration_secs: 60,
                     billable: false,
+                    flag: None,
                     status: EntryStatus::Draft,
                     source: EntrySource::Manual,
                     description: String::new(),

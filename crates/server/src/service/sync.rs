@@ -624,6 +624,7 @@ pub fn entry(record: EntryRecord) -> Entry {
         duration_secs: record.duration_secs,
         raw_duration_secs: record.raw_duration_secs,
         billable: record.billable,
+        flag: record.flag,
         status: record.status,
         source: record.source,
         description: record.description,

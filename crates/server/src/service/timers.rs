@@ -14,7 +14,8 @@ use serde_json::json;
 use stint_api::sync::Intent;
 use stint_api::{ErrorBody, ErrorCode};
 use stint_domain::{
-    EntrySource, EntryStatus, Review, TimerError, TimerHead, MAX_ENTRY_SECS, MAX_ROUNDING_MINUTES,
+    EntrySource, EntryStatus, Review, Stopper, TimerError, TimerHead, MAX_ENTRY_SECS,
+    MAX_ROUNDING_MINUTES,
 };
 use stint_storage::{EntryRecord, TimerRecord, WorkspaceScope};
 use uuid::Uuid;
@@ -95,7 +96,7 @@ pub fn apply(
             let stopper = if switch {
                 Stopper::Switch
             } else {
-                Stopper::User
+                Stopper::Own
             };
             let stop = plan_stop(batch, scope, timer, at, entry_id, stopper)?;
             write_stop(batch, stop);
@@ -143,6 +144,7 @@ pub fn apply(
                 duration_secs,
                 raw_duration_secs: raw_duration_secs.unwrap_or(duration_secs),
                 billable,
+                flag: None,
                 // Only a draft or a submission comes back from a device: what a manager did
                 // to it on the server is not the device's to restore.
                 status: match status {
@@ -291,7 +293,7 @@ fn record_entry(
         match batch.own_timer(timer_id) {
             Some(timer) if !timer.stopped => {
                 let mut stop =
-                    plan_stop(batch, scope, timer, entry.ended_at, entry.id, Stopper::User)?;
+                    plan_stop(batch, scope, timer, entry.ended_at, entry.id, Stopper::Own)?;
                 // The device's text stays with it (the timer knows none).
                 stop.entry.description = entry.description;
                 write_stop(batch, stop);
@@ -311,6 +313,37 @@ fn record_entry(
     }
     batch.add_entry(entry);
     Ok(Applied::default())
+}
+
+/// T6 and T8: stops the user's running or paused timer for someone else (`stopper`: an admin,
+/// the runaway watchdog) at `at` — or at its last change, if that came later — into a new entry,
+/// which it returns.
+pub fn stop_for_owner(
+    batch: &mut Batch,
+    owner: &WorkspaceScope,
+    timer_id: Uuid,
+    at: DateTime<Utc>,
+    stopper: Stopper,
+) -> Result<EntryRecord, ApplyError> {
+    let timer = own_active_timer(batch, timer_id)?;
+    let at = time::to_millis(at).max(timer.head.last_change());
+    let stop = plan_stop(batch, owner, timer, at, Uuid::now_v7(), stopper)?;
+    let entry = stop.entry.clone();
+    write_stop(batch, stop);
+    Ok(entry)
+}
+
+/// T6: pauses the user's running timer for an admin, at `at` or at its last change.
+pub fn pause_for_owner(
+    batch: &mut Batch,
+    timer_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), ApplyError> {
+    let mut timer = own_active_timer(batch, timer_id)?;
+    let at = time::to_millis(at).max(timer.head.last_change());
+    timer.head.pause(at).map_err(transition_refused)?;
+    batch.save_timer(timer);
+    Ok(())
 }
 
 /// The server decided otherwise first; `server_entry` (a whole `Entry`) is what it has instead,
@@ -355,13 +388,6 @@ struct Stop {
     completes_task: bool,
 }
 
-/// What stopped a timer: the user's own Stop, or a start of another timer (T1).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Stopper {
-    User,
-    Switch,
-}
-
 /// T3: checks that the timer can become an entry of its counted time at `at`, rounded to the
 /// workspace's granularity (T7, once: the counted time is kept beside it), a draft or
 /// submitted as T4 and T5 say for who stopped it.
@@ -380,7 +406,7 @@ fn plan_stop(
         ));
     }
     let stopped = timer.head.stop(at).map_err(transition_refused)?;
-    let rule = review::reviewer(scope).stop(batch.settings(), stopper == Stopper::User);
+    let rule = review::reviewer(scope).stop(batch.settings(), stopper);
     let entry = EntryRecord {
         id: entry_id,
         user_id: timer.user_id,
@@ -392,6 +418,7 @@ fn plan_stop(
         duration_secs: batch.settings().round_stopped(stopped.duration_secs),
         raw_duration_secs: stopped.duration_secs,
         billable: batch.settings().default_billable,
+        flag: rule.flag,
         status: rule.status,
         source: EntrySource::Timer,
         description: String::new(),

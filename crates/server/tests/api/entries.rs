@@ -570,6 +570,7 @@ async fn submitted_and_approved_entries_stay_in_their_team() {
                 duration_secs: 3600,
                 raw_duration_secs: 3600,
                 billable: false,
+                flag: None,
                 status,
                 source: EntrySource::Manual,
                 description: String::new(),

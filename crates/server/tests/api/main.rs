@@ -25,6 +25,7 @@ mod settings;
 mod sync;
 mod tasks;
 mod teams;
+mod timers;
 mod tokens;
 
 const ANA: &str = "ana@demo.stint.test";

@@ -21,7 +21,7 @@ pub async fn visible_entries(
         EntryRow,
         r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
                   task_id AS "task_id!", timer_id, team_id, started_at AS "started_at!",
-                  ended_at AS "ended_at!", duration_secs AS "duration_secs!", raw_duration_secs AS "raw_duration_secs!", billable AS "billable!", status AS "status!",
+                  ended_at AS "ended_at!", duration_secs AS "duration_secs!", raw_duration_secs AS "raw_duration_secs!", billable AS "billable!", flag, status AS "status!",
                   source AS "source!", description AS "description!"
            FROM entries
            WHERE workspace_id = $1 AND (user_id = $2 OR $3 OR team_id = ANY($4))
@@ -36,7 +36,7 @@ pub async fn visible_entries(
                                                    WHERE p.leader_id = $11))
            UNION ALL
            SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at,
-                  duration_secs, raw_duration_secs, billable, status, source, description
+                  duration_secs, raw_duration_secs, billable, flag, status, source, description
            FROM secured_entries
            WHERE workspace_id = $1 AND (user_id = $2 OR team_id = ANY($4))
              AND ($5::uuid IS NULL OR user_id = $5) AND ($6::uuid IS NULL OR team_id = $6)

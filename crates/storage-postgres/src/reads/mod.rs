@@ -4,6 +4,7 @@ mod entries;
 mod groups;
 mod settings;
 mod teams;
+mod timers;
 
 use std::time::Duration;
 
@@ -22,6 +23,7 @@ pub use entries::{entry_activity, task_totals, visible_entries};
 pub use groups::{groups, member_filters};
 pub use settings::time_settings;
 pub use teams::{teams, workspace};
+pub use timers::{runaway_timers, running_timers};
 
 use crate::convert::storage_error;
 use crate::rls;
@@ -229,12 +231,12 @@ pub async fn own_entries(
         EntryRow,
         r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
                   task_id AS "task_id!", timer_id, team_id, started_at AS "started_at!",
-                  ended_at AS "ended_at!", duration_secs AS "duration_secs!", raw_duration_secs AS "raw_duration_secs!", billable AS "billable!", status AS "status!",
+                  ended_at AS "ended_at!", duration_secs AS "duration_secs!", raw_duration_secs AS "raw_duration_secs!", billable AS "billable!", flag, status AS "status!",
                   source AS "source!", description AS "description!"
            FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id = ANY($3)
            UNION ALL
            SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at,
-                  duration_secs, raw_duration_secs, billable, status, source, description
+                  duration_secs, raw_duration_secs, billable, flag, status, source, description
            FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 AND id = ANY($3)
            ORDER BY 7"#,
         scope.workspace_id(),
@@ -265,13 +267,13 @@ pub async fn own_entries_page(
         r#"(SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
                    task_id AS "task_id!", timer_id, team_id, started_at AS "started_at!",
                    ended_at AS "ended_at!", duration_secs AS "duration_secs!",
-                   raw_duration_secs AS "raw_duration_secs!", billable AS "billable!",
+                   raw_duration_secs AS "raw_duration_secs!", billable AS "billable!", flag,
                    status AS "status!", source AS "source!", description AS "description!"
             FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id >= $3
             ORDER BY id LIMIT $4)
            UNION ALL
            (SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at,
-                   duration_secs, raw_duration_secs, billable, status, source, description
+                   duration_secs, raw_duration_secs, billable, flag, status, source, description
             FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 AND id >= $3
             ORDER BY id LIMIT $4)
            ORDER BY 1 LIMIT $4"#,

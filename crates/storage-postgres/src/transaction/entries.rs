@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use stint_domain::ActivityKind;
+use stint_domain::{ActivityKind, EntryFlag};
 use stint_storage::{ChangeOp, Entity, EntryRecord, EntryWrites, Result, WorkspaceScope};
 use uuid::Uuid;
 
@@ -23,11 +23,12 @@ impl EntryWrites for PostgresTransaction {
         for (entry, activity) in changes {
             let id = entry.id;
             let status = entry.status.as_str();
+            let flag = entry.flag.map(EntryFlag::as_str);
             // In one of the two stores (P4); the other has no such row.
             for update in [
                 sqlx::query!(
                     "UPDATE entries SET duration_secs = $1, description = $2, billable = $3, \
-                         status = $4 \
+                         status = $4, flag = $8 \
                      WHERE id = $5 AND workspace_id = $6 AND user_id = $7",
                     entry.duration_secs,
                     entry.description,
@@ -35,11 +36,12 @@ impl EntryWrites for PostgresTransaction {
                     status,
                     id,
                     workspace,
-                    user
+                    user,
+                    flag
                 ),
                 sqlx::query!(
                     "UPDATE secured_entries SET duration_secs = $1, description = $2, \
-                         billable = $3, status = $4 \
+                         billable = $3, status = $4, flag = $8 \
                      WHERE id = $5 AND workspace_id = $6 AND user_id = $7",
                     entry.duration_secs,
                     entry.description,
@@ -47,7 +49,8 @@ impl EntryWrites for PostgresTransaction {
                     status,
                     id,
                     workspace,
-                    user
+                    user,
+                    flag
                 ),
             ] {
                 update.execute(self.conn()).await.map_err(storage_error)?;

@@ -279,9 +279,9 @@ impl TeamWrites for PostgresTransaction {
         if keep_secured {
             sqlx::query!(
                 r#"WITH moved AS (DELETE FROM secured_entries WHERE id = ANY($1) RETURNING *)
-                   INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, status, source, description)
+                   INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description)
                    SELECT id, workspace_id, user_id, task_id, timer_id, NULL, started_at, ended_at,
-                          duration_secs, raw_duration_secs, billable, status, source, description FROM moved"#,
+                          duration_secs, raw_duration_secs, billable, flag, status, source, description FROM moved"#,
                 &secured_ids
             )
             .execute(self.conn())

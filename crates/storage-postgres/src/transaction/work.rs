@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use stint_domain::{ActivityKind, TaskStatus, WorkLogs};
+use stint_domain::{ActivityKind, EntryFlag, TaskStatus, WorkLogs};
 use stint_storage::{
     may, parse_stored, Capability, ChangeOp, Entity, EntryRecord, Held, ProjectRecord,
     ProjectUpdate, Result, SegmentRecord, StorageError, SyncWrites, TaskFields, TaskUpdate,
@@ -443,12 +443,12 @@ impl WorkWrites for PostgresTransaction {
             r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
                       task_id AS "task_id!", timer_id, team_id, started_at AS "started_at!",
                       ended_at AS "ended_at!", duration_secs AS "duration_secs!",
-                      raw_duration_secs AS "raw_duration_secs!", billable AS "billable!",
+                      raw_duration_secs AS "raw_duration_secs!", billable AS "billable!", flag,
                       status AS "status!", source AS "source!", description AS "description!"
                FROM entries WHERE id = ANY($1)
                UNION ALL
                SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at,
-                      duration_secs, raw_duration_secs, billable, status, source, description
+                      duration_secs, raw_duration_secs, billable, flag, status, source, description
                FROM secured_entries WHERE id = ANY($1)"#,
             ids
         )
@@ -477,12 +477,12 @@ impl WorkWrites for PostgresTransaction {
             r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
                       task_id AS "task_id!", timer_id, team_id, started_at AS "started_at!",
                       ended_at AS "ended_at!", duration_secs AS "duration_secs!",
-                      raw_duration_secs AS "raw_duration_secs!", billable AS "billable!",
+                      raw_duration_secs AS "raw_duration_secs!", billable AS "billable!", flag,
                       status AS "status!", source AS "source!", description AS "description!"
                FROM entries WHERE timer_id = ANY($1)
                UNION ALL
                SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at,
-                      duration_secs, raw_duration_secs, billable, status, source, description
+                      duration_secs, raw_duration_secs, billable, flag, status, source, description
                FROM secured_entries WHERE timer_id = ANY($1)"#,
             ids
         )
@@ -594,18 +594,22 @@ impl WorkWrites for PostgresTransaction {
         let durations: Vec<i64> = entries.iter().map(|e| e.duration_secs).collect();
         let raw_durations: Vec<i64> = entries.iter().map(|e| e.raw_duration_secs).collect();
         let billable: Vec<bool> = entries.iter().map(|e| e.billable).collect();
+        let flags: Vec<Option<&str>> = entries
+            .iter()
+            .map(|e| e.flag.map(EntryFlag::as_str))
+            .collect();
         let statuses: Vec<&str> = entries.iter().map(|e| e.status.as_str()).collect();
         let sources: Vec<&str> = entries.iter().map(|e| e.source.as_str()).collect();
         let descriptions: Vec<&str> = entries.iter().map(|e| e.description.as_str()).collect();
         let done = sqlx::query!(
             "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, started_at, \
-                                  ended_at, duration_secs, raw_duration_secs, billable, status, source, description) \
+                                  ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description) \
              SELECT e.id, $1, $2, e.task, e.timer, e.started, e.ended, e.duration, e.raw, \
-                    e.billable, e.status, e.source, e.description \
+                    e.billable, e.flag, e.status, e.source, e.description \
              FROM UNNEST($3::uuid[], $4::uuid[], $5::uuid[], $6::timestamptz[], \
                          $7::timestamptz[], $8::bigint[], $9::bigint[], $10::boolean[], \
-                         $11::text[], $12::text[], $13::text[]) \
-                  AS e (id, task, timer, started, ended, duration, raw, billable, status, \
+                         $11::text[], $12::text[], $13::text[], $14::text[]) \
+                  AS e (id, task, timer, started, ended, duration, raw, billable, flag, status, \
                         source, description) \
              WHERE EXISTS (SELECT 1 FROM tasks WHERE id = e.task AND workspace_id = $1)",
             scope.workspace_id(),
@@ -618,6 +622,7 @@ impl WorkWrites for PostgresTransaction {
             &durations,
             &raw_durations,
             &billable,
+            &flags as &[Option<&str>],
             &statuses as &[&str],
             &sources as &[&str],
             &descriptions as &[&str]
@@ -722,8 +727,8 @@ impl WorkWrites for PostgresTransaction {
             (false, true) => sqlx::query!(
                 "WITH moved AS (DELETE FROM entries \
                                 WHERE id = $2 AND team_id IS NOT DISTINCT FROM $3 RETURNING *) \
-                 INSERT INTO secured_entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, status, source, description) \
-                 SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, raw_duration_secs, billable, status, source, description FROM moved",
+                 INSERT INTO secured_entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description) \
+                 SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description FROM moved",
                 team,
                 entry_id,
                 from_team
@@ -733,8 +738,8 @@ impl WorkWrites for PostgresTransaction {
             (true, false) => sqlx::query!(
                 "WITH moved AS (DELETE FROM secured_entries \
                                 WHERE id = $2 AND team_id = $3 RETURNING *) \
-                 INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, status, source, description) \
-                 SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, raw_duration_secs, billable, status, source, description FROM moved",
+                 INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description) \
+                 SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description FROM moved",
                 team,
                 entry_id,
                 from_team

@@ -31,7 +31,7 @@ pub async fn visible_entries(
     let rows = sqlx::query_as!(
         EntryRow,
         "SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                duration_secs, raw_duration_secs, billable, status, source, description \
+                duration_secs, raw_duration_secs, billable, flag, status, source, description \
          FROM entries \
          WHERE workspace_id = $1 \
            AND (user_id = $2 OR $3 OR team_id IN (SELECT value FROM json_each($4))) \
@@ -45,7 +45,7 @@ pub async fn visible_entries(
                                            WHERE p.leader_id = $11)) \
          UNION ALL \
          SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                duration_secs, raw_duration_secs, billable, status, source, description \
+                duration_secs, raw_duration_secs, billable, flag, status, source, description \
          FROM secured_entries \
          WHERE workspace_id = $1 \
            AND (user_id = $2 OR team_id IN (SELECT value FROM json_each($4))) \

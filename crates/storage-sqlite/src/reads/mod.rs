@@ -4,6 +4,7 @@ mod entries;
 mod groups;
 mod settings;
 mod teams;
+mod timers;
 
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
@@ -21,6 +22,7 @@ pub use entries::{entry_activity, task_totals, visible_entries};
 pub use groups::{groups, member_filters};
 pub use settings::time_settings;
 pub use teams::{teams, workspace};
+pub use timers::{runaway_timers, running_timers};
 
 use crate::rows::{entry_record, timer_record, token_record, EntryRow, TimerRow, TokenRow};
 
@@ -235,15 +237,15 @@ pub async fn own_entries(
     // push brings thousands of them back.
     let page = sqlx::query_scalar!(
         "SELECT json_group_array(json_array(id, workspace_id, user_id, task_id, timer_id, \
-                    team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, status, source, description)) \
+                    team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description)) \
                 AS \"page!: String\" \
          FROM (SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, \
-                      ended_at, duration_secs, raw_duration_secs, billable, status, source, description \
+                      ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description \
                FROM entries WHERE workspace_id = $1 AND user_id = $2 \
                               AND id IN (SELECT value FROM json_each($3)) \
                UNION ALL \
                SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, \
-                      ended_at, duration_secs, raw_duration_secs, billable, status, source, description \
+                      ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description \
                FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 \
                                       AND id IN (SELECT value FROM json_each($3)))",
         workspace,
@@ -279,15 +281,15 @@ pub async fn own_entries_page(
     // One JSON array of rows (see entry_rows).
     let page = sqlx::query_scalar!(
         "SELECT json_group_array(json_array(id, workspace_id, user_id, task_id, timer_id, \
-                    team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, status, source, description)) \
+                    team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description)) \
                 AS \"page!: String\" \
          FROM (SELECT * FROM (\
              SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                    duration_secs, raw_duration_secs, billable, status, source, description \
+                    duration_secs, raw_duration_secs, billable, flag, status, source, description \
              FROM entries WHERE workspace_id = $1 AND user_id = $2 AND id > $3 \
              UNION ALL \
              SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                    duration_secs, raw_duration_secs, billable, status, source, description \
+                    duration_secs, raw_duration_secs, billable, flag, status, source, description \
              FROM secured_entries WHERE workspace_id = $1 AND user_id = $2 AND id > $3) \
              ORDER BY id LIMIT $4)",
         workspace,

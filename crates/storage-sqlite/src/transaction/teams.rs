@@ -312,9 +312,9 @@ impl TeamWrites for SqliteTransaction {
         }
         if keep_secured {
             sqlx::query!(
-                "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, status, source, description) \
+                "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description) \
                  SELECT id, workspace_id, user_id, task_id, timer_id, NULL, started_at, ended_at, \
-                        duration_secs, raw_duration_secs, billable, status, source, description \
+                        duration_secs, raw_duration_secs, billable, flag, status, source, description \
                  FROM secured_entries WHERE team_id = $1 AND workspace_id = $2",
                 team,
                 workspace

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
-use stint_domain::{ActivityKind, TaskStatus, WorkLogs};
+use stint_domain::{ActivityKind, EntryFlag, TaskStatus, WorkLogs};
 use stint_storage::{
     may, parse_stored, Capability, ChangeOp, Entity, EntryRecord, Held, ProjectRecord,
     ProjectUpdate, Result, SegmentRecord, StorageError, TaskFields, TaskUpdate, TeamRecord,
@@ -427,11 +427,11 @@ impl WorkWrites for SqliteTransaction {
         let rows = sqlx::query_as!(
             EntryRow,
             "SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                    duration_secs, raw_duration_secs, billable, status, source, description \
+                    duration_secs, raw_duration_secs, billable, flag, status, source, description \
              FROM entries WHERE id IN (SELECT value FROM json_each($1)) \
              UNION ALL \
              SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                    duration_secs, raw_duration_secs, billable, status, source, description \
+                    duration_secs, raw_duration_secs, billable, flag, status, source, description \
              FROM secured_entries WHERE id IN (SELECT value FROM json_each($1))",
             ids
         )
@@ -453,11 +453,11 @@ impl WorkWrites for SqliteTransaction {
         let rows = sqlx::query_as!(
             EntryRow,
             "SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                    duration_secs, raw_duration_secs, billable, status, source, description \
+                    duration_secs, raw_duration_secs, billable, flag, status, source, description \
              FROM entries WHERE timer_id IN (SELECT value FROM json_each($1)) \
              UNION ALL \
              SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
-                    duration_secs, raw_duration_secs, billable, status, source, description \
+                    duration_secs, raw_duration_secs, billable, flag, status, source, description \
              FROM secured_entries WHERE timer_id IN (SELECT value FROM json_each($1))",
             ids
         )
@@ -559,13 +559,13 @@ impl WorkWrites for SqliteTransaction {
         for chunk in entries.chunks(ROWS_PER_STATEMENT) {
             let mut insert = QueryBuilder::new(
                 "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, started_at, \
-                                      ended_at, duration_secs, raw_duration_secs, billable, status, source, description) \
+                                      ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description) \
                  SELECT v.column1, ",
             );
             insert.push_bind(workspace.clone()).push(", ");
             insert.push_bind(user.clone()).push(
                 ", v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, \
-                   v.column9, v.column10, v.column11 FROM (",
+                   v.column9, v.column10, v.column11, v.column12 FROM (",
             );
             insert.push_values(chunk, |mut row, e| {
                 row.push_bind(e.id.to_string())
@@ -576,6 +576,7 @@ impl WorkWrites for SqliteTransaction {
                     .push_bind(e.duration_secs)
                     .push_bind(e.raw_duration_secs)
                     .push_bind(e.billable)
+                    .push_bind(e.flag.map(EntryFlag::as_str))
                     .push_bind(e.status.as_str())
                     .push_bind(e.source.as_str())
                     .push_bind(e.description.clone());
@@ -695,8 +696,8 @@ impl WorkWrites for SqliteTransaction {
             }
             (false, true) => {
                 sqlx::query!(
-                    "INSERT INTO secured_entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, status, source, description) \
-                     SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, raw_duration_secs, billable, status, source, description FROM entries WHERE id = $2",
+                    "INSERT INTO secured_entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description) \
+                     SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description FROM entries WHERE id = $2",
                     team,
                     entry
                 )
@@ -710,8 +711,8 @@ impl WorkWrites for SqliteTransaction {
             }
             (true, false) => {
                 sqlx::query!(
-                    "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, status, source, description) \
-                     SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, raw_duration_secs, billable, status, source, description FROM secured_entries WHERE id = $2",
+                    "INSERT INTO entries (id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description) \
+                     SELECT id, workspace_id, user_id, task_id, timer_id, $1, started_at, ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description FROM secured_entries WHERE id = $2",
                     team,
                     entry
                 )

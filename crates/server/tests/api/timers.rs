@@ -1,0 +1,167 @@
+//! T6 *Team now*: admins see everyone's running timers and pause or stop them; the entry is
+//! what the owner's rules make of a stop they did not make (T5, T11).
+
+use super::*;
+
+const ADMIN: &str = "admin@demo.stint.test";
+const BEN_ID: &str = "01900000-0000-7000-8000-000000000103";
+
+impl TestServer {
+    async fn team_now(&self, who: &SignedIn) -> (StatusCode, Value) {
+        answer(
+            self.http
+                .get(self.url(who, "/timers"))
+                .bearer_auth(&who.token),
+        )
+        .await
+    }
+
+    async fn control(&self, who: &SignedIn, timer: &Uuid, action: &str) -> (StatusCode, Value) {
+        let url = self.url(who, &format!("/timers/{timer}/{action}"));
+        answer(self.http.post(url).bearer_auth(&who.token)).await
+    }
+
+    async fn as_admin(&self, admin: &SignedIn, path: &str, change: Value) {
+        let url = self.url(admin, path);
+        let request = self.http.patch(url).bearer_auth(&admin.token).json(&change);
+        let (status, body) = answer(request).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn admins_see_who_is_tracking_and_pause_or_stop_their_timers() {
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let ana = server.sign_in(ANA).await;
+        let ben = server.sign_in(BEN).await;
+        let timer = Uuid::now_v7();
+        let (_, body) = server
+            .push(&ben, json!([start(1, &timer, BENS_TASK, 0)]))
+            .await;
+        assert_eq!(outcomes(&body), ["applied"]);
+
+        // A member without `time:settings` neither sees nor changes anyone's timer.
+        let (status, body) = server.team_now(&ana).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        for action in ["pause", "stop"] {
+            let (status, _) = server.control(&ana, &timer, action).await;
+            assert_eq!(status, StatusCode::FORBIDDEN);
+        }
+
+        let (status, now) = server.team_now(&admin).await;
+        assert_eq!(status, StatusCode::OK, "{now}");
+        let timers = now["timers"].as_array().unwrap();
+        assert_eq!(timers.len(), 1, "{now}");
+        assert_eq!(timers[0]["timer_id"], timer.to_string());
+        assert_eq!(timers[0]["user"]["name"], "Ben Baker");
+        assert_eq!(timers[0]["task_title"], "Fix checkout redirect");
+        assert_eq!(timers[0]["state"], "running");
+        assert!(timers[0]["counted_secs"].as_i64().unwrap() > 13 * 24 * 3600);
+
+        // Paused: once; then the count stands still.
+        let (status, _) = server.control(&admin, &timer, "pause").await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, body) = server.control(&admin, &timer, "pause").await;
+        assert_eq!(
+            (status, &body["code"]),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &json!("invalid_transition")
+            )
+        );
+        let (_, now) = server.team_now(&admin).await;
+        assert_eq!(now["timers"][0]["state"], "paused");
+
+        // Stopped: a member's draft, ended where the pause began. Then it is gone.
+        let (status, entry) = server.control(&admin, &timer, "stop").await;
+        assert_eq!(status, StatusCode::OK, "{entry}");
+        assert_eq!(
+            (&entry["timer_id"], &entry["status"], entry.get("flag")),
+            (&json!(timer), &json!("draft"), None)
+        );
+        let (status, _) = server.control(&admin, &timer, "stop").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (_, now) = server.team_now(&admin).await;
+        assert_eq!(now["timers"], json!([]));
+        let (status, _) = server.control(&admin, &Uuid::now_v7(), "stop").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // Ben's device learns it with its next pull; a stop it still sends is reconciled.
+        let pulled = server.pull(&ben, None).await;
+        assert_eq!(pulled["timer"], Value::Null);
+        let (_, body) = server
+            .push(&ben, json!([stop(2, &timer, &Uuid::now_v7(), 60)]))
+            .await;
+        assert_eq!(outcomes(&body), ["reconciled"]);
+        assert_eq!(
+            body["results"][0]["reason"]["details"]["server_entry"]["id"],
+            entry["id"]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_admins_stop_of_a_timer_only_users_timer_waits_for_its_description() {
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let ben = server.sign_in(BEN).await;
+        let members = format!("/members/{BEN_ID}");
+        server
+            .as_admin(
+                &admin,
+                &members,
+                json!({ "timesheet_access": "timer_only" }),
+            )
+            .await;
+        server
+            .as_admin(
+                &admin,
+                "/time/settings",
+                json!({ "require_description": true }),
+            )
+            .await;
+        let timer = Uuid::now_v7();
+        server
+            .push(&ben, json!([start(1, &timer, BENS_TASK, 0)]))
+            .await;
+
+        // T11: stopped by someone else, it cannot be submitted without a description: a
+        // draft flagged for its author, and the task is not completed (T5).
+        let (status, entry) = server.control(&admin, &timer, "stop").await;
+        assert_eq!(status, StatusCode::OK, "{entry}");
+        assert_eq!(
+            (&entry["status"], &entry["flag"]),
+            (&json!("draft"), &json!("needs_description"))
+        );
+        let pulled = server.pull(&ben, None).await;
+        let task = pulled["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|task| task["id"] == BENS_TASK)
+            .unwrap();
+        assert_ne!(task["status"], "completed");
+
+        // Described and submitted by its author: the flag is gone.
+        let review = json!({ "seq": 2, "name": "review_entry", "args": {
+            "entry_id": entry["id"], "duration_secs": entry["duration_secs"],
+            "description": "Checked the redirect", "billable": false, "submit": true,
+            "at": at(300) } });
+        let (_, body) = server.push(&ben, json!([review])).await;
+        assert_eq!(outcomes(&body), ["applied"], "{body}");
+        let pulled = server.pull(&ben, None).await;
+        let reviewed = pulled["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == entry["id"])
+            .unwrap();
+        assert_eq!(
+            (&reviewed["status"], reviewed.get("flag")),
+            (&json!("submitted"), None)
+        );
+    })
+    .await;
+}

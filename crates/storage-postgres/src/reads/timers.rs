@@ -1,0 +1,56 @@
+//! Timers across users: a workspace's running ones for its admins (T6), and those past their
+//! workspace's runaway threshold anywhere (T8).
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use stint_storage::{Result, RunawayTimer, TimerRecord, WorkspaceScope};
+
+use crate::convert::storage_error;
+use crate::rls;
+use crate::rows::{timer_record, TimerRow};
+
+pub async fn running_timers(pool: &PgPool, scope: &WorkspaceScope) -> Result<Vec<TimerRecord>> {
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
+    sqlx::query_as!(
+        TimerRow,
+        "SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, \
+                segment_count, last_start, last_end \
+         FROM timers WHERE workspace_id = $1 AND state <> 'stopped' ORDER BY started_at",
+        scope.workspace_id()
+    )
+    .fetch_all(&mut *read)
+    .await
+    .map_err(storage_error)?
+    .into_iter()
+    .map(timer_record)
+    .collect()
+}
+
+/// Across workspaces: as `stint_lookup`, which may read only the columns this needs.
+pub async fn runaway_timers(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<RunawayTimer>> {
+    let mut read = rls::lookup(pool).await?;
+    let rows = sqlx::query!(
+        "SELECT t.id, t.workspace_id, t.user_id \
+         FROM timers t JOIN time_settings s ON s.workspace_id = t.workspace_id \
+         WHERE t.state <> 'stopped' AND s.runaway_auto_stop \
+           AND t.started_at + make_interval(hours => s.runaway_timer_hours) <= $1 \
+         ORDER BY t.started_at LIMIT $2",
+        now,
+        limit as i64
+    )
+    .fetch_all(&mut *read)
+    .await
+    .map_err(storage_error)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| RunawayTimer {
+            timer_id: row.id,
+            workspace_id: row.workspace_id,
+            user_id: row.user_id,
+        })
+        .collect())
+}

@@ -1,0 +1,55 @@
+//! Timers across users: a workspace's running ones for its admins (T6), and those past their
+//! workspace's runaway threshold anywhere (T8).
+
+use chrono::{DateTime, Utc};
+use sqlx::SqlitePool;
+use stint_storage::{Result, RunawayTimer, TimerRecord, WorkspaceScope};
+
+use crate::convert::{id, millis, storage_error};
+use crate::rows::{timer_record, TimerRow};
+
+pub async fn running_timers(pool: &SqlitePool, scope: &WorkspaceScope) -> Result<Vec<TimerRecord>> {
+    let workspace = scope.workspace_id().to_string();
+    sqlx::query_as!(
+        TimerRow,
+        "SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, \
+                segment_count, last_start, last_end \
+         FROM timers WHERE workspace_id = $1 AND state <> 'stopped' ORDER BY started_at",
+        workspace
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?
+    .into_iter()
+    .map(timer_record)
+    .collect()
+}
+
+pub async fn runaway_timers(
+    pool: &SqlitePool,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<RunawayTimer>> {
+    let (now, limit) = (millis(now), limit as i64);
+    let rows = sqlx::query!(
+        "SELECT t.id, t.workspace_id, t.user_id \
+         FROM timers t JOIN time_settings s ON s.workspace_id = t.workspace_id \
+         WHERE t.state <> 'stopped' AND s.runaway_auto_stop = 1 \
+           AND t.started_at + s.runaway_timer_hours * 3600000 <= $1 \
+         ORDER BY t.started_at LIMIT $2",
+        now,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(storage_error)?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(RunawayTimer {
+                timer_id: id(&row.id)?,
+                workspace_id: id(&row.workspace_id)?,
+                user_id: id(&row.user_id)?,
+            })
+        })
+        .collect()
+}
