@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { ADMIN_EMAIL, ANA, artifacts, binDir, entriesOnServer, root, start, startOnAnotherDevice, startServer, tempDir } from './harness.mjs';
+import { ADMIN_EMAIL, ANA, artifacts, binDir, entriesOnServer, root, start, startOnAnotherDevice, startServer, tempDir, waitFor } from './harness.mjs';
 
 let server;
 let bridge;
@@ -273,6 +273,57 @@ test('an admin changes the time settings; a refused value is shown beside its fi
     await page.getByTestId('rounding_minutes').selectOption('0');
     await page.getByTestId('save-settings').click();
     await page.getByTestId('settings-saved').waitFor();
+  } finally {
+    admin.child.kill();
+  }
+});
+
+test('an admin sees who is tracking what, pauses and stops a timer; its owner is told who', DEADLINE, async () => {
+  const admin = await startBridge();
+  try {
+    const member = await browser.newPage({ viewport: { width: 420, height: 640 } });
+    await member.goto(bridgeUrl);
+    await member.getByRole('heading', { name: 'Assigned to me' }).waitFor();
+    assert.equal(await member.getByTestId('tab-team').count(), 0, 'members have no Team now');
+    await member.getByTestId('task').first().click();
+    await member.getByTestId('timer-task').waitFor();
+
+    const { token, workspaces } = await fetch(`${server.url}/api/v1/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: ADMIN_EMAIL, password: ANA.password, device_name: 'e2e team check' }),
+    }).then((r) => r.json());
+    await waitFor('the start on the server', async () => {
+      const now = await fetch(`${server.url}/api/v1/workspaces/${workspaces[0].id}/timers`, {
+        headers: { authorization: `Bearer ${token}` },
+      }).then((r) => r.json());
+      return now.timers.length === 1;
+    });
+
+    const page = await browser.newPage({ viewport: { width: 420, height: 640 } });
+    await page.goto(`${admin.url}&server=${encodeURIComponent(server.url)}`);
+    await page.getByLabel('Email').fill(ADMIN_EMAIL);
+    await page.getByLabel('Password').fill(ANA.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('tab-team').click();
+    const row = page.getByTestId('running-timer').filter({ hasText: ANA.name });
+    await row.waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'browser-team-now.png') });
+
+    await row.getByTestId('pause-timer').click();
+    await member.getByTestId('sync-notice').filter({ hasText: 'Your timer was paused: by Ada Admin.' }).waitFor();
+    await member.locator('.timer-card.paused').waitFor();
+
+    await row.getByTestId('stop-timer').click();
+    await row.getByTestId('confirm-stop').waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'browser-team-now-stop.png') });
+    await row.getByTestId('confirm-stop').click();
+    await page.getByTestId('team-now-empty').waitFor();
+    await member.getByTestId('sync-notice').filter({ hasText: 'Your timer was stopped: by Ada Admin.' }).waitFor();
+    await member.getByTestId('idle').waitFor();
+    await member.getByTestId('tab-week').click();
+    await member.getByTestId('entry').first().filter({ hasText: 'draft' }).waitFor();
+    await member.screenshot({ path: path.join(artifacts, 'browser-stopped-by-admin.png') });
   } finally {
     admin.child.kill();
   }

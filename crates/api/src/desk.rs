@@ -8,7 +8,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::desk_calls::desk_calls;
-use crate::rest::{Entry, Task, TimeSettings, TimeSettingsChange, User, Workspace};
+use crate::rest::{Entry, Task, TeamNow, TimeSettings, TimeSettingsChange, User, Workspace};
 use crate::{Segment, TimerState};
 pub use stint_domain::ReviewAsk;
 
@@ -51,6 +51,11 @@ desk_calls! {
     time_settings: TimeSettings -> TimeSettings;
     /// Changes the workspace's time settings on the server: admins, online only (S).
     change_time_settings: ChangeTimeSettings { change: TimeSettingsChange } -> TimeSettings;
+    /// T6: who in the workspace is tracking what now, from the server: admins, online only.
+    team_now: TeamNow -> TeamNow;
+    /// T6: pauses or stops someone's timer on the server (admins, online only); then who is
+    /// tracking what. Its owner's devices are told who did it.
+    control_timer: ControlTimer { timer_id: Uuid, action: TimerAction } -> TeamNow;
     current_timer: CurrentTimer -> Option<CurrentTimer>;
     /// This week's entries, oldest first.
     week_entries: WeekEntries -> Vec<WeekEntry>;
@@ -63,6 +68,14 @@ desk_calls! {
     retry_sync_issue: RetrySyncIssue { #[ts(type = "number")] id: i64 } -> SyncStatus;
     /// Drops the issue; the change is not sent again.
     dismiss_sync_issue: DismissSyncIssue { #[ts(type = "number")] id: i64 } -> SyncStatus;
+}
+
+/// What an admin does to someone's timer (T6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TimerAction {
+    Pause,
+    Stop,
 }
 
 /// What Start Work needs besides the tasks themselves to show "Recent" and "Assigned to me".

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use stint_api::rest::{TimeSettings, TimeSettingsChange, TokenRequest, TokenResponse};
+use stint_api::desk::TimerAction;
+use stint_api::rest::{TeamNow, TimeSettings, TimeSettingsChange, TokenRequest, TokenResponse};
 use stint_api::sync::{Mutation, PullResponse, PushRequest, PushResponse, PROTOCOL_VERSION};
 use stint_api::{ErrorBody, ErrorCode};
 use uuid::Uuid;
@@ -122,6 +123,48 @@ impl ServerClient {
             .json(change)
             .send();
         read(response.await).await
+    }
+
+    /// T6: who in the workspace is tracking what (admins).
+    pub async fn team_now(&self, token: &str, workspace: Uuid) -> Result<TeamNow, DeskError> {
+        let response = self
+            .http
+            .get(format!(
+                "{}/api/v1/workspaces/{workspace}/timers",
+                self.base
+            ))
+            .bearer_auth(token)
+            .send();
+        read(response.await).await
+    }
+
+    /// T6: `pause` or `stop` someone's timer (admins).
+    pub async fn control_timer(
+        &self,
+        token: &str,
+        workspace: Uuid,
+        timer_id: Uuid,
+        action: TimerAction,
+    ) -> Result<(), DeskError> {
+        let action = match action {
+            TimerAction::Pause => "pause",
+            TimerAction::Stop => "stop",
+        };
+        let response = self
+            .http
+            .post(format!(
+                "{}/api/v1/workspaces/{workspace}/timers/{timer_id}/{action}",
+                self.base
+            ))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(offline)?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(DeskError::Server(error_body(response).await))
+        }
     }
 
     pub async fn pull(

@@ -6,6 +6,7 @@ import { createBackend } from './backend';
 import type { DeskCall } from './generated/DeskCall';
 import type { DeskReplies } from './generated/DeskReplies';
 import type { TimeSettingsChange } from './generated/TimeSettingsChange';
+import type { TimerAction } from './generated/TimerAction';
 
 export const backend = createBackend();
 
@@ -34,6 +35,9 @@ export const desk = {
   discardEntry: (entry_id: string) => call({ method: 'discard_entry', args: { entry_id } }),
   timeSettings: () => call({ method: 'time_settings' }),
   changeTimeSettings: (change: TimeSettingsChange) => call({ method: 'change_time_settings', args: { change } }),
+  teamNow: () => call({ method: 'team_now' }),
+  controlTimer: (timerId: string, action: TimerAction) =>
+    call({ method: 'control_timer', args: { timer_id: timerId, action } }),
   currentTimer: () => call({ method: 'current_timer' }),
   weekEntries: () => call({ method: 'week_entries' }),
   syncNow: () => call({ method: 'sync_now' }),

@@ -1,6 +1,7 @@
 // Display rules: durations are `h:mm` everywhere; the running timer shows seconds too.
 
 import type { CurrentTimer } from './generated/CurrentTimer';
+import type { EntryFlag } from './generated/EntryFlag';
 import type { SyncStatus } from './generated/SyncStatus';
 
 export function formatHm(secs: number): string {
@@ -82,4 +83,11 @@ export function parseDuration(text: string): number | null {
   match = /^\d+(?:\.\d+)?$/.exec(t);
   if (match) return Math.round(Number(t) * 3600);
   return null;
+}
+
+/** Why an entry waits for its author (T8, T11), in words. */
+export function flagText(flag: EntryFlag): string {
+  return flag === 'runaway'
+    ? 'Stopped at the runaway limit — check its hours'
+    : 'Stopped for you — add a description to submit it';
 }

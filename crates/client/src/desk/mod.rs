@@ -1,7 +1,8 @@
 //! `Desk`: every action of the desktop UI, in one place. The Tauri shell and the dev HTTP bridge
 //! both call `Desk::dispatch`, so the UI behaves the same in the app and in a browser.
 //!
-//! The actions live by feature: `session` (sign in and out), `tasks`, `timer`, `week` and `sync`
+//! The actions live by feature: `session` (sign in and out), `tasks`, `timer`, `review`, `week`,
+//! `team_now` (admins: everyone's timers) and `sync`
 //! (sync now, its status, the loop). This file holds the struct, `dispatch` and the change
 //! notification.
 
@@ -11,6 +12,7 @@ mod review;
 mod session;
 mod sync;
 mod tasks;
+mod team_now;
 mod timer;
 mod week;
 
@@ -18,9 +20,9 @@ use std::path::PathBuf;
 
 use stint_api::desk::{
     CurrentTimer, DeskCall, DeskHandler, DeskReply, MyTasks, Session, Stopped, SyncIssue,
-    SyncProgress, SyncStatus, WeekEntry,
+    SyncProgress, SyncStatus, TimerAction, WeekEntry,
 };
-use stint_api::rest::{Task, TimeSettings, TimeSettingsChange};
+use stint_api::rest::{Task, TeamNow, TimeSettings, TimeSettingsChange};
 use tokio::sync::{watch, Mutex, Notify};
 use uuid::Uuid;
 
@@ -188,6 +190,18 @@ impl DeskHandler for Desk {
         change: TimeSettingsChange,
     ) -> Result<TimeSettings, DeskError> {
         Desk::change_time_settings(self, &change).await
+    }
+
+    async fn team_now(&self) -> Result<TeamNow, DeskError> {
+        Desk::team_now(self).await
+    }
+
+    async fn control_timer(
+        &self,
+        timer_id: Uuid,
+        action: TimerAction,
+    ) -> Result<TeamNow, DeskError> {
+        Desk::control_timer(self, timer_id, action).await
     }
 
     async fn current_timer(&self) -> Result<Option<CurrentTimer>, DeskError> {

@@ -52,7 +52,14 @@ fn needs(path: &str) -> Option<Needs> {
         ) => Needs::Read,
         (
             _,
-            Some("/roles" | "/members" | "/invitations" | "/groups" | "/members/{user_id}/filters"),
+            Some(
+                "/roles"
+                | "/members"
+                | "/invitations"
+                | "/groups"
+                | "/members/{user_id}/filters"
+                | "/timers",
+            ),
         ) => Needs::Settings,
         (_, Some("/entries/{entry_id}/activity")) => Needs::SeesEntry,
         (_, Some("/events")) => return None,
@@ -487,6 +494,9 @@ fn writing(path: &str, method: &str) -> Option<Writing> {
             false,
         ),
         ("DELETE", "/teams/{team_id}") => (Settings, PermissionFirst, None, false),
+        ("POST", "/timers/{timer_id}/pause" | "/timers/{timer_id}/stop") => {
+            (Settings, PermissionFirst, None, false)
+        }
         ("PATCH", "/teams/{team_id}") => (ManageTeam, LookupFirst, Some(json!({})), false),
         ("PUT", "/teams/{team_id}/members/{user_id}") => {
             (ManageTeam, LookupFirst, Some(json!({})), false)
@@ -628,6 +638,8 @@ async fn every_writing_endpoint_refuses_whoever_the_rules_refuse() {
                 ("role_id", false) => custom["id"].as_str().unwrap().to_string(),
                 ("project_id", false) => DEMO_PROJECT.to_string(),
                 ("task_id", false) => DEMO_TASK.to_string(),
+                // No timer runs in the matrix: its allowed cells are `timers.rs`'s.
+                ("timer_id", false) => Uuid::now_v7().to_string(),
                 ("project_id", true) => their_project.id.to_string(),
                 ("task_id", true) => their_task.id.to_string(),
                 ("group_id", true) => their_group.to_string(),

@@ -6,6 +6,7 @@ import type { Stopped } from "./Stopped";
 import type { SyncIssue } from "./SyncIssue";
 import type { SyncStatus } from "./SyncStatus";
 import type { Task } from "./Task";
+import type { TeamNow } from "./TeamNow";
 import type { TimeSettings } from "./TimeSettings";
 import type { WeekEntry } from "./WeekEntry";
 
@@ -65,7 +66,16 @@ time_settings: TimeSettings,
 /**
  * Changes the workspace's time settings on the server: admins, online only (S).
  */
-change_time_settings: TimeSettings, current_timer: CurrentTimer | null, 
+change_time_settings: TimeSettings, 
+/**
+ * T6: who in the workspace is tracking what now, from the server: admins, online only.
+ */
+team_now: TeamNow, 
+/**
+ * T6: pauses or stops someone's timer on the server (admins, online only); then who is
+ * tracking what. Its owner's devices are told who did it.
+ */
+control_timer: TeamNow, current_timer: CurrentTimer | null, 
 /**
  * This week's entries, oldest first.
  */
