@@ -93,10 +93,11 @@ impl Reviewer {
         self.access == TimesheetAccess::Full && (self.admin || settings.allow_review_before_submit)
     }
 
-    /// The entry of a timer stopped by `stopper`. Without a review the entry is submitted with
-    /// the workspace's automatic status, unless a description is required: then it waits as a
-    /// draft (flagged when the user did not stop it, T11). A stop the user did not make keeps
-    /// a member's entry as a draft, and asks nothing.
+    /// The entry of a timer stopped by `stopper`. Without a review the user's own Stop submits
+    /// the entry with the workspace's automatic status, and a stop they did not make submits it
+    /// for approval (T5: never approved unseen); unless a description is required: then it
+    /// waits as a draft (flagged when the user did not stop it, T11). A stop the user did not
+    /// make keeps a member's entry as a draft, and asks nothing.
     pub fn stop(self, settings: &TimeSettings, stopper: Stopper) -> StopRule {
         let own = stopper == Stopper::Own;
         let timer_only = self.access == TimesheetAccess::TimerOnly;
@@ -104,8 +105,10 @@ impl Reviewer {
             (EntryStatus::Draft, ReviewAsk::Review)
         } else if settings.require_description {
             (EntryStatus::Draft, ReviewAsk::DescriptionOnly)
-        } else {
+        } else if own {
             (settings.automatic_entry_status, ReviewAsk::Nothing)
+        } else {
+            (EntryStatus::Submitted, ReviewAsk::Nothing)
         };
         let flag = if stopper == Stopper::Runaway {
             Some(EntryFlag::Runaway)
@@ -164,6 +167,17 @@ impl Reviewer {
             (true, true) => EntryStatus::Submitted,
             (true, false) => settings.automatic_entry_status,
         })
+    }
+}
+
+impl Review<'_> {
+    /// What an entry's flag becomes with this review: a runaway's is answered by any review,
+    /// *needs description* only by a description.
+    pub fn flag_after(&self, flag: Option<EntryFlag>) -> Option<EntryFlag> {
+        match flag {
+            Some(EntryFlag::NeedsDescription) if self.description.trim().is_empty() => flag,
+            _ => None,
+        }
     }
 }
 
@@ -325,6 +339,15 @@ mod tests {
             flag(TIMER_ONLY, &defaults, Stopper::Admin),
             (Submitted, None, false)
         );
+        // Submitted for approval, never approved unseen, whatever the automatic status.
+        let approving = TimeSettings {
+            automatic_entry_status: Approved,
+            ..TimeSettings::default()
+        };
+        for stopper in [Stopper::Switch, Stopper::Admin, Stopper::Runaway] {
+            assert_eq!(flag(TIMER_ONLY, &approving, stopper).0, Submitted);
+        }
+        assert_eq!(flag(TIMER_ONLY, &approving, Stopper::Own).0, Approved);
         assert_eq!(
             flag(MEMBER, &needs_text, Stopper::Admin),
             (Draft, None, false)
@@ -334,6 +357,16 @@ mod tests {
             flag(TIMER_ONLY, &needs_text, Stopper::Own),
             (Draft, None, true)
         );
+    }
+
+    #[test]
+    fn a_review_answers_a_runaway_and_a_description_answers_its_lack() {
+        let runaway = Some(EntryFlag::Runaway);
+        let needs = Some(EntryFlag::NeedsDescription);
+        assert_eq!(review(60, "", false).flag_after(runaway), None);
+        assert_eq!(review(60, " ", false).flag_after(needs), needs);
+        assert_eq!(review(60, "Support call", false).flag_after(needs), None);
+        assert_eq!(review(60, "", true).flag_after(None), None);
     }
 
     #[test]

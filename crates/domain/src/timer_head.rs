@@ -85,6 +85,16 @@ impl TimerHead {
         (self.closed_millis + counted_millis(self.last.start, last_end)) / 1000
     }
 
+    /// When this running timer's counted time reaches `limit` (T8: a runaway); `None` while it
+    /// is paused. Not before its last start, when it counted more than `limit` already.
+    pub fn reaches(&self, limit: chrono::Duration) -> Option<Instant> {
+        if self.last.end.is_some() {
+            return None;
+        }
+        let left = limit - chrono::Duration::milliseconds(self.closed_millis);
+        Some(self.last.start + left.max(chrono::Duration::zero()))
+    }
+
     /// Stops at `at`; a paused timer ends where its last segment ended (as `Timer::stop`).
     pub fn stop(self, at: Instant) -> Result<StoppedHead, TimerError> {
         self.check_not_before_last_change(at)?;
@@ -140,6 +150,21 @@ mod tests {
             head.resume(t(100_001)),
             Err(TimerError::TooManySegments { max: MAX_SEGMENTS })
         );
+    }
+
+    #[test]
+    fn a_runaway_is_counted_time_not_the_clock() {
+        let hour = Duration::hours(1);
+        let mut head = TimerHead::start(t(0));
+        assert_eq!(head.reaches(hour * 12), Some(t(0) + hour * 12));
+        // An hour paused moves the limit an hour on; while paused it is never reached.
+        head.pause(t(0) + hour * 2).unwrap();
+        assert_eq!(head.reaches(hour * 12), None);
+        head.resume(t(0) + hour * 3).unwrap();
+        assert_eq!(head.reaches(hour * 12), Some(t(0) + hour * 13));
+        assert_eq!(head.counted_secs(t(0) + hour * 13), 12 * 3600);
+        // Past the limit already (it was raised, then lowered): from the last start.
+        assert_eq!(head.reaches(hour), Some(t(0) + hour * 3));
     }
 
     /// One step: pause, resume or stop, `gap` milliseconds after the previous instant (negative:

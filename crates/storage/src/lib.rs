@@ -191,9 +191,9 @@ pub trait Storage: Send + Sync + 'static {
         settings: Capability<'_, may::ChangeSettings>,
     ) -> Result<Vec<TimerRecord>>;
 
-    /// T8: running or paused timers in any workspace that started at least their workspace's
-    /// *runaway timer hours* before `now`, where *runaway auto-stop* is on; at most `limit`,
-    /// the longest running first.
+    /// T8: running timers in any workspace that counted at least their workspace's *runaway
+    /// timer hours* by `now`, where *runaway auto-stop* is on; at most `limit`, the earliest to
+    /// reach it first.
     async fn runaway_timers(
         &self,
         now: chrono::DateTime<chrono::Utc>,

@@ -85,9 +85,8 @@ export function parseDuration(text: string): number | null {
   return null;
 }
 
-/** Why an entry waits for its author (T8, T11), in words. */
-export function flagText(flag: EntryFlag): string {
-  return flag === 'runaway'
-    ? 'Stopped at the runaway limit — check its hours'
-    : 'Stopped for you — add a description to submit it';
+/** Why an entry was flagged (T8, T11), in words; `open`: its author may still change it. */
+export function flagText(flag: EntryFlag, open: boolean): string {
+  if (flag === 'needs_description') return 'Stopped for you — add a description to submit it';
+  return open ? 'Stopped at the runaway limit — check its hours' : 'Stopped at the runaway limit';
 }

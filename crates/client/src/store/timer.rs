@@ -154,22 +154,23 @@ impl LocalStore {
         let tx = conn.transaction().map_err(StoreError::from)?;
         let mut entry = entry(&tx, entry_id)?;
         let settings = time_settings(&tx)?;
+        let answer = Review {
+            duration_secs: review.duration_secs,
+            description: &review.description,
+            billable: review.billable,
+            submit: review.submit,
+        };
         entry.status = who
             .review(
                 &settings,
                 (entry.status, entry.duration_secs, entry.billable),
-                &Review {
-                    duration_secs: review.duration_secs,
-                    description: &review.description,
-                    billable: review.billable,
-                    submit: review.submit,
-                },
+                &answer,
             )
             .map_err(|refusal| DeskError::InvalidInput(refusal.to_string()))?;
+        entry.flag = answer.flag_after(entry.flag);
         entry.duration_secs = review.duration_secs;
         entry.description = review.description.clone();
         entry.billable = review.billable;
-        entry.flag = None;
         save_entry(&tx, &entry, false)?;
         enqueue(
             &tx,

@@ -116,10 +116,11 @@ pub async fn pause(
     Ok(())
 }
 
-/// T8: stops every timer past its workspace's runaway threshold where auto-stop is on, at the
-/// threshold, flagged for its owner's review, and tells the owner. Several server instances
-/// may sweep at once: each stop reads the timer again under its owner's lock, so a timer is
-/// stopped once and the other sweeps find it stopped. Answers how many this sweep stopped.
+/// T8: stops every running timer whose counted time reached its workspace's runaway threshold
+/// where auto-stop is on, at the instant it did, flagged for its owner's review, and tells the
+/// owner. Several server instances may sweep at once: each stop reads the timer again under its
+/// owner's lock, so a timer is stopped once and the other sweeps find it stopped. Answers how
+/// many this sweep stopped.
 pub async fn stop_runaways(
     storage: &dyn Storage,
     events: &Events,
@@ -161,19 +162,23 @@ async fn stop_runaway(
     let owner = policy::runaway_owner(storage, runaway).await?;
     let timer_id = runaway.timer_id;
     let hours = in_owner_batch(storage, &owner, timer_id, now, |batch| {
-        // As it stands now: stopped by another sweep, or by its owner, meanwhile; or the
-        // settings changed since it was found.
-        let settings = batch.settings().clone();
-        let Some(timer) = batch.own_timer(timer_id).filter(|timer| !timer.stopped) else {
-            return Ok(None);
-        };
-        let threshold =
-            timer.head.started_at + chrono::Duration::hours(settings.runaway_timer_hours);
-        if !settings.runaway_auto_stop || threshold > now {
-            return Ok(None);
+        // As it stands now: stopped or paused by another sweep, its owner or an admin
+        // meanwhile; or the settings changed since it was found.
+        let (hours, auto_stop) = (
+            batch.settings().runaway_timer_hours,
+            batch.settings().runaway_auto_stop,
+        );
+        let reached = batch
+            .own_timer(timer_id)
+            .filter(|timer| !timer.stopped)
+            .and_then(|timer| timer.head.reaches(chrono::Duration::hours(hours)));
+        match reached {
+            Some(at) if auto_stop && at <= now => {
+                timers::stop_for_owner(batch, &owner, timer_id, at, Stopper::Runaway)?;
+                Ok(Some(hours))
+            }
+            _ => Ok(None),
         }
-        timers::stop_for_owner(batch, &owner, timer_id, threshold, Stopper::Runaway)?;
-        Ok(Some(settings.runaway_timer_hours))
     })
     .await?;
     let Some(hours) = hours else {

@@ -23,7 +23,6 @@ pub fn review(
 ) -> Result<Applied, ApplyError> {
     let entry = own_entry(batch, entry_id)?;
     // The same review again (re-sent on a new stream), after it was applied: nothing to do.
-    // (A review clears the entry's flag: a flagged entry always changes.)
     let same_values = (
         entry.duration_secs,
         entry.description.as_str(),
@@ -33,7 +32,7 @@ pub fn review(
         true => !matches!(entry.status, EntryStatus::Draft | EntryStatus::Rejected),
         false => entry.status == EntryStatus::Draft,
     };
-    if same_values && same_status && entry.flag.is_none() {
+    if same_values && same_status && review.flag_after(entry.flag) == entry.flag {
         return Ok(Applied {
             already: true,
             stopped_timer: None,
@@ -51,7 +50,7 @@ pub fn review(
         description: review.description.to_string(),
         billable: review.billable,
         status,
-        flag: None,
+        flag: review.flag_after(entry.flag),
         ..entry.clone()
     };
     let activity: Vec<ActivityKind> = [

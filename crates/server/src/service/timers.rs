@@ -14,7 +14,7 @@ use serde_json::json;
 use stint_api::sync::Intent;
 use stint_api::{ErrorBody, ErrorCode};
 use stint_domain::{
-    EntrySource, EntryStatus, Review, Stopper, TimerError, TimerHead, MAX_ENTRY_SECS,
+    EntrySource, EntryStatus, Review, Stopper, TimerError, TimerHead, TimerState, MAX_ENTRY_SECS,
     MAX_ROUNDING_MINUTES,
 };
 use stint_storage::{EntryRecord, TimerRecord, WorkspaceScope};
@@ -71,6 +71,11 @@ pub fn apply(
         } => start(batch, scope, timer_id, task_id, at),
         Intent::PauseTimer { timer_id, .. } => {
             let mut timer = own_active_timer(batch, timer_id)?;
+            // Paused already (by an admin, T6, before this device's pause arrived): it stays
+            // paused from the earlier instant.
+            if timer.head.state() == TimerState::Paused {
+                return Ok(already());
+            }
             timer.head.pause(at).map_err(transition_refused)?;
             batch.save_timer(timer);
             Ok(Applied::default())

@@ -2,6 +2,7 @@
 //! what the owner's rules make of a stop they did not make (T5, T11).
 
 use super::*;
+use stint_server::service::control;
 
 const ADMIN: &str = "admin@demo.stint.test";
 const BEN_ID: &str = "01900000-0000-7000-8000-000000000103";
@@ -161,6 +162,49 @@ async fn an_admins_stop_of_a_timer_only_users_timer_waits_for_its_description() 
         assert_eq!(
             (&reviewed["status"], reviewed.get("flag")),
             (&json!("submitted"), None)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_runaway_is_a_timer_that_counted_the_limit_and_a_pause_is_none() {
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let ben = server.sign_in(BEN).await;
+        server
+            .as_admin(&admin, "/time/settings", json!({ "runaway_auto_stop": true, "runaway_timer_hours": 12 }))
+            .await;
+        let events = stint_server::events::Events::start(server.storage.clone(), std::time::Duration::from_secs(25));
+        let sweep = |at: chrono::DateTime<Utc>| {
+            let (storage, events) = (server.storage.clone(), events.clone());
+            async move { control::stop_runaways(&*storage, &events, at).await.unwrap() }
+        };
+        // Started days ago, paused after an hour: no runaway, however long ago it started.
+        let timer = Uuid::now_v7();
+        let pause = json!({ "seq": 2, "name": "pause_timer", "args": { "timer_id": timer, "at": at(60) } });
+        let (_, body) = server.push(&ben, json!([start(1, &timer, BENS_TASK, 0), pause])).await;
+        assert_eq!(outcomes(&body), ["applied", "applied"]);
+        assert_eq!(sweep(Utc::now()).await, 0);
+
+        // Resumed: it reaches 12 hours counted 11 hours on, and is stopped at that instant.
+        let resumed = Utc::now();
+        let resume = json!({ "seq": 3, "name": "resume_timer", "args": { "timer_id": timer, "at": resumed.to_rfc3339() } });
+        let (_, body) = server.push(&ben, json!([resume])).await;
+        assert_eq!(outcomes(&body), ["applied"], "{body}");
+        assert_eq!(sweep(resumed + Duration::hours(10)).await, 0);
+        assert_eq!(sweep(resumed + Duration::hours(12)).await, 1);
+        let pulled = server.pull(&ben, None).await;
+        let entry = pulled["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|entry| entry["timer_id"] == json!(timer))
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (&entry["duration_secs"], &entry["flag"], &entry["status"]),
+            (&json!(12 * 3600), &json!("runaway"), &json!("draft"))
         );
     })
     .await;

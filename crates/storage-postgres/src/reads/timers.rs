@@ -1,5 +1,5 @@
-//! Timers across users: a workspace's running ones for its admins (T6), and those past their
-//! workspace's runaway threshold anywhere (T8).
+//! Timers across users: a workspace's running ones for its admins (T6), and those anywhere
+//! whose counted time reached their workspace's runaway threshold (T8).
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -36,9 +36,10 @@ pub async fn runaway_timers(
     let rows = sqlx::query!(
         "SELECT t.id, t.workspace_id, t.user_id \
          FROM timers t JOIN time_settings s ON s.workspace_id = t.workspace_id \
-         WHERE t.state <> 'stopped' AND s.runaway_auto_stop \
-           AND t.started_at + make_interval(hours => s.runaway_timer_hours) <= $1 \
-         ORDER BY t.started_at LIMIT $2",
+         WHERE t.state = 'running' AND s.runaway_auto_stop \
+           AND t.last_start + make_interval(hours => s.runaway_timer_hours) \
+               - make_interval(secs => t.closed_millis / 1000.0) <= $1 \
+         ORDER BY t.last_start - make_interval(secs => t.closed_millis / 1000.0) LIMIT $2",
         now,
         limit as i64
     )

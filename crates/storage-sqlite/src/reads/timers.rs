@@ -1,5 +1,5 @@
-//! Timers across users: a workspace's running ones for its admins (T6), and those past their
-//! workspace's runaway threshold anywhere (T8).
+//! Timers across users: a workspace's running ones for its admins (T6), and those anywhere
+//! whose counted time reached their workspace's runaway threshold (T8).
 
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
@@ -34,9 +34,9 @@ pub async fn runaway_timers(
     let rows = sqlx::query!(
         "SELECT t.id, t.workspace_id, t.user_id \
          FROM timers t JOIN time_settings s ON s.workspace_id = t.workspace_id \
-         WHERE t.state <> 'stopped' AND s.runaway_auto_stop = 1 \
-           AND t.started_at + s.runaway_timer_hours * 3600000 <= $1 \
-         ORDER BY t.started_at LIMIT $2",
+         WHERE t.state = 'running' AND s.runaway_auto_stop = 1 \
+           AND t.last_start + s.runaway_timer_hours * 3600000 - t.closed_millis <= $1 \
+         ORDER BY t.last_start - t.closed_millis LIMIT $2",
         now,
         limit
     )
