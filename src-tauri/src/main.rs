@@ -76,6 +76,12 @@ fn main() -> anyhow::Result<()> {
         std::env::set_var("GDK_GL", "disable");
     }
     let app = tauri::Builder::default()
+        // D5: a second launch (Stint clicked again, autostart racing a click) shows this one's
+        // window and ends; it must come first, before the second opens anything.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            open_window(app)
+        }))
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(tauri::generate_handler![desk, default_server])
         .manage(ShellOptions {
             server: cli.server.clone(),
@@ -124,16 +130,37 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Refreshes the tray and tells the window after every change, and once a minute for the
-/// elapsed time in the tray's first line. No per-second wake-ups while in the tray.
+/// elapsed time in the tray's first line. No per-second wake-ups while in the tray. A new
+/// notice about the user's timer (stopped by an admin, by the runaway limit, by work started
+/// elsewhere) becomes a desktop notification (D2); one left from before this start does not.
 async fn follow_changes(app: AppHandle, desk: Arc<Desk>) {
     let mut changes = desk.subscribe();
+    let mut told = desk.timer_notice().ok().flatten();
     loop {
         tray::refresh(&app);
+        let notice = desk.timer_notice().ok().flatten();
+        if notice.is_some() && notice != told {
+            notify(&app, notice.as_deref().unwrap_or_default());
+        }
+        told = notice;
         let _ = app.emit("desk-changed", *changes.borrow_and_update());
         tokio::select! {
             changed = changes.changed() => if changed.is_err() { return },
             _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
         }
+    }
+}
+
+fn notify(app: &AppHandle, body: &str) {
+    use tauri_plugin_notification::NotificationExt;
+    if let Err(error) = app
+        .notification()
+        .builder()
+        .title("Stint")
+        .body(body)
+        .show()
+    {
+        tracing::warn!(%error, "showing a notification failed");
     }
 }
 

@@ -1,5 +1,6 @@
 // The real desktop app in a WebKitGTK window under Xvfb, driven by tauri-driver +
-// WebKitWebDriver, with its tray read and clicked through a stand-in StatusNotifier host.
+// WebKitWebDriver, with its tray read and clicked through a stand-in StatusNotifier host and
+// its notifications received by a stand-in notification server.
 // Run inside `dbus-run-session` with DISPLAY set (cargo xtask test does both).
 
 import assert from 'node:assert/strict';
@@ -7,7 +8,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ANA, artifacts, binDir, entriesOnServer, freePort, start, startServer, tempDir, waitFor } from './harness.mjs';
+import { ADMIN_EMAIL, ANA, artifacts, binDir, entriesOnServer, freePort, start, startServer, tempDir, waitFor } from './harness.mjs';
+import { startNotificationsHost } from './notifications-host.mjs';
 import { startTrayHost } from './tray-host.mjs';
 
 /** The colour of the tray icon at (7, 32): on the idle ring, inside the running and paused discs. */
@@ -21,6 +23,7 @@ async function trayIconColour() {
 let keyring;
 let server;
 let tray;
+let notifications;
 let driver;
 let driverUrl;
 let session;
@@ -58,6 +61,7 @@ before(async () => {
 
   server = await startServer();
   tray = await startTrayHost();
+  notifications = await startNotificationsHost();
   const port = await freePort();
   driver = start('tauri-driver', ['--port', String(port), '--native-port', String(await freePort())], {
     env: { ...process.env, STINT_PASSWORD: ANA.password, RUST_LOG: 'info' },
@@ -80,6 +84,7 @@ before(async () => {
 after(async () => {
   if (session) await wd('DELETE', `/session/${session}`).catch(() => {});
   tray?.close();
+  notifications?.close();
   keyring?.kill();
   driver?.kill();
   server?.child.kill();
@@ -157,6 +162,32 @@ test('the app shows the tasks, a click starts the timer; the tray shows it, paus
   await waitFor('the second entry to reach the server', async () => (await entriesOnServer(server.url)).length === 2);
 });
 
+test('an admin stopping the timer reaches the desktop as a notification naming them', DEADLINE, async () => {
+  const startWork = (await tray.menu()).find((e) => e.label === 'Start Work');
+  await tray.click('Start Work', startWork.children.find((e) => e.enabled).label);
+  const admin = await fetch(`${server.url}/api/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: ADMIN_EMAIL, password: ANA.password, device_name: 'e2e admin' }),
+  }).then((r) => r.json());
+  const timers = `${server.url}/api/v1/workspaces/${admin.workspaces[0].id}/timers`;
+  const auth = { authorization: `Bearer ${admin.token}` };
+  const [running] = await waitFor('the timer on the server', async () => {
+    const now = await fetch(timers, { headers: auth }).then((r) => r.json());
+    return now.timers.length === 1 ? now.timers : null;
+  });
+  const stopped = await fetch(`${timers}/${running.timer_id}/stop`, { method: 'POST', headers: auth });
+  assert.equal(stopped.status, 200);
+
+  const shown = await waitFor('the notification', () =>
+    notifications.received.find((n) => n.body === 'Your timer was stopped: by Ada Admin.'));
+  assert.equal(shown.summary, 'Stint');
+  await waitFor('the tray to show the timer stopped', async () => (await tray.menu())[0].label === 'Not tracking');
+  // Told once: later changes (the sync that follows) do not repeat it.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.equal(notifications.received.filter((n) => n.body === shown.body).length, 1);
+});
+
 /** X windows titled "Stint" (the main window), by id. */
 function stintWindows() {
   try {
@@ -181,4 +212,22 @@ test('closing the window keeps the tray running; Open Stint brings the window ba
   assert.equal(menu[0].label, 'Not tracking');
   await tray.click('Open Stint');
   await waitFor('the window to come back', () => stintWindows().length > 0);
+});
+
+test('a second launch hands over to the running app and ends', DEADLINE, async () => {
+  assert.equal(stintWindows().length, 1, 'one window to begin with');
+  const second = spawn(path.join(binDir, 'stint'), ['--data-dir', tempDir('second'), '--server', server.url], {
+    stdio: 'ignore',
+  });
+  const code = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the second launch is still running')), 15000);
+    second.on('exit', (exitCode) => {
+      clearTimeout(timer);
+      resolve(exitCode);
+    });
+  }).finally(() => second.kill());
+  assert.equal(code, 0);
+  assert.equal(stintWindows().length, 1, 'no second window');
+  // The first one goes on.
+  assert.equal((await tray.menu())[0].label, 'Not tracking');
 });

@@ -299,17 +299,14 @@ fn caused_by_body_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 /// JSON has one number type: `1.0` is the integer 1 (JSON Schema agrees), but serde refuses it
-/// for an integer field. So numbers without a fraction become integers before the body is read.
+/// for an integer field. So numbers without a fraction become integers before the body is read —
+/// up to 2^53, where every integer is a float of its own: beyond it, an integer out of range
+/// (`-9223372036854775809`, read as a float) would round into range and pass.
 fn integral_numbers_as_integers(value: &mut Value) {
+    const EXACT: f64 = (1u64 << 53) as f64;
     match value {
         Value::Number(number) => match number.as_f64() {
-            // `i64::MAX as f64` is 2^63, one past the largest i64.
-            Some(float)
-                if number.is_f64()
-                    && float.fract() == 0.0
-                    && float >= i64::MIN as f64
-                    && float < i64::MAX as f64 =>
-            {
+            Some(float) if number.is_f64() && float.fract() == 0.0 && float.abs() <= EXACT => {
                 *value = Value::from(float as i64);
             }
             _ => {}
@@ -456,5 +453,9 @@ mod tests {
         let mut read: Value = serde_json::from_str(r#"{ "seq": 3866557799310418.0 }"#).unwrap();
         integral_numbers_as_integers(&mut read);
         assert_eq!(read, json!({ "seq": 3866557799310418_i64 }));
+        // An integer below i64::MIN reads as the float i64::MIN: it must stay out of range.
+        let mut read: Value = serde_json::from_str(r#"{ "secs": -9223372036854775809 }"#).unwrap();
+        integral_numbers_as_integers(&mut read);
+        assert!(read["secs"].is_f64(), "{read}");
     }
 }

@@ -448,6 +448,10 @@ pub trait WorkWrites: Send {
         user_id: Uuid,
     ) -> Result<bool>;
 
+    /// T2 *un-assign other users and teams*: removes every assignee of the task but the scope's
+    /// user, and every team it is assigned to.
+    async fn unassign_others(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()>;
+
     // Timers and entries, read and written a pushed batch at a time. Ids are made by devices:
     // a lookup by id looks across all workspaces, and answers another user's row as `Held::Taken`.
     async fn timers_with_ids(

@@ -140,6 +140,12 @@ impl Desk {
         Ok(())
     }
 
+    /// What the user should hear about their timer now ("Your timer was stopped: by …"), until
+    /// they act on it. The shell shows each new one as a desktop notification (D2).
+    pub fn timer_notice(&self) -> Result<Option<String>, DeskError> {
+        Ok(self.store.setting(keys::TIMER_NOTICE)?)
+    }
+
     /// Leaves "Your timer was stopped: …" (or paused) for the window, unless this device did it
     /// (its user started work here, on a timer this device did not know was running).
     fn timer_changed(&self, what: &str, data: &str) -> Result<(), DeskError> {

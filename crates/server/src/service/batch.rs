@@ -190,6 +190,9 @@ impl Batch {
         let discarded: Vec<Uuid> = self.discarded.into_iter().collect();
         tx.delete_own_entries(scope, &discarded).await?;
         for &task_id in &self.worked_on {
+            if self.settings.unassign_others_on_start {
+                tx.unassign_others(scope, task_id).await?;
+            }
             tx.assign(scope, task_id, scope.user_id()).await?;
             let (read, now) = self.tasks[&task_id];
             if now != read {
@@ -313,7 +316,8 @@ impl Batch {
         }
     }
 
-    /// T2: the user is assigned to the task, and an open task moves to *In progress*.
+    /// T2: the user is assigned to the task (the only one, when the workspace un-assigns the
+    /// others), and an open task moves to *In progress*.
     pub fn start_work(&mut self, task_id: Uuid) {
         if let Some((_, now)) = self.tasks.get_mut(&task_id) {
             *now = now.after_start_work();

@@ -1,10 +1,12 @@
 //! T6 *Team now*: admins see everyone's running timers and pause or stop them; the entry is
-//! what the owner's rules make of a stop they did not make (T5, T11).
+//! what the owner's rules make of a stop they did not make (T5, T11). T8: the runaway watchdog.
+//! T2: Start Work un-assigns everyone else when the workspace says so.
 
 use super::*;
 use stint_server::service::control;
 
 const ADMIN: &str = "admin@demo.stint.test";
+const ANA_ID: &str = "01900000-0000-7000-8000-000000000102";
 const BEN_ID: &str = "01900000-0000-7000-8000-000000000103";
 
 impl TestServer {
@@ -205,6 +207,66 @@ async fn a_runaway_is_a_timer_that_counted_the_limit_and_a_pause_is_none() {
         assert_eq!(
             (&entry["duration_secs"], &entry["flag"], &entry["status"]),
             (&json!(12 * 3600), &json!("runaway"), &json!("draft"))
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn start_work_un_assigns_everyone_else_when_the_workspace_says_so() {
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let ana = server.sign_in(ANA).await;
+        let ben = server.sign_in(BEN).await;
+        let names = |pulled: &Value| -> (Vec<String>, usize) {
+            let task = pulled["tasks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|task| task["id"] == SHARED_TASK)
+                .unwrap();
+            let mut names: Vec<String> = task["assignees"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["name"].as_str().unwrap().to_string())
+                .collect();
+            names.sort();
+            (names, task["teams"].as_array().unwrap().len())
+        };
+        // Off (the default): Start Work only adds.
+        server
+            .push(&ana, json!([start(1, &Uuid::now_v7(), SHARED_TASK, 0)]))
+            .await;
+        let before = names(&server.pull(&ana, None).await);
+        assert_eq!(before.0, ["Ana Alvarez", "Ben Baker"]);
+
+        let (status, team) = server.make_team(&admin, "Support", BEN_ID, "public").await;
+        assert_eq!(status, StatusCode::CREATED, "{team}");
+        let url = server.url(&admin, &format!("/tasks/{SHARED_TASK}/assignees"));
+        let assignees = json!({ "user_ids": [ANA_ID, BEN_ID], "team_ids": [team["id"]] });
+        let (status, body) = answer(
+            server
+                .http
+                .put(url)
+                .bearer_auth(&admin.token)
+                .json(&assignees),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        server
+            .as_admin(
+                &admin,
+                "/time/settings",
+                json!({ "unassign_others_on_start": true }),
+            )
+            .await;
+        server
+            .push(&ben, json!([start(1, &Uuid::now_v7(), SHARED_TASK, 10)]))
+            .await;
+        assert_eq!(
+            names(&server.pull(&ana, None).await),
+            (vec!["Ben Baker".to_string()], 0)
         );
     })
     .await;

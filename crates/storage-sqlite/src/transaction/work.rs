@@ -332,6 +332,37 @@ impl WorkWrites for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn unassign_others(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()> {
+        let (task, user) = (task_id.to_string(), scope.user_id().to_string());
+        let workspace = scope.workspace_id().to_string();
+        let users = sqlx::query!(
+            "DELETE FROM task_assignees WHERE task_id = $1 AND user_id <> $2 \
+                 AND task_id IN (SELECT id FROM tasks WHERE workspace_id = $3)",
+            task,
+            user,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        let teams = sqlx::query!(
+            "DELETE FROM task_teams WHERE task_id = $1 \
+                 AND task_id IN (SELECT id FROM tasks WHERE workspace_id = $2)",
+            task,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        if users.rows_affected() + teams.rows_affected() > 0 {
+            // Assignees travel with the task.
+            self.log_change(scope, Entity::Task, task_id, ChangeOp::Upsert)
+                .await?;
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn own_active_timer(&mut self, scope: &WorkspaceScope) -> Result<Option<TimerRecord>> {
         let workspace = scope.workspace_id().to_string();
         let user = scope.user_id().to_string();
