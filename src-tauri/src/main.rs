@@ -82,6 +82,13 @@ fn main() -> anyhow::Result<()> {
             open_window(app)
         }))
         .plugin(tauri_plugin_notification::init())
+        // D5: the tray's "Start Stint at login" writes the session's autostart entry, which
+        // starts Stint in the tray.
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .arg("--hidden")
+                .build(),
+        )
         .invoke_handler(tauri::generate_handler![desk, default_server])
         .manage(ShellOptions {
             server: cli.server.clone(),

@@ -8,9 +8,10 @@ use stint_api::TimerState;
 use stint_client::Desk;
 use stint_domain::format_hm;
 use tauri::image::Image;
-use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
+use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
+use tauri_plugin_autostart::ManagerExt;
 
 const TRAY_ID: &str = "stint";
 const ICON_IDLE: &[u8] = include_bytes!("../../icons/tray-idle.png");
@@ -28,6 +29,7 @@ enum TrayItem {
     Open,
     SyncStatus,
     SyncIssues,
+    Autostart,
     Quit,
 }
 
@@ -41,6 +43,7 @@ impl TrayItem {
             TrayItem::Open => "open".into(),
             TrayItem::SyncStatus => "sync_status".into(),
             TrayItem::SyncIssues => "sync_issues".into(),
+            TrayItem::Autostart => "autostart".into(),
             TrayItem::Quit => "quit".into(),
         }
     }
@@ -53,6 +56,7 @@ impl TrayItem {
             "open" => TrayItem::Open,
             "sync_status" => TrayItem::SyncStatus,
             "sync_issues" => TrayItem::SyncIssues,
+            "autostart" => TrayItem::Autostart,
             "quit" => TrayItem::Quit,
             other => TrayItem::StartWork(other.strip_prefix("start:")?.parse().ok()?),
         })
@@ -93,6 +97,11 @@ fn on_menu_event(app: &AppHandle, id: &str) {
             crate::open_window(app);
             Ok(())
         }
+        TrayItem::Autostart => {
+            toggle_autostart(app);
+            refresh(app);
+            Ok(())
+        }
         TrayItem::Quit => {
             app.exit(0);
             Ok(())
@@ -100,6 +109,18 @@ fn on_menu_event(app: &AppHandle, id: &str) {
     };
     if let Err(error) = result {
         tracing::warn!(%error, ?item, "tray action failed");
+    }
+}
+
+/// D5: Stint starts with the user's session, in the tray (`--hidden`), or no longer does.
+fn toggle_autostart(app: &AppHandle) {
+    let autostart = app.autolaunch();
+    let result = match autostart.is_enabled() {
+        Ok(true) => autostart.disable(),
+        _ => autostart.enable(),
+    };
+    if let Err(error) = result {
+        tracing::warn!(%error, "changing autostart failed");
     }
 }
 
@@ -242,6 +263,16 @@ fn build_menu(app: &AppHandle, timer: Option<&CurrentTimer>) -> tauri::Result<Me
         if issues > 0 {
             menu.append(&item(app, TrayItem::SyncIssues, &issues_text, true)?)?;
         }
+        let autostart = app.autolaunch().is_enabled().unwrap_or(false);
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+        menu.append(&CheckMenuItem::with_id(
+            app,
+            TrayItem::Autostart.id(),
+            "Start Stint at login",
+            true,
+            autostart,
+            None::<&str>,
+        )?)?;
         menu.append(&item(app, TrayItem::Quit, "Quit Stint", true)?)?;
         Ok(menu)
     })
@@ -262,6 +293,7 @@ mod tests {
             TrayItem::Open,
             TrayItem::SyncStatus,
             TrayItem::SyncIssues,
+            TrayItem::Autostart,
             TrayItem::Quit,
         ] {
             assert_eq!(TrayItem::parse(&item.id()), Some(item));

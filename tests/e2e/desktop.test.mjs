@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ADMIN_EMAIL, ANA, artifacts, binDir, entriesOnServer, freePort, start, startServer, tempDir, waitFor } from './harness.mjs';
@@ -27,6 +27,8 @@ let notifications;
 let driver;
 let driverUrl;
 let session;
+/** The app's home folder: where the session's autostart entries go (`~/.config/autostart`). */
+const appHome = tempDir('home');
 
 async function wd(method, route, body) {
   const response = await fetch(`${driverUrl}${route}`, {
@@ -64,7 +66,7 @@ before(async () => {
   notifications = await startNotificationsHost();
   const port = await freePort();
   driver = start('tauri-driver', ['--port', String(port), '--native-port', String(await freePort())], {
-    env: { ...process.env, STINT_PASSWORD: ANA.password, RUST_LOG: 'info' },
+    env: { ...process.env, HOME: appHome, STINT_PASSWORD: ANA.password, RUST_LOG: 'info' },
   });
   driverUrl = `http://127.0.0.1:${port}`;
   await waitFor('tauri-driver', async () => (await fetch(`${driverUrl}/status`)).ok);
@@ -230,4 +232,22 @@ test('a second launch hands over to the running app and ends', DEADLINE, async (
   assert.equal(stintWindows().length, 1, 'no second window');
   // The first one goes on.
   assert.equal((await tray.menu())[0].label, 'Not tracking');
+});
+
+test('Start Stint at login, in the tray, writes the autostart entry and takes it back', DEADLINE, async () => {
+  const dir = path.join(appHome, '.config/autostart');
+  const entries = () => (existsSync(dir) ? readdirSync(dir) : []);
+  const toggle = async () => (await tray.menu()).find((e) => e.label === 'Start Stint at login');
+  assert.equal((await toggle()).checked, false);
+  assert.deepEqual(entries(), []);
+
+  await tray.click('Start Stint at login');
+  const [file] = await waitFor('the autostart entry', () => (entries().length === 1 ? entries() : null));
+  const desktopEntry = readFileSync(path.join(dir, file), 'utf8');
+  assert.match(desktopEntry, /^Exec=\S*stint --hidden$/m, desktopEntry);
+  await waitFor('the tray to show it on', async () => (await toggle()).checked);
+
+  await tray.click('Start Stint at login');
+  await waitFor('the entry to be gone', () => entries().length === 0);
+  await waitFor('the tray to show it off', async () => !(await toggle()).checked);
 });

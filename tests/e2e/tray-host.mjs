@@ -33,13 +33,14 @@ Watcher.configureMembers({
   methods: { RegisterStatusNotifierHost: { inSignature: 's', outSignature: '' } },
 });
 
-/** One dbusmenu node as a plain object: { id, label, enabled, children }. */
+/** One dbusmenu node as a plain object: { id, label, enabled, visible, checked, children }. */
 function node([id, props, children]) {
   return {
     id,
     label: props.label?.value ?? '',
     enabled: props.enabled?.value ?? true,
     visible: props.visible?.value ?? true,
+    checked: props['toggle-state']?.value === 1,
     children: children.map((child) => node(child.value)),
   };
 }

@@ -191,9 +191,9 @@ pub trait Storage: Send + Sync + 'static {
         settings: Capability<'_, may::ChangeSettings>,
     ) -> Result<Vec<TimerRecord>>;
 
-    /// T8: running timers in any workspace that counted at least their workspace's *runaway
-    /// timer hours* by `now`, where *runaway auto-stop* is on; at most `limit`, the earliest to
-    /// reach it first.
+    /// T8: active members' running timers in any workspace that counted at least their
+    /// workspace's *runaway timer hours* by `now`, where *runaway auto-stop* is on; at most
+    /// `limit`, the earliest to reach it first.
     async fn runaway_timers(
         &self,
         now: chrono::DateTime<chrono::Utc>,

@@ -36,6 +36,8 @@ pub async fn runaway_timers(
     let rows = sqlx::query!(
         "SELECT t.id, t.workspace_id, t.user_id \
          FROM timers t JOIN time_settings s ON s.workspace_id = t.workspace_id \
+              JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = t.user_id \
+                                AND m.active \
          WHERE t.state = 'running' AND s.runaway_auto_stop \
            AND t.last_start + make_interval(hours => s.runaway_timer_hours) \
                - make_interval(secs => t.closed_millis / 1000.0) <= $1 \

@@ -34,6 +34,8 @@ pub async fn runaway_timers(
     let rows = sqlx::query!(
         "SELECT t.id, t.workspace_id, t.user_id \
          FROM timers t JOIN time_settings s ON s.workspace_id = t.workspace_id \
+              JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = t.user_id \
+                                AND m.active = 1 \
          WHERE t.state = 'running' AND s.runaway_auto_stop = 1 \
            AND t.last_start + s.runaway_timer_hours * 3600000 - t.closed_millis <= $1 \
          ORDER BY t.last_start - t.closed_millis LIMIT $2",
