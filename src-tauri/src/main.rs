@@ -140,9 +140,11 @@ fn main() -> anyhow::Result<()> {
 /// elapsed time in the tray's first line. No per-second wake-ups while in the tray. A new
 /// notice about the user's timer (stopped by an admin, by the runaway limit, by work started
 /// elsewhere) becomes a desktop notification (D2); one left from before this start does not.
+/// So does a timer that has run the workspace's runaway hours (T8), once.
 async fn follow_changes(app: AppHandle, desk: Arc<Desk>) {
     let mut changes = desk.subscribe();
     let mut told = desk.timer_notice().ok().flatten();
+    let mut runaway_told = None;
     loop {
         tray::refresh(&app);
         let notice = desk.timer_notice().ok().flatten();
@@ -150,6 +152,13 @@ async fn follow_changes(app: AppHandle, desk: Arc<Desk>) {
             notify(&app, notice.as_deref().unwrap_or_default());
         }
         told = notice;
+        // T8: a timer that ran the workspace's runaway hours is told of once.
+        if let Ok(Some((timer_id, words))) = desk.runaway_notice() {
+            if runaway_told != Some(timer_id) {
+                notify(&app, &words);
+                runaway_told = Some(timer_id);
+            }
+        }
         let _ = app.emit("desk-changed", *changes.borrow_and_update());
         tokio::select! {
             changed = changes.changed() => if changed.is_err() { return },

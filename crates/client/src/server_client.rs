@@ -73,14 +73,8 @@ impl ServerClient {
             .http
             .delete(format!("{}/api/v1/auth/token", self.base))
             .bearer_auth(token)
-            .send()
-            .await
-            .map_err(offline)?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(DeskError::Server(error_body(response).await))
-        }
+            .send();
+        read_nothing(response.await).await
     }
 
     pub async fn push(
@@ -157,14 +151,8 @@ impl ServerClient {
                 self.base
             ))
             .bearer_auth(token)
-            .send()
-            .await
-            .map_err(offline)?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(DeskError::Server(error_body(response).await))
-        }
+            .send();
+        read_nothing(response.await).await
     }
 
     pub async fn pull(
@@ -211,6 +199,18 @@ async fn read<T: serde::de::DeserializeOwned>(
             format!("the server sent something unexpected: {e}"),
         ))
     })
+}
+
+/// An answer without a body (204): success, or the server's error.
+async fn read_nothing(
+    response: Result<reqwest::Response, reqwest::Error>,
+) -> Result<(), DeskError> {
+    let response = response.map_err(offline)?;
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(DeskError::Server(error_body(response).await))
+    }
 }
 
 async fn error_body(response: reqwest::Response) -> ErrorBody {

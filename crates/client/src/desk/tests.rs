@@ -76,3 +76,50 @@ async fn dispatch_errors_carry_their_code() {
     let error = desk.dispatch(DeskCall::SyncNow).await.unwrap_err();
     assert_eq!(error.code(), ErrorCode::NotSignedIn);
 }
+
+/// T8: once the running timer has counted the runaway hours (12 by default), the desk says so
+/// — not before, and not while it is paused.
+#[tokio::test]
+async fn a_timer_that_ran_the_runaway_hours_is_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let hours = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let later = hours.clone();
+    let desk = Desk::open(DeskConfig {
+        data_dir: dir.path().to_path_buf(),
+        use_keyring: false,
+        device_name: "test".into(),
+        clock: Clock::from_fn(move || {
+            chrono::Utc::now()
+                + chrono::Duration::hours(later.load(std::sync::atomic::Ordering::SeqCst))
+        }),
+    })
+    .unwrap();
+    let task = Task {
+        id: Uuid::now_v7(),
+        title: "Answer tickets".into(),
+        status: TaskStatus::Open,
+        percent_complete: 0,
+        project_id: Uuid::now_v7(),
+        project_name: "Support".into(),
+        project_color: "#3b82f6".into(),
+        assignees: vec![],
+        teams: vec![],
+    };
+    desk.store()
+        .save_tasks(std::slice::from_ref(&task))
+        .unwrap();
+    let timer = desk.start_work(task.id).unwrap();
+    assert_eq!(desk.runaway_notice().unwrap(), None);
+
+    hours.store(11, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(desk.runaway_notice().unwrap(), None);
+    hours.store(12, std::sync::atomic::Ordering::SeqCst);
+    let (timer_id, words) = desk.runaway_notice().unwrap().expect("told at 12 hours");
+    assert_eq!(timer_id, timer.timer_id);
+    assert_eq!(
+        words,
+        "“Answer tickets” has run for 12 hours. Stop it if you are done."
+    );
+    desk.pause().unwrap();
+    assert_eq!(desk.runaway_notice().unwrap(), None, "not while paused");
+}

@@ -1,6 +1,7 @@
 //! The timer: start, pause, resume, stop, and what the UI shows of it.
 
 use stint_api::desk::{CurrentTimer, Stopped};
+use stint_api::TimerState;
 use uuid::Uuid;
 
 use super::Desk;
@@ -53,6 +54,24 @@ impl Desk {
             .active_timer()?
             .map(|active| self.describe(active))
             .transpose()
+    }
+
+    /// T8: when the running timer has counted the workspace's *runaway timer hours*, what to
+    /// tell its owner (the shell shows it once per timer, as a desktop notification): its id
+    /// and the words.
+    pub fn runaway_notice(&self) -> Result<Option<(Uuid, String)>, DeskError> {
+        let Some(timer) = self.current_timer()? else {
+            return Ok(None);
+        };
+        let hours = self.store.time_settings()?.runaway_timer_hours;
+        if timer.state != TimerState::Running || timer.elapsed_secs < hours * 3600 {
+            return Ok(None);
+        }
+        let words = format!(
+            "“{}” has run for {hours} hours. Stop it if you are done.",
+            timer.task.title
+        );
+        Ok(Some((timer.timer_id, words)))
     }
 
     fn describe(&self, active: ActiveTimer) -> Result<CurrentTimer, DeskError> {
