@@ -20,7 +20,7 @@ pub use records::*;
 pub use scope::{may, Capability, Missing, Needs, TeamManagement, Visibility, WorkspaceScope};
 pub use transaction::{
     AccountWrites, EntryWrites, GroupWrites, PeopleWrites, SettingsWrites, SyncWrites, TeamWrites,
-    Transaction, WorkWrites,
+    TimerWrites, Transaction, WorkWrites,
 };
 
 pub type Result<T> = std::result::Result<T, StorageError>;

@@ -1,7 +1,8 @@
-//! What a writing transaction can do, in seven parts a backend implements one file each:
+//! What a writing transaction can do, in nine parts a backend implements one file each:
 //! accounts (workspaces, users, devices, tokens), people (roles, members, invitations), groups,
 //! teams, settings (a workspace's time settings), sync bookkeeping (streams, recorded
-//! mutations) and work (projects, tasks, timers, entries).
+//! mutations), work (projects, tasks), timers (and the entries they stop into) and entries
+//! (changes to entries that exist).
 
 use async_trait::async_trait;
 use stint_domain::{ActivityKind, TimeSettings};
@@ -27,6 +28,7 @@ pub trait Transaction:
     + SettingsWrites
     + SyncWrites
     + WorkWrites
+    + TimerWrites
     + EntryWrites
     + Send
 {
@@ -352,7 +354,7 @@ pub trait SyncWrites: Send {
     async fn lock_user_timers(&mut self, scope: &WorkspaceScope) -> Result<()>;
 }
 
-/// Changes to entries that exist: a user's review of their own (T4).
+/// Changes to entries that exist: a user's review of their own (T4), a move to another team (P4).
 #[async_trait]
 pub trait EntryWrites: Send {
     /// Writes the hours, description, billable and status of entries of the scope's user,
@@ -367,9 +369,78 @@ pub trait EntryWrites: Send {
     /// Deletes entries of the scope's user (drafts they threw away), with their feeds; devices
     /// hear of each as a tombstone.
     async fn delete_own_entries(&mut self, scope: &WorkspaceScope, ids: &[Uuid]) -> Result<()>;
+
+    /// Moves one of the scope's user's entries (as the move was decided on) to a team (of the
+    /// scope's workspace, likewise) or to no team; between the public and the secured store
+    /// when the visibility changes (a delete and an insert, in this transaction). `NotFound`
+    /// when the user has no entry by that id; `Conflict` when the entry's team or the team it
+    /// goes to changed since (decide again). Its feed records it `moved` at `at`.
+    async fn move_entry(
+        &mut self,
+        write: Capability<'_, may::Write>,
+        entry: &EntryRecord,
+        to: Option<&TeamRecord>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()>;
 }
 
-/// Projects, tasks, timers and entries.
+/// Timers and the entries they stop into, read and written a pushed batch at a time. Ids are
+/// made by devices: a lookup by id looks across all workspaces, and answers another user's row
+/// as `Held::Taken`.
+#[async_trait]
+pub trait TimerWrites: Send {
+    async fn timers_with_ids(
+        &mut self,
+        scope: &WorkspaceScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<Held<TimerRecord>>>;
+
+    async fn own_active_timer(&mut self, scope: &WorkspaceScope) -> Result<Option<TimerRecord>>;
+
+    /// The starts of the scope's user's timers that started after `at` (T1 in time order: a
+    /// start that arrives late closes at the next one).
+    async fn own_timer_starts_after(
+        &mut self,
+        scope: &WorkspaceScope,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<chrono::DateTime<chrono::Utc>>>;
+
+    /// The entries with these ids.
+    async fn entries_with_ids(
+        &mut self,
+        scope: &WorkspaceScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<Held<EntryRecord>>>;
+
+    /// The entries these timers were stopped into.
+    async fn entries_of_timers(
+        &mut self,
+        scope: &WorkspaceScope,
+        timer_ids: &[Uuid],
+    ) -> Result<Vec<Held<EntryRecord>>>;
+
+    /// Inserts or updates the scope's user's timers (their `user_id` is not read; each on a
+    /// task of the scope's workspace), then their segments. Timers are written in the order
+    /// given: stopped ones first, so one user never holds two active timers in between.
+    async fn save_timers(
+        &mut self,
+        scope: &WorkspaceScope,
+        timers: &[TimerRecord],
+        segments: &[SegmentRecord],
+    ) -> Result<()>;
+
+    /// Inserts entries of the scope's user (`user_id` is not read) on tasks of its workspace,
+    /// in the public store and on no team (`team_id` is not read); each feed records it
+    /// `created` at `at`.
+    async fn insert_entries(
+        &mut self,
+        scope: &WorkspaceScope,
+        entries: &[EntryRecord],
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()>;
+}
+
+/// Projects and tasks.
 #[async_trait]
 pub trait WorkWrites: Send {
     async fn insert_project(
@@ -451,71 +522,6 @@ pub trait WorkWrites: Send {
     /// T2 *un-assign other users and teams*: removes every assignee of the task but the scope's
     /// user, and every team it is assigned to.
     async fn unassign_others(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()>;
-
-    // Timers and entries, read and written a pushed batch at a time. Ids are made by devices:
-    // a lookup by id looks across all workspaces, and answers another user's row as `Held::Taken`.
-    async fn timers_with_ids(
-        &mut self,
-        scope: &WorkspaceScope,
-        ids: &[Uuid],
-    ) -> Result<Vec<Held<TimerRecord>>>;
-
-    async fn own_active_timer(&mut self, scope: &WorkspaceScope) -> Result<Option<TimerRecord>>;
-
-    /// The starts of the scope's user's timers that started after `at` (T1 in time order: a
-    /// start that arrives late closes at the next one).
-    async fn own_timer_starts_after(
-        &mut self,
-        scope: &WorkspaceScope,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<chrono::DateTime<chrono::Utc>>>;
-
-    /// The entries with these ids.
-    async fn entries_with_ids(
-        &mut self,
-        scope: &WorkspaceScope,
-        ids: &[Uuid],
-    ) -> Result<Vec<Held<EntryRecord>>>;
-
-    /// The entries these timers were stopped into.
-    async fn entries_of_timers(
-        &mut self,
-        scope: &WorkspaceScope,
-        timer_ids: &[Uuid],
-    ) -> Result<Vec<Held<EntryRecord>>>;
-
-    /// Inserts or updates the scope's user's timers (their `user_id` is not read; each on a
-    /// task of the scope's workspace), then their segments. Timers are written in the order
-    /// given: stopped ones first, so one user never holds two active timers in between.
-    async fn save_timers(
-        &mut self,
-        scope: &WorkspaceScope,
-        timers: &[TimerRecord],
-        segments: &[SegmentRecord],
-    ) -> Result<()>;
-
-    /// Inserts entries of the scope's user (`user_id` is not read) on tasks of its workspace,
-    /// in the public store and on no team (`team_id` is not read); each feed records it
-    /// `created` at `at`.
-    async fn insert_entries(
-        &mut self,
-        scope: &WorkspaceScope,
-        entries: &[EntryRecord],
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<()>;
-
-    /// Moves one of the scope's user's entries (as the move was decided on) to a team (of the
-    /// scope's workspace, likewise) or to no team; between the public and the secured store
-    /// when the visibility changes (a delete and an insert, in this transaction). `NotFound`
-    /// when the user has no entry by that id; `Conflict` when the entry's team or the team it
-    /// goes to changed since (decide again). Its feed records it `moved` at `at`.
-    async fn move_entry(
-        &mut self,
-        write: Capability<'_, may::Write>,
-        entry: &EntryRecord,
-        to: Option<&TeamRecord>,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<()>;
 
     /// Deletes a task that no timer or entry refers to (`Conflict` otherwise, and nothing
     /// changes); devices get a tombstone.

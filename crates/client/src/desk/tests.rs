@@ -18,20 +18,25 @@ fn open() -> (tempfile::TempDir, Desk) {
     (dir, desk)
 }
 
-#[tokio::test]
-async fn dispatch_answers_each_call_with_its_own_reply() {
-    let (_dir, desk) = open();
-    let task = Task {
+/// An open task of a project of its own, assigned to nobody.
+fn open_task(title: &str) -> Task {
+    Task {
         id: Uuid::now_v7(),
-        title: "Write docs".into(),
+        title: title.into(),
         status: TaskStatus::Open,
         percent_complete: 0,
         project_id: Uuid::now_v7(),
-        project_name: "Docs".into(),
+        project_name: "Support".into(),
         project_color: "#3b82f6".into(),
         assignees: vec![],
         teams: vec![],
-    };
+    }
+}
+
+#[tokio::test]
+async fn dispatch_answers_each_call_with_its_own_reply() {
+    let (_dir, desk) = open();
+    let task = open_task("Write docs");
     desk.store()
         .save_tasks(std::slice::from_ref(&task))
         .unwrap();
@@ -94,17 +99,7 @@ async fn a_timer_that_ran_the_runaway_hours_is_told() {
         }),
     })
     .unwrap();
-    let task = Task {
-        id: Uuid::now_v7(),
-        title: "Answer tickets".into(),
-        status: TaskStatus::Open,
-        percent_complete: 0,
-        project_id: Uuid::now_v7(),
-        project_name: "Support".into(),
-        project_color: "#3b82f6".into(),
-        assignees: vec![],
-        teams: vec![],
-    };
+    let task = open_task("Answer tickets");
     desk.store()
         .save_tasks(std::slice::from_ref(&task))
         .unwrap();

@@ -8,6 +8,7 @@ mod people;
 mod settings;
 mod sync;
 mod teams;
+mod timers;
 mod work;
 
 use async_trait::async_trait;
