@@ -321,6 +321,11 @@ impl Desk {
     pub async fn run_sync_loop(self: Arc<Self>) {
         let mut failures: u32 = 0;
         loop {
+            // A sync made meanwhile outside this loop (Sync now) that reached the server ends
+            // the backoff: live events and local changes sync at once again.
+            if matches!(self.store.setting(keys::LAST_ERROR), Ok(None)) {
+                failures = 0;
+            }
             let wait = if failures == 0 {
                 Duration::from_secs(60)
             } else {
