@@ -155,3 +155,41 @@ async fn an_event_arrives_within_moments_of_a_push() {
         assert!(latency.p95() < Duration::from_secs(2), "{backend}");
     }
 }
+
+/// After an outage the sync loop backs off (10 s and more); a Sync now that gets through ends
+/// the backoff, so the next local change syncs at once instead of after the pause.
+#[tokio::test]
+async fn a_sync_now_after_an_outage_ends_the_backoff() {
+    let dir = tempfile::tempdir().unwrap();
+    for (backend, database) in Database::each(dir.path()) {
+        let port = free_port();
+        let server = ServerProcess::start_on(&database, port).unwrap();
+        let laptop_dir = tempfile::tempdir().unwrap();
+        let laptop = Arc::new(open_desk(laptop_dir.path(), "laptop"));
+        laptop
+            .sign_in(&server.url, ANA, DEMO_PASSWORD)
+            .await
+            .unwrap();
+        let syncing = tokio::spawn(laptop.clone().run_sync_loop());
+        let tasks = laptop.tasks().unwrap();
+
+        // The server goes away; the loop's sync of a start fails, and it backs off.
+        drop(server);
+        laptop.start_work(tasks[0].id).unwrap();
+        eventually(backend, || {
+            laptop.sync_status().unwrap().last_error.is_some()
+        })
+        .await;
+
+        let server = ServerProcess::start_on(&database, port).unwrap();
+        laptop.sync_now().await.unwrap();
+        laptop.pause().unwrap();
+        let took = eventually(backend, || laptop.sync_status().unwrap().pending == 0).await;
+        assert!(
+            took < Duration::from_secs(5),
+            "{backend}: the pause waited {took:?} for the backoff"
+        );
+        syncing.abort();
+        drop(server);
+    }
+}

@@ -58,6 +58,9 @@ pub struct Desk {
     progress: std::sync::Mutex<Option<SyncProgress>>,
     /// Wakes the sync loop after a local change.
     sync_wanted: Notify,
+    /// Bumped after every sync that reached the server, so the sync loop knows an outage it
+    /// backs off from has ended (a Sync now got through).
+    synced: watch::Sender<u64>,
     /// Bumped after every change, so the shell can refresh the tray and the window.
     changes: watch::Sender<u64>,
 }
@@ -77,6 +80,7 @@ impl Desk {
             progress: std::sync::Mutex::new(None),
             last_stamp: std::sync::Mutex::new(chrono::DateTime::<chrono::Utc>::MIN_UTC),
             sync_wanted: Notify::new(),
+            synced: watch::channel(0).0,
             changes: watch::channel(0).0,
         })
     }

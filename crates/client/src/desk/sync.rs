@@ -65,6 +65,7 @@ impl Desk {
                 self.store.set_setting(keys::LAST_SYNCED_AT, &now)?;
                 self.store.delete_setting(keys::OFFLINE_SINCE)?;
                 self.store.delete_setting(keys::LAST_ERROR)?;
+                self.synced.send_modify(|count| *count += 1);
             }
             Err(error) => {
                 if matches!(error, DeskError::Offline(_))
@@ -319,13 +320,9 @@ impl Desk {
     /// while the server cannot be reached — then a local change waits for the pause too, so an
     /// offline device does not hammer the network. Runs until the process ends.
     pub async fn run_sync_loop(self: Arc<Self>) {
+        let mut synced = self.synced.subscribe();
         let mut failures: u32 = 0;
         loop {
-            // A sync made meanwhile outside this loop (Sync now) that reached the server ends
-            // the backoff: live events and local changes sync at once again.
-            if matches!(self.store.setting(keys::LAST_ERROR), Ok(None)) {
-                failures = 0;
-            }
             let wait = if failures == 0 {
                 Duration::from_secs(60)
             } else {
@@ -334,12 +331,22 @@ impl Desk {
             };
             tokio::select! {
                 _ = self.sync_wanted.notified(), if failures == 0 => {}
+                // A sync made meanwhile outside this loop (Sync now) reached the server: the
+                // outage is over, so the backoff ends and live events and local changes sync at
+                // once again.
+                _ = synced.changed(), if failures > 0 => {
+                    failures = 0;
+                    continue;
+                }
                 _ = tokio::time::sleep(wait) => {}
             }
             if !matches!(self.signed_in(), Ok(Some(_))) {
                 continue;
             }
-            match self.sync_now().await {
+            let result = self.sync_now().await;
+            // This loop's own sync is no news to it.
+            synced.mark_unchanged();
+            match result {
                 Ok(_) => failures = 0,
                 Err(error) => {
                     failures = failures.saturating_add(1);
