@@ -57,6 +57,10 @@ desk_calls! {
     /// tracking what. Its owner's devices are told who did it.
     control_timer: ControlTimer { timer_id: Uuid, action: TimerAction } -> TeamNow;
     current_timer: CurrentTimer -> Option<CurrentTimer>;
+    /// T9: the time away the user is asked about, while the timer it ran on is unchanged.
+    idle_prompt: IdlePrompt -> Option<IdlePrompt>;
+    /// T9: what to do with the time away; then the timer, if one runs.
+    answer_idle: AnswerIdle { answer: IdleAnswer } -> Option<CurrentTimer>;
     /// This week's entries, oldest first.
     week_entries: WeekEntries -> Vec<WeekEntry>;
     /// Pushes local changes and pulls the server's now.
@@ -76,6 +80,32 @@ desk_calls! {
 pub enum TimerAction {
     Pause,
     Stop,
+}
+
+/// T9: the user came back to a running timer after *idle minutes* or more without input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct IdlePrompt {
+    pub timer_id: Uuid,
+    pub task: Task,
+    /// Their last input before going away (or the timer's start, if later).
+    pub since: DateTime<Utc>,
+    /// Their first input after.
+    pub back_at: DateTime<Utc>,
+}
+
+/// T9: what becomes of the time away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum IdleAnswer {
+    /// It counts: nothing changes.
+    Keep,
+    /// The entry ends where the user went away (a draft); the timer goes on from their return.
+    Discard,
+    /// The entry ends where the user went away (a draft), and no timer runs.
+    DiscardAndStop,
+    /// The time away is given to another task (an entry of its own); the timer goes on from
+    /// the return.
+    MoveTo { task_id: Uuid },
 }
 
 /// What Start Work needs besides the tasks themselves to show "Recent" and "Assigned to me".

@@ -52,6 +52,10 @@ pub enum Intent {
         /// entry is kept as T1 and T5 say for a switch. Left out when false.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         switch: bool,
+        /// Stopped where the user went away, by their answer to the idle prompt (T9): the entry
+        /// is kept as for a stop they did not make (T5). Left out when false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        idle: bool,
     },
     /// An entry the device holds that the server lacks: re-pushed after the server was restored
     /// from a backup. Skipped when the server has it already.

@@ -7,6 +7,7 @@
 mod access;
 mod activity;
 mod filters;
+mod idle;
 mod review;
 mod settings;
 mod status;
@@ -19,6 +20,7 @@ pub use access::{
 };
 pub use activity::ActivityKind;
 pub use filters::{resolve_filter, DefaultGroup, Filter, FilterSettings, FilterSource, Page};
+pub use idle::{slept, Away, IdleLook, IdleWatch};
 pub use review::{Review, ReviewAsk, ReviewRefusal, Reviewer, StopRule, Stopper, MAX_ENTRY_SECS};
 pub use settings::{
     round_duration, RoundingStrategy, SettingError, TimeSettings, MAX_ROUNDING_MINUTES,

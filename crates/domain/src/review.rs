@@ -55,6 +55,8 @@ pub enum Stopper {
     Admin,
     /// The server's runaway watchdog, at the workspace's threshold (T8).
     Runaway,
+    /// The user's answer to the idle prompt (T9): the timer ends where they went away.
+    Idle,
 }
 
 /// What becomes of a stopped timer's entry.

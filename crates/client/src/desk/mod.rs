@@ -2,11 +2,12 @@
 //! both call `Desk::dispatch`, so the UI behaves the same in the app and in a browser.
 //!
 //! The actions live by feature: `session` (sign in and out), `tasks`, `timer`, `review`, `week`,
-//! `team_now` (admins: everyone's timers) and `sync`
+//! `idle` (T9: time away from a running timer), `team_now` (admins: everyone's timers) and `sync`
 //! (sync now, its status, the loop). This file holds the struct, `dispatch` and the change
 //! notification.
 
 mod events;
+mod idle;
 mod issues;
 mod review;
 mod session;
@@ -19,8 +20,8 @@ mod week;
 use std::path::PathBuf;
 
 use stint_api::desk::{
-    CurrentTimer, DeskCall, DeskHandler, DeskReply, MyTasks, Session, Stopped, SyncIssue,
-    SyncProgress, SyncStatus, TimerAction, WeekEntry,
+    CurrentTimer, DeskCall, DeskHandler, DeskReply, IdleAnswer, IdlePrompt, MyTasks, Session,
+    Stopped, SyncIssue, SyncProgress, SyncStatus, TimerAction, WeekEntry,
 };
 use stint_api::rest::{Task, TeamNow, TimeSettings, TimeSettingsChange};
 use tokio::sync::{watch, Mutex, Notify};
@@ -210,6 +211,14 @@ impl DeskHandler for Desk {
 
     async fn current_timer(&self) -> Result<Option<CurrentTimer>, DeskError> {
         Desk::current_timer(self)
+    }
+
+    async fn idle_prompt(&self) -> Result<Option<IdlePrompt>, DeskError> {
+        Desk::idle_prompt(self)
+    }
+
+    async fn answer_idle(&self, answer: IdleAnswer) -> Result<Option<CurrentTimer>, DeskError> {
+        Desk::answer_idle(self, answer)
     }
 
     async fn week_entries(&self) -> Result<Vec<WeekEntry>, DeskError> {

@@ -118,3 +118,178 @@ async fn a_timer_that_ran_the_runaway_hours_is_told() {
     desk.pause().unwrap();
     assert_eq!(desk.runaway_notice().unwrap(), None, "not while paused");
 }
+
+/// A desk on a clock the test moves on, in seconds.
+fn open_with_moved_clock() -> (
+    tempfile::TempDir,
+    Desk,
+    std::sync::Arc<std::sync::atomic::AtomicI64>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let secs = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let later = secs.clone();
+    let started = chrono::Utc::now();
+    let desk = Desk::open(DeskConfig {
+        data_dir: dir.path().to_path_buf(),
+        use_keyring: false,
+        device_name: "test".into(),
+        clock: Clock::from_fn(move || {
+            started + chrono::Duration::seconds(later.load(std::sync::atomic::Ordering::SeqCst))
+        }),
+    })
+    .unwrap();
+    (dir, desk, secs)
+}
+
+mod idle {
+    use std::sync::atomic::Ordering::SeqCst;
+    use std::time::Duration;
+
+    use stint_api::desk::IdleAnswer;
+    use stint_api::sync::Intent;
+    use stint_api::EntryStatus;
+
+    use super::*;
+
+    const MIN: i64 = 60;
+
+    /// Works on "Answer tickets" from 0, goes away at 5 min, is seen away at 20 min and back
+    /// (an input at 29:50) at 30 min: the desk asks about 5:00–29:50 (idle minutes: 10).
+    fn away_and_back() -> (tempfile::TempDir, Desk, Task, Task) {
+        let (dir, desk, secs) = open_with_moved_clock();
+        let (tickets, docs) = (open_task("Answer tickets"), open_task("Write docs"));
+        desk.store()
+            .save_tasks(&[tickets.clone(), docs.clone()])
+            .unwrap();
+        desk.start_work(tickets.id).unwrap();
+        secs.store(5 * MIN, SeqCst);
+        assert_eq!(desk.observe_idle(Duration::ZERO).unwrap(), None);
+        secs.store(20 * MIN, SeqCst);
+        assert_eq!(
+            desk.observe_idle(Duration::from_secs(15 * 60)).unwrap(),
+            None,
+            "not while away"
+        );
+        secs.store(30 * MIN, SeqCst);
+        let prompt = desk
+            .observe_idle(Duration::from_secs(10))
+            .unwrap()
+            .expect("asked on return");
+        assert_eq!(prompt.task.id, tickets.id);
+        let start = desk.current_timer().unwrap().unwrap().started_at;
+        assert_eq!(prompt.since - start, chrono::Duration::minutes(5));
+        assert_eq!(
+            prompt.back_at - start,
+            chrono::Duration::seconds(30 * MIN - 10)
+        );
+        assert_eq!(desk.idle_prompt().unwrap(), Some(prompt));
+        (dir, desk, tickets, docs)
+    }
+
+    fn entries(desk: &Desk) -> Vec<stint_api::rest::Entry> {
+        let (from, to) = (
+            chrono::DateTime::UNIX_EPOCH,
+            chrono::DateTime::<chrono::Utc>::MAX_UTC,
+        );
+        let entries = desk.store().entries_between(from, to).unwrap();
+        entries.into_iter().map(|(entry, _)| entry).collect()
+    }
+
+    #[test]
+    fn discard_ends_the_entry_where_the_user_left_and_goes_on_from_the_return() {
+        let (_dir, desk, tickets, _) = away_and_back();
+        let before = desk.current_timer().unwrap().unwrap();
+        let timer = desk.answer_idle(IdleAnswer::Discard).unwrap().unwrap();
+        let [entry] = entries(&desk).try_into().unwrap();
+        assert_eq!(entry.task_id, tickets.id);
+        assert_eq!(
+            entry.started_at.timestamp_millis(),
+            before.started_at.timestamp_millis()
+        );
+        assert_eq!(entry.raw_duration_secs, 5 * MIN);
+        assert_eq!(entry.status, EntryStatus::Draft);
+        assert_eq!(timer.task.id, tickets.id);
+        assert_eq!(timer.state, TimerState::Running);
+        assert_eq!(
+            timer.started_at - before.started_at,
+            chrono::Duration::seconds(30 * MIN - 10)
+        );
+        assert_eq!(timer.elapsed_secs, 10, "counted from the return");
+        let outbox = desk.store().outbox().unwrap();
+        assert!(outbox
+            .iter()
+            .any(|m| matches!(m.intent, Intent::StopTimer { idle: true, .. })));
+        assert_eq!(desk.idle_prompt().unwrap(), None, "answered");
+    }
+
+    #[test]
+    fn discard_and_stop_leaves_no_timer() {
+        let (_dir, desk, _, _) = away_and_back();
+        assert_eq!(desk.answer_idle(IdleAnswer::DiscardAndStop).unwrap(), None);
+        let [entry] = entries(&desk).try_into().unwrap();
+        assert_eq!(entry.raw_duration_secs, 5 * MIN);
+    }
+
+    #[test]
+    fn the_time_away_moves_to_another_task() {
+        let (_dir, desk, tickets, docs) = away_and_back();
+        let timer = desk
+            .answer_idle(IdleAnswer::MoveTo { task_id: docs.id })
+            .unwrap()
+            .unwrap();
+        let [first, moved] = entries(&desk).try_into().unwrap();
+        assert_eq!(
+            (first.task_id, first.raw_duration_secs),
+            (tickets.id, 5 * MIN)
+        );
+        assert_eq!(
+            (moved.task_id, moved.raw_duration_secs),
+            (docs.id, 25 * MIN - 10)
+        );
+        assert_eq!((timer.task.id, timer.elapsed_secs), (tickets.id, 10));
+    }
+
+    #[test]
+    fn keep_changes_nothing() {
+        let (_dir, desk, _, _) = away_and_back();
+        let before = desk.current_timer().unwrap().unwrap();
+        let timer = desk.answer_idle(IdleAnswer::Keep).unwrap().unwrap();
+        assert_eq!(
+            (timer.timer_id, timer.elapsed_secs),
+            (before.timer_id, 30 * MIN)
+        );
+        assert!(entries(&desk).is_empty());
+        assert_eq!(desk.idle_prompt().unwrap(), None);
+    }
+
+    #[test]
+    fn a_timer_changed_since_is_not_asked_about() {
+        let (_dir, desk, _, _) = away_and_back();
+        desk.pause().unwrap();
+        assert_eq!(desk.idle_prompt().unwrap(), None);
+        let error = desk.answer_idle(IdleAnswer::Discard).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidInput);
+        assert_eq!(
+            desk.current_timer().unwrap().unwrap().state,
+            TimerState::Paused
+        );
+    }
+
+    #[test]
+    fn only_a_running_timer_is_watched() {
+        let (_dir, desk, secs) = open_with_moved_clock();
+        let task = open_task("Answer tickets");
+        desk.store()
+            .save_tasks(std::slice::from_ref(&task))
+            .unwrap();
+        assert_eq!(desk.observe_idle(Duration::from_secs(3600)).unwrap(), None);
+        // Away since before the start: only the timer's time is asked about.
+        desk.start_work(task.id).unwrap();
+        secs.store(15 * MIN, SeqCst);
+        desk.observe_idle(Duration::from_secs(3600)).unwrap();
+        secs.store(16 * MIN, SeqCst);
+        let prompt = desk.observe_idle(Duration::from_secs(1)).unwrap().unwrap();
+        let start = desk.current_timer().unwrap().unwrap().started_at;
+        assert_eq!(prompt.since, start);
+    }
+}

@@ -43,6 +43,12 @@ pub mod keys {
     pub const CLOCK_OFFSET_MS: &str = "clock_offset_ms";
     /// "Your timer was stopped: …", from the event stream, until the user acts on the timer.
     pub const TIMER_NOTICE: &str = "timer_notice";
+    /// T9: since when the user is away from the running timer (RFC 3339), while they are.
+    pub const AWAY_SINCE: &str = "idle_away_since";
+    /// T9: the time away to ask about (JSON `Away` with the timer's id), until answered.
+    pub const IDLE_PROMPT: &str = "idle_prompt";
+    /// T9: the user was told that this desktop shows no idle time.
+    pub const NO_IDLE_SOURCE_TOLD: &str = "no_idle_source_told";
     pub const LAST_SYNCED_AT: &str = "last_synced_at";
     pub const OFFLINE_SINCE: &str = "offline_since";
     pub const LAST_ERROR: &str = "last_sync_error";

@@ -90,6 +90,7 @@ fn start_pause_resume_stop_writes_state_and_numbered_outbox() {
             entry_id: entry.id,
             at: t(300),
             switch: false,
+            idle: false,
         }
     );
 

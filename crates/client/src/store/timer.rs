@@ -127,11 +127,23 @@ impl LocalStore {
         me: Option<&User>,
         who: Reviewer,
     ) -> Result<Entry, DeskError> {
+        self.stop_timer_by(at, me, who, Stopper::Own)
+    }
+
+    /// A stop of the user's own timer made on this device: their Stop, or their answer to the
+    /// idle prompt (T9).
+    pub fn stop_timer_by(
+        &self,
+        at: DateTime<Utc>,
+        me: Option<&User>,
+        who: Reviewer,
+        stopper: Stopper,
+    ) -> Result<Entry, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(StoreError::from)?;
         let active = active_timer(&tx)?.ok_or(DeskError::NoTimer)?;
         let at = not_before_last_change(&active, at);
-        let entry = stop_active(&tx, active, at, me, who, Stopper::Own)?;
+        let entry = stop_active(&tx, active, at, me, who, stopper)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(entry)
     }
@@ -276,6 +288,7 @@ fn stop_active(
             entry_id: entry.id,
             at,
             switch: stopper == Stopper::Switch,
+            idle: stopper == Stopper::Idle,
         },
     )?;
     Ok(entry)

@@ -209,6 +209,7 @@ async fn in_owner_batch<T>(
         entry_id: Uuid::nil(),
         at: now,
         switch: false,
+        idle: false,
     };
     let mut batch = Batch::load(tx.as_mut(), owner, std::iter::once(&reads)).await?;
     let done = change(&mut batch).map_err(|error| match error {

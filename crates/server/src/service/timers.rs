@@ -90,6 +90,7 @@ pub fn apply(
             timer_id,
             entry_id,
             switch,
+            idle,
             ..
         } => {
             if let Some(entry) = batch.own_entry(entry_id) {
@@ -98,10 +99,10 @@ pub fn apply(
                 }
             }
             let timer = own_active_timer(batch, timer_id)?;
-            let stopper = if switch {
-                Stopper::Switch
-            } else {
-                Stopper::Own
+            let stopper = match (switch, idle) {
+                (true, _) => Stopper::Switch,
+                (false, true) => Stopper::Idle,
+                (false, false) => Stopper::Own,
             };
             let stop = plan_stop(batch, scope, timer, at, entry_id, stopper)?;
             write_stop(batch, stop);

@@ -385,7 +385,7 @@ async fn timer_access_only_stops_submit_and_complete_and_allow_a_description_alo
         assert_eq!(status, StatusCode::OK, "{body}");
 
         let (timers, entries): (Vec<Uuid>, Vec<Uuid>) =
-            (0..4).map(|_| (Uuid::now_v7(), Uuid::now_v7())).unzip();
+            (0..5).map(|_| (Uuid::now_v7(), Uuid::now_v7())).unzip();
         let review = |seq: i64, entry: &Uuid, secs: i64, text: &str| {
             json!({ "seq": seq, "name": "review_entry", "args": {
                 "entry_id": entry, "duration_secs": secs, "description": text,
@@ -489,6 +489,25 @@ async fn timer_access_only_stops_submit_and_complete_and_allow_a_description_alo
         let kept = item(&pulled, "entries", "id", &entries[3].to_string());
         assert_eq!(kept["status"], "draft");
         // Started (T2), not completed.
+        assert_eq!(
+            item(&pulled, "tasks", "id", FAQ_TASK)["status"],
+            "in_progress"
+        );
+
+        // Their answer to the idle prompt (T9) ends the timer where they went away: a stop they
+        // did not make, so it completes nothing either, and waits for its description.
+        let idle = json!({ "seq": 13, "name": "stop_timer", "args": {
+            "timer_id": timers[4], "entry_id": entries[4], "at": at(400), "idle": true } });
+        let (_, body) = server
+            .push(&ben, json!([start(12, &timers[4], FAQ_TASK, 350), idle]))
+            .await;
+        assert_eq!(outcomes(&body), ["applied", "applied"]);
+        let pulled = server.pull(&ben, None).await;
+        let away = item(&pulled, "entries", "id", &entries[4].to_string());
+        assert_eq!(
+            (&away["status"], &away["flag"], &away["duration_secs"]),
+            (&json!("draft"), &json!("needs_description"), &json!(3000))
+        );
         assert_eq!(
             item(&pulled, "tasks", "id", FAQ_TASK)["status"],
             "in_progress"

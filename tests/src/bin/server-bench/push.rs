@@ -197,6 +197,7 @@ fn script(device: usize, count: usize) -> Vec<Mutation> {
                     entry_id: Uuid::now_v7(),
                     at,
                     switch: false,
+                    idle: false,
                 },
             };
             Mutation::new(i as i64 + 1, intent, at)

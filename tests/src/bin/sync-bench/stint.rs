@@ -103,6 +103,7 @@ pub async fn small_pushes(url: &str, count: usize) -> anyhow::Result<Vec<Duratio
                 entry_id: Uuid::now_v7(),
                 at,
                 switch: false,
+                idle: false,
             }
         };
         let request = PushRequest {
