@@ -3,6 +3,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod idle;
 mod logging;
 mod tray;
 
@@ -116,6 +117,7 @@ fn main() -> anyhow::Result<()> {
             ));
             tauri::async_runtime::spawn(desk.clone().run_sync_loop());
             tauri::async_runtime::spawn(desk.clone().run_events_loop());
+            tauri::async_runtime::spawn(idle::watch(handle.clone(), desk.clone()));
             tauri::async_runtime::spawn(follow_changes(handle, desk));
             if !cli.hidden {
                 open_window(app.handle());

@@ -164,16 +164,31 @@ test('the app shows the tasks, a click starts the timer; the tray shows it, paus
   await waitFor('the second entry to reach the server', async () => (await entriesOnServer(server.url)).length === 2);
 });
 
-test('an admin stopping the timer reaches the desktop as a notification naming them', DEADLINE, async () => {
-  const startWork = (await tray.menu()).find((e) => e.label === 'Start Work');
-  await tray.click('Start Work', startWork.children.find((e) => e.enabled).label);
+/** The demo workspace's admin: their bearer header and the workspace's API root. */
+async function signInAdmin() {
   const admin = await fetch(`${server.url}/api/v1/auth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email: ADMIN_EMAIL, password: ANA.password, device_name: 'e2e admin' }),
   }).then((r) => r.json());
-  const timers = `${server.url}/api/v1/workspaces/${admin.workspaces[0].id}/timers`;
-  const auth = { authorization: `Bearer ${admin.token}` };
+  return {
+    auth: { authorization: `Bearer ${admin.token}` },
+    workspace: `${server.url}/api/v1/workspaces/${admin.workspaces[0].id}`,
+  };
+}
+
+/** One Desk call from inside the window, as the UI makes it. */
+const deskCall = (call) =>
+  wd('POST', `/session/${session}/execute/async`, {
+    script: "const done = arguments[1]; window.__TAURI_INTERNALS__.invoke('desk', { call: arguments[0] }).then(done, (e) => done({ error: e }));",
+    args: [call],
+  });
+
+test('an admin stopping the timer reaches the desktop as a notification naming them', DEADLINE, async () => {
+  const startWork = (await tray.menu()).find((e) => e.label === 'Start Work');
+  await tray.click('Start Work', startWork.children.find((e) => e.enabled).label);
+  const { auth, workspace } = await signInAdmin();
+  const timers = `${workspace}/timers`;
   const [running] = await waitFor('the timer on the server', async () => {
     const now = await fetch(timers, { headers: auth }).then((r) => r.json());
     return now.timers.length === 1 ? now.timers : null;
@@ -250,4 +265,68 @@ test('Start Stint at login, in the tray, writes the autostart entry and takes it
   await tray.click('Start Stint at login');
   await waitFor('the entry to be gone', () => entries().length === 0);
   await waitFor('the tray to show it off', async () => !(await toggle()).checked);
+});
+
+test('away for the idle minutes with a timer running, the desktop asks on return; Discard ends the entry where the user left', { timeout: 240000 }, async () => {
+  // The window was closed and opened again above: WebDriver follows the new one.
+  const [handle] = await wd('GET', `/session/${session}/window/handles`);
+  await wd('POST', `/session/${session}/window`, { handle });
+  // The shortest threshold the workspace allows: one minute.
+  const { auth, workspace } = await signInAdmin();
+  const changed = await fetch(`${workspace}/time/settings`, {
+    method: 'PATCH',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ idle_minutes: 1 }),
+  });
+  assert.equal(changed.status, 200, await changed.text());
+  await waitFor('the desktop to have the setting', async () => {
+    await deskCall({ method: 'sync_now' });
+    return (await deskCall({ method: 'time_settings' })).idle_minutes === 1;
+  });
+  const before = (await entriesOnServer(server.url)).length;
+
+  const startWork = (await tray.menu()).find((e) => e.label === 'Start Work');
+  const task = startWork.children.find((e) => e.enabled).label;
+  execFileSync('xdotool', ['mousemove', '200', '200']); // present: the last input is now
+  const leftAt = Date.now();
+  await tray.click('Start Work', task);
+  await waitFor('the timer', async () => (await tray.menu())[0].label.startsWith(`${task} — `));
+
+  // Real X11 idle time: no input for a minute and more (the tray host talks D-Bus, not X).
+  await new Promise((resolve) => setTimeout(resolve, 70000));
+  assert.deepEqual(await find('[data-testid=idle-prompt]'), [], 'not asked while still away');
+  execFileSync('xdotool', ['mousemove', '300', '300']); // back
+  const backAt = Date.now();
+
+  const told = await waitFor('the notification', () =>
+    notifications.received.find((n) => n.body.startsWith('You were away for 1 min while')));
+  assert.match(told.body, new RegExp(`“${task}” ran`));
+  const [dialog] = await waitFor('the window to ask', async () => {
+    const found = await find('[data-testid=idle-prompt]');
+    return found.length === 1 ? found : null;
+  });
+  assert.match(await text(dialog), /You were away for 1 min/);
+  const screenshot = await wd('GET', `/session/${session}/screenshot`);
+  writeFileSync(path.join(artifacts, 'desktop-idle-prompt.png'), Buffer.from(screenshot, 'base64'));
+
+  await click((await find('[data-testid=idle-discard]'))[0]);
+  await waitFor('the dialog to close', async () => (await find('[data-testid=idle-prompt]')).length === 0);
+  // The timer goes on from the return, on the same task.
+  const timer = await deskCall({ method: 'current_timer' });
+  assert.equal(timer.task.title, task);
+  const startedAt = Date.parse(timer.started_at);
+  assert.ok(startedAt >= backAt - 1000 && startedAt <= Date.now(), `the timer goes on from ${timer.started_at}`);
+  // The entry ends where the user left: it holds the seconds before, not the minute away.
+  const entries = await waitFor('the entry on the server', async () => {
+    const all = await entriesOnServer(server.url);
+    return all.length === before + 1 ? all : null;
+  });
+  const entry = entries.find((e) => Date.parse(e.started_at) >= leftAt - 1000);
+  assert.ok(entry, JSON.stringify(entries));
+  assert.ok(entry.raw_duration_secs < 15, `the entry holds ${entry.raw_duration_secs} s`);
+  assert.ok(Date.parse(entry.ended_at) < backAt - 60000, `it ends at ${entry.ended_at}`);
+  assert.equal(entry.status, 'draft');
+
+  await tray.click('Stop');
+  await waitFor('the timer stopped', async () => (await tray.menu())[0].label === 'Not tracking');
 });

@@ -17,6 +17,8 @@ pub const BUILD_PACKAGES: &[&str] = &[
     "librsvg2-dev",
     "libxdo-dev",
     "libdbus-1-dev",
+    // T9: X11's screen-saver extension, the idle time on X11 desktops.
+    "libxss-dev",
     "curl",
 ];
 

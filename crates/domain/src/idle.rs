@@ -142,7 +142,7 @@ mod tests {
             let mut watch = IdleWatch::default();
             let mut prompts = Vec::new();
             for &now in &looks {
-                let last = *inputs.iter().filter(|&&i| i <= now).next_back().unwrap();
+                let last = *inputs.iter().rfind(|&&i| i <= now).unwrap();
                 if let IdleLook::Back(away) = look(&mut watch, now, now - last) {
                     prompts.push(away);
                 }

@@ -7,6 +7,7 @@ import type { DeskCall } from './generated/DeskCall';
 import type { DeskReplies } from './generated/DeskReplies';
 import type { TimeSettingsChange } from './generated/TimeSettingsChange';
 import type { TimerAction } from './generated/TimerAction';
+import type { IdleAnswer } from './generated/IdleAnswer';
 
 export const backend = createBackend();
 
@@ -39,6 +40,8 @@ export const desk = {
   controlTimer: (timerId: string, action: TimerAction) =>
     call({ method: 'control_timer', args: { timer_id: timerId, action } }),
   currentTimer: () => call({ method: 'current_timer' }),
+  idlePrompt: () => call({ method: 'idle_prompt' }),
+  answerIdle: (answer: IdleAnswer) => call({ method: 'answer_idle', args: { answer } }),
   weekEntries: () => call({ method: 'week_entries' }),
   syncNow: () => call({ method: 'sync_now' }),
   syncStatus: () => call({ method: 'sync_status' }),

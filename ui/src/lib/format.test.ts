@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockWarning, elapsedAt, formatHm, formatHms, parseDuration, syncLabel } from './format';
+import { clockWarning, durationWords, elapsedAt, formatHm, formatHms, parseDuration, syncLabel } from './format';
 import type { CurrentTimer } from './generated/CurrentTimer';
 
 const timer = (state: 'running' | 'paused'): CurrentTimer => ({
@@ -81,5 +81,13 @@ describe('typed durations', () => {
     for (const text of ['', 'abc', '1:75', '-1', '1h-30m', 'h', '1:3:0']) {
       expect(parseDuration(text), text).toBeNull();
     }
+  });
+});
+
+describe('durationWords', () => {
+  it('says minutes, and hours past the hour', () => {
+    expect(durationWords(70)).toBe('1 min');
+    expect(durationWords(59 * 60 + 59)).toBe('59 min');
+    expect(durationWords(3600 + 5 * 60)).toBe('1 h 05 min');
   });
 });

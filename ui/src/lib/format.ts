@@ -14,6 +14,13 @@ export function formatHms(secs: number): string {
   return `${formatHm(whole)}:${String(whole % 60).padStart(2, '0')}`;
 }
 
+/** A stretch of time in words: "45 min", "1 h 05 min" (whole minutes, rounded down). */
+export function durationWords(secs: number): string {
+  const minutes = Math.floor(Math.max(0, secs) / 60);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
 /** Counted seconds of `timer` at `nowMs`: the server-side figure plus the time since, if running. */
 export function elapsedAt(timer: CurrentTimer, nowMs: number): number {
   if (timer.state !== 'running') return timer.elapsed_secs;
