@@ -6,6 +6,7 @@
 
 mod access;
 mod activity;
+mod calendar;
 mod filters;
 mod idle;
 mod review;
@@ -19,6 +20,7 @@ pub use access::{
     grants, DefaultRole, Flag, HeldRole, Permission, Permissions, Set, TimesheetAccess,
 };
 pub use activity::ActivityKind;
+pub use calendar::{start_of_day, week_bounds};
 pub use filters::{resolve_filter, DefaultGroup, Filter, FilterSettings, FilterSource, Page};
 pub use idle::{slept, Away, IdleLook, IdleWatch};
 pub use review::{Review, ReviewAsk, ReviewRefusal, Reviewer, StopRule, Stopper, MAX_ENTRY_SECS};

@@ -1,6 +1,6 @@
-//! The week's entries, Monday to Sunday in the device's time zone.
+//! The week's entries, in the device's time zone, from the workspace's first day of the week.
 
-use chrono::{DateTime, Datelike, Days, Local, NaiveTime, TimeZone, Utc};
+use chrono::Local;
 use stint_api::desk::WeekEntry;
 use stint_api::rest::Entry;
 
@@ -8,9 +8,12 @@ use super::Desk;
 use crate::error::DeskError;
 
 impl Desk {
-    /// This week's entries (Monday to Sunday in the device's time zone), oldest first.
+    /// This week's entries (from the workspace's *week start* day, in the device's time zone),
+    /// oldest first.
     pub fn week_entries(&self) -> Result<Vec<WeekEntry>, DeskError> {
-        let (from, to) = week_bounds(self.now().with_timezone(&Local));
+        let week_start_day = self.store.time_settings()?.week_start_day;
+        let now = self.now().with_timezone(&Local);
+        let (from, to) = stint_domain::week_bounds(&now, week_start_day);
         self.store
             .entries_between(from, to)?
             .into_iter()
@@ -28,19 +31,4 @@ impl Desk {
             synced,
         })
     }
-}
-
-/// The Monday 00:00 that starts the week of `now`, and the next one, as UTC instants.
-fn week_bounds(now: DateTime<Local>) -> (DateTime<Utc>, DateTime<Utc>) {
-    let monday = now.date_naive() - Days::new(u64::from(now.weekday().num_days_from_monday()));
-    let start_of = |date: chrono::NaiveDate| {
-        let midnight = date.and_time(NaiveTime::MIN);
-        // A DST change at midnight can skip or repeat it: take the earliest real instant.
-        Local
-            .from_local_datetime(&midnight)
-            .earliest()
-            .unwrap_or_else(|| Local.from_utc_datetime(&midnight))
-            .with_timezone(&Utc)
-    };
-    (start_of(monday), start_of(monday + Days::new(7)))
 }
