@@ -292,4 +292,33 @@ mod idle {
         let start = desk.current_timer().unwrap().unwrap().started_at;
         assert_eq!(prompt.since, start);
     }
+
+    /// Item 11: a suspend of two hours (the clock moved on) with a timer running: the timer
+    /// counts the time that passed, and the return asks about it from where the machine slept.
+    #[test]
+    fn a_suspend_counts_and_is_asked_about() {
+        let (_dir, desk, secs) = open_with_moved_clock();
+        let task = open_task("Answer tickets");
+        desk.store()
+            .save_tasks(std::slice::from_ref(&task))
+            .unwrap();
+        let started = desk.start_work(task.id).unwrap().started_at;
+        secs.store(10 * MIN, SeqCst);
+        assert_eq!(desk.observe_idle(Duration::from_secs(2)).unwrap(), None);
+        // Asleep from 10 to 130 min; the shell adds the sleep to the OS's idle counter.
+        secs.store(130 * MIN, SeqCst);
+        assert_eq!(
+            desk.current_timer().unwrap().unwrap().elapsed_secs,
+            130 * MIN
+        );
+        let slept = Duration::from_secs(120 * 60);
+        assert_eq!(
+            desk.observe_idle(slept + Duration::from_secs(3)).unwrap(),
+            None
+        );
+        secs.store(130 * MIN + 5, SeqCst);
+        let prompt = desk.observe_idle(Duration::from_secs(1)).unwrap().unwrap();
+        assert_eq!((prompt.since - started).num_seconds(), 10 * MIN - 3);
+        assert_eq!((prompt.back_at - started).num_seconds(), 130 * MIN + 4);
+    }
 }
