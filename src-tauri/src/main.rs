@@ -118,6 +118,11 @@ fn main() -> anyhow::Result<()> {
             tauri::async_runtime::spawn(desk.clone().run_sync_loop());
             tauri::async_runtime::spawn(desk.clone().run_events_loop());
             tauri::async_runtime::spawn(idle::watch(handle.clone(), desk.clone()));
+            let told = handle.clone();
+            tauri::async_runtime::spawn(
+                desk.clone()
+                    .run_pomodoro_loop(move |words| notify(&told, words)),
+            );
             tauri::async_runtime::spawn(follow_changes(handle, desk));
             if !cli.hidden {
                 open_window(app.handle());

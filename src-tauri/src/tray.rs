@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use stint_api::desk::{CurrentTimer, SyncStatus};
-use stint_api::TimerState;
+use stint_api::{PomodoroPhase, TimerState};
 use stint_client::Desk;
 use stint_domain::format_hm;
 use tauri::image::Image;
@@ -152,6 +152,21 @@ fn icon_for(timer: Option<&CurrentTimer>) -> &'static [u8] {
 fn status_line(timer: Option<&CurrentTimer>) -> String {
     match timer {
         None => "Not tracking".into(),
+        Some(CurrentTimer {
+            task,
+            pomodoro: Some(pomodoro),
+            as_of,
+            ..
+        }) => {
+            // T10: the phase and the minutes left (rounded up: "1 min left" until it ends).
+            let left = (pomodoro.ends_at - *as_of).num_seconds().max(0);
+            let phase = match pomodoro.phase {
+                PomodoroPhase::Focus => "Focus",
+                PomodoroPhase::ShortBreak => "Short break",
+                PomodoroPhase::LongBreak => "Long break",
+            };
+            format!("{} — {phase}, {} min left", task.title, (left + 59) / 60)
+        }
         Some(timer) => {
             let elapsed = format_hm(timer.elapsed_secs);
             match timer.state {

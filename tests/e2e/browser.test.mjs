@@ -129,6 +129,36 @@ test('sign in, start work, stop: the entry is listed and synced', DEADLINE, asyn
   assert.equal(entries.length, 1, 'the discarded draft never stays on the server');
 });
 
+test('Pomodoro on the timer: a break pauses it, skipping the break resumes it, ending leaves a plain timer', DEADLINE, async () => {
+  const page = await browser.newPage({ viewport: { width: 420, height: 640 } });
+  await page.goto(`${bridgeUrl}&server=${encodeURIComponent(server.url)}`);
+  await page.getByTestId('search').fill('blog');
+  await page.getByTestId('task').first().click();
+  await page.getByTestId('timer-task').waitFor();
+
+  await page.getByTestId('pomodoro-start').click();
+  const phase = page.getByTestId('pomodoro');
+  await phase.filter({ hasText: /^\s*Focus 1 of 4 · 2[45]:\d\d left\s*$/ }).waitFor();
+  await page.screenshot({ path: path.join(artifacts, 'browser-pomodoro-focus.png') });
+  await page.getByTestId('pomodoro-skip').click();
+  await phase.filter({ hasText: /Short break · [45]:\d\d left/ }).waitFor();
+  await page.getByTestId('resume').waitFor(); // the break paused the timer
+  await page.screenshot({ path: path.join(artifacts, 'browser-pomodoro-break.png') });
+  await page.getByTestId('pomodoro-skip').click();
+  await phase.filter({ hasText: /Focus 2 of 4/ }).waitFor();
+  await page.getByTestId('pause').waitFor();
+  await page.getByTestId('pomodoro-end').click();
+  await phase.waitFor({ state: 'detached' });
+  await page.getByTestId('pomodoro-start').waitFor();
+  await page.getByTestId('pause').waitFor(); // still running
+
+  await page.getByTestId('stop').click();
+  await page.getByTestId('review-discard').click();
+  await page.getByTestId('discard-yes').click();
+  await page.getByTestId('idle').waitFor();
+  await page.close();
+});
+
 test('a change the server decided otherwise about is listed in plain words and can be dismissed', DEADLINE, async () => {
   const page = await browser.newPage({ viewport: { width: 420, height: 640 } });
   await page.goto(bridgeUrl);

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::desk_calls::desk_calls;
 use crate::rest::{Entry, Task, TeamNow, TimeSettings, TimeSettingsChange, User, Workspace};
-use crate::{Segment, TimerState};
+use crate::{PomodoroPhase, Segment, TimerState};
 pub use stint_domain::ReviewAsk;
 
 // One line per call: `method: Variant { arguments } -> Reply;`. A new line makes the compiler ask
@@ -57,6 +57,12 @@ desk_calls! {
     /// tracking what. Its owner's devices are told who did it.
     control_timer: ControlTimer { timer_id: Uuid, action: TimerAction } -> TeamNow;
     current_timer: CurrentTimer -> Option<CurrentTimer>;
+    /// T10: Pomodoro on the timer, from a focus now (a paused timer resumes).
+    start_pomodoro: StartPomodoro -> CurrentTimer;
+    /// T10: ends the Pomodoro phase now and starts the next.
+    skip_pomodoro_phase: SkipPomodoroPhase -> CurrentTimer;
+    /// T10: back to a plain timer (as it is: running, or paused in a break).
+    end_pomodoro: EndPomodoro -> CurrentTimer;
     /// T9: the time away the user is asked about, while the timer it ran on is unchanged.
     idle_prompt: IdlePrompt -> Option<IdlePrompt>;
     /// T9: what to do with the time away; then the timer, if one runs.
@@ -151,6 +157,17 @@ pub struct CurrentTimer {
     pub elapsed_secs: i64,
     pub as_of: DateTime<Utc>,
     pub segments: Vec<Segment>,
+    /// T10: where the timer's Pomodoro is, if it has one.
+    pub pomodoro: Option<PomodoroNow>,
+}
+
+/// T10: the Pomodoro phase of the timer and when it ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PomodoroNow {
+    pub phase: PomodoroPhase,
+    pub ends_at: DateTime<Utc>,
+    /// Focus sessions done (a long break follows every 4th).
+    pub focus_done: u32,
 }
 
 /// A stopped timer's entry, and what the window asks before keeping it (T4).

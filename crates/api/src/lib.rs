@@ -12,8 +12,8 @@ pub mod typescript;
 pub use error::ErrorCode;
 pub use stint_domain::{
     ActivityKind, DefaultGroup, DefaultRole, DefaultTeamRole, EntryFlag, EntrySource, EntryStatus,
-    Filter, FilterSource, Page, Permission, Segment, TaskStatus, TeamPermission, TimerState,
-    TimesheetAccess, WorkLogs,
+    Filter, FilterSource, Page, Permission, PomodoroPhase, Segment, TaskStatus, TeamPermission,
+    TimerState, TimesheetAccess, WorkLogs,
 };
 
 use serde::{Deserialize, Serialize};

@@ -62,6 +62,11 @@ async fn main() -> anyhow::Result<()> {
     })?);
     tokio::spawn(desk.clone().run_sync_loop());
     tokio::spawn(desk.clone().run_events_loop());
+    // No desktop here to notify: the window shows the phase.
+    tokio::spawn(
+        desk.clone()
+            .run_pomodoro_loop(|words| tracing::info!(words, "Pomodoro")),
+    );
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], cli.port))).await?;
     let port = listener.local_addr()?.port();

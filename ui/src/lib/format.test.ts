@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockWarning, durationWords, elapsedAt, formatHm, formatHms, parseDuration, syncLabel } from './format';
+import { clockWarning, durationWords, pomodoroText, elapsedAt, formatHm, formatHms, parseDuration, syncLabel } from './format';
 import type { CurrentTimer } from './generated/CurrentTimer';
 
 const timer = (state: 'running' | 'paused'): CurrentTimer => ({
@@ -20,6 +20,7 @@ const timer = (state: 'running' | 'paused'): CurrentTimer => ({
   elapsed_secs: 600,
   as_of: '2026-11-23T09:10:00Z',
   segments: [],
+  pomodoro: null,
 });
 
 describe('durations', () => {
@@ -89,5 +90,15 @@ describe('durationWords', () => {
     expect(durationWords(70)).toBe('1 min');
     expect(durationWords(59 * 60 + 59)).toBe('59 min');
     expect(durationWords(3600 + 5 * 60)).toBe('1 h 05 min');
+  });
+});
+
+describe('pomodoroText', () => {
+  const at = Date.parse('2026-12-07T10:00:00Z');
+  it('says the phase, the round and the time left', () => {
+    const ends_at = '2026-12-07T10:12:30Z';
+    expect(pomodoroText({ phase: 'focus', focus_done: 5, ends_at }, at)).toBe('Focus 2 of 4 · 12:30 left');
+    expect(pomodoroText({ phase: 'short_break', focus_done: 1, ends_at }, at)).toBe('Short break · 12:30 left');
+    expect(pomodoroText({ phase: 'long_break', focus_done: 4, ends_at }, at + 13 * 60000)).toBe('Long break · 0:00 left');
   });
 });

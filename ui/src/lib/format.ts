@@ -2,6 +2,7 @@
 
 import type { CurrentTimer } from './generated/CurrentTimer';
 import type { EntryFlag } from './generated/EntryFlag';
+import type { PomodoroNow } from './generated/PomodoroNow';
 import type { SyncStatus } from './generated/SyncStatus';
 
 export function formatHm(secs: number): string {
@@ -19,6 +20,19 @@ export function durationWords(secs: number): string {
   const minutes = Math.floor(Math.max(0, secs) / 60);
   if (minutes < 60) return `${minutes} min`;
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/** T10: "Focus 2 of 4 · 12:30 left", "Short break · 3:05 left". */
+export function pomodoroText(pomodoro: PomodoroNow, nowMs: number): string {
+  const left = formatMs(Math.max(0, (Date.parse(pomodoro.ends_at) - nowMs) / 1000));
+  if (pomodoro.phase === 'focus') return `Focus ${(pomodoro.focus_done % 4) + 1} of 4 · ${left} left`;
+  return `${pomodoro.phase === 'long_break' ? 'Long' : 'Short'} break · ${left} left`;
+}
+
+/** 750 → "12:30" (minutes and seconds). */
+function formatMs(secs: number): string {
+  const whole = Math.ceil(secs);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
 }
 
 /** Counted seconds of `timer` at `nowMs`: the server-side figure plus the time since, if running. */

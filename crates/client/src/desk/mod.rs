@@ -2,13 +2,14 @@
 //! both call `Desk::dispatch`, so the UI behaves the same in the app and in a browser.
 //!
 //! The actions live by feature: `session` (sign in and out), `tasks`, `timer`, `review`, `week`,
-//! `idle` (T9: time away from a running timer), `team_now` (admins: everyone's timers) and `sync`
+//! `idle` (T9: time away from a running timer), `pomodoro` (T10), `team_now` (admins: everyone's timers) and `sync`
 //! (sync now, its status, the loop). This file holds the struct, `dispatch` and the change
 //! notification.
 
 mod events;
 mod idle;
 mod issues;
+mod pomodoro;
 mod review;
 mod session;
 mod sync;
@@ -219,6 +220,18 @@ impl DeskHandler for Desk {
 
     async fn answer_idle(&self, answer: IdleAnswer) -> Result<Option<CurrentTimer>, DeskError> {
         Desk::answer_idle(self, answer)
+    }
+
+    async fn start_pomodoro(&self) -> Result<CurrentTimer, DeskError> {
+        Desk::start_pomodoro(self)
+    }
+
+    async fn skip_pomodoro_phase(&self) -> Result<CurrentTimer, DeskError> {
+        Desk::skip_pomodoro_phase(self)
+    }
+
+    async fn end_pomodoro(&self) -> Result<CurrentTimer, DeskError> {
+        Desk::end_pomodoro(self)
     }
 
     async fn week_entries(&self) -> Result<Vec<WeekEntry>, DeskError> {

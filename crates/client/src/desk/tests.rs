@@ -322,3 +322,96 @@ mod idle {
         assert_eq!((prompt.back_at - started).num_seconds(), 130 * MIN + 4);
     }
 }
+
+mod pomodoro {
+    use std::sync::atomic::Ordering::SeqCst;
+
+    use stint_api::PomodoroPhase;
+
+    use super::*;
+
+    const MIN: i64 = 60;
+
+    #[test]
+    fn breaks_pause_the_timer_and_focus_resumes_it_so_the_entry_holds_focus_time() {
+        let (_dir, desk, secs) = open_with_moved_clock();
+        let task = open_task("Write docs");
+        desk.store()
+            .save_tasks(std::slice::from_ref(&task))
+            .unwrap();
+        desk.start_work(task.id).unwrap();
+        let timer = desk.start_pomodoro().unwrap();
+        let now = timer.pomodoro.clone().unwrap();
+        assert_eq!((now.phase, now.focus_done), (PomodoroPhase::Focus, 0));
+        assert_eq!((now.ends_at - timer.as_of).num_minutes(), 25);
+
+        secs.store(24 * MIN, SeqCst);
+        assert_eq!(desk.pomodoro_tick().unwrap(), None);
+        secs.store(25 * MIN + 3, SeqCst);
+        assert_eq!(
+            desk.pomodoro_tick().unwrap().as_deref(),
+            Some("Focus 1 of 4 done. Take a 5-minute break.")
+        );
+        let timer = desk.current_timer().unwrap().unwrap();
+        assert_eq!(timer.state, TimerState::Paused);
+        assert_eq!(timer.elapsed_secs, 25 * MIN, "paused at the focus's end");
+        assert_eq!(timer.pomodoro.unwrap().phase, PomodoroPhase::ShortBreak);
+
+        secs.store(31 * MIN, SeqCst);
+        assert_eq!(
+            desk.pomodoro_tick().unwrap().as_deref(),
+            Some("Break over: focus on “Write docs” for 25 min.")
+        );
+        let timer = desk.current_timer().unwrap().unwrap();
+        assert_eq!(timer.state, TimerState::Running);
+        assert_eq!(timer.elapsed_secs, 26 * MIN);
+
+        // Asleep through the rest of the second focus, its break, the third focus and part of
+        // its break: each change is made at its own instant, and told once.
+        secs.store(88 * MIN, SeqCst);
+        assert_eq!(
+            desk.pomodoro_tick().unwrap().as_deref(),
+            Some("Focus 3 of 4 done. Take a 5-minute break.")
+        );
+        let timer = desk.current_timer().unwrap().unwrap();
+        assert_eq!(timer.elapsed_secs, 75 * MIN, "three focus sessions");
+        // A skip ends the break now; the fourth focus then leads to the long break.
+        secs.store(89 * MIN, SeqCst);
+        let timer = desk.skip_pomodoro_phase().unwrap();
+        assert_eq!(timer.state, TimerState::Running);
+        secs.store(116 * MIN, SeqCst);
+        assert_eq!(
+            desk.pomodoro_tick().unwrap().as_deref(),
+            Some("4 focus sessions done. Take a 15-minute break.")
+        );
+
+        let stopped = desk.stop().unwrap();
+        assert_eq!(stopped.entry.entry.raw_duration_secs, 100 * MIN);
+        desk.start_work(task.id).unwrap();
+        assert_eq!(
+            desk.current_timer().unwrap().unwrap().pomodoro,
+            None,
+            "the Pomodoro ended with its timer"
+        );
+    }
+
+    #[test]
+    fn ending_the_pomodoro_leaves_the_timer_as_it_is() {
+        let (_dir, desk, secs) = open_with_moved_clock();
+        let task = open_task("Write docs");
+        desk.store()
+            .save_tasks(std::slice::from_ref(&task))
+            .unwrap();
+        desk.start_work(task.id).unwrap();
+        desk.pause().unwrap();
+        // A paused timer resumes for the first focus.
+        assert_eq!(desk.start_pomodoro().unwrap().state, TimerState::Running);
+        secs.store(10 * MIN, SeqCst);
+        let timer = desk.end_pomodoro().unwrap();
+        assert_eq!((timer.state, timer.pomodoro), (TimerState::Running, None));
+        secs.store(60 * MIN, SeqCst);
+        assert_eq!(desk.pomodoro_tick().unwrap(), None);
+        let error = desk.skip_pomodoro_phase().unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidInput);
+    }
+}

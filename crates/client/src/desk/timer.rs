@@ -84,6 +84,7 @@ impl Desk {
             elapsed_secs: active.timer.elapsed_secs(now),
             as_of: now,
             segments: active.timer.segments().to_vec(),
+            pomodoro: self.pomodoro_now()?,
         })
     }
 }

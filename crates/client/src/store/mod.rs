@@ -49,6 +49,8 @@ pub mod keys {
     pub const IDLE_PROMPT: &str = "idle_prompt";
     /// T9: the user was told that this desktop shows no idle time.
     pub const NO_IDLE_SOURCE_TOLD: &str = "no_idle_source_told";
+    /// T10: the running timer's Pomodoro (JSON: its timer's id and `stint_domain::Pomodoro`).
+    pub const POMODORO: &str = "pomodoro";
     pub const LAST_SYNCED_AT: &str = "last_synced_at";
     pub const OFFLINE_SINCE: &str = "offline_since";
     pub const LAST_ERROR: &str = "last_sync_error";

@@ -78,6 +78,18 @@ team_now: TeamNow,
  */
 control_timer: TeamNow, current_timer: CurrentTimer | null, 
 /**
+ * T10: Pomodoro on the timer, from a focus now (a paused timer resumes).
+ */
+start_pomodoro: CurrentTimer, 
+/**
+ * T10: ends the Pomodoro phase now and starts the next.
+ */
+skip_pomodoro_phase: CurrentTimer, 
+/**
+ * T10: back to a plain timer (as it is: running, or paused in a break).
+ */
+end_pomodoro: CurrentTimer, 
+/**
  * T9: the time away the user is asked about, while the timer it ran on is unchanged.
  */
 idle_prompt: IdlePrompt | null, 
