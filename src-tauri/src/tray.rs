@@ -17,7 +17,7 @@ const TRAY_ID: &str = "stint";
 const ICON_IDLE: &[u8] = include_bytes!("../../icons/tray-idle.png");
 const ICON_RUNNING: &[u8] = include_bytes!("../../icons/tray-running.png");
 const ICON_PAUSED: &[u8] = include_bytes!("../../icons/tray-paused.png");
-/// The Start Work submenu lists at most this many assigned tasks.
+/// The Start Work submenu lists at most this many tasks under each heading.
 const START_WORK_LIMIT: usize = 10;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -231,24 +231,28 @@ fn build_menu(app: &AppHandle, timer: Option<&CurrentTimer>) -> tauri::Result<Me
     let desk = desk(app);
     let session = desk.session().ok().flatten();
     let start_work = Submenu::new(app, "Start Work", session.is_some())?;
-    if let Some(session) = &session {
-        let mine: Vec<_> = desk
-            .tasks()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|task| task.assignees.iter().any(|a| a.user_id == session.user.id))
-            .take(START_WORK_LIMIT)
-            .collect();
-        if mine.is_empty() {
+    if session.is_some() {
+        // D1: recent tasks first, then those assigned to the user, as the window lists them.
+        let (recent, mine) = desk.start_work_tasks().unwrap_or_default();
+        if recent.is_empty() && mine.is_empty() {
             start_work.append(&item(
                 app,
                 TrayItem::Status,
-                "No tasks assigned to you",
+                "No recent or assigned tasks — open Stint",
                 false,
             )?)?;
         }
-        for task in mine {
-            start_work.append(&item(app, TrayItem::StartWork(task.id), &task.title, true)?)?;
+        for (heading, tasks) in [("Recent", recent), ("Assigned to me", mine)] {
+            if tasks.is_empty() {
+                continue;
+            }
+            if !start_work.items()?.is_empty() {
+                start_work.append(&PredefinedMenuItem::separator(app)?)?;
+            }
+            start_work.append(&item(app, TrayItem::Status, heading, false)?)?;
+            for task in tasks.into_iter().take(START_WORK_LIMIT) {
+                start_work.append(&item(app, TrayItem::StartWork(task.id), &task.title, true)?)?;
+            }
         }
     }
     let status = desk.sync_status().ok();

@@ -51,6 +51,9 @@ const click = (element) => wd('POST', `/session/${session}/element/${elementId(e
 // Nothing here may hang a CI run: every step has a deadline.
 const DEADLINE = { timeout: 120000 };
 
+/** A task in the tray's Start Work (not a heading or a separator). */
+const isTask = (entry) => entry.enabled && entry.label !== '' && entry.type !== 'separator';
+
 before(async () => {
   assert.ok(process.env.DISPLAY, 'DISPLAY must point to an X server (Xvfb)');
   assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, 'run inside dbus-run-session');
@@ -151,9 +154,14 @@ test('the app shows the tasks, a click starts the timer; the tray shows it, paus
 
   await waitFor('the entry to reach the server', async () => (await entriesOnServer(server.url)).length === 1);
 
-  // Start Work from the tray: its submenu lists my assigned tasks; the window follows.
+  // Start Work from the tray (D1): the task just worked on under "Recent", then my assigned
+  // tasks; the window follows.
   const startWork = (await tray.menu()).find((e) => e.label === 'Start Work');
-  const mine = startWork.children.filter((e) => e.enabled);
+  const startLabels = startWork.children.map((e) => e.label).filter(Boolean);
+  assert.equal(startLabels[0], 'Recent', JSON.stringify(startLabels));
+  assert.equal(startLabels[1], title);
+  assert.ok(startLabels.indexOf('Assigned to me') > 1, JSON.stringify(startLabels));
+  const mine = startWork.children.filter(isTask);
   assert.ok(mine.length >= 2, `my tasks in the tray: ${JSON.stringify(startWork.children.map((e) => e.label))}`);
   await tray.click('Start Work', mine[1].label);
   await waitFor('the window to show the task started from the tray', async () => {
@@ -186,7 +194,7 @@ const deskCall = (call) =>
 
 test('an admin stopping the timer reaches the desktop as a notification naming them', DEADLINE, async () => {
   const startWork = (await tray.menu()).find((e) => e.label === 'Start Work');
-  await tray.click('Start Work', startWork.children.find((e) => e.enabled).label);
+  await tray.click('Start Work', startWork.children.find(isTask).label);
   const { auth, workspace } = await signInAdmin();
   const timers = `${workspace}/timers`;
   const [running] = await waitFor('the timer on the server', async () => {
@@ -286,7 +294,7 @@ test('away for the idle minutes with a timer running, the desktop asks on return
   const before = (await entriesOnServer(server.url)).length;
 
   const startWork = (await tray.menu()).find((e) => e.label === 'Start Work');
-  const task = startWork.children.find((e) => e.enabled).label;
+  const task = startWork.children.find(isTask).label;
   execFileSync('xdotool', ['mousemove', '200', '200']); // present: the last input is now
   const leftAt = Date.now();
   await tray.click('Start Work', task);

@@ -24,6 +24,28 @@ impl Desk {
         })
     }
 
+    /// D1: the tray's Start Work — the tasks used lately on this device, latest first, then
+    /// those assigned to the user (by name or through a team) — as the window groups them.
+    pub fn start_work_tasks(&self) -> Result<(Vec<Task>, Vec<Task>), DeskError> {
+        let tasks = self.store.tasks()?;
+        let my = self.my_tasks()?;
+        let me = self.me()?.map(|user| user.id);
+        let recent: Vec<Task> = my
+            .recent_task_ids
+            .iter()
+            .filter_map(|id| tasks.iter().find(|task| task.id == *id).cloned())
+            .collect();
+        let mine = tasks
+            .into_iter()
+            .filter(|task| !recent.iter().any(|r| r.id == task.id))
+            .filter(|task| {
+                task.assignees.iter().any(|a| Some(a.user_id) == me)
+                    || task.teams.iter().any(|t| my.team_ids.contains(&t.team_id))
+            })
+            .collect();
+        Ok((recent, mine))
+    }
+
     /// A task the cache does not hold (yet) still shows, by id, rather than failing the view.
     pub(super) fn task_or_placeholder(&self, task_id: Uuid) -> Result<Task, DeskError> {
         Ok(self.store.task(task_id)?.unwrap_or_else(|| Task {

@@ -415,3 +415,40 @@ mod pomodoro {
         assert_eq!(error.code(), ErrorCode::InvalidInput);
     }
 }
+
+/// D1: the tray's Start Work lists the tasks used lately, latest first, then those assigned to
+/// the user through a team (or by name), each once.
+#[test]
+fn start_work_lists_recent_then_assigned_tasks() {
+    let (_dir, desk) = open();
+    let team = Uuid::now_v7();
+    let through_team = |title: &str| Task {
+        teams: vec![stint_api::rest::TeamAssignee {
+            team_id: team,
+            name: "Support".into(),
+        }],
+        ..open_task(title)
+    };
+    let (a, b, c) = (through_team("A"), open_task("B"), through_team("C"));
+    desk.store()
+        .save_tasks(&[a.clone(), b.clone(), c.clone()])
+        .unwrap();
+    desk.store()
+        .set_setting(
+            crate::store::keys::MY_TEAMS,
+            &serde_json::to_string(&[team]).unwrap(),
+        )
+        .unwrap();
+    let titles = |tasks: Vec<Task>| tasks.into_iter().map(|t| t.title).collect::<Vec<_>>();
+
+    let (recent, mine) = desk.start_work_tasks().unwrap();
+    assert_eq!(
+        (titles(recent), titles(mine)),
+        (vec![], vec!["A".into(), "C".into()])
+    );
+    desk.start_work(b.id).unwrap();
+    desk.start_work(a.id).unwrap();
+    let (recent, mine) = desk.start_work_tasks().unwrap();
+    assert_eq!(titles(recent), ["A", "B"]);
+    assert_eq!(titles(mine), ["C"]);
+}
