@@ -26,6 +26,9 @@ pub async fn watch(app: AppHandle, desk: Arc<Desk>) {
     let mut changes = desk.subscribe();
     // The previous look's wall and monotonic clocks.
     let mut last_look: Option<(chrono::DateTime<Utc>, Instant)> = None;
+    // A sleep the OS's idle counter does not hold (it stops while the machine sleeps), added
+    // to it until the first input after the wake: when the machine woke, and how long it slept.
+    let mut asleep: Option<(Instant, Duration)> = None;
     loop {
         let running = desk
             .current_timer()
@@ -33,7 +36,11 @@ pub async fn watch(app: AppHandle, desk: Arc<Desk>) {
             .flatten()
             .is_some_and(|timer| timer.state == TimerState::Running);
         if !running {
-            last_look = None;
+            // Tells the desk no absence goes on (a stop or a pause elsewhere ends it).
+            if let Err(error) = desk.observe_idle(Duration::ZERO) {
+                tracing::warn!(%error, "looking at idle time failed");
+            }
+            (last_look, asleep) = (None, None);
             if changes.changed().await.is_err() {
                 return;
             }
@@ -49,15 +56,20 @@ pub async fn watch(app: AppHandle, desk: Arc<Desk>) {
             }
         };
         let look = (Utc::now(), Instant::now());
-        let slept = last_look
-            .and_then(|(wall, monotonic)| {
-                let monotonic = chrono::Duration::from_std(look.1 - monotonic).ok()?;
-                stint_domain::slept(look.0 - wall, monotonic)?.to_std().ok()
-            })
-            .unwrap_or_default();
+        let slept = last_look.and_then(|(wall, monotonic)| {
+            let monotonic = chrono::Duration::from_std(look.1 - monotonic).ok()?;
+            stint_domain::slept(look.0 - wall, monotonic)?.to_std().ok()
+        });
         last_look = Some(look);
-        // The X server's idle counter stops while the machine sleeps too: the two add up.
-        let idle = os_idle + slept;
+        if let Some(slept) = slept {
+            let before = asleep.map_or(Duration::ZERO, |(_, earlier)| earlier);
+            asleep = Some((look.1, before + slept));
+        }
+        // An input since the wake: the user is back, the sleep is told already.
+        if asleep.is_some_and(|(woke, _)| os_idle < look.1 - woke) {
+            asleep = None;
+        }
+        let idle = os_idle + asleep.map_or(Duration::ZERO, |(_, slept)| slept);
         match desk.observe_idle(idle) {
             Ok(Some(prompt)) => {
                 crate::open_window(&app);

@@ -5,6 +5,7 @@
 
 mod idle;
 mod logging;
+mod shortcut;
 mod tray;
 
 use std::path::PathBuf;
@@ -90,6 +91,8 @@ fn main() -> anyhow::Result<()> {
                 .arg("--hidden")
                 .build(),
         )
+        // D5: Start/Stop from any app (`shortcut.rs` registers the one the user chose).
+        .plugin(shortcut::plugin())
         .invoke_handler(tauri::generate_handler![desk, default_server])
         .manage(ShellOptions {
             server: cli.server.clone(),
@@ -147,13 +150,16 @@ fn main() -> anyhow::Result<()> {
 /// elapsed time in the tray's first line. No per-second wake-ups while in the tray. A new
 /// notice about the user's timer (stopped by an admin, by the runaway limit, by work started
 /// elsewhere) becomes a desktop notification (D2); one left from before this start does not.
-/// So does a timer that has run the workspace's runaway hours (T8), once.
+/// So does a timer that has run the workspace's runaway hours (T8), once. The global shortcut
+/// follows the device's setting (D5).
 async fn follow_changes(app: AppHandle, desk: Arc<Desk>) {
     let mut changes = desk.subscribe();
     let mut told = desk.timer_notice().ok().flatten();
     let mut runaway_told = None;
+    let mut shortcut = None;
     loop {
         tray::refresh(&app);
+        shortcut::follow(&app, &desk, &mut shortcut);
         let notice = desk.timer_notice().ok().flatten();
         if notice.is_some() && notice != told {
             notify(&app, notice.as_deref().unwrap_or_default());
@@ -174,17 +180,22 @@ async fn follow_changes(app: AppHandle, desk: Arc<Desk>) {
     }
 }
 
+/// A desktop notification (D2). Sent from a blocking thread: the notification server's answer
+/// (a D-Bus round trip on Linux) must not hold up the tray, the window or the shortcut.
 fn notify(app: &AppHandle, body: &str) {
     use tauri_plugin_notification::NotificationExt;
-    if let Err(error) = app
-        .notification()
-        .builder()
-        .title("Stint")
-        .body(body)
-        .show()
-    {
-        tracing::warn!(%error, "showing a notification failed");
-    }
+    let (app, body) = (app.clone(), body.to_string());
+    tauri::async_runtime::spawn_blocking(move || {
+        let shown = app
+            .notification()
+            .builder()
+            .title("Stint")
+            .body(body)
+            .show();
+        if let Err(error) = shown {
+            tracing::warn!(%error, "showing a notification failed");
+        }
+    });
 }
 
 async fn sign_in_at_start(desk: Arc<Desk>, server: String, email: Option<String>) {

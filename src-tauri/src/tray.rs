@@ -75,7 +75,7 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
     Ok(())
 }
 
-fn desk(app: &AppHandle) -> Arc<Desk> {
+pub(crate) fn desk(app: &AppHandle) -> Arc<Desk> {
     app.state::<Arc<Desk>>().inner().clone()
 }
 

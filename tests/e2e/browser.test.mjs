@@ -292,11 +292,19 @@ test('an admin changes the time settings; a refused value is shown beside its fi
     assert.deepEqual([saved.idle_minutes, saved.rounding_minutes], [5, 15]);
     await page.screenshot({ path: path.join(artifacts, 'browser-settings.png'), fullPage: true });
 
-    // Members see no Settings tab.
+    // Members see this computer's settings (the shortcut, D5), not the workspace's.
     const member = await browser.newPage({ viewport: { width: 420, height: 640 } });
     await member.goto(bridgeUrl);
-    await member.getByTestId('tab-week').waitFor();
-    assert.equal(await member.getByTestId('tab-settings').count(), 0);
+    await member.getByTestId('tab-settings').click();
+    await member.getByTestId('device-settings').waitFor();
+    assert.equal(await member.getByTestId('time-settings').count(), 0);
+    assert.equal(await member.getByTestId('shortcut').inputValue(), 'Ctrl+Alt+S');
+    await member.getByTestId('shortcut-on').uncheck();
+    await member.getByTestId('save-shortcut').click();
+    await member.reload();
+    await member.getByTestId('tab-settings').click();
+    assert.equal(await member.getByTestId('shortcut-on').isChecked(), false);
+    await member.screenshot({ path: path.join(artifacts, 'browser-device-settings.png') });
 
     // Back as they were, for the other tests.
     await page.getByTestId('idle_minutes').fill('10');

@@ -87,6 +87,12 @@ before(async () => {
 }, DEADLINE);
 
 after(async () => {
+  // What the app logged (its INFO and above): why, when a test above failed.
+  const logs = path.join(process.env.XDG_DATA_HOME ?? path.join(appHome, '.local/share'), 'dev.stint.desktop/logs');
+  for (const file of existsSync(logs) ? readdirSync(logs) : []) {
+    const lines = readFileSync(path.join(logs, file), 'utf8').split('\n').filter((l) => l && !l.includes(' DEBUG '));
+    console.error(`--- the app's log (${file}), INFO and above, last 40 lines:\n${lines.slice(-40).join('\n')}`);
+  }
   if (session) await wd('DELETE', `/session/${session}`).catch(() => {});
   tray?.close();
   notifications?.close();
@@ -185,6 +191,12 @@ async function signInAdmin() {
   };
 }
 
+/** The window was closed and opened again (above): WebDriver follows the new one. */
+async function followWindow() {
+  const [handle] = await wd('GET', `/session/${session}/window/handles`);
+  await wd('POST', `/session/${session}/window`, { handle });
+}
+
 /** One Desk call from inside the window, as the UI makes it. */
 const deskCall = (call) =>
   wd('POST', `/session/${session}/execute/async`, {
@@ -275,10 +287,46 @@ test('Start Stint at login, in the tray, writes the autostart entry and takes it
   await waitFor('the tray to show it off', async () => !(await toggle()).checked);
 });
 
+test('the global shortcut starts the latest task and stops it from any app; one another app holds is turned off, saying why', DEADLINE, async () => {
+  await followWindow();
+  assert.equal((await tray.menu())[0].label, 'Not tracking');
+  const startWork = (await tray.menu()).find((e) => e.label === 'Start Work');
+  const latest = startWork.children.find(isTask).label;
+
+  execFileSync('xdotool', ['key', 'ctrl+alt+s']);
+  await waitFor('the timer started by the shortcut', async () => (await tray.menu())[0].label.startsWith(`${latest} — `));
+  await waitFor('its notification', () => notifications.received.find((n) => n.body === `Started “${latest}”.`));
+  execFileSync('xdotool', ['key', 'ctrl+alt+s']);
+  await waitFor('the timer stopped by the shortcut', async () => (await tray.menu())[0].label === 'Not tracking');
+  await waitFor('its notification', () =>
+    notifications.received.find((n) => n.body.startsWith(`Stopped “${latest}” at `)));
+
+  // Another app holds Ctrl+Alt+K: choosing it turns the shortcut off, and the window says why.
+  // It holds the keys while its stdin stays open.
+  const holder = spawn('python3', [path.join(import.meta.dirname, 'grab-key.py'), 'k'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise((resolve) => holder.stdout.once('data', resolve));
+  try {
+    await deskCall({ method: 'set_shortcut', args: { shortcut: 'Ctrl+Alt+K' } });
+    const refused = await waitFor('the shortcut turned off', async () => {
+      const device = await deskCall({ method: 'device_settings' });
+      return device.shortcut === null ? device : null;
+    });
+    assert.match(refused.shortcut_problem, /“Ctrl\+Alt\+K” is taken by another app/);
+  } finally {
+    holder.kill();
+  }
+  // Chosen again (free now), it works again.
+  await deskCall({ method: 'set_shortcut', args: { shortcut: 'Ctrl+Alt+K' } });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal((await deskCall({ method: 'device_settings' })).shortcut_problem, null);
+  execFileSync('xdotool', ['key', 'ctrl+alt+k']);
+  await waitFor('the timer started by the new shortcut', async () => (await tray.menu())[0].label.startsWith(`${latest} — `));
+  execFileSync('xdotool', ['key', 'ctrl+alt+k']);
+  await waitFor('and stopped', async () => (await tray.menu())[0].label === 'Not tracking');
+});
+
 test('away for the idle minutes with a timer running, the desktop asks on return; Discard ends the entry where the user left', { timeout: 240000 }, async () => {
-  // The window was closed and opened again above: WebDriver follows the new one.
-  const [handle] = await wd('GET', `/session/${session}/window/handles`);
-  await wd('POST', `/session/${session}/window`, { handle });
+  await followWindow();
   // The shortest threshold the workspace allows: one minute.
   const { auth, workspace } = await signInAdmin();
   const changed = await fetch(`${workspace}/time/settings`, {

@@ -3,6 +3,7 @@
 
 use stint_api::desk::ReviewAsk;
 use stint_api::rest::Entry;
+use stint_api::Permission;
 use stint_client::{Desk, DeskError, EntryReview};
 use stint_tests::{entries_on_server, free_port, open_desk, ServerProcess, DEMO_PASSWORD};
 
@@ -11,6 +12,16 @@ const ADMIN: &str = "admin@demo.stint.test";
 
 /// PATCHes `change` to `path` of the demo workspace as its admin, over HTTP.
 async fn patch_as_admin(url: &str, path: &str, change: serde_json::Value) {
+    as_admin(url, reqwest::Method::PATCH, path, Some(change)).await;
+}
+
+/// A call of the workspace's API as its admin; its answer, which must be a success.
+async fn as_admin(
+    url: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> serde_json::Value {
     let http = reqwest::Client::new();
     let credentials =
         serde_json::json!({ "email": ADMIN, "password": DEMO_PASSWORD, "device_name": "admin" });
@@ -24,18 +35,17 @@ async fn patch_as_admin(url: &str, path: &str, change: serde_json::Value) {
         .await
         .unwrap();
     let workspace = signed_in["workspaces"][0]["id"].as_str().unwrap();
-    let answer = http
-        .patch(format!("{url}/api/v1/workspaces/{workspace}{path}"))
-        .bearer_auth(signed_in["token"].as_str().unwrap())
-        .json(&change)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        answer.status().is_success(),
-        "{}",
-        answer.text().await.unwrap()
-    );
+    let mut request = http
+        .request(method, format!("{url}/api/v1/workspaces/{workspace}{path}"))
+        .bearer_auth(signed_in["token"].as_str().unwrap());
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let answer = request.send().await.unwrap();
+    let status = answer.status();
+    let text = answer.text().await.unwrap();
+    assert!(status.is_success(), "{text}");
+    serde_json::from_str(&text).unwrap_or_default()
 }
 
 async fn set_time_settings(url: &str, change: serde_json::Value) {
@@ -173,6 +183,30 @@ async fn a_timer_access_only_stop_submits_and_completes_the_task_on_the_device_t
     )
     .await;
     desk.sync_now().await.unwrap();
+    let admin = |desk: &Desk| {
+        let session = desk.session().unwrap().unwrap();
+        session
+            .workspace
+            .permissions
+            .contains(&Permission::Settings)
+    };
+    assert!(!admin(&desk));
+
+    // Made an admin too: her next sync learns that as well (the window shows the admin tabs).
+    let roles = as_admin(&url, reqwest::Method::GET, "/roles", None).await;
+    let role = |which: &str| {
+        let roles = roles.as_array().unwrap();
+        roles.iter().find(|r| r["default_role"] == which).unwrap()["id"].clone()
+    };
+    let role_ids = serde_json::json!({ "role_ids": [role("admin")] });
+    let path = format!("/members/{}/roles", session.user.id);
+    as_admin(&url, reqwest::Method::PUT, &path, Some(role_ids)).await;
+    desk.sync_now().await.unwrap();
+    assert!(admin(&desk));
+    let demoted = serde_json::json!({ "role_ids": [role("member")] });
+    as_admin(&url, reqwest::Method::PUT, &path, Some(demoted)).await;
+    desk.sync_now().await.unwrap();
+    assert!(!admin(&desk));
 
     // Offline, as on the server: submitted at once, the task completed, nothing asked.
     server.stop();

@@ -35,6 +35,8 @@ pub const TEST_PACKAGES: &[&str] = &[
     "imagemagick",
     "x11-utils",
     "xdotool",
+    // tests/e2e/grab-key.py: another app holding a global shortcut.
+    "python3",
     "chromium",
     "chromium-driver",
 ];

@@ -69,6 +69,10 @@ desk_calls! {
     answer_idle: AnswerIdle { answer: IdleAnswer } -> Option<CurrentTimer>;
     /// This week's entries, oldest first.
     week_entries: WeekEntries -> Vec<WeekEntry>;
+    /// D5: this device's global shortcut for Start/Stop, and why it is off if it had to be.
+    device_settings: DeviceSettings -> DeviceSettings;
+    /// D5: sets the global shortcut ("Ctrl+Alt+S"), or turns it off with `null`.
+    set_shortcut: SetShortcut { shortcut: Option<String> } -> DeviceSettings;
     /// Pushes local changes and pulls the server's now.
     sync_now: SyncNow -> SyncStatus;
     sync_status: SyncStatus -> SyncStatus;
@@ -79,6 +83,18 @@ desk_calls! {
     /// Drops the issue; the change is not sent again.
     dismiss_sync_issue: DismissSyncIssue { #[ts(type = "number")] id: i64 } -> SyncStatus;
 }
+
+/// Settings of this installation only, not of the workspace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct DeviceSettings {
+    /// The global shortcut that starts work on the latest task or stops the timer; none: off.
+    pub shortcut: Option<String>,
+    /// Why the shortcut was turned off (another app holds it, or it is not a key Stint knows).
+    pub shortcut_problem: Option<String>,
+}
+
+/// The global shortcut of a new installation.
+pub const DEFAULT_SHORTCUT: &str = "Ctrl+Alt+S";
 
 /// What an admin does to someone's timer (T6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

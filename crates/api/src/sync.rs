@@ -286,6 +286,12 @@ pub struct PullResponse {
     #[schema(nullable = false)]
     #[ts(optional)]
     pub timesheet_access: Option<crate::TimesheetAccess>,
+    /// What the caller may do in the workspace now (the union of their roles' permissions),
+    /// with the last page: an admin may give or take roles while the device is signed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    #[ts(optional)]
+    pub permissions: Option<Vec<crate::Permission>>,
 }
 
 /// What a tombstone is about.

@@ -24,7 +24,7 @@ pub use activity::ActivityKind;
 pub use calendar::{start_of_day, week_bounds};
 pub use filters::{resolve_filter, DefaultGroup, Filter, FilterSettings, FilterSource, Page};
 pub use idle::{slept, Away, IdleLook, IdleWatch};
-pub use pomodoro::{Pomodoro, PomodoroLengths, PomodoroPhase, FOCUS_PER_LONG_BREAK};
+pub use pomodoro::{Pomodoro, PomodoroLengths, PomodoroPhase, PomodoroStep, FOCUS_PER_LONG_BREAK};
 pub use review::{Review, ReviewAsk, ReviewRefusal, Reviewer, StopRule, Stopper, MAX_ENTRY_SECS};
 pub use settings::{
     round_duration, RoundingStrategy, SettingError, TimeSettings, MAX_ROUNDING_MINUTES,

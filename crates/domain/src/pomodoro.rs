@@ -1,7 +1,8 @@
 //! T10: Pomodoro on a running timer — focus, a short break, focus … and a long break after
 //! every 4th focus, with the workspace's lengths. The timer runs during focus and is paused
-//! during breaks, so the entry holds the focus time only. Phases follow the clock, not the app:
-//! after a sleep every phase change that came due is made at its own instant (`due`).
+//! during breaks, so the entry holds the focus time only. A Pomodoro needs someone following
+//! it: a phase end nobody saw come (the computer slept, Stint was not running) is not replayed
+//! afterwards — that would count the sleep as focus — but ends the Pomodoro there (`step`).
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,10 @@ use crate::{Instant, TimeSettings};
 
 /// Focus sessions before a long break.
 pub const FOCUS_PER_LONG_BREAK: u32 = 4;
+
+/// How late a phase end may be noticed and still be followed: a watcher looks at least every
+/// minute, so later than this nobody was looking.
+const MISSED_AFTER: Duration = Duration::minutes(2);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -91,17 +96,26 @@ impl Pomodoro {
         }
     }
 
-    /// Every phase that began by `now` after this one, in order, each from the end of the one
-    /// before: one after a phase's end, several after a long sleep.
-    pub fn due(&self, now: Instant, lengths: &PomodoroLengths) -> Vec<Pomodoro> {
-        let mut phases = Vec::new();
-        let mut current = *self;
-        while current.ends_at(lengths) <= now {
-            current = current.next(current.ends_at(lengths));
-            phases.push(current);
+    /// What to do at `now`: nothing, begin the next phase (from this one's end), or — the end
+    /// was missed — stop the Pomodoro where this phase ended.
+    pub fn step(&self, now: Instant, lengths: &PomodoroLengths) -> PomodoroStep {
+        let ends_at = self.ends_at(lengths);
+        if now < ends_at {
+            PomodoroStep::Stay
+        } else if now - ends_at > MISSED_AFTER {
+            PomodoroStep::Missed { ended_at: ends_at }
+        } else {
+            PomodoroStep::Next(self.next(ends_at))
         }
-        phases
     }
+}
+
+/// What a look at a Pomodoro calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PomodoroStep {
+    Stay,
+    Next(Pomodoro),
+    Missed { ended_at: Instant },
 }
 
 #[cfg(test)]
@@ -120,18 +134,34 @@ mod tests {
         long_break: Duration::minutes(15),
     };
 
+    /// Each phase from the end of the one before, looked at every `every` minutes.
+    fn followed(until: i64, every: i64) -> Vec<Pomodoro> {
+        let mut current = Pomodoro::start(at(0));
+        let mut phases = vec![current];
+        for minute in (0..=until).step_by(every as usize) {
+            match current.step(at(minute), &LENGTHS) {
+                PomodoroStep::Stay => {}
+                PomodoroStep::Next(next) => {
+                    current = next;
+                    phases.push(next);
+                }
+                PomodoroStep::Missed { .. } => panic!("missed at {minute} looking every {every}"),
+            }
+        }
+        phases
+    }
+
     #[test]
     fn four_focus_sessions_then_a_long_break() {
         use PomodoroPhase::*;
-        let phases = Pomodoro::start(at(0)).due(at(24 * 60), &LENGTHS);
-        let first: Vec<_> = phases
+        let first: Vec<_> = followed(159, 1)
             .iter()
-            .take(9)
             .map(|p| (p.phase, (p.phase_started - at(0)).num_minutes()))
             .collect();
         assert_eq!(
             first,
             [
+                (Focus, 0),
                 (ShortBreak, 25),
                 (Focus, 30),
                 (ShortBreak, 55),
@@ -146,37 +176,40 @@ mod tests {
     }
 
     #[test]
-    fn nothing_is_due_before_the_phase_ends_and_a_skip_starts_the_next_now() {
+    fn a_phase_end_nobody_saw_ends_the_pomodoro_there() {
         let focus = Pomodoro::start(at(0));
-        assert!(focus.due(at(24), &LENGTHS).is_empty());
+        assert_eq!(focus.step(at(24), &LENGTHS), PomodoroStep::Stay);
+        assert_eq!(
+            focus.step(at(27), &LENGTHS),
+            PomodoroStep::Next(focus.next(at(25)))
+        );
+        assert_eq!(
+            focus.step(at(90), &LENGTHS),
+            PomodoroStep::Missed { ended_at: at(25) }
+        );
         let skipped = focus.next(at(10));
         assert_eq!(skipped.phase, PomodoroPhase::ShortBreak);
         assert_eq!(skipped.ends_at(&LENGTHS), at(15));
     }
 
     proptest! {
-        /// Catching up after any sleep gives the phase a live app would be in, and every phase
-        /// before it keeps its full length.
+        /// Looked at every minute or two, a Pomodoro goes phase after phase without a gap, with
+        /// one long break for every 4 focus sessions; a longer gap after a phase end stops it.
         #[test]
-        fn catching_up_follows_the_clock(minutes in 0i64..2000, looks in 1usize..20) {
-            let mut live = Pomodoro::start(at(0));
-            for step in 1..=looks {
-                let now = at(minutes * step as i64 / looks as i64);
-                if let Some(last) = live.due(now, &LENGTHS).last() {
-                    live = *last;
-                }
-            }
-            let all = Pomodoro::start(at(0)).due(at(minutes), &LENGTHS);
-            let caught_up = all.last().copied().unwrap_or(Pomodoro::start(at(0)));
-            prop_assert_eq!(live, caught_up);
-            prop_assert!(caught_up.phase_started <= at(minutes));
-            prop_assert!(at(minutes) < caught_up.ends_at(&LENGTHS));
-            for pair in all.windows(2) {
+        fn followed_closely_it_never_misses(until in 0i64..2000, every in 1i64..=2) {
+            let phases = followed(until, every);
+            for pair in phases.windows(2) {
                 prop_assert_eq!(pair[0].ends_at(&LENGTHS), pair[1].phase_started);
             }
-            let long_breaks = all.iter().filter(|p| p.phase == PomodoroPhase::LongBreak).count();
-            let focus_done = caught_up.focus_done as usize;
-            prop_assert_eq!(long_breaks, focus_done / FOCUS_PER_LONG_BREAK as usize);
+            let long_breaks = phases.iter().filter(|p| p.phase == PomodoroPhase::LongBreak).count();
+            let last = phases.last().unwrap();
+            prop_assert_eq!(long_breaks, (last.focus_done / FOCUS_PER_LONG_BREAK) as usize);
+        }
+
+        #[test]
+        fn a_late_look_stops_it_at_the_phase_end(late in 3i64..1000) {
+            let focus = Pomodoro::start(at(0));
+            prop_assert_eq!(focus.step(at(25 + late), &LENGTHS), PomodoroStep::Missed { ended_at: at(25) });
         }
     }
 }

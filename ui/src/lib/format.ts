@@ -22,9 +22,9 @@ export function durationWords(secs: number): string {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
-/** T10: "Focus 2 of 4 · 12:30 left", "Short break · 3:05 left". */
-export function pomodoroText(pomodoro: PomodoroNow, nowMs: number): string {
-  const left = formatMs(Math.max(0, (Date.parse(pomodoro.ends_at) - nowMs) / 1000));
+/** T10: "Focus 2 of 4 · 12:30 left", "Short break · 3:05 left", `sinceMs` after `asOf`. */
+export function pomodoroText(pomodoro: PomodoroNow, asOf: string, sinceMs: number): string {
+  const left = formatMs(Math.max(0, (Date.parse(pomodoro.ends_at) - Date.parse(asOf) - sinceMs) / 1000));
   if (pomodoro.phase === 'focus') return `Focus ${(pomodoro.focus_done % 4) + 1} of 4 · ${left} left`;
   return `${pomodoro.phase === 'long_break' ? 'Long' : 'Short'} break · ${left} left`;
 }
@@ -35,10 +35,14 @@ function formatMs(secs: number): string {
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
 }
 
-/** Counted seconds of `timer` at `nowMs`: the server-side figure plus the time since, if running. */
-export function elapsedAt(timer: CurrentTimer, nowMs: number): number {
+/**
+ * Counted seconds of `timer`, `sinceMs` after it was read: its figure plus the time since, if
+ * running. (Time since the reading, on this device's clock: `as_of` is on the server's, which
+ * may differ by minutes.)
+ */
+export function elapsedAt(timer: CurrentTimer, sinceMs: number): number {
   if (timer.state !== 'running') return timer.elapsed_secs;
-  return timer.elapsed_secs + Math.max(0, (nowMs - Date.parse(timer.as_of)) / 1000);
+  return timer.elapsed_secs + Math.max(0, sinceMs / 1000);
 }
 
 export function clockTime(iso: string): string {

@@ -125,14 +125,14 @@ impl Desk {
             let event = event.map_err(|e| DeskError::Offline(e.to_string()))?;
             match event.event.as_str() {
                 // Connected: pull what changed while away.
-                "ready" | "changed" => self.sync_wanted.notify_one(),
+                "ready" | "changed" => self.server_spoke.notify_one(),
                 "timer_stopped" => {
                     self.timer_changed("stopped", &event.data)?;
-                    self.sync_wanted.notify_one();
+                    self.server_spoke.notify_one();
                 }
                 "timer_paused" => {
                     self.timer_changed("paused", &event.data)?;
-                    self.sync_wanted.notify_one();
+                    self.server_spoke.notify_one();
                 }
                 _ => {}
             }

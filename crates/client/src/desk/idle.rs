@@ -44,9 +44,11 @@ impl Desk {
         let idle_for = chrono::Duration::from_std(idle_for).unwrap_or(chrono::Duration::MAX);
         let look = watch.look(self.now(), idle_for, threshold);
         match watch.away_since {
-            Some(since) => self
-                .store
-                .set_setting(keys::AWAY_SINCE, &since.to_rfc3339())?,
+            Some(since) => {
+                self.store
+                    .set_setting(keys::AWAY_SINCE, &since.to_rfc3339())?;
+                self.end_pomodoro_for_absence()?;
+            }
             None => self.store.delete_setting(keys::AWAY_SINCE)?,
         }
         let IdleLook::Back(away) = look else {
@@ -93,21 +95,30 @@ impl Desk {
         }))
     }
 
-    /// Keeps, discards or moves the time away, as the user answered.
+    /// Keeps, discards or moves the time away, as the user answered. Closing the question
+    /// without an answer is Keep.
     pub fn answer_idle(&self, answer: IdleAnswer) -> Result<Option<CurrentTimer>, DeskError> {
-        let prompt = self.idle_prompt()?;
-        self.store.delete_setting(keys::IDLE_PROMPT)?;
-        let Some(prompt) = prompt else {
+        let Some(prompt) = self.idle_prompt()? else {
+            self.store.delete_setting(keys::IDLE_PROMPT)?;
             self.changed();
             return Err(DeskError::InvalidInput(
                 "the timer changed since you came back; there is nothing to answer now".into(),
             ));
         };
-        let (me, who) = (self.me()?, self.reviewer()?);
         let (since, back_at, task_id) = (prompt.since, prompt.back_at, prompt.task.id);
+        // Checked before anything changes: each answer but Keep starts a timer again.
+        let known = |id: Uuid| -> Result<(), DeskError> {
+            match self.store.task(id)? {
+                Some(_) => Ok(()),
+                None => Err(DeskError::UnknownTask(id)),
+            }
+        };
+        let (me, who) = (self.me()?, self.reviewer()?);
         match answer {
             IdleAnswer::Keep => {}
+            IdleAnswer::MoveTo { task_id: other } if other == task_id => {}
             IdleAnswer::Discard => {
+                known(task_id)?;
                 self.store
                     .stop_timer_by(since, me.as_ref(), who, Stopper::Idle)?;
                 self.store
@@ -118,6 +129,8 @@ impl Desk {
                     .stop_timer_by(since, me.as_ref(), who, Stopper::Idle)?;
             }
             IdleAnswer::MoveTo { task_id: other } => {
+                known(task_id)?;
+                known(other)?;
                 // A start of the other task where the user left stops this timer there (a
                 // switch); a start of this task again on their return stops the other one.
                 self.store
@@ -126,6 +139,7 @@ impl Desk {
                     .start_timer(Uuid::now_v7(), task_id, back_at, me.as_ref(), who)?;
             }
         }
+        self.store.delete_setting(keys::IDLE_PROMPT)?;
         self.after_local_change();
         self.current_timer()
     }

@@ -2,10 +2,11 @@
 //! both call `Desk::dispatch`, so the UI behaves the same in the app and in a browser.
 //!
 //! The actions live by feature: `session` (sign in and out), `tasks`, `timer`, `review`, `week`,
-//! `idle` (T9: time away from a running timer), `pomodoro` (T10), `team_now` (admins: everyone's timers) and `sync`
+//! `device` (D5: the global shortcut), `idle` (T9: time away from a running timer), `pomodoro` (T10), `team_now` (admins: everyone's timers) and `sync`
 //! (sync now, its status, the loop). This file holds the struct, `dispatch` and the change
 //! notification.
 
+mod device;
 mod events;
 mod idle;
 mod issues;
@@ -21,8 +22,8 @@ mod week;
 use std::path::PathBuf;
 
 use stint_api::desk::{
-    CurrentTimer, DeskCall, DeskHandler, DeskReply, IdleAnswer, IdlePrompt, MyTasks, Session,
-    Stopped, SyncIssue, SyncProgress, SyncStatus, TimerAction, WeekEntry,
+    CurrentTimer, DeskCall, DeskHandler, DeskReply, DeviceSettings, IdleAnswer, IdlePrompt,
+    MyTasks, Session, Stopped, SyncIssue, SyncProgress, SyncStatus, TimerAction, WeekEntry,
 };
 use stint_api::rest::{Task, TeamNow, TimeSettings, TimeSettingsChange};
 use tokio::sync::{watch, Mutex, Notify};
@@ -60,6 +61,9 @@ pub struct Desk {
     progress: std::sync::Mutex<Option<SyncProgress>>,
     /// Wakes the sync loop after a local change.
     sync_wanted: Notify,
+    /// Wakes the sync loop on a live event: the server has something new, and is reachable —
+    /// so this ends a backoff too.
+    server_spoke: Notify,
     /// Bumped after every sync that reached the server, so the sync loop knows an outage it
     /// backs off from has ended (a Sync now got through).
     synced: watch::Sender<u64>,
@@ -82,6 +86,7 @@ impl Desk {
             progress: std::sync::Mutex::new(None),
             last_stamp: std::sync::Mutex::new(chrono::DateTime::<chrono::Utc>::MIN_UTC),
             sync_wanted: Notify::new(),
+            server_spoke: Notify::new(),
             synced: watch::channel(0).0,
             changes: watch::channel(0).0,
         })
@@ -236,6 +241,14 @@ impl DeskHandler for Desk {
 
     async fn week_entries(&self) -> Result<Vec<WeekEntry>, DeskError> {
         Desk::week_entries(self)
+    }
+
+    async fn device_settings(&self) -> Result<DeviceSettings, DeskError> {
+        Desk::device_settings(self)
+    }
+
+    async fn set_shortcut(&self, shortcut: Option<String>) -> Result<DeviceSettings, DeskError> {
+        Desk::set_shortcut(self, shortcut)
     }
 
     async fn sync_now(&self) -> Result<SyncStatus, DeskError> {

@@ -1,16 +1,18 @@
 //! T10: Pomodoro on the running timer. The phases follow `stint_domain::Pomodoro`; entering a
-//! break pauses the timer and entering a focus resumes it, each stamped at the phase's own
-//! start, so the entry holds the focus time only, also when the app was asleep at the change.
-//! `run_pomodoro_loop` makes the changes as they come due and tells each to the user.
+//! break pauses the timer and entering the next focus resumes it — only a pause the Pomodoro
+//! made itself, never one of the user's, another device's or an admin's — each stamped at the
+//! phase's own start, so the entry holds the focus time only. `run_pomodoro_loop` makes the
+//! changes as they come due and tells each to the user. A phase end nobody saw (the computer
+//! slept) ends the Pomodoro with the timer paused there, and so does the user going away (T9).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Local, Utc};
 use serde::{Deserialize, Serialize};
 use stint_api::desk::{CurrentTimer, PomodoroNow};
 use stint_api::TimerState;
-use stint_domain::{Pomodoro, PomodoroLengths, PomodoroPhase, FOCUS_PER_LONG_BREAK};
+use stint_domain::{Pomodoro, PomodoroLengths, PomodoroPhase, PomodoroStep, FOCUS_PER_LONG_BREAK};
 use uuid::Uuid;
 
 use super::Desk;
@@ -22,6 +24,9 @@ use crate::store::keys;
 struct Kept {
     timer_id: Uuid,
     pomodoro: Pomodoro,
+    /// The timer is paused because this Pomodoro's break paused it: the next focus resumes it.
+    #[serde(default)]
+    paused_by_pomodoro: bool,
 }
 
 impl Desk {
@@ -34,6 +39,7 @@ impl Desk {
         self.keep(Kept {
             timer_id: active.id,
             pomodoro: Pomodoro::start(now),
+            paused_by_pomodoro: false,
         })?;
         self.after_local_change();
         self.current_timer()?.ok_or(DeskError::NoTimer)
@@ -41,7 +47,7 @@ impl Desk {
 
     pub fn skip_pomodoro_phase(&self) -> Result<CurrentTimer, DeskError> {
         let kept = self.kept()?.ok_or_else(no_pomodoro)?;
-        self.enter(kept.timer_id, kept.pomodoro.next(self.now()))?;
+        self.enter(kept, kept.pomodoro.next(self.now()))?;
         self.after_local_change();
         self.current_timer()?.ok_or(DeskError::NoTimer)
     }
@@ -53,26 +59,51 @@ impl Desk {
         self.current_timer()?.ok_or(DeskError::NoTimer)
     }
 
-    /// Makes every phase change that came due, and says what to tell the user of the latest
-    /// (one notification after a sleep that crossed several).
+    /// Makes the phase change that came due, and says what to tell the user.
     pub fn pomodoro_tick(&self) -> Result<Option<String>, DeskError> {
         let Some(kept) = self.kept()? else {
             return Ok(None);
         };
         let lengths = self.pomodoro_lengths()?;
-        let due = kept.pomodoro.due(self.now(), &lengths);
-        let Some(latest) = due.last().copied() else {
-            return Ok(None);
+        let words = match kept.pomodoro.step(self.now(), &lengths) {
+            PomodoroStep::Stay => return Ok(None),
+            PomodoroStep::Next(next) => {
+                self.enter(kept, next)?;
+                let task = self
+                    .current_timer()?
+                    .map(|t| t.task.title)
+                    .unwrap_or_default();
+                words(&next, &task, &lengths)
+            }
+            PomodoroStep::Missed { ended_at } => {
+                // Nobody followed it: the time since is not focus time.
+                if kept.pomodoro.phase == PomodoroPhase::Focus {
+                    self.pause_if_running(kept.timer_id, ended_at)?;
+                }
+                self.store.delete_setting(keys::POMODORO)?;
+                format!(
+                    "Your Pomodoro ended at {} while the computer slept or Stint was closed; \
+                     the timer is paused from then.",
+                    ended_at.with_timezone(&Local).format("%H:%M")
+                )
+            }
         };
-        for phase in due {
-            self.enter(kept.timer_id, phase)?;
-        }
         self.after_local_change();
-        let task = self
-            .current_timer()?
-            .map(|t| t.task.title)
-            .unwrap_or_default();
-        Ok(Some(words(&latest, &task, &lengths)))
+        Ok(Some(words))
+    }
+
+    /// T9: the user went away; a Pomodoro needs them, so it ends (the timer as it is: a break
+    /// keeps it paused). Says so in the window when they come back.
+    pub(super) fn end_pomodoro_for_absence(&self) -> Result<(), DeskError> {
+        if self.kept()?.is_some() {
+            self.store.delete_setting(keys::POMODORO)?;
+            self.store.set_setting(
+                keys::TIMER_NOTICE,
+                "Your Pomodoro ended while you were away.",
+            )?;
+            self.changed();
+        }
+        Ok(())
     }
 
     /// Runs the Pomodoro's phase changes as they come due, telling each to `tell` (the shell's
@@ -111,23 +142,45 @@ impl Desk {
         }))
     }
 
-    /// Pauses the timer for a break and resumes it for a focus, at the phase's start; a timer
-    /// the user already paused or resumed stays as it is.
-    fn enter(&self, timer_id: Uuid, pomodoro: Pomodoro) -> Result<(), DeskError> {
-        let state = self
+    /// Begins `next`: a break pauses the running timer, a focus resumes the timer if this
+    /// Pomodoro paused it; a timer paused by someone else stays paused.
+    fn enter(&self, kept: Kept, next: Pomodoro) -> Result<(), DeskError> {
+        let paused_by_pomodoro = match next.phase {
+            PomodoroPhase::Focus => {
+                if kept.paused_by_pomodoro
+                    && self.timer_state(kept.timer_id)? == Some(TimerState::Paused)
+                {
+                    self.store
+                        .resume_timer_of(kept.timer_id, next.phase_started)?;
+                }
+                false
+            }
+            PomodoroPhase::ShortBreak | PomodoroPhase::LongBreak => {
+                self.pause_if_running(kept.timer_id, next.phase_started)?
+            }
+        };
+        self.keep(Kept {
+            timer_id: kept.timer_id,
+            pomodoro: next,
+            paused_by_pomodoro,
+        })
+    }
+
+    /// Pauses the timer `timer_id` at `at` if it runs; whether it did.
+    fn pause_if_running(&self, timer_id: Uuid, at: DateTime<Utc>) -> Result<bool, DeskError> {
+        if self.timer_state(timer_id)? != Some(TimerState::Running) {
+            return Ok(false);
+        }
+        self.store.pause_timer_of(timer_id, at)?;
+        Ok(true)
+    }
+
+    fn timer_state(&self, timer_id: Uuid) -> Result<Option<TimerState>, DeskError> {
+        Ok(self
             .store
             .active_timer()?
-            .map(|active| active.timer.state());
-        match (pomodoro.phase, state) {
-            (PomodoroPhase::Focus, Some(TimerState::Paused)) => {
-                self.store.resume_timer(pomodoro.phase_started)?;
-            }
-            (PomodoroPhase::ShortBreak | PomodoroPhase::LongBreak, Some(TimerState::Running)) => {
-                self.store.pause_timer(pomodoro.phase_started)?;
-            }
-            _ => {}
-        }
-        self.keep(Kept { timer_id, pomodoro })
+            .filter(|active| active.id == timer_id)
+            .map(|active| active.timer.state()))
     }
 
     /// The kept Pomodoro while its timer is the active one; one of a timer since stopped is

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use stint_api::desk::Session;
 use stint_api::rest::{TokenRequest, User, Workspace};
-use stint_api::TimesheetAccess;
+use stint_api::{Permission, TimesheetAccess};
 use uuid::Uuid;
 
 use super::Desk;
@@ -169,12 +169,25 @@ impl Desk {
         self.open_workspace().await
     }
 
-    /// Keeps the timesheet level a pull said the user has now (an admin changed it, T5).
-    pub(super) fn keep_timesheet_access(&self, access: TimesheetAccess) -> Result<(), DeskError> {
+    /// Keeps the timesheet level (T5) and the permissions a pull said the user has now: an
+    /// admin changed them (so the desk knows an admin from the next sync on, not the next
+    /// sign-in).
+    pub(super) fn keep_membership(
+        &self,
+        access: TimesheetAccess,
+        permissions: &[Permission],
+    ) -> Result<(), DeskError> {
         match self.stored_session()? {
-            Some(mut stored) if stored.workspace.timesheet_access != access => {
+            Some(mut stored)
+                if stored.workspace.timesheet_access != access
+                    || stored.workspace.permissions != permissions =>
+            {
                 stored.workspace.timesheet_access = access;
-                self.keep_session(&stored)
+                stored.workspace.permissions = permissions.to_vec();
+                self.keep_session(&stored)?;
+                // The window shows or hides what admins see.
+                self.changed();
+                Ok(())
             }
             _ => Ok(()),
         }

@@ -193,8 +193,8 @@ impl Desk {
                 next_page = Some(self.fetch_page(client, token, workspace, cursor, stream.id));
             }
             let applied = self.store.apply_pull(&pull)?;
-            if let Some(access) = pull.timesheet_access {
-                self.keep_timesheet_access(access)?;
+            if let (Some(access), Some(permissions)) = (pull.timesheet_access, &pull.permissions) {
+                self.keep_membership(access, permissions)?;
             }
             if applied.timer_changed || applied.requeued > 0 {
                 self.changed();
@@ -318,7 +318,8 @@ impl Desk {
 
     /// Syncs after local changes, every minute when idle, and with growing, jittered pauses
     /// while the server cannot be reached — then a local change waits for the pause too, so an
-    /// offline device does not hammer the network. Runs until the process ends.
+    /// offline device does not hammer the network; a live event or a *Sync now* that got
+    /// through ends the pause (the server is back). Runs until the process ends.
     pub async fn run_sync_loop(self: Arc<Self>) {
         let mut synced = self.synced.subscribe();
         let mut failures: u32 = 0;
@@ -331,9 +332,10 @@ impl Desk {
             };
             tokio::select! {
                 _ = self.sync_wanted.notified(), if failures == 0 => {}
+                // The server just sent an event: it is reachable, and has news.
+                _ = self.server_spoke.notified() => failures = 0,
                 // A sync made meanwhile outside this loop (Sync now) reached the server: the
-                // outage is over, so the backoff ends and live events and local changes sync at
-                // once again.
+                // outage is over, so the backoff ends and local changes sync at once again.
                 _ = synced.changed(), if failures > 0 => {
                     failures = 0;
                     continue;
@@ -350,7 +352,7 @@ impl Desk {
                 Ok(_) => failures = 0,
                 Err(error) => {
                     failures = failures.saturating_add(1);
-                    tracing::info!(%error, failures, "sync failed; will retry");
+                    tracing::warn!(%error, failures, "sync failed; will retry");
                 }
             }
         }

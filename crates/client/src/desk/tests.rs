@@ -293,6 +293,53 @@ mod idle {
         assert_eq!(prompt.since, start);
     }
 
+    /// A Pomodoro needs its user: going away ends it, so its breaks and focus sessions do not
+    /// go on pausing and resuming the timer of nobody.
+    #[test]
+    fn going_away_ends_a_pomodoro() {
+        let (_dir, desk, secs) = open_with_moved_clock();
+        let task = open_task("Write docs");
+        desk.store()
+            .save_tasks(std::slice::from_ref(&task))
+            .unwrap();
+        desk.start_work(task.id).unwrap();
+        desk.start_pomodoro().unwrap();
+        secs.store(12 * MIN, SeqCst);
+        assert_eq!(
+            desk.observe_idle(Duration::from_secs(11 * 60)).unwrap(),
+            None
+        );
+        assert_eq!(desk.current_timer().unwrap().unwrap().pomodoro, None);
+        assert_eq!(
+            desk.sync_status().unwrap().notice.as_deref(),
+            Some("Your Pomodoro ended while you were away.")
+        );
+        secs.store(40 * MIN, SeqCst);
+        assert_eq!(desk.pomodoro_tick().unwrap(), None);
+        let prompt = desk.observe_idle(Duration::from_secs(5)).unwrap().unwrap();
+        let start = desk.current_timer().unwrap().unwrap().started_at;
+        assert_eq!((prompt.since - start).num_minutes(), 1);
+    }
+
+    /// An answer that cannot be carried out changes nothing, and the question stays.
+    #[test]
+    fn an_answer_about_an_unknown_task_changes_nothing() {
+        let (_dir, desk, _, _) = away_and_back();
+        let before = desk.current_timer().unwrap().unwrap();
+        let error = desk
+            .answer_idle(IdleAnswer::MoveTo {
+                task_id: Uuid::now_v7(),
+            })
+            .unwrap_err();
+        assert_eq!(error.code(), ErrorCode::UnknownTask);
+        assert_eq!(
+            desk.current_timer().unwrap().unwrap().timer_id,
+            before.timer_id
+        );
+        assert!(entries(&desk).is_empty());
+        assert!(desk.idle_prompt().unwrap().is_some());
+    }
+
     /// Item 11: a suspend of two hours (the clock moved on) with a timer running: the timer
     /// counts the time that passed, and the return asks about it from where the machine slept.
     #[test]
@@ -344,6 +391,8 @@ mod pomodoro {
         let now = timer.pomodoro.clone().unwrap();
         assert_eq!((now.phase, now.focus_done), (PomodoroPhase::Focus, 0));
         assert_eq!((now.ends_at - timer.as_of).num_minutes(), 25);
+        let elapsed = |desk: &Desk| desk.current_timer().unwrap().unwrap().elapsed_secs;
+        let state = |desk: &Desk| desk.current_timer().unwrap().unwrap().state;
 
         secs.store(24 * MIN, SeqCst);
         assert_eq!(desk.pomodoro_tick().unwrap(), None);
@@ -362,37 +411,44 @@ mod pomodoro {
             desk.pomodoro_tick().unwrap().as_deref(),
             Some("Break over: focus on “Write docs” for 25 min.")
         );
-        let timer = desk.current_timer().unwrap().unwrap();
-        assert_eq!(timer.state, TimerState::Running);
-        assert_eq!(timer.elapsed_secs, 26 * MIN);
-
-        // Asleep through the rest of the second focus, its break, the third focus and part of
-        // its break: each change is made at its own instant, and told once.
-        secs.store(88 * MIN, SeqCst);
         assert_eq!(
-            desk.pomodoro_tick().unwrap().as_deref(),
-            Some("Focus 3 of 4 done. Take a 5-minute break.")
-        );
-        let timer = desk.current_timer().unwrap().unwrap();
-        assert_eq!(timer.elapsed_secs, 75 * MIN, "three focus sessions");
-        // A skip ends the break now; the fourth focus then leads to the long break.
-        secs.store(89 * MIN, SeqCst);
-        let timer = desk.skip_pomodoro_phase().unwrap();
-        assert_eq!(timer.state, TimerState::Running);
-        secs.store(116 * MIN, SeqCst);
-        assert_eq!(
-            desk.pomodoro_tick().unwrap().as_deref(),
-            Some("4 focus sessions done. Take a 15-minute break.")
+            (state(&desk), elapsed(&desk)),
+            (TimerState::Running, 26 * MIN)
         );
 
-        let stopped = desk.stop().unwrap();
-        assert_eq!(stopped.entry.entry.raw_duration_secs, 100 * MIN);
-        desk.start_work(task.id).unwrap();
+        // Skips: the break now (at 40), then the focus again (at 41).
+        secs.store(40 * MIN, SeqCst);
         assert_eq!(
-            desk.current_timer().unwrap().unwrap().pomodoro,
-            None,
-            "the Pomodoro ended with its timer"
+            desk.skip_pomodoro_phase().unwrap().state,
+            TimerState::Paused
         );
+        secs.store(41 * MIN, SeqCst);
+        assert_eq!(
+            desk.skip_pomodoro_phase().unwrap().state,
+            TimerState::Running
+        );
+
+        // A pause the user made (at 50) is theirs: the next focus (from 71) leaves it alone.
+        secs.store(50 * MIN, SeqCst);
+        desk.pause().unwrap();
+        secs.store(66 * MIN, SeqCst);
+        assert!(desk.pomodoro_tick().unwrap().is_some(), "the break");
+        secs.store(71 * MIN, SeqCst);
+        assert!(desk.pomodoro_tick().unwrap().is_some(), "the focus");
+        assert_eq!(state(&desk), TimerState::Paused);
+        secs.store(72 * MIN, SeqCst);
+        desk.resume().unwrap();
+
+        // Asleep from before the focus's end (96) to 130: the Pomodoro ends where the focus
+        // did, with the timer paused there; the sleep is not focus time.
+        secs.store(130 * MIN, SeqCst);
+        let told = desk.pomodoro_tick().unwrap().unwrap();
+        assert!(told.starts_with("Your Pomodoro ended at "), "{told}");
+        let timer = desk.current_timer().unwrap().unwrap();
+        assert_eq!((timer.state, timer.pomodoro), (TimerState::Paused, None));
+        // 25 + 10 (30–40) + 9 (41–50) + 24 (72–96) minutes of focus.
+        assert_eq!(timer.elapsed_secs, 68 * MIN);
+        assert_eq!(desk.stop().unwrap().entry.entry.raw_duration_secs, 68 * MIN);
     }
 
     #[test]

@@ -51,6 +51,10 @@ pub mod keys {
     pub const NO_IDLE_SOURCE_TOLD: &str = "no_idle_source_told";
     /// T10: the running timer's Pomodoro (JSON: its timer's id and `stint_domain::Pomodoro`).
     pub const POMODORO: &str = "pomodoro";
+    /// D5: the global shortcut ("off" when turned off; unset: `DEFAULT_SHORTCUT`).
+    pub const SHORTCUT: &str = "shortcut";
+    /// D5: why the shortcut was turned off by the shell.
+    pub const SHORTCUT_PROBLEM: &str = "shortcut_problem";
     pub const LAST_SYNCED_AT: &str = "last_synced_at";
     pub const OFFLINE_SINCE: &str = "offline_since";
     pub const LAST_ERROR: &str = "last_sync_error";
@@ -213,6 +217,9 @@ impl LocalStore {
             keys::LAST_ERROR,
             keys::MY_TEAMS,
             keys::TIME_SETTINGS,
+            keys::AWAY_SINCE,
+            keys::IDLE_PROMPT,
+            keys::POMODORO,
         ] {
             tx.execute("DELETE FROM settings WHERE key = ?1", params![key])?;
         }

@@ -375,6 +375,7 @@ fn pull_page(entries: Vec<stint_api::rest::Entry>, snapshot: bool) -> PullRespon
         my_team_ids: vec![],
         time_settings: None,
         timesheet_access: None,
+        permissions: None,
     }
 }
 
@@ -505,6 +506,7 @@ fn my_tasks_are_the_last_pulls_teams_and_the_latest_used_here() {
         my_team_ids: vec![team],
         time_settings: None,
         timesheet_access: None,
+        permissions: None,
         ..pull_page(vec![], false)
     };
     store.apply_pull(&pull).unwrap();

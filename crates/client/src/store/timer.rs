@@ -83,30 +83,54 @@ impl LocalStore {
     }
 
     pub fn pause_timer(&self, at: DateTime<Utc>) -> Result<ActiveTimer, DeskError> {
-        self.change_timer(
-            at,
-            |timer, at| timer.pause(at),
-            |timer_id, at| Intent::PauseTimer { timer_id, at },
-        )
+        self.change_timer(None, at, |timer, at| timer.pause(at), pause_intent)
     }
 
     pub fn resume_timer(&self, at: DateTime<Utc>) -> Result<ActiveTimer, DeskError> {
+        self.change_timer(None, at, |timer, at| timer.resume(at), resume_intent)
+    }
+
+    /// Pauses the timer `timer_id` if it is still the active one (`NoTimer` otherwise): for
+    /// changes decided a moment before, such as a Pomodoro's break.
+    pub fn pause_timer_of(
+        &self,
+        timer_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<ActiveTimer, DeskError> {
         self.change_timer(
+            Some(timer_id),
+            at,
+            |timer, at| timer.pause(at),
+            pause_intent,
+        )
+    }
+
+    /// Resumes the timer `timer_id` if it is still the active one, as `pause_timer_of`.
+    pub fn resume_timer_of(
+        &self,
+        timer_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<ActiveTimer, DeskError> {
+        self.change_timer(
+            Some(timer_id),
             at,
             |timer, at| timer.resume(at),
-            |timer_id, at| Intent::ResumeTimer { timer_id, at },
+            resume_intent,
         )
     }
 
     fn change_timer(
         &self,
+        expected: Option<Uuid>,
         at: DateTime<Utc>,
         change: impl FnOnce(&mut Timer, DateTime<Utc>) -> Result<(), stint_domain::TimerError>,
         intent: impl FnOnce(Uuid, DateTime<Utc>) -> Intent,
     ) -> Result<ActiveTimer, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(StoreError::from)?;
-        let mut active = active_timer(&tx)?.ok_or(DeskError::NoTimer)?;
+        let mut active = active_timer(&tx)?
+            .filter(|active| expected.is_none_or(|id| id == active.id))
+            .ok_or(DeskError::NoTimer)?;
         let at = not_before_last_change(&active, at);
         change(&mut active.timer, at)?;
         tx.execute(
@@ -292,6 +316,14 @@ fn stop_active(
         },
     )?;
     Ok(entry)
+}
+
+fn pause_intent(timer_id: Uuid, at: DateTime<Utc>) -> Intent {
+    Intent::PauseTimer { timer_id, at }
+}
+
+fn resume_intent(timer_id: Uuid, at: DateTime<Utc>) -> Intent {
+    Intent::ResumeTimer { timer_id, at }
 }
 
 /// What the review dialog answers for an entry (T4).

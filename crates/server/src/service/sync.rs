@@ -479,6 +479,7 @@ pub async fn pull(
         my_team_ids,
         time_settings,
         timesheet_access: (!page.more).then_some(scope.timesheet_access()),
+        permissions: (!page.more).then(|| scope.permissions().to_vec()),
     })
 }
 

@@ -104,6 +104,14 @@ pub fn apply(
                 (false, true) => Stopper::Idle,
                 (false, false) => Stopper::Own,
             };
+            // The idle prompt stops back where the user left (T9); a pause or resume another
+            // device or an admin made since then, which this device had not heard of, moves the
+            // stop to it rather than refusing the answer.
+            let at = if stopper == Stopper::Idle {
+                at.max(timer.head.last_change())
+            } else {
+                at
+            };
             let stop = plan_stop(batch, scope, timer, at, entry_id, stopper)?;
             write_stop(batch, stop);
             Ok(Applied::default())
