@@ -119,6 +119,24 @@ async fn a_timer_that_ran_the_runaway_hours_is_told() {
     assert_eq!(desk.runaway_notice().unwrap(), None, "not while paused");
 }
 
+/// A desk on a moved clock with work started on a task of its own, at 0 s.
+fn working_on(
+    title: &str,
+) -> (
+    tempfile::TempDir,
+    Desk,
+    std::sync::Arc<std::sync::atomic::AtomicI64>,
+    Task,
+) {
+    let (dir, desk, secs) = open_with_moved_clock();
+    let task = open_task(title);
+    desk.store()
+        .save_tasks(std::slice::from_ref(&task))
+        .unwrap();
+    desk.start_work(task.id).unwrap();
+    (dir, desk, secs, task)
+}
+
 /// A desk on a clock the test moves on, in seconds.
 fn open_with_moved_clock() -> (
     tempfile::TempDir,
@@ -297,12 +315,7 @@ mod idle {
     /// go on pausing and resuming the timer of nobody.
     #[test]
     fn going_away_ends_a_pomodoro() {
-        let (_dir, desk, secs) = open_with_moved_clock();
-        let task = open_task("Write docs");
-        desk.store()
-            .save_tasks(std::slice::from_ref(&task))
-            .unwrap();
-        desk.start_work(task.id).unwrap();
+        let (_dir, desk, secs, _) = working_on("Write docs");
         desk.start_pomodoro().unwrap();
         secs.store(12 * MIN, SeqCst);
         assert_eq!(
@@ -344,12 +357,8 @@ mod idle {
     /// counts the time that passed, and the return asks about it from where the machine slept.
     #[test]
     fn a_suspend_counts_and_is_asked_about() {
-        let (_dir, desk, secs) = open_with_moved_clock();
-        let task = open_task("Answer tickets");
-        desk.store()
-            .save_tasks(std::slice::from_ref(&task))
-            .unwrap();
-        let started = desk.start_work(task.id).unwrap().started_at;
+        let (_dir, desk, secs, _) = working_on("Answer tickets");
+        let started = desk.current_timer().unwrap().unwrap().started_at;
         secs.store(10 * MIN, SeqCst);
         assert_eq!(desk.observe_idle(Duration::from_secs(2)).unwrap(), None);
         // Asleep from 10 to 130 min; the shell adds the sleep to the OS's idle counter.
@@ -381,12 +390,7 @@ mod pomodoro {
 
     #[test]
     fn breaks_pause_the_timer_and_focus_resumes_it_so_the_entry_holds_focus_time() {
-        let (_dir, desk, secs) = open_with_moved_clock();
-        let task = open_task("Write docs");
-        desk.store()
-            .save_tasks(std::slice::from_ref(&task))
-            .unwrap();
-        desk.start_work(task.id).unwrap();
+        let (_dir, desk, secs, _) = working_on("Write docs");
         let timer = desk.start_pomodoro().unwrap();
         let now = timer.pomodoro.clone().unwrap();
         assert_eq!((now.phase, now.focus_done), (PomodoroPhase::Focus, 0));
@@ -453,12 +457,7 @@ mod pomodoro {
 
     #[test]
     fn ending_the_pomodoro_leaves_the_timer_as_it_is() {
-        let (_dir, desk, secs) = open_with_moved_clock();
-        let task = open_task("Write docs");
-        desk.store()
-            .save_tasks(std::slice::from_ref(&task))
-            .unwrap();
-        desk.start_work(task.id).unwrap();
+        let (_dir, desk, secs, _) = working_on("Write docs");
         desk.pause().unwrap();
         // A paused timer resumes for the first focus.
         assert_eq!(desk.start_pomodoro().unwrap().state, TimerState::Running);
