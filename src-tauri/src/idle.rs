@@ -36,11 +36,14 @@ pub async fn watch(app: AppHandle, desk: Arc<Desk>) {
             .flatten()
             .is_some_and(|timer| timer.state == TimerState::Running);
         if !running {
-            // Tells the desk no absence goes on (a stop or a pause elsewhere ends it).
-            if let Err(error) = desk.observe_idle(Duration::ZERO) {
-                tracing::warn!(%error, "looking at idle time failed");
+            // The timer just stopped running (a stop or a pause, here or elsewhere): tells the
+            // desk no absence goes on — once, not at every change while it stays stopped.
+            if last_look.take().is_some() {
+                if let Err(error) = desk.observe_idle(Duration::ZERO) {
+                    tracing::warn!(%error, "looking at idle time failed");
+                }
             }
-            (last_look, asleep) = (None, None);
+            asleep = None;
             if changes.changed().await.is_err() {
                 return;
             }
