@@ -158,6 +158,9 @@ async fn follow_changes(app: AppHandle, desk: Arc<Desk>) {
     let mut runaway_told = None;
     let mut shortcut = None;
     loop {
+        // Seen before the state is read: a change made while this turn reads (a pull landing
+        // during the refresh) wakes the next turn instead of waiting for the minute.
+        let version = *changes.borrow_and_update();
         tray::refresh(&app);
         shortcut::follow(&app, &desk, &mut shortcut);
         let notice = desk.timer_notice().ok().flatten();
@@ -172,7 +175,7 @@ async fn follow_changes(app: AppHandle, desk: Arc<Desk>) {
                 runaway_told = Some(timer_id);
             }
         }
-        let _ = app.emit("desk-changed", *changes.borrow_and_update());
+        let _ = app.emit("desk-changed", version);
         tokio::select! {
             changed = changes.changed() => if changed.is_err() { return },
             _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}

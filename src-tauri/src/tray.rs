@@ -130,6 +130,7 @@ pub fn refresh(app: &AppHandle) {
         return;
     };
     let timer = desk(app).current_timer().ok().flatten();
+    tracing::debug!(timer = ?timer.as_ref().map(|t| t.state), "refreshing the tray");
     let icon = icon_for(timer.as_ref());
     let result = build_menu(app, timer.as_ref()).and_then(|menu| {
         tray.set_menu(Some(menu))?;

@@ -69,7 +69,8 @@ before(async () => {
   notifications = await startNotificationsHost();
   const port = await freePort();
   driver = start('tauri-driver', ['--port', String(port), '--native-port', String(await freePort())], {
-    env: { ...process.env, HOME: appHome, STINT_PASSWORD: ANA.password, RUST_LOG: 'info' },
+    // Stint's own DEBUG lines too: what the sync loop and the tray did, should a test fail.
+    env: { ...process.env, HOME: appHome, STINT_PASSWORD: ANA.password, RUST_LOG: 'info,stint=debug,stint_client=debug' },
   });
   driverUrl = `http://127.0.0.1:${port}`;
   await waitFor('tauri-driver', async () => (await fetch(`${driverUrl}/status`)).ok);
@@ -87,12 +88,14 @@ before(async () => {
 }, DEADLINE);
 
 after(async () => {
-  // What the app logged (its INFO and above): why, when a test above failed.
+  // What the app and the server logged: why, when a test above failed.
   const logs = path.join(process.env.XDG_DATA_HOME ?? path.join(appHome, '.local/share'), 'dev.stint.desktop/logs');
   for (const file of existsSync(logs) ? readdirSync(logs) : []) {
-    const lines = readFileSync(path.join(logs, file), 'utf8').split('\n').filter((l) => l && !l.includes(' DEBUG '));
-    console.error(`--- the app's log (${file}), INFO and above, last 40 lines:\n${lines.slice(-40).join('\n')}`);
+    const lines = readFileSync(path.join(logs, file), 'utf8').split('\n').filter(Boolean);
+    console.error(`--- the app's log (${file}), last 150 lines:\n${lines.slice(-150).join('\n')}`);
   }
+  const serverLines = (server?.child.output() ?? '').split('\n').filter(Boolean);
+  console.error(`--- the server's log, last 40 lines:\n${serverLines.slice(-40).join('\n')}`);
   if (session) await wd('DELETE', `/session/${session}`).catch(() => {});
   tray?.close();
   notifications?.close();

@@ -123,6 +123,7 @@ impl Desk {
         while let Some(event) = events.next().await {
             // A read that times out (no heartbeat for a minute) ends the stream with an error.
             let event = event.map_err(|e| DeskError::Offline(e.to_string()))?;
+            tracing::debug!(event = %event.event, "the server's event");
             match event.event.as_str() {
                 // Connected: pull what changed while away.
                 "ready" | "changed" => self.server_spoke.notify_one(),

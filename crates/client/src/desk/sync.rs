@@ -193,6 +193,7 @@ impl Desk {
                 next_page = Some(self.fetch_page(client, token, workspace, cursor, stream.id));
             }
             let applied = self.store.apply_pull(&pull)?;
+            tracing::debug!(?applied, more = pull.more, server_timer = ?pull.timer.as_ref().map(|t| t.state), "pulled a page");
             if let (Some(access), Some(permissions)) = (pull.timesheet_access, &pull.permissions) {
                 self.keep_membership(access, permissions)?;
             }
@@ -330,18 +331,22 @@ impl Desk {
                 let base = 5u64.saturating_mul(1 << failures.min(6)).min(300);
                 Duration::from_millis(base * 1000 + jitter_millis(base * 250))
             };
-            tokio::select! {
-                _ = self.sync_wanted.notified(), if failures == 0 => {}
+            let woken_by = tokio::select! {
+                _ = self.sync_wanted.notified(), if failures == 0 => "a local change",
                 // The server just sent an event: it is reachable, and has news.
-                _ = self.server_spoke.notified() => failures = 0,
+                _ = self.server_spoke.notified() => {
+                    failures = 0;
+                    "the server's event"
+                }
                 // A sync made meanwhile outside this loop (Sync now) reached the server: the
                 // outage is over, so the backoff ends and local changes sync at once again.
                 _ = synced.changed(), if failures > 0 => {
                     failures = 0;
                     continue;
                 }
-                _ = tokio::time::sleep(wait) => {}
-            }
+                _ = tokio::time::sleep(wait) => "the clock",
+            };
+            tracing::debug!(woken_by, "syncing");
             if !matches!(self.signed_in(), Ok(Some(_))) {
                 continue;
             }

@@ -45,6 +45,9 @@ pub struct PullApplied {
     pub timer_changed: bool,
     /// A snapshot ended with things the server lacked; they were queued to be pushed again.
     pub requeued: usize,
+    /// Changes still waiting to be pushed: while there are any, the server's timer is not
+    /// taken (this device's own changes to it are newer).
+    pub pending: i64,
 }
 
 impl LocalStore {
@@ -234,8 +237,8 @@ impl LocalStore {
         if snapshot_running && !pull.snapshot {
             applied.requeued = finish_snapshot(&tx, pull)?;
         }
-        let pending: i64 = tx.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
-        if pending == 0 {
+        applied.pending = tx.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
+        if applied.pending == 0 {
             let server_timer = match &pull.timer {
                 Some(snapshot) => Some(ActiveTimer {
                     id: snapshot.id,
