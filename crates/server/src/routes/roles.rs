@@ -14,6 +14,7 @@ use crate::error::{ApiError, Json, Path};
 use crate::policy;
 use crate::service::accounts::Caller;
 use crate::service::{roles, tokens};
+use crate::time::now;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -223,6 +224,14 @@ async fn update_member(
     let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
     let settings = scope.require::<may::ChangeSettings>()?;
     Ok(Json(
-        roles::update_member(&*state.storage, settings, user_id, &change).await?,
+        roles::update_member(
+            &*state.storage,
+            &state.events,
+            settings,
+            user_id,
+            &change,
+            now(),
+        )
+        .await?,
     ))
 }

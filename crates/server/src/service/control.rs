@@ -16,7 +16,9 @@ use chrono::{DateTime, Utc};
 use stint_api::rest::{Assignee, Entry, RunningTimer, TeamNow};
 use stint_api::sync::Intent;
 use stint_domain::Stopper;
-use stint_storage::{may, Capability, RunawayTimer, Storage, TimerRecord, WorkspaceScope};
+use stint_storage::{
+    may, Capability, RunawayTimer, Storage, TimerRecord, Transaction, WorkspaceScope,
+};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -82,15 +84,11 @@ pub async fn stop(
 ) -> Result<Entry, ApiError> {
     let timer = running_timer(storage, control, timer_id).await?;
     let owner = policy::timer_owner(storage, control, timer.user_id).await?;
-    let by = admin_words(storage, control).await?;
     let entry = in_owner_batch(storage, &owner, timer_id, now, |batch| {
         timers::stop_for_owner(batch, &owner, timer_id, now, Stopper::Admin)
     })
     .await?;
-    events
-        .publish(Event::timer_stopped_by(&owner, timer_id, &by))
-        .await;
-    events.publish(Event::changed(&owner)).await;
+    tell_stopped(storage, events, control, &owner, timer_id).await?;
     Ok(sync::entry(entry))
 }
 
@@ -202,6 +200,20 @@ async fn in_owner_batch<T>(
     change: impl FnOnce(&mut Batch) -> Result<T, ApplyError>,
 ) -> Result<T, ApiError> {
     let mut tx = storage.begin_in(owner).await?;
+    let done = owner_batch(tx.as_mut(), owner, timer_id, now, change).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// `change` to the owner's timer `timer_id` (and their running one) in `tx`, under their timer
+/// lock, written.
+async fn owner_batch<T>(
+    tx: &mut dyn Transaction,
+    owner: &WorkspaceScope,
+    timer_id: Uuid,
+    now: DateTime<Utc>,
+    change: impl FnOnce(&mut Batch) -> Result<T, ApplyError>,
+) -> Result<T, ApiError> {
     tx.lock_user_timers(owner).await?;
     // What a stop of the timer reads: the timer, the user's active one and the settings.
     let reads = Intent::StopTimer {
@@ -211,15 +223,51 @@ async fn in_owner_batch<T>(
         switch: false,
         idle: false,
     };
-    let mut batch = Batch::load(tx.as_mut(), owner, std::iter::once(&reads)).await?;
+    let mut batch = Batch::load(tx, owner, std::iter::once(&reads)).await?;
     let done = change(&mut batch).map_err(|error| match error {
         ApplyError::Rejected(body) | ApplyError::Reconciled(body) => {
             ApiError::new(body.code, body.message)
         }
     })?;
-    batch.write(tx.as_mut(), owner, now).await?;
-    tx.commit().await?;
+    batch.write(tx, owner, now).await?;
     Ok(done)
+}
+
+/// T6: a member who is deactivated stops tracking. Their running or paused timer is stopped now
+/// as an admin's stop, in the deactivation's own transaction `tx`: once it commits, their
+/// devices no longer reach the workspace to stop it, and a deactivation refused stops nothing.
+/// `owner` is their scope, read while they were active. Answers the timer stopped, for
+/// `tell_stopped` once the transaction commits.
+pub async fn stop_for_deactivation(
+    tx: &mut dyn Transaction,
+    owner: &WorkspaceScope,
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>, ApiError> {
+    owner_batch(tx, owner, Uuid::nil(), now, |batch| {
+        let Some(timer) = batch.active_timer() else {
+            return Ok(None);
+        };
+        timers::stop_for_owner(batch, owner, timer.id, now, Stopper::Admin)?;
+        Ok(Some(timer.id))
+    })
+    .await
+}
+
+/// Tells the owner's devices that the admin of `control` stopped their timer `timer_id`
+/// (naming them), and everyone that something changed. After the stop commits.
+pub async fn tell_stopped(
+    storage: &dyn Storage,
+    events: &Events,
+    control: Capability<'_, may::ChangeSettings>,
+    owner: &WorkspaceScope,
+    timer_id: Uuid,
+) -> Result<(), ApiError> {
+    let by = admin_words(storage, control).await?;
+    events
+        .publish(Event::timer_stopped_by(owner, timer_id, &by))
+        .await;
+    events.publish(Event::changed(owner)).await;
+    Ok(())
 }
 
 /// The workspace's running or paused timer with this id; 404 for any other.

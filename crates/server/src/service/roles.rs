@@ -5,6 +5,7 @@
 //! permissions, the roles given to someone, and the member acted on stay within the caller's
 //! own grants (`within_grants`).
 
+use chrono::{DateTime, Utc};
 use stint_api::rest::{Member, MemberChange, MemberRoles, Role, RoleRequest, User};
 use stint_api::ErrorCode;
 use stint_domain::Permissions;
@@ -14,8 +15,10 @@ use stint_storage::{
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::events::Events;
+use crate::policy;
 use crate::service::accounts::short_name;
-use crate::service::teams;
+use crate::service::{control, teams};
 
 type Settings<'s> = Capability<'s, may::ChangeSettings>;
 
@@ -129,11 +132,14 @@ pub async fn set_member_roles(
 
 /// Changes what admins set for a member: active or not, manager, weekly hours, timesheet
 /// access. Deactivating keeps the member's entries; their tokens stop reaching the workspace.
+/// A member deactivated stops tracking (T6): their timer is stopped as this admin's stop.
 pub async fn update_member(
     storage: &dyn Storage,
+    events: &Events,
     settings: Settings<'_>,
     user_id: Uuid,
     change: &MemberChange,
+    now: DateTime<Utc>,
 ) -> Result<Member, ApiError> {
     // Read, change, and write only if nothing changed meanwhile: two admins changing one
     // member at once must not undo each other (the second reads again).
@@ -145,6 +151,11 @@ pub async fn update_member(
             .ok_or_else(|| ApiError::not_found("no such member"))?;
         within_grants(settings, member_grants(storage, settings, user_id).await?)?;
         let next = changed_settings(current.settings, change, user_id, &members)?;
+        // Their scope as a member, which a deactivated member no longer has.
+        let deactivated = match current.settings.active && !next.active {
+            true => Some(policy::timer_owner(storage, settings, user_id).await?),
+            false => None,
+        };
         let mut tx = storage.begin().await?;
         let unmanaged = tx.unmanaged_teams(settings.scope()).await?;
         if !tx
@@ -158,7 +169,14 @@ pub async fn update_member(
         }
         // Deactivating the last who may manage a team would leave it to nobody.
         teams::still_managed(tx.as_mut(), settings.scope(), unmanaged).await?;
+        let stopped = match &deactivated {
+            Some(owner) => control::stop_for_deactivation(tx.as_mut(), owner, now).await?,
+            None => None,
+        };
         tx.commit().await?;
+        if let (Some(owner), Some(timer_id)) = (&deactivated, stopped) {
+            control::tell_stopped(storage, events, settings, owner, timer_id).await?;
+        }
         return Ok(member(MemberRecord {
             settings: next,
             ..current.clone()

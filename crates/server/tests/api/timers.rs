@@ -6,6 +6,7 @@ use super::*;
 use stint_server::service::control;
 
 const ADMIN: &str = "admin@demo.stint.test";
+const ADMIN_ID: &str = "01900000-0000-7000-8000-000000000101";
 const ANA_ID: &str = "01900000-0000-7000-8000-000000000102";
 const BEN_ID: &str = "01900000-0000-7000-8000-000000000103";
 
@@ -101,6 +102,62 @@ async fn admins_see_who_is_tracking_and_pause_or_stop_their_timers() {
             body["results"][0]["reason"]["details"]["server_entry"]["id"],
             entry["id"]
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn deactivating_a_member_stops_their_timer_and_a_refused_deactivation_stops_nothing() {
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let ben = server.sign_in(BEN).await;
+        let bens = Uuid::now_v7();
+        server
+            .push(&ben, json!([start(1, &bens, BENS_TASK, 0)]))
+            .await;
+        let admins = Uuid::now_v7();
+        server
+            .push(&admin, json!([start(1, &admins, BENS_TASK, 0)]))
+            .await;
+
+        // The only admin cannot leave: refused, and their timer runs on.
+        let url = server.url(&admin, &format!("/members/{ADMIN_ID}"));
+        let request = server.http.patch(url).bearer_auth(&admin.token);
+        let (status, body) = answer(request.json(&json!({ "active": false }))).await;
+        assert_eq!(
+            (status, &body["code"]),
+            (StatusCode::CONFLICT, &json!("last_admin"))
+        );
+        let (_, now) = server.team_now(&admin).await;
+        assert_eq!(now["timers"].as_array().unwrap().len(), 2, "{now}");
+
+        // Ben leaves: his timer stops now into a draft, which stays his.
+        server
+            .as_admin(
+                &admin,
+                &format!("/members/{BEN_ID}"),
+                json!({ "active": false }),
+            )
+            .await;
+        let (_, now) = server.team_now(&admin).await;
+        let running: Vec<&Value> = now["timers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| &t["timer_id"])
+            .collect();
+        assert_eq!(running, [&json!(admins)], "{now}");
+        let url = server.url(&admin, &format!("/entries?user_id={BEN_ID}&limit=1000"));
+        let (status, entries) = answer(server.http.get(url).bearer_auth(&admin.token)).await;
+        assert_eq!(status, StatusCode::OK, "{entries}");
+        let stopped = entries["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["timer_id"] == json!(bens))
+            .unwrap_or_else(|| panic!("no entry of Ben's timer: {entries}"));
+        assert_eq!(stopped["status"], "draft");
+        assert!(stopped["duration_secs"].as_i64().unwrap() > 0, "{stopped}");
     })
     .await;
 }
