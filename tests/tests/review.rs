@@ -248,3 +248,69 @@ async fn a_timer_access_only_stop_submits_and_completes_the_task_on_the_device_t
 fn free_port_for(url: &str) -> u16 {
     url.rsplit(':').next().unwrap().parse().unwrap()
 }
+
+/// T6 through a real desk that does not listen to the server's events (offline when it
+/// happened): its next sync says who stopped its timer; and a stop it made before the admin's,
+/// which the server did not have yet, holds instead of the admin's (T1 in time order).
+#[tokio::test]
+async fn a_device_that_was_offline_learns_who_stopped_its_timer_and_its_earlier_stop_holds() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let desk_dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(server_dir.path(), free_port()).unwrap();
+    let url = server.url.clone();
+    let desk = open_desk(desk_dir.path(), "laptop");
+    desk.sign_in(&url, ANA, DEMO_PASSWORD).await.unwrap();
+    let task = desk.tasks().unwrap()[0].id;
+    let admin_stops_the_timer = || async {
+        let team_now = as_admin(&url, reqwest::Method::GET, "/timers", None).await;
+        let timer = team_now["timers"][0]["timer_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        as_admin(
+            &url,
+            reqwest::Method::POST,
+            &format!("/timers/{timer}/stop"),
+            None,
+        )
+        .await
+    };
+
+    // Stopped by the admin while the device heard nothing: its next sync tells who.
+    desk.start_work(task).unwrap();
+    desk.sync_now().await.unwrap();
+    admin_stops_the_timer().await;
+    let status = desk.sync_now().await.unwrap();
+    assert!(desk.current_timer().unwrap().is_none());
+    assert_eq!(
+        status.notice.as_deref(),
+        Some("Your timer was stopped: by Ada Admin.")
+    );
+
+    // Stopped on the device first, the server not told yet; then stopped by the admin.
+    let started = desk.start_work(task).unwrap();
+    desk.sync_now().await.unwrap();
+    let mine = desk.stop().unwrap().entry.entry;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let admins = admin_stops_the_timer().await;
+    let admins_end: chrono::DateTime<chrono::Utc> =
+        admins["ended_at"].as_str().unwrap().parse().unwrap();
+    assert!(admins_end > mine.ended_at);
+    let status = desk.sync_now().await.unwrap();
+    assert_eq!((status.pending, status.issues), (0, 0));
+    // The device's entry holds, on the server and on the device; the admin's is gone.
+    let entries = entries_on_server(&url, ANA).await;
+    let of_timer: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| e.timer_id == Some(started.timer_id))
+        .collect();
+    assert_eq!(of_timer, [&mine]);
+    let week: Vec<Entry> = desk
+        .week_entries()
+        .unwrap()
+        .into_iter()
+        .map(|w| w.entry)
+        .filter(|e| e.timer_id == Some(started.timer_id))
+        .collect();
+    assert_eq!(week, [mine]);
+}

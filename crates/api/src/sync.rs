@@ -265,6 +265,12 @@ pub struct PullResponse {
     pub removed: Vec<Tombstone>,
     #[serde(default)]
     pub timer: Option<TimerSnapshot>,
+    /// The latest stop of the caller's timers that someone else made (T6, T8), if any: a device
+    /// whose timer it was and that did not hear of it live tells its user who stopped it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    #[ts(optional)]
+    pub timer_stop: Option<crate::rest::TimerStop>,
     /// The last of the stream's mutations that the server has applied or recorded (0 for a
     /// stream it does not know).
     #[ts(type = "number")]

@@ -20,8 +20,8 @@ use stint_storage::{
     may, ActivityRecord, Capability, ChangePage, CurrentEpoch, EntryQuery, EntryRecord,
     GroupRecord, InstanceEvents, InvitationRecord, MemberFiltersRecord, MemberRecord,
     MembershipRecord, ProjectRecord, Result, RoleRecord, RunawayTimer, SignedInDevice, Storage,
-    StorageError, TaskRecord, TeamRecord, TimerRecord, TimerWithSegments, TokenRecord, Transaction,
-    UserRecord, Visibility, WorkspaceRecord, WorkspaceScope,
+    StorageError, TaskRecord, TeamRecord, TimerRecord, TimerStopRecord, TimerWithSegments,
+    TokenRecord, Transaction, UserRecord, Visibility, WorkspaceRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -287,6 +287,11 @@ impl Storage for PostgresStorage {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn active_timer(&self, scope: &WorkspaceScope) -> Result<Option<TimerWithSegments>> {
         reads::active_timer(&self.pool, scope).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn last_timer_stop(&self, scope: &WorkspaceScope) -> Result<Option<TimerStopRecord>> {
+        reads::last_timer_stop(&self.pool, scope).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -25,8 +25,8 @@ use stint_storage::{
     may, ActivityRecord, Capability, ChangePage, CurrentEpoch, EntryQuery, EntryRecord,
     GroupRecord, InstanceEvents, InvitationRecord, MemberFiltersRecord, MemberRecord,
     MembershipRecord, ProjectRecord, Result, RoleRecord, RunawayTimer, SignedInDevice, Storage,
-    TaskRecord, TeamRecord, TimerRecord, TimerWithSegments, TokenRecord, Transaction, UserRecord,
-    Visibility, WorkspaceRecord, WorkspaceScope,
+    TaskRecord, TeamRecord, TimerRecord, TimerStopRecord, TimerWithSegments, TokenRecord,
+    Transaction, UserRecord, Visibility, WorkspaceRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -286,6 +286,11 @@ impl Storage for SqliteStorage {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn active_timer(&self, scope: &WorkspaceScope) -> Result<Option<TimerWithSegments>> {
         reads::active_timer(&self.reader, scope).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn last_timer_stop(&self, scope: &WorkspaceScope) -> Result<Option<TimerStopRecord>> {
+        reads::last_timer_stop(&self.reader, scope).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -184,6 +184,9 @@ pub trait Storage: Send + Sync + 'static {
     async fn own_entries(&self, scope: &WorkspaceScope, ids: &[Uuid]) -> Result<Vec<EntryRecord>>;
     /// The scope's user's running or paused timer, with every segment.
     async fn active_timer(&self, scope: &WorkspaceScope) -> Result<Option<TimerWithSegments>>;
+    /// The latest stop of the scope's user's timers that was not their own doing
+    /// (`record_timer_stop`), if any.
+    async fn last_timer_stop(&self, scope: &WorkspaceScope) -> Result<Option<TimerStopRecord>>;
 
     /// T6: everyone's running and paused timers in the workspace, the longest running first.
     async fn running_timers(

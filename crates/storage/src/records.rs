@@ -440,6 +440,14 @@ pub struct RunawayTimer {
     pub user_id: Uuid,
 }
 
+/// Who stopped a user's timer when it was not their own doing, in their device's words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimerStopRecord {
+    pub timer_id: Uuid,
+    pub by: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimerWithSegments {
     pub timer: TimerRecord,

@@ -438,6 +438,16 @@ pub trait TimerWrites: Send {
         entries: &[EntryRecord],
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()>;
+    /// T6, T8: the scope's user's timer `timer_id` was stopped at `at` by something other than
+    /// them, which `by` tells in their device's words ("by Ada Admin"). Replaces what an earlier
+    /// call said of the same timer.
+    async fn record_timer_stop(
+        &mut self,
+        scope: &WorkspaceScope,
+        timer_id: Uuid,
+        by: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()>;
 }
 
 /// Projects and tasks.

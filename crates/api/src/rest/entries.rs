@@ -123,6 +123,15 @@ pub struct TimerSnapshot {
     pub segments: Vec<Segment>,
 }
 
+/// T6, T8: the latest stop of the caller's timers that was not their own doing (an admin, the
+/// runaway watchdog), so a device that was offline then can say who stopped its timer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct TimerStop {
+    pub timer_id: Uuid,
+    /// Who or what stopped it, in words for the user ("by Ada Admin").
+    pub by: String,
+}
+
 /// T6: someone's running or paused timer, for the workspace's admins (*Team now*).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct RunningTimer {

@@ -160,7 +160,7 @@ impl Desk {
         }
         let by = changed.map_or_else(|| "something else".to_string(), |changed| changed.by);
         self.store
-            .set_setting(keys::TIMER_NOTICE, &format!("Your timer was {what}: {by}."))?;
+            .set_setting(keys::TIMER_NOTICE, &crate::store::timer_notice(what, &by))?;
         self.changed();
         Ok(())
     }

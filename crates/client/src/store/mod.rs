@@ -41,7 +41,8 @@ pub mod keys {
     pub const SNAPSHOT: &str = "snapshot_running";
     /// Server clock minus device clock, in milliseconds, learned at each sync.
     pub const CLOCK_OFFSET_MS: &str = "clock_offset_ms";
-    /// "Your timer was stopped: …", from the event stream, until the user acts on the timer.
+    /// "Your timer was stopped: …" (`timer_notice`), from the event stream or a pull, until the
+    /// user acts on the timer.
     pub const TIMER_NOTICE: &str = "timer_notice";
     /// T9: since when the user is away from the running timer (RFC 3339), while they are.
     pub const AWAY_SINCE: &str = "idle_away_since";
@@ -226,6 +227,12 @@ impl LocalStore {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// What the user is told when someone else stopped or paused (`what`) their timer, `by` naming
+/// who ("by Ada Admin").
+pub fn timer_notice(what: &str, by: &str) -> String {
+    format!("Your timer was {what}: {by}.")
 }
 
 fn time_settings(conn: &Connection) -> Result<TimeSettings, StoreError> {

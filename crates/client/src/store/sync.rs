@@ -248,7 +248,20 @@ impl LocalStore {
                 }),
                 None => None,
             };
-            if active_timer(&tx)? != server_timer {
+            let local_timer = active_timer(&tx)?;
+            if local_timer != server_timer {
+                // Stopped by someone else while this device did not hear of it live (offline):
+                // the user is told who, as the live event would have.
+                if let (Some(local), Some(stop)) = (&local_timer, &pull.timer_stop) {
+                    let replaced = server_timer.as_ref().is_none_or(|t| t.id != local.id);
+                    if replaced && stop.timer_id == local.id {
+                        put_setting(
+                            &tx,
+                            keys::TIMER_NOTICE,
+                            &super::timer_notice("stopped", &stop.by),
+                        )?;
+                    }
+                }
                 replace_timer(&tx, server_timer.as_ref())?;
                 applied.timer_changed = true;
             }

@@ -370,6 +370,7 @@ fn pull_page(entries: Vec<stint_api::rest::Entry>, snapshot: bool) -> PullRespon
         entries,
         removed: vec![],
         timer: None,
+        timer_stop: None,
         last_applied_seq: 0,
         server_time: t(100),
         my_team_ids: vec![],

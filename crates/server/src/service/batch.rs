@@ -45,6 +45,8 @@ pub struct Batch {
     discarded: BTreeSet<Uuid>,
     completed_tasks: BTreeSet<Uuid>,
     worked_on: BTreeSet<Uuid>,
+    /// Timers stopped for their owner by someone else: who, in the owner's words, and when.
+    stopped_by: Vec<(Uuid, String, DateTime<Utc>)>,
 }
 
 impl Batch {
@@ -203,6 +205,9 @@ impl Batch {
         for &task_id in &self.completed_tasks {
             tx.complete_task(scope, task_id).await?;
         }
+        for (timer_id, by, at) in &self.stopped_by {
+            tx.record_timer_stop(scope, *timer_id, by, *at).await?;
+        }
         Ok(())
     }
 
@@ -314,6 +319,12 @@ impl Batch {
         if self.new_entries.len() == before {
             self.discarded.insert(entry_id);
         }
+    }
+
+    /// T6, T8: the timer was stopped at `at` for its owner by someone else, whom `by` names in
+    /// the owner's words; their devices that were offline learn it with their next pull.
+    pub fn stopped_by(&mut self, timer_id: Uuid, by: &str, at: DateTime<Utc>) {
+        self.stopped_by.push((timer_id, by.to_string(), at));
     }
 
     /// T2: the user is assigned to the task (the only one, when the workspace un-assigns the

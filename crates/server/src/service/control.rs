@@ -84,11 +84,12 @@ pub async fn stop(
 ) -> Result<Entry, ApiError> {
     let timer = running_timer(storage, control, timer_id).await?;
     let owner = policy::timer_owner(storage, control, timer.user_id).await?;
+    let by = admin_words(storage, control).await?;
     let entry = in_owner_batch(storage, &owner, timer_id, now, |batch| {
-        timers::stop_for_owner(batch, &owner, timer_id, now, Stopper::Admin)
+        timers::stop_for_owner(batch, &owner, timer_id, now, Stopper::Admin, &by)
     })
     .await?;
-    tell_stopped(storage, events, control, &owner, timer_id).await?;
+    tell_stopped(events, &owner, timer_id, &by).await;
     Ok(sync::entry(entry))
 }
 
@@ -159,7 +160,7 @@ async fn stop_runaway(
 ) -> Result<bool, ApiError> {
     let owner = policy::runaway_owner(storage, runaway).await?;
     let timer_id = runaway.timer_id;
-    let hours = in_owner_batch(storage, &owner, timer_id, now, |batch| {
+    let by = in_owner_batch(storage, &owner, timer_id, now, |batch| {
         // As it stands now: stopped or paused by another sweep, its owner or an admin
         // meanwhile; or the settings changed since it was found.
         let (hours, auto_stop) = (
@@ -172,21 +173,18 @@ async fn stop_runaway(
             .and_then(|timer| timer.head.reaches(chrono::Duration::hours(hours)));
         match reached {
             Some(at) if auto_stop && at <= now => {
-                timers::stop_for_owner(batch, &owner, timer_id, at, Stopper::Runaway)?;
-                Ok(Some(hours))
+                let by = format!("it reached this workspace's {hours}-hour limit; check its hours");
+                timers::stop_for_owner(batch, &owner, timer_id, at, Stopper::Runaway, &by)?;
+                Ok(Some(by))
             }
             _ => Ok(None),
         }
     })
     .await?;
-    let Some(hours) = hours else {
+    let Some(by) = by else {
         return Ok(false);
     };
-    let by = format!("it reached this workspace's {hours}-hour limit; check its hours");
-    events
-        .publish(Event::timer_stopped_by(&owner, timer_id, &by))
-        .await;
-    events.publish(Event::changed(&owner)).await;
+    tell_stopped(events, &owner, timer_id, &by).await;
     Ok(true)
 }
 
@@ -234,40 +232,33 @@ async fn owner_batch<T>(
 }
 
 /// T6: a member who is deactivated stops tracking. Their running or paused timer is stopped now
-/// as an admin's stop, in the deactivation's own transaction `tx`: once it commits, their
-/// devices no longer reach the workspace to stop it, and a deactivation refused stops nothing.
-/// `owner` is their scope, read while they were active. Answers the timer stopped, for
-/// `tell_stopped` once the transaction commits.
+/// as an admin's stop (`by` names the admin), in the deactivation's own transaction `tx`: once
+/// it commits, their devices no longer reach the workspace to stop it, and a deactivation
+/// refused stops nothing. `owner` is their scope, read while they were active. Answers the
+/// timer stopped, for `tell_stopped` once the transaction commits.
 pub async fn stop_for_deactivation(
     tx: &mut dyn Transaction,
     owner: &WorkspaceScope,
+    by: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Uuid>, ApiError> {
     owner_batch(tx, owner, Uuid::nil(), now, |batch| {
         let Some(timer) = batch.active_timer() else {
             return Ok(None);
         };
-        timers::stop_for_owner(batch, owner, timer.id, now, Stopper::Admin)?;
+        timers::stop_for_owner(batch, owner, timer.id, now, Stopper::Admin, by)?;
         Ok(Some(timer.id))
     })
     .await
 }
 
-/// Tells the owner's devices that the admin of `control` stopped their timer `timer_id`
-/// (naming them), and everyone that something changed. After the stop commits.
-pub async fn tell_stopped(
-    storage: &dyn Storage,
-    events: &Events,
-    control: Capability<'_, may::ChangeSettings>,
-    owner: &WorkspaceScope,
-    timer_id: Uuid,
-) -> Result<(), ApiError> {
-    let by = admin_words(storage, control).await?;
+/// Tells the owner's devices that their timer `timer_id` was stopped `by` someone else, and
+/// everyone that something changed. After the stop commits.
+pub async fn tell_stopped(events: &Events, owner: &WorkspaceScope, timer_id: Uuid, by: &str) {
     events
-        .publish(Event::timer_stopped_by(owner, timer_id, &by))
+        .publish(Event::timer_stopped_by(owner, timer_id, by))
         .await;
     events.publish(Event::changed(owner)).await;
-    Ok(())
 }
 
 /// The workspace's running or paused timer with this id; 404 for any other.
@@ -297,7 +288,7 @@ async fn member_names(
 }
 
 /// Who did it, as the owner's device words it ("Your timer was stopped: by Ann Admin.").
-async fn admin_words(
+pub async fn admin_words(
     storage: &dyn Storage,
     control: Capability<'_, may::ChangeSettings>,
 ) -> Result<String, ApiError> {

@@ -153,7 +153,10 @@ pub async fn update_member(
         let next = changed_settings(current.settings, change, user_id, &members)?;
         // Their scope as a member, which a deactivated member no longer has.
         let deactivated = match current.settings.active && !next.active {
-            true => Some(policy::timer_owner(storage, settings, user_id).await?),
+            true => Some((
+                policy::timer_owner(storage, settings, user_id).await?,
+                control::admin_words(storage, settings).await?,
+            )),
             false => None,
         };
         let mut tx = storage.begin().await?;
@@ -170,12 +173,14 @@ pub async fn update_member(
         // Deactivating the last who may manage a team would leave it to nobody.
         teams::still_managed(tx.as_mut(), settings.scope(), unmanaged).await?;
         let stopped = match &deactivated {
-            Some(owner) => control::stop_for_deactivation(tx.as_mut(), owner, now).await?,
+            Some((owner, by)) => {
+                control::stop_for_deactivation(tx.as_mut(), owner, by, now).await?
+            }
             None => None,
         };
         tx.commit().await?;
-        if let (Some(owner), Some(timer_id)) = (&deactivated, stopped) {
-            control::tell_stopped(storage, events, settings, owner, timer_id).await?;
+        if let (Some((owner, by)), Some(timer_id)) = (&deactivated, stopped) {
+            control::tell_stopped(events, owner, timer_id, by).await;
         }
         return Ok(member(MemberRecord {
             settings: next,

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use stint_api::rest::{Entry, TimerSnapshot};
+use stint_api::rest::{Entry, TimerSnapshot, TimerStop};
 use stint_api::sync::{
     EntityKind, Mutation, MutationResult, Outcome, PullResponse, PushResponse, Tombstone,
     MAX_MUTATIONS_PER_PUSH, PULL_PAGE_SIZE, SNAPSHOT_PAGE_SIZE,
@@ -456,6 +456,10 @@ pub async fn pull(
         state: t.timer.head.state(),
         segments: t.segments,
     });
+    let timer_stop = storage.last_timer_stop(scope).await?.map(|stop| TimerStop {
+        timer_id: stop.timer_id,
+        by: stop.by,
+    });
     let last_applied_seq = match stream_id {
         Some(stream_id) => storage.stream_seq(scope, stream_id).await?,
         None => 0,
@@ -474,6 +478,7 @@ pub async fn pull(
         entries: page.entries,
         removed: page.removed,
         timer,
+        timer_stop,
         last_applied_seq,
         server_time: now,
         my_team_ids,

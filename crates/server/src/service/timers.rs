@@ -98,12 +98,17 @@ pub fn apply(
                     return Ok(already());
                 }
             }
-            let timer = own_active_timer(batch, timer_id)?;
             let stopper = match (switch, idle) {
                 (true, _) => Stopper::Switch,
                 (false, true) => Stopper::Idle,
                 (false, false) => Stopper::Own,
             };
+            if let Some(earlier) = earlier_stop(batch, scope, timer_id, at, entry_id, stopper)? {
+                batch.discard_entry(earlier.replaces);
+                write_stop(batch, earlier.stop);
+                return Ok(Applied::default());
+            }
+            let timer = own_active_timer(batch, timer_id)?;
             // The idle prompt stops back where the user left (T9); a pause or resume another
             // device or an admin made since then, which this device had not heard of, moves the
             // stop to it rather than refusing the answer.
@@ -330,20 +335,22 @@ fn record_entry(
 }
 
 /// T6 and T8: stops the user's running or paused timer for someone else (`stopper`: an admin,
-/// the runaway watchdog) at `at` — or at its last change, if that came later — into a new entry,
-/// which it returns.
+/// the runaway watchdog; `by` names them in the owner's words) at `at` — or at its last change,
+/// if that came later — into a new entry, which it returns.
 pub fn stop_for_owner(
     batch: &mut Batch,
     owner: &WorkspaceScope,
     timer_id: Uuid,
     at: DateTime<Utc>,
     stopper: Stopper,
+    by: &str,
 ) -> Result<EntryRecord, ApplyError> {
     let timer = own_active_timer(batch, timer_id)?;
     let at = time::to_millis(at).max(timer.head.last_change());
     let stop = plan_stop(batch, owner, timer, at, Uuid::now_v7(), stopper)?;
     let entry = stop.entry.clone();
     write_stop(batch, stop);
+    batch.stopped_by(timer_id, by, at);
     Ok(entry)
 }
 
@@ -358,6 +365,51 @@ pub fn pause_for_owner(
     timer.head.pause(at).map_err(transition_refused)?;
     batch.save_timer(timer);
     Ok(())
+}
+
+/// A stop that comes before the one the server made, and the entry of that one it replaces.
+struct EarlierStop {
+    stop: Stop,
+    replaces: Uuid,
+}
+
+/// T1 in the order of the instants, for a timer the server stopped already: the user stopped it
+/// at `at` on a device that could not tell the server yet, and meanwhile the server stopped it
+/// later for them (an admin, the runaway watchdog, a start on another device). The earlier stop
+/// holds, as if it had arrived first: the server's entry gives way to the device's — unless a
+/// person has acted on that entry since (described it, changed its hours or billable, or
+/// submitted it themselves), or the timer ran again after `at` (a resume). `None`: the server's
+/// stop stands and the device's is reconciled.
+fn earlier_stop(
+    batch: &Batch,
+    scope: &WorkspaceScope,
+    timer_id: Uuid,
+    at: DateTime<Utc>,
+    entry_id: Uuid,
+    stopper: Stopper,
+) -> Result<Option<EarlierStop>, ApplyError> {
+    let Some(mut timer) = batch.own_timer(timer_id).filter(|timer| timer.stopped) else {
+        return Ok(None);
+    };
+    let Some(server_entry) = batch.entry_of_timer(timer_id) else {
+        return Ok(None);
+    };
+    let settings = batch.settings();
+    let submitted_unseen =
+        server_entry.status == EntryStatus::Submitted && !review::reviewer(scope).reviews(settings);
+    let untouched = (server_entry.status == EntryStatus::Draft || submitted_unseen)
+        && server_entry.description.is_empty()
+        && server_entry.billable == settings.default_billable
+        && server_entry.duration_secs == settings.round_stopped(server_entry.raw_duration_secs);
+    if !untouched || at >= server_entry.ended_at || at < timer.head.last.start {
+        return Ok(None);
+    }
+    // The timer as it was at `at`: running in its last segment.
+    timer.stopped = false;
+    timer.head.last.end = None;
+    let replaces = server_entry.id;
+    let stop = plan_stop(batch, scope, timer, at, entry_id, stopper)?;
+    Ok(Some(EarlierStop { stop, replaces }))
 }
 
 /// The server decided otherwise first; `server_entry` (a whole `Entry`) is what it has instead,

@@ -91,13 +91,101 @@ async fn admins_see_who_is_tracking_and_pause_or_stop_their_timers() {
         let (status, _) = server.control(&admin, &Uuid::now_v7(), "stop").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
 
-        // Ben's device learns it with its next pull; a stop it still sends is reconciled.
+        // Ben's device learns it with its next pull, and who stopped it.
         let pulled = server.pull(&ben, None).await;
         assert_eq!(pulled["timer"], Value::Null);
+        assert_eq!(
+            pulled["timer_stop"],
+            json!({ "timer_id": timer, "by": "by Ada Admin" })
+        );
+    })
+    .await;
+}
+
+/// Ben's timer, started at minute 0, stopped now by the admin: the entry the server made.
+async fn stopped_by_the_admin(server: &TestServer, ben: &SignedIn, timer: &Uuid) -> Value {
+    let admin = server.sign_in(ADMIN).await;
+    server
+        .push(ben, json!([start(1, timer, BENS_TASK, 0)]))
+        .await;
+    let (status, entry) = server.control(&admin, timer, "stop").await;
+    assert_eq!(status, StatusCode::OK, "{entry}");
+    entry
+}
+
+#[tokio::test]
+async fn a_stop_made_offline_before_the_admins_stop_holds() {
+    on_each_backend(|server| async move {
+        let ben = server.sign_in(BEN).await;
+        let timer = Uuid::now_v7();
+        let admins_entry = stopped_by_the_admin(&server, &ben, &timer).await;
+
+        let before = server.pull(&ben, None).await;
+
+        // Ben had stopped it at minute 60 on a device that was offline: his stop came first,
+        // so his entry replaces the admin's (T1 in the order of the instants).
+        let bens_entry = Uuid::now_v7();
         let (_, body) = server
-            .push(&ben, json!([stop(2, &timer, &Uuid::now_v7(), 60)]))
+            .push(&ben, json!([stop(2, &timer, &bens_entry, 60)]))
             .await;
-        assert_eq!(outcomes(&body), ["reconciled"]);
+        assert_eq!(outcomes(&body), ["applied"], "{body}");
+        let pulled = server.pull(&ben, before["cursor"].as_str()).await;
+        let entries: Vec<&Value> = pulled["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["timer_id"] == json!(timer))
+            .collect();
+        assert_eq!(entries.len(), 1, "{pulled}");
+        assert_eq!(
+            (
+                &entries[0]["id"],
+                &entries[0]["ended_at"],
+                &entries[0]["duration_secs"]
+            ),
+            (
+                &json!(bens_entry),
+                &json!("2026-11-23T10:00:00Z"),
+                &json!(3600)
+            )
+        );
+        assert!(
+            pulled["removed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|gone| gone["id"] == admins_entry["id"]),
+            "the admin's entry is gone: {pulled}"
+        );
+
+        // Sent again (a lost answer): held already.
+        let (_, body) = server
+            .push(&ben, json!([stop(2, &timer, &bens_entry, 60)]))
+            .await;
+        assert_eq!(outcomes(&body), ["skipped"], "{body}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stop_made_offline_does_not_undo_what_was_done_with_the_servers_entry() {
+    on_each_backend(|server| async move {
+        let ben = server.sign_in(BEN).await;
+        let timer = Uuid::now_v7();
+        let entry = stopped_by_the_admin(&server, &ben, &timer).await;
+
+        // Ben described the admin's entry on another device: that entry stays, and a stop sent
+        // afterwards from the offline device is reconciled to it.
+        let review = json!({ "seq": 2, "name": "review_entry", "args": {
+            "entry_id": entry["id"], "duration_secs": entry["duration_secs"],
+            "description": "Checked the redirect", "billable": false, "submit": false,
+            "at": at(300) } });
+        let (_, body) = server.push(&ben, json!([review])).await;
+        assert_eq!(outcomes(&body), ["applied"], "{body}");
+        let (_, body) = server
+            .push(&ben, json!([stop(3, &timer, &Uuid::now_v7(), 60)]))
+            .await;
+        assert_eq!(outcomes(&body), ["reconciled"], "{body}");
         assert_eq!(
             body["results"][0]["reason"]["details"]["server_entry"]["id"],
             entry["id"]
@@ -264,6 +352,10 @@ async fn a_runaway_is_a_timer_that_counted_the_limit_and_a_pause_is_none() {
         assert_eq!(
             (&entry["duration_secs"], &entry["flag"], &entry["status"]),
             (&json!(12 * 3600), &json!("runaway"), &json!("draft"))
+        );
+        assert_eq!(
+            pulled["timer_stop"]["by"],
+            "it reached this workspace's 12-hour limit; check its hours"
         );
     })
     .await;

@@ -23,7 +23,7 @@ pub use entries::{entry_activity, task_totals, visible_entries};
 pub use groups::{groups, member_filters};
 pub use settings::time_settings;
 pub use teams::{teams, workspace};
-pub use timers::{runaway_timers, running_timers};
+pub use timers::{last_timer_stop, runaway_timers, running_timers};
 
 use crate::convert::storage_error;
 use crate::rls;

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
-use stint_storage::{Result, RunawayTimer, TimerRecord, WorkspaceScope};
+use stint_storage::{Result, RunawayTimer, TimerRecord, TimerStopRecord, WorkspaceScope};
 
 use crate::convert::storage_error;
 use crate::rls;
@@ -56,4 +56,26 @@ pub async fn runaway_timers(
             user_id: row.user_id,
         })
         .collect())
+}
+
+/// The latest stop of the scope's user's timers that was not their own doing.
+pub async fn last_timer_stop(
+    pool: &PgPool,
+    scope: &WorkspaceScope,
+) -> Result<Option<TimerStopRecord>> {
+    let mut read = rls::read_in(pool, scope.workspace_id()).await?;
+    let row = sqlx::query!(
+        "SELECT timer_id, by_words, at FROM timer_stops \
+         WHERE workspace_id = $1 AND user_id = $2 ORDER BY at DESC, timer_id DESC LIMIT 1",
+        scope.workspace_id(),
+        scope.user_id()
+    )
+    .fetch_optional(&mut *read)
+    .await
+    .map_err(storage_error)?;
+    Ok(row.map(|row| TimerStopRecord {
+        timer_id: row.timer_id,
+        by: row.by_words,
+        at: row.at,
+    }))
 }

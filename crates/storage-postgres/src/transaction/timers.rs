@@ -302,6 +302,31 @@ impl TimerWrites for PostgresTransaction {
         }
         Ok(())
     }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn record_timer_stop(
+        &mut self,
+        scope: &WorkspaceScope,
+        timer_id: Uuid,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.enter(scope).await?;
+        sqlx::query!(
+            "INSERT INTO timer_stops (timer_id, workspace_id, user_id, by_words, at) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (timer_id) DO UPDATE SET by_words = excluded.by_words, at = excluded.at",
+            timer_id,
+            scope.workspace_id(),
+            scope.user_id(),
+            by,
+            at
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
 }
 
 /// Ids are made by devices and unique across workspaces, but row level security shows this

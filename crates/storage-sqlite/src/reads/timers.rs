@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
-use stint_storage::{Result, RunawayTimer, TimerRecord, WorkspaceScope};
+use stint_storage::{Result, RunawayTimer, TimerRecord, TimerStopRecord, WorkspaceScope};
 
-use crate::convert::{id, millis, storage_error};
+use crate::convert::{id, instant, millis, storage_error};
 use crate::rows::{timer_record, TimerRow};
 
 pub async fn running_timers(pool: &SqlitePool, scope: &WorkspaceScope) -> Result<Vec<TimerRecord>> {
@@ -54,4 +54,32 @@ pub async fn runaway_timers(
             })
         })
         .collect()
+}
+
+/// The latest stop of the scope's user's timers that was not their own doing.
+pub async fn last_timer_stop(
+    pool: &SqlitePool,
+    scope: &WorkspaceScope,
+) -> Result<Option<TimerStopRecord>> {
+    let (workspace, user) = (
+        scope.workspace_id().to_string(),
+        scope.user_id().to_string(),
+    );
+    let row = sqlx::query!(
+        "SELECT timer_id, by_words, at FROM timer_stops \
+         WHERE workspace_id = $1 AND user_id = $2 ORDER BY at DESC, timer_id DESC LIMIT 1",
+        workspace,
+        user
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(storage_error)?;
+    row.map(|row| {
+        Ok(TimerStopRecord {
+            timer_id: id(&row.timer_id)?,
+            by: row.by_words,
+            at: instant(row.at)?,
+        })
+    })
+    .transpose()
 }

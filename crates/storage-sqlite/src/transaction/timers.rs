@@ -278,4 +278,34 @@ impl TimerWrites for SqliteTransaction {
         let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
         self.log_changes(scope, Entity::Entry, &ids).await
     }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn record_timer_stop(
+        &mut self,
+        scope: &WorkspaceScope,
+        timer_id: Uuid,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let (timer, workspace, user, at) = (
+            timer_id.to_string(),
+            scope.workspace_id().to_string(),
+            scope.user_id().to_string(),
+            millis(at),
+        );
+        sqlx::query!(
+            "INSERT INTO timer_stops (timer_id, workspace_id, user_id, by_words, at) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (timer_id) DO UPDATE SET by_words = excluded.by_words, at = excluded.at",
+            timer,
+            workspace,
+            user,
+            by,
+            at
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
 }
