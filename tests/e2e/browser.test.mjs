@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { ADMIN_EMAIL, ANA, artifacts, binDir, entriesOnServer, root, start, startOnAnotherDevice, startServer, tempDir, waitFor } from './harness.mjs';
+import { ADMIN_EMAIL, ANA, artifacts, binDir, entriesOnServer, onServer, root, runningTimerOnServer, start, startServer, stopAndDescribeOnAnotherDevice, tempDir, waitFor } from './harness.mjs';
 
 let server;
 let bridge;
@@ -83,6 +83,11 @@ test('sign in, start work, stop: the entry is listed and synced', DEADLINE, asyn
   await page.getByTestId('review-hours').fill('1:30');
   await page.getByTestId('review-notes').fill('Moved the first ten posts');
   await page.getByTestId('review-billable').check();
+  // The task's progress, too: a bad % is refused in place.
+  await page.getByTestId('review-task-percent').fill('150');
+  await page.getByTestId('review-submit').click();
+  await review.getByRole('alert').filter({ hasText: 'from 0 to 100' }).waitFor();
+  await page.getByTestId('review-task-percent').fill('60');
   await page.screenshot({ path: path.join(artifacts, 'browser-review.png') });
   await page.getByTestId('review-notes').press('Enter');
   await review.waitFor({ state: 'detached' });
@@ -94,12 +99,15 @@ test('sign in, start work, stop: the entry is listed and synced', DEADLINE, asyn
   await page.getByTestId('entry').filter({ hasNotText: 'waiting to sync' }).waitFor({ timeout: 15000 });
   await page.screenshot({ path: path.join(artifacts, 'browser-week.png') });
 
-  let entries = await entriesOnServer(server.url);
+  const held = await onServer(server.url);
+  let entries = held.entries;
   assert.equal(entries.length, 1);
   assert.deepEqual(
     [entries[0].status, entries[0].duration_secs, entries[0].description, entries[0].billable],
     ['submitted', 5400, 'Moved the first ten posts', true],
   );
+  const worked = held.tasks.find((t) => t.id === entries[0].task_id);
+  assert.deepEqual([worked.status, worked.percent_complete], ['in_progress', 60]);
 
   // Discarding throws time away: it asks first, and "Keep it" keeps it.
   await page.getByRole('button', { name: 'Track' }).click();
@@ -164,16 +172,14 @@ test('a change the server decided otherwise about is listed in plain words and c
   await page.goto(bridgeUrl);
   await page.getByRole('heading', { name: 'Assigned to me' }).waitFor();
 
-  // Offline, the laptop starts and stops work on a task.
-  server.child.kill('SIGKILL');
-  const offlineSince = Date.now();
+  // The laptop starts work on a task, which reaches the server; then, offline, it stops it.
   await page.getByTestId('search').fill('blog');
   const task = page.getByTestId('task').first();
   const title = (await task.locator('.title').textContent()).trim();
-  const taskId = await task.getAttribute('data-task-id');
   await task.click();
   await page.getByTestId('timer-task').filter({ hasText: title }).waitFor();
-  await page.waitForTimeout(1200);
+  const running = await waitFor('the start on the server', () => runningTimerOnServer(server.url));
+  server.child.kill('SIGKILL');
   await page.getByTestId('stop').click();
   await page.getByTestId('idle').waitFor();
   // Esc closes the review: the entry stays a draft.
@@ -181,12 +187,11 @@ test('a change the server decided otherwise about is listed in plain words and c
   await page.keyboard.press('Escape');
   await page.getByTestId('review').waitFor({ state: 'detached' });
 
-  // Back online, Ana's phone starts work first (later in time): the laptop's timer ran until
-  // then, so its own stop, arriving after, is reconciled into the server's entry. Four seconds
-  // offline put the laptop's reconnection attempts (backing off: 2 s, then 4 s) after the phone's.
-  await page.waitForTimeout(Math.max(0, offlineSince + 4000 - Date.now()));
+  // Meanwhile Ana's phone stopped that timer too, a moment later, and wrote notes on its entry:
+  // someone acted on the server's entry, so it stays, and the laptop's stop is reconciled to
+  // it (had nobody touched it, the laptop's earlier stop would have replaced it).
   await server.restart();
-  await startOnAnotherDevice(server.url, taskId);
+  await stopAndDescribeOnAnotherDevice(server.url, running.id, 'Notes from the phone');
   await page.getByRole('button', { name: 'Sync now' }).click();
   const badge = page.getByTestId('issues-badge');
   await badge.filter({ hasText: '1 sync issue' }).waitFor({ timeout: 15000 });
@@ -201,10 +206,8 @@ test('a change the server decided otherwise about is listed in plain words and c
   await issue.getByTestId('dismiss-issue').click();
   await page.getByTestId('no-issues').waitFor();
   assert.equal(await badge.count(), 0);
-  // The laptop took the phone's running timer from the server; stop it for the next test.
-  await page.getByTestId('stop').click();
+  await page.getByRole('button', { name: 'Track' }).click();
   await page.getByTestId('idle').waitFor();
-  await page.keyboard.press('Escape');
 });
 
 test('a user in two workspaces switches between them, not while changes wait', DEADLINE, async () => {
@@ -364,6 +367,72 @@ test('an admin sees who is tracking what, pauses and stops a timer; its owner is
     await member.screenshot({ path: path.join(artifacts, 'browser-stopped-by-admin.png') });
   } finally {
     admin.child.kill();
+  }
+});
+
+/** Ana's workspace changed by its admin through the API: `path` under the workspace, PATCHed. */
+async function asAdmin(path, change) {
+  const { token, workspaces } = await fetch(`${server.url}/api/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: ADMIN_EMAIL, password: ANA.password, device_name: 'e2e admin' }),
+  }).then((r) => r.json());
+  const answer = await fetch(`${server.url}/api/v1/workspaces/${workspaces[0].id}${path}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(change),
+  });
+  assert.ok(answer.ok, await answer.text());
+}
+
+const ANA_ID = '01900000-0000-7000-8000-000000000102';
+
+test('timer access only: stop submits and completes the task; only a required description is asked, the task shown read-only', DEADLINE, async () => {
+  await asAdmin(`/members/${ANA_ID}`, { timesheet_access: 'timer_only' });
+  const page = await browser.newPage({ viewport: { width: 420, height: 640 } });
+  try {
+    await page.goto(bridgeUrl);
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await page.getByText(/^Synced at/).waitFor({ timeout: 15000 });
+
+    // Stop asks nothing: the entry is submitted and the task completed (T5).
+    await page.getByTestId('search').fill('blog');
+    await page.getByTestId('task').first().click();
+    await page.getByTestId('timer-task').waitFor();
+    await page.getByTestId('stop').click();
+    await page.getByTestId('idle').waitFor();
+    assert.equal(await page.getByTestId('review').count(), 0, 'no review dialog');
+    await page.getByTestId('task').filter({ hasText: 'Migrate blog posts' }).filter({ hasText: 'Completed' }).waitFor();
+    await page.getByTestId('tab-week').click();
+    const submitted = page.getByTestId('entry').filter({ hasText: 'submitted' }).first();
+    await submitted.waitFor();
+    assert.equal(await submitted.getByTestId('entry-review').count(), 0, 'nothing to review');
+
+    // With a description required, Stop asks for it alone; the task is shown, not edited.
+    await asAdmin('/time/settings', { require_description: true });
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await page.getByText(/^Synced at/).waitFor({ timeout: 15000 });
+    await page.getByRole('button', { name: 'Track' }).click();
+    await page.getByTestId('task').first().click();
+    await page.getByTestId('timer-task').waitFor();
+    await page.getByTestId('stop').click();
+    const review = page.getByTestId('review');
+    await review.waitFor();
+    assert.equal(await page.getByTestId('review-hours').count(), 0, 'hours are not edited');
+    assert.equal(await page.getByTestId('review-task-percent').count(), 0, '% complete is not edited');
+    assert.match(await page.getByTestId('review-task-read-only').textContent(), /Task: \w.*% complete/);
+    assert.equal(await page.getByTestId('review-discard').count(), 0, 'nothing is thrown away');
+    await page.screenshot({ path: path.join(artifacts, 'browser-timer-only-description.png') });
+    await page.getByTestId('review-notes').fill('Checked the redirects');
+    await page.getByTestId('review-submit').click();
+    await review.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await waitFor('the described entry on the server', async () =>
+      (await entriesOnServer(server.url)).some((e) => e.description === 'Checked the redirects' && e.status === 'submitted'));
+  } finally {
+    await asAdmin('/time/settings', { require_description: false });
+    await asAdmin(`/members/${ANA_ID}`, { timesheet_access: 'full' });
+    await page.close();
   }
 });
 

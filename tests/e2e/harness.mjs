@@ -89,10 +89,11 @@ async function anotherDevice(serverUrl, name) {
   return { token: signIn.token, workspace: signIn.workspaces[0].id };
 }
 
-/** Ana's entries as the server has them, pulled page by page by a second device. */
-export async function entriesOnServer(serverUrl) {
+/** Ana's entries and tasks as the server has them, pulled page by page by a second device. */
+export async function onServer(serverUrl) {
   const { token, workspace } = await anotherDevice(serverUrl, 'e2e checker');
   const entries = new Map();
+  const tasks = new Map();
   let cursor = null;
   for (;;) {
     const query = new URLSearchParams({ protocol_version: '2', ...(cursor ? { cursor } : {}) });
@@ -100,32 +101,59 @@ export async function entriesOnServer(serverUrl) {
       headers: { authorization: `Bearer ${token}` },
     }).then((r) => r.json());
     for (const entry of page.entries) entries.set(entry.id, entry);
-    for (const gone of page.removed) entries.delete(gone.id);
+    for (const task of page.tasks) tasks.set(task.id, task);
+    for (const gone of page.removed) (gone.entity === 'task' ? tasks : entries).delete(gone.id);
     cursor = page.cursor;
-    if (!page.more) return [...entries.values()];
+    if (!page.more) return { entries: [...entries.values()], tasks: [...tasks.values()] };
   }
 }
 
-/**
- * Starts work on `taskId` now from another of Ana's devices (a sync push of one mutation, with
- * the fingerprint Stint computes: SHA-256 of the intent's JSON as the server writes it).
- */
-export async function startOnAnotherDevice(serverUrl, taskId) {
-  const { token, workspace } = await anotherDevice(serverUrl, 'e2e phone');
-  // Whole milliseconds, never .000: the server writes instants without a zero fraction.
+/** Ana's entries as the server has them. */
+export async function entriesOnServer(serverUrl) {
+  return (await onServer(serverUrl)).entries;
+}
+
+/** An instant as a device stamps it: whole milliseconds, never .000 (the server writes instants without a zero fraction). */
+function deviceInstant() {
   const now = Date.now();
-  const at = new Date(now - (now % 1000) + 123).toISOString();
-  const intent = { name: 'start_timer', args: { timer_id: randomUUID(), task_id: taskId, at } };
-  const fingerprint = createHash('sha256').update(JSON.stringify(intent)).digest('hex');
-  const body = {
-    protocol_version: 2,
-    stream_id: randomUUID(),
-    mutations: [{ seq: 1, fingerprint, device_time: at, ...intent }],
-  };
+  return new Date(now - (now % 1000) + 123).toISOString();
+}
+
+/**
+ * Ana's phone pushes `intents` (`{ name, args }`, args in the order the server writes them: each
+ * mutation's fingerprint is the SHA-256 of that JSON) on a stream of its own; each must apply.
+ */
+async function pushFromThePhone(serverUrl, intents) {
+  const { token, workspace } = await anotherDevice(serverUrl, 'e2e phone');
+  const mutations = intents.map((intent, i) => ({
+    seq: i + 1,
+    fingerprint: createHash('sha256').update(JSON.stringify(intent)).digest('hex'),
+    device_time: intent.args.at,
+    ...intent,
+  }));
   const answer = await fetch(`${serverUrl}/api/v1/workspaces/${workspace}/sync/push`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    body: JSON.stringify({ protocol_version: 2, stream_id: randomUUID(), mutations }),
   }).then((r) => r.json());
-  if (answer.results?.[0]?.outcome !== 'applied') throw new Error(`the phone's start: ${JSON.stringify(answer)}`);
+  if (answer.results?.some((r) => r.outcome !== 'applied')) throw new Error(`the phone's push: ${JSON.stringify(answer)}`);
+}
+
+/** Ana's running timer as the server has it (none: null). */
+export async function runningTimerOnServer(serverUrl) {
+  const { token, workspace } = await anotherDevice(serverUrl, 'e2e checker');
+  const page = await fetch(`${serverUrl}/api/v1/workspaces/${workspace}/sync/pull?protocol_version=2`, {
+    headers: { authorization: `Bearer ${token}` },
+  }).then((r) => r.json());
+  return page.timer;
+}
+
+/** Ana's phone stops her running timer `timerId` now and describes the entry: someone acted on it. */
+export async function stopAndDescribeOnAnotherDevice(serverUrl, timerId, description) {
+  const entryId = randomUUID();
+  const at = deviceInstant();
+  await pushFromThePhone(serverUrl, [
+    { name: 'stop_timer', args: { timer_id: timerId, entry_id: entryId, at } },
+    { name: 'review_entry', args: { entry_id: entryId, duration_secs: 60, description, billable: false, submit: false, at } },
+  ]);
 }

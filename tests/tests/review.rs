@@ -3,7 +3,9 @@
 
 use stint_api::desk::ReviewAsk;
 use stint_api::rest::Entry;
+use stint_api::sync::TaskProgress;
 use stint_api::Permission;
+use stint_api::TaskStatus;
 use stint_client::{Desk, DeskError, EntryReview};
 use stint_tests::{entries_on_server, free_port, open_desk, ServerProcess, DEMO_PASSWORD};
 
@@ -104,6 +106,7 @@ async fn stopping_asks_what_the_settings_say_and_reviews_made_offline_arrive() {
         description: text.into(),
         billable: false,
         submit,
+        task: None,
     };
     assert!(matches!(
         desk.review_entry(needs_text.id, review(" ", true)),
@@ -229,9 +232,24 @@ async fn a_timer_access_only_stop_submits_and_completes_the_task_on_the_device_t
         description: String::new(),
         billable: false,
         submit: true,
+        task: None,
     };
     assert!(matches!(
-        desk.review_entry(entry.id, hours),
+        desk.review_entry(entry.id, hours.clone()),
+        Err(DeskError::InvalidInput(_))
+    ));
+    // Nor of the task's progress: it is read-only here.
+    let progress = EntryReview {
+        duration_secs: entry.duration_secs,
+        task: Some(TaskProgress {
+            task_id: entry.task_id,
+            status: TaskStatus::InProgress,
+            percent_complete: 50,
+        }),
+        ..hours
+    };
+    assert!(matches!(
+        desk.review_entry(entry.id, progress),
         Err(DeskError::InvalidInput(_))
     ));
 
@@ -313,4 +331,55 @@ async fn a_device_that_was_offline_learns_who_stopped_its_timer_and_its_earlier_
         .filter(|e| e.timer_id == Some(started.timer_id))
         .collect();
     assert_eq!(week, [mine]);
+}
+
+/// T4: the review dialog also leaves the entry's task at a status and % complete — offline
+/// too: the device shows it at once and the server takes it at the next sync.
+#[tokio::test]
+async fn a_review_made_offline_sets_the_tasks_progress() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let desk_dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = ServerProcess::start(server_dir.path(), port).unwrap();
+    let url = server.url.clone();
+    let desk = open_desk(desk_dir.path(), "laptop");
+    desk.sign_in(&url, ANA, DEMO_PASSWORD).await.unwrap();
+    let (ask, draft) = track(&desk);
+    assert_eq!(ask, ReviewAsk::Review);
+
+    server.stop();
+    let progress = TaskProgress {
+        task_id: draft.task_id,
+        status: TaskStatus::InProgress,
+        percent_complete: 40,
+    };
+    let review = EntryReview {
+        duration_secs: draft.duration_secs,
+        description: "Half the tickets".into(),
+        billable: false,
+        submit: true,
+        task: Some(progress),
+    };
+    let reviewed = desk.review_entry(draft.id, review).unwrap();
+    assert_eq!(
+        (reviewed.task_status, reviewed.task_percent_complete),
+        (TaskStatus::InProgress, 40)
+    );
+
+    let _server = ServerProcess::start(server_dir.path(), port).unwrap();
+    let status = desk.sync_now().await.unwrap();
+    assert_eq!((status.pending, status.issues), (0, 0));
+    let tasks = as_admin(&url, reqwest::Method::GET, "/tasks", None).await;
+    let task = tasks
+        .as_array()
+        .or_else(|| tasks["tasks"].as_array())
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == serde_json::json!(draft.task_id))
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (&task["status"], &task["percent_complete"]),
+        (&serde_json::json!("in_progress"), &serde_json::json!(40))
+    );
 }

@@ -9,7 +9,8 @@ use uuid::Uuid;
 
 use crate::desk_calls::desk_calls;
 use crate::rest::{Entry, Task, TeamNow, TimeSettings, TimeSettingsChange, User, Workspace};
-use crate::{PomodoroPhase, Segment, TimerState};
+use crate::sync::TaskProgress;
+use crate::{PomodoroPhase, Segment, TaskStatus, TimerState};
 pub use stint_domain::ReviewAsk;
 
 // One line per call: `method: Variant { arguments } -> Reply;`. A new line makes the compiler ask
@@ -37,13 +38,15 @@ desk_calls! {
     /// Stops the timer into a draft entry, and says what to ask before keeping it (T4).
     stop: Stop -> Stopped;
     /// T4: the review dialog's answer for an entry of the user's (a draft or a returned one):
-    /// its hours, notes and billable, submitted or kept as a draft (works offline).
+    /// its hours, notes and billable, submitted or kept as a draft, and its task's status and
+    /// % complete when the user changed them (works offline).
     review_entry: ReviewEntry {
         entry_id: Uuid,
         #[ts(type = "number")] duration_secs: i64,
         description: String,
         billable: bool,
         submit: bool,
+        task: Option<TaskProgress>,
     } -> WeekEntry;
     /// T4: throws a draft (or returned) entry of the user's away (works offline).
     discard_entry: DiscardEntry { entry_id: Uuid } -> ();
@@ -200,6 +203,9 @@ pub struct WeekEntry {
     pub task_title: String,
     pub project_name: String,
     pub project_color: String,
+    /// The task's status and % complete now, which the review dialog shows (T4).
+    pub task_status: TaskStatus,
+    pub task_percent_complete: u8,
     /// Whether the server has acknowledged it.
     pub synced: bool,
 }

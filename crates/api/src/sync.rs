@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::rest::{Entry, Task, TimerSnapshot};
-use crate::ErrorBody;
+use crate::{ErrorBody, TaskStatus};
 
 /// The protocol version this build speaks. The server refuses versions it does not speak.
 pub const PROTOCOL_VERSION: u32 = 2;
@@ -113,6 +113,12 @@ pub enum Intent {
         billable: bool,
         /// Submitted for approval; otherwise kept as a draft in the user's week.
         submit: bool,
+        /// The entry's task as the dialog leaves it (its status and % complete), when the user
+        /// changed it there.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(nullable = false)]
+        #[ts(optional)]
+        task: Option<TaskProgress>,
         at: DateTime<Utc>,
     },
     /// T4: a draft (or returned) entry of the user's thrown away.
@@ -120,6 +126,15 @@ pub enum Intent {
         entry_id: Uuid,
         at: DateTime<Utc>,
     },
+}
+
+/// T4: a task's status and % complete, as a review leaves them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct TaskProgress {
+    pub task_id: Uuid,
+    pub status: TaskStatus,
+    #[schema(minimum = 0, maximum = 100)]
+    pub percent_complete: u8,
 }
 
 impl Intent {

@@ -25,6 +25,13 @@ pub enum ReviewRefusal {
     /// Without a review (T5, or reviews turned off) only the description may be added.
     #[error("you may add a description to this entry, but not change its hours or billable")]
     DescriptionOnly,
+    /// T5: *timer access only* users see their task's progress but do not change it.
+    #[error(
+        "your timesheet access shows the task's status and % complete but does not change them"
+    )]
+    TaskReadOnly,
+    #[error("% complete is 0 to 100")]
+    Percent,
     /// Without a review, tracked time is not thrown away either.
     #[error("your timesheet access keeps every tracked entry; it cannot be thrown away")]
     Discard,
@@ -172,6 +179,24 @@ impl Reviewer {
     }
 }
 
+impl Reviewer {
+    /// Whether a review may also leave the entry's task at `percent_complete` (and a status):
+    /// users who review their entries may (T4); *timer access only* users may not (T5).
+    pub fn task_progress(
+        self,
+        settings: &TimeSettings,
+        percent_complete: u8,
+    ) -> Result<(), ReviewRefusal> {
+        if !self.reviews(settings) {
+            return Err(ReviewRefusal::TaskReadOnly);
+        }
+        if percent_complete > 100 {
+            return Err(ReviewRefusal::Percent);
+        }
+        Ok(())
+    }
+}
+
 impl Review<'_> {
     /// What an entry's flag becomes with this review: a runaway's is answered by any review,
     /// *needs description* only by a description.
@@ -215,6 +240,30 @@ mod tests {
             billable: false,
             submit,
         }
+    }
+
+    #[test]
+    fn a_review_changes_the_task_for_those_who_review_only() {
+        let settings = TimeSettings::default();
+        assert_eq!(MEMBER.task_progress(&settings, 100), Ok(()));
+        assert_eq!(ADMIN.task_progress(&settings, 0), Ok(()));
+        assert_eq!(
+            MEMBER.task_progress(&settings, 101),
+            Err(ReviewRefusal::Percent)
+        );
+        assert_eq!(
+            TIMER_ONLY.task_progress(&settings, 50),
+            Err(ReviewRefusal::TaskReadOnly)
+        );
+        let no_reviews = TimeSettings {
+            allow_review_before_submit: false,
+            ..TimeSettings::default()
+        };
+        assert_eq!(
+            MEMBER.task_progress(&no_reviews, 50),
+            Err(ReviewRefusal::TaskReadOnly)
+        );
+        assert_eq!(ADMIN.task_progress(&no_reviews, 50), Ok(()));
     }
 
     #[test]

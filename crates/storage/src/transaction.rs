@@ -358,12 +358,14 @@ pub trait SyncWrites: Send {
 #[async_trait]
 pub trait EntryWrites: Send {
     /// Writes the hours, description, billable and status of entries of the scope's user,
-    /// wherever each is stored; each feed records its kinds of `activity` at `at`.
+    /// wherever each is stored; each feed records its kinds of `activity` at `at`, made by
+    /// `actor` (the user; an admin who edited a submitted entry, T6).
     async fn update_own_entries(
         &mut self,
         scope: &WorkspaceScope,
         changes: &[(EntryRecord, Vec<ActivityKind>)],
         at: chrono::DateTime<chrono::Utc>,
+        actor: Uuid,
     ) -> Result<()>;
 
     /// Deletes entries of the scope's user (drafts they threw away), with their feeds; devices
@@ -508,8 +510,15 @@ pub trait WorkWrites: Send {
         ids: &[Uuid],
     ) -> Result<Vec<(Uuid, stint_domain::TaskStatus)>>;
 
-    /// T5: a *timer access only* user's own Stop completes the task: 100 %, *Completed*.
-    async fn complete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()>;
+    /// Sets the task's status and % complete: a review's (T4), or 100 %, *Completed* by a
+    /// *timer access only* user's own Stop (T5). Devices hear of it only when it changed.
+    async fn set_task_progress(
+        &mut self,
+        scope: &WorkspaceScope,
+        task_id: Uuid,
+        status: stint_domain::TaskStatus,
+        percent_complete: u8,
+    ) -> Result<()>;
 
     /// Moves the task from `from` to `to`; `false` when it was no longer in `from` (someone
     /// changed it meanwhile), and then nothing changes.

@@ -6,6 +6,7 @@ import { createBackend } from './backend';
 import type { DeskCall } from './generated/DeskCall';
 import type { DeskReplies } from './generated/DeskReplies';
 import type { TimeSettingsChange } from './generated/TimeSettingsChange';
+import type { TaskProgress } from './generated/TaskProgress';
 import type { TimerAction } from './generated/TimerAction';
 import type { IdleAnswer } from './generated/IdleAnswer';
 
@@ -31,8 +32,14 @@ export const desk = {
   pause: () => call({ method: 'pause' }),
   resume: () => call({ method: 'resume' }),
   stop: () => call({ method: 'stop' }),
-  reviewEntry: (entry_id: string, duration_secs: number, description: string, billable: boolean, submit: boolean) =>
-    call({ method: 'review_entry', args: { entry_id, duration_secs, description, billable, submit } }),
+  reviewEntry: (
+    entry_id: string,
+    duration_secs: number,
+    description: string,
+    billable: boolean,
+    submit: boolean,
+    task: TaskProgress | null,
+  ) => call({ method: 'review_entry', args: { entry_id, duration_secs, description, billable, submit, task } }),
   discardEntry: (entry_id: string) => call({ method: 'discard_entry', args: { entry_id } }),
   timeSettings: () => call({ method: 'time_settings' }),
   changeTimeSettings: (change: TimeSettingsChange) => call({ method: 'change_time_settings', args: { change } }),

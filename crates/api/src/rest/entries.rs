@@ -114,6 +114,29 @@ pub struct EntryTeam {
     pub team_id: Option<Uuid>,
 }
 
+/// T6: what an admin changes of a submitted entry; fields left out stay as they are. Each change
+/// is recorded in the entry's activity feed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct EntryEdit {
+    /// 0 to 24 hours.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::present"
+    )]
+    #[schema(nullable = false, minimum = 0, maximum = 86400)]
+    #[ts(optional, type = "number")]
+    pub duration_secs: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::present"
+    )]
+    #[schema(nullable = false)]
+    #[ts(optional)]
+    pub billable: Option<bool>,
+}
+
 /// The caller's running or paused timer, as the server knows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct TimerSnapshot {

@@ -26,6 +26,7 @@ use stint_api::desk::{
     MyTasks, Session, Stopped, SyncIssue, SyncProgress, SyncStatus, TimerAction, WeekEntry,
 };
 use stint_api::rest::{Task, TeamNow, TimeSettings, TimeSettingsChange};
+use stint_api::sync::TaskProgress;
 use tokio::sync::{watch, Mutex, Notify};
 use uuid::Uuid;
 
@@ -178,12 +179,14 @@ impl DeskHandler for Desk {
         description: String,
         billable: bool,
         submit: bool,
+        task: Option<TaskProgress>,
     ) -> Result<WeekEntry, DeskError> {
         let review = EntryReview {
             duration_secs,
             description,
             billable,
             submit,
+            task,
         };
         Desk::review_entry(self, entry_id, review)
     }

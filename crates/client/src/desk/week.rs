@@ -28,6 +28,8 @@ impl Desk {
             task_title: task.title,
             project_name: task.project_name,
             project_color: task.project_color,
+            task_status: task.status,
+            task_percent_complete: task.percent_complete,
             synced,
         })
     }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use stint_api::is_control_text;
 use stint_api::rest::{Assignee, Entry, User};
-use stint_api::sync::Intent;
+use stint_api::sync::{Intent, TaskProgress};
 use stint_domain::{
     EntryFlag, EntrySource, EntryStatus, Review, Reviewer, Segment, Stopper, TaskStatus, Timer,
 };
@@ -203,6 +203,21 @@ impl LocalStore {
                 &answer,
             )
             .map_err(|refusal| DeskError::InvalidInput(refusal.to_string()))?;
+        if let Some(progress) = review.task {
+            if progress.task_id != entry.task_id {
+                return Err(DeskError::InvalidInput(
+                    "a review changes the entry's own task only".into(),
+                ));
+            }
+            who.task_progress(&settings, progress.percent_complete)
+                .map_err(|refusal| DeskError::InvalidInput(refusal.to_string()))?;
+            set_task_progress(
+                &tx,
+                progress.task_id,
+                progress.status,
+                progress.percent_complete,
+            )?;
+        }
         entry.flag = answer.flag_after(entry.flag);
         entry.duration_secs = review.duration_secs;
         entry.description = review.description.clone();
@@ -216,6 +231,7 @@ impl LocalStore {
                 description: entry.description.clone(),
                 billable: entry.billable,
                 submit: review.submit,
+                task: review.task,
                 at,
             },
         )?;
@@ -280,11 +296,7 @@ fn stop_active(
     let settings = time_settings(tx)?;
     let rule = who.stop(&settings, stopper);
     if rule.completes_task {
-        if let Some(mut task) = task(tx, active.task_id)? {
-            task.status = TaskStatus::Completed;
-            task.percent_complete = 100;
-            save_task(tx, &task)?;
-        }
+        set_task_progress(tx, active.task_id, TaskStatus::Completed, 100)?;
     }
     let entry = Entry {
         id: Uuid::now_v7(),
@@ -326,6 +338,21 @@ fn resume_intent(timer_id: Uuid, at: DateTime<Utc>) -> Intent {
     Intent::ResumeTimer { timer_id, at }
 }
 
+/// The task's status and % complete on this device (a review's, T4; a completion, T5).
+fn set_task_progress(
+    tx: &Transaction<'_>,
+    task_id: Uuid,
+    status: TaskStatus,
+    percent_complete: u8,
+) -> Result<(), StoreError> {
+    if let Some(mut task) = task(tx, task_id)? {
+        task.status = status;
+        task.percent_complete = percent_complete;
+        save_task(tx, &task)?;
+    }
+    Ok(())
+}
+
 /// What the review dialog answers for an entry (T4).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntryReview {
@@ -334,6 +361,8 @@ pub struct EntryReview {
     pub billable: bool,
     /// Submitted for approval; otherwise kept as a draft.
     pub submit: bool,
+    /// The entry's task as the dialog leaves it, when the user changed it there.
+    pub task: Option<TaskProgress>,
 }
 
 /// The user's entry with this id.

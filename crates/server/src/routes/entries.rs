@@ -2,7 +2,7 @@
 //! team (P1, P4).
 
 use axum::extract::State;
-use stint_api::rest::{Entry, EntryActivity, EntryList, EntryListQuery, EntryTeam};
+use stint_api::rest::{Entry, EntryActivity, EntryEdit, EntryList, EntryListQuery, EntryTeam};
 use stint_api::ErrorBody;
 use stint_storage::may;
 use utoipa_axum::router::OpenApiRouter;
@@ -14,11 +14,13 @@ use crate::error::{ApiError, Json, Path, Query};
 use crate::policy;
 use crate::service::accounts::Caller;
 use crate::service::entries;
+use crate::time::now;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list))
         .routes(routes!(move_to_team))
+        .routes(routes!(edit_submitted))
         .routes(routes!(activity))
 }
 
@@ -69,6 +71,44 @@ async fn move_to_team(
     let write = scope.require::<may::Write>()?;
     Ok(Json(
         entries::move_to_team(&*state.storage, write, entry_id, request.team_id).await?,
+    ))
+}
+
+#[utoipa::path(patch, path = "/api/v1/workspaces/{workspace_id}/entries/{entry_id}",
+    tag = "entries", security(("bearer" = [])),
+    params(("workspace_id" = Uuid, Path), ("entry_id" = Uuid, Path)),
+    request_body = EntryEdit,
+    responses(
+        (status = 200, body = Entry, description = "The entry as edited; its activity feed records each change as the caller's (T6)"),
+        (status = 400, body = ErrorBody, description = "Not this shape, or hours outside 0 to 24"),
+        (status = 401, body = ErrorBody, description = "No token, or not a valid one"),
+        (status = 403, body = ErrorBody, description = "Needs `time:settings`"),
+        (status = 404, body = ErrorBody, description = "No such entry that the caller may see in that workspace"),
+        (status = 408, body = ErrorBody, description = "The request took too long"),
+        (status = 409, body = ErrorBody, description = "The entry is not submitted (`entry_locked`): a draft or a returned one is its author's, an approved one is settled"),
+        (status = 413, body = ErrorBody, description = "The body is over 64 KiB"),
+        (status = 503, body = ErrorBody, description = "The database is busy; try again"),
+    ))]
+async fn edit_submitted(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((workspace_id, entry_id)): Path<(Uuid, Uuid)>,
+    Json(edit): Json<EntryEdit>,
+) -> Result<Json<Entry>, ApiError> {
+    let scope = policy::member_of(&*state.storage, &caller, workspace_id).await?;
+    let settings = scope.require::<may::ChangeSettings>()?;
+    let read = scope.require::<may::Read>()?;
+    Ok(Json(
+        entries::edit_submitted(
+            &*state.storage,
+            &state.events,
+            read,
+            settings,
+            entry_id,
+            &edit,
+            now(),
+        )
+        .await?,
     ))
 }
 

@@ -43,7 +43,8 @@ pub struct Batch {
     new_entries: Vec<EntryRecord>,
     reviewed: BTreeMap<Uuid, Vec<ActivityKind>>,
     discarded: BTreeSet<Uuid>,
-    completed_tasks: BTreeSet<Uuid>,
+    /// Tasks whose status and % complete were set (T4 reviews, T5 completions), as they end.
+    progress: BTreeMap<Uuid, (TaskStatus, u8)>,
     worked_on: BTreeSet<Uuid>,
     /// Timers stopped for their owner by someone else: who, in the owner's words, and when.
     stopped_by: Vec<(Uuid, String, DateTime<Utc>)>,
@@ -97,7 +98,11 @@ impl Batch {
                     entry_ids.insert(entry_id);
                     timer_ids.extend(timer_id);
                 }
-                Intent::ReviewEntry { entry_id, .. } | Intent::DiscardEntry { entry_id, .. } => {
+                Intent::ReviewEntry { entry_id, task, .. } => {
+                    entry_ids.insert(entry_id);
+                    task_ids.extend(task.map(|progress| progress.task_id));
+                }
+                Intent::DiscardEntry { entry_id, .. } => {
                     entry_ids.insert(entry_id);
                 }
             }
@@ -188,7 +193,8 @@ impl Batch {
             .into_iter()
             .map(|(id, activity)| (self.entries[&id].clone(), activity))
             .collect();
-        tx.update_own_entries(scope, &reviewed, now).await?;
+        tx.update_own_entries(scope, &reviewed, now, scope.user_id())
+            .await?;
         let discarded: Vec<Uuid> = self.discarded.into_iter().collect();
         tx.delete_own_entries(scope, &discarded).await?;
         for &task_id in &self.worked_on {
@@ -202,8 +208,9 @@ impl Batch {
                 tx.change_task_status(scope, task_id, read, now).await?;
             }
         }
-        for &task_id in &self.completed_tasks {
-            tx.complete_task(scope, task_id).await?;
+        for (&task_id, &(status, percent_complete)) in &self.progress {
+            tx.set_task_progress(scope, task_id, status, percent_complete)
+                .await?;
         }
         for (timer_id, by, at) in &self.stopped_by {
             tx.record_timer_stop(scope, *timer_id, by, *at).await?;
@@ -297,10 +304,16 @@ impl Batch {
 
     /// T5: the task is completed (after any start of work in this batch moved it).
     pub fn complete_task(&mut self, task_id: Uuid) {
+        self.set_task_progress(task_id, TaskStatus::Completed, 100);
+    }
+
+    /// The task's status and % complete (T4: a review; after any start of work in this batch
+    /// moved it).
+    pub fn set_task_progress(&mut self, task_id: Uuid, status: TaskStatus, percent_complete: u8) {
         if let Some((_, now)) = self.tasks.get_mut(&task_id) {
-            *now = TaskStatus::Completed;
+            *now = status;
         }
-        self.completed_tasks.insert(task_id);
+        self.progress.insert(task_id, (status, percent_complete));
     }
 
     /// A draft of the user's thrown away (T4). One made in this batch is never written.

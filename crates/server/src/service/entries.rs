@@ -1,16 +1,19 @@
 //! Entries over REST: the list of those the caller may see (`policy::visibility`, applied by
-//! the one storage read of other people's entries, narrowed by their timesheets filter), and moving one's own entry to a team or
-//! off it — between the public and the secured store when the team's visibility differs (P4).
+//! the one storage read of other people's entries, narrowed by their timesheets filter), moving
+//! one's own entry to a team or off it — between the public and the secured store when the
+//! team's visibility differs (P4) — and an admin's edit of a submitted entry (T6).
 
-use stint_api::rest::{Assignee, Entry, EntryActivity, EntryList, EntryListQuery};
+use chrono::{DateTime, Utc};
+use stint_api::rest::{Assignee, Entry, EntryActivity, EntryEdit, EntryList, EntryListQuery};
 use stint_api::ErrorCode;
-use stint_domain::{EntryStatus, Filter, Page, TeamPermission};
+use stint_domain::{ActivityKind, EntryStatus, Filter, Page, TeamPermission, MAX_ENTRY_SECS};
 use stint_storage::{
     may, Capability, EntryQuery, Held, Storage, StorageError, TeamRecord, WorkspaceScope,
 };
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::events::{Event, Events};
 use crate::policy;
 use crate::service::{groups, sync, teams};
 use crate::time::now;
@@ -120,6 +123,79 @@ pub async fn move_to_team(
             .ok_or_else(|| ApiError::not_found("no such entry of yours"))
     })
     .await
+}
+
+/// T6: an admin edits the hours or billable of a submitted entry they may see. The change is
+/// made in its author's scope, under their timer lock, on the entry as it is then; its feed
+/// records each change as the admin's, and the author's devices get it with their next pull.
+/// Drafts and returned entries are their author's to review; approved ones are settled.
+pub async fn edit_submitted(
+    storage: &dyn Storage,
+    events: &Events,
+    read: Capability<'_, may::Read>,
+    settings: Capability<'_, may::ChangeSettings>,
+    entry_id: Uuid,
+    edit: &EntryEdit,
+    now: DateTime<Utc>,
+) -> Result<Entry, ApiError> {
+    if edit
+        .duration_secs
+        .is_some_and(|secs| !(0..=MAX_ENTRY_SECS).contains(&secs))
+    {
+        return Err(ApiError::invalid(
+            "duration_secs",
+            "an entry holds 0 to 24 hours",
+        ));
+    }
+    let visibility = policy::visibility(storage, read).await?;
+    let this_entry = EntryQuery {
+        entry_id: Some(entry_id),
+        limit: 1,
+        ..EntryQuery::default()
+    };
+    let Some(seen) = storage
+        .visible_entries(&visibility, &this_entry)
+        .await?
+        .pop()
+    else {
+        return Err(ApiError::not_found("no such entry"));
+    };
+    let author = policy::timer_owner(storage, settings, seen.user_id).await?;
+    let mut tx = storage.begin_in(&author).await?;
+    tx.lock_user_timers(&author).await?;
+    let Some(Held::Own(entry)) = tx.entries_with_ids(&author, &[entry_id]).await?.pop() else {
+        return Err(ApiError::not_found("no such entry"));
+    };
+    if entry.status != EntryStatus::Submitted {
+        return Err(ApiError::new(
+            ErrorCode::EntryLocked,
+            format!(
+                "the entry is {}: only a submitted entry is an admin's to edit",
+                entry.status.as_str()
+            ),
+        ));
+    }
+    let edited = stint_storage::EntryRecord {
+        duration_secs: edit.duration_secs.unwrap_or(entry.duration_secs),
+        billable: edit.billable.unwrap_or(entry.billable),
+        ..entry.clone()
+    };
+    let activity: Vec<ActivityKind> = [
+        (edited.duration_secs != entry.duration_secs).then_some(ActivityKind::HoursEdited),
+        (edited.billable != entry.billable).then_some(ActivityKind::BillableToggled),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if activity.is_empty() {
+        return Ok(sync::entry(entry));
+    }
+    let admin = settings.scope().user_id();
+    tx.update_own_entries(&author, &[(edited.clone(), activity)], now, admin)
+        .await?;
+    tx.commit().await?;
+    events.publish(Event::changed(&author)).await;
+    Ok(sync::entry(edited))
 }
 
 /// A team of the workspace the caller may log time to.

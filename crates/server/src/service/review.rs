@@ -6,6 +6,7 @@
 //! nothing more. The rules are `stint_domain::Reviewer`'s.
 
 use serde_json::json;
+use stint_api::sync::TaskProgress;
 use stint_api::{ErrorBody, ErrorCode};
 use stint_domain::{ActivityKind, EntryStatus, Permission, Review, ReviewRefusal, Reviewer};
 use stint_storage::{EntryRecord, WorkspaceScope};
@@ -20,9 +21,22 @@ pub fn review(
     scope: &WorkspaceScope,
     entry_id: Uuid,
     review: Review<'_>,
+    task: Option<TaskProgress>,
 ) -> Result<Applied, ApplyError> {
     let entry = own_entry(batch, entry_id)?;
-    // The same review again (re-sent on a new stream), after it was applied: nothing to do.
+    if let Some(progress) = task {
+        if progress.task_id != entry.task_id {
+            return Err(rejected(
+                ErrorCode::InvalidEntry,
+                "a review changes the entry's own task only",
+            ));
+        }
+        reviewer(scope)
+            .task_progress(batch.settings(), progress.percent_complete)
+            .map_err(|refusal| refused(refusal, &entry))?;
+    }
+    // The same review again (re-sent on a new stream), after it was applied: nothing to do
+    // for the entry.
     let same_values = (
         entry.duration_secs,
         entry.description.as_str(),
@@ -33,8 +47,9 @@ pub fn review(
         false => entry.status == EntryStatus::Draft,
     };
     if same_values && same_status && review.flag_after(entry.flag) == entry.flag {
+        set_progress(batch, task);
         return Ok(Applied {
-            already: true,
+            already: task.is_none(),
             stopped_timer: None,
         });
     }
@@ -62,7 +77,15 @@ pub fn review(
     .flatten()
     .collect();
     batch.change_entry(reviewed, activity);
+    set_progress(batch, task);
     Ok(Applied::default())
+}
+
+/// T4: the task as the review left it (it was checked with the review).
+fn set_progress(batch: &mut Batch, task: Option<TaskProgress>) {
+    if let Some(progress) = task {
+        batch.set_task_progress(progress.task_id, progress.status, progress.percent_complete);
+    }
 }
 
 pub fn discard(
@@ -109,7 +132,10 @@ fn refused(refusal: ReviewRefusal, server_entry: &EntryRecord) -> ApplyError {
         ReviewRefusal::Locked(_) => ErrorCode::EntryLocked,
         ReviewRefusal::Hours => ErrorCode::InvalidEntry,
         ReviewRefusal::DescriptionRequired => ErrorCode::DescriptionRequired,
-        ReviewRefusal::DescriptionOnly | ReviewRefusal::Discard => ErrorCode::Forbidden,
+        ReviewRefusal::Percent => ErrorCode::InvalidEntry,
+        ReviewRefusal::DescriptionOnly | ReviewRefusal::Discard | ReviewRefusal::TaskReadOnly => {
+            ErrorCode::Forbidden
+        }
     };
     ApplyError::Reconciled(
         ErrorBody::new(code, refusal.to_string())

@@ -127,6 +127,7 @@ pub fn apply(
             ref description,
             billable,
             submit,
+            task,
             ..
         } => review::review(
             batch,
@@ -138,6 +139,7 @@ pub fn apply(
                 billable,
                 submit,
             },
+            task,
         ),
         Intent::DiscardEntry { entry_id, .. } => review::discard(batch, scope, entry_id),
         Intent::RecordEntry {

@@ -515,3 +515,161 @@ async fn timer_access_only_stops_submit_and_complete_and_allow_a_description_alo
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_review_leaves_the_entrys_task_at_its_status_and_percent_for_those_who_review() {
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let ben = server.sign_in(BEN).await;
+        let (timer, entry) = (Uuid::now_v7(), Uuid::now_v7());
+        let review = |seq: i64, task: &str, status: &str, percent: u8| {
+            json!({ "seq": seq, "name": "review_entry", "args": {
+                "entry_id": entry, "duration_secs": 1800, "description": "Redirect fixed",
+                "billable": false, "submit": false, "at": at(300),
+                "task": { "task_id": task, "status": status, "percent_complete": percent } } })
+        };
+        let (_, body) = server
+            .push(
+                &ben,
+                json!([
+                    start(1, &timer, BENS_TASK, 0),
+                    stop(2, &timer, &entry, 30),
+                    // Another task than the entry's, or over 100 %: refused.
+                    review(3, SHARED_TASK, "completed", 100),
+                    review(4, BENS_TASK, "completed", 101),
+                    review(5, BENS_TASK, "in_progress", 60),
+                    // The same again changes nothing more.
+                    review(6, BENS_TASK, "in_progress", 60),
+                ]),
+            )
+            .await;
+        let codes: Vec<&str> = body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["reason"]["code"]
+                    .as_str()
+                    .unwrap_or(r["outcome"].as_str().unwrap())
+            })
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                "applied",
+                "applied",
+                "invalid_entry",
+                "invalid_entry",
+                "applied",
+                "applied"
+            ],
+            "{body}"
+        );
+        let task = item(&server.pull(&ben, None).await, "tasks", "id", BENS_TASK);
+        assert_eq!(
+            (&task["status"], &task["percent_complete"]),
+            (&json!("in_progress"), &json!(60))
+        );
+
+        // *Timer access only* (T5): the task is read-only; the review is reconciled.
+        let url = server.url(&admin, "/members/01900000-0000-7000-8000-000000000103");
+        let timer_only = json!({ "timesheet_access": "timer_only" });
+        let request = server
+            .http
+            .patch(url)
+            .bearer_auth(&admin.token)
+            .json(&timer_only);
+        assert_eq!(answer(request).await.0, StatusCode::OK);
+        let (_, body) = server
+            .push(&ben, json!([review(7, BENS_TASK, "completed", 100)]))
+            .await;
+        assert_eq!(outcomes(&body), ["reconciled"], "{body}");
+        assert_eq!(body["results"][0]["reason"]["code"], "forbidden");
+        let task = item(&server.pull(&ben, None).await, "tasks", "id", BENS_TASK);
+        assert_eq!(task["percent_complete"], 60);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn admins_edit_submitted_entries_and_the_feed_says_so() {
+    on_each_backend(|server| async move {
+        let admin = server.sign_in(ADMIN).await;
+        let ana = server.sign_in(ANA).await;
+        let ben = server.sign_in(BEN).await;
+        let (timers, entries): (Vec<Uuid>, Vec<Uuid>) =
+            (0..2).map(|_| (Uuid::now_v7(), Uuid::now_v7())).unzip();
+        let submit = json!({ "seq": 5, "name": "review_entry", "args": {
+            "entry_id": entries[0], "duration_secs": 1800, "description": "Redirects",
+            "billable": false, "submit": true, "at": at(300) } });
+        let (_, body) = server
+            .push(
+                &ben,
+                json!([
+                    start(1, &timers[0], BENS_TASK, 0),
+                    stop(2, &timers[0], &entries[0], 30),
+                    start(3, &timers[1], BENS_TASK, 40),
+                    stop(4, &timers[1], &entries[1], 50),
+                    submit
+                ]),
+            )
+            .await;
+        assert_eq!(outcomes(&body), ["applied"; 5], "{body}");
+        let edit = |who: &SignedIn, entry: &Uuid, change: Value| {
+            let url = server.url(who, &format!("/entries/{entry}"));
+            answer(server.http.patch(url).bearer_auth(&who.token).json(&change))
+        };
+
+        // Members do not edit others' entries; hours stay within a day.
+        let (status, _) = edit(&ana, &entries[0], json!({ "duration_secs": 60 })).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, body) = edit(&admin, &entries[0], json!({ "duration_secs": 90_000 })).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        // A draft is its author's to review.
+        let (status, body) = edit(&admin, &entries[1], json!({ "duration_secs": 60 })).await;
+        assert_eq!(
+            (status, &body["code"]),
+            (StatusCode::CONFLICT, &json!("entry_locked"))
+        );
+        let (status, _) = edit(&admin, &Uuid::now_v7(), json!({ "billable": true })).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        let (status, edited) = edit(
+            &admin,
+            &entries[0],
+            json!({ "duration_secs": 3600, "billable": true }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{edited}");
+        assert_eq!(
+            (
+                &edited["duration_secs"],
+                &edited["billable"],
+                &edited["status"]
+            ),
+            (&json!(3600), &json!(true), &json!("submitted"))
+        );
+        // The same again records nothing more.
+        let (status, _) = edit(&admin, &entries[0], json!({ "duration_secs": 3600 })).await;
+        assert_eq!(status, StatusCode::OK);
+
+        // The feed names the admin for each change; Ben's devices get the entry as edited.
+        let url = server.url(&ben, &format!("/entries/{}/activity", entries[0]));
+        let (_, activity) = answer(server.http.get(url).bearer_auth(&ben.token)).await;
+        let by_admin: Vec<&str> = activity
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["actor"]["name"] == "Ada Admin")
+            .map(|a| a["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(by_admin, ["hours_edited", "billable_toggled"], "{activity}");
+        let pulled = server.pull(&ben, None).await;
+        let mine = item(&pulled, "entries", "id", &entries[0].to_string());
+        assert_eq!(
+            (&mine["duration_secs"], &mine["billable"]),
+            (&json!(3600), &json!(true))
+        );
+    })
+    .await;
+}

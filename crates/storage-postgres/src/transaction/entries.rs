@@ -21,6 +21,7 @@ impl EntryWrites for PostgresTransaction {
         scope: &WorkspaceScope,
         changes: &[(EntryRecord, Vec<ActivityKind>)],
         at: DateTime<Utc>,
+        actor: Uuid,
     ) -> Result<()> {
         self.enter(scope).await?;
         let (workspace, user) = (scope.workspace_id(), scope.user_id());
@@ -67,7 +68,7 @@ impl EntryWrites for PostgresTransaction {
                     workspace,
                     id,
                     at,
-                    user,
+                    actor,
                     kind
                 )
                 .execute(self.conn())

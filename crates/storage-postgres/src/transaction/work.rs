@@ -294,19 +294,30 @@ impl WorkWrites for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn complete_task(&mut self, scope: &WorkspaceScope, task_id: Uuid) -> Result<()> {
+    async fn set_task_progress(
+        &mut self,
+        scope: &WorkspaceScope,
+        task_id: Uuid,
+        status: TaskStatus,
+        percent_complete: u8,
+    ) -> Result<()> {
         self.enter(scope).await?;
-        sqlx::query!(
-            "UPDATE tasks SET status = 'completed', percent_complete = 100 \
-             WHERE id = $1 AND workspace_id = $2",
+        let done = sqlx::query!(
+            "UPDATE tasks SET status = $1, percent_complete = $2 \
+             WHERE id = $3 AND workspace_id = $4 AND (status <> $1 OR percent_complete <> $2)",
+            status.as_str(),
+            i16::from(percent_complete),
             task_id,
             scope.workspace_id()
         )
         .execute(self.conn())
         .await
         .map_err(storage_error)?;
-        self.log_change(scope, Entity::Task, task_id, ChangeOp::Upsert)
-            .await
+        if done.rows_affected() > 0 {
+            self.log_change(scope, Entity::Task, task_id, ChangeOp::Upsert)
+                .await?;
+        }
+        Ok(())
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -21,9 +21,11 @@ impl EntryWrites for SqliteTransaction {
         scope: &WorkspaceScope,
         changes: &[(EntryRecord, Vec<ActivityKind>)],
         at: DateTime<Utc>,
+        actor: Uuid,
     ) -> Result<()> {
         let workspace = scope.workspace_id().to_string();
         let user = scope.user_id().to_string();
+        let actor = actor.to_string();
         let at = millis(at);
         for (entry, activity) in changes {
             let id = entry.id.to_string();
@@ -68,7 +70,7 @@ impl EntryWrites for SqliteTransaction {
                     workspace,
                     id,
                     at,
-                    user,
+                    actor,
                     kind
                 )
                 .execute(self.conn())

@@ -54,7 +54,8 @@ start_work: CurrentTimer, pause: CurrentTimer, resume: CurrentTimer,
 stop: Stopped, 
 /**
  * T4: the review dialog's answer for an entry of the user's (a draft or a returned one):
- * its hours, notes and billable, submitted or kept as a draft (works offline).
+ * its hours, notes and billable, submitted or kept as a draft, and its task's status and
+ * % complete when the user changed them (works offline).
  */
 review_entry: WeekEntry, 
 /**
