@@ -383,3 +383,56 @@ async fn a_review_made_offline_sets_the_tasks_progress() {
         (&serde_json::json!("in_progress"), &serde_json::json!(40))
     );
 }
+
+/// A review's task change that the server refuses (reviews were turned off meanwhile) does not
+/// stay on the device: its next pull brings the task as the server has it.
+#[tokio::test]
+async fn a_refused_task_change_is_undone_on_the_device() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let desk_dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(server_dir.path(), free_port()).unwrap();
+    let url = server.url.clone();
+    let desk = open_desk(desk_dir.path(), "laptop");
+    desk.sign_in(&url, ANA, DEMO_PASSWORD).await.unwrap();
+    let (_, draft) = track(&desk);
+    desk.sync_now().await.unwrap();
+    let before = desk
+        .tasks()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.id == draft.task_id)
+        .unwrap();
+
+    // The device has not heard yet that reviews are off: it lets the review change the task.
+    set_time_settings(
+        &url,
+        serde_json::json!({ "allow_review_before_submit": false }),
+    )
+    .await;
+    let review = EntryReview {
+        duration_secs: draft.duration_secs,
+        description: "Half done".into(),
+        billable: false,
+        submit: false,
+        task: Some(TaskProgress {
+            task_id: draft.task_id,
+            status: TaskStatus::Completed,
+            percent_complete: 100,
+        }),
+    };
+    let reviewed = desk.review_entry(draft.id, review).unwrap();
+    assert_eq!(reviewed.task_percent_complete, 100);
+
+    let status = desk.sync_now().await.unwrap();
+    assert_eq!(status.issues, 1, "the refusal is listed");
+    let after = desk
+        .tasks()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.id == draft.task_id)
+        .unwrap();
+    assert_eq!(
+        (after.status, after.percent_complete),
+        (before.status, before.percent_complete)
+    );
+}

@@ -350,7 +350,8 @@ pub trait SyncWrites: Send {
     ) -> Result<()>;
 
     /// Makes concurrent changes to one user's timers wait for each other (T1 holds per user).
-    /// PostgreSQL locks the membership row; SQLite's single writer already serialises.
+    /// PostgreSQL locks the membership row; SQLite's single writer already serialises. Fails
+    /// with `NotFound` when the user is no longer an active member (deactivated meanwhile).
     async fn lock_user_timers(&mut self, scope: &WorkspaceScope) -> Result<()>;
 }
 
@@ -450,6 +451,10 @@ pub trait TimerWrites: Send {
         by: &str,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()>;
+
+    /// Forgets who stopped the timer (`record_timer_stop`): the user's own earlier stop took
+    /// its place.
+    async fn forget_timer_stop(&mut self, scope: &WorkspaceScope, timer_id: Uuid) -> Result<()>;
 }
 
 /// Projects and tasks.

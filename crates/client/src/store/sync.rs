@@ -149,6 +149,12 @@ impl LocalStore {
                     )
                 })
             };
+            // A refused review had set its task's status and % complete here already; the
+            // server's stand only in a full pull (its change log has no change of the task).
+            let refused = matches!(result.outcome, Outcome::Rejected | Outcome::Reconciled);
+            if refused && matches!(intent, Intent::ReviewEntry { task: Some(_), .. }) {
+                tx.execute("DELETE FROM settings WHERE key = ?1", params![keys::CURSOR])?;
+            }
             match result.outcome {
                 Outcome::Applied | Outcome::Skipped | Outcome::Diverged => {}
                 Outcome::Rejected => {

@@ -46,8 +46,10 @@ pub struct Batch {
     /// Tasks whose status and % complete were set (T4 reviews, T5 completions), as they end.
     progress: BTreeMap<Uuid, (TaskStatus, u8)>,
     worked_on: BTreeSet<Uuid>,
-    /// Timers stopped for their owner by someone else: who, in the owner's words, and when.
+    /// Timers stopped for their owner by someone else: who, in the owner's words, and when; and
+    /// timers whose such stop gave way to the owner's own earlier one.
     stopped_by: Vec<(Uuid, String, DateTime<Utc>)>,
+    stopped_by_owner: Vec<Uuid>,
 }
 
 impl Batch {
@@ -215,6 +217,9 @@ impl Batch {
         for (timer_id, by, at) in &self.stopped_by {
             tx.record_timer_stop(scope, *timer_id, by, *at).await?;
         }
+        for &timer_id in &self.stopped_by_owner {
+            tx.forget_timer_stop(scope, timer_id).await?;
+        }
         Ok(())
     }
 
@@ -340,11 +345,20 @@ impl Batch {
         self.stopped_by.push((timer_id, by.to_string(), at));
     }
 
+    /// T1: the owner's own stop, made earlier, replaced someone else's stop of the timer.
+    pub fn stopped_by_owner(&mut self, timer_id: Uuid) {
+        self.stopped_by_owner.push(timer_id);
+    }
+
     /// T2: the user is assigned to the task (the only one, when the workspace un-assigns the
     /// others), and an open task moves to *In progress*.
     pub fn start_work(&mut self, task_id: Uuid) {
         if let Some((_, now)) = self.tasks.get_mut(&task_id) {
             *now = now.after_start_work();
+        }
+        // A review earlier in the batch left the task at a status: the start moves it on too.
+        if let Some((status, _)) = self.progress.get_mut(&task_id) {
+            *status = status.after_start_work();
         }
         self.worked_on.insert(task_id);
     }

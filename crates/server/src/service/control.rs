@@ -232,10 +232,11 @@ async fn owner_batch<T>(
 }
 
 /// T6: a member who is deactivated stops tracking. Their running or paused timer is stopped now
-/// as an admin's stop (`by` names the admin), in the deactivation's own transaction `tx`: once
-/// it commits, their devices no longer reach the workspace to stop it, and a deactivation
-/// refused stops nothing. `owner` is their scope, read while they were active. Answers the
-/// timer stopped, for `tell_stopped` once the transaction commits.
+/// as an admin's stop (`by` names the admin), in the deactivation's own transaction `tx`, before
+/// the deactivation is written (their timer lock then holds off a push of theirs until it
+/// commits, after which they change nothing here); a deactivation refused stops nothing.
+/// `owner` is their scope, read while they were active. Answers the timer stopped, for
+/// `tell_stopped` once the transaction commits.
 pub async fn stop_for_deactivation(
     tx: &mut dyn Transaction,
     owner: &WorkspaceScope,

@@ -35,8 +35,9 @@ pub fn review(
             .task_progress(batch.settings(), progress.percent_complete)
             .map_err(|refusal| refused(refusal, &entry))?;
     }
-    // The same review again (re-sent on a new stream), after it was applied: nothing to do
-    // for the entry.
+    // The same review again (re-sent on a new stream), after it was applied: nothing to do.
+    // On a draft it may be a new answer that changes the task alone; a submitted or approved
+    // entry's task is not changed through it (its review was settled).
     let same_values = (
         entry.duration_secs,
         entry.description.as_str(),
@@ -47,9 +48,13 @@ pub fn review(
         false => entry.status == EntryStatus::Draft,
     };
     if same_values && same_status && review.flag_after(entry.flag) == entry.flag {
-        set_progress(batch, task);
+        let open = matches!(entry.status, EntryStatus::Draft | EntryStatus::Rejected);
+        if open && task.is_some() {
+            set_progress(batch, task);
+            return Ok(Applied::default());
+        }
         return Ok(Applied {
-            already: task.is_none(),
+            already: true,
             stopped_timer: None,
         });
     }

@@ -160,6 +160,13 @@ pub async fn update_member(
             false => None,
         };
         let mut tx = storage.begin().await?;
+        // First, while they are still active: once deactivated, nothing of theirs changes.
+        let stopped = match &deactivated {
+            Some((owner, by)) => {
+                control::stop_for_deactivation(tx.as_mut(), owner, by, now).await?
+            }
+            None => None,
+        };
         let unmanaged = tx.unmanaged_teams(settings.scope()).await?;
         if !tx
             .update_member(settings, user_id, &current.settings, &next)
@@ -172,12 +179,6 @@ pub async fn update_member(
         }
         // Deactivating the last who may manage a team would leave it to nobody.
         teams::still_managed(tx.as_mut(), settings.scope(), unmanaged).await?;
-        let stopped = match &deactivated {
-            Some((owner, by)) => {
-                control::stop_for_deactivation(tx.as_mut(), owner, by, now).await?
-            }
-            None => None,
-        };
         tx.commit().await?;
         if let (Some((owner, by)), Some(timer_id)) = (&deactivated, stopped) {
             control::tell_stopped(events, owner, timer_id, by).await;

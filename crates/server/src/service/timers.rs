@@ -106,6 +106,7 @@ pub fn apply(
             if let Some(earlier) = earlier_stop(batch, scope, timer_id, at, entry_id, stopper)? {
                 batch.discard_entry(earlier.replaces);
                 write_stop(batch, earlier.stop);
+                batch.stopped_by_owner(timer_id);
                 return Ok(Applied::default());
             }
             let timer = own_active_timer(batch, timer_id)?;
@@ -379,8 +380,8 @@ struct EarlierStop {
 /// at `at` on a device that could not tell the server yet, and meanwhile the server stopped it
 /// later for them (an admin, the runaway watchdog, a start on another device). The earlier stop
 /// holds, as if it had arrived first: the server's entry gives way to the device's — unless a
-/// person has acted on that entry since (described it, changed its hours or billable, or
-/// submitted it themselves), or the timer ran again after `at` (a resume). `None`: the server's
+/// person has acted on that entry since (described it, changed its hours or billable, logged it
+/// to a team, or submitted it themselves), or the timer ran again after `at` (a resume). `None`: the server's
 /// stop stands and the device's is reconciled.
 fn earlier_stop(
     batch: &Batch,
@@ -400,6 +401,7 @@ fn earlier_stop(
     let submitted_unseen =
         server_entry.status == EntryStatus::Submitted && !review::reviewer(scope).reviews(settings);
     let untouched = (server_entry.status == EntryStatus::Draft || submitted_unseen)
+        && server_entry.team_id.is_none()
         && server_entry.description.is_empty()
         && server_entry.billable == settings.default_billable
         && server_entry.duration_secs == settings.round_stopped(server_entry.raw_duration_secs);

@@ -157,6 +157,8 @@ async fn a_stop_made_offline_before_the_admins_stop_holds() {
                 .any(|gone| gone["id"] == admins_entry["id"]),
             "the admin's entry is gone: {pulled}"
         );
+        // Nobody else stopped it after all: no device says so.
+        assert_eq!(pulled.get("timer_stop"), None, "{pulled}");
 
         // Sent again (a lost answer): held already.
         let (_, body) = server
@@ -246,6 +248,16 @@ async fn deactivating_a_member_stops_their_timer_and_a_refused_deactivation_stop
             .unwrap_or_else(|| panic!("no entry of Ben's timer: {entries}"));
         assert_eq!(stopped["status"], "draft");
         assert!(stopped["duration_secs"].as_i64().unwrap() > 0, "{stopped}");
+
+        // A push of Ben's let in before the deactivation, which waited for his timer lock,
+        // changes nothing after it: the lock is refused to a member no longer active.
+        let workspace: Uuid = ben.workspace.parse().unwrap();
+        let scope = stint_server::policy::seeding(workspace, BEN_ID.parse().unwrap());
+        let mut tx = server.storage.begin_in(&scope).await.unwrap();
+        assert!(matches!(
+            tx.lock_user_timers(&scope).await,
+            Err(stint_storage::StorageError::NotFound)
+        ));
     })
     .await;
 }

@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use stint_storage::{
-    parse_stored, MutationOutcome, MutationRecord, Reason, RecordedMutation, Result, SyncWrites,
-    WorkspaceScope,
+    parse_stored, MutationOutcome, MutationRecord, Reason, RecordedMutation, Result, StorageError,
+    SyncWrites, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -110,15 +110,18 @@ impl SyncWrites for PostgresTransaction {
         self.enter(scope).await?;
         // Two devices of one user starting timers at once would both see "no timer running" and
         // the second insert would break `one_active_timer`; this row lock makes them take turns.
-        // Other users' writes do not wait.
+        // Other users' writes do not wait. A member deactivated meanwhile (their deactivation
+        // holds this row until it commits) no longer changes anything here.
         sqlx::query!(
-            "SELECT user_id FROM memberships WHERE workspace_id = $1 AND user_id = $2 FOR UPDATE",
+            "SELECT user_id FROM memberships \
+             WHERE workspace_id = $1 AND user_id = $2 AND active FOR UPDATE",
             scope.workspace_id(),
             scope.user_id()
         )
         .fetch_optional(self.conn())
         .await
-        .map_err(storage_error)?;
+        .map_err(storage_error)?
+        .ok_or(StorageError::NotFound)?;
         Ok(())
     }
 

@@ -327,6 +327,20 @@ impl TimerWrites for PostgresTransaction {
         .map_err(storage_error)?;
         Ok(())
     }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn forget_timer_stop(&mut self, scope: &WorkspaceScope, timer_id: Uuid) -> Result<()> {
+        self.enter(scope).await?;
+        sqlx::query!(
+            "DELETE FROM timer_stops WHERE timer_id = $1 AND workspace_id = $2",
+            timer_id,
+            scope.workspace_id()
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
 }
 
 /// Ids are made by devices and unique across workspaces, but row level security shows this

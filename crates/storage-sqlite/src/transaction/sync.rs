@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::QueryBuilder;
 use stint_storage::{
-    parse_stored, MutationOutcome, MutationRecord, RecordedMutation, Result, SyncWrites,
-    WorkspaceScope,
+    parse_stored, MutationOutcome, MutationRecord, RecordedMutation, Result, StorageError,
+    SyncWrites, WorkspaceScope,
 };
 use uuid::Uuid;
 
@@ -89,8 +89,22 @@ impl SyncWrites for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn lock_user_timers(&mut self, _scope: &WorkspaceScope) -> Result<()> {
-        // `BEGIN IMMEDIATE` on the one writer: nothing else writes until this commits.
+    async fn lock_user_timers(&mut self, scope: &WorkspaceScope) -> Result<()> {
+        // `BEGIN IMMEDIATE` on the one writer: nothing else writes until this commits. A member
+        // deactivated before it began no longer changes anything here.
+        let (workspace, user) = (
+            scope.workspace_id().to_string(),
+            scope.user_id().to_string(),
+        );
+        sqlx::query_scalar!(
+            "SELECT user_id FROM memberships WHERE workspace_id = $1 AND user_id = $2 AND active = 1",
+            workspace,
+            user
+        )
+        .fetch_optional(self.conn())
+        .await
+        .map_err(storage_error)?
+        .ok_or(StorageError::NotFound)?;
         Ok(())
     }
 

@@ -308,4 +308,18 @@ impl TimerWrites for SqliteTransaction {
         .map_err(storage_error)?;
         Ok(())
     }
+
+    #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+    async fn forget_timer_stop(&mut self, scope: &WorkspaceScope, timer_id: Uuid) -> Result<()> {
+        let (timer, workspace) = (timer_id.to_string(), scope.workspace_id().to_string());
+        sqlx::query!(
+            "DELETE FROM timer_stops WHERE timer_id = $1 AND workspace_id = $2",
+            timer,
+            workspace
+        )
+        .execute(self.conn())
+        .await
+        .map_err(storage_error)?;
+        Ok(())
+    }
 }
