@@ -26,8 +26,10 @@ const SCHEMATHESIS_VERSION: &str = "4.32.5";
 /// of three.
 const MAX_EXAMPLES: &str = "300";
 
-/// A run that takes longer has hung; it is killed and counts as a failure.
-const RUN_DEADLINE: Duration = Duration::from_secs(10 * 60);
+/// A run that takes longer has hung; it is killed and counts as a failure. A whole run took
+/// 450–520 s per backend on CI's two cores with 59 operations, and passed 600 s with 61 (each
+/// operation is fuzzed for about 10–20 s): the deadline is a guard against a hang, not a budget.
+const RUN_DEADLINE: Duration = Duration::from_secs(20 * 60);
 
 /// The demo workspace (`stint-server demo`), its admin, and its members Ana and Ben.
 const DEMO_WORKSPACE: &str = "01900000-0000-7000-8000-000000000001";
