@@ -5,16 +5,19 @@
 //! The idle time comes from `user-idle3`: GNOME's idle monitor (D-Bus), X11's screen-saver
 //! extension, Wayland's ext-idle-notify-v1, a screensaver's D-Bus service, the first that
 //! answers. A suspend (and so a lid closed on a running timer) is seen by the wall clock moving
-//! on more than the monotonic one, which stops while the machine sleeps; a locked screen takes
-//! no input, so it counts as idle by itself.
+//! on more than the monotonic one, which stops while the machine sleeps, and by logind's word
+//! (`login1`), which also tells a locked screen: away from the lock on, whatever input the lock
+//! screen takes.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use stint_api::TimerState;
 use stint_client::Desk;
 use tauri::AppHandle;
+
+use crate::login1::Said;
 
 /// How soon after a return the window asks.
 const AWAY_LOOK: Duration = Duration::from_secs(5);
@@ -24,11 +27,8 @@ const PRESENT_LOOK: Duration = Duration::from_secs(30);
 
 pub async fn watch(app: AppHandle, desk: Arc<Desk>) {
     let mut changes = desk.subscribe();
-    // The previous look's wall and monotonic clocks.
-    let mut last_look: Option<(chrono::DateTime<Utc>, Instant)> = None;
-    // A sleep the OS's idle counter does not hold (it stops while the machine sleeps), added
-    // to it until the first input after the wake: when the machine woke, and how long it slept.
-    let mut asleep: Option<(Instant, Duration)> = None;
+    let mut logind = crate::login1::follow();
+    let mut away = Away::default();
     loop {
         let running = desk
             .current_timer()
@@ -38,14 +38,17 @@ pub async fn watch(app: AppHandle, desk: Arc<Desk>) {
         if !running {
             // The timer just stopped running (a stop or a pause, here or elsewhere): tells the
             // desk no absence goes on — once, not at every change while it stays stopped.
-            if last_look.take().is_some() {
+            if away.forget_looks() {
                 if let Err(error) = desk.observe_idle(Duration::ZERO) {
                     tracing::warn!(%error, "looking at idle time failed");
                 }
             }
-            asleep = None;
-            if changes.changed().await.is_err() {
-                return;
+            tokio::select! {
+                changed = changes.changed() => if changed.is_err() { return },
+                Some((said, at)) = logind.recv() => {
+                    away.hear(said, at);
+                    away.take_unlock();
+                }
             }
             continue;
         }
@@ -58,21 +61,7 @@ pub async fn watch(app: AppHandle, desk: Arc<Desk>) {
                 Duration::ZERO
             }
         };
-        let look = (Utc::now(), Instant::now());
-        let slept = last_look.and_then(|(wall, monotonic)| {
-            let monotonic = chrono::Duration::from_std(look.1 - monotonic).ok()?;
-            stint_domain::slept(look.0 - wall, monotonic)?.to_std().ok()
-        });
-        last_look = Some(look);
-        if let Some(slept) = slept {
-            let before = asleep.map_or(Duration::ZERO, |(_, earlier)| earlier);
-            asleep = Some((look.1, before + slept));
-        }
-        // An input since the wake: the user is back, the sleep is told already.
-        if asleep.is_some_and(|(woke, _)| os_idle < look.1 - woke) {
-            asleep = None;
-        }
-        let idle = os_idle + asleep.map_or(Duration::ZERO, |(_, slept)| slept);
+        let idle = away.look(os_idle);
         match desk.observe_idle(idle) {
             Ok(Some(prompt)) => {
                 crate::open_window(&app);
@@ -88,6 +77,10 @@ pub async fn watch(app: AppHandle, desk: Arc<Desk>) {
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, "looking at idle time failed"),
         }
+        // The look above still counted the lock; the next, at once, sees the user back.
+        if away.take_unlock() {
+            continue;
+        }
         let threshold = desk
             .time_settings()
             .map(|s| Duration::from_secs(s.idle_minutes.max(1) as u64 * 60))
@@ -99,7 +92,97 @@ pub async fn watch(app: AppHandle, desk: Arc<Desk>) {
         tokio::select! {
             _ = tokio::time::sleep(next) => {}
             changed = changes.changed() => if changed.is_err() { return },
+            // Each word from logind is looked at at once.
+            Some((said, at)) = logind.recv() => away.hear(said, at),
         }
+    }
+}
+
+/// What tells the time away beside the OS's idle counter: sleeps (by the clocks, or by logind)
+/// and a locked screen (by logind).
+#[derive(Default)]
+struct Away {
+    /// The previous look's wall and monotonic clocks.
+    last_look: Option<(DateTime<Utc>, Instant)>,
+    /// A sleep the OS's idle counter does not hold (it stops while the machine sleeps), added
+    /// to it until the first input after the wake: when the machine woke, and how long it slept.
+    asleep: Option<(Instant, Duration)>,
+    /// logind said the machine goes to sleep, at this instant, and has not said it woke.
+    sleeping_since: Option<DateTime<Utc>>,
+    /// logind said the screen is locked, since this instant.
+    locked_since: Option<DateTime<Utc>>,
+    /// logind said the screen is unlocked again, after the last look.
+    unlocked: bool,
+}
+
+impl Away {
+    fn hear(&mut self, said: Said, at: DateTime<Utc>) {
+        match said {
+            Said::Sleeping => {
+                self.sleeping_since.get_or_insert(at);
+            }
+            Said::Woke => {
+                if let Some(since) = self.sleeping_since.take() {
+                    self.add_sleep(Instant::now(), (at - since).to_std().unwrap_or_default());
+                    // The clocks start over from the wake, so they do not count this sleep again.
+                    self.last_look = Some((Utc::now(), Instant::now()));
+                }
+            }
+            Said::Locked => {
+                self.locked_since.get_or_insert(at);
+                self.unlocked = false;
+            }
+            Said::Unlocked => self.unlocked = self.locked_since.is_some(),
+        }
+    }
+
+    /// The time away as of now, given the OS idle time.
+    fn look(&mut self, os_idle: Duration) -> Duration {
+        let (wall, monotonic) = (Utc::now(), Instant::now());
+        let slept = self.last_look.and_then(|(last_wall, last_monotonic)| {
+            let ran = chrono::Duration::from_std(monotonic - last_monotonic).ok()?;
+            stint_domain::slept(wall - last_wall, ran)?.to_std().ok()
+        });
+        self.last_look = Some((wall, monotonic));
+        if let Some(slept) = slept {
+            // The clocks saw the sleep before logind's wake came: it is told.
+            self.sleeping_since = None;
+            self.add_sleep(monotonic, slept);
+        }
+        // An input since the wake: the user is back, the sleep is told already.
+        if self
+            .asleep
+            .is_some_and(|(woke, _)| os_idle < monotonic - woke)
+        {
+            self.asleep = None;
+        }
+        let idle = os_idle + self.asleep.map_or(Duration::ZERO, |(_, slept)| slept);
+        // Locked: away since the lock at least, whatever input the lock screen took.
+        let locked = self
+            .locked_since
+            .and_then(|since| (wall - since).to_std().ok())
+            .unwrap_or_default();
+        idle.max(locked)
+    }
+
+    fn add_sleep(&mut self, woke: Instant, slept: Duration) {
+        let before = self.asleep.map_or(Duration::ZERO, |(_, earlier)| earlier);
+        self.asleep = Some((woke, before + slept));
+    }
+
+    /// Ends a lock logind said was over (after a look that counted it): true when one was.
+    fn take_unlock(&mut self) -> bool {
+        if !std::mem::take(&mut self.unlocked) {
+            return false;
+        }
+        self.locked_since = None;
+        true
+    }
+
+    /// No timer runs: what the looks saw is over. True when there were looks.
+    fn forget_looks(&mut self) -> bool {
+        self.asleep = None;
+        self.last_look.take().is_some()
     }
 }
 

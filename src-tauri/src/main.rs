@@ -5,6 +5,7 @@
 
 mod idle;
 mod logging;
+mod login1;
 mod shortcut;
 mod tray;
 

@@ -1,6 +1,7 @@
 // The real desktop app in a WebKitGTK window under Xvfb, driven by tauri-driver +
 // WebKitWebDriver, with its tray read and clicked through a stand-in StatusNotifier host and
-// its notifications received by a stand-in notification server.
+// its notifications received by a stand-in notification server, and logind's sleeps and locks
+// told by a stand-in logind.
 // Run inside `dbus-run-session` with DISPLAY set (cargo xtask test does both).
 
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ADMIN_EMAIL, ANA, artifacts, binDir, entriesOnServer, freePort, start, startServer, tempDir, waitFor } from './harness.mjs';
+import { startLogindHost } from './logind-host.mjs';
 import { startNotificationsHost } from './notifications-host.mjs';
 import { startTrayHost } from './tray-host.mjs';
 
@@ -24,6 +26,7 @@ let keyring;
 let server;
 let tray;
 let notifications;
+let logind;
 let driver;
 let driverUrl;
 let session;
@@ -67,10 +70,18 @@ before(async () => {
   server = await startServer();
   tray = await startTrayHost();
   notifications = await startNotificationsHost();
+  logind = await startLogindHost();
   const port = await freePort();
   driver = start('tauri-driver', ['--port', String(port), '--native-port', String(await freePort())], {
     // Stint's own DEBUG lines too: what the sync loop and the tray did, should a test fail.
-    env: { ...process.env, HOME: appHome, STINT_PASSWORD: ANA.password, RUST_LOG: 'info,stint=debug,stint_client=debug' },
+    env: {
+      ...process.env,
+      HOME: appHome,
+      STINT_PASSWORD: ANA.password,
+      RUST_LOG: 'info,stint=debug,stint_client=debug',
+      // logind is looked for on the system bus: here, the stand-in on the test's own bus.
+      DBUS_SYSTEM_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS,
+    },
   });
   driverUrl = `http://127.0.0.1:${port}`;
   await waitFor('tauri-driver', async () => (await fetch(`${driverUrl}/status`)).ok);
@@ -99,6 +110,7 @@ after(async () => {
   if (session) await wd('DELETE', `/session/${session}`).catch(() => {});
   tray?.close();
   notifications?.close();
+  logind?.close();
   keyring?.kill();
   driver?.kill();
   server?.child.kill();
@@ -192,6 +204,50 @@ async function signInAdmin() {
     auth: { authorization: `Bearer ${admin.token}` },
     workspace: `${server.url}/api/v1/workspaces/${admin.workspaces[0].id}`,
   };
+}
+
+/** The shortest idle threshold the workspace allows, one minute, on the desktop. */
+async function idleMinutesOne() {
+  const { auth, workspace } = await signInAdmin();
+  const changed = await fetch(`${workspace}/time/settings`, {
+    method: 'PATCH',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ idle_minutes: 1 }),
+  });
+  assert.equal(changed.status, 200, await changed.text());
+  await waitFor('the desktop to have the setting', async () => {
+    await deskCall({ method: 'sync_now' });
+    return (await deskCall({ method: 'time_settings' })).idle_minutes === 1;
+  });
+}
+
+/** Starts the first task of the tray's Start Work; its title. */
+async function startFromTray() {
+  const startWork = (await tray.menu()).find((e) => e.label === 'Start Work');
+  const task = startWork.children.find(isTask).label;
+  await tray.click('Start Work', task);
+  await waitFor('the timer', async () => (await tray.menu())[0].label.startsWith(`${task} — `));
+  return task;
+}
+
+/** Input every few seconds for `ms`: X11 sees the user present all along. */
+async function keepMovingFor(ms) {
+  const until = Date.now() + ms;
+  for (let x = 100; Date.now() < until; x = x === 100 ? 110 : 100) {
+    execFileSync('xdotool', ['mousemove', String(x), '100']);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(4000, Math.max(0, until - Date.now()))));
+  }
+}
+
+/** The idle dialog the window raises, once the notification about it came. */
+async function idlePromptAfter(seenNotifications) {
+  const told = await waitFor('the notification', () =>
+    notifications.received.slice(seenNotifications).find((n) => n.body.startsWith('You were away for')));
+  const [dialog] = await waitFor('the window to ask', async () => {
+    const found = await find('[data-testid=idle-prompt]');
+    return found.length === 1 ? found : null;
+  });
+  return { told, dialog, prompt: await deskCall({ method: 'idle_prompt' }) };
 }
 
 /** The window was closed and opened again (above): WebDriver follows the new one. */
@@ -330,26 +386,12 @@ test('the global shortcut starts the latest task and stops it from any app; one 
 
 test('away for the idle minutes with a timer running, the desktop asks on return; Discard ends the entry where the user left', { timeout: 240000 }, async () => {
   await followWindow();
-  // The shortest threshold the workspace allows: one minute.
-  const { auth, workspace } = await signInAdmin();
-  const changed = await fetch(`${workspace}/time/settings`, {
-    method: 'PATCH',
-    headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ idle_minutes: 1 }),
-  });
-  assert.equal(changed.status, 200, await changed.text());
-  await waitFor('the desktop to have the setting', async () => {
-    await deskCall({ method: 'sync_now' });
-    return (await deskCall({ method: 'time_settings' })).idle_minutes === 1;
-  });
+  await idleMinutesOne();
   const before = (await entriesOnServer(server.url)).length;
 
-  const startWork = (await tray.menu()).find((e) => e.label === 'Start Work');
-  const task = startWork.children.find(isTask).label;
   execFileSync('xdotool', ['mousemove', '200', '200']); // present: the last input is now
   const leftAt = Date.now();
-  await tray.click('Start Work', task);
-  await waitFor('the timer', async () => (await tray.menu())[0].label.startsWith(`${task} — `));
+  const task = await startFromTray();
 
   // Real X11 idle time: no input for a minute and more (the tray host talks D-Bus, not X).
   await new Promise((resolve) => setTimeout(resolve, 70000));
@@ -357,13 +399,8 @@ test('away for the idle minutes with a timer running, the desktop asks on return
   execFileSync('xdotool', ['mousemove', '300', '300']); // back
   const backAt = Date.now();
 
-  const told = await waitFor('the notification', () =>
-    notifications.received.find((n) => n.body.startsWith('You were away for 1 min while')));
-  assert.match(told.body, new RegExp(`“${task}” ran`));
-  const [dialog] = await waitFor('the window to ask', async () => {
-    const found = await find('[data-testid=idle-prompt]');
-    return found.length === 1 ? found : null;
-  });
+  const { told, dialog } = await idlePromptAfter(0);
+  assert.match(told.body, new RegExp(`^You were away for 1 min while “${task}” ran`));
   assert.match(await text(dialog), /You were away for 1 min/);
   const screenshot = await wd('GET', `/session/${session}/screenshot`);
   writeFileSync(path.join(artifacts, 'desktop-idle-prompt.png'), Buffer.from(screenshot, 'base64'));
@@ -387,5 +424,65 @@ test('away for the idle minutes with a timer running, the desktop asks on return
   assert.equal(entry.status, 'draft');
 
   await tray.click('Stop');
+  await waitFor('the timer stopped', async () => (await tray.menu())[0].label === 'Not tracking');
+});
+
+/** Within `slack` ms of an instant (the ISO string of a prompt). */
+function near(iso, at, slack, what) {
+  const off = Date.parse(iso) - at;
+  assert.ok(Math.abs(off) <= slack, `${what}: ${iso} is ${off} ms from ${new Date(at).toISOString()}`);
+}
+
+test('a screen locked for the idle minutes is time away from the lock on, though the lock screen took input; asked on unlock', { timeout: 240000 }, async () => {
+  await idleMinutesOne();
+  const task = await startFromTray();
+  const seen = notifications.received.length;
+  const lockedAt = Date.now();
+  logind.lock();
+  // The lock screen takes input (a nudged mouse, the password): X11 sees the user present.
+  await keepMovingFor(70000);
+  assert.deepEqual(await find('[data-testid=idle-prompt]'), [], 'not asked while locked');
+  const unlockedAt = Date.now();
+  logind.unlock();
+
+  const { told, prompt } = await idlePromptAfter(seen);
+  assert.match(told.body, new RegExp(`^You were away for 1 min while “${task}” ran`));
+  near(prompt.since, lockedAt, 2000, 'away since the lock');
+  near(prompt.back_at, unlockedAt, 5000, 'back at the unlock');
+  const screenshot = await wd('GET', `/session/${session}/screenshot`);
+  writeFileSync(path.join(artifacts, 'desktop-idle-after-lock.png'), Buffer.from(screenshot, 'base64'));
+
+  // Keep: the time counts, the timer runs on from its start.
+  const startedAt = (await deskCall({ method: 'current_timer' })).started_at;
+  await click((await find('[data-testid=idle-keep]'))[0]);
+  await waitFor('the dialog to close', async () => (await find('[data-testid=idle-prompt]')).length === 0);
+  assert.equal((await deskCall({ method: 'current_timer' })).started_at, startedAt);
+  await tray.click('Stop');
+  await waitFor('the timer stopped', async () => (await tray.menu())[0].label === 'Not tracking');
+});
+
+test('a sleep logind tells is time away: the desktop asks as soon as the user is back after the wake', { timeout: 240000 }, async () => {
+  await idleMinutesOne();
+  const task = await startFromTray();
+  const seen = notifications.received.length;
+  execFileSync('xdotool', ['mousemove', '150', '150']); // the last input before the sleep
+  const sleptAt = Date.now();
+  logind.sleep();
+  // Nothing here suspends the machine, so X11's idle counter would go on counting; in a real
+  // sleep it stands still. Input keeps it near zero: only logind's word can make this an absence.
+  await keepMovingFor(65000);
+  const wokeAt = Date.now();
+  logind.wake();
+  // Back: the lid opened, the user works on (the input after the wake ends the absence).
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  execFileSync('xdotool', ['mousemove', '160', '160']);
+
+  // The looks come every 30 s while the user is present; the wake brings one at once.
+  const { told, prompt } = await idlePromptAfter(seen);
+  assert.ok(Date.now() - wokeAt < 15000, `asked ${Date.now() - wokeAt} ms after the wake`);
+  assert.match(told.body, new RegExp(`^You were away for 1 min while “${task}” ran`));
+  near(prompt.since, sleptAt, 6000, 'away since the sleep');
+
+  await click((await find('[data-testid=idle-discard-stop]'))[0]);
   await waitFor('the timer stopped', async () => (await tray.menu())[0].label === 'Not tracking');
 });
