@@ -196,3 +196,54 @@ async fn os_idle_time() -> Result<Duration, String> {
     .await
     .map_err(|error| error.to_string())?
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    fn ago(duration: Duration) -> DateTime<Utc> {
+        Utc::now() - chrono::Duration::from_std(duration).unwrap()
+    }
+
+    #[test]
+    fn a_locked_screen_is_away_from_the_lock_whatever_input_it_took() {
+        let mut away = Away::default();
+        away.hear(Said::Locked, ago(11 * MINUTE));
+        // The lock screen took input a second ago.
+        let idle = away.look(Duration::from_secs(1));
+        assert!(idle >= 11 * MINUTE && idle < 12 * MINUTE, "{idle:?}");
+        away.hear(Said::Unlocked, Utc::now());
+        // The look right after the unlock still counts the lock, then it is over.
+        assert!(away.look(Duration::from_secs(1)) >= 11 * MINUTE);
+        assert!(away.take_unlock());
+        assert_eq!(away.look(Duration::from_secs(1)), Duration::from_secs(1));
+        assert!(!away.take_unlock());
+    }
+
+    #[test]
+    fn a_sleep_logind_tells_is_added_to_the_idle_counter_until_the_next_input() {
+        let mut away = Away::default();
+        away.hear(Said::Sleeping, ago(20 * MINUTE));
+        away.hear(Said::Woke, Utc::now());
+        let idle = away.look(Duration::from_secs(30));
+        assert!(idle >= 20 * MINUTE + Duration::from_secs(29), "{idle:?}");
+        // An input after the wake: back.
+        assert_eq!(away.look(Duration::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_sleep_the_clocks_saw_first_is_not_counted_again_when_logind_says_it_woke() {
+        let mut away = Away::default();
+        away.hear(Said::Sleeping, ago(20 * MINUTE));
+        // The last look was 20 minutes ago by the wall clock and just now by the monotonic one:
+        // the machine slept in between, and the clocks see it before logind's wake arrives.
+        away.last_look = Some((ago(20 * MINUTE), Instant::now()));
+        let idle = away.look(Duration::from_secs(30));
+        assert!(idle >= 20 * MINUTE, "{idle:?}");
+        away.hear(Said::Woke, Utc::now());
+        let again = away.look(Duration::from_secs(31));
+        assert!(again < 21 * MINUTE, "counted twice: {again:?}");
+    }
+}

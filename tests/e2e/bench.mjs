@@ -9,6 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ANA, binDir, start, startServer, tempDir, waitFor } from './harness.mjs';
+import { startLogindHost } from './logind-host.mjs';
 import { startTrayHost } from './tray-host.mjs';
 
 const SETTLE_MS = Number(process.env.STINT_BENCH_SETTLE_MS ?? 30000);
@@ -64,11 +65,13 @@ const keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--co
 keyring.stdin.end('stint-bench\n');
 const server = await startServer();
 const tray = await startTrayHost();
+// logind, followed on a real desktop: its connection and listener count in the numbers too.
+const logind = await startLogindHost();
 
 const started = performance.now();
 const app = start(path.join(binDir, 'stint'), [
   '--hidden', '--data-dir', tempDir('bench'), '--server', server.url, '--sign-in-email', ANA.email,
-], { env: { ...process.env, STINT_PASSWORD: ANA.password } });
+], { env: { ...process.env, STINT_PASSWORD: ANA.password, DBUS_SYSTEM_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS } });
 await waitFor('the tray item', () => tray.items.length > 0, 60000);
 const trayReadyMs = performance.now() - started;
 
@@ -109,3 +112,4 @@ app.kill();
 server.child.kill();
 keyring.kill();
 tray.close();
+logind.close();
