@@ -45,10 +45,7 @@ pub async fn watch(app: AppHandle, desk: Arc<Desk>) {
             }
             tokio::select! {
                 changed = changes.changed() => if changed.is_err() { return },
-                Some((said, at)) = logind.recv() => {
-                    away.hear(said, at);
-                    away.take_unlock();
-                }
+                Some((said, at)) = logind.recv() => away.hear(said, at),
             }
             continue;
         }
@@ -125,7 +122,9 @@ impl Away {
                 if let Some(since) = self.sleeping_since.take() {
                     self.add_sleep(Instant::now(), (at - since).to_std().unwrap_or_default());
                     // The clocks start over from the wake, so they do not count this sleep again.
-                    self.last_look = Some((Utc::now(), Instant::now()));
+                    if self.last_look.is_some() {
+                        self.last_look = Some((Utc::now(), Instant::now()));
+                    }
                 }
             }
             Said::Locked => {
@@ -179,9 +178,11 @@ impl Away {
         true
     }
 
-    /// No timer runs: what the looks saw is over. True when there were looks.
+    /// No timer runs: what the looks saw is over (a lock goes on until logind says otherwise).
+    /// True when there were looks.
     fn forget_looks(&mut self) -> bool {
         self.asleep = None;
+        self.take_unlock();
         self.last_look.take().is_some()
     }
 }
@@ -231,6 +232,25 @@ mod tests {
         assert!(idle >= 20 * MINUTE + Duration::from_secs(29), "{idle:?}");
         // An input after the wake: back.
         assert_eq!(away.look(Duration::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn an_unlock_heard_as_the_timer_stopped_does_not_hold_over_to_the_next_timer() {
+        let mut away = Away::default();
+        away.hear(Said::Locked, ago(11 * MINUTE));
+        away.look(Duration::ZERO);
+        away.hear(Said::Unlocked, Utc::now());
+        // The timer stopped before the next look.
+        assert!(away.forget_looks());
+        assert_eq!(away.look(Duration::from_secs(2)), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_wake_with_no_timer_running_leaves_no_looks_behind() {
+        let mut away = Away::default();
+        away.hear(Said::Sleeping, ago(5 * MINUTE));
+        away.hear(Said::Woke, Utc::now());
+        assert!(!away.forget_looks());
     }
 
     #[test]

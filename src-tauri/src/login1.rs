@@ -1,14 +1,19 @@
 //! What logind (`org.freedesktop.login1`, on the system bus) says of this session, for T9: the
-//! machine going to sleep and waking (`PrepareForSleep`), the screen locked and unlocked (the
-//! session's `Lock`/`Unlock` signals and its `LockedHint`, which lock screens set). The idle
-//! watch takes a sleep as time away with its exact instants and a locked screen as away however
-//! the lock screen treats input. Without logind (another OS, no system bus, a container) nothing
-//! is said and the watch goes by the idle counter and the clocks alone.
+//! machine going to sleep and waking (`PrepareForSleep`), and the screen locked and unlocked
+//! (the session's `LockedHint`, which lock screens set). The idle watch takes a sleep as time
+//! away with its exact instants, and a locked screen as away however the lock screen treats
+//! input. Without logind (another OS, no system bus, a container) nothing is said and the watch
+//! goes by the idle counter and the clocks alone.
+//!
+//! The session's `Lock`/`Unlock` signals are not followed: they are logind's requests *to* a lock
+//! screen (`loginctl lock-session`), not word that it locked, and a password typed into the lock
+//! screen never sends `Unlock` — a lock taken from them could stay for good.
 
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub enum Said {
     Sleeping,
     Woke,
@@ -22,8 +27,11 @@ pub fn follow() -> mpsc::UnboundedReceiver<(Said, DateTime<Utc>)> {
     let (tell, told) = mpsc::unbounded_channel();
     #[cfg(target_os = "linux")]
     tauri::async_runtime::spawn(async move {
-        if let Err(error) = linux::listen(tell).await {
-            tracing::info!(%error, "no word from logind: sleeps are seen by the clocks only");
+        match linux::listen(tell).await {
+            Ok(()) => tracing::info!("logind's word ended: sleeps are seen by the clocks only"),
+            Err(error) => {
+                tracing::info!(%error, "no word from logind: sleeps are seen by the clocks only")
+            }
         }
     });
     #[cfg(not(target_os = "linux"))]
@@ -35,7 +43,7 @@ pub fn follow() -> mpsc::UnboundedReceiver<(Said, DateTime<Utc>)> {
 mod linux {
     use std::collections::HashMap;
 
-    use futures_util::StreamExt;
+    use futures_util::stream::{self, BoxStream, StreamExt};
     use tokio::sync::mpsc::UnboundedSender;
     use zbus::proxy::{Builder, CacheProperties};
     use zbus::zvariant::{ObjectPath, OwnedObjectPath, OwnedValue};
@@ -56,13 +64,6 @@ mod linux {
             "org.freedesktop.login1.Manager",
         )
         .await?;
-        // "auto": the session this process runs in, or else the user's graphical one.
-        let session: OwnedObjectPath = manager.call("GetSession", &("auto",)).await?;
-        let session = session.into_inner();
-        let session_signals =
-            proxy(&bus, session.clone(), "org.freedesktop.login1.Session").await?;
-        let session_properties = proxy(&bus, session, "org.freedesktop.DBus.Properties").await?;
-
         let sleeps = manager
             .receive_signal("PrepareForSleep")
             .await?
@@ -73,44 +74,70 @@ mod linux {
                     Ok(false) => Some(Said::Woke),
                     Err(_) => None,
                 }
-            });
-        let locks = session_signals
-            .receive_signal("Lock")
-            .await?
-            .map(|_| Some(Said::Locked));
-        let unlocks = session_signals
-            .receive_signal("Unlock")
-            .await?
-            .map(|_| Some(Said::Unlocked));
-        let hints = session_properties
+            })
+            .boxed();
+        // Sleeps need no session; locks do, and an older logind may not find it.
+        let mut said = match locks(&bus, &manager).await {
+            Ok(locks) => {
+                tracing::info!("following logind's sleeps and screen locks");
+                stream::select(sleeps, locks).boxed()
+            }
+            Err(error) => {
+                tracing::info!(%error, "following logind's sleeps; screen locks are not told");
+                sleeps
+            }
+        };
+        while let Some(word) = said.next().await {
+            // A signal whose body did not read as logind's says nothing.
+            let Some(word) = word else { continue };
+            tracing::debug!(?word, "logind");
+            if tell.send((word, chrono::Utc::now())).is_err() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The session's `LockedHint` as it changes, beginning with its value now.
+    async fn locks(
+        bus: &Connection,
+        manager: &Proxy<'static>,
+    ) -> zbus::Result<BoxStream<'static, Option<Said>>> {
+        // "auto": this process's session, or else the user's graphical one (logind 246 on);
+        // an older one is asked by process.
+        let session: OwnedObjectPath = match manager.call("GetSession", &("auto",)).await {
+            Ok(session) => session,
+            Err(_) => {
+                manager
+                    .call("GetSessionByPID", &(std::process::id(),))
+                    .await?
+            }
+        };
+        let properties = proxy(
+            bus,
+            session.clone().into_inner(),
+            "org.freedesktop.DBus.Properties",
+        )
+        .await?;
+        let hint = |locked: bool| Some(if locked { Said::Locked } else { Said::Unlocked });
+        let changes = properties
             .receive_signal("PropertiesChanged")
             .await?
-            .map(|message| {
+            .map(move |message| {
                 let (_, changed, _) = message
                     .body()
                     .deserialize::<(String, HashMap<String, OwnedValue>, Vec<String>)>()
                     .ok()?;
-                match bool::try_from(changed.get("LockedHint")?).ok()? {
-                    true => Some(Said::Locked),
-                    false => Some(Said::Unlocked),
-                }
+                hint(bool::try_from(changed.get("LockedHint")?).ok()?)
             });
-        tracing::info!("following logind's sleeps and screen locks");
-        let mut said = futures_util::stream::select_all([
-            sleeps.boxed(),
-            locks.boxed(),
-            unlocks.boxed(),
-            hints.boxed(),
-        ]);
-        while let Some(word) = said.next().await {
-            if let Some(word) = word {
-                tracing::debug!(?word, "logind");
-                if tell.send((word, chrono::Utc::now())).is_err() {
-                    break;
-                }
-            }
-        }
-        Ok(())
+        // Read after subscribing, so a change in between is not missed.
+        let now: OwnedValue = properties
+            .call("Get", &("org.freedesktop.login1.Session", "LockedHint"))
+            .await?;
+        let now = bool::try_from(&now).map_err(zbus::Error::Variant)?;
+        Ok(stream::once(async move { hint(now) })
+            .chain(changes)
+            .boxed())
     }
 
     /// A plain proxy: the signals are all that is wanted, no cached properties.

@@ -157,6 +157,7 @@ async fn follow_changes(app: AppHandle, desk: Arc<Desk>) {
     let mut changes = desk.subscribe();
     let mut told = desk.timer_notice().ok().flatten();
     let mut runaway_told = None;
+    let mut review_opened = None;
     let mut shortcut = None;
     loop {
         // Seen before the state is read: a change made while this turn reads (a pull landing
@@ -176,6 +177,12 @@ async fn follow_changes(app: AppHandle, desk: Arc<Desk>) {
                 runaway_told = Some(timer_id);
             }
         }
+        // T4: a stop in the tray or by the shortcut: the window opens to ask its review.
+        let waiting = desk.review_waiting().ok().flatten();
+        if waiting.is_some() && waiting != review_opened {
+            open_window(&app);
+        }
+        review_opened = waiting;
         let _ = app.emit("desk-changed", version);
         tokio::select! {
             changed = changes.changed() => if changed.is_err() { return },

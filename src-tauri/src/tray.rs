@@ -91,7 +91,7 @@ fn on_menu_event(app: &AppHandle, id: &str) {
             Ok(Some(timer)) if timer.state == TimerState::Paused => desk.resume().map(drop),
             _ => desk.pause().map(drop),
         },
-        TrayItem::Stop => desk.stop().map(drop),
+        TrayItem::Stop => desk.stop_outside_window().map(drop),
         // The window shows the issues' count beside the sync status, one click from the list.
         TrayItem::Open | TrayItem::SyncIssues => {
             crate::open_window(app);

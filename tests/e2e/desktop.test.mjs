@@ -166,14 +166,23 @@ test('the app shows the tasks, a click starts the timer; the tray shows it, paus
   await waitFor('the window to offer Pause', async () => (await find('[data-testid=pause]')).length === 1);
   await waitFor('the running icon again', async () => (await trayIconColour()) === ICON_COLOURS.running);
 
+  // The tray's Stop asks for the review in the window (T4): submitted from there.
   await tray.click('Stop');
+  await waitFor('the review dialog', async () => (await find('[data-testid=review]')).length === 1);
+  const review = await wd('GET', `/session/${session}/screenshot`);
+  writeFileSync(path.join(artifacts, 'desktop-review-from-tray.png'), Buffer.from(review, 'base64'));
+  await answerReview('review-submit');
   await waitFor('the window to show the timer stopped', async () => (await find('[data-testid=idle]')).length === 1);
   const idle = await tray.menu();
   assert.equal(idle[0].label, 'Not tracking');
   assert.equal(idle.find((e) => e.label === 'Stop').enabled, false);
   assert.equal(await trayIconColour(), ICON_COLOURS.idle);
 
-  await waitFor('the entry to reach the server', async () => (await entriesOnServer(server.url)).length === 1);
+  const [submitted] = await waitFor('the entry to reach the server', async () => {
+    const entries = await entriesOnServer(server.url);
+    return entries.length === 1 ? entries : null;
+  });
+  assert.equal(submitted.status, 'submitted');
 
   // Start Work from the tray (D1): the task just worked on under "Recent", then my assigned
   // tasks; the window follows.
@@ -190,8 +199,17 @@ test('the app shows the tasks, a click starts the timer; the tray shows it, paus
     return shown.length === 1 && (await text(shown[0])) === mine[1].label;
   });
   await tray.click('Stop');
+  await answerReview('review-draft');
   await waitFor('the second entry to reach the server', async () => (await entriesOnServer(server.url)).length === 2);
 });
+
+/** Answers the review dialog a Stop outside the window opened there: `button` is its test id. */
+async function answerReview(button) {
+  await followWindow();
+  await waitFor('the review dialog in the window', async () => (await find('[data-testid=review]')).length === 1);
+  await click((await find(`[data-testid=${button}]`))[0]);
+  await waitFor('the dialog to close', async () => (await find('[data-testid=review]')).length === 0);
+}
 
 /** The demo workspace's admin: their bearer header and the workspace's API root. */
 async function signInAdmin() {
@@ -359,6 +377,7 @@ test('the global shortcut starts the latest task and stops it from any app; one 
   await waitFor('the timer stopped by the shortcut', async () => (await tray.menu())[0].label === 'Not tracking');
   await waitFor('its notification', () =>
     notifications.received.find((n) => n.body.startsWith(`Stopped “${latest}” at `)));
+  await answerReview('review-draft');
 
   // Another app holds Ctrl+Alt+K: choosing it turns the shortcut off, and the window says why.
   // It holds the keys while its stdin stays open.
@@ -382,6 +401,7 @@ test('the global shortcut starts the latest task and stops it from any app; one 
   await waitFor('the timer started by the new shortcut', async () => (await tray.menu())[0].label.startsWith(`${latest} — `));
   execFileSync('xdotool', ['key', 'ctrl+alt+k']);
   await waitFor('and stopped', async () => (await tray.menu())[0].label === 'Not tracking');
+  await answerReview('review-draft');
 });
 
 test('away for the idle minutes with a timer running, the desktop asks on return; Discard ends the entry where the user left', { timeout: 240000 }, async () => {
@@ -425,6 +445,7 @@ test('away for the idle minutes with a timer running, the desktop asks on return
 
   await tray.click('Stop');
   await waitFor('the timer stopped', async () => (await tray.menu())[0].label === 'Not tracking');
+  await answerReview('review-draft');
 });
 
 /** Within `slack` ms of an instant (the ISO string of a prompt). */
@@ -459,6 +480,7 @@ test('a screen locked for the idle minutes is time away from the lock on, though
   assert.equal((await deskCall({ method: 'current_timer' })).started_at, startedAt);
   await tray.click('Stop');
   await waitFor('the timer stopped', async () => (await tray.menu())[0].label === 'Not tracking');
+  await answerReview('review-draft');
 });
 
 test('a sleep logind tells is time away: the desktop asks as soon as the user is back after the wake', { timeout: 240000 }, async () => {

@@ -1,7 +1,8 @@
 // A stand-in logind (org.freedesktop.login1). The app looks for logind on the system bus; the
 // test points DBUS_SYSTEM_BUS_ADDRESS at its own session bus, where this owns the name, so it can
 // say what a real logind says when the machine goes to sleep and wakes and when the screen is
-// locked and unlocked — without suspending the machine the tests run on.
+// locked and unlocked (the session's LockedHint, which a lock screen sets) — without suspending
+// the machine the tests run on.
 
 import dbus from 'dbus-next';
 
@@ -35,13 +36,10 @@ class Session extends Interface {
   get LockedHint() {
     return this._locked;
   }
-  Lock() {}
-  Unlock() {}
 }
 
 Session.configureMembers({
   properties: { LockedHint: { signature: 'b', access: ACCESS_READ } },
-  signals: { Lock: { signature: '' }, Unlock: { signature: '' } },
 });
 
 export async function startLogindHost() {
@@ -65,8 +63,6 @@ export async function startLogindHost() {
       session._locked = false;
       Interface.emitPropertiesChanged(session, { LockedHint: false }, []);
     },
-    /** `loginctl lock-session`: the Lock signal. */
-    lockSignal: () => session.Lock(),
     close() {
       bus.disconnect();
     },

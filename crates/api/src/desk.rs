@@ -37,6 +37,9 @@ desk_calls! {
     resume: Resume -> CurrentTimer;
     /// Stops the timer into a draft entry, and says what to ask before keeping it (T4).
     stop: Stop -> Stopped;
+    /// T4: the review a stop made in the tray or by the global shortcut asks for, while its
+    /// entry is as the stop left it; once (the window asks it when it gets it).
+    asked_review: AskedReview -> Option<Stopped>;
     /// T4: the review dialog's answer for an entry of the user's (a draft or a returned one):
     /// its hours, notes and billable, submitted or kept as a draft, and its task's status and
     /// % complete when the user changed them (works offline).

@@ -32,6 +32,7 @@ export const desk = {
   pause: () => call({ method: 'pause' }),
   resume: () => call({ method: 'resume' }),
   stop: () => call({ method: 'stop' }),
+  askedReview: () => call({ method: 'asked_review' }),
   reviewEntry: (
     entry_id: string,
     duration_secs: number,

@@ -52,17 +52,14 @@ impl Desk {
         Ok(())
     }
 
-    /// The global shortcut was pressed: stops the timer, or starts work on the task used
-    /// latest. Says what it did, for a notification; `None` when there is no task to start
-    /// (the shell opens the window instead).
+    /// The global shortcut was pressed: stops the timer (its review waits for the window, as
+    /// for a stop in the tray), or starts work on the task used latest. Says what it did, for a
+    /// notification; `None` when there is no task to start (the shell opens the window instead).
     pub fn shortcut_pressed(&self) -> Result<Option<String>, DeskError> {
         if let Some(timer) = self.current_timer()? {
-            let stopped = self.stop()?;
+            let stopped = self.stop_outside_window()?;
             let hours = stint_domain::format_hm(stopped.entry.entry.duration_secs);
-            return Ok(Some(format!(
-                "Stopped “{}” at {hours}. Review it in the week.",
-                timer.task.title
-            )));
+            return Ok(Some(format!("Stopped “{}” at {hours}.", timer.task.title)));
         }
         let (recent, _) = self.start_work_tasks()?;
         let Some(task) = recent.into_iter().next() else {

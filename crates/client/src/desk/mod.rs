@@ -172,6 +172,10 @@ impl DeskHandler for Desk {
         Desk::stop(self)
     }
 
+    async fn asked_review(&self) -> Result<Option<Stopped>, DeskError> {
+        Desk::asked_review(self)
+    }
+
     async fn review_entry(
         &self,
         entry_id: Uuid,

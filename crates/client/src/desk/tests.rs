@@ -507,3 +507,51 @@ fn start_work_lists_recent_then_assigned_tasks() {
     assert_eq!(titles(recent), ["A", "B"]);
     assert_eq!(titles(mine), ["C"]);
 }
+
+/// T4: a stop in the tray or by the global shortcut has no dialog to ask in; its review waits
+/// for the window, which gets it once, and only while the entry is as the stop left it.
+#[tokio::test]
+async fn a_stop_outside_the_window_leaves_its_review_to_the_window_once() {
+    let (_dir, desk) = open();
+    let task = open_task("Write docs");
+    desk.store()
+        .save_tasks(std::slice::from_ref(&task))
+        .unwrap();
+
+    desk.start_work(task.id).unwrap();
+    let stopped = desk.stop_outside_window().unwrap();
+    assert_eq!(stopped.review, ReviewAsk::Review);
+    assert_eq!(desk.review_waiting().unwrap(), Some(stopped.entry.entry.id));
+    assert_eq!(
+        desk.dispatch(DeskCall::AskedReview).await.unwrap(),
+        DeskReply::AskedReview(Some(stopped))
+    );
+    assert_eq!(desk.asked_review().unwrap(), None, "asked once");
+    assert_eq!(desk.review_waiting().unwrap(), None);
+
+    // Reviewed in the week before the window asked: nothing left to ask.
+    desk.start_work(task.id).unwrap();
+    let stopped = desk.stop_outside_window().unwrap();
+    let entry = &stopped.entry.entry;
+    let review = crate::store::EntryReview {
+        duration_secs: entry.duration_secs,
+        description: "Docs".into(),
+        billable: entry.billable,
+        submit: true,
+        task: None,
+    };
+    desk.review_entry(entry.id, review).unwrap();
+    assert_eq!(desk.asked_review().unwrap(), None);
+
+    // Reviews off for members: the stop submits the entry, nothing waits for the window.
+    let mut settings = desk.time_settings().unwrap();
+    settings.allow_review_before_submit = false;
+    desk.store().set_time_settings(&settings).unwrap();
+    desk.start_work(task.id).unwrap();
+    assert_eq!(
+        desk.stop_outside_window().unwrap().review,
+        ReviewAsk::Nothing
+    );
+    assert_eq!(desk.review_waiting().unwrap(), None);
+    assert_eq!(desk.asked_review().unwrap(), None);
+}

@@ -1,12 +1,12 @@
 //! The timer: start, pause, resume, stop, and what the UI shows of it.
 
-use stint_api::desk::{CurrentTimer, Stopped};
-use stint_api::TimerState;
+use stint_api::desk::{CurrentTimer, ReviewAsk, Stopped};
+use stint_api::{EntryStatus, TimerState};
 use uuid::Uuid;
 
 use super::Desk;
-use crate::error::DeskError;
-use crate::store::ActiveTimer;
+use crate::error::{DeskError, StoreError};
+use crate::store::{keys, ActiveTimer};
 
 impl Desk {
     /// T1, T2: starts work on a task (stopping any running timer first).
@@ -47,6 +47,54 @@ impl Desk {
             entry: self.week_entry(entry, false)?,
             review,
         })
+    }
+
+    /// Stops the timer from the tray or the global shortcut, where no dialog can ask: the
+    /// review the stop asks for (T4) waits for the window (`review_waiting`, which the shell
+    /// opens the window for; `asked_review`, which the window asks).
+    pub fn stop_outside_window(&self) -> Result<Stopped, DeskError> {
+        let stopped = self.stop()?;
+        if stopped.review != ReviewAsk::Nothing {
+            let asked = (
+                stopped.entry.entry.id,
+                stopped.review,
+                stopped.entry.entry.status,
+            );
+            let json = serde_json::to_string(&asked).map_err(StoreError::from)?;
+            self.store.set_setting(keys::ASKED_REVIEW, &json)?;
+            self.changed();
+        }
+        Ok(stopped)
+    }
+
+    /// The entry whose review waits for the window, if one does.
+    pub fn review_waiting(&self) -> Result<Option<Uuid>, DeskError> {
+        Ok(self.store.setting(keys::ASKED_REVIEW)?.and_then(|json| {
+            serde_json::from_str::<(Uuid, ReviewAsk, EntryStatus)>(&json)
+                .ok()
+                .map(|(entry_id, _, _)| entry_id)
+        }))
+    }
+
+    /// The review a stop outside the window asks for, once, while its entry is as the stop
+    /// left it (not reviewed, discarded or changed on another device since).
+    pub fn asked_review(&self) -> Result<Option<Stopped>, DeskError> {
+        let Some(json) = self.store.setting(keys::ASKED_REVIEW)? else {
+            return Ok(None);
+        };
+        self.store.delete_setting(keys::ASKED_REVIEW)?;
+        let Ok((entry_id, review, status)) =
+            serde_json::from_str::<(Uuid, ReviewAsk, EntryStatus)>(&json)
+        else {
+            return Ok(None);
+        };
+        match self.store.find_entry(entry_id)? {
+            Some((entry, synced)) if entry.status == status => Ok(Some(Stopped {
+                entry: self.week_entry(entry, synced)?,
+                review,
+            })),
+            _ => Ok(None),
+        }
     }
 
     pub fn current_timer(&self) -> Result<Option<CurrentTimer>, DeskError> {

@@ -52,6 +52,9 @@ pub mod keys {
     pub const NO_IDLE_SOURCE_TOLD: &str = "no_idle_source_told";
     /// T10: the running timer's Pomodoro (JSON: its timer's id and `stint_domain::Pomodoro`).
     pub const POMODORO: &str = "pomodoro";
+    /// T4: a stop made in the tray or by the shortcut whose review the window has yet to ask
+    /// (JSON: the entry's id, what to ask, the entry's status after the stop).
+    pub const ASKED_REVIEW: &str = "asked_review";
     /// D5: the global shortcut ("off" when turned off; unset: `DEFAULT_SHORTCUT`).
     pub const SHORTCUT: &str = "shortcut";
     /// D5: why the shortcut was turned off by the shell.

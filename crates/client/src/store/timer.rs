@@ -260,6 +260,18 @@ impl LocalStore {
         Ok(())
     }
 
+    /// One of the user's entries, with whether the server has it; `None` once it is gone.
+    pub fn find_entry(&self, entry_id: Uuid) -> Result<Option<(Entry, bool)>, StoreError> {
+        let conn = self.conn();
+        Ok(conn
+            .query_row(
+                &format!("SELECT {ENTRY_COLUMNS}, synced FROM entries WHERE id = ?1"),
+                params![entry_id.to_string()],
+                |r| Ok((entry_from_row(r)?, r.get::<_, bool>(14)?)),
+            )
+            .optional()?)
+    }
+
     /// The user's entries that started in `[from, to)`, oldest first, with whether the server
     /// has them.
     pub fn entries_between(

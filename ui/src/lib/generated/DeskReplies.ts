@@ -53,6 +53,11 @@ start_work: CurrentTimer, pause: CurrentTimer, resume: CurrentTimer,
  */
 stop: Stopped, 
 /**
+ * T4: the review a stop made in the tray or by the global shortcut asks for, while its
+ * entry is as the stop left it; once (the window asks it when it gets it).
+ */
+asked_review: Stopped | null, 
+/**
  * T4: the review dialog's answer for an entry of the user's (a draft or a returned one):
  * its hours, notes and billable, submitted or kept as a draft, and its task's status and
  * % complete when the user changed them (works offline).
