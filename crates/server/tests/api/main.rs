@@ -3,7 +3,7 @@
 //! PostgreSQL and sets STINT_TEST_DATABASE_URL; without it these tests fail unless
 //! STINT_SKIP_POSTGRES=1 says to run SQLite only.
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::sync::Arc;

@@ -173,6 +173,97 @@ async fn a_start_on_another_device_stops_the_running_timer_into_a_draft() {
     .await;
 }
 
+/// T1 races: two devices of one user start a timer at the same moment, round after round, the
+/// server taking the two requests in whatever order they come. One timer runs — the one started
+/// later, whichever arrived first — and the other's time is one draft that ends where the later
+/// one began; nothing overlaps, nothing is lost.
+#[tokio::test]
+async fn two_devices_starting_at_once_leave_one_timer_and_one_entry() {
+    on_each_backend(|server| async move {
+        let laptop = server.sign_in(ANA).await;
+        let phone = server.sign_in(ANA).await;
+        let (mut laptop_seq, mut phone_seq) = (0, 0);
+        const ROUNDS: i64 = 12;
+        for round in 0..ROUNDS {
+            let (on_laptop, on_phone) = (Uuid::now_v7(), Uuid::now_v7());
+            // Which device started a minute later changes each round.
+            let laptop_later = round % 2 == 1;
+            let minute = round * 10;
+            let (laptop_at, phone_at) = if laptop_later {
+                (minute + 1, minute)
+            } else {
+                (minute, minute + 1)
+            };
+            laptop_seq += 1;
+            phone_seq += 1;
+            let laptop_start = json!([start(laptop_seq, &on_laptop, SHARED_TASK, laptop_at)]);
+            let phone_start = json!([start(phone_seq, &on_phone, BENS_TASK, phone_at)]);
+            let ((_, from_laptop), (_, from_phone)) = tokio::join!(
+                server.push(&laptop, laptop_start),
+                server.push(&phone, phone_start)
+            );
+            assert_eq!(
+                outcomes(&from_laptop),
+                ["applied"],
+                "round {round}: {from_laptop}"
+            );
+            assert_eq!(
+                outcomes(&from_phone),
+                ["applied"],
+                "round {round}: {from_phone}"
+            );
+
+            let (later, earlier) = if laptop_later {
+                (on_laptop, on_phone)
+            } else {
+                (on_phone, on_laptop)
+            };
+            let pulled = server.pull(&laptop, None).await;
+            assert_eq!(pulled["timer"]["id"], later.to_string(), "round {round}");
+            let entry = pulled["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["timer_id"] == earlier.to_string())
+                .unwrap_or_else(|| panic!("round {round}: no entry of the earlier start"))
+                .clone();
+            assert_eq!(entry["duration_secs"], 60, "round {round}: {entry}");
+            assert_eq!(entry["status"], "draft", "round {round}");
+
+            // The device whose timer runs stops it before the next round.
+            let (who, seq) = if laptop_later {
+                laptop_seq += 1;
+                (&laptop, laptop_seq)
+            } else {
+                phone_seq += 1;
+                (&phone, phone_seq)
+            };
+            let (_, stopped) = server
+                .push(who, json!([stop(seq, &later, &Uuid::now_v7(), minute + 5)]))
+                .await;
+            assert_eq!(outcomes(&stopped), ["applied"], "round {round}: {stopped}");
+        }
+
+        let pulled = server.pull(&phone, None).await;
+        assert!(pulled["timer"].is_null());
+        let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> = pulled["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let instant = |key: &str| e[key].as_str().unwrap().parse().unwrap();
+                (instant("started_at"), instant("ended_at"))
+            })
+            .collect();
+        assert_eq!(spans.len(), 2 * ROUNDS as usize);
+        spans.sort();
+        for pair in spans.windows(2) {
+            assert!(pair[0].1 <= pair[1].0, "overlapping entries: {pair:?}");
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_cursor_this_server_did_not_hand_out_starts_a_snapshot() {
     on_each_backend(|server| async move {
