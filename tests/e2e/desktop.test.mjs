@@ -508,3 +508,36 @@ test('a sleep logind tells is time away: the desktop asks as soon as the user is
   await click((await find('[data-testid=idle-discard-stop]'))[0]);
   await waitFor('the timer stopped', async () => (await tray.menu())[0].label === 'Not tracking');
 });
+
+test('Pomodoro: the tray shows the phase and the minutes left; each phase change is a notification, the break pauses the timer', { timeout: 240000 }, async () => {
+  // The shortest phases the workspace allows: one minute.
+  const { auth, workspace } = await signInAdmin();
+  const changed = await fetch(`${workspace}/time/settings`, {
+    method: 'PATCH',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ pomodoro_focus_minutes: 1, pomodoro_break_minutes: 1 }),
+  });
+  assert.equal(changed.status, 200, await changed.text());
+  await waitFor('the desktop to have the lengths', async () => {
+    await deskCall({ method: 'sync_now' });
+    return (await deskCall({ method: 'time_settings' })).pomodoro_focus_minutes === 1;
+  });
+  const task = await startFromTray();
+  const seen = notifications.received.length;
+  await deskCall({ method: 'start_pomodoro' });
+  await waitFor('the focus in the tray', async () => (await tray.menu())[0].label === `${task} — Focus, 1 min left`);
+
+  // At work all along (the idle minutes are one too).
+  await keepMovingFor(60000);
+  const told = await waitFor('the break told', () =>
+    notifications.received.slice(seen).find((n) => n.body.startsWith('Focus 1 of 4 done.')));
+  assert.equal(told.body, 'Focus 1 of 4 done. Take a 1-minute break.');
+  await waitFor('the break in the tray', async () => (await tray.menu())[0].label === `${task} — Short break, 1 min left`);
+  assert.equal((await deskCall({ method: 'current_timer' })).state, 'paused');
+  await waitFor('the paused icon', async () => (await trayIconColour()) === ICON_COLOURS.paused);
+
+  await deskCall({ method: 'end_pomodoro' });
+  await tray.click('Stop');
+  await waitFor('the timer stopped', async () => (await tray.menu())[0].label === 'Not tracking');
+  await answerReview('review-draft');
+});

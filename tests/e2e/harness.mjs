@@ -113,10 +113,14 @@ export async function entriesOnServer(serverUrl) {
   return (await onServer(serverUrl)).entries;
 }
 
-/** An instant as a device stamps it: whole milliseconds, never .000 (the server writes instants without a zero fraction). */
+/**
+ * Now, as a device stamps it: whole milliseconds, never .000 (the server writes instants without
+ * a zero fraction, and the fingerprint is over the text). Never before now: a stop stamped
+ * earlier than the start it follows (same second) is refused.
+ */
 function deviceInstant() {
   const now = Date.now();
-  return new Date(now - (now % 1000) + 123).toISOString();
+  return new Date(now % 1000 === 0 ? now + 1 : now).toISOString();
 }
 
 /**
