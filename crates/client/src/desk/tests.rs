@@ -529,19 +529,22 @@ async fn a_stop_outside_the_window_leaves_its_review_to_the_window_once() {
     assert_eq!(desk.asked_review().unwrap(), None, "asked once");
     assert_eq!(desk.review_waiting().unwrap(), None);
 
-    // Reviewed in the week before the window asked: nothing left to ask.
-    desk.start_work(task.id).unwrap();
-    let stopped = desk.stop_outside_window().unwrap();
-    let entry = &stopped.entry.entry;
-    let review = crate::store::EntryReview {
-        duration_secs: entry.duration_secs,
-        description: "Docs".into(),
-        billable: entry.billable,
-        submit: true,
-        task: None,
-    };
-    desk.review_entry(entry.id, review).unwrap();
-    assert_eq!(desk.asked_review().unwrap(), None);
+    // Reviewed in the week before the window asked, submitted or kept as a draft with notes:
+    // nothing left to ask.
+    for submit in [true, false] {
+        desk.start_work(task.id).unwrap();
+        let stopped = desk.stop_outside_window().unwrap();
+        let entry = &stopped.entry.entry;
+        let review = crate::store::EntryReview {
+            duration_secs: entry.duration_secs,
+            description: "Docs".into(),
+            billable: entry.billable,
+            submit,
+            task: None,
+        };
+        desk.review_entry(entry.id, review).unwrap();
+        assert_eq!(desk.asked_review().unwrap(), None, "submit: {submit}");
+    }
 
     // Reviews off for members: the stop submits the entry, nothing waits for the window.
     let mut settings = desk.time_settings().unwrap();
@@ -554,4 +557,13 @@ async fn a_stop_outside_the_window_leaves_its_review_to_the_window_once() {
     );
     assert_eq!(desk.review_waiting().unwrap(), None);
     assert_eq!(desk.asked_review().unwrap(), None);
+
+    // Signing out forgets a review still waiting.
+    settings.allow_review_before_submit = true;
+    desk.store().set_time_settings(&settings).unwrap();
+    desk.start_work(task.id).unwrap();
+    desk.stop_outside_window().unwrap();
+    assert!(desk.review_waiting().unwrap().is_some());
+    desk.store().clear_user_data().unwrap();
+    assert_eq!(desk.review_waiting().unwrap(), None);
 }

@@ -1,7 +1,8 @@
 //! The timer: start, pause, resume, stop, and what the UI shows of it.
 
 use stint_api::desk::{CurrentTimer, ReviewAsk, Stopped};
-use stint_api::{EntryStatus, TimerState};
+use stint_api::rest::Entry;
+use stint_api::TimerState;
 use uuid::Uuid;
 
 use super::Desk;
@@ -37,11 +38,27 @@ impl Desk {
 
     /// Stops the timer into a draft entry of the week, and says what to ask about it (T4).
     pub fn stop(&self) -> Result<Stopped, DeskError> {
+        self.stop_asking(false)
+    }
+
+    /// Stops the timer from the tray or the global shortcut, where no dialog can ask: the
+    /// review the stop asks for (T4) waits for the window (`review_waiting`, which the shell
+    /// opens the window for; `asked_review`, which the window asks).
+    pub fn stop_outside_window(&self) -> Result<Stopped, DeskError> {
+        self.stop_asking(true)
+    }
+
+    fn stop_asking(&self, in_window_later: bool) -> Result<Stopped, DeskError> {
         let me = self.me()?;
         let entry = self
             .store
             .stop_timer(self.now(), me.as_ref(), self.reviewer()?)?;
         let review = self.ask_after_stop()?;
+        // Kept before the change is told, so whoever hears of it finds the question waiting.
+        if in_window_later && review != ReviewAsk::Nothing {
+            let json = serde_json::to_string(&(review, &entry)).map_err(StoreError::from)?;
+            self.store.set_setting(keys::ASKED_REVIEW, &json)?;
+        }
         self.after_local_change();
         Ok(Stopped {
             entry: self.week_entry(entry, false)?,
@@ -49,52 +66,42 @@ impl Desk {
         })
     }
 
-    /// Stops the timer from the tray or the global shortcut, where no dialog can ask: the
-    /// review the stop asks for (T4) waits for the window (`review_waiting`, which the shell
-    /// opens the window for; `asked_review`, which the window asks).
-    pub fn stop_outside_window(&self) -> Result<Stopped, DeskError> {
-        let stopped = self.stop()?;
-        if stopped.review != ReviewAsk::Nothing {
-            let asked = (
-                stopped.entry.entry.id,
-                stopped.review,
-                stopped.entry.entry.status,
-            );
-            let json = serde_json::to_string(&asked).map_err(StoreError::from)?;
-            self.store.set_setting(keys::ASKED_REVIEW, &json)?;
-            self.changed();
-        }
-        Ok(stopped)
-    }
-
     /// The entry whose review waits for the window, if one does.
     pub fn review_waiting(&self) -> Result<Option<Uuid>, DeskError> {
-        Ok(self.store.setting(keys::ASKED_REVIEW)?.and_then(|json| {
-            serde_json::from_str::<(Uuid, ReviewAsk, EntryStatus)>(&json)
-                .ok()
-                .map(|(entry_id, _, _)| entry_id)
-        }))
+        Ok(self.waiting_review()?.map(|(_, entry)| entry.id))
     }
 
     /// The review a stop outside the window asks for, once, while its entry is as the stop
-    /// left it (not reviewed, discarded or changed on another device since).
+    /// left it (not reviewed, kept with notes, discarded or changed on another device since).
     pub fn asked_review(&self) -> Result<Option<Stopped>, DeskError> {
-        let Some(json) = self.store.setting(keys::ASKED_REVIEW)? else {
+        let Some((review, stopped)) = self.waiting_review()? else {
             return Ok(None);
         };
         self.store.delete_setting(keys::ASKED_REVIEW)?;
-        let Ok((entry_id, review, status)) =
-            serde_json::from_str::<(Uuid, ReviewAsk, EntryStatus)>(&json)
-        else {
-            return Ok(None);
+        let as_stopped = |entry: &Entry| {
+            (
+                entry.status,
+                entry.duration_secs,
+                entry.billable,
+                entry.description.clone(),
+            )
         };
-        match self.store.find_entry(entry_id)? {
-            Some((entry, synced)) if entry.status == status => Ok(Some(Stopped {
-                entry: self.week_entry(entry, synced)?,
-                review,
-            })),
+        match self.store.find_entry(stopped.id)? {
+            Some((entry, synced)) if as_stopped(&entry) == as_stopped(&stopped) => {
+                Ok(Some(Stopped {
+                    entry: self.week_entry(entry, synced)?,
+                    review,
+                }))
+            }
             _ => Ok(None),
         }
+    }
+
+    fn waiting_review(&self) -> Result<Option<(ReviewAsk, Entry)>, DeskError> {
+        Ok(self
+            .store
+            .setting(keys::ASKED_REVIEW)?
+            .and_then(|json| serde_json::from_str(&json).ok()))
     }
 
     pub fn current_timer(&self) -> Result<Option<CurrentTimer>, DeskError> {

@@ -53,7 +53,7 @@ pub mod keys {
     /// T10: the running timer's Pomodoro (JSON: its timer's id and `stint_domain::Pomodoro`).
     pub const POMODORO: &str = "pomodoro";
     /// T4: a stop made in the tray or by the shortcut whose review the window has yet to ask
-    /// (JSON: the entry's id, what to ask, the entry's status after the stop).
+    /// (JSON: what to ask, and the entry as the stop left it).
     pub const ASKED_REVIEW: &str = "asked_review";
     /// D5: the global shortcut ("off" when turned off; unset: `DEFAULT_SHORTCUT`).
     pub const SHORTCUT: &str = "shortcut";
@@ -224,6 +224,7 @@ impl LocalStore {
             keys::AWAY_SINCE,
             keys::IDLE_PROMPT,
             keys::POMODORO,
+            keys::ASKED_REVIEW,
         ] {
             tx.execute("DELETE FROM settings WHERE key = ?1", params![key])?;
         }
