@@ -224,20 +224,24 @@ async function signInAdmin() {
   };
 }
 
-/** The shortest idle threshold the workspace allows, one minute, on the desktop. */
-async function idleMinutesOne() {
+/** An admin changes the workspace's time settings; then the desktop has them. */
+async function changeTimeSettings(change) {
   const { auth, workspace } = await signInAdmin();
   const changed = await fetch(`${workspace}/time/settings`, {
     method: 'PATCH',
     headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ idle_minutes: 1 }),
+    body: JSON.stringify(change),
   });
   assert.equal(changed.status, 200, await changed.text());
-  await waitFor('the desktop to have the setting', async () => {
+  await waitFor('the desktop to have the settings', async () => {
     await deskCall({ method: 'sync_now' });
-    return (await deskCall({ method: 'time_settings' })).idle_minutes === 1;
+    const settings = await deskCall({ method: 'time_settings' });
+    return Object.entries(change).every(([key, value]) => settings[key] === value);
   });
 }
+
+/** The shortest idle threshold the workspace allows, one minute, on the desktop. */
+const idleMinutesOne = () => changeTimeSettings({ idle_minutes: 1 });
 
 /** Starts the first task of the tray's Start Work; its title. */
 async function startFromTray() {
@@ -511,17 +515,7 @@ test('a sleep logind tells is time away: the desktop asks as soon as the user is
 
 test('Pomodoro: the tray shows the phase and the minutes left; each phase change is a notification, the break pauses the timer', { timeout: 240000 }, async () => {
   // The shortest phases the workspace allows: one minute.
-  const { auth, workspace } = await signInAdmin();
-  const changed = await fetch(`${workspace}/time/settings`, {
-    method: 'PATCH',
-    headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ pomodoro_focus_minutes: 1, pomodoro_break_minutes: 1 }),
-  });
-  assert.equal(changed.status, 200, await changed.text());
-  await waitFor('the desktop to have the lengths', async () => {
-    await deskCall({ method: 'sync_now' });
-    return (await deskCall({ method: 'time_settings' })).pomodoro_focus_minutes === 1;
-  });
+  await changeTimeSettings({ pomodoro_focus_minutes: 1, pomodoro_break_minutes: 1 });
   const task = await startFromTray();
   const seen = notifications.received.length;
   await deskCall({ method: 'start_pomodoro' });

@@ -1,6 +1,7 @@
 //! T6 *Team now*: admins see everyone's running timers and pause or stop them; the entry is
 //! what the owner's rules make of a stop they did not make (T5, T11). T8: the runaway watchdog.
-//! T2: Start Work un-assigns everyone else when the workspace says so.
+//! T2: Start Work un-assigns everyone else when the workspace says so. T1: one timer, when
+//! devices switch and race.
 
 use super::*;
 use stint_server::service::control;
@@ -429,6 +430,150 @@ async fn start_work_un_assigns_everyone_else_when_the_workspace_says_so() {
             names(&server.pull(&ana, None).await),
             (vec!["Ben Baker".to_string()], 0)
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_start_on_another_device_stops_the_running_timer_into_a_draft() {
+    on_each_backend(|server| async move {
+        let laptop = server.sign_in(ANA).await;
+        let phone = server.sign_in(ANA).await;
+        assert_ne!(laptop.device, phone.device);
+        let (first, second) = (Uuid::now_v7(), Uuid::now_v7());
+        let (_, body) = server
+            .push(&laptop, json!([start(1, &first, SHARED_TASK, 0)]))
+            .await;
+        assert_eq!(outcomes(&body), ["applied"]);
+        let (_, body) = server
+            .push(&phone, json!([start(1, &second, BENS_TASK, 30)]))
+            .await;
+        assert_eq!(outcomes(&body), ["applied"]);
+
+        let pulled = server.pull(&laptop, None).await;
+        assert_eq!(pulled["timer"]["id"], second.to_string());
+        let entries = pulled["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0]["timer_id"], first.to_string());
+        assert_eq!(entries[0]["duration_secs"], 30 * 60);
+        assert_eq!(entries[0]["status"], "draft");
+
+        // The laptop's own stop of the first timer arrives late: reconciled into the server's
+        // entry (which the answer carries), nothing duplicated.
+        let (_, body) = server
+            .push(&laptop, json!([stop(2, &first, &Uuid::now_v7(), 40)]))
+            .await;
+        assert_eq!(outcomes(&body), ["reconciled"]);
+        assert_eq!(body["results"][0]["reason"]["code"], "timer_stopped");
+        assert_eq!(
+            body["results"][0]["reason"]["details"]["server_entry"]["id"],
+            entries[0]["id"]
+        );
+        assert_eq!(
+            server.pull(&laptop, None).await["entries"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+
+        // A client-made id already used by someone else is refused.
+        let ben = server.sign_in(BEN).await;
+        let (_, body) = server
+            .push(&ben, json!([start(1, &second, BENS_TASK, 50)]))
+            .await;
+        assert_eq!(body["results"][0]["reason"]["code"], "id_conflict");
+    })
+    .await;
+}
+
+/// T1 races: two devices of one user start a timer at the same moment, round after round, the
+/// server taking the two requests in whatever order they come. One timer runs — the one started
+/// later, whichever arrived first — and the other's time is one draft that ends where the later
+/// one began; nothing overlaps, nothing is lost.
+#[tokio::test]
+async fn two_devices_starting_at_once_leave_one_timer_and_one_entry() {
+    on_each_backend(|server| async move {
+        let laptop = server.sign_in(ANA).await;
+        let phone = server.sign_in(ANA).await;
+        let (mut laptop_seq, mut phone_seq) = (0, 0);
+        const ROUNDS: i64 = 12;
+        for round in 0..ROUNDS {
+            let (on_laptop, on_phone) = (Uuid::now_v7(), Uuid::now_v7());
+            // Which device started a minute later changes each round.
+            let laptop_later = round % 2 == 1;
+            let minute = round * 10;
+            let (laptop_at, phone_at) = if laptop_later {
+                (minute + 1, minute)
+            } else {
+                (minute, minute + 1)
+            };
+            laptop_seq += 1;
+            phone_seq += 1;
+            let laptop_start = json!([start(laptop_seq, &on_laptop, SHARED_TASK, laptop_at)]);
+            let phone_start = json!([start(phone_seq, &on_phone, BENS_TASK, phone_at)]);
+            let ((_, from_laptop), (_, from_phone)) = tokio::join!(
+                server.push(&laptop, laptop_start),
+                server.push(&phone, phone_start)
+            );
+            assert_eq!(
+                outcomes(&from_laptop),
+                ["applied"],
+                "round {round}: {from_laptop}"
+            );
+            assert_eq!(
+                outcomes(&from_phone),
+                ["applied"],
+                "round {round}: {from_phone}"
+            );
+
+            let (later, earlier) = if laptop_later {
+                (on_laptop, on_phone)
+            } else {
+                (on_phone, on_laptop)
+            };
+            let pulled = server.pull(&laptop, None).await;
+            assert_eq!(pulled["timer"]["id"], later.to_string(), "round {round}");
+            let entry = pulled["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["timer_id"] == earlier.to_string())
+                .unwrap_or_else(|| panic!("round {round}: no entry of the earlier start"))
+                .clone();
+            assert_eq!(entry["duration_secs"], 60, "round {round}: {entry}");
+            assert_eq!(entry["status"], "draft", "round {round}");
+
+            // The device whose timer runs stops it before the next round.
+            let (who, seq) = if laptop_later {
+                laptop_seq += 1;
+                (&laptop, laptop_seq)
+            } else {
+                phone_seq += 1;
+                (&phone, phone_seq)
+            };
+            let (_, stopped) = server
+                .push(who, json!([stop(seq, &later, &Uuid::now_v7(), minute + 5)]))
+                .await;
+            assert_eq!(outcomes(&stopped), ["applied"], "round {round}: {stopped}");
+        }
+
+        let pulled = server.pull(&phone, None).await;
+        assert!(pulled["timer"].is_null());
+        let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> = pulled["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let instant = |key: &str| e[key].as_str().unwrap().parse().unwrap();
+                (instant("started_at"), instant("ended_at"))
+            })
+            .collect();
+        assert_eq!(spans.len(), 2 * ROUNDS as usize);
+        spans.sort();
+        for pair in spans.windows(2) {
+            assert!(pair[0].1 <= pair[1].0, "overlapping entries: {pair:?}");
+        }
     })
     .await;
 }
