@@ -18,8 +18,17 @@ import { startTrayHost } from './tray-host.mjs';
 const ICON_COLOURS = { idle: 'srgba(107,114,128,1)', running: 'srgba(22,163,74,1)', paused: 'srgba(217,119,6,1)' };
 
 async function trayIconColour() {
-  const file = await tray.iconPath();
-  return execFileSync('identify', ['-format', '%[pixel:p{7,32}]', file], { encoding: 'utf8' }).trim();
+  // The app writes each new icon to a new file and removes the old one: a file named a moment
+  // ago may be gone, so ask again for the current one.
+  for (let attempt = 1; ; attempt++) {
+    const file = await tray.iconPath();
+    try {
+      return execFileSync('identify', ['-format', '%[pixel:p{7,32}]', file], { encoding: 'utf8', stdio: 'pipe' }).trim();
+    } catch (error) {
+      if (attempt === 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 let keyring;
