@@ -215,6 +215,10 @@ impl HandClock {
     }
 }
 
+/// T1 in the order of the instants, through two desks: B's timer runs; A, offline and unaware
+/// of it, starts work; three seconds later B starts other work; A's start arrives last. A's
+/// time closes where B's new timer began, B's first timer ends where A's began, and both
+/// devices show the same two entries: no second is counted twice.
 #[tokio::test]
 async fn a_start_that_arrives_late_closes_where_the_newer_one_began() {
     let dir = tempfile::tempdir().unwrap();
@@ -228,8 +232,11 @@ async fn a_start_that_arrives_late_closes_where_the_newer_one_began() {
         a.sign_in(&url, ANA, DEMO_PASSWORD).await.unwrap();
         b.sign_in(&url, ANA, DEMO_PASSWORD).await.unwrap();
         let tasks = a.tasks().unwrap();
-        let (first, second) = (tasks[0].id, tasks[1].id);
+        let (first, second, third) = (tasks[0].id, tasks[1].id, tasks[2].id);
 
+        let running_before = b.start_work(third).unwrap();
+        b.sync_now().await.unwrap();
+        hand.advance(10);
         // A starts offline (it does not sync); three seconds later B starts and syncs.
         let started_on_a = a.start_work(first).unwrap();
         hand.advance(3);
@@ -247,13 +254,52 @@ async fn a_start_that_arrives_late_closes_where_the_newer_one_began() {
                 "{backend} {name}"
             );
         }
-        let entries = entries_on_server(&url, ANA).await;
-        assert_eq!(entries.len(), 1, "{backend}");
-        assert_eq!(entries[0].task_id, first);
-        assert_eq!(entries[0].started_at, started_on_a.started_at);
-        assert_eq!(entries[0].ended_at, started_on_b.started_at, "{backend}");
-        assert_eq!(entries[0].duration_secs, 3, "{backend}");
-        assert_eq!(week(&a), all_synced(&[entries[0].id]), "{backend}");
+        let mut entries = entries_on_server(&url, ANA).await;
+        entries.sort_by_key(|e| e.started_at);
+        let spans: Vec<_> = entries
+            .iter()
+            .map(|e| (e.task_id, e.started_at, e.ended_at, e.duration_secs))
+            .collect();
+        // The desks stamp instants by the server's clock, not the hand clock's whole seconds.
+        let secs = |from: DateTime<Utc>, to: DateTime<Utc>| (to - from).num_seconds();
+        let (before_secs, a_secs) = (
+            secs(running_before.started_at, started_on_a.started_at),
+            secs(started_on_a.started_at, started_on_b.started_at),
+        );
+        assert!((9..=10).contains(&before_secs) && (2..=3).contains(&a_secs));
+        assert_eq!(
+            spans,
+            [
+                (
+                    third,
+                    running_before.started_at,
+                    started_on_a.started_at,
+                    before_secs
+                ),
+                (
+                    first,
+                    started_on_a.started_at,
+                    started_on_b.started_at,
+                    a_secs
+                ),
+            ],
+            "{backend}"
+        );
+        let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
+        for (name, desk) in [("a", &a), ("b", &b)] {
+            assert_eq!(week(desk), all_synced(&ids), "{backend} {name}");
+            let seconds: BTreeSet<(Uuid, i64)> = desk
+                .week_entries()
+                .unwrap()
+                .into_iter()
+                .map(|e| (e.entry.id, e.entry.duration_secs))
+                .collect();
+            assert_eq!(
+                seconds,
+                BTreeSet::from([(ids[0], before_secs), (ids[1], a_secs)]),
+                "{backend} {name}"
+            );
+        }
     }
 }
 

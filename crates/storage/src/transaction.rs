@@ -400,13 +400,14 @@ pub trait TimerWrites: Send {
 
     async fn own_active_timer(&mut self, scope: &WorkspaceScope) -> Result<Option<TimerRecord>>;
 
-    /// The starts of the scope's user's timers that started after `at` (T1 in time order: a
-    /// start that arrives late closes at the next one).
-    async fn own_timer_starts_after(
+    /// The scope's user's timers that started after `at`, and the one that started last before
+    /// it (T1 in time order: a start that arrives late closes at the next one, and the one that
+    /// ran at its instant ends there).
+    async fn own_timers_from(
         &mut self,
         scope: &WorkspaceScope,
         at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<chrono::DateTime<chrono::Utc>>>;
+    ) -> Result<Vec<TimerRecord>>;
 
     /// The entries with these ids.
     async fn entries_with_ids(

@@ -24,8 +24,9 @@ pub struct Batch {
     /// The user's timers the batch names, and the one running or paused, as they stand now.
     timers: HashMap<Uuid, TimerRecord>,
     active: Option<Uuid>,
-    /// When the user's timers started, from the batch's earliest start on (T1 in time order).
-    starts: BTreeSet<DateTime<Utc>>,
+    /// When the user's timers started, from the one running at the batch's earliest start on
+    /// (T1 in time order).
+    starts: BTreeSet<(DateTime<Utc>, Uuid)>,
     /// The user's entries the batch names by id or by timer.
     entries: HashMap<Uuid, EntryRecord>,
     entry_of_timer: HashMap<Uuid, Uuid>,
@@ -137,22 +138,28 @@ impl Batch {
             batch.active = Some(active.id);
             batch.timers.insert(active.id, active);
         }
-        if let Some(earliest) = earliest_start {
-            batch.starts = tx
-                .own_timer_starts_after(scope, earliest)
-                .await?
-                .into_iter()
-                .collect();
-        }
         // Only a stopped timer has an entry: a backlog of new timers asks for none (and a table
         // just filled, whose statistics lag, is not scanned for them; nor for an empty list,
         // which a reused query plan cannot tell apart).
-        let stopped_timer_ids: Vec<Uuid> = batch
+        let mut stopped_timer_ids: Vec<Uuid> = batch
             .timers
             .values()
             .filter(|timer| timer.stopped)
             .map(|timer| timer.id)
             .collect();
+        if let Some(earliest) = earliest_start {
+            let timers = tx.own_timers_from(scope, earliest).await?;
+            // A start arrives late when a timer started after it: only then is the entry of the
+            // one that ran at its instant needed (it ends there instead).
+            let late = timers.iter().any(|timer| timer.head.started_at > earliest);
+            for timer in timers {
+                batch.starts.insert((timer.head.started_at, timer.id));
+                if late && timer.stopped && !batch.timers.contains_key(&timer.id) {
+                    stopped_timer_ids.push(timer.id);
+                }
+                batch.timers.entry(timer.id).or_insert(timer);
+            }
+        }
         let mut entries = tx.entries_with_ids(scope, &entry_ids).await?;
         if !stopped_timer_ids.is_empty() {
             entries.extend(tx.entries_of_timers(scope, &stopped_timer_ids).await?);
@@ -252,7 +259,14 @@ impl Batch {
     /// The earliest start of the user's timers after `at`.
     pub fn next_timer_start(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
         use std::ops::Bound::{Excluded, Unbounded};
-        self.starts.range((Excluded(at), Unbounded)).next().copied()
+        let after = (Excluded((at, Uuid::max())), Unbounded);
+        self.starts.range(after).next().map(|&(start, _)| start)
+    }
+
+    /// The user's timer that started last before `at`.
+    pub fn timer_before(&self, at: DateTime<Utc>) -> Option<TimerRecord> {
+        let (_, id) = self.starts.range(..(at, Uuid::nil())).next_back()?;
+        self.own_timer(*id)
     }
 
     pub fn entry_taken(&self, entry_id: Uuid) -> bool {
@@ -288,7 +302,7 @@ impl Batch {
         } else {
             self.active = Some(timer.id);
         }
-        self.starts.insert(timer.head.started_at);
+        self.starts.insert((timer.head.started_at, timer.id));
         self.timers.insert(timer.id, timer);
     }
 

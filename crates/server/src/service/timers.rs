@@ -104,9 +104,7 @@ pub fn apply(
                 (false, false) => Stopper::Own,
             };
             if let Some(earlier) = earlier_stop(batch, scope, timer_id, at, entry_id, stopper)? {
-                batch.discard_entry(earlier.replaces);
-                write_stop(batch, earlier.stop);
-                batch.stopped_by_owner(timer_id);
+                write_earlier_stop(batch, earlier);
                 return Ok(Applied::default());
             }
             let timer = own_active_timer(batch, timer_id)?;
@@ -213,7 +211,9 @@ fn start(
         };
     }
     // T1 in time order: a timer of this user that started later means this start arrived late;
-    // it ran until then, and the newer timer is left alone.
+    // it ran until then, and the newer timer is left alone. The timer that ran at this start's
+    // instant was stopped later (by that newer start, or by someone else): it ends here instead,
+    // unless a person acted on its entry meanwhile, so no time is counted twice.
     let timer = TimerRecord {
         id: timer_id,
         user_id: scope.user_id(),
@@ -221,12 +221,18 @@ fn start(
         head: TimerHead::start(at),
         stopped: false,
     };
-    let (timer, stop) = match batch.next_timer_start(at) {
+    let (timer, stop, cut) = match batch.next_timer_start(at) {
         Some(next) => {
             let stop = plan_stop(batch, scope, timer, next, Uuid::now_v7(), Stopper::Switch)?;
-            (stop.timer, Some(stop.entry))
+            let cut = match batch.timer_before(at) {
+                Some(before) => {
+                    earlier_stop(batch, scope, before.id, at, Uuid::now_v7(), Stopper::Switch)?
+                }
+                None => None,
+            };
+            (stop.timer, Some(stop.entry), cut)
         }
-        None => (timer, None),
+        None => (timer, None, None),
     };
     let running_stop = match (&stop, batch.active_timer()) {
         (None, Some(running)) => {
@@ -248,6 +254,9 @@ fn start(
     let stopped_timer = running_stop.as_ref().map(|s| s.timer.id);
     if let Some(stop) = running_stop {
         write_stop(batch, stop);
+    }
+    if let Some(earlier) = cut {
+        write_earlier_stop(batch, earlier);
     }
     batch.save_timer(timer);
     if let Some(entry) = stop {
@@ -377,12 +386,12 @@ struct EarlierStop {
 }
 
 /// T1 in the order of the instants, for a timer the server stopped already: the user stopped it
-/// at `at` on a device that could not tell the server yet, and meanwhile the server stopped it
-/// later for them (an admin, the runaway watchdog, a start on another device). The earlier stop
-/// holds, as if it had arrived first: the server's entry gives way to the device's — unless a
-/// person has acted on that entry since (described it, changed its hours or billable, logged it
-/// to a team, or submitted it themselves), or the timer ran again after `at` (a resume). `None`: the server's
-/// stop stands and the device's is reconciled.
+/// at `at` (or started another timer then) on a device that could not tell the server yet, and
+/// meanwhile the server stopped it later for them (an admin, the runaway watchdog, a start on
+/// another device). The earlier stop holds, as if it had arrived first: the server's entry gives
+/// way to one ending at `at` — unless a person has acted on that entry since (described it,
+/// changed its hours or billable, logged it to a team, or submitted it themselves), or the timer
+/// ran again after `at` (a resume). `None`: the server's stop stands.
 fn earlier_stop(
     batch: &Batch,
     scope: &WorkspaceScope,
@@ -414,6 +423,15 @@ fn earlier_stop(
     let replaces = server_entry.id;
     let stop = plan_stop(batch, scope, timer, at, entry_id, stopper)?;
     Ok(Some(EarlierStop { stop, replaces }))
+}
+
+/// The earlier stop replaces the server's entry, and whoever else stopped the timer later did
+/// not stop it after all.
+fn write_earlier_stop(batch: &mut Batch, earlier: EarlierStop) {
+    let timer_id = earlier.stop.timer.id;
+    batch.discard_entry(earlier.replaces);
+    write_stop(batch, earlier.stop);
+    batch.stopped_by_owner(timer_id);
 }
 
 /// The server decided otherwise first; `server_entry` (a whole `Entry`) is what it has instead,

@@ -62,22 +62,28 @@ impl TimerWrites for PostgresTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn own_timer_starts_after(
+    async fn own_timers_from(
         &mut self,
         scope: &WorkspaceScope,
         at: DateTime<Utc>,
-    ) -> Result<Vec<DateTime<Utc>>> {
+    ) -> Result<Vec<TimerRecord>> {
         self.enter(scope).await?;
-        sqlx::query_scalar!(
-            "SELECT started_at FROM timers \
-             WHERE workspace_id = $1 AND user_id = $2 AND started_at > $3",
+        let rows = sqlx::query_as!(
+            TimerRow,
+            "SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, \
+                    segment_count, last_start, last_end \
+             FROM timers \
+             WHERE workspace_id = $1 AND user_id = $2 AND started_at >= coalesce( \
+                 (SELECT max(started_at) FROM timers \
+                  WHERE workspace_id = $1 AND user_id = $2 AND started_at < $3), $3)",
             scope.workspace_id(),
             scope.user_id(),
             at
         )
         .fetch_all(self.conn())
         .await
-        .map_err(storage_error)
+        .map_err(storage_error)?;
+        rows.into_iter().map(timer_record).collect()
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

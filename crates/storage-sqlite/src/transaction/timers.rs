@@ -11,7 +11,7 @@ use stint_storage::{
 use uuid::Uuid;
 
 use super::{SqliteTransaction, ROWS_PER_STATEMENT};
-use crate::convert::{instant, json_ids, millis, storage_error};
+use crate::convert::{json_ids, millis, storage_error};
 use crate::rows::{entry_record, held, timer_record, EntryRow, TimerRow};
 
 #[async_trait]
@@ -55,19 +55,24 @@ impl TimerWrites for SqliteTransaction {
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-    async fn own_timer_starts_after(
+    async fn own_timers_from(
         &mut self,
         scope: &WorkspaceScope,
         at: DateTime<Utc>,
-    ) -> Result<Vec<DateTime<Utc>>> {
+    ) -> Result<Vec<TimerRecord>> {
         let (workspace, user) = (
             scope.workspace_id().to_string(),
             scope.user_id().to_string(),
         );
         let at = millis(at);
-        let starts = sqlx::query_scalar!(
-            "SELECT started_at FROM timers \
-             WHERE workspace_id = $1 AND user_id = $2 AND started_at > $3",
+        let rows = sqlx::query_as!(
+            TimerRow,
+            "SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, \
+                    segment_count, last_start, last_end \
+             FROM timers \
+             WHERE workspace_id = $1 AND user_id = $2 AND started_at >= coalesce( \
+                 (SELECT max(started_at) FROM timers \
+                  WHERE workspace_id = $1 AND user_id = $2 AND started_at < $3), $3)",
             workspace,
             user,
             at
@@ -75,7 +80,7 @@ impl TimerWrites for SqliteTransaction {
         .fetch_all(self.conn())
         .await
         .map_err(storage_error)?;
-        starts.into_iter().map(instant).collect()
+        rows.into_iter().map(timer_record).collect()
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
