@@ -70,12 +70,19 @@ impl TimerWrites for PostgresTransaction {
         self.enter(scope).await?;
         let rows = sqlx::query_as!(
             TimerRow,
-            "SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, \
-                    segment_count, last_start, last_end \
-             FROM timers \
-             WHERE workspace_id = $1 AND user_id = $2 AND started_at >= coalesce( \
-                 (SELECT max(started_at) FROM timers \
-                  WHERE workspace_id = $1 AND user_id = $2 AND started_at < $3), $3)",
+            // Two ranges of the user's start index (one condition over both would be planned,
+            // once generic on PostgreSQL, as a scan of all the user's timers).
+            r#"SELECT id AS "id!", workspace_id AS "workspace_id!", user_id AS "user_id!",
+                      task_id AS "task_id!", state AS "state!", started_at AS "started_at!",
+                      closed_millis AS "closed_millis!", segment_count AS "segment_count!",
+                      last_start AS "last_start!", last_end
+               FROM (SELECT * FROM timers
+                     WHERE workspace_id = $1 AND user_id = $2 AND started_at < $3
+                     ORDER BY started_at DESC LIMIT 1) AS latest_before
+               UNION ALL
+               SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis,
+                      segment_count, last_start, last_end
+               FROM timers WHERE workspace_id = $1 AND user_id = $2 AND started_at >= $3"#,
             scope.workspace_id(),
             scope.user_id(),
             at

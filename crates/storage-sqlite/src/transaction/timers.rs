@@ -67,12 +67,16 @@ impl TimerWrites for SqliteTransaction {
         let at = millis(at);
         let rows = sqlx::query_as!(
             TimerRow,
-            "SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, \
+            // Two ranges of the user's start index (one condition over both would be planned,
+            // once generic on PostgreSQL, as a scan of all the user's timers).
+            "SELECT * FROM (SELECT id, workspace_id, user_id, task_id, state, started_at, \
+                    closed_millis, segment_count, last_start, last_end \
+                 FROM timers WHERE workspace_id = $1 AND user_id = $2 AND started_at < $3 \
+                 ORDER BY started_at DESC LIMIT 1) AS latest_before \
+             UNION ALL \
+             SELECT id, workspace_id, user_id, task_id, state, started_at, closed_millis, \
                     segment_count, last_start, last_end \
-             FROM timers \
-             WHERE workspace_id = $1 AND user_id = $2 AND started_at >= coalesce( \
-                 (SELECT max(started_at) FROM timers \
-                  WHERE workspace_id = $1 AND user_id = $2 AND started_at < $3), $3)",
+             FROM timers WHERE workspace_id = $1 AND user_id = $2 AND started_at >= $3",
             workspace,
             user,
             at
