@@ -31,6 +31,8 @@ static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub struct PostgresStorage {
     pool: PgPool,
+    /// For what only the tables' owner may do (`refresh_statistics`).
+    owner: PgConnectOptions,
     epoch: CurrentEpoch,
 }
 
@@ -67,11 +69,15 @@ impl PostgresStorage {
                     Ok(())
                 })
             })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(storage_error)?;
         let epoch = CurrentEpoch::new(open_epoch(&pool).await?);
-        Ok(PostgresStorage { pool, epoch })
+        Ok(PostgresStorage {
+            pool,
+            owner: options,
+            epoch,
+        })
     }
 }
 
@@ -95,6 +101,17 @@ async fn open_epoch(pool: &PgPool) -> Result<Uuid> {
 impl Storage for PostgresStorage {
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    /// Without statistics, a workspace's rows look few to the planner, and it answers a lookup
+    /// by id through the workspace's index (row level security's condition), which reads all of
+    /// them: 5 ms instead of 0.05 ms at 130,000 entries.
+    async fn refresh_statistics(&self) -> Result<()> {
+        let mut owner = PgConnection::connect_with(&self.owner)
+            .await
+            .map_err(storage_error)?;
+        owner.execute("ANALYZE").await.map_err(storage_error)?;
+        owner.close().await.map_err(storage_error)
     }
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -76,6 +76,13 @@ pub trait Storage: Send + Sync + 'static {
         self.begin().await
     }
 
+    /// After a bulk load: the query planner's statistics are brought up to date, so it does not
+    /// plan the next queries for the tables as they were (PostgreSQL's autovacuum would, within
+    /// minutes). SQLite plans without gathered statistics here: nothing to do.
+    async fn refresh_statistics(&self) -> Result<()> {
+        Ok(())
+    }
+
     // Sign-in: the narrow paths that cross workspaces.
     async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>>;
     async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>>;

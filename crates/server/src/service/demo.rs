@@ -348,6 +348,7 @@ pub async fn add_entries(storage: &dyn Storage, count: u32) -> Result<(), ApiErr
         tx.insert_entries(&scope, &entries, now).await?;
         tx.commit().await?;
     }
+    storage.refresh_statistics().await?;
     Ok(())
 }
 

@@ -126,6 +126,7 @@ async fn stint(
     eprintln!("sync-bench: {name}: seeding {} entries…", sizes.pull);
     let demo = ["--entries".to_string(), sizes.pull.to_string()];
     let process = ServerProcess::start_with_demo(server, database, &demo, free_port())?;
+    settle(database)?;
     eprintln!("sync-bench: {name}: (b) initial pull…");
     let (mut initial_pull, mut peak) = (Vec::new(), 0);
     for _ in 0..RUNS {
@@ -136,8 +137,10 @@ async fn stint(
     eprintln!("sync-bench: {name}: (a) backlog push…");
     let mut push_backlog = Vec::new();
     for _ in 0..RUNS {
+        settle(database)?;
         push_backlog.push(stint::push_backlog(&process.url, sizes.push).await?);
     }
+    settle(database)?;
     eprintln!("sync-bench: {name}: (c) small pushes…");
     let small_push = stint::small_pushes(&process.url, sizes.small).await?;
     eprintln!("sync-bench: {name}: SSE latency…");
@@ -150,6 +153,21 @@ async fn stint(
         peak_rss: Some(peak),
         sse,
     })
+}
+
+/// Each flow is timed on a database in its steady state, as pgbench vacuums before a run: on
+/// PostgreSQL the planner's statistics are brought up to date first (autovacuum would, within
+/// a minute or so of a bulk change; until then a lookup by id can read a whole workspace's
+/// index, planned for tables as they were, sometimes empty).
+fn settle(database: &Database) -> anyhow::Result<()> {
+    if let Database::Url(url) = database {
+        let status = std::process::Command::new("psql")
+            .args([url.as_str(), "--quiet", "--command", "ANALYZE"])
+            .status()
+            .context("running psql")?;
+        anyhow::ensure!(status.success(), "ANALYZE failed: {status}");
+    }
+    Ok(())
 }
 
 fn percentile(samples: &[Duration], p: f64) -> Duration {
