@@ -148,13 +148,12 @@ impl Batch {
             .map(|timer| timer.id)
             .collect();
         if let Some(earliest) = earliest_start {
-            let timers = tx.own_timers_from(scope, earliest).await?;
-            // A start arrives late when a timer started after it: only then is the entry of the
-            // one that ran at its instant needed (it ends there instead).
-            let late = timers.iter().any(|timer| timer.head.started_at > earliest);
-            for timer in timers {
+            for timer in tx.own_timers_from(scope, earliest).await? {
                 batch.starts.insert((timer.head.started_at, timer.id));
-                if late && timer.stopped && !batch.timers.contains_key(&timer.id) {
+                // Stopped after a start of the batch, it may end at that start instead (T1): its
+                // entry is needed. (A stopped timer's last segment ends where it stopped.)
+                let ended_after = timer.head.last.end.is_some_and(|end| end > earliest);
+                if timer.stopped && ended_after && !batch.timers.contains_key(&timer.id) {
                     stopped_timer_ids.push(timer.id);
                 }
                 batch.timers.entry(timer.id).or_insert(timer);

@@ -104,7 +104,9 @@ pub fn apply(
                 (false, false) => Stopper::Own,
             };
             if let Some(earlier) = earlier_stop(batch, scope, timer_id, at, entry_id, stopper)? {
-                write_earlier_stop(batch, earlier);
+                batch.discard_entry(earlier.replaces);
+                write_stop(batch, earlier.stop);
+                batch.stopped_by_owner(timer_id);
                 return Ok(Applied::default());
             }
             let timer = own_active_timer(batch, timer_id)?;
@@ -211,9 +213,7 @@ fn start(
         };
     }
     // T1 in time order: a timer of this user that started later means this start arrived late;
-    // it ran until then, and the newer timer is left alone. The timer that ran at this start's
-    // instant was stopped later (by that newer start, or by someone else): it ends here instead,
-    // unless a person acted on its entry meanwhile, so no time is counted twice.
+    // it ran until then, and the newer timer is left alone.
     let timer = TimerRecord {
         id: timer_id,
         user_id: scope.user_id(),
@@ -221,18 +221,19 @@ fn start(
         head: TimerHead::start(at),
         stopped: false,
     };
-    let (timer, stop, cut) = match batch.next_timer_start(at) {
+    let (timer, stop) = match batch.next_timer_start(at) {
         Some(next) => {
             let stop = plan_stop(batch, scope, timer, next, Uuid::now_v7(), Stopper::Switch)?;
-            let cut = match batch.timer_before(at) {
-                Some(before) => {
-                    earlier_stop(batch, scope, before.id, at, Uuid::now_v7(), Stopper::Switch)?
-                }
-                None => None,
-            };
-            (stop.timer, Some(stop.entry), cut)
+            (stop.timer, Some(stop.entry))
         }
-        None => (timer, None, None),
+        None => (timer, None),
+    };
+    // The timer that ran at this instant but was stopped later (by a newer start, on another
+    // device, by someone else) ends here instead, unless a person acted on its entry
+    // meanwhile: no time is counted twice.
+    let cut = match batch.timer_before(at) {
+        Some(before) => earlier_stop(batch, scope, before.id, at, Uuid::now_v7(), Stopper::Switch)?,
+        None => None,
     };
     let running_stop = match (&stop, batch.active_timer()) {
         (None, Some(running)) => {
@@ -256,7 +257,7 @@ fn start(
         write_stop(batch, stop);
     }
     if let Some(earlier) = cut {
-        write_earlier_stop(batch, earlier);
+        end_earlier(batch, earlier);
     }
     batch.save_timer(timer);
     if let Some(entry) = stop {
@@ -425,12 +426,19 @@ fn earlier_stop(
     Ok(Some(EarlierStop { stop, replaces }))
 }
 
-/// The earlier stop replaces the server's entry, and whoever else stopped the timer later did
-/// not stop it after all.
-fn write_earlier_stop(batch: &mut Batch, earlier: EarlierStop) {
+/// A start's earlier end of the timer that ran before it: its entry keeps its id (devices hold
+/// it), status, notes and flag, and ends at the start; whoever stopped the timer later did not
+/// stop it after all.
+fn end_earlier(batch: &mut Batch, earlier: EarlierStop) {
+    let Some(mut entry) = batch.own_entry(earlier.replaces).cloned() else {
+        return;
+    };
+    entry.ended_at = earlier.stop.entry.ended_at;
+    entry.duration_secs = earlier.stop.entry.duration_secs;
+    entry.raw_duration_secs = earlier.stop.entry.raw_duration_secs;
     let timer_id = earlier.stop.timer.id;
-    batch.discard_entry(earlier.replaces);
-    write_stop(batch, earlier.stop);
+    batch.change_entry(entry, Vec::new());
+    batch.save_timer(earlier.stop.timer);
     batch.stopped_by_owner(timer_id);
 }
 

@@ -170,6 +170,59 @@ async fn a_stop_made_offline_before_the_admins_stop_holds() {
     .await;
 }
 
+/// T1 in the order of the instants for starts arriving after someone else's stop: Ben's timer
+/// ran from minute 0 until the admin stopped it (now); his phone, offline, had started other
+/// work at minutes 40 and then 30 (its clock was corrected in between). The timer ends at
+/// minute 30 — its entry keeping its id and status — and nobody else stopped it after all.
+#[tokio::test]
+async fn starts_made_before_someone_elses_stop_end_the_timer_there() {
+    on_each_backend(|server| async move {
+        let ben = server.sign_in(BEN).await;
+        let phone = server.sign_in(BEN).await;
+        let timer = Uuid::now_v7();
+        let admins_entry = stopped_by_the_admin(&server, &ben, &timer).await;
+
+        let (later, earlier) = (Uuid::now_v7(), Uuid::now_v7());
+        let starts = json!([
+            start(1, &later, SHARED_TASK, 40),
+            start(2, &earlier, BENS_TASK, 30)
+        ]);
+        let (_, body) = server.push(&phone, starts).await;
+        assert_eq!(outcomes(&body), ["applied", "applied"], "{body}");
+
+        let pulled = server.pull(&ben, None).await;
+        let entry_of = |timer: &Uuid| {
+            pulled["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["timer_id"] == json!(timer))
+                .cloned()
+                .unwrap_or_else(|| panic!("no entry of {timer}: {pulled}"))
+        };
+        let first = entry_of(&timer);
+        assert_eq!(
+            (
+                &first["id"],
+                &first["ended_at"],
+                &first["duration_secs"],
+                &first["status"]
+            ),
+            (
+                &admins_entry["id"],
+                &json!("2026-11-23T09:30:00Z"),
+                &json!(1800),
+                &admins_entry["status"]
+            ),
+            "{first}"
+        );
+        assert_eq!(entry_of(&earlier)["duration_secs"], 600);
+        assert_eq!(pulled["timer"]["id"], json!(later));
+        assert_eq!(pulled.get("timer_stop"), None, "{pulled}");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_stop_made_offline_does_not_undo_what_was_done_with_the_servers_entry() {
     on_each_backend(|server| async move {
