@@ -400,9 +400,9 @@ pub trait TimerWrites: Send {
 
     async fn own_active_timer(&mut self, scope: &WorkspaceScope) -> Result<Option<TimerRecord>>;
 
-    /// The scope's user's timers that started after `at`, and the one that started last before
-    /// it (T1 in time order: a start that arrives late closes at the next one, and the one that
-    /// ran at its instant ends there).
+    /// The scope's user's timers that started at or after `at`, and the one that started last
+    /// before it (T1 in time order: a start that arrives late closes at the next one, and the
+    /// one that ran at its instant ends there if it was stopped later).
     async fn own_timers_from(
         &mut self,
         scope: &WorkspaceScope,
