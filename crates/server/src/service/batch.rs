@@ -281,6 +281,11 @@ impl Batch {
         self.entries.get(&entry_id)
     }
 
+    /// Whether the entry is made by this batch (not yet written).
+    pub fn is_new_entry(&self, entry_id: Uuid) -> bool {
+        self.new_entries.iter().any(|entry| entry.id == entry_id)
+    }
+
     /// The user's entry this timer was stopped into.
     pub fn entry_of_timer(&self, timer_id: Uuid) -> Option<&EntryRecord> {
         self.entry_of_timer

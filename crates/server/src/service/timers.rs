@@ -14,8 +14,8 @@ use serde_json::json;
 use stint_api::sync::Intent;
 use stint_api::{ErrorBody, ErrorCode};
 use stint_domain::{
-    EntrySource, EntryStatus, Review, Stopper, TimerError, TimerHead, TimerState, MAX_ENTRY_SECS,
-    MAX_ROUNDING_MINUTES,
+    EntryFlag, EntrySource, EntryStatus, Review, Stopper, TimerError, TimerHead, TimerState,
+    MAX_ENTRY_SECS, MAX_ROUNDING_MINUTES,
 };
 use stint_storage::{EntryRecord, TimerRecord, WorkspaceScope};
 use uuid::Uuid;
@@ -426,18 +426,35 @@ fn earlier_stop(
     Ok(Some(EarlierStop { stop, replaces }))
 }
 
-/// A start's earlier end of the timer that ran before it: its entry keeps its id (devices hold
-/// it), status, notes and flag, and ends at the start; whoever stopped the timer later did not
-/// stop it after all.
+/// A start's earlier end of the timer that ran before it: its entry keeps its status, notes
+/// and flag (no longer a runaway: it stopped before the limit) and ends at the start. Devices
+/// may hold it, so it takes a new id: a review they send of the old one, with hours chosen for
+/// the longer span, is refused in words (*Sync issues*) rather than applied. One made in this
+/// same push keeps its id. Whoever stopped the timer later did not stop it after all.
 fn end_earlier(batch: &mut Batch, earlier: EarlierStop) {
-    let Some(mut entry) = batch.own_entry(earlier.replaces).cloned() else {
+    let Some(entry) = batch.own_entry(earlier.replaces).cloned() else {
         return;
     };
-    entry.ended_at = earlier.stop.entry.ended_at;
-    entry.duration_secs = earlier.stop.entry.duration_secs;
-    entry.raw_duration_secs = earlier.stop.entry.raw_duration_secs;
+    let ended = earlier.stop.entry;
+    let cut = EntryRecord {
+        id: if batch.is_new_entry(entry.id) {
+            entry.id
+        } else {
+            ended.id
+        },
+        ended_at: ended.ended_at,
+        duration_secs: ended.duration_secs,
+        raw_duration_secs: ended.raw_duration_secs,
+        flag: entry.flag.filter(|flag| *flag != EntryFlag::Runaway),
+        ..entry
+    };
+    if cut.id == earlier.replaces {
+        batch.change_entry(cut, Vec::new());
+    } else {
+        batch.discard_entry(earlier.replaces);
+        batch.add_entry(cut);
+    }
     let timer_id = earlier.stop.timer.id;
-    batch.change_entry(entry, Vec::new());
     batch.save_timer(earlier.stop.timer);
     batch.stopped_by_owner(timer_id);
 }

@@ -173,7 +173,8 @@ async fn a_stop_made_offline_before_the_admins_stop_holds() {
 /// T1 in the order of the instants for starts arriving after someone else's stop: Ben's timer
 /// ran from minute 0 until the admin stopped it (now); his phone, offline, had started other
 /// work at minutes 40 and then 30 (its clock was corrected in between). The timer ends at
-/// minute 30 — its entry keeping its id and status — and nobody else stopped it after all.
+/// minute 30 — its entry keeping its status, under a new id (devices held the old one) — and
+/// nobody else stopped it after all.
 #[tokio::test]
 async fn starts_made_before_someone_elses_stop_end_the_timer_there() {
     on_each_backend(|server| async move {
@@ -181,6 +182,7 @@ async fn starts_made_before_someone_elses_stop_end_the_timer_there() {
         let phone = server.sign_in(BEN).await;
         let timer = Uuid::now_v7();
         let admins_entry = stopped_by_the_admin(&server, &ben, &timer).await;
+        let before = server.pull(&ben, None).await;
 
         let (later, earlier) = (Uuid::now_v7(), Uuid::now_v7());
         let starts = json!([
@@ -190,7 +192,7 @@ async fn starts_made_before_someone_elses_stop_end_the_timer_there() {
         let (_, body) = server.push(&phone, starts).await;
         assert_eq!(outcomes(&body), ["applied", "applied"], "{body}");
 
-        let pulled = server.pull(&ben, None).await;
+        let pulled = server.pull(&ben, before["cursor"].as_str()).await;
         let entry_of = |timer: &Uuid| {
             pulled["entries"]
                 .as_array()
@@ -203,19 +205,33 @@ async fn starts_made_before_someone_elses_stop_end_the_timer_there() {
         let first = entry_of(&timer);
         assert_eq!(
             (
-                &first["id"],
                 &first["ended_at"],
                 &first["duration_secs"],
                 &first["status"]
             ),
             (
-                &admins_entry["id"],
                 &json!("2026-11-23T09:30:00Z"),
                 &json!(1800),
                 &admins_entry["status"]
             ),
             "{first}"
         );
+        assert_ne!(first["id"], admins_entry["id"]);
+        assert!(
+            pulled["removed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|gone| gone["id"] == admins_entry["id"]),
+            "the admin's entry is gone: {pulled}"
+        );
+        // The laptop, which showed the old entry, describes it: refused in words, not applied
+        // with the old span's hours.
+        let review = json!([{ "seq": 2, "name": "review_entry", "args": {
+            "entry_id": admins_entry["id"], "duration_secs": 3600, "description": "Notes",
+            "billable": false, "submit": false, "at": at(31) } }]);
+        let (_, body) = server.push(&ben, review).await;
+        assert_eq!(outcomes(&body), ["rejected"], "{body}");
         assert_eq!(entry_of(&earlier)["duration_secs"], 600);
         assert_eq!(pulled["timer"]["id"], json!(later));
         assert_eq!(pulled.get("timer_stop"), None, "{pulled}");

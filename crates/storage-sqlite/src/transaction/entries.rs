@@ -31,12 +31,11 @@ impl EntryWrites for SqliteTransaction {
             let id = entry.id.to_string();
             let status = entry.status.as_str();
             let flag = entry.flag.map(EntryFlag::as_str);
-            let ended_at = millis(entry.ended_at);
             // In one of the two stores (P4); the other has no such row.
             for update in [
                 sqlx::query!(
                     "UPDATE entries SET duration_secs = $1, description = $2, billable = $3, \
-                         status = $4, flag = $8, ended_at = $9, raw_duration_secs = $10 \
+                         status = $4, flag = $8 \
                      WHERE id = $5 AND workspace_id = $6 AND user_id = $7",
                     entry.duration_secs,
                     entry.description,
@@ -45,14 +44,11 @@ impl EntryWrites for SqliteTransaction {
                     id,
                     workspace,
                     user,
-                    flag,
-                    ended_at,
-                    entry.raw_duration_secs
+                    flag
                 ),
                 sqlx::query!(
                     "UPDATE secured_entries SET duration_secs = $1, description = $2, \
-                         billable = $3, status = $4, flag = $8, ended_at = $9, \
-                         raw_duration_secs = $10 \
+                         billable = $3, status = $4, flag = $8 \
                      WHERE id = $5 AND workspace_id = $6 AND user_id = $7",
                     entry.duration_secs,
                     entry.description,
@@ -61,9 +57,7 @@ impl EntryWrites for SqliteTransaction {
                     id,
                     workspace,
                     user,
-                    flag,
-                    ended_at,
-                    entry.raw_duration_secs
+                    flag
                 ),
             ] {
                 update.execute(self.conn()).await.map_err(storage_error)?;
