@@ -236,8 +236,13 @@ fn start(
         None => None,
     };
     let running_stop = match (&stop, batch.active_timer()) {
-        (None, Some(running)) => {
-            // Never stop a timer before its own last change (a pause that came later).
+        (None, Some(mut running)) => {
+            // Paused after this instant while running at it: in the order of the instants this
+            // start stopped it first, and the pause never happened. A resume after this instant
+            // is a change the stop cannot go before: it stops there.
+            if running.head.state() == TimerState::Paused && at >= running.head.last.start {
+                running.head.last.end = None;
+            }
             let stop_at = at.max(running.head.last_change());
             Some(plan_stop(
                 batch,

@@ -239,6 +239,44 @@ async fn starts_made_before_someone_elses_stop_end_the_timer_there() {
     .await;
 }
 
+/// T1 in the order of the instants for a pause made after another device's start: Ben's
+/// laptop ran a timer from minute 0 and paused it at minute 45; his phone had started other
+/// work at minute 30. The timer ends at minute 30, not at its pause.
+#[tokio::test]
+async fn a_start_made_before_a_pause_ends_the_timer_at_the_start() {
+    on_each_backend(|server| async move {
+        let laptop = server.sign_in(BEN).await;
+        let phone = server.sign_in(BEN).await;
+        let (timer, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let pause = json!({ "seq": 2, "name": "pause_timer", "args": {
+            "timer_id": timer, "at": at(45) } });
+        let (_, body) = server
+            .push(&laptop, json!([start(1, &timer, BENS_TASK, 0), pause]))
+            .await;
+        assert_eq!(outcomes(&body), ["applied", "applied"], "{body}");
+        let (_, body) = server
+            .push(&phone, json!([start(1, &other, SHARED_TASK, 30)]))
+            .await;
+        assert_eq!(outcomes(&body), ["applied"], "{body}");
+
+        let pulled = server.pull(&laptop, None).await;
+        let entry = pulled["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["timer_id"] == json!(timer))
+            .cloned()
+            .unwrap_or_else(|| panic!("no entry of the laptop's timer: {pulled}"));
+        assert_eq!(
+            (&entry["ended_at"], &entry["duration_secs"]),
+            (&json!("2026-11-23T09:30:00Z"), &json!(1800)),
+            "{entry}"
+        );
+        assert_eq!(pulled["timer"]["id"], json!(other));
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_stop_made_offline_does_not_undo_what_was_done_with_the_servers_entry() {
     on_each_backend(|server| async move {
