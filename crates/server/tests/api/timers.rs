@@ -103,6 +103,26 @@ async fn admins_see_who_is_tracking_and_pause_or_stop_their_timers() {
     .await;
 }
 
+/// The entry of this timer in a pull's or a list's `entries`.
+fn entry_of_timer(list: &Value, timer: &Uuid) -> Value {
+    list["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["timer_id"] == json!(timer))
+        .cloned()
+        .unwrap_or_else(|| panic!("no entry of timer {timer}: {list}"))
+}
+
+/// Whether the pull tells devices to remove this entry.
+fn removed(pulled: &Value, entry_id: &Value) -> bool {
+    pulled["removed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|gone| gone["id"] == *entry_id)
+}
+
 /// Ben's timer, started at minute 0, stopped now by the admin: the entry the server made.
 async fn stopped_by_the_admin(server: &TestServer, ben: &SignedIn, timer: &Uuid) -> Value {
     let admin = server.sign_in(ADMIN).await;
@@ -151,11 +171,7 @@ async fn a_stop_made_offline_before_the_admins_stop_holds() {
             )
         );
         assert!(
-            pulled["removed"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|gone| gone["id"] == admins_entry["id"]),
+            removed(&pulled, &admins_entry["id"]),
             "the admin's entry is gone: {pulled}"
         );
         // Nobody else stopped it after all: no device says so.
@@ -193,16 +209,7 @@ async fn starts_made_before_someone_elses_stop_end_the_timer_there() {
         assert_eq!(outcomes(&body), ["applied", "applied"], "{body}");
 
         let pulled = server.pull(&ben, before["cursor"].as_str()).await;
-        let entry_of = |timer: &Uuid| {
-            pulled["entries"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|e| e["timer_id"] == json!(timer))
-                .cloned()
-                .unwrap_or_else(|| panic!("no entry of {timer}: {pulled}"))
-        };
-        let first = entry_of(&timer);
+        let first = entry_of_timer(&pulled, &timer);
         assert_eq!(
             (
                 &first["ended_at"],
@@ -218,11 +225,7 @@ async fn starts_made_before_someone_elses_stop_end_the_timer_there() {
         );
         assert_ne!(first["id"], admins_entry["id"]);
         assert!(
-            pulled["removed"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|gone| gone["id"] == admins_entry["id"]),
+            removed(&pulled, &admins_entry["id"]),
             "the admin's entry is gone: {pulled}"
         );
         // The laptop, which showed the old entry, describes it: refused in words, not applied
@@ -232,7 +235,7 @@ async fn starts_made_before_someone_elses_stop_end_the_timer_there() {
             "billable": false, "submit": false, "at": at(31) } }]);
         let (_, body) = server.push(&ben, review).await;
         assert_eq!(outcomes(&body), ["rejected"], "{body}");
-        assert_eq!(entry_of(&earlier)["duration_secs"], 600);
+        assert_eq!(entry_of_timer(&pulled, &earlier)["duration_secs"], 600);
         assert_eq!(pulled["timer"]["id"], json!(later));
         assert_eq!(pulled.get("timer_stop"), None, "{pulled}");
     })
@@ -260,13 +263,7 @@ async fn a_start_made_before_a_pause_ends_the_timer_at_the_start() {
         assert_eq!(outcomes(&body), ["applied"], "{body}");
 
         let pulled = server.pull(&laptop, None).await;
-        let entry = pulled["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["timer_id"] == json!(timer))
-            .cloned()
-            .unwrap_or_else(|| panic!("no entry of the laptop's timer: {pulled}"));
+        let entry = entry_of_timer(&pulled, &timer);
         assert_eq!(
             (&entry["ended_at"], &entry["duration_secs"]),
             (&json!("2026-11-23T09:30:00Z"), &json!(1800)),
@@ -348,12 +345,7 @@ async fn deactivating_a_member_stops_their_timer_and_a_refused_deactivation_stop
         let url = server.url(&admin, &format!("/entries?user_id={BEN_ID}&limit=1000"));
         let (status, entries) = answer(server.http.get(url).bearer_auth(&admin.token)).await;
         assert_eq!(status, StatusCode::OK, "{entries}");
-        let stopped = entries["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["timer_id"] == json!(bens))
-            .unwrap_or_else(|| panic!("no entry of Ben's timer: {entries}"));
+        let stopped = entry_of_timer(&entries, &bens);
         assert_eq!(stopped["status"], "draft");
         assert!(stopped["duration_secs"].as_i64().unwrap() > 0, "{stopped}");
 
@@ -643,22 +635,13 @@ async fn two_devices_starting_at_once_leave_one_timer_and_one_entry() {
             };
             let pulled = server.pull(&laptop, None).await;
             assert_eq!(pulled["timer"]["id"], later.to_string(), "round {round}");
-            let entry_of = |timer: Uuid| {
-                pulled["entries"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .find(|e| e["timer_id"] == timer.to_string())
-                    .unwrap_or_else(|| panic!("round {round}: no entry of timer {timer}"))
-                    .clone()
-            };
-            let entry = entry_of(earlier);
+            let entry = entry_of_timer(&pulled, &earlier);
             assert_eq!(entry["duration_secs"], 60, "round {round}: {entry}");
             assert_eq!(entry["status"], "draft", "round {round}");
             // The last round's timer, started a minute after that round's first start, ran until
             // this round's first start.
             if let Some(before) = running_before {
-                let entry = entry_of(before);
+                let entry = entry_of_timer(&pulled, &before);
                 assert_eq!(entry["duration_secs"], 9 * 60, "round {round}: {entry}");
             }
             running_before = Some(later);
