@@ -63,6 +63,18 @@ impl PostgresStorage {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
+            // sqlx pings every connection it hands out: one more round trip before each
+            // transaction (three for a small push). One that sat idle a while may have been
+            // dropped (a restarted database, a firewall), so only that one is checked first.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > IDLE_BEFORE_PING {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute(rls::SET_APP_ROLE).await?;
@@ -80,6 +92,9 @@ impl PostgresStorage {
         })
     }
 }
+
+/// How long a pooled connection may sit unused before it is checked again before use.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
 
 /// Each instance opens epochs of its own; cursors of any epoch this database knows are valid
 /// (see `reads::cursor_valid`).

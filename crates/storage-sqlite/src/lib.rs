@@ -55,8 +55,11 @@ impl SqliteStorage {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
+        // sqlx pings every connection it hands out, a trip to the connection's thread and back
+        // before each transaction; a connection to a local file has nothing to check.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await
             .map_err(storage_error)?;
@@ -66,6 +69,7 @@ impl SqliteStorage {
             .map_err(|e| stint_storage::StorageError::Other(format!("migrating: {e}")))?;
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
+            .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await
             .map_err(storage_error)?;
