@@ -39,6 +39,8 @@ const BENS_TASK: &str = "01900000-0000-7000-8000-000000000303";
 struct TestServer {
     base: String,
     storage: Arc<dyn Storage>,
+    /// The database's URL on PostgreSQL, for a connection of the test's own.
+    postgres_url: Option<String>,
     http: reqwest::Client,
 }
 
@@ -56,6 +58,7 @@ where
         test(TestServer {
             base,
             storage,
+            postgres_url: backend.postgres_url.clone(),
             http: reqwest::Client::new(),
         })
         .await;

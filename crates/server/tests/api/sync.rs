@@ -57,6 +57,47 @@ async fn push_is_idempotent_and_pull_returns_each_entry_once() {
     .await;
 }
 
+/// On PostgreSQL, after the database dropped every connection (a restart, a failover), the
+/// next push is applied: the pool checks a connection that sat idle before handing it out,
+/// though not one used moments ago (a round trip saved on every transaction under load).
+#[tokio::test]
+async fn a_push_after_the_database_dropped_every_connection_is_applied() {
+    on_each_backend(|server| async move {
+        let Some(url) = &server.postgres_url else {
+            return;
+        };
+        let ana = server.sign_in(ANA).await;
+        let (timer, entry) = (Uuid::now_v7(), Uuid::now_v7());
+        let (status, body) = server
+            .push(&ana, json!([start(1, &timer, BENS_TASK, 0)]))
+            .await;
+        assert_eq!((status, outcomes(&body)), (StatusCode::OK, vec!["applied"]));
+
+        let admin = sqlx::PgPool::connect(url).await.unwrap();
+        let dropped: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .fetch_all(&admin)
+        .await
+        .unwrap();
+        assert!(!dropped.is_empty(), "the server held connections");
+        admin.close().await;
+        // A restart takes longer than this: every connection left from before is idle longer.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+        let (status, body) = server
+            .push(&ana, json!([stop(2, &timer, &entry, 30)]))
+            .await;
+        assert_eq!(
+            (status, outcomes(&body)),
+            (StatusCode::OK, vec!["applied"]),
+            "{body}"
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn refused_mutations_are_recorded_and_sync_goes_on() {
     on_each_backend(|server| async move {
