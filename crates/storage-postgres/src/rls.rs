@@ -51,7 +51,7 @@ pub async fn begin_in(pool: &PgPool, begin: &'static str, workspace_id: Uuid) ->
 }
 
 /// A read transaction as `stint_lookup`, for the paths that cross workspaces before there is
-/// one: a user by email, a token by its hash, a user's memberships, an invitation by its token.
+/// one: a user by email, a user's memberships, an invitation by its token.
 pub async fn lookup(pool: &PgPool) -> Result<Read> {
     pool.begin_with("BEGIN READ ONLY; SET LOCAL ROLE stint_lookup")
         .await
