@@ -141,45 +141,28 @@ impl LocalStore {
                 continue;
             };
             acknowledged.done += 1;
-            let reason = || {
-                result.reason.clone().unwrap_or_else(|| {
-                    stint_api::ErrorBody::new(
-                        stint_api::ErrorCode::Rejected,
-                        "the server refused this change",
-                    )
-                })
+            let kind = match result.outcome {
+                Outcome::Applied | Outcome::Skipped | Outcome::Diverged => continue,
+                Outcome::Rejected => SyncIssueKind::Rejected,
+                Outcome::Reconciled => SyncIssueKind::Reconciled,
             };
+            // Read only for a refusal: most of a batch of a thousand is applied.
+            let intent: Intent = serde_json::from_str(&intent)?;
+            let reason = result.reason.clone().unwrap_or_else(|| {
+                stint_api::ErrorBody::new(
+                    stint_api::ErrorCode::Rejected,
+                    "the server refused this change",
+                )
+            });
             // A refused review had set its task's status and % complete here already; the
             // server's stand only in a full pull (its change log has no change of the task).
-            let refused = matches!(result.outcome, Outcome::Rejected | Outcome::Reconciled);
-            if refused && matches!(intent, Intent::ReviewEntry { task: Some(_), .. }) {
+            if matches!(intent, Intent::ReviewEntry { task: Some(_), .. }) {
                 tx.execute("DELETE FROM settings WHERE key = ?1", params![keys::CURSOR])?;
             }
-            match result.outcome {
-                Outcome::Applied | Outcome::Skipped | Outcome::Diverged => {}
-                Outcome::Rejected => {
-                    record_issue(
-                        &tx,
-                        SyncIssueKind::Rejected,
-                        &intent,
-                        &reason(),
-                        made_at,
-                        now,
-                    )?;
-                }
-                Outcome::Reconciled => {
-                    let reason = reason();
-                    adopt_server_entry(&tx, &intent, reason.details.as_ref())?;
-                    record_issue(
-                        &tx,
-                        SyncIssueKind::Reconciled,
-                        &intent,
-                        &reason,
-                        made_at,
-                        now,
-                    )?;
-                }
+            if kind == SyncIssueKind::Reconciled {
+                adopt_server_entry(&tx, &intent, reason.details.as_ref())?;
             }
+            record_issue(&tx, kind, &intent, &reason, made_at, now)?;
         }
         if !acknowledged.diverged {
             let acked = int_setting(&tx, keys::ACKED_SEQ)?.unwrap_or(0);
@@ -289,22 +272,20 @@ impl LocalStore {
 /// About what a mutation adds to the JSON of a push beyond its intent.
 const MUTATION_OVERHEAD_BYTES: usize = 160;
 
-/// Removes one mutation from the outbox: its intent and when it was made.
+/// Removes one mutation from the outbox: its intent (as JSON) and when it was made.
 fn take_from_outbox(
     tx: &Transaction<'_>,
     seq: i64,
-) -> Result<Option<(Intent, DateTime<Utc>)>, StoreError> {
+) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
     let mut delete =
         tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1 RETURNING intent, created_at")?;
     let row: Option<(String, i64)> = rusqlite::OptionalExtension::optional(
         delete.query_row(params![seq], |r| Ok((r.get(0)?, r.get(1)?))),
     )?;
     row.map(|(intent, made_at)| {
-        Ok((
-            serde_json::from_str(&intent)?,
-            DateTime::from_timestamp_millis(made_at)
-                .ok_or_else(|| StoreError::Corrupt("outbox created_at".into()))?,
-        ))
+        let made_at = DateTime::from_timestamp_millis(made_at)
+            .ok_or_else(|| StoreError::Corrupt("outbox created_at".into()))?;
+        Ok((intent, made_at))
     })
     .transpose()
 }
