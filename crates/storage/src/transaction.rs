@@ -358,7 +358,7 @@ pub trait SyncWrites: Send {
 /// Changes to entries that exist: a user's review of their own (T4), a move to another team (P4).
 #[async_trait]
 pub trait EntryWrites: Send {
-    /// Writes the hours, description, billable and status of entries of the scope's user,
+    /// Writes the hours, description, billable, status and flag of entries of the scope's user,
     /// wherever each is stored; each feed records its kinds of `activity` at `at`, made by
     /// `actor` (the user; an admin who edited a submitted entry, T6).
     async fn update_own_entries(
