@@ -5,6 +5,7 @@
 pub mod desk;
 mod desk_calls;
 mod error;
+pub mod instant;
 pub mod rest;
 pub mod sync;
 pub mod typescript;

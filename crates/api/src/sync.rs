@@ -34,19 +34,27 @@ pub enum Intent {
     StartTimer {
         timer_id: Uuid,
         task_id: Uuid,
+        #[serde(with = "crate::instant")]
+        #[ts(type = "string")]
         at: DateTime<Utc>,
     },
     PauseTimer {
         timer_id: Uuid,
+        #[serde(with = "crate::instant")]
+        #[ts(type = "string")]
         at: DateTime<Utc>,
     },
     ResumeTimer {
         timer_id: Uuid,
+        #[serde(with = "crate::instant")]
+        #[ts(type = "string")]
         at: DateTime<Utc>,
     },
     StopTimer {
         timer_id: Uuid,
         entry_id: Uuid,
+        #[serde(with = "crate::instant")]
+        #[ts(type = "string")]
         at: DateTime<Utc>,
         /// Stopped by starting another timer on the device (T1), not by the user's Stop: the
         /// entry is kept as T1 and T5 say for a switch. Left out when false.
@@ -71,7 +79,11 @@ pub enum Intent {
         #[schema(nullable = false)]
         #[ts(optional)]
         timer_id: Option<Uuid>,
+        #[serde(with = "crate::instant")]
+        #[ts(type = "string")]
         started_at: DateTime<Utc>,
+        #[serde(with = "crate::instant")]
+        #[ts(type = "string")]
         ended_at: DateTime<Utc>,
         /// Counted time (pauses left out), rounded when the timer stopped (T7): within one
         /// rounding granularity of `raw_duration_secs`.
@@ -119,11 +131,15 @@ pub enum Intent {
         #[schema(nullable = false)]
         #[ts(optional)]
         task: Option<TaskProgress>,
+        #[serde(with = "crate::instant")]
+        #[ts(type = "string")]
         at: DateTime<Utc>,
     },
     /// T4: a draft (or returned) entry of the user's thrown away.
     DiscardEntry {
         entry_id: Uuid,
+        #[serde(with = "crate::instant")]
+        #[ts(type = "string")]
         at: DateTime<Utc>,
     },
 }
@@ -184,6 +200,8 @@ pub struct Mutation {
     pub fingerprint: String,
     /// The device's own clock when the change was made, for the record; the intent's instant
     /// is already corrected by the device's learned offset to the server's clock.
+    #[serde(with = "crate::instant")]
+    #[ts(type = "string")]
     pub device_time: DateTime<Utc>,
     #[serde(flatten)]
     pub intent: Intent,
@@ -253,6 +271,8 @@ pub struct PushResponse {
     #[ts(optional)]
     pub halted: Option<ErrorBody>,
     /// Server time, so the device can learn its clock offset.
+    #[serde(with = "crate::instant")]
+    #[ts(type = "string")]
     pub server_time: DateTime<Utc>,
 }
 
@@ -291,6 +311,8 @@ pub struct PullResponse {
     #[ts(type = "number")]
     pub last_applied_seq: i64,
     /// Server time, so the device can learn its clock offset.
+    #[serde(with = "crate::instant")]
+    #[ts(type = "string")]
     pub server_time: DateTime<Utc>,
     /// The teams the caller is a member of now: tasks assigned to one are theirs too.
     #[serde(default)]

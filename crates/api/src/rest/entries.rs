@@ -25,7 +25,11 @@ pub struct Entry {
     #[schema(nullable = false)]
     #[ts(optional)]
     pub team_id: Option<Uuid>,
+    #[serde(with = "crate::instant")]
+    #[ts(type = "string")]
     pub started_at: DateTime<Utc>,
+    #[serde(with = "crate::instant")]
+    #[ts(type = "string")]
     pub ended_at: DateTime<Utc>,
     /// Counted time (pauses left out), rounded to the workspace's granularity when a timer
     /// stopped (T7).
