@@ -170,9 +170,11 @@ impl Desk {
                     self.fetch_page(client, token, workspace, cursor, stream.id)
                 }
             };
+            let waited = std::time::Instant::now();
             let page = page
                 .await
                 .map_err(|e| DeskError::Offline(e.to_string()))??;
+            let waited = waited.elapsed();
             let pull = page.pull;
             self.learn_offset(page.sent, page.received, pull.server_time)?;
             // The server is behind what it acknowledged (restored), or ahead of anything this
@@ -192,8 +194,16 @@ impl Desk {
                 let cursor = Some(pull.cursor.clone());
                 next_page = Some(self.fetch_page(client, token, workspace, cursor, stream.id));
             }
+            let applying = std::time::Instant::now();
             let applied = self.store.apply_pull(&pull)?;
-            tracing::debug!(?applied, more = pull.more, server_timer = ?pull.timer.as_ref().map(|t| t.state), "pulled a page");
+            tracing::debug!(
+                wait_us = waited.as_micros() as u64,
+                apply_us = applying.elapsed().as_micros() as u64,
+                ?applied,
+                more = pull.more,
+                server_timer = ?pull.timer.as_ref().map(|t| t.state),
+                "pulled a page"
+            );
             if let (Some(access), Some(permissions)) = (pull.timesheet_access, &pull.permissions) {
                 self.keep_membership(access, permissions)?;
             }

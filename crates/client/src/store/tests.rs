@@ -606,3 +606,25 @@ fn a_stop_is_rounded_offline_by_the_settings_the_last_sync_brought() {
     let held = store.entries_between(t(0), t(2000)).unwrap();
     assert_eq!(held[1].0, entry);
 }
+
+#[test]
+fn local_changes_are_committed_in_full_after_a_pulled_page_even_one_that_failed() {
+    let (_dir, store) = open();
+    let synchronous = |store: &LocalStore| -> i64 {
+        store
+            .conn()
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap()
+    };
+    store.apply_pull(&pull_page(vec![], true)).unwrap();
+    assert_eq!(synchronous(&store), 2, "FULL after a page");
+    let mut broken = pull_page(vec![], false);
+    broken.timer = Some(stint_api::rest::TimerSnapshot {
+        id: Uuid::now_v7(),
+        task_id: Uuid::now_v7(),
+        state: stint_domain::TimerState::Running,
+        segments: vec![],
+    });
+    assert!(store.apply_pull(&broken).is_err());
+    assert_eq!(synchronous(&store), 2, "FULL after a page that failed");
+}

@@ -421,13 +421,21 @@ pub(super) fn save_entries(
              source = excluded.source, description = excluded.description, \
              flag = excluded.flag, synced = excluded.synced",
     )?;
+    // Ids are written as text from buffers on the stack: pulled pages hold thousands of
+    // entries, and a `String` per id was a good part of the time spent writing them.
+    let mut texts = [[0u8; 36]; 5];
     for entry in entries {
+        let [id, user, task, timer, team] = &mut texts;
         insert.execute(params![
-            entry.id.to_string(),
-            entry.user_id.to_string(),
-            entry.task_id.to_string(),
-            entry.timer_id.map(|id| id.to_string()),
-            entry.team_id.map(|id| id.to_string()),
+            entry.id.as_hyphenated().encode_lower(id) as &str,
+            entry.user_id.as_hyphenated().encode_lower(user) as &str,
+            entry.task_id.as_hyphenated().encode_lower(task) as &str,
+            entry
+                .timer_id
+                .map(|t| &*t.as_hyphenated().encode_lower(timer)),
+            entry
+                .team_id
+                .map(|t| &*t.as_hyphenated().encode_lower(team)),
             entry.started_at.timestamp_millis(),
             entry.ended_at.timestamp_millis(),
             entry.duration_secs,
