@@ -1,5 +1,7 @@
 //! Rows as the queries read them, and their records in storage's types.
 
+use std::borrow::Cow;
+
 use stint_domain::{EntryFlag, EntrySource, EntryStatus, Segment, TimerHead};
 use stint_storage::{
     parse_stored, EntryRecord, Held, Reason, Result, StorageError, TimerRecord, TokenRecord,
@@ -43,9 +45,7 @@ pub fn timer_record(row: TimerRow) -> Result<TimerRecord> {
     })
 }
 
-/// An `entries` or `secured_entries` row as read: from its columns, or from a JSON array of
-/// them in this order (a page of many, see `reads::own_entries_page`).
-#[derive(serde::Deserialize)]
+/// An `entries` or `secured_entries` row as read from its columns.
 pub struct EntryRow {
     pub id: String,
     pub workspace_id: String,
@@ -57,7 +57,7 @@ pub struct EntryRow {
     pub ended_at: i64,
     pub duration_secs: i64,
     pub raw_duration_secs: i64,
-    /// 0 or 1: SQLite has no booleans (and the JSON arrays of `reads` carry the number).
+    /// 0 or 1: SQLite has no booleans.
     pub billable: i64,
     pub flag: Option<String>,
     pub status: String,
@@ -66,12 +66,53 @@ pub struct EntryRow {
 }
 
 pub fn entry_record(row: EntryRow) -> Result<EntryRecord> {
+    let own = OwnEntryRow {
+        id: &row.id,
+        task_id: &row.task_id,
+        timer_id: row.timer_id.as_deref(),
+        team_id: row.team_id.as_deref(),
+        started_at: row.started_at,
+        ended_at: row.ended_at,
+        duration_secs: row.duration_secs,
+        raw_duration_secs: row.raw_duration_secs,
+        billable: row.billable,
+        flag: row.flag.as_deref(),
+        status: &row.status,
+        source: &row.source,
+        description: Cow::Borrowed(&row.description),
+    };
+    own_entry_record(own, id(&row.user_id)?)
+}
+
+/// One of a user's entries in a page of them read as one JSON array of rows, in this order
+/// (see `reads::own_entries_page`). The workspace and user are the scope's, so they are left
+/// out, and the text is borrowed from the page: pages hold thousands.
+#[derive(serde::Deserialize)]
+pub struct OwnEntryRow<'a> {
+    id: &'a str,
+    task_id: &'a str,
+    timer_id: Option<&'a str>,
+    team_id: Option<&'a str>,
+    started_at: i64,
+    ended_at: i64,
+    duration_secs: i64,
+    raw_duration_secs: i64,
+    billable: i64,
+    flag: Option<&'a str>,
+    status: &'a str,
+    source: &'a str,
+    /// The only text that may hold escapes, which cannot be borrowed.
+    #[serde(borrow)]
+    description: Cow<'a, str>,
+}
+
+pub fn own_entry_record(row: OwnEntryRow<'_>, user_id: Uuid) -> Result<EntryRecord> {
     Ok(EntryRecord {
-        id: id(&row.id)?,
-        user_id: id(&row.user_id)?,
-        task_id: id(&row.task_id)?,
-        timer_id: row.timer_id.as_deref().map(id).transpose()?,
-        team_id: row.team_id.as_deref().map(id).transpose()?,
+        id: id(row.id)?,
+        user_id,
+        task_id: id(row.task_id)?,
+        timer_id: row.timer_id.map(id).transpose()?,
+        team_id: row.team_id.map(id).transpose()?,
         started_at: instant(row.started_at)?,
         ended_at: instant(row.ended_at)?,
         duration_secs: row.duration_secs,
@@ -79,12 +120,11 @@ pub fn entry_record(row: EntryRow) -> Result<EntryRecord> {
         billable: row.billable != 0,
         flag: row
             .flag
-            .as_deref()
             .map(|flag| parse_stored(flag, EntryFlag::parse, "entry flag"))
             .transpose()?,
-        status: parse_stored(&row.status, EntryStatus::parse, "entry status")?,
-        source: parse_stored(&row.source, EntrySource::parse, "entry source")?,
-        description: row.description,
+        status: parse_stored(row.status, EntryStatus::parse, "entry status")?,
+        source: parse_stored(row.source, EntrySource::parse, "entry source")?,
+        description: row.description.into_owned(),
     })
 }
 

@@ -24,7 +24,7 @@ pub use settings::time_settings;
 pub use teams::{teams, workspace};
 pub use timers::{last_timer_stop, runaway_timers, running_timers};
 
-use crate::rows::{entry_record, timer_record, token_record, EntryRow, TimerRow, TokenRow};
+use crate::rows::{own_entry_record, timer_record, token_record, OwnEntryRow, TimerRow, TokenRow};
 
 pub async fn user_by_email(pool: &SqlitePool, email: &str) -> Result<Option<UserRecord>> {
     let row = sqlx::query!(
@@ -236,8 +236,9 @@ pub async fn own_entries(
     // As one JSON array, like a snapshot page (see own_entries_page): a pull after a large
     // push brings thousands of them back.
     let page = sqlx::query_scalar!(
-        "SELECT json_group_array(json_array(id, workspace_id, user_id, task_id, timer_id, \
-                    team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description)) \
+        "SELECT json_group_array(json_array(id, task_id, timer_id, team_id, started_at, \
+                    ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, \
+                    description)) \
                 AS \"page!: String\" \
          FROM (SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, \
                       ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description \
@@ -255,17 +256,21 @@ pub async fn own_entries(
     .fetch_one(pool)
     .await
     .map_err(storage_error)?;
-    let mut rows = entry_rows(&page)?;
-    rows.sort_by_key(|row| row.started_at);
-    rows.into_iter().map(entry_record).collect()
+    let mut entries = own_entry_records(scope, &page)?;
+    entries.sort_by_key(|entry| entry.started_at);
+    Ok(entries)
 }
 
-/// The rows of a JSON array of entry rows made by `json_group_array(json_array(…))`, in
-/// `EntryRow`'s order. sqlx hands SQLite rows over from its worker thread one at a time, each
-/// value copied: for thousands of entries that took three times as long as building and
+/// The user's entries in a JSON array of rows made by `json_group_array(json_array(…))`, in
+/// `OwnEntryRow`'s order. sqlx hands SQLite rows over from its worker thread one at a time,
+/// each value copied: for thousands of entries that took three times as long as building and
 /// reading the JSON.
-fn entry_rows(page: &str) -> Result<Vec<EntryRow>> {
-    serde_json::from_str(page).map_err(|e| StorageError::Corrupt(format!("entry rows: {e}")))
+fn own_entry_records(scope: &WorkspaceScope, page: &str) -> Result<Vec<EntryRecord>> {
+    let rows: Vec<OwnEntryRow> = serde_json::from_str(page)
+        .map_err(|e| StorageError::Corrupt(format!("entry rows: {e}")))?;
+    rows.into_iter()
+        .map(|row| own_entry_record(row, scope.user_id()))
+        .collect()
 }
 
 pub async fn own_entries_page(
@@ -278,10 +283,11 @@ pub async fn own_entries_page(
     let user = scope.user_id().to_string();
     let after = after.map(|a| a.to_string()).unwrap_or_default();
     let limit = limit as i64;
-    // One JSON array of rows (see entry_rows).
+    // One JSON array of rows (see own_entry_records).
     let page = sqlx::query_scalar!(
-        "SELECT json_group_array(json_array(id, workspace_id, user_id, task_id, timer_id, \
-                    team_id, started_at, ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, description)) \
+        "SELECT json_group_array(json_array(id, task_id, timer_id, team_id, started_at, \
+                    ended_at, duration_secs, raw_duration_secs, billable, flag, status, source, \
+                    description)) \
                 AS \"page!: String\" \
          FROM (SELECT * FROM (\
              SELECT id, workspace_id, user_id, task_id, timer_id, team_id, started_at, ended_at, \
@@ -300,10 +306,10 @@ pub async fn own_entries_page(
     .fetch_one(pool)
     .await
     .map_err(storage_error)?;
-    let mut rows = entry_rows(&page)?;
+    let mut entries = own_entry_records(scope, &page)?;
     // An aggregate's order is not promised; the rows came in order, so this costs a pass.
-    rows.sort_by(|a, b| a.id.cmp(&b.id));
-    rows.into_iter().map(entry_record).collect()
+    entries.sort_by_key(|entry| entry.id);
+    Ok(entries)
 }
 
 /// The teams the scope's user is a member of, by id.
@@ -457,7 +463,7 @@ pub async fn changes_since(
     let workspace = scope.workspace_id().to_string();
     let user = scope.user_id().to_string();
     // One more than the page, to know whether more wait; as one JSON array of rows, like
-    // entries (see entry_rows): a page is thousands of rows.
+    // entries (see own_entry_records): a page is thousands of rows.
     let fetch = (limit as i64).saturating_add(1);
     let page = sqlx::query_scalar!(
         "SELECT json_group_array(json_array(change_no, entity, entity_id, op)) \
