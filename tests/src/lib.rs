@@ -191,7 +191,11 @@ impl ServerProcess {
         let child = Command::new(server)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .args(database.args())
-            .env("RUST_LOG", "warn")
+            // `STINT_SERVER_LOG` (a `RUST_LOG` filter) shows more when a test or bench needs it.
+            .env(
+                "RUST_LOG",
+                std::env::var("STINT_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .spawn()?;
         let mut process = ServerProcess {
             child,
