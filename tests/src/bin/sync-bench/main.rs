@@ -2,9 +2,9 @@
 //! (the PyPI package, in a venv), the same three flows side by side in one run, on loopback:
 //! (a) 10,000 entries made offline pushed (Stint through the desktop core's own batching),
 //! (b) an initial pull of 100,000 entries into a fresh device (and the Stint server's peak
-//! memory meanwhile), (c) one small push, p50/p95. (a) and (b) run three times on each side and
-//! count by their median. Stint runs on SQLite and, given a URL of an empty PostgreSQL
-//! database, on PostgreSQL. Run by `cargo xtask bench sync` on release builds;
+//! memory meanwhile), (c) one small push, p50/p95. (a) and (b) run `RUNS` times on each side,
+//! the sides in turn, and count by their median. Stint runs on SQLite and, given a URL of an
+//! empty PostgreSQL database, on PostgreSQL. Run by `cargo xtask bench sync` on release builds;
 //! `STINT_SYNC_BENCH_SCALE=0.1` runs a tenth of the sizes. Prints numbers, asserts nothing.
 
 mod stint;
@@ -17,8 +17,9 @@ use anyhow::Context;
 use stint_tests::{free_port, Database, ServerProcess};
 
 /// How often (a) and (b) run on each side; the table shows the median. A single run on a
-/// shared two-core machine moved by a fifth from one run to the next.
-const RUNS: usize = 3;
+/// shared two-core machine moved by a fifth from one run to the next, and by a third from one
+/// minute to the next.
+const RUNS: usize = 5;
 
 /// One backend's (or TimeTagger's) numbers.
 struct Numbers {
@@ -30,6 +31,19 @@ struct Numbers {
     peak_rss: Option<u64>,
     /// Server change → device over SSE (Stint only: TimeTagger polls).
     sse: Vec<Duration>,
+}
+
+impl Numbers {
+    fn new(name: &str) -> Numbers {
+        Numbers {
+            name: name.into(),
+            push_backlog: vec![],
+            initial_pull: vec![],
+            small_push: vec![],
+            peak_rss: None,
+            sse: vec![],
+        }
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -54,7 +68,6 @@ fn main() -> anyhow::Result<()> {
         small: 1_000,
     };
     let runtime = tokio::runtime::Runtime::new()?;
-    let mut results = vec![runtime.block_on(timetagger(&python, &sizes))?];
     let sqlite_dir = tempfile::tempdir()?;
     let mut backends = vec![(
         "Stint SQLite",
@@ -63,9 +76,7 @@ fn main() -> anyhow::Result<()> {
     if let Some(url) = postgres {
         backends.push(("Stint PostgreSQL", Database::Url(url)));
     }
-    for (name, database) in backends {
-        results.push(runtime.block_on(stint(name, &server, &database, &sizes))?);
-    }
+    let results = runtime.block_on(run(&server, &python, backends, &sizes))?;
     print_table(&results, &sizes);
     Ok(())
 }
@@ -76,83 +87,80 @@ struct Sizes {
     small: usize,
 }
 
-async fn timetagger(python: &std::path::Path, sizes: &Sizes) -> anyhow::Result<Numbers> {
-    eprintln!("sync-bench: TimeTagger…");
+/// One Stint backend, its server started and seeded.
+struct Backend {
+    database: Database,
+    process: ServerProcess,
+}
+
+/// Every side started and seeded first; then (b), then (a), each run of TimeTagger followed by
+/// the same run of every Stint backend, so that a slow spell of the shared machine falls on all
+/// sides alike instead of on whichever ran then. (c) and SSE latency run side after side.
+async fn run(
+    server: &std::path::Path,
+    python: &std::path::Path,
+    backends: Vec<(&str, Database)>,
+    sizes: &Sizes,
+) -> anyhow::Result<Vec<Numbers>> {
+    eprintln!("sync-bench: TimeTagger: seeding {} records…", sizes.pull);
     let tt = timetagger::TimeTagger::start(python, free_port()).await?;
-    // (b) first, so the download holds exactly the seeded records. Seeding is not timed; its
-    // server takes at most 10 MiB per request.
+    // Its server takes at most 10 MiB per request. Its (b) runs before any (a), so the download
+    // holds exactly the seeded records.
     for chunk in timetagger::records(sizes.pull, 0).chunks(10_000) {
         tt.put_records(chunk).await?;
     }
-    let mut initial_pull = Vec::new();
-    for _ in 0..RUNS {
+    let mut results = vec![Numbers::new("TimeTagger")];
+    let mut stints = Vec::new();
+    for (name, database) in backends {
+        eprintln!("sync-bench: {name}: seeding {} entries…", sizes.pull);
+        let demo = ["--entries".to_string(), sizes.pull.to_string()];
+        let process = ServerProcess::start_with_demo(server, &database, &demo, free_port())?;
+        results.push(Numbers::new(name));
+        stints.push(Backend { database, process });
+    }
+
+    for run in 1..=RUNS {
+        eprintln!("sync-bench: (b) initial pull, run {run} of {RUNS}…");
         let started = Instant::now();
         let downloaded = tt.download_all().await?;
-        initial_pull.push(started.elapsed());
+        results[0].initial_pull.push(started.elapsed());
         anyhow::ensure!(
             downloaded == sizes.pull,
             "TimeTagger sent {downloaded} records"
         );
+        for (stint, numbers) in stints.iter().zip(&mut results[1..]) {
+            settle(&stint.database)?;
+            let (took, peak_rss) = stint::initial_pull(&stint.process, sizes.pull).await?;
+            numbers.initial_pull.push(took);
+            numbers.peak_rss = Some(numbers.peak_rss.unwrap_or(0).max(peak_rss));
+        }
     }
-    let mut push_backlog = Vec::new();
     for run in 0..RUNS {
+        eprintln!("sync-bench: (a) backlog push, run {} of {RUNS}…", run + 1);
         let backlog = timetagger::records(sizes.push, sizes.pull + run * sizes.push);
         let started = Instant::now();
         tt.put_records(&backlog).await?;
-        push_backlog.push(started.elapsed());
+        results[0].push_backlog.push(started.elapsed());
+        for (stint, numbers) in stints.iter().zip(&mut results[1..]) {
+            settle(&stint.database)?;
+            let took = stint::push_backlog(&stint.process.url, sizes.push).await?;
+            numbers.push_backlog.push(took);
+        }
     }
-    let mut small_push = Vec::new();
+
+    eprintln!("sync-bench: (c) small pushes…");
     for one in timetagger::records(sizes.small, sizes.pull + RUNS * sizes.push).chunks(1) {
         let started = Instant::now();
         tt.put_records(one).await?;
-        small_push.push(started.elapsed());
+        results[0].small_push.push(started.elapsed());
     }
-    Ok(Numbers {
-        name: "TimeTagger".into(),
-        push_backlog,
-        initial_pull,
-        small_push,
-        peak_rss: None,
-        sse: vec![],
-    })
-}
-
-async fn stint(
-    name: &str,
-    server: &std::path::Path,
-    database: &Database,
-    sizes: &Sizes,
-) -> anyhow::Result<Numbers> {
-    eprintln!("sync-bench: {name}: seeding {} entries…", sizes.pull);
-    let demo = ["--entries".to_string(), sizes.pull.to_string()];
-    let process = ServerProcess::start_with_demo(server, database, &demo, free_port())?;
-    settle(database)?;
-    eprintln!("sync-bench: {name}: (b) initial pull…");
-    let (mut initial_pull, mut peak) = (Vec::new(), 0);
-    for _ in 0..RUNS {
-        let (took, peak_rss) = stint::initial_pull(&process, sizes.pull).await?;
-        initial_pull.push(took);
-        peak = peak.max(peak_rss);
+    for (stint, numbers) in stints.iter().zip(&mut results[1..]) {
+        settle(&stint.database)?;
+        numbers.small_push = stint::small_pushes(&stint.process.url, sizes.small).await?;
+        eprintln!("sync-bench: {}: SSE latency…", numbers.name);
+        numbers.sse = stint::sse_latency(&stint.process.url, sizes.small).await?;
     }
-    eprintln!("sync-bench: {name}: (a) backlog push…");
-    let mut push_backlog = Vec::new();
-    for _ in 0..RUNS {
-        settle(database)?;
-        push_backlog.push(stint::push_backlog(&process.url, sizes.push).await?);
-    }
-    settle(database)?;
-    eprintln!("sync-bench: {name}: (c) small pushes…");
-    let small_push = stint::small_pushes(&process.url, sizes.small).await?;
-    eprintln!("sync-bench: {name}: SSE latency…");
-    let sse = stint::sse_latency(&process.url, sizes.small).await?;
-    Ok(Numbers {
-        name: name.into(),
-        push_backlog,
-        initial_pull,
-        small_push,
-        peak_rss: Some(peak),
-        sse,
-    })
+    Ok(results)
 }
 
 /// Each flow is timed on a database in its steady state, as pgbench vacuums before a run: on
