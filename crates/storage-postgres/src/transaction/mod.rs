@@ -22,8 +22,9 @@ use uuid::Uuid;
 use crate::convert::storage_error;
 use crate::rls;
 
-/// Change-log rows and mutation records are kept here and written at commit, one statement
-/// each, instead of one round trip per row: a pushed batch is mostly round trips.
+/// Change-log rows, mutation records and a stream's new position are kept here and written at
+/// commit, in one statement, instead of one round trip per row or table: a pushed batch is
+/// mostly round trips.
 pub struct PostgresTransaction {
     tx: sqlx::Transaction<'static, Postgres>,
     /// The workspace row level security lets this transaction see, once a method named one.
@@ -32,6 +33,8 @@ pub struct PostgresTransaction {
     changes: Vec<(Uuid, Entity, Uuid, ChangeOp, Option<Uuid>)>,
     /// (workspace, record)
     mutations: Vec<(Uuid, MutationRecord)>,
+    /// (workspace, stream, last applied seq)
+    stream_seq: Option<(Uuid, Uuid, i64)>,
 }
 
 impl PostgresTransaction {
@@ -45,6 +48,7 @@ impl PostgresTransaction {
             workspace,
             changes: Vec::new(),
             mutations: Vec::new(),
+            stream_seq: None,
         }
     }
 }
@@ -104,42 +108,22 @@ impl PostgresTransaction {
         self.changes.push((workspace, entity, entity_id, op, owner));
     }
 
-    /// Writes the kept change-log rows, in the order they were logged.
-    async fn write_changes(&mut self) -> Result<()> {
-        if self.changes.is_empty() {
+    /// Writes what was kept for the commit: the change-log rows (in the order they were
+    /// logged), the mutation records and the stream's position, in one statement.
+    async fn write_kept(&mut self) -> Result<()> {
+        if self.changes.is_empty() && self.mutations.is_empty() && self.stream_seq.is_none() {
             return Ok(());
         }
-        let workspaces: Vec<Uuid> = self.changes.iter().map(|c| c.0).collect();
-        let entities: Vec<&str> = self.changes.iter().map(|c| c.1.as_str()).collect();
-        let ids: Vec<Uuid> = self.changes.iter().map(|c| c.2).collect();
-        let ops: Vec<&str> = self.changes.iter().map(|c| c.3.as_str()).collect();
-        let owners: Vec<Option<Uuid>> = self.changes.iter().map(|c| c.4).collect();
-        sqlx::query!(
-            "INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) \
-             SELECT w, e, i, o, u \
-             FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::uuid[]) \
-                 WITH ORDINALITY AS c (w, e, i, o, u, n) \
-             ORDER BY n",
-            &workspaces,
-            &entities as &[&str],
-            &ids,
-            &ops as &[&str],
-            &owners as &[Option<Uuid>]
-        )
-        .execute(&mut *self.tx)
-        .await
-        .map_err(storage_error)?;
-        Ok(())
-    }
-
-    async fn write_mutations(&mut self) -> Result<()> {
-        if self.mutations.is_empty() {
-            return Ok(());
-        }
+        let c = &self.changes;
+        let workspaces: Vec<Uuid> = c.iter().map(|c| c.0).collect();
+        let entities: Vec<&str> = c.iter().map(|c| c.1.as_str()).collect();
+        let ids: Vec<Uuid> = c.iter().map(|c| c.2).collect();
+        let ops: Vec<&str> = c.iter().map(|c| c.3.as_str()).collect();
+        let owners: Vec<Option<Uuid>> = c.iter().map(|c| c.4).collect();
         let m = &self.mutations;
         let streams: Vec<Uuid> = m.iter().map(|(_, r)| r.stream_id).collect();
         let seqs: Vec<i64> = m.iter().map(|(_, r)| r.seq).collect();
-        let workspaces: Vec<Uuid> = m.iter().map(|(workspace, _)| *workspace).collect();
+        let mutation_workspaces: Vec<Uuid> = m.iter().map(|(workspace, _)| *workspace).collect();
         let fingerprints: Vec<&str> = m.iter().map(|(_, r)| r.fingerprint.as_str()).collect();
         let names: Vec<&str> = m.iter().map(|(_, r)| r.name.as_str()).collect();
         let args: Vec<serde_json::Value> = m.iter().map(|(_, r)| r.args.clone()).collect();
@@ -153,16 +137,39 @@ impl PostgresTransaction {
             .map(|r| r.and_then(|r| r.details.clone()))
             .collect();
         let received: Vec<DateTime<Utc>> = m.iter().map(|(_, r)| r.received_at).collect();
+        let (stream_workspace, stream, last_applied) = match self.stream_seq {
+            Some((workspace, stream, seq)) => (Some(workspace), Some(stream), Some(seq)),
+            None => (None, None, None),
+        };
+        // Each part writes nothing when it has nothing (empty arrays, a null stream); all run,
+        // referenced or not.
         sqlx::query!(
-            "INSERT INTO mutations (stream_id, seq, workspace_id, fingerprint, name, args, \
-                                    device_time, outcome, reason_code, reason_message, \
-                                    reason_details, received_at) \
-             SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], \
-                                  $6::jsonb[], $7::timestamptz[], $8::text[], $9::text[], \
-                                  $10::text[], $11::jsonb[], $12::timestamptz[])",
+            "WITH logged AS (\
+                 INSERT INTO changes (workspace_id, entity, entity_id, op, owner_id) \
+                 SELECT w, e, i, o, u \
+                 FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::uuid[]) \
+                     WITH ORDINALITY AS c (w, e, i, o, u, n) \
+                 ORDER BY n), \
+             recorded AS (\
+                 INSERT INTO mutations (stream_id, seq, workspace_id, fingerprint, name, args, \
+                                        device_time, outcome, reason_code, reason_message, \
+                                        reason_details, received_at) \
+                 SELECT * FROM UNNEST($6::uuid[], $7::bigint[], $8::uuid[], $9::text[], \
+                                      $10::text[], $11::jsonb[], $12::timestamptz[], \
+                                      $13::text[], $14::text[], $15::text[], $16::jsonb[], \
+                                      $17::timestamptz[])), \
+             moved AS (\
+                 UPDATE streams SET last_applied_seq = $18 \
+                 WHERE id = $19 AND workspace_id = $20) \
+             SELECT 1 AS \"written!\"",
+            &workspaces,
+            &entities as &[&str],
+            &ids,
+            &ops as &[&str],
+            &owners as &[Option<Uuid>],
             &streams,
             &seqs,
-            &workspaces,
+            &mutation_workspaces,
             &fingerprints as &[&str],
             &names as &[&str],
             &args,
@@ -171,9 +178,12 @@ impl PostgresTransaction {
             &codes as &[Option<&str>],
             &messages as &[Option<&str>],
             &details as &[Option<serde_json::Value>],
-            &received
+            &received,
+            last_applied,
+            stream,
+            stream_workspace
         )
-        .execute(&mut *self.tx)
+        .fetch_one(&mut *self.tx)
         .await
         .map_err(storage_error)?;
         Ok(())
@@ -184,8 +194,7 @@ impl PostgresTransaction {
 impl Transaction for PostgresTransaction {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn commit(mut self: Box<Self>) -> Result<()> {
-        self.write_changes().await?;
-        self.write_mutations().await?;
+        self.write_kept().await?;
         self.tx.commit().await.map_err(storage_error)
     }
 }

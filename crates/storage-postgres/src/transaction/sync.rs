@@ -55,17 +55,10 @@ impl SyncWrites for PostgresTransaction {
 
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     async fn set_stream_seq(&mut self, stream_id: Uuid, seq: i64) -> Result<()> {
-        // The stream was locked through a scope, in this transaction's workspace.
+        // The stream was locked through a scope, in this transaction's workspace. Written at
+        // commit, with the mutations recorded on it.
         let workspace = self.entered()?;
-        sqlx::query!(
-            "UPDATE streams SET last_applied_seq = $1 WHERE id = $2 AND workspace_id = $3",
-            seq,
-            stream_id,
-            workspace
-        )
-        .execute(self.conn())
-        .await
-        .map_err(storage_error)?;
+        self.stream_seq = Some((workspace, stream_id, seq));
         Ok(())
     }
 
