@@ -32,7 +32,7 @@ pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTim
 
 /// `text` as an instant: `YYYY-MM-DDTHH:MM:SS[.fraction]Z` read directly, anything else (an
 /// offset, a lower-case `t`, a leap second …) as chrono reads it.
-pub fn parse(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
+fn parse(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
     match parse_utc(text.as_bytes()) {
         Some(at) => Ok(at),
         None => Ok(text.parse::<DateTime<FixedOffset>>()?.with_timezone(&Utc)),

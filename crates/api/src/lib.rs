@@ -5,7 +5,7 @@
 pub mod desk;
 mod desk_calls;
 mod error;
-pub mod instant;
+mod instant;
 pub mod rest;
 pub mod sync;
 pub mod typescript;

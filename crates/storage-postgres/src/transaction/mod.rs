@@ -33,8 +33,8 @@ pub struct PostgresTransaction {
     changes: Vec<(Uuid, Entity, Uuid, ChangeOp, Option<Uuid>)>,
     /// (workspace, record)
     mutations: Vec<(Uuid, MutationRecord)>,
-    /// (workspace, stream, last applied seq)
-    stream_seq: Option<(Uuid, Uuid, i64)>,
+    /// (stream, last applied seq), in the workspace entered
+    stream_seq: Option<(Uuid, i64)>,
 }
 
 impl PostgresTransaction {
@@ -137,10 +137,7 @@ impl PostgresTransaction {
             .map(|r| r.and_then(|r| r.details.clone()))
             .collect();
         let received: Vec<DateTime<Utc>> = m.iter().map(|(_, r)| r.received_at).collect();
-        let (stream_workspace, stream, last_applied) = match self.stream_seq {
-            Some((workspace, stream, seq)) => (Some(workspace), Some(stream), Some(seq)),
-            None => (None, None, None),
-        };
+        let (stream, last_applied) = self.stream_seq.unzip();
         // Each part writes nothing when it has nothing (empty arrays, a null stream); all run,
         // referenced or not.
         sqlx::query!(
@@ -181,7 +178,7 @@ impl PostgresTransaction {
             &received,
             last_applied,
             stream,
-            stream_workspace
+            self.workspace
         )
         .fetch_one(&mut *self.tx)
         .await

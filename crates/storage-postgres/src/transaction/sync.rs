@@ -57,8 +57,8 @@ impl SyncWrites for PostgresTransaction {
     async fn set_stream_seq(&mut self, stream_id: Uuid, seq: i64) -> Result<()> {
         // The stream was locked through a scope, in this transaction's workspace. Written at
         // commit, with the mutations recorded on it.
-        let workspace = self.entered()?;
-        self.stream_seq = Some((workspace, stream_id, seq));
+        self.entered()?;
+        self.stream_seq = Some((stream_id, seq));
         Ok(())
     }
 
