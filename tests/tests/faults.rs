@@ -72,7 +72,8 @@ async fn run(backend: &str, database: &Database, seed: u64) {
         }
         if round % 13 == 12 {
             // A backlog in flight when the server dies: SIGKILL after a random moment, restart.
-            for _ in 0..60 {
+            // Over a batch (1,000 changes), so that two are on their way at once.
+            for _ in 0..520 {
                 desk.start_work(tasks[0]).unwrap();
                 desk.stop().unwrap();
             }

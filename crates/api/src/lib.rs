@@ -50,8 +50,15 @@ impl ErrorBody {
 /// Whether `text` holds a control character other than tab, line feed and carriage return: the
 /// server refuses such text anywhere in a request (`invalid_text`), so devices check first.
 pub fn is_control_text(text: &str) -> bool {
-    text.chars()
-        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    // By bytes, as the server reads every string of a request: the control characters are
+    // U+0000–U+001F, U+007F and U+0080–U+009F, which UTF-8 writes as 0xC2 0x80–0x9F.
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &byte)| match byte {
+        b'\t' | b'\n' | b'\r' => false,
+        0x00..=0x1F | 0x7F => true,
+        0xC2 => matches!(bytes.get(i + 1), Some(0x80..=0x9F)),
+        _ => false,
+    })
 }
 
 /// An optional field that is either left out or holds a value: `null` is refused, as the
@@ -71,4 +78,30 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(deserializer).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The byte scan agrees with Unicode's control characters (category Cc), on any text
+        /// and on text dense with the edges (C0, DEL, C1, their UTF-8 neighbours).
+        #[test]
+        fn control_text_is_unicodes_control_characters(
+            text in prop_oneof![
+                any::<String>(),
+                proptest::collection::vec(
+                    prop_oneof![0u32..0x21, 0x7Eu32..0xA1, 0x100u32..0x2100],
+                    0..8,
+                )
+                .prop_map(|codes| codes.into_iter().filter_map(char::from_u32).collect()),
+            ]
+        ) {
+            let by_chars = text
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'));
+            prop_assert_eq!(super::is_control_text(&text), by_chars, "{:?}", text);
+        }
+    }
 }

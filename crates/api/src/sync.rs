@@ -184,9 +184,13 @@ impl Intent {
     /// SHA-256 (hex) of the intent's JSON: what a mutation's content is known by. The same seq
     /// arriving with another fingerprint is a divergence, never a retry.
     pub fn fingerprint(&self) -> String {
-        let json = serde_json::to_vec(self).expect("an intent always serializes");
-        hex::encode(Sha256::digest(json))
+        fingerprint_of(&serde_json::to_vec(self).expect("an intent always serializes"))
     }
+}
+
+/// The fingerprint of an intent whose JSON is `json` (see `Intent::fingerprint`).
+pub fn fingerprint_of(json: &[u8]) -> String {
+    hex::encode(Sha256::digest(json))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]

@@ -514,7 +514,8 @@ pub struct MutationRecord {
     pub seq: i64,
     pub fingerprint: String,
     pub name: String,
-    pub args: serde_json::Value,
+    /// The intent's arguments, as JSON text.
+    pub args: String,
     pub device_time: DateTime<Utc>,
     pub outcome: MutationOutcome,
     pub reason: Option<Reason>,

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::Desk;
 use crate::error::DeskError;
 use crate::server_client::ServerClient;
-use crate::store::keys;
+use crate::store::{keys, Stream};
 
 /// A learned clock offset moves only by more than this (see `learn_offset`).
 const OFFSET_NOISE_MS: i64 = 1000;
@@ -22,6 +22,28 @@ const OFFSET_NOISE_MS: i64 = 1000;
 /// Pages a pull may take in one sync before it lets the rest wait for the next: a runaway
 /// server cannot keep the device busy for ever.
 const MAX_PULL_PAGES: usize = 10_000;
+
+/// A batch on its way: the stream it was sent on (as it stood then), its last seq and size, and
+/// its answer. Dropped unanswered, the request is abandoned.
+struct SentBatch {
+    stream: Stream,
+    last_seq: i64,
+    count: usize,
+    answer: tokio::task::JoinHandle<Result<PushedBatch, DeskError>>,
+}
+
+impl Drop for SentBatch {
+    fn drop(&mut self) {
+        self.answer.abort();
+    }
+}
+
+/// A push's answer, with when it was asked for and when it came (for the clock offset).
+struct PushedBatch {
+    sent: DateTime<Utc>,
+    received: DateTime<Utc>,
+    pushed: stint_api::sync::PushResponse,
+}
 
 /// A pulled page, with when it was asked for and when it came (for the clock offset).
 struct FetchedPage {
@@ -88,8 +110,11 @@ impl Desk {
         self.sync_status()
     }
 
-    /// Pushes the outbox in batches (by count and bytes), each acknowledged before the next,
-    /// until it is empty.
+    /// Pushes the outbox in batches (by count and bytes) until it is empty. The next batch is
+    /// sent before the answer to the one before it comes, so that the server reads one while it
+    /// writes the other (a batch that overtakes the one before it waits there for it); answers
+    /// are taken in order, and a batch sent after one that did not go cleanly is abandoned and
+    /// read again.
     async fn push_all(
         &self,
         client: &ServerClient,
@@ -102,21 +127,35 @@ impl Desk {
         // most twice in a row), so this ends; the bound is a guard against a server that
         // answers nonsense.
         let mut rounds_without_progress = 0;
+        let mut on_its_way: Option<SentBatch> = None;
         loop {
-            let batch = self
-                .store
-                .outbox_batch(MAX_MUTATIONS_PER_PUSH, PUSH_BATCH_BYTES)?;
-            if batch.is_empty() {
-                return Ok(());
-            }
             self.set_progress(Some(SyncProgress { done, total }));
-            let stream = self.store.stream()?;
-            let sent = self.clock.now();
-            let pushed = client.push(token, workspace, stream.id, batch).await?;
-            self.learn_offset(sent, self.clock.now(), pushed.server_time)?;
+            let after = on_its_way.as_ref().map_or(0, |sent| sent.last_seq);
+            let next = self.send_batch(client, token, workspace, after)?;
+            let Some(mut sent) = on_its_way.take() else {
+                if next.is_none() {
+                    return Ok(());
+                }
+                on_its_way = next;
+                continue;
+            };
+            let waited = std::time::Instant::now();
+            let answer = (&mut sent.answer)
+                .await
+                .map_err(|e| DeskError::Offline(e.to_string()))??;
+            let waited = waited.elapsed();
+            let pushed = answer.pushed;
+            self.learn_offset(answer.sent, answer.received, pushed.server_time)?;
+            let acknowledging = std::time::Instant::now();
             let acknowledged = self
                 .store
                 .acknowledge(&pushed.results, pushed.last_applied_seq)?;
+            tracing::debug!(
+                count = sent.count,
+                wait_us = waited.as_micros() as u64,
+                ack_us = acknowledging.elapsed().as_micros() as u64,
+                "pushed a batch"
+            );
             done += acknowledged.done as i64;
             if acknowledged.done > 0 {
                 rounds_without_progress = 0;
@@ -126,14 +165,14 @@ impl Desk {
             // Behind what it acknowledged before, the server lost those changes (restored); a
             // gap means the numbering went wrong some other way. Either way a new stream (and a
             // snapshot, which finds what the server lacks) puts it right.
-            let lost = !acknowledged.diverged && pushed.last_applied_seq < stream.acked_seq;
+            let lost = !acknowledged.diverged && pushed.last_applied_seq < sent.stream.acked_seq;
             let gap = pushed
                 .halted
                 .as_ref()
                 .is_some_and(|halted| halted.code == ErrorCode::SequenceGap);
             if lost || gap {
                 tracing::warn!(
-                    acked = stream.acked_seq,
+                    acked = sent.stream.acked_seq,
                     server = pushed.last_applied_seq,
                     "the server does not have what this device numbered; starting over on a \
                      new stream"
@@ -146,7 +185,47 @@ impl Desk {
                     "the server keeps answering without taking any change",
                 )));
             }
+            let clean = pushed.halted.is_none() && acknowledged.done == sent.count;
+            if clean && !lost {
+                on_its_way = next;
+            }
         }
+    }
+
+    /// Sends the oldest waiting mutations after seq `after` (a batch of them) on a task of its
+    /// own, so that it travels while the caller takes the answer to the batch before it. None
+    /// when nothing waits.
+    fn send_batch(
+        &self,
+        client: &ServerClient,
+        token: &str,
+        workspace: Uuid,
+        after: i64,
+    ) -> Result<Option<SentBatch>, DeskError> {
+        let batch = self
+            .store
+            .outbox_batch(after, MAX_MUTATIONS_PER_PUSH, PUSH_BATCH_BYTES)?;
+        let Some(last) = batch.last() else {
+            return Ok(None);
+        };
+        let (last_seq, count) = (last.seq, batch.len());
+        let stream = self.store.stream()?;
+        let (client, token, clock) = (client.clone(), token.to_string(), self.clock.clone());
+        let answer = tokio::spawn(async move {
+            let sent = clock.now();
+            let pushed = client.push(&token, workspace, stream.id, batch).await?;
+            Ok(PushedBatch {
+                sent,
+                received: clock.now(),
+                pushed,
+            })
+        });
+        Ok(Some(SentBatch {
+            stream,
+            last_seq,
+            count,
+            answer,
+        }))
     }
 
     /// Pulls every page after the stored cursor. Returns how many changes a snapshot queued

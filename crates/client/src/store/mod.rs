@@ -18,7 +18,7 @@ use crate::error::StoreError;
 
 pub use issues::StoredIssue;
 pub(crate) use sync::server_entry;
-pub use sync::PullApplied;
+pub use sync::{PullApplied, Stream};
 pub use timer::{ActiveTimer, EntryReview};
 
 pub struct LocalStore {

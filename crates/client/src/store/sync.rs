@@ -72,22 +72,24 @@ impl LocalStore {
 
     /// The whole outbox, oldest first.
     pub fn outbox(&self) -> Result<Vec<Mutation>, StoreError> {
-        self.outbox_batch(usize::MAX, usize::MAX)
+        self.outbox_batch(0, usize::MAX, usize::MAX)
     }
 
-    /// The oldest waiting mutations, at most `max_count` of them and about `max_bytes` of JSON
-    /// (at least one, whatever its size).
+    /// The oldest waiting mutations after seq `after`, at most `max_count` of them and about
+    /// `max_bytes` of JSON (at least one, whatever its size).
     pub fn outbox_batch(
         &self,
+        after: i64,
         max_count: usize,
         max_bytes: usize,
     ) -> Result<Vec<Mutation>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT seq, intent, fingerprint, device_time FROM outbox ORDER BY seq LIMIT ?1",
+            "SELECT seq, intent, fingerprint, device_time FROM outbox WHERE seq > ?1 \
+             ORDER BY seq LIMIT ?2",
         )?;
         let limit = i64::try_from(max_count).unwrap_or(i64::MAX);
-        let mut rows = stmt.query(params![limit])?;
+        let mut rows = stmt.query(params![after, limit])?;
         let mut batch = Vec::new();
         let mut bytes = 0;
         while let Some(row) = rows.next()? {
@@ -122,58 +124,18 @@ impl LocalStore {
     /// mutations leave; refused and reconciled ones leave into *Sync issues* (a reconciled stop
     /// also gives up the device's entry for the server's); a divergence moves the rest of the
     /// outbox onto a new stream.
+    ///
+    /// Committed without waiting for the disk, as a pulled page is: an acknowledgement lost to
+    /// a power cut leaves its mutations in the outbox, and the server answers them again as it
+    /// did (the same seq and fingerprint get the recorded answer).
     pub fn acknowledge(
         &self,
         results: &[MutationResult],
         last_applied_seq: i64,
     ) -> Result<Acknowledged, StoreError> {
-        let now = Utc::now();
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let mut acknowledged = Acknowledged::default();
-        for result in results {
-            if result.outcome == Outcome::Diverged {
-                open_new_stream(&tx)?;
-                acknowledged.diverged = true;
-                break;
-            }
-            let Some((intent, made_at)) = take_from_outbox(&tx, result.seq)? else {
-                continue;
-            };
-            acknowledged.done += 1;
-            let kind = match result.outcome {
-                Outcome::Applied | Outcome::Skipped | Outcome::Diverged => continue,
-                Outcome::Rejected => SyncIssueKind::Rejected,
-                Outcome::Reconciled => SyncIssueKind::Reconciled,
-            };
-            // Read only for a refusal: most of a batch of a thousand is applied.
-            let intent: Intent = serde_json::from_str(&intent)?;
-            let reason = result.reason.clone().unwrap_or_else(|| {
-                stint_api::ErrorBody::new(
-                    stint_api::ErrorCode::Rejected,
-                    "the server refused this change",
-                )
-            });
-            // A refused review had set its task's status and % complete here already; the
-            // server's stand only in a full pull (its change log has no change of the task).
-            if matches!(intent, Intent::ReviewEntry { task: Some(_), .. }) {
-                tx.execute("DELETE FROM settings WHERE key = ?1", params![keys::CURSOR])?;
-            }
-            if kind == SyncIssueKind::Reconciled {
-                adopt_server_entry(&tx, &intent, reason.details.as_ref())?;
-            }
-            record_issue(&tx, kind, &intent, &reason, made_at, now)?;
-        }
-        if !acknowledged.diverged {
-            let acked = int_setting(&tx, keys::ACKED_SEQ)?.unwrap_or(0);
-            put_setting(
-                &tx,
-                keys::ACKED_SEQ,
-                &acked.max(last_applied_seq).to_string(),
-            )?;
-        }
-        tx.commit()?;
-        Ok(acknowledged)
+        without_waiting_for_disk(&mut self.conn(), |conn| {
+            acknowledge_in(conn, results, last_applied_seq)
+        })
     }
 
     /// The server lost what it had acknowledged (restored from a backup), or this store went
@@ -197,13 +159,79 @@ impl LocalStore {
     /// keeps the store whole either way. The next local change, committed in full, makes the
     /// page durable too. That saves a flush per page, a few milliseconds each.
     pub fn apply_pull(&self, pull: &PullResponse) -> Result<PullApplied, StoreError> {
-        let mut conn = self.conn();
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        let applied = apply_page(&mut conn, pull);
-        // Whatever happened, local changes are again committed only once on disk.
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        applied
+        without_waiting_for_disk(&mut self.conn(), |conn| apply_page(conn, pull))
     }
+}
+
+/// Runs `write` with `synchronous = NORMAL`: its commit does not wait for the disk. Only for
+/// what the server gives again if a power cut loses it.
+fn without_waiting_for_disk<T>(
+    conn: &mut Connection,
+    write: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let written = write(conn);
+    // Whatever happened, local changes are again committed only once on disk.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    written
+}
+
+fn acknowledge_in(
+    conn: &mut Connection,
+    results: &[MutationResult],
+    last_applied_seq: i64,
+) -> Result<Acknowledged, StoreError> {
+    let now = Utc::now();
+    let tx = conn.transaction()?;
+    let mut acknowledged = Acknowledged::default();
+    for result in results {
+        if result.outcome == Outcome::Diverged {
+            open_new_stream(&tx)?;
+            acknowledged.diverged = true;
+            break;
+        }
+        let kind = match result.outcome {
+            Outcome::Applied | Outcome::Skipped | Outcome::Diverged => {
+                // Most of a batch of a thousand: only its place in the outbox is needed.
+                acknowledged.done += tx
+                    .prepare_cached("DELETE FROM outbox WHERE seq = ?1")?
+                    .execute(params![result.seq])?;
+                continue;
+            }
+            Outcome::Rejected => SyncIssueKind::Rejected,
+            Outcome::Reconciled => SyncIssueKind::Reconciled,
+        };
+        let Some((intent, made_at)) = take_from_outbox(&tx, result.seq)? else {
+            continue;
+        };
+        acknowledged.done += 1;
+        let intent: Intent = serde_json::from_str(&intent)?;
+        let reason = result.reason.clone().unwrap_or_else(|| {
+            stint_api::ErrorBody::new(
+                stint_api::ErrorCode::Rejected,
+                "the server refused this change",
+            )
+        });
+        // A refused review had set its task's status and % complete here already; the
+        // server's stand only in a full pull (its change log has no change of the task).
+        if matches!(intent, Intent::ReviewEntry { task: Some(_), .. }) {
+            tx.execute("DELETE FROM settings WHERE key = ?1", params![keys::CURSOR])?;
+        }
+        if kind == SyncIssueKind::Reconciled {
+            adopt_server_entry(&tx, &intent, reason.details.as_ref())?;
+        }
+        record_issue(&tx, kind, &intent, &reason, made_at, now)?;
+    }
+    if !acknowledged.diverged {
+        let acked = int_setting(&tx, keys::ACKED_SEQ)?.unwrap_or(0);
+        put_setting(
+            &tx,
+            keys::ACKED_SEQ,
+            &acked.max(last_applied_seq).to_string(),
+        )?;
+    }
+    tx.commit()?;
+    Ok(acknowledged)
 }
 
 fn apply_page(conn: &mut Connection, pull: &PullResponse) -> Result<PullApplied, StoreError> {

@@ -21,8 +21,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use stint_api::rest::{Entry, TimerSnapshot, TimerStop};
 use stint_api::sync::{
-    EntityKind, Mutation, MutationResult, Outcome, PullResponse, PushResponse, Tombstone,
-    MAX_MUTATIONS_PER_PUSH, PULL_PAGE_SIZE, SNAPSHOT_PAGE_SIZE,
+    fingerprint_of, EntityKind, Intent, Mutation, MutationResult, Outcome, PullResponse,
+    PushResponse, Tombstone, MAX_MUTATIONS_PER_PUSH, PULL_PAGE_SIZE, SNAPSHOT_PAGE_SIZE,
 };
 use stint_api::{ErrorBody, ErrorCode};
 use stint_storage::{
@@ -56,19 +56,29 @@ pub async fn push(
     // A batch that failed (a PostgreSQL deadlock, a lock or pool timeout) left nothing behind:
     // trying it again is safe.
     let mut attempt: u32 = 0;
+    let arrived = tokio::time::Instant::now();
     loop {
-        match push_batch(storage, scope, stream_id, mutations, now).await {
+        let may_wait = arrived.elapsed() < AHEAD_WAIT;
+        match push_batch(storage, scope, stream_id, mutations, now, may_wait).await {
+            Ok(Some(pushed)) => return Ok(pushed),
+            Ok(None) => tokio::time::sleep(AHEAD_POLL).await,
             Err(error) if error.retryable && attempt < BUSY_RETRIES => {
                 attempt += 1;
                 tokio::time::sleep(Duration::from_millis(5 << attempt)).await;
             }
-            result => return result,
+            Err(error) => return Err(error),
         }
     }
 }
 
 /// Tries again of a push that failed for a passing reason, before answering its error.
 const BUSY_RETRIES: u32 = 4;
+
+/// A device keeps two batches on their way, and the second may overtake the first: a batch
+/// that begins past its stream's end looks again every `AHEAD_POLL` for this long before it is
+/// answered as a gap.
+const AHEAD_WAIT: Duration = Duration::from_secs(1);
+const AHEAD_POLL: Duration = Duration::from_millis(5);
 
 /// What is wrong with a batch as sent, before anything is read or written.
 fn check_batch(mutations: &[Mutation]) -> Result<(), ApiError> {
@@ -105,13 +115,16 @@ fn check_batch(mutations: &[Mutation]) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// One try at a batch. None when it begins past the stream's end and `may_wait`: the batch
+/// before it may still be on its way.
 async fn push_batch(
     storage: &dyn Storage,
     scope: &WorkspaceScope,
     stream_id: Uuid,
     mutations: &[Mutation],
     now: DateTime<Utc>,
-) -> Result<Pushed, ApiError> {
+    may_wait: bool,
+) -> Result<Option<Pushed>, ApiError> {
     let mut tx = storage.begin_in(scope).await?;
     // Locks the stream: two pushes on one stream take turns.
     let Some(mut last) = tx.lock_stream(scope, stream_id).await? else {
@@ -120,6 +133,10 @@ async fn push_batch(
             format!("stream {stream_id} belongs to another device or workspace"),
         ));
     };
+    if may_wait && mutations.first().is_some_and(|m| m.seq > last + 1) {
+        // Overtook the batch before it on the way, or a gap: left for `push` to decide.
+        return Ok(None);
+    }
     // Every intent of a push is about the pushing user's timers (T1 holds per user).
     tx.lock_user_timers(scope).await?;
     // What the stream holds already, to compare a seq sent again with; this batch's own
@@ -175,7 +192,8 @@ async fn push_batch(
             );
             break;
         }
-        let (outcome, reason) = if mutation.fingerprint == mutation.intent.fingerprint() {
+        let (json, args) = intent_json(&mutation.intent)?;
+        let (outcome, reason) = if mutation.fingerprint == fingerprint_of(json.as_bytes()) {
             apply_one(&mut batch, scope, mutation, now, &mut stopped_timers)
         } else {
             // Damaged on the way, or a device's bug: not applied, and shown to the user.
@@ -185,7 +203,7 @@ async fn push_batch(
             );
             (Outcome::Rejected, Some(reason))
         };
-        let record = record(stream_id, mutation, outcome, &reason, now)?;
+        let record = record(stream_id, mutation, args, outcome, &reason, now);
         recorded.insert(
             mutation.seq,
             RecordedMutation {
@@ -207,7 +225,7 @@ async fn push_batch(
     tx.record_mutations(scope, &records).await?;
     tx.set_stream_seq(stream_id, last).await?;
     tx.commit().await?;
-    Ok(Pushed {
+    Ok(Some(Pushed {
         response: PushResponse {
             results,
             last_applied_seq: last,
@@ -215,7 +233,7 @@ async fn push_batch(
             server_time: now,
         },
         stopped_timers,
-    })
+    }))
 }
 
 /// Applies one mutation to the batch; a refusal is answered with its reason.
@@ -260,26 +278,39 @@ fn answer_again(earlier: &RecordedMutation) -> MutationResult {
     }
 }
 
+/// An intent's JSON (what its fingerprint is the hash of) and the `args` part of it (what its
+/// record keeps), from one serialization.
+fn intent_json(intent: &Intent) -> Result<(String, String), ApiError> {
+    let json = serde_json::to_string(intent).map_err(|e| ApiError::internal(e.to_string()))?;
+    // Adjacently tagged: the tag, then the content, and nothing else.
+    let head = format!("{{\"name\":\"{}\",\"args\":", intent.name());
+    let args = json
+        .strip_prefix(&head)
+        .and_then(|rest| rest.strip_suffix('}'))
+        .ok_or_else(|| ApiError::internal(format!("an intent's JSON is {json}")))?
+        .to_string();
+    Ok((json, args))
+}
+
 fn record(
     stream_id: Uuid,
     mutation: &Mutation,
+    args: String,
     outcome: Outcome,
     reason: &Option<ErrorBody>,
     now: DateTime<Utc>,
-) -> Result<MutationRecord, ApiError> {
+) -> MutationRecord {
     let outcome = match outcome {
         Outcome::Rejected => MutationOutcome::Rejected,
         Outcome::Reconciled => MutationOutcome::Reconciled,
         _ => MutationOutcome::Applied,
     };
-    Ok(MutationRecord {
+    MutationRecord {
         stream_id,
         seq: mutation.seq,
         fingerprint: mutation.fingerprint.clone(),
         name: mutation.intent.name().to_string(),
-        args: serde_json::to_value(&mutation.intent)
-            .map_err(|e| ApiError::internal(e.to_string()))?["args"]
-            .take(),
+        args,
         device_time: mutation.device_time,
         outcome,
         reason: reason.as_ref().map(|r| Reason {
@@ -288,7 +319,7 @@ fn record(
             details: r.details.clone(),
         }),
         received_at: now,
-    })
+    }
 }
 
 /// Where a pull stands: reading the change log after a position, or paging a snapshot (which
@@ -640,6 +671,36 @@ pub fn entry(record: EntryRecord) -> Entry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_intents_args_are_cut_from_its_json_whole() {
+        let at = Utc::now();
+        for intent in [
+            Intent::StartTimer {
+                timer_id: Uuid::now_v7(),
+                task_id: Uuid::now_v7(),
+                at,
+            },
+            Intent::ReviewEntry {
+                entry_id: Uuid::now_v7(),
+                duration_secs: 60,
+                description: "a \"quoted\" } brace".into(),
+                billable: true,
+                submit: false,
+                task: Some(stint_api::sync::TaskProgress {
+                    task_id: Uuid::now_v7(),
+                    status: stint_domain::TaskStatus::InProgress,
+                    percent_complete: 40,
+                }),
+                at,
+            },
+        ] {
+            let (json, args) = intent_json(&intent).unwrap();
+            assert_eq!(fingerprint_of(json.as_bytes()), intent.fingerprint());
+            let args: serde_json::Value = serde_json::from_str(&args).unwrap();
+            assert_eq!(args, serde_json::to_value(&intent).unwrap()["args"]);
+        }
+    }
 
     #[test]
     fn cursors_read_back_as_written() {

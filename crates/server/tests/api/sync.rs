@@ -283,6 +283,35 @@ async fn a_batch_with_a_gap_keeps_what_came_before_it() {
 }
 
 #[tokio::test]
+async fn a_batch_that_overtakes_the_one_before_it_waits_for_it() {
+    on_each_backend(|server| async move {
+        let ana = server.sign_in(ANA).await;
+        let (first, second) = (Uuid::now_v7(), Uuid::now_v7());
+        // A device keeps two batches on their way: here the second arrives well before the
+        // first, and waits for it instead of being answered as a gap.
+        let later = server.push(&ana, json!([start(3, &second, SHARED_TASK, 6)]));
+        let earlier = async {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            let batch = json!([
+                start(1, &first, SHARED_TASK, 0),
+                stop(2, &first, &Uuid::now_v7(), 5)
+            ]);
+            server.push(&ana, batch).await
+        };
+        let ((status, later), (_, earlier)) = tokio::join!(later, earlier);
+        assert_eq!(status, StatusCode::OK, "{later}");
+        assert_eq!(outcomes(&earlier), ["applied", "applied"]);
+        assert_eq!(outcomes(&later), ["applied"], "{later}");
+        assert_eq!(later["halted"], Value::Null);
+        assert_eq!(later["last_applied_seq"], 3);
+        let pulled = server.pull(&ana, None).await;
+        assert_eq!(pulled["timer"]["id"], second.to_string());
+        assert_eq!(pulled["entries"].as_array().unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn pushes_and_timers_have_caps_with_clear_errors() {
     on_each_backend(|server| async move {
         let ana = server.sign_in(ANA).await;

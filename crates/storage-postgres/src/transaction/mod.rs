@@ -126,7 +126,7 @@ impl PostgresTransaction {
         let mutation_workspaces: Vec<Uuid> = m.iter().map(|(workspace, _)| *workspace).collect();
         let fingerprints: Vec<&str> = m.iter().map(|(_, r)| r.fingerprint.as_str()).collect();
         let names: Vec<&str> = m.iter().map(|(_, r)| r.name.as_str()).collect();
-        let args: Vec<serde_json::Value> = m.iter().map(|(_, r)| r.args.clone()).collect();
+        let args: Vec<&str> = m.iter().map(|(_, r)| r.args.as_str()).collect();
         let device_times: Vec<DateTime<Utc>> = m.iter().map(|(_, r)| r.device_time).collect();
         let outcomes: Vec<&str> = m.iter().map(|(_, r)| r.outcome.as_str()).collect();
         let reasons = || m.iter().map(|(_, r)| r.reason.as_ref());
@@ -151,10 +151,11 @@ impl PostgresTransaction {
                  INSERT INTO mutations (stream_id, seq, workspace_id, fingerprint, name, args, \
                                         device_time, outcome, reason_code, reason_message, \
                                         reason_details, received_at) \
-                 SELECT * FROM UNNEST($6::uuid[], $7::bigint[], $8::uuid[], $9::text[], \
-                                      $10::text[], $11::jsonb[], $12::timestamptz[], \
-                                      $13::text[], $14::text[], $15::text[], $16::jsonb[], \
-                                      $17::timestamptz[])), \
+                 SELECT s, q, w, f, n, a::jsonb, d, o, c, m, x, r \
+                 FROM UNNEST($6::uuid[], $7::bigint[], $8::uuid[], $9::text[], $10::text[], \
+                             $11::text[], $12::timestamptz[], $13::text[], $14::text[], \
+                             $15::text[], $16::jsonb[], $17::timestamptz[]) \
+                     AS u (s, q, w, f, n, a, d, o, c, m, x, r)), \
              moved AS (\
                  UPDATE streams SET last_applied_seq = $18 \
                  WHERE id = $19 AND workspace_id = $20) \
@@ -169,7 +170,7 @@ impl PostgresTransaction {
             &mutation_workspaces,
             &fingerprints as &[&str],
             &names as &[&str],
-            &args,
+            &args as &[&str],
             &device_times,
             &outcomes as &[&str],
             &codes as &[Option<&str>],
