@@ -9,10 +9,11 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
-use stint_api::{is_control_text, ErrorBody, ErrorCode};
+use stint_api::{ErrorBody, ErrorCode};
 use stint_storage::StorageError;
 
 use crate::edge::BodyLimit;
+use crate::json_check::{self, Finding};
 
 /// An error as the API reports it. Services return it; only `IntoResponse` knows HTTP.
 #[derive(Debug, thiserror::Error)]
@@ -245,29 +246,27 @@ where
         let body: T = T::deserialize(&value)
             .or_else(|_| serde_path_to_error::deserialize(&value))
             .map_err(|error| ApiError::malformed(error.to_string()))?;
-        // What was read, written back: the request's fields without those serde ignored, at
-        // the same JSON paths.
-        let read =
-            serde_json::to_value(&body).map_err(|error| ApiError::internal(error.to_string()))?;
-        if let Some(field) = first_object_sent_as_array(&value, &read) {
+        // What was read is checked beside what was sent, at the same JSON paths: the request's
+        // fields without those serde ignored.
+        match json_check::check(&body, &value) {
+            Ok(()) => {}
             // serde reads a struct from an array of its fields in order; the schema says object.
-            return Err(ApiError::malformed(format!(
-                "`{field}` must be a JSON object"
-            )));
-        }
-        // Looked for in what was read only if the body holds any at all.
-        if let Some(field) = holds_control_text(&value)
-            .then(|| first_control_text(&read))
-            .flatten()
-        {
-            return Err(ApiError::new(
-                ErrorCode::InvalidText,
-                format!(
-                    "text in `{field}` holds a control character \
-                     (only tab, line feed and carriage return are allowed)"
-                ),
-            )
-            .with_details(json!({ "field": field })));
+            Err(Finding::ObjectSentAsArray(field)) => {
+                return Err(ApiError::malformed(format!(
+                    "`{field}` must be a JSON object"
+                )));
+            }
+            Err(Finding::ControlText(field)) => {
+                return Err(ApiError::new(
+                    ErrorCode::InvalidText,
+                    format!(
+                        "text in `{field}` holds a control character \
+                         (only tab, line feed and carriage return are allowed)"
+                    ),
+                )
+                .with_details(json!({ "field": field })));
+            }
+            Err(Finding::Unwritable(message)) => return Err(ApiError::internal(message)),
         }
         Ok(Json(body))
     }
@@ -317,77 +316,7 @@ fn integral_numbers_as_integers(value: &mut Value) {
     }
 }
 
-/// The JSON path of the first object of `read` (the body as read, written back) that `sent`
-/// held as an array.
-fn first_object_sent_as_array(sent: &Value, read: &Value) -> Option<String> {
-    let mut path = String::from("$");
-    find_object_sent_as_array(sent, read, &mut path).then_some(path)
-}
-
-/// Leaves `path` pointing at the offending value when it finds one.
-fn find_object_sent_as_array(sent: &Value, read: &Value, path: &mut String) -> bool {
-    let start = path.len();
-    match (sent, read) {
-        (Value::Array(_), Value::Object(_)) => true,
-        (Value::Array(sent), Value::Array(read)) => {
-            sent.iter()
-                .zip(read)
-                .enumerate()
-                .any(|(index, (sent, read))| {
-                    path.truncate(start);
-                    path.push_str(&format!("[{index}]"));
-                    find_object_sent_as_array(sent, read, path)
-                })
-        }
-        (Value::Object(sent), Value::Object(read)) => read.iter().any(|(key, read)| {
-            path.truncate(start);
-            push_key(path, key);
-            sent.get(key)
-                .is_some_and(|sent| find_object_sent_as_array(sent, read, path))
-        }),
-        _ => false,
-    }
-}
-
-/// The JSON path (`$.mutations[2].intent.note`) of the first string, key or value, holding a
-/// control character other than tab, line feed and carriage return.
-fn first_control_text(value: &Value) -> Option<String> {
-    let mut path = String::from("$");
-    find_control_text(value, &mut path).then_some(path)
-}
-
-/// Leaves `path` pointing at the offending string when it finds one.
-fn find_control_text(value: &Value, path: &mut String) -> bool {
-    let start = path.len();
-    match value {
-        Value::String(text) => is_control_text(text),
-        Value::Array(items) => items.iter().enumerate().any(|(index, item)| {
-            path.truncate(start);
-            path.push_str(&format!("[{index}]"));
-            find_control_text(item, path)
-        }),
-        Value::Object(fields) => fields.iter().any(|(key, item)| {
-            path.truncate(start);
-            push_key(path, key);
-            is_control_text(key) || find_control_text(item, path)
-        }),
-        Value::Null | Value::Bool(_) | Value::Number(_) => false,
-    }
-}
-
-/// Whether any string, key or value, holds a control character `first_control_text` refuses.
-fn holds_control_text(value: &Value) -> bool {
-    match value {
-        Value::String(text) => is_control_text(text),
-        Value::Array(items) => items.iter().any(holds_control_text),
-        Value::Object(fields) => fields
-            .iter()
-            .any(|(key, item)| is_control_text(key) || holds_control_text(item)),
-        Value::Null | Value::Bool(_) | Value::Number(_) => false,
-    }
-}
-
-fn push_key(path: &mut String, key: &str) {
+pub(crate) fn push_key(path: &mut String, key: &str) {
     if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         path.push('.');
         path.push_str(key);
@@ -419,25 +348,6 @@ pub struct Path<T>(pub T);
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn control_text_is_found_at_any_depth_in_keys_and_values() {
-        let clean = json!({ "note": "a\tb\r\nc", "list": [1, "ok", { "k": null }] });
-        assert_eq!(first_control_text(&clean), None);
-        assert!(!holds_control_text(&clean));
-        let cases = [
-            (json!("a\u{0}"), "$"),
-            (json!({ "email": "ana\u{0}@x" }), "$.email"),
-            (json!({ "a": [1, { "b c": "\u{7}" }] }), "$.a[1][\"b c\"]"),
-            (json!({ "ok": 1, "k\u{1b}": 2 }), "$[\"k\\u001b\"]"),
-            (json!({ "x": ["fine", "del\u{7f}"] }), "$.x[1]"),
-            (json!({ "c1": "\u{85}" }), "$.c1"),
-        ];
-        for (value, path) in cases {
-            assert_eq!(first_control_text(&value).as_deref(), Some(path), "{value}");
-            assert!(holds_control_text(&value), "{value}");
-        }
-    }
 
     #[test]
     fn numbers_without_a_fraction_become_integers() {

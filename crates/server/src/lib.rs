@@ -6,6 +6,7 @@
 pub mod edge;
 pub mod error;
 pub mod events;
+mod json_check;
 pub mod policy;
 pub mod routes;
 pub mod service;
