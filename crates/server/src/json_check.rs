@@ -259,78 +259,52 @@ impl<'p, 'v> ser::Serializer for Checker<'p, 'v> {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Finding;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Finding> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Finding> {
-        Ok(())
-    }
+/// Arrays (and tuples): each element is checked in its place.
+macro_rules! elements {
+    ($($trait:ident::$method:ident;)*) => {$(
+        impl ser::$trait for Compound<'_, '_> {
+            type Ok = ();
+            type Error = Finding;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Finding> {
+                self.element(value)
+            }
+            fn end(self) -> Result<(), Finding> {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Finding;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Finding> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Finding> {
-        Ok(())
-    }
+elements! {
+    SerializeSeq::serialize_element;
+    SerializeTuple::serialize_element;
+    SerializeTupleStruct::serialize_field;
+    SerializeTupleVariant::serialize_field;
 }
 
-impl ser::SerializeTupleStruct for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Finding;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Finding> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Finding> {
-        Ok(())
-    }
+/// Structs: each field is checked under its name.
+macro_rules! fields {
+    ($($trait:ident;)*) => {$(
+        impl ser::$trait for Compound<'_, '_> {
+            type Ok = ();
+            type Error = Finding;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Finding> {
+                self.field(key, value)
+            }
+            fn end(self) -> Result<(), Finding> {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTupleVariant for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Finding;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Finding> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Finding> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeStruct for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Finding;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Finding> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<(), Finding> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeStructVariant for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Finding;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Finding> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<(), Finding> {
-        Ok(())
-    }
+fields! {
+    SerializeStruct;
+    SerializeStructVariant;
 }
 
 impl ser::SerializeMap for Compound<'_, '_> {
