@@ -66,6 +66,7 @@ impl<'p, 'v> Checker<'p, 'v> {
             path: self.path,
             variant: None,
             index: 0,
+            key: None,
         })
     }
 
@@ -75,6 +76,7 @@ impl<'p, 'v> Checker<'p, 'v> {
             path: self.path,
             variant: None,
             index: 0,
+            key: None,
         }
     }
 
@@ -97,6 +99,8 @@ struct Compound<'p, 'v> {
     /// An enum variant written as `{ variant: … }` around the fields or elements.
     variant: Option<&'static str>,
     index: usize,
+    /// A map's key written before its value.
+    key: Option<String>,
 }
 
 impl Compound<'_, '_> {
@@ -322,16 +326,19 @@ impl ser::SerializeMap for Compound<'_, '_> {
         })
     }
 
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, _: &T) -> Result<(), Finding> {
-        Err(Finding::Unwritable(
-            "a map entry written in two steps".to_string(),
-        ))
+    /// An entry written in two steps (a flattened enum's variant): the key waits for its value.
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Finding> {
+        let key = serde_json::to_value(key).map_err(|e| Finding::Unwritable(e.to_string()))?;
+        self.key = Some(match key {
+            Value::String(text) => text,
+            other => other.to_string(),
+        });
+        Ok(())
     }
 
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, _: &T) -> Result<(), Finding> {
-        Err(Finding::Unwritable(
-            "a map entry written in two steps".to_string(),
-        ))
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Finding> {
+        let key = self.key.take().unwrap_or_default();
+        self.field(&key, value)
     }
 
     fn end(self) -> Result<(), Finding> {
@@ -502,6 +509,31 @@ mod tests {
         let sent = json!({ "args": { "id": "x", "n": 1 }, "list": [], "ignored": [1, 2] });
         let read: Body = serde_json::from_value(sent.clone()).unwrap();
         assert_eq!(check(&read, &sent), Ok(()));
+    }
+
+    #[derive(Serialize, Deserialize)]
+    enum Kind {
+        Span { from: u32, to: u32 },
+    }
+
+    #[derive(Serialize, Deserialize)]
+    struct Flattened {
+        #[serde(flatten)]
+        kind: Kind,
+    }
+
+    #[test]
+    fn a_flattened_enum_written_key_then_value_is_checked_under_its_key() {
+        let sent = json!({ "Span": { "from": 1, "to": 2 } });
+        let read: Flattened = serde_json::from_value(sent.clone()).unwrap();
+        assert_eq!(check(&read, &sent), Ok(()));
+        let sent = json!({ "Span": [1, 2] });
+        if let Ok(read) = serde_json::from_value::<Flattened>(sent.clone()) {
+            assert_eq!(
+                check(&read, &sent),
+                Err(Finding::ObjectSentAsArray("$.Span".into()))
+            );
+        }
     }
 
     #[test]

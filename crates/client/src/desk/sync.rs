@@ -23,12 +23,15 @@ const OFFSET_NOISE_MS: i64 = 1000;
 /// server cannot keep the device busy for ever.
 const MAX_PULL_PAGES: usize = 10_000;
 
-/// A batch on its way: the stream it was sent on (as it stood then), its last seq and size, and
-/// its answer. Dropped unanswered, the request is abandoned.
+/// A batch on its way: the stream it was sent on (as it stood then), its seqs and size, whether
+/// it was sent while the one before it was on its way too, and its answer. Dropped unanswered,
+/// the request is abandoned.
 struct SentBatch {
     stream: Stream,
+    first_seq: i64,
     last_seq: i64,
     count: usize,
+    early: bool,
     answer: tokio::task::JoinHandle<Result<PushedBatch, DeskError>>,
 }
 
@@ -110,11 +113,11 @@ impl Desk {
         self.sync_status()
     }
 
-    /// Pushes the outbox in batches (by count and bytes) until it is empty. The next batch is
-    /// sent before the answer to the one before it comes, so that the server reads one while it
-    /// writes the other (a batch that overtakes the one before it waits there for it); answers
-    /// are taken in order, and a batch sent after one that did not go cleanly is abandoned and
-    /// read again.
+    /// Pushes the outbox in batches (by count and bytes) until it is empty. Once the server has
+    /// answered, the next batch is sent before the answer to the one before it comes, so that
+    /// the server reads one while it writes the other (a batch that overtakes the one before it
+    /// waits there for it); answers are taken in order, and a batch sent after one that did not
+    /// go cleanly is abandoned and read again.
     async fn push_all(
         &self,
         client: &ServerClient,
@@ -128,10 +131,20 @@ impl Desk {
         // answers nonsense.
         let mut rounds_without_progress = 0;
         let mut on_its_way: Option<SentBatch> = None;
+        // The stream's last seq on the server, as its latest answer said.
+        let mut server_last: Option<i64> = None;
         loop {
             self.set_progress(Some(SyncProgress { done, total }));
-            let after = on_its_way.as_ref().map_or(0, |sent| sent.last_seq);
-            let next = self.send_batch(client, token, workspace, after)?;
+            let next = match &on_its_way {
+                None => self.send_batch(client, token, workspace, 0, false)?,
+                // Only while the batch on its way holds numbers the server has never seen: one
+                // that repeats numbers may diverge, and a batch sent after it would be applied
+                // on the stream the device is leaving.
+                Some(sent) if server_last.is_some_and(|last| sent.first_seq > last) => {
+                    self.send_batch(client, token, workspace, sent.last_seq, true)?
+                }
+                Some(_) => None,
+            };
             let Some(mut sent) = on_its_way.take() else {
                 if next.is_none() {
                     return Ok(());
@@ -145,7 +158,12 @@ impl Desk {
                 .map_err(|e| DeskError::Offline(e.to_string()))??;
             let waited = waited.elapsed();
             let pushed = answer.pushed;
-            self.learn_offset(answer.sent, answer.received, pushed.server_time)?;
+            server_last = Some(pushed.last_applied_seq);
+            // A batch sent early may have waited on the server for the one before it: its
+            // round trip says nothing of the clocks.
+            if !sent.early {
+                self.learn_offset(answer.sent, answer.received, pushed.server_time)?;
+            }
             let acknowledging = std::time::Instant::now();
             let acknowledged = self
                 .store
@@ -164,13 +182,15 @@ impl Desk {
             }
             // Behind what it acknowledged before, the server lost those changes (restored); a
             // gap means the numbering went wrong some other way. Either way a new stream (and a
-            // snapshot, which finds what the server lacks) puts it right.
+            // snapshot, which finds what the server lacks) puts it right. A batch sent early
+            // that met a gap had only waited too long for the one before it (answered cleanly
+            // by now): it is sent again.
             let lost = !acknowledged.diverged && pushed.last_applied_seq < sent.stream.acked_seq;
             let gap = pushed
                 .halted
                 .as_ref()
                 .is_some_and(|halted| halted.code == ErrorCode::SequenceGap);
-            if lost || gap {
+            if lost || (gap && !sent.early) {
                 tracing::warn!(
                     acked = sent.stream.acked_seq,
                     server = pushed.last_applied_seq,
@@ -193,22 +213,23 @@ impl Desk {
     }
 
     /// Sends the oldest waiting mutations after seq `after` (a batch of them) on a task of its
-    /// own, so that it travels while the caller takes the answer to the batch before it. None
-    /// when nothing waits.
+    /// own, so that it travels while the caller takes the answer to the batch before it (`early`
+    /// when one is on its way). None when nothing waits.
     fn send_batch(
         &self,
         client: &ServerClient,
         token: &str,
         workspace: Uuid,
         after: i64,
+        early: bool,
     ) -> Result<Option<SentBatch>, DeskError> {
         let batch = self
             .store
             .outbox_batch(after, MAX_MUTATIONS_PER_PUSH, PUSH_BATCH_BYTES)?;
-        let Some(last) = batch.last() else {
+        let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
             return Ok(None);
         };
-        let (last_seq, count) = (last.seq, batch.len());
+        let (first_seq, last_seq, count) = (first.seq, last.seq, batch.len());
         let stream = self.store.stream()?;
         let (client, token, clock) = (client.clone(), token.to_string(), self.clock.clone());
         let answer = tokio::spawn(async move {
@@ -222,8 +243,10 @@ impl Desk {
         });
         Ok(Some(SentBatch {
             stream,
+            first_seq,
             last_seq,
             count,
+            early,
             answer,
         }))
     }

@@ -98,10 +98,16 @@ impl LocalStore {
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves no half-done transaction (SQLite rolls back),
-        // so the connection is still good.
-        self.conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        // so the connection is still good; it may have panicked in a write that does not wait
+        // for the disk (`sync::without_waiting_for_disk`), so local changes wait for it again.
+        self.conn.lock().unwrap_or_else(|poisoned| {
+            let conn = poisoned.into_inner();
+            if let Err(error) = conn.pragma_update(None, "synchronous", "FULL") {
+                tracing::error!(%error, "could not restore synchronous = FULL");
+            }
+            self.conn.clear_poison();
+            conn
+        })
     }
 
     pub fn device_id(&self) -> Result<Uuid, StoreError> {

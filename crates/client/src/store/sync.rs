@@ -127,13 +127,18 @@ impl LocalStore {
     ///
     /// Committed without waiting for the disk, as a pulled page is: an acknowledgement lost to
     /// a power cut leaves its mutations in the outbox, and the server answers them again as it
-    /// did (the same seq and fingerprint get the recorded answer).
+    /// did (the same seq and fingerprint get the recorded answer). Except a divergence: its new
+    /// stream is a new random id, and what is pushed on it must not be numbered again on another.
     pub fn acknowledge(
         &self,
         results: &[MutationResult],
         last_applied_seq: i64,
     ) -> Result<Acknowledged, StoreError> {
-        without_waiting_for_disk(&mut self.conn(), |conn| {
+        let mut conn = self.conn();
+        if results.iter().any(|r| r.outcome == Outcome::Diverged) {
+            return acknowledge_in(&mut conn, results, last_applied_seq);
+        }
+        without_waiting_for_disk(&mut conn, |conn| {
             acknowledge_in(conn, results, last_applied_seq)
         })
     }
