@@ -72,8 +72,9 @@ async fn run(backend: &str, database: &Database, seed: u64) {
         }
         if round % 13 == 12 {
             // A backlog in flight when the server dies: SIGKILL after a random moment, restart.
-            // Over a batch (1,000 changes), so that two are on their way at once.
-            for _ in 0..520 {
+            // Over two batches (1,000 changes each): the desk sends the third while the second
+            // is on its way.
+            for _ in 0..1_020 {
                 desk.start_work(tasks[0]).unwrap();
                 desk.stop().unwrap();
             }
